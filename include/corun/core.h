@@ -1,0 +1,55 @@
+/* core.h — small shared utilities: hashing, counter-based randomness, timing,
+ * strict number parsing and memory checks.
+ *
+ * Everything here is thread-safe and allocation-free unless stated. Parsers
+ * never accept trailing garbage, overflow or an empty string: a batch job with
+ * a typo must fail, not run something else.
+ */
+#ifndef CORUN_CORE_H
+#define CORUN_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "corun/err.h"
+
+#define CORUN_VERSION "0.1.0"
+
+/* Exit codes of the corun program (documented in docs/CLI.md). */
+enum corun_exit {
+    CORUN_EXIT_OK = 0,
+    CORUN_EXIT_FAILURE = 1, /* run-time failure */
+    CORUN_EXIT_USAGE = 2,   /* bad usage or bad input */
+    CORUN_EXIT_SIGNAL = 3   /* stopped by a signal after writing a checkpoint */
+};
+
+/* ---- hashing: FNV-1a 64 ---- */
+#define CORUN_FNV1A64_INIT UINT64_C(0xcbf29ce484222325)
+CORUN_API uint64_t corun_fnv1a64(uint64_t h, const void *data, size_t n);
+
+/* ---- counter-based randomness: the value depends only on (seed, index) ---- */
+CORUN_API uint64_t corun_rng_u64(uint64_t seed, uint64_t index);
+
+/* ---- timing ---- */
+CORUN_API double corun_now(void); /* monotonic seconds */
+
+/* ---- strict parsing (whole string, base 10, no overflow) ---- */
+CORUN_API int corun_parse_i64(const char *s, int64_t *out);
+CORUN_API int corun_parse_u64(const char *s, uint64_t *out);
+CORUN_API int corun_parse_double(const char *s, double *out);
+/* "WxH" (also "WXH"), both >= 1. */
+CORUN_API int corun_parse_size(const char *s, int64_t *w, int64_t *h);
+/* "X,Y", both >= 0. */
+CORUN_API int corun_parse_xy(const char *s, int64_t *x, int64_t *y);
+
+/* ---- threads ---- */
+/* OpenMP's default thread count (what threads=0 means), and the CPU's SIMD
+ * level as a short name ("avx512", "avx2", "sse2", "generic"). */
+CORUN_API int corun_default_threads(void);
+CORUN_API const char *corun_cpu_simd(void);
+
+/* ---- memory ---- */
+/* Bytes of physical memory available now (MemAvailable), or 0 if unknown. */
+CORUN_API uint64_t corun_mem_available(void);
+
+#endif

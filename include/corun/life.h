@@ -1,0 +1,159 @@
+/* life.h — Game of Life (any Life-like rule): rules, grids, patterns and the
+ * stepping backends.
+ *
+ * Memory: a corun_life_grid_t is caller-owned storage, one byte per cell
+ * (0 dead, 1 alive), row-major, set up with corun_life_grid_init() and freed
+ * with corun_life_grid_close(). Backends keep their own private state (e.g.
+ * bit-packed words) behind a void pointer; the byte grid is the exchange
+ * format between them, the pattern files and the printers.
+ *
+ * Threads: serial code runs on the caller's thread; the omp backend uses
+ * OpenMP inside step() only. Nothing here calls exit().
+ *
+ * Failure: every fallible call returns 0 or a negative CORUN_E* and writes a
+ * message to its corun_err_t naming the file, line or field at fault.
+ */
+#ifndef CORUN_LIFE_H
+#define CORUN_LIFE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "corun/err.h"
+
+/* ------------------------------------------------------------------ rules */
+
+/* A Life-like rule. Bit k of `born` set: a dead cell with k live neighbours
+ * becomes alive; bit k of `survive`: a live cell with k neighbours stays
+ * alive (k = 0..8). B3/S23 is born = 1<<3, survive = 1<<2 | 1<<3. */
+typedef struct corun_life_rule {
+    uint16_t born;
+    uint16_t survive;
+} corun_life_rule_t;
+
+#define CORUN_LIFE_RULE_CONWAY ((corun_life_rule_t){1u << 3, (1u << 2) | (1u << 3)})
+
+/* Parses "B3/S23" (case-insensitive b/s, either order) or the S/B form "23/3".
+ * Rejects repeated or out-of-range digits, a missing '/', junk characters. */
+CORUN_API int corun_life_rule_parse(const char *text, corun_life_rule_t *out, corun_err_t *err);
+/* Canonical "B3/S23" form into buf (at least 24 bytes). */
+CORUN_API void corun_life_rule_format(corun_life_rule_t r, char *buf, size_t n);
+/* Next state (0/1) of a cell in state `alive` with `neighbours` live neighbours. */
+CORUN_API int corun_life_rule_apply(corun_life_rule_t r, int alive, int neighbours);
+
+/* ------------------------------------------------------------------ grids */
+
+typedef enum corun_life_boundary {
+    CORUN_LIFE_TORUS = 0, /* wraps like the seed's get(y % height, x % width) */
+    CORUN_LIFE_DEAD = 1   /* cells outside the grid are always dead */
+} corun_life_boundary_t;
+
+CORUN_API const char *corun_life_boundary_name(corun_life_boundary_t b);
+CORUN_API int corun_life_boundary_parse(const char *s, corun_life_boundary_t *out, corun_err_t *err);
+
+typedef struct corun_life_grid {
+    int64_t width, height;
+    uint8_t *cells; /* width*height bytes, row-major, each 0 or 1 */
+} corun_life_grid_t;
+
+/* Refuses sizes < 1, sizes whose byte count overflows, and grids that would
+ * not fit in available memory (bytes_per_cell: the caller's estimate of the
+ * total bytes a run needs per cell). */
+CORUN_API int corun_life_check_size(int64_t width, int64_t height, double bytes_per_cell,
+                                    corun_err_t *err);
+/* Allocates an all-dead grid. */
+CORUN_API int corun_life_grid_init(corun_life_grid_t *g, int64_t width, int64_t height,
+                                   corun_err_t *err);
+CORUN_API void corun_life_grid_close(corun_life_grid_t *g);
+static inline uint8_t *corun_life_cell(corun_life_grid_t *g, int64_t x, int64_t y) {
+    return &g->cells[y * g->width + x];
+}
+/* FNV-1a 64 over the cells, row-major, one byte (0/1) per cell. */
+CORUN_API uint64_t corun_life_grid_hash(const corun_life_grid_t *g);
+CORUN_API int64_t corun_life_grid_population(const corun_life_grid_t *g);
+/* Cell i (row-major index) is alive iff corun_rng_u64(seed, i) < density*2^64:
+ * the same grid for every backend and thread count. */
+CORUN_API void corun_life_grid_fill_random(corun_life_grid_t *g, double density, uint64_t seed);
+
+/* --------------------------------------------------------------- patterns */
+
+/* A pattern as read from a file: its cells plus what its header declared. */
+typedef struct corun_life_pattern {
+    corun_life_grid_t cells;    /* width x height = declared size */
+    int has_rule;               /* header named a rule */
+    corun_life_rule_t rule;
+    int has_bounded;            /* Golly bounded-grid suffix (:T / :P) */
+    corun_life_boundary_t boundary;
+    int64_t bounded_w, bounded_h; /* size from the suffix */
+} corun_life_pattern_t;
+
+/* Reads an RLE or plaintext .cells file (chosen by extension, .rle/.cells,
+ * else by content). Errors name the file and line. */
+CORUN_API int corun_life_pattern_load(const char *path, corun_life_pattern_t *p, corun_err_t *err);
+/* Parsers over an in-memory text; `name` is used in error messages. */
+CORUN_API int corun_life_rle_parse(const char *text, size_t len, const char *name,
+                                   corun_life_pattern_t *p, corun_err_t *err);
+CORUN_API int corun_life_cells_parse(const char *text, size_t len, const char *name,
+                                     corun_life_pattern_t *p, corun_err_t *err);
+CORUN_API void corun_life_pattern_close(corun_life_pattern_t *p);
+/* Writes g as RLE (header x, y, rule with Golly's :T/:P suffix, lines <= 70
+ * characters) that Golly and corun read back. */
+CORUN_API int corun_life_rle_write(FILE *f, const corun_life_grid_t *g, corun_life_rule_t rule,
+                                   corun_life_boundary_t b, corun_err_t *err);
+CORUN_API int corun_life_rle_save(const char *path, const corun_life_grid_t *g,
+                                  corun_life_rule_t rule, corun_life_boundary_t b,
+                                  corun_err_t *err);
+/* Copies pattern cells into g with the top-left corner at (x, y); an error if
+ * it does not fit. */
+CORUN_API int corun_life_pattern_place(corun_life_grid_t *g, const corun_life_grid_t *pat,
+                                       int64_t x, int64_t y, corun_err_t *err);
+
+/* ----------------------------------------------------------------- printer */
+
+/* The seed's ColumnPrinter: generations side by side, a header row with the
+ * generation number centred, " | " between columns, '*' alive, '-' empty.
+ * frames[i] is generation i. */
+CORUN_API int corun_life_print_columns(FILE *f, const corun_life_grid_t *frames, int nframes);
+
+/* ---------------------------------------------------------------- backends */
+
+typedef enum corun_life_skip {
+    CORUN_LIFE_SKIP_AUTO = 0,
+    CORUN_LIFE_SKIP_OFF = 1,
+    CORUN_LIFE_SKIP_ON = 2
+} corun_life_skip_t;
+
+typedef struct corun_life_params {
+    corun_life_rule_t rule;
+    corun_life_boundary_t boundary;
+    int threads;               /* 0: the OpenMP default */
+    corun_life_skip_t skip_stable;
+} corun_life_params_t;
+
+/* A stepping backend (struct of function pointers, one file per backend).
+ * init() copies the initial grid into private state; step() advances n
+ * generations; read() writes the current generation into a byte grid of the
+ * same size; fini() frees everything (safe on a failed init's NULL). */
+typedef struct corun_life_backend {
+    const char *name;
+    int (*init)(void **state, const corun_life_grid_t *initial, const corun_life_params_t *p,
+                corun_err_t *err);
+    int (*step)(void *state, int64_t generations, corun_err_t *err);
+    int (*read)(void *state, corun_life_grid_t *out, corun_err_t *err);
+    void (*fini)(void *state);
+    /* Short description of the mode actually used (e.g. "dense, avx512"),
+     * for the summary; may be NULL. */
+    const char *(*describe)(void *state);
+} corun_life_backend_t;
+
+CORUN_API extern const corun_life_backend_t corun_life_backend_serial;
+CORUN_API extern const corun_life_backend_t corun_life_backend_omp;
+
+/* The SIMD code path the omp backend picked at run time on this CPU. */
+CORUN_API const char *corun_life_omp_simd(void);
+
+/* Looks a backend up by name ("serial", "omp", "auto" = the fastest compiled
+ * in); NULL with a message listing the choices if unknown. */
+CORUN_API const corun_life_backend_t *corun_life_backend_find(const char *name, corun_err_t *err);
+
+#endif

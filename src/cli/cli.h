@@ -1,0 +1,48 @@
+/* cli.h — internals shared by the corun program's subcommands. */
+#ifndef CORUN_CLI_H
+#define CORUN_CLI_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "corun/core.h"
+#include "corun/life.h"
+
+#define CLI_PATH_MAX 4096
+
+/* Everything `corun life` can be told, from a config file and/or flags. */
+typedef struct life_opts {
+    int64_t width, height;
+    int has_size;
+    corun_life_rule_t rule;
+    int has_rule;
+    corun_life_boundary_t boundary;
+    int has_boundary;
+    char init[CLI_PATH_MAX];
+    int64_t at_x, at_y;
+    int64_t steps;
+    char backend[16];
+    int threads; /* 0: default */
+    corun_life_skip_t skip_stable;
+    int print;
+    int quiet;
+    char write_rle[CLI_PATH_MAX];
+    char config[CLI_PATH_MAX];
+} life_opts_t;
+
+void life_opts_defaults(life_opts_t *o);
+/* Sets one option by its key name (the INI key, which is also the flag
+ * without its leading "--"). Unknown keys and bad values are errors whose
+ * message names the key. */
+int life_opts_set(life_opts_t *o, const char *key, const char *value, corun_err_t *err);
+/* Loads an INI file: only section [life]; an unknown section or key is an
+ * error naming the file, line and key. */
+int life_opts_load_ini(life_opts_t *o, const char *path, corun_err_t *err);
+
+int cmd_life(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+/* Prints "corun: <msg>" to stderr. */
+void cli_error(const char *fmt, ...) CORUN_PRINTF(1, 2);
+
+#endif

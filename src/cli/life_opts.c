@@ -1,0 +1,131 @@
+/* life_opts.c — the options of `corun life`: one table of keys shared by the
+ * INI config reader and the command-line parser, so a key means the same in
+ * both places and an unknown one is refused in both. */
+#include <ini.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+void life_opts_defaults(life_opts_t *o) {
+    memset(o, 0, sizeof *o);
+    o->width = o->height = 256; /* used only when nothing else sets a size */
+    o->rule = CORUN_LIFE_RULE_CONWAY;
+    o->boundary = CORUN_LIFE_TORUS;
+    snprintf(o->init, sizeof o->init, "random:0.5:1");
+    o->steps = 100;
+    snprintf(o->backend, sizeof o->backend, "auto");
+    o->skip_stable = CORUN_LIFE_SKIP_AUTO;
+}
+
+static int copy_str(char *dst, size_t n, const char *key, const char *v, corun_err_t *err) {
+    if (strlen(v) >= n) return corun_err_set(err, CORUN_ERANGE, "%s: value too long", key);
+    memcpy(dst, v, strlen(v) + 1);
+    return 0;
+}
+
+static int parse_bool(const char *key, const char *v, int *out, corun_err_t *err) {
+    if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") || !strcmp(v, "1"))
+        *out = 1;
+    else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off") ||
+             !strcmp(v, "0"))
+        *out = 0;
+    else
+        return corun_err_set(err, CORUN_EINVAL, "%s: '%s' is not a boolean (true/false)", key, v);
+    return 0;
+}
+
+int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *err) {
+    int rc;
+    if (!strcmp(key, "size")) {
+        rc = corun_parse_size(v, &o->width, &o->height);
+        if (rc)
+            return corun_err_set(err, CORUN_EINVAL,
+                                 "size: '%s' is not WIDTHxHEIGHT with both at least 1 "
+                                 "(e.g. 4096x4096)",
+                                 v);
+        o->has_size = 1;
+    } else if (!strcmp(key, "rule")) {
+        if ((rc = corun_life_rule_parse(v, &o->rule, err))) return rc;
+        o->has_rule = 1;
+    } else if (!strcmp(key, "boundary")) {
+        if ((rc = corun_life_boundary_parse(v, &o->boundary, err))) return rc;
+        o->has_boundary = 1;
+    } else if (!strcmp(key, "init")) {
+        return copy_str(o->init, sizeof o->init, key, v, err);
+    } else if (!strcmp(key, "at")) {
+        if (corun_parse_xy(v, &o->at_x, &o->at_y))
+            return corun_err_set(err, CORUN_EINVAL,
+                                 "at: '%s' is not X,Y with non-negative integers", v);
+    } else if (!strcmp(key, "steps")) {
+        if (corun_parse_i64(v, &o->steps) || o->steps < 0)
+            return corun_err_set(err, CORUN_EINVAL, "steps: '%s' is not a non-negative integer",
+                                 v);
+    } else if (!strcmp(key, "backend")) {
+        if (strcmp(v, "serial") && strcmp(v, "omp") && strcmp(v, "auto"))
+            return corun_err_set(err, CORUN_EINVAL,
+                                 "backend: '%s' is not one of serial, omp, auto", v);
+        return copy_str(o->backend, sizeof o->backend, key, v, err);
+    } else if (!strcmp(key, "threads")) {
+        int64_t t;
+        if (corun_parse_i64(v, &t) || t < 1 || t > 4096)
+            return corun_err_set(err, CORUN_EINVAL, "threads: '%s' is not an integer in 1..4096",
+                                 v);
+        o->threads = (int)t;
+    } else if (!strcmp(key, "skip-stable")) {
+        if (!strcmp(v, "auto")) o->skip_stable = CORUN_LIFE_SKIP_AUTO;
+        else if (!strcmp(v, "on")) o->skip_stable = CORUN_LIFE_SKIP_ON;
+        else if (!strcmp(v, "off")) o->skip_stable = CORUN_LIFE_SKIP_OFF;
+        else
+            return corun_err_set(err, CORUN_EINVAL, "skip-stable: '%s' is not on, off or auto",
+                                 v);
+    } else if (!strcmp(key, "print")) {
+        return parse_bool(key, v, &o->print, err);
+    } else if (!strcmp(key, "quiet")) {
+        return parse_bool(key, v, &o->quiet, err);
+    } else if (!strcmp(key, "write-rle")) {
+        return copy_str(o->write_rle, sizeof o->write_rle, key, v, err);
+    } else {
+        return corun_err_set(err, CORUN_EINVAL,
+                             "unknown option '%s' (known: size, rule, boundary, init, at, steps, "
+                             "backend, threads, skip-stable, print, quiet, write-rle)",
+                             key);
+    }
+    return 0;
+}
+
+typedef struct ini_ctx {
+    life_opts_t *o;
+    corun_err_t *err;
+    int rc;
+} ini_ctx_t;
+
+static int on_ini_pair(void *user, const char *section, const char *name, const char *value) {
+    ini_ctx_t *c = user;
+    if (section[0] == '\0') {
+        c->rc = corun_err_set(c->err, CORUN_EINVAL,
+                              "key '%s' is outside any section (put it under [life])", name);
+        return 0;
+    }
+    if (strcmp(section, "life") != 0) {
+        c->rc = corun_err_set(c->err, CORUN_EINVAL, "unknown section [%s] (known: [life])",
+                              section);
+        return 0;
+    }
+    c->rc = life_opts_set(c->o, name, value, c->err);
+    return c->rc == 0;
+}
+
+int life_opts_load_ini(life_opts_t *o, const char *path, corun_err_t *err) {
+    FILE *f = fopen(path, "r");
+    if (!f) return corun_err_set(err, CORUN_EIO, "config %s: cannot open: %m", path);
+    ini_ctx_t c = {o, err, 0};
+    int line = ini_parse_file(f, on_ini_pair, &c);
+    fclose(f);
+    if (line == 0) return 0;
+    if (c.rc) return corun_err_prefix(err, "config %s:%d", path, line);
+    return corun_err_set(err, CORUN_EPARSE,
+                         "config %s:%d: not an INI line (expected [section] or key = value)",
+                         path, line);
+}

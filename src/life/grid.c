@@ -1,0 +1,88 @@
+/* grid.c — the byte-per-cell grid: allocation with size checks, hash,
+ * population, counter-based random fill, boundary names. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "corun/core.h"
+#include "corun/life.h"
+
+const char *corun_life_boundary_name(corun_life_boundary_t b) {
+    return b == CORUN_LIFE_DEAD ? "dead" : "torus";
+}
+
+int corun_life_boundary_parse(const char *s, corun_life_boundary_t *out, corun_err_t *err) {
+    if (s && strcasecmp(s, "torus") == 0) {
+        *out = CORUN_LIFE_TORUS;
+        return 0;
+    }
+    if (s && strcasecmp(s, "dead") == 0) {
+        *out = CORUN_LIFE_DEAD;
+        return 0;
+    }
+    return corun_err_set(err, CORUN_EINVAL, "boundary '%s': expected 'torus' or 'dead'",
+                         s ? s : "");
+}
+
+int corun_life_check_size(int64_t w, int64_t h, double bytes_per_cell, corun_err_t *err) {
+    if (w < 1 || h < 1)
+        return corun_err_set(err, CORUN_ERANGE,
+                             "grid size %lldx%lld: width and height must be at least 1",
+                             (long long)w, (long long)h);
+    /* The cell count must fit in int64 and in size_t with room for the
+     * backends' copies. */
+    if (w > INT64_MAX / h || w * h > (int64_t)(SIZE_MAX / 4))
+        return corun_err_set(err, CORUN_ERANGE,
+                             "grid size %lldx%lld: the cell count overflows", (long long)w,
+                             (long long)h);
+    double need = (double)w * (double)h * bytes_per_cell;
+    uint64_t avail = corun_mem_available();
+    if (avail && need > (double)avail)
+        return corun_err_set(err, CORUN_ENOMEM,
+                             "grid size %lldx%lld needs about %.1f GiB but only %.1f GiB of "
+                             "memory is available",
+                             (long long)w, (long long)h, need / (1u << 30),
+                             (double)avail / (1u << 30));
+    return 0;
+}
+
+int corun_life_grid_init(corun_life_grid_t *g, int64_t w, int64_t h, corun_err_t *err) {
+    g->width = g->height = 0;
+    g->cells = NULL;
+    int rc = corun_life_check_size(w, h, 1.0, err);
+    if (rc) return rc;
+    g->cells = calloc((size_t)(w * h), 1);
+    if (!g->cells)
+        return corun_err_set(err, CORUN_ENOMEM, "grid %lldx%lld: out of memory", (long long)w,
+                             (long long)h);
+    g->width = w;
+    g->height = h;
+    return 0;
+}
+
+void corun_life_grid_close(corun_life_grid_t *g) {
+    free(g->cells);
+    g->cells = NULL;
+    g->width = g->height = 0;
+}
+
+uint64_t corun_life_grid_hash(const corun_life_grid_t *g) {
+    return corun_fnv1a64(CORUN_FNV1A64_INIT, g->cells, (size_t)(g->width * g->height));
+}
+
+int64_t corun_life_grid_population(const corun_life_grid_t *g) {
+    int64_t n = 0, total = g->width * g->height;
+    for (int64_t i = 0; i < total; i++) n += g->cells[i];
+    return n;
+}
+
+void corun_life_grid_fill_random(corun_life_grid_t *g, double density, uint64_t seed) {
+    /* Compare the top 53 bits with density scaled to 2^53: exact for 0 and 1. */
+    uint64_t limit = density >= 1.0 ? (UINT64_C(1) << 53)
+                     : density <= 0.0 ? 0
+                                      : (uint64_t)(density * 9007199254740992.0);
+    int64_t total = g->width * g->height;
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < total; i++)
+        g->cells[i] = (corun_rng_u64(seed, (uint64_t)i) >> 11) < limit;
+}

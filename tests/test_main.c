@@ -1,0 +1,118 @@
+/* test_main.c — runs the registered CUnit suites named on the command line
+ * (all of them with no argument); exit 0 iff every assertion passed. */
+#include <CUnit/Basic.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+#define MAX_SUITES 64
+static struct {
+    const char *name;
+    const test_case_t *cases;
+} suites[MAX_SUITES];
+static int nsuites;
+
+void test_register(const char *suite, const test_case_t *cases) {
+    if (nsuites < MAX_SUITES) {
+        suites[nsuites].name = suite;
+        suites[nsuites].cases = cases;
+        nsuites++;
+    }
+}
+
+const char *test_corun_bin(void) {
+    const char *p = getenv("CORUN_BIN");
+    return p ? p : "./corun";
+}
+
+const char *test_data_dir(void) {
+    const char *p = getenv("CORUN_TEST_DATA");
+    return p ? p : "../tests/data";
+}
+
+const char *test_tmp_dir(void) {
+    static char dir[256];
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "/tmp/corun-test-XXXXXX");
+        if (!mkdtemp(dir)) snprintf(dir, sizeof dir, "/tmp");
+    }
+    return dir;
+}
+
+static void drain(int fd, char *buf, size_t cap) {
+    size_t n = 0;
+    char sink[4096];
+    for (;;) {
+        ssize_t r = n + 1 < cap ? read(fd, buf + n, cap - 1 - n) : read(fd, sink, sizeof sink);
+        if (r <= 0) break;
+        if (n + 1 < cap) n += (size_t)r;
+    }
+    if (cap) buf[n] = '\0';
+}
+
+int test_run_corun(const char *const *argv, char *out, size_t outcap, char *errout,
+                   size_t errcap) {
+    char outname[300], errname[300];
+    snprintf(outname, sizeof outname, "%s/stdout.txt", test_tmp_dir());
+    snprintf(errname, sizeof errname, "%s/stderr.txt", test_tmp_dir());
+    pid_t pid = fork();
+    if (pid < 0) return -1000;
+    if (pid == 0) {
+        int fo = open(outname, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int fe = open(errname, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fo, 1);
+        dup2(fe, 2);
+        int n = 0;
+        while (argv[n]) n++;
+        char **args = calloc((size_t)n + 1, sizeof *args);
+        args[0] = (char *)test_corun_bin();
+        for (int i = 1; i < n; i++) args[i] = (char *)argv[i];
+        execv(args[0], args);
+        _exit(127);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    int fo = open(outname, O_RDONLY), fe = open(errname, O_RDONLY);
+    if (fo >= 0) drain(fo, out, outcap), close(fo);
+    if (fe >= 0) drain(fe, errout, errcap), close(fe);
+    if (WIFSIGNALED(st)) return -WTERMSIG(st);
+    return WEXITSTATUS(st);
+}
+
+static int add_suite(int i) {
+    CU_pSuite s = CU_add_suite(suites[i].name, NULL, NULL);
+    if (!s) return -1;
+    for (const test_case_t *c = suites[i].cases; c->name; c++)
+        if (!CU_add_test(s, c->name, c->fn)) return -1;
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (CU_initialize_registry() != CUE_SUCCESS) return 2;
+    for (int i = 0; i < nsuites; i++) {
+        int wanted = argc < 2;
+        for (int a = 1; a < argc; a++) wanted |= !strcmp(argv[a], suites[i].name);
+        if (wanted && add_suite(i)) return 2;
+    }
+    for (int a = 1; a < argc; a++) {
+        int found = 0;
+        for (int i = 0; i < nsuites; i++) found |= !strcmp(argv[a], suites[i].name);
+        if (!found) {
+            fprintf(stderr, "corun_tests: no suite named '%s'\n", argv[a]);
+            return 2;
+        }
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    unsigned ran = CU_get_number_of_tests_run();
+    CU_cleanup_registry();
+    return (failed || ran == 0) ? 1 : 0;
+}

@@ -1,0 +1,39 @@
+/* testlib.h — the test registry shared by all CUnit suites.
+ *
+ * Each tests/test_<module>.c registers its suite with CORUN_TEST_SUITE; the
+ * build globs those files and adds one CTest test per file, which runs
+ * `corun_tests <module>`. Adding a suite therefore touches no shared file.
+ * Tests use CUnit asserts only (never assert(), which NDEBUG would drop).
+ */
+#ifndef CORUN_TESTLIB_H
+#define CORUN_TESTLIB_H
+
+#include <CUnit/CUnit.h>
+#include <stdint.h>
+
+typedef struct test_case {
+    const char *name;
+    void (*fn)(void);
+} test_case_t;
+
+void test_register(const char *suite, const test_case_t *cases);
+
+/* Usage: static const test_case_t cases[] = {{"x", test_x}, {NULL, NULL}};
+ *        CORUN_TEST_SUITE(rule, cases) */
+#define CORUN_TEST_SUITE(name, cases)                                          \
+    __attribute__((constructor)) static void register_suite_##name(void) {    \
+        test_register(#name, cases);                                           \
+    }
+
+/* Paths handed over by CTest (environment), with fallbacks for manual runs. */
+const char *test_corun_bin(void);  /* the corun program */
+const char *test_data_dir(void);   /* tests/data */
+const char *test_tmp_dir(void);    /* a private scratch folder, created on demand */
+
+/* Runs the corun program with argv (NULL-terminated, argv[0] ignored),
+ * capturing stdout and stderr (each truncated to cap bytes); returns the exit
+ * status, or -signal if it was killed by a signal. */
+int test_run_corun(const char *const *argv, char *out, size_t outcap, char *errout,
+                   size_t errcap);
+
+#endif
