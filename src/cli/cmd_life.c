@@ -107,7 +107,11 @@ static int parse_args(int argc, char **argv, life_opts_t *o, int *help) {
 
 /* Sets up the initial grid from o->init; pattern headers fill in rule, size
  * and boundary that the user did not give. */
-static int make_initial(life_opts_t *o, corun_life_grid_t *g, corun_err_t *err) {
+static int make_initial(life_opts_t *o, const corun_life_backend_t *be, corun_life_grid_t *g,
+                        corun_err_t *err) {
+    /* Bytes per cell the whole run holds: this byte grid plus the backend's
+     * two generations (bytes for serial, bits + tile flags for omp). */
+    double bpc = strcmp(be->name, "serial") ? 1.3 : 3.0;
     if (!strncmp(o->init, "random:", 7)) {
         char *spec = o->init + 7, *colon = strchr(spec, ':');
         double density;
@@ -128,7 +132,7 @@ static int make_initial(life_opts_t *o, corun_life_grid_t *g, corun_err_t *err) 
                                  o->init);
         if (o->at_x || o->at_y)
             return corun_err_set(err, CORUN_EINVAL, "--at applies to pattern files, not random");
-        int rc = corun_life_check_size(o->width, o->height, 18.0, err);
+        int rc = corun_life_check_size(o->width, o->height, bpc, err);
         if (!rc) rc = corun_life_grid_init(g, o->width, o->height, err);
         if (rc) return rc;
         corun_life_grid_fill_random(g, density, seed);
@@ -150,7 +154,7 @@ static int make_initial(life_opts_t *o, corun_life_grid_t *g, corun_err_t *err) 
         o->width = pat.cells.width + o->at_x;
         o->height = pat.cells.height + o->at_y;
     }
-    rc = corun_life_check_size(o->width, o->height, 18.0, err);
+    rc = corun_life_check_size(o->width, o->height, bpc, err);
     if (!rc) rc = corun_life_grid_init(g, o->width, o->height, err);
     if (!rc) rc = corun_life_pattern_place(g, &pat.cells, o->at_x, o->at_y, err);
     if (rc) corun_err_prefix(err, "init %s", o->init);
@@ -228,7 +232,7 @@ int cmd_life(int argc, char **argv) {
         return CORUN_EXIT_USAGE;
     }
     corun_life_grid_t grid = {0};
-    if (make_initial(&o, &grid, &err)) {
+    if (make_initial(&o, be, &grid, &err)) {
         cli_error("life: %s", err.msg);
         return CORUN_EXIT_USAGE;
     }

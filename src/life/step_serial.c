@@ -86,7 +86,7 @@ static void serial_fini(void *state) {
 
 static const char *serial_describe(void *state) {
     (void)state;
-    return "byte-per-cell reference";
+    return "bytes";
 }
 
 const corun_life_backend_t corun_life_backend_serial = {
