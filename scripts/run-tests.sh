@@ -4,6 +4,8 @@
 #   1. Release build (build/)
 #   2. Debug build under AddressSanitizer + UndefinedBehaviorSanitizer
 #      (build-asan/); set CORUN_SKIP_ASAN=1 to skip it locally.
+#   3. Debug build under ThreadSanitizer, running the tests labelled aio
+#      (build-tsan/); CORUN_SKIP_TSAN=1 skips it.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 corun_install_packages "${CORUN_PACKAGES[@]}"
@@ -21,5 +23,17 @@ if [ "${CORUN_SKIP_ASAN:-0}" != 1 ]; then
     (cd "$CORUN_ROOT/build-asan" &&
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
             ctest --output-on-failure -j"$jobs")
+fi
+if [ "${CORUN_SKIP_TSAN:-0}" != 1 ]; then
+    echo "== TSan build + aio tests =="
+    corun_build "$CORUN_ROOT/build-tsan" -DCMAKE_BUILD_TYPE=Debug \
+        -DCORUN_SANITIZE=thread -DCORUN_WERROR=ON
+    if (cd "$CORUN_ROOT/build-tsan" && ctest -N -L aio | grep -q 'Total Tests: [1-9]'); then
+        (cd "$CORUN_ROOT/build-tsan" &&
+            TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+                ctest --output-on-failure -L aio -j"$jobs")
+    else
+        echo "(no aio tests yet)"
+    fi
 fi
 echo "== all tests passed =="
