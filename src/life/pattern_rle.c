@@ -1,0 +1,380 @@
+/* pattern_rle.c — the RLE pattern format: reader (corun_life_rle_parse) and
+ * writer (corun_life_rle_write).
+ *
+ * What is read (the format Golly and LifeWiki document):
+ *   #N name / #C comment / #O author / #R / #P / #CXRLE ...   comment lines,
+ *                                      anywhere before the '!'
+ *   x = 3, y = 3, rule = B3/S23:T64,64  header; spaces optional, rule optional,
+ *                                      Golly's bounded-grid suffix :T (torus)
+ *                                      or :P (plane with dead edges) w,h
+ *   bo$2bo$3o!                         runs: [count]tag, tag b/. dead, o/A
+ *                                      alive, $ end of row; '!' ends the data
+ * Whitespace and line breaks inside the data are ignored; anything after '!'
+ * is ignored. The reader is strict where Golly is lenient (a run past the
+ * declared width, rows past the declared height, unknown letters, a missing
+ * '!') because a mangled file should stop a batch job, not run something
+ * slightly different. Every message names the file and the line.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "corun/life.h"
+
+/* Longest data line the writer emits; Golly and LifeWiki use 70. */
+#define RLE_LINE_MAX 70
+
+/* A cursor over the text that knows its line number for messages. */
+typedef struct rle_in {
+    const char *p, *end;
+    const char *name;
+    int line;
+} rle_in_t;
+
+/* Returns the end of the current line (the '\n' or end of text). */
+static const char *line_end(const rle_in_t *in) {
+    const char *e = memchr(in->p, '\n', (size_t)(in->end - in->p));
+    return e ? e : in->end;
+}
+
+/* Moves past the current line. */
+static void next_line(rle_in_t *in) {
+    const char *e = line_end(in);
+    in->p = e < in->end ? e + 1 : e;
+    in->line++;
+}
+
+static int is_blank(int c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+
+/* First non-blank character of the current line, or NULL if it has none. */
+static const char *first_nonblank(const rle_in_t *in) {
+    const char *e = line_end(in);
+    for (const char *q = in->p; q < e; q++)
+        if (!is_blank((unsigned char)*q)) return q;
+    return NULL;
+}
+
+static const char *skip_blanks(const char *q, const char *e) {
+    while (q < e && is_blank((unsigned char)*q)) q++;
+    return q;
+}
+
+/* Reads a decimal number of at most 18 digits (so it cannot overflow int64);
+ * returns the character after it, or NULL if there is no number or it is
+ * too long. */
+static const char *read_number(const char *q, const char *e, int64_t *out) {
+    int64_t v = 0;
+    int n = 0;
+    while (q < e && isdigit((unsigned char)*q)) {
+        if (++n > 18) return NULL;
+        v = v * 10 + (*q - '0');
+        q++;
+    }
+    if (n == 0) return NULL;
+    *out = v;
+    return q;
+}
+
+/* Parses the bounded-grid suffix after ':' (Golly: T = torus, P = plane, each
+ * followed by w,h or by a single w meaning a w x w grid). A zero dimension
+ * means unbounded in that direction in Golly; corun's grids are finite. */
+static int parse_bounded(const char *s, const char *name, int line, corun_life_pattern_t *p,
+                         corun_err_t *err) {
+    const char *e = s + strlen(s);
+    char kind = (char)toupper((unsigned char)*s);
+    if (kind != 'T' && kind != 'P')
+        return corun_err_set(err, CORUN_EPARSE,
+                             "%s:%d: bounded grid ':%s': only the torus (:T<w>,<h>) and the "
+                             "plane (:P<w>,<h>) are supported, not Klein bottles, cross-surfaces "
+                             "or spheres",
+                             name, line, s);
+    int64_t w, h;
+    const char *q = read_number(s + 1, e, &w);
+    if (!q)
+        return corun_err_set(err, CORUN_EPARSE,
+                             "%s:%d: bounded grid ':%s': expected a width after '%c', e.g. "
+                             ":%c2048,2048",
+                             name, line, s, s[0], kind);
+    h = w;
+    if (q < e && *q == ',') {
+        q = read_number(q + 1, e, &h);
+        if (!q)
+            return corun_err_set(err, CORUN_EPARSE,
+                                 "%s:%d: bounded grid ':%s': expected a height after ','", name,
+                                 line, s);
+    }
+    if (q != e)
+        return corun_err_set(err, CORUN_EPARSE,
+                             "%s:%d: bounded grid ':%s': unexpected '%s' (shifted or twisted "
+                             "edges are not supported)",
+                             name, line, s, q);
+    if (w == 0 || h == 0)
+        return corun_err_set(err, CORUN_EPARSE,
+                             "%s:%d: bounded grid ':%s': a zero dimension means an infinite "
+                             "grid in Golly, but corun grids are finite; give both width and "
+                             "height",
+                             name, line, s);
+    p->has_bounded = 1;
+    p->boundary = kind == 'T' ? CORUN_LIFE_TORUS : CORUN_LIFE_DEAD;
+    p->bounded_w = w;
+    p->bounded_h = h;
+    return 0;
+}
+
+/* Parses the rule value of the header: B/S or S/B notation, or Golly's name
+ * "Life", optionally followed by a bounded-grid suffix. */
+static int parse_header_rule(const char *q, const char *e, const char *name, int line,
+                             corun_life_pattern_t *p, corun_err_t *err) {
+    while (e > q && is_blank((unsigned char)e[-1])) e--;
+    char buf[128];
+    if (e - q >= (ptrdiff_t)sizeof buf)
+        return corun_err_set(err, CORUN_EPARSE, "%s:%d: rule in the header is too long", name,
+                             line);
+    memcpy(buf, q, (size_t)(e - q));
+    buf[e - q] = '\0';
+    char *colon = strchr(buf, ':');
+    if (colon) *colon = '\0';
+    corun_err_t rerr = {0};
+    if (!strcasecmp(buf, "life")) {
+        p->rule = CORUN_LIFE_RULE_CONWAY;
+    } else if (corun_life_rule_parse(buf, &p->rule, &rerr)) {
+        return corun_err_set(err, CORUN_EPARSE, "%s:%d: bad rule in the header: %s", name, line,
+                             rerr.msg);
+    }
+    p->has_rule = 1;
+    if (colon) return parse_bounded(colon + 1, name, line, p, err);
+    return 0;
+}
+
+/* Parses "x = W, y = H[, rule = R]" (spaces optional) on the current line. */
+static int parse_header(rle_in_t *in, int64_t *w, int64_t *h, corun_life_pattern_t *p,
+                        corun_err_t *err) {
+    const char *q = in->p, *e = line_end(in);
+    int have_x = 0, have_y = 0;
+    for (;;) {
+        q = skip_blanks(q, e);
+        if (q == e) break;
+        const char *key = q;
+        while (q < e && isalpha((unsigned char)*q)) q++;
+        size_t klen = (size_t)(q - key);
+        q = skip_blanks(q, e);
+        if (klen == 0 || q == e || *q != '=')
+            return corun_err_set(err, CORUN_EPARSE,
+                                 "%s:%d: bad RLE header (expected 'x = <width>, y = <height>[, "
+                                 "rule = <rule>]')",
+                                 in->name, in->line);
+        q = skip_blanks(q + 1, e);
+        if (klen == 4 && !strncasecmp(key, "rule", 4)) {
+            /* The rule runs to the end of the line: Golly's suffix contains a comma. */
+            int rc = parse_header_rule(q, e, in->name, in->line, p, err);
+            if (rc) return rc;
+            break;
+        }
+        if (klen != 1 || (tolower((unsigned char)*key) != 'x' && tolower((unsigned char)*key) != 'y'))
+            return corun_err_set(err, CORUN_EPARSE,
+                                 "%s:%d: unknown key '%.*s' in the RLE header (expected x, y "
+                                 "and optionally rule)",
+                                 in->name, in->line, (int)klen, key);
+        int is_x = tolower((unsigned char)*key) == 'x';
+        int64_t v;
+        const char *after = read_number(q, e, &v);
+        if (!after)
+            return corun_err_set(err, CORUN_EPARSE,
+                                 "%s:%d: '%c' in the RLE header needs a non-negative integer "
+                                 "(of at most 18 digits)",
+                                 in->name, in->line, is_x ? 'x' : 'y');
+        if (is_x) *w = v, have_x = 1;
+        else *h = v, have_y = 1;
+        q = skip_blanks(after, e);
+        if (q < e && *q != ',')
+            return corun_err_set(err, CORUN_EPARSE,
+                                 "%s:%d: unexpected '%c' in the RLE header (fields are "
+                                 "separated by commas)",
+                                 in->name, in->line, *q);
+        if (q < e) q++;
+    }
+    if (!have_x || !have_y)
+        return corun_err_set(err, CORUN_EPARSE, "%s:%d: the RLE header must give both x and y",
+                             in->name, in->line);
+    if (*w == 0 || *h == 0)
+        return corun_err_set(err, CORUN_EPARSE,
+                             "%s:%d: the RLE header declares an empty pattern (x = %" PRId64
+                             ", y = %" PRId64 ")",
+                             in->name, in->line, *w, *h);
+    return 0;
+}
+
+int corun_life_rle_parse(const char *text, size_t len, const char *name,
+                         corun_life_pattern_t *p, corun_err_t *err) {
+    memset(p, 0, sizeof *p);
+    if (!name) name = "<rle>";
+    rle_in_t in = {text, text + len, name, 1};
+    int rc;
+
+    /* Comment lines and blank lines, then the header. */
+    const char *q = NULL;
+    while (in.p < in.end && (!(q = first_nonblank(&in)) || *q == '#')) next_line(&in);
+    if (in.p == in.end)
+        return corun_err_set(err, CORUN_EPARSE,
+                             "%s:%d: no RLE header (expected 'x = <width>, y = <height>')", name,
+                             in.line);
+    if (tolower((unsigned char)*q) != 'x')
+        return corun_err_set(err, CORUN_EPARSE,
+                             "%s:%d: expected the RLE header 'x = <width>, y = <height>[, rule "
+                             "= <rule>]' but the line starts with '%c'",
+                             name, in.line, *q);
+    int64_t w = 0, h = 0;
+    rc = parse_header(&in, &w, &h, p, err);
+    if (rc) goto fail;
+    int header_line = in.line;
+    /* Refuse absurd sizes before allocating. */
+    rc = corun_life_check_size(w, h, 1.0, err);
+    if (rc) {
+        corun_err_prefix(err, "%s:%d", name, header_line);
+        goto fail;
+    }
+    rc = corun_life_grid_init(&p->cells, w, h, err);
+    if (rc) goto fail;
+    next_line(&in);
+
+    /* The run data. */
+    int64_t x = 0, y = 0, count = -1;
+    int done = 0;
+    while (!done && in.p < in.end) {
+        q = first_nonblank(&in);
+        if (q && *q == '#') { /* a comment line between data lines */
+            next_line(&in);
+            continue;
+        }
+        const char *e = line_end(&in);
+        for (q = in.p; q < e && !done; q++) {
+            int c = (unsigned char)*q;
+            if (is_blank(c)) continue;
+            if (isdigit(c)) {
+                const char *after = read_number(q, e, &count);
+                if (!after) {
+                    rc = corun_err_set(err, CORUN_EPARSE,
+                                       "%s:%d: run count '%.*s' is too large", name, in.line,
+                                       (int)(e - q > 30 ? 30 : e - q), q);
+                    goto fail;
+                }
+                if (count == 0) {
+                    rc = corun_err_set(err, CORUN_EPARSE, "%s:%d: run count 0 is not allowed",
+                                       name, in.line);
+                    goto fail;
+                }
+                q = after - 1;
+                continue;
+            }
+            int64_t n = count < 0 ? 1 : count;
+            count = -1;
+            if (c == '!') {
+                done = 1;
+            } else if (c == '$') {
+                /* One end of line may follow the last row (some writers
+                 * end with "$!"); more would start rows past the height. */
+                if (n > h - y) {
+                    rc = corun_err_set(err, CORUN_EPARSE,
+                                       "%s:%d: %" PRId64 "$ goes past the declared height y = %" PRId64
+                                       " (more rows than declared)",
+                                       name, in.line, n, h);
+                    goto fail;
+                }
+                y += n;
+                x = 0;
+            } else if (c == 'b' || c == 'o' || c == '.' || c == 'A') {
+                if (y >= h) {
+                    rc = corun_err_set(err, CORUN_EPARSE,
+                                       "%s:%d: cells on row %" PRId64 " but the header declares "
+                                       "y = %" PRId64 " rows (more rows than declared)",
+                                       name, in.line, y + 1, h);
+                    goto fail;
+                }
+                if (n > w - x) {
+                    rc = corun_err_set(err, CORUN_EPARSE,
+                                       "%s:%d: a run of %" PRId64 " cells from column %" PRId64
+                                       " goes past the declared width x = %" PRId64,
+                                       name, in.line, n, x + 1, w);
+                    goto fail;
+                }
+                if (c == 'o' || c == 'A') memset(corun_life_cell(&p->cells, x, y), 1, (size_t)n);
+                x += n;
+            } else {
+                rc = corun_err_set(err, CORUN_EPARSE,
+                                   isprint(c) ? "%s:%d: unknown character '%c' in the RLE data "
+                                                "(expected b, o, $, ! or a run count; corun reads "
+                                                "two-state rules only)"
+                                              : "%s:%d: unknown character (byte 0x%02x) in the "
+                                                "RLE data",
+                                   name, in.line, c);
+                goto fail;
+            }
+        }
+        if (!done) next_line(&in);
+    }
+    if (!done) {
+        /* in.line is one past the last line read: name the last one. */
+        rc = corun_err_set(err, CORUN_EPARSE,
+                           "%s:%d: missing '!' at the end of the RLE data (truncated file?)",
+                           name, in.line - 1);
+        goto fail;
+    }
+    return 0;
+fail:
+    corun_life_pattern_close(p);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ writer */
+
+/* Accumulates output lines so that no line exceeds RLE_LINE_MAX characters;
+ * tokens ("12o", "3$", "!") are never split across lines. */
+typedef struct rle_out {
+    FILE *f;
+    int col;
+} rle_out_t;
+
+static void emit(rle_out_t *o, int64_t n, char tag) {
+    char tok[32];
+    int len = n > 1 ? snprintf(tok, sizeof tok, "%" PRId64 "%c", n, tag)
+                    : snprintf(tok, sizeof tok, "%c", tag);
+    if (o->col > 0 && o->col + len > RLE_LINE_MAX) {
+        fputc('\n', o->f);
+        o->col = 0;
+    }
+    fputs(tok, o->f);
+    o->col += len;
+}
+
+int corun_life_rle_write(FILE *f, const corun_life_grid_t *g, corun_life_rule_t rule,
+                         corun_life_boundary_t b, corun_err_t *err) {
+    char rs[32];
+    corun_life_rule_format(rule, rs, sizeof rs);
+    fprintf(f, "x = %" PRId64 ", y = %" PRId64 ", rule = %s:%c%" PRId64 ",%" PRId64 "\n",
+            g->width, g->height, rs, b == CORUN_LIFE_DEAD ? 'P' : 'T', g->width, g->height);
+    rle_out_t o = {f, 0};
+    int64_t pending_rows = 0; /* row ends not yet written: empty rows merge into one N$ */
+    for (int64_t y = 0; y < g->height; y++) {
+        const uint8_t *row = g->cells + y * g->width;
+        int64_t end = g->width; /* trailing dead cells are omitted */
+        while (end > 0 && !row[end - 1]) end--;
+        if (end > 0) {
+            if (pending_rows) emit(&o, pending_rows, '$');
+            pending_rows = 0;
+            for (int64_t x = 0; x < end;) {
+                int64_t run = 1;
+                while (x + run < end && row[x + run] == row[x]) run++;
+                emit(&o, run, row[x] ? 'o' : 'b');
+                x += run;
+            }
+        }
+        pending_rows++;
+    }
+    emit(&o, 1, '!');
+    fputc('\n', f);
+    if (ferror(f)) return corun_err_set(err, CORUN_EIO, "writing RLE: %s", strerror(errno));
+    return 0;
+}
