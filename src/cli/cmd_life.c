@@ -234,6 +234,7 @@ int cmd_life(int argc, char **argv) {
     corun_life_grid_t grid = {0};
     if (make_initial(&o, be, &grid, &err)) {
         cli_error("life: %s", err.msg);
+        corun_life_grid_close(&grid); /* allocated when only the placement failed */
         return CORUN_EXIT_USAGE;
     }
     if (o.print && ((double)(o.steps + 1) * (double)(grid.width * grid.height) > 64e6)) {

@@ -100,6 +100,9 @@ void corun_life_pattern_close(corun_life_pattern_t *p) {
     memset(p, 0, sizeof *p);
 }
 
+/* a + b for the message, saturated: the offset may be absurd (INT64_MAX). */
+static int64_t sat_add(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
+
 int corun_life_pattern_place(corun_life_grid_t *g, const corun_life_grid_t *pat, int64_t x,
                              int64_t y, corun_err_t *err) {
     if (x < 0 || y < 0 || pat->width > g->width || pat->height > g->height ||
@@ -109,7 +112,7 @@ int corun_life_pattern_place(corun_life_grid_t *g, const corun_life_grid_t *pat,
                              " does not fit in the %" PRId64 "x%" PRId64
                              " grid (it needs at least %" PRId64 "x%" PRId64 ")",
                              pat->width, pat->height, x, y, g->width, g->height,
-                             x + pat->width, y + pat->height);
+                             sat_add(x, pat->width), sat_add(y, pat->height));
     for (int64_t r = 0; r < pat->height; r++)
         memcpy(corun_life_cell(g, x, y + r), pat->cells + r * pat->width, (size_t)pat->width);
     return 0;
