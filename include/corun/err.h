@@ -28,7 +28,11 @@
     X(EPARSE, -4, "malformed input")                         \
     X(ERANGE, -5, "value out of range")                      \
     X(ENOTSUP, -6, "not supported in this build")            \
-    X(EINTERNAL, -7, "internal error")
+    X(EINTERNAL, -7, "internal error")                       \
+    X(ETIMEDOUT, -8, "timed out")                            \
+    X(ECANCELED, -9, "canceled")                             \
+    X(ECLOSED, -10, "closed")                                \
+    X(EBUSY, -11, "busy: already started or finished")
 
 enum corun_errno {
 #define CORUN_X_(name, val, msg) CORUN_##name = (val),
