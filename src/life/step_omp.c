@@ -1,7 +1,379 @@
-/* step_omp.c — TEMPORARY placeholder: delegates to serial until the bit-packed
- * OpenMP stepper lands (same session). */
+/* step_omp.c — the omp backend: bit-packed cells (64 per word), bit-sliced
+ * neighbour counting (kernels/life_word.h), OpenMP over rows.
+ *
+ * Three ways to advance generations, chosen once at init():
+ *   dense  — every generation, every row: threads take contiguous row ranges
+ *            and meet at one barrier per generation.
+ *   tblock — dense, but for grids too big for the caches: the grid is cut
+ *            into bands of rows and each band is advanced `levels`
+ *            generations per pass, through two small band buffers that stay
+ *            in the core's L2. A band needs `levels` extra rows above and
+ *            below (the light cone), which are recomputed by both neighbouring
+ *            bands: some redundant work for a `levels`-fold cut in memory
+ *            traffic.
+ *   tiles  — change tracking (params->skip_stable): the grid is cut into
+ *            tiles; a tile is recomputed only if some tile in its 3x3
+ *            neighbourhood changed between generations t-2 and t. Why t-2:
+ *            we double-buffer, so when stepping t -> t+1 the back buffer
+ *            holds t-1; if the neighbourhood at t equals t-2, then t+1
+ *            equals t-1, which the back buffer already holds, so doing
+ *            nothing is exact. This skips still lifes and period-2
+ *            oscillators (blinkers) alike. The first two generations after
+ *            init() are dense: there is no t-2 to compare with yet.
+ *            skip_stable=auto turns tiles on for grids of at least 512x512,
+ *            where settled soups make it pay; below that the bookkeeping
+ *            costs about what it saves.
+ *
+ * The state owns two full buffers (generation t and the back buffer), a zero
+ * row, per-thread scratch, and per mode the band buffers or tile bitmaps.
+ * step() never fails once init() succeeded.
+ */
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "corun/life.h"
+#include "life/omp_int.h"
+
+typedef struct omp_state {
+    omp_geom_t g;
+    unsigned born, survive;
+    int nt;                  /* threads */
+    uint64_t *buf[2];        /* the two generations */
+    int cur;                 /* buf[cur] holds the current generation */
+    uint64_t *zero;
+    uint64_t *scratch;       /* nt * scratch_words */
+    int64_t scratch_words;   /* per thread: kernel ring + a diff row */
+    const omp_kernels_t *k;
+    omp_block_fn fn;
+    int mode;                /* MODE_* */
+    /* tblock */
+    int levels;
+    int64_t band, band_words; /* rows per band; words per band buffer */
+    uint64_t *bandbuf;        /* nt * 2 * band_words */
+    /* tiles */
+    int64_t tw, th, ntx, nty, nbw; /* tile size (words, rows), counts, bitmap words per row */
+    uint64_t tmask;                /* valid bits of a bitmap row's last word */
+    uint64_t *chg[2];              /* per tile: changed between t-2 and t (bitmap rows) */
+    uint64_t *need;                /* per tile: recompute this generation */
+    int pc;                        /* chg[pc] describes the current generation */
+    int64_t dense_left;            /* generations that must still be dense */
+    char desc[48];
+} omp_state_t;
+
+enum { MODE_DENSE, MODE_TBLOCK, MODE_TILES };
+
+static corun_life_omp_tuning_t tuning;
+
+void corun_life_omp_set_tuning(const corun_life_omp_tuning_t *t) {
+    if (t) tuning = *t;
+    else memset(&tuning, 0, sizeof tuning);
+}
+
+static void *alloc64(size_t words) {
+    size_t bytes = (words * sizeof(uint64_t) + 63) & ~(size_t)63;
+    void *p = aligned_alloc(64, bytes ? bytes : 64);
+    if (p) memset(p, 0, bytes ? bytes : 64);
+    return p;
+}
+
+static void omp_fini(void *state) {
+    omp_state_t *s = state;
+    if (!s) return;
+    free(s->buf[0]);
+    free(s->buf[1]);
+    free(s->zero);
+    free(s->scratch);
+    free(s->bandbuf);
+    free(s->chg[0]);
+    free(s->chg[1]);
+    free(s->need);
+    free(s);
+}
+
+/* ---------------------------------------------------------------- dense */
+
+static void step_dense(omp_state_t *s, int64_t n) {
+    const omp_geom_t *g = &s->g;
+#pragma omp parallel num_threads(s->nt)
+    {
+        int tid = omp_get_thread_num(), nth = omp_get_num_threads();
+        int64_t y0 = g->h * tid / nth, y1 = g->h * (tid + 1) / nth;
+        uint64_t *scr = s->scratch + tid * s->scratch_words;
+        for (int64_t i = 0; i < n; i++) {
+            int c = s->cur ^ (int)(i & 1);
+            omp_src_t src = {s->buf[c], 0, g->torus};
+            if (y0 < y1)
+                s->fn(g, src, s->buf[c ^ 1], 0, y0, y1, 0, g->wpr, scr, NULL, s->born,
+                      s->survive);
+            /* Everyone must finish t+1 before anyone reads it for t+2. */
+#pragma omp barrier
+        }
+    }
+    s->cur ^= (int)(n & 1);
+}
+
+/* --------------------------------------------------------------- tblock */
+
+static void step_tblock(omp_state_t *s, int64_t n) {
+    const omp_geom_t *g = &s->g;
+    const int64_t nb = (g->h + s->band - 1) / s->band;
+    while (n > 0) {
+        const int L = n < s->levels ? (int)n : s->levels;
+        uint64_t *in = s->buf[s->cur], *out = s->buf[s->cur ^ 1];
+#pragma omp parallel for num_threads(s->nt) schedule(dynamic, 1)
+        for (int64_t b = 0; b < nb; b++) {
+            int tid = omp_get_thread_num();
+            uint64_t *scr = s->scratch + tid * s->scratch_words;
+            uint64_t *bb[2] = {s->bandbuf + (2 * tid) * s->band_words,
+                               s->bandbuf + (2 * tid + 1) * s->band_words};
+            int64_t y0 = b * s->band, y1 = y0 + s->band < g->h ? y0 + s->band : g->h;
+            /* Level k holds generation t+k for rows y0-(L-k) .. y1+(L-k)-1;
+             * band buffers index rows from y0-L. Unwrapped row numbers: only
+             * level 0 (the grid) wraps on a torus. */
+            int64_t origin = y0 - L;
+            omp_src_t src = {in, 0, g->torus};
+            for (int k = 1; k <= L; k++) {
+                int64_t lo = y0 - (L - k), hi = y1 + (L - k);
+                if (!g->torus) { /* rows outside a dead grid stay dead: not computed */
+                    lo = lo < 0 ? 0 : lo;
+                    hi = hi > g->h ? g->h : hi;
+                }
+                uint64_t *dst = k == L ? out : bb[k & 1];
+                int64_t dorg = k == L ? 0 : origin;
+                s->fn(g, src, dst, dorg, lo, hi, 0, g->wpr, scr, NULL, s->born, s->survive);
+                src = (omp_src_t){dst, dorg, 0};
+            }
+        }
+        s->cur ^= 1;
+        n -= L;
+    }
+}
+
+/* ---------------------------------------------------------------- tiles */
+
+static int64_t next_bit(const uint64_t *row, int64_t nbits, int64_t from, int want) {
+    while (from < nbits) {
+        uint64_t w = row[from >> 6];
+        if (!want) w = ~w;
+        w >>= (from & 63);
+        if (w) {
+            int64_t r = from + __builtin_ctzll(w);
+            return r < nbits ? r : nbits;
+        }
+        from = (from | 63) + 1;
+    }
+    return nbits;
+}
+
+/* need row = (chg rows ty-1, ty, ty+1) dilated by one tile west and east. */
+static void need_row(const omp_state_t *s, const uint64_t *chg, int64_t ty, uint64_t *out) {
+    const int64_t nbw = s->nbw, nty = s->nty;
+    const int torus = s->g.torus;
+    const uint64_t *rows[3];
+    int nr = 0;
+    for (int d = -1; d <= 1; d++) {
+        int64_t t = ty + d;
+        if (t < 0 || t >= nty) {
+            if (!torus) continue;
+            t = (t + nty) % nty;
+        }
+        rows[nr++] = chg + t * nbw;
+    }
+    const unsigned lastbits = (unsigned)(s->ntx - 64 * (nbw - 1));
+    for (int64_t q = 0; q < nbw; q++) {
+        uint64_t v = 0;
+        for (int i = 0; i < nr; i++) v |= rows[i][q];
+        out[q] = v;
+    }
+    /* Dilate in place needs the undilated neighbours: keep the previous
+     * word's original value while going east. */
+    uint64_t prev_orig = 0, first_orig = out[0];
+    for (int64_t q = 0; q < nbw; q++) {
+        uint64_t c = out[q];
+        uint64_t nxt = q + 1 < nbw ? out[q + 1] : 0;
+        uint64_t win, ein;
+        if (q > 0) win = prev_orig >> 63;
+        else win = torus ? (out[nbw - 1] >> (lastbits - 1)) & 1u : 0;
+        if (q < nbw - 1) ein = nxt << 63;
+        else ein = torus ? (first_orig & 1u) << (lastbits - 1) : 0;
+        /* out[nbw-1] read above for q == 0 is still undilated (q < nbw-1) or
+         * is c itself (nbw == 1). */
+        out[q] = (c | (c << 1) | win | (c >> 1) | ein) & (q == nbw - 1 ? s->tmask : ~0ull);
+        prev_orig = c;
+    }
+}
+
+static void step_tiles(omp_state_t *s, int64_t n) {
+    const omp_geom_t *g = &s->g;
+    const int64_t nbw = s->nbw, nty = s->nty;
+#pragma omp parallel num_threads(s->nt)
+    {
+        int tid = omp_get_thread_num();
+        uint64_t *scr = s->scratch + tid * s->scratch_words;
+        uint64_t *diff = scr + omp_scratch_words(g);
+        for (int64_t i = 0; i < n; i++) {
+            int c = s->cur ^ (int)(i & 1);
+            const uint64_t *chg_cur = s->chg[s->pc ^ (int)(i & 1)];
+            uint64_t *chg_next = s->chg[s->pc ^ (int)(i & 1) ^ 1];
+            int64_t left = s->dense_left - i;
+#pragma omp for schedule(static)
+            for (int64_t ty = 0; ty < nty; ty++) {
+                uint64_t *nr = s->need + ty * nbw;
+                if (left > 0) {
+                    for (int64_t q = 0; q < nbw; q++) nr[q] = q == nbw - 1 ? s->tmask : ~0ull;
+                } else {
+                    need_row(s, chg_cur, ty, nr);
+                }
+            }
+#pragma omp for schedule(dynamic, 4)
+            for (int64_t ty = 0; ty < nty; ty++) {
+                const uint64_t *nr = s->need + ty * nbw;
+                uint64_t *cr = chg_next + ty * nbw;
+                memset(cr, 0, (size_t)nbw * sizeof *cr);
+                int64_t y0 = ty * s->th, y1 = y0 + s->th < g->h ? y0 + s->th : g->h;
+                omp_src_t src = {s->buf[c], 0, g->torus};
+                for (int64_t a = next_bit(nr, s->ntx, 0, 1); a < s->ntx;) {
+                    int64_t b = next_bit(nr, s->ntx, a, 0);
+                    int64_t j0 = a * s->tw, j1 = b * s->tw < g->wpr ? b * s->tw : g->wpr;
+                    memset(diff, 0, (size_t)(j1 - j0) * sizeof *diff);
+                    s->fn(g, src, s->buf[c ^ 1], 0, y0, y1, j0, j1, scr, diff, s->born,
+                          s->survive);
+                    for (int64_t tx = a; tx < b; tx++) {
+                        uint64_t d = 0;
+                        int64_t e = (tx + 1) * s->tw < j1 ? (tx + 1) * s->tw : j1;
+                        for (int64_t j = tx * s->tw; j < e; j++) d |= diff[j - j0];
+                        if (d) cr[tx >> 6] |= 1ull << (tx & 63);
+                    }
+                    a = b < s->ntx ? next_bit(nr, s->ntx, b, 1) : s->ntx;
+                }
+                /* Generation 1 has no generation -1 to compare with. */
+                if (left == 2)
+                    for (int64_t q = 0; q < nbw; q++) cr[q] = q == nbw - 1 ? s->tmask : ~0ull;
+            }
+        }
+    }
+    s->cur ^= (int)(n & 1);
+    s->pc ^= (int)(n & 1);
+    s->dense_left = s->dense_left > n ? s->dense_left - n : 0;
+}
+
+/* ------------------------------------------------------------- interface */
+
+static int omp_init(void **state, const corun_life_grid_t *initial, const corun_life_params_t *p,
+                    corun_err_t *err) {
+    *state = NULL;
+    if (!initial || initial->width < 1 || initial->height < 1 || !initial->cells)
+        return corun_err_set(err, CORUN_EINVAL, "omp backend: empty initial grid");
+    omp_state_t *s = calloc(1, sizeof *s);
+    if (!s) return corun_err_set(err, CORUN_ENOMEM, "omp backend: out of memory");
+    omp_geom_t *g = &s->g;
+    g->w = initial->width;
+    g->h = initial->height;
+    g->wpr = (g->w + 63) / 64;
+    g->stride = (g->wpr + 7) & ~(int64_t)7;
+    g->torus = p->boundary == CORUN_LIFE_TORUS;
+    g->lastbits = (unsigned)(g->w - 64 * (g->wpr - 1));
+    g->lastmask = g->lastbits == 64 ? ~0ull : (1ull << g->lastbits) - 1;
+    s->born = p->rule.born & 0x1ffu;
+    s->survive = p->rule.survive & 0x1ffu;
+    s->nt = p->threads > 0 ? p->threads : omp_get_max_threads();
+    if (s->nt < 1) s->nt = 1;
+
+    const char *want = getenv("CORUN_OMP_SIMD");
+    if (!want || !*want) want = tuning.simd;
+    s->k = corun_life_omp_kernels(want);
+    s->fn = (s->born == (1u << 3) && s->survive == (3u << 2)) ? s->k->conway : s->k->generic;
+
+    size_t gw = (size_t)(g->h * g->stride);
+    s->buf[0] = alloc64(gw);
+    s->buf[1] = alloc64(gw);
+    s->zero = alloc64((size_t)g->stride);
+    g->zero = s->zero;
+    s->scratch_words = (omp_scratch_words(g) + g->stride + 7) & ~(int64_t)7;
+    s->scratch = alloc64((size_t)(s->scratch_words * s->nt));
+    if (!s->buf[0] || !s->buf[1] || !s->zero || !s->scratch) goto nomem;
+
+    /* Pack: bit i of word j of row y = cell (64j + i, y). */
+    for (int64_t y = 0; y < g->h; y++) {
+        const uint8_t *src = initial->cells + y * g->w;
+        uint64_t *row = s->buf[0] + y * g->stride;
+        for (int64_t x = 0; x < g->w; x++)
+            if (src[x]) row[x >> 6] |= 1ull << (x & 63);
+    }
+
+    int skip = p->skip_stable == CORUN_LIFE_SKIP_ON ||
+               (p->skip_stable == CORUN_LIFE_SKIP_AUTO && g->w >= 512 && g->h >= 512);
+    int64_t tb_bytes = tuning.tblock_bytes > 0 ? tuning.tblock_bytes : (int64_t)8 << 20;
+    if (skip) {
+        s->mode = MODE_TILES;
+        s->tw = tuning.tile_words > 0 ? tuning.tile_words : 1;
+        s->th = tuning.tile_rows > 0 ? tuning.tile_rows : 16;
+        s->ntx = (g->wpr + s->tw - 1) / s->tw;
+        s->nty = (g->h + s->th - 1) / s->th;
+        s->nbw = (s->ntx + 63) / 64;
+        unsigned tb = (unsigned)(s->ntx - 64 * (s->nbw - 1));
+        s->tmask = tb == 64 ? ~0ull : (1ull << tb) - 1;
+        s->chg[0] = alloc64((size_t)(s->nty * s->nbw));
+        s->chg[1] = alloc64((size_t)(s->nty * s->nbw));
+        s->need = alloc64((size_t)(s->nty * s->nbw));
+        if (!s->chg[0] || !s->chg[1] || !s->need) goto nomem;
+        s->dense_left = 2;
+    } else if (!tuning.tblock_off && 2 * g->h * g->stride * 8 > tb_bytes) {
+        s->mode = MODE_TBLOCK;
+        s->levels = tuning.levels > 0 ? tuning.levels : 8;
+        int64_t band = tuning.band_rows > 0 ? tuning.band_rows
+                                            : (256 << 10) / (g->stride * 8);
+        if (band < 4 * s->levels) band = 4 * s->levels;
+        s->band = band < g->h ? band : g->h;
+        s->band_words = (s->band + 2 * s->levels) * g->stride;
+        s->bandbuf = alloc64((size_t)(2 * s->nt * s->band_words));
+        if (!s->bandbuf) goto nomem;
+    } else {
+        s->mode = MODE_DENSE;
+    }
+    static const char *names[] = {"dense", "tblock", "tiles"};
+    snprintf(s->desc, sizeof s->desc, "%s-%s", names[s->mode], s->k->simd);
+    *state = s;
+    return 0;
+nomem:
+    omp_fini(s);
+    return corun_err_set(err, CORUN_ENOMEM,
+                         "omp backend: out of memory for a %lldx%lld grid (try fewer threads "
+                         "or a smaller grid)",
+                         (long long)initial->width, (long long)initial->height);
+}
+
+static int omp_step(void *state, int64_t generations, corun_err_t *err) {
+    omp_state_t *s = state;
+    if (generations < 0)
+        return corun_err_set(err, CORUN_EINVAL, "omp backend: negative generation count");
+    if (generations == 0) return 0;
+    switch (s->mode) {
+    case MODE_TILES: step_tiles(s, generations); break;
+    case MODE_TBLOCK: step_tblock(s, generations); break;
+    default: step_dense(s, generations); break;
+    }
+    return 0;
+}
+
+static int omp_read(void *state, corun_life_grid_t *out, corun_err_t *err) {
+    omp_state_t *s = state;
+    const omp_geom_t *g = &s->g;
+    if (out->width != g->w || out->height != g->h)
+        return corun_err_set(err, CORUN_EINVAL, "omp backend: read into a grid of another size");
+    for (int64_t y = 0; y < g->h; y++) {
+        const uint64_t *row = s->buf[s->cur] + y * g->stride;
+        uint8_t *dst = out->cells + y * g->w;
+        for (int64_t x = 0; x < g->w; x++) dst[x] = (uint8_t)((row[x >> 6] >> (x & 63)) & 1u);
+    }
+    return 0;
+}
+
+static const char *omp_describe(void *state) {
+    return state ? ((omp_state_t *)state)->desc : "omp";
+}
+
 const corun_life_backend_t corun_life_backend_omp = {
-    "omp", NULL, NULL, NULL, NULL, NULL,
+    "omp", omp_init, omp_step, omp_read, omp_fini, omp_describe,
 };
-const char *corun_life_omp_simd(void) { return "none"; }

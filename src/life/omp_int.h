@@ -1,0 +1,77 @@
+/* omp_int.h — internals shared by the files of the omp Life backend
+ * (step_omp.c: the driver; omp_rows.c: the row kernels per SIMD target) and
+ * its tests. Not part of the public API.
+ *
+ * Bit layout: a row of width W is wpr = ceil(W/64) uint64 words; bit i of
+ * word j is cell x = 64*j + i. Bits at x >= W ("padding") are always zero:
+ * every kernel masks the last word of each row it writes, so rules that give
+ * birth with 0 neighbours (B0) cannot switch them on. Rows sit `stride` words
+ * apart (stride >= wpr, a multiple of 8 so rows start on a cache line).
+ */
+#ifndef CORUN_LIFE_OMP_INT_H
+#define CORUN_LIFE_OMP_INT_H
+
+#include <stdint.h>
+
+#include "corun/life.h"
+
+typedef struct omp_geom {
+    int64_t w, h;         /* cells */
+    int64_t wpr;          /* words per row */
+    int64_t stride;       /* words from one row to the next in every buffer */
+    int torus;            /* 1: wrap like the serial oracle; 0: dead outside */
+    unsigned lastbits;    /* valid cells in the last word of a row, 1..64 */
+    uint64_t lastmask;    /* those cells' bits */
+    const uint64_t *zero; /* wpr zero words: the rows outside a dead grid */
+} omp_geom_t;
+
+/* Where a kernel reads generation t from: row y is at base + (y - origin) *
+ * stride. With wrap, y is first reduced modulo the height (torus, the full
+ * grid); a dead grid answers rows outside 0..h-1 with the zero row. */
+typedef struct omp_src {
+    const uint64_t *base;
+    int64_t origin;
+    int wrap;
+} omp_src_t;
+
+/* Computes generation t+1 for rows y0..y1-1 and words j0..j1-1 of them into
+ * dst (row y at dst + (y - dst_origin) * stride). scratch: at least
+ * omp_scratch_words(g) words, private to the calling thread. If diff is not
+ * NULL, diff[j - j0] |= new ^ old for every word written (old = what dst held),
+ * which is how change tracking learns whether a tile changed. */
+typedef void (*omp_block_fn)(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
+                             int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0, int64_t j1,
+                             uint64_t *scratch, uint64_t *diff, unsigned born, unsigned survive);
+
+/* One SIMD target's kernels: B3/S23 folded at compile time, and any rule. */
+typedef struct omp_kernels {
+    const char *simd; /* "avx512", "avx2", "portable" */
+    omp_block_fn conway, generic;
+} omp_kernels_t;
+
+#define OMP_PLANE(st) ((st) + 40)
+static inline int64_t omp_scratch_words(const omp_geom_t *g) {
+    return 6 * OMP_PLANE(g->stride) + 8;
+}
+
+/* The fastest kernels this CPU runs, or those named (NULL/"" = fastest; a
+ * name the CPU cannot run falls back to the fastest it can). */
+const omp_kernels_t *corun_life_omp_kernels(const char *want);
+
+/* Tuning knobs, for tests and benchmarks. init() copies them, so set them
+ * before init(); not thread-safe. Zero fields mean "the built-in default".
+ * The environment variable CORUN_OMP_SIMD=avx512|avx2|portable overrides
+ * `simd` (benchmarks use it to measure the portable path). */
+typedef struct corun_life_omp_tuning {
+    const char *simd;        /* force a kernel set */
+    int64_t tblock_bytes;    /* temporal blocking when one generation needs more bytes */
+    int tblock_off;          /* 1: never block in time */
+    int levels;              /* generations per pass when blocking */
+    int band_rows;           /* rows per band when blocking */
+    int tile_words;          /* change tracking: tile width in words */
+    int tile_rows;           /* change tracking: tile height in rows */
+} corun_life_omp_tuning_t;
+
+void corun_life_omp_set_tuning(const corun_life_omp_tuning_t *t);
+
+#endif

@@ -1,0 +1,159 @@
+/* omp_rows.h — the body of the omp backend's row kernels, included by
+ * omp_rows.c once per SIMD target (OMP_NAME(x) gives each copy its names).
+ * The same C code is compiled for AVX-512, AVX2 and baseline x86-64/any CPU;
+ * gcc vectorises the word loops, so every copy gives the same bits.
+ *
+ * Algorithm (per block of rows y0..y1-1, words j0..j1-1): walk down the rows
+ * keeping the horizontal sums (corun_life_word_hsum) of three consecutive
+ * source rows in a ring, so each source row's sum is computed once; the sum
+ * of the row below is computed in the same loop that combines the three into
+ * the next generation (corun_life_word_next). The first and last word of a
+ * row take their west/east neighbour bit from the other end of the row on a
+ * torus (the cell at x = W-1, which is bit lastbits-1 of the last word) or 0
+ * on a dead grid; they are done outside the vector loop.
+ */
+
+/* Row y of the source, or the zero row outside a dead grid. */
+static inline const uint64_t *OMP_NAME(src_row)(const omp_geom_t *g, omp_src_t s, int64_t y) {
+    if (s.wrap) { /* y is at most a few heights off: no division per row */
+        while (y < 0) y += g->h;
+        while (y >= g->h) y -= g->h;
+    } else if (!g->torus && (y < 0 || y >= g->h)) {
+        return g->zero;
+    }
+    return s.base + (y - s.origin) * g->stride;
+}
+
+/* West and east neighbour words of word j of row r, with the row's ends. */
+static inline void OMP_NAME(edge_we)(const omp_geom_t *g, const uint64_t *r, int64_t j,
+                                     uint64_t *west, uint64_t *east) {
+    int64_t n = g->wpr;
+    uint64_t win, ein;
+    if (j > 0) win = r[j - 1] >> 63;
+    else win = g->torus ? (r[n - 1] >> (g->lastbits - 1)) & 1u : 0;
+    if (j < n - 1) ein = r[j + 1] << 63;
+    else ein = g->torus ? (r[0] & 1u) << (g->lastbits - 1) : 0;
+    *west = (r[j] << 1) | win;
+    *east = (r[j] >> 1) | ein;
+}
+
+/* Horizontal sums of words j0..j1-1 of row r. */
+static inline __attribute__((always_inline)) void OMP_NAME(hrow)(const omp_geom_t *g,
+                                                                 const uint64_t *restrict r,
+                                                                 uint64_t *restrict h0,
+                                                                 uint64_t *restrict h1,
+                                                                 int64_t j0, int64_t j1) {
+    int64_t n = g->wpr, a = j0 > 1 ? j0 : 1, b = j1 < n - 1 ? j1 : n - 1;
+#pragma GCC ivdep
+    for (int64_t j = a; j < b; j++)
+        corun_life_word_hsum(corun_life_word_west(r[j], r[j - 1]), r[j],
+                             corun_life_word_east(r[j], r[j + 1]), &h0[j], &h1[j]);
+    if (j0 == 0 || j1 == n) {
+        for (int e = 0; e < 2; e++) {
+            int64_t j = e ? n - 1 : 0;
+            if (j < j0 || j >= j1 || (e && n == 1)) continue;
+            uint64_t w, x;
+            OMP_NAME(edge_we)(g, r, j, &w, &x);
+            corun_life_word_hsum(w, r[j], x, &h0[j], &h1[j]);
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void
+OMP_NAME(block)(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
+                int64_t y1, int64_t j0, int64_t j1, uint64_t *scratch, uint64_t *diff,
+                unsigned born, unsigned survive) {
+    const int64_t n = g->wpr, st = g->stride;
+    /* Ring of three rows of sums, planes h0 and h1. Planes are OMP_PLANE(st)
+     * words apart, not st: with a power-of-two stride, a store to one plane
+     * and a load from another at the same offset modulo 4 KiB look alike to
+     * the CPU's store forwarding and stall the loop (4K aliasing). */
+    uint64_t *h[3][2];
+    for (int k = 0; k < 3; k++) {
+        h[k][0] = scratch + (2 * k) * OMP_PLANE(st);
+        h[k][1] = scratch + (2 * k + 1) * OMP_PLANE(st);
+    }
+    OMP_NAME(hrow)(g, OMP_NAME(src_row)(g, src, y0 - 1), h[0][0], h[0][1], j0, j1);
+    OMP_NAME(hrow)(g, OMP_NAME(src_row)(g, src, y0), h[1][0], h[1][1], j0, j1);
+    const int64_t a = j0 > 1 ? j0 : 1, b = j1 < n - 1 ? j1 : n - 1;
+    int up = 0, mid = 1, dn = 2;
+    for (int64_t y = y0; y < y1; y++) {
+        const uint64_t *restrict rm = OMP_NAME(src_row)(g, src, y);
+        const uint64_t *restrict rd = OMP_NAME(src_row)(g, src, y + 1);
+        uint64_t *restrict out = dst + (y - dst_origin) * st;
+        const uint64_t *restrict u0 = h[up][0], *restrict u1 = h[up][1];
+        const uint64_t *restrict m0 = h[mid][0], *restrict m1 = h[mid][1];
+        uint64_t *restrict d0 = h[dn][0], *restrict d1 = h[dn][1];
+        if (diff) {
+            uint64_t *restrict df = diff - j0;
+            /* The rows, the ring and the output never overlap; without this
+             * gcc wants more run-time alias checks than it allows. */
+#pragma GCC ivdep
+            for (int64_t j = a; j < b; j++) {
+                uint64_t s0, s1;
+                corun_life_word_hsum(corun_life_word_west(rd[j], rd[j - 1]), rd[j],
+                                     corun_life_word_east(rd[j], rd[j + 1]), &s0, &s1);
+                d0[j] = s0;
+                d1[j] = s1;
+                uint64_t v = corun_life_word_next(rm[j], u0[j], u1[j], m0[j], m1[j], s0, s1,
+                                                  born, survive);
+                df[j] |= v ^ out[j];
+                out[j] = v;
+            }
+        } else {
+#pragma GCC ivdep
+            for (int64_t j = a; j < b; j++) {
+                uint64_t s0, s1;
+                corun_life_word_hsum(corun_life_word_west(rd[j], rd[j - 1]), rd[j],
+                                     corun_life_word_east(rd[j], rd[j + 1]), &s0, &s1);
+                d0[j] = s0;
+                d1[j] = s1;
+                out[j] = corun_life_word_next(rm[j], u0[j], u1[j], m0[j], m1[j], s0, s1, born,
+                                              survive);
+            }
+        }
+        /* The row's end words, if the block reaches them. */
+        for (int e = 0; e < 2; e++) {
+            int64_t j = e ? n - 1 : 0;
+            if (j < j0 || j >= j1 || (e && n == 1)) continue;
+            if (j >= a && j < b) continue; /* done by the loop */
+            uint64_t w, x, s0, s1;
+            OMP_NAME(edge_we)(g, rd, j, &w, &x);
+            corun_life_word_hsum(w, rd[j], x, &s0, &s1);
+            d0[j] = s0;
+            d1[j] = s1;
+            uint64_t v =
+                corun_life_word_next(rm[j], u0[j], u1[j], m0[j], m1[j], s0, s1, born, survive);
+            if (j == n - 1) v &= g->lastmask;
+            if (diff) diff[j - j0] |= v ^ out[j];
+            out[j] = v;
+        }
+        int t = up;
+        up = mid;
+        mid = dn;
+        dn = t;
+    }
+}
+
+static void OMP_NAME(block_conway)(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
+                                   int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
+                                   int64_t j1, uint64_t *scratch, uint64_t *diff, unsigned born,
+                                   unsigned survive) {
+    (void)born;
+    (void)survive;
+    /* Constant masks: the compiler folds the rule (B3: 1<<3, S23: 3<<2). */
+    if (diff)
+        OMP_NAME(block)(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, 1u << 3, 3u << 2);
+    else
+        OMP_NAME(block)(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, NULL, 1u << 3, 3u << 2);
+}
+
+static void OMP_NAME(block_generic)(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
+                                    int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
+                                    int64_t j1, uint64_t *scratch, uint64_t *diff, unsigned born,
+                                    unsigned survive) {
+    if (diff)
+        OMP_NAME(block)(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive);
+    else
+        OMP_NAME(block)(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, NULL, born, survive);
+}

@@ -1,0 +1,262 @@
+/* test_omp_vs_serial.c — the omp backend must equal the serial oracle bit
+ * for bit (hash and population) on every size, boundary, rule, thread count
+ * and mode (dense, temporal blocking, change tracking), and when stepped in
+ * uneven chunks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "corun/core.h"
+#include "corun/life.h"
+#include "life/omp_int.h"
+#include "testlib.h"
+
+typedef struct run_cfg {
+    int64_t w, h;
+    corun_life_boundary_t b;
+    const char *rule;
+    int threads;
+    corun_life_skip_t skip;
+    uint64_t seed;
+    double density;
+} run_cfg_t;
+
+/* Steps a copy of `init` with backend `be`, in the chunks listed (0-ended),
+ * and returns the final grid in out (caller closes). */
+static int run_backend(const corun_life_backend_t *be, const corun_life_grid_t *init,
+                       const corun_life_params_t *p, const int *chunks, corun_life_grid_t *out,
+                       const char **mode) {
+    corun_err_t err = {0};
+    void *st = NULL;
+    int rc = be->init(&st, init, p, &err);
+    CU_ASSERT_EQUAL(rc, 0);
+    if (rc) {
+        fprintf(stderr, "init: %s\n", err.msg);
+        return rc;
+    }
+    for (int i = 0; chunks[i] && !rc; i++) rc = be->step(st, chunks[i], &err);
+    CU_ASSERT_EQUAL(rc, 0);
+    if (!rc) rc = corun_life_grid_init(out, init->width, init->height, &err);
+    if (!rc) rc = be->read(st, out, &err);
+    CU_ASSERT_EQUAL(rc, 0);
+    static char desc[64];
+    snprintf(desc, sizeof desc, "%s", be->describe ? be->describe(st) : "-");
+    if (mode) *mode = desc;
+    be->fini(st);
+    return rc;
+}
+
+static int compare(const run_cfg_t *c, const int *serial_chunks, const int *omp_chunks) {
+    corun_life_grid_t init, a = {0}, b = {0};
+    corun_life_params_t p = {0};
+    CU_ASSERT_EQUAL_FATAL(corun_life_rule_parse(c->rule, &p.rule, NULL), 0);
+    p.boundary = c->b;
+    p.threads = c->threads;
+    p.skip_stable = c->skip;
+    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&init, c->w, c->h, NULL), 0);
+    corun_life_grid_fill_random(&init, c->density, c->seed);
+    const char *mode = "";
+    /* The oracle is slow and does not depend on threads or skip mode: reuse
+     * its last answer when only those changed. */
+    static run_cfg_t last;
+    static const int *last_chunks;
+    static uint64_t last_hash;
+    static int64_t last_pop;
+    static int have_last;
+    run_cfg_t key = *c;
+    int rc = 0;
+    int hit = have_last && last_chunks == serial_chunks && last.w == c->w && last.h == c->h &&
+              last.b == c->b && !strcmp(last.rule, c->rule) && last.seed == c->seed &&
+              last.density == c->density;
+    if (!hit) {
+        have_last = 0;
+        rc = run_backend(&corun_life_backend_serial, &init, &p, serial_chunks, &a, NULL);
+        if (!rc) {
+            last = key;
+            last_chunks = serial_chunks;
+            last_hash = corun_life_grid_hash(&a);
+            last_pop = corun_life_grid_population(&a);
+            have_last = 1;
+        }
+    }
+    if (!rc) rc = run_backend(&corun_life_backend_omp, &init, &p, omp_chunks, &b, &mode);
+    int same = !rc && last_hash == corun_life_grid_hash(&b) &&
+               last_pop == corun_life_grid_population(&b);
+    if (!same)
+        fprintf(stderr,
+                "\nMISMATCH %lldx%lld %s %s threads=%d skip=%d seed=%llu mode=%s "
+                "pop serial=%lld omp=%lld\n",
+                (long long)c->w, (long long)c->h, corun_life_boundary_name(c->b), c->rule,
+                c->threads, (int)c->skip, (unsigned long long)c->seed, mode,
+                (long long)last_pop,
+                (long long)corun_life_grid_population(&b));
+    CU_ASSERT_TRUE(same);
+    corun_life_grid_close(&init);
+    corun_life_grid_close(&a);
+    corun_life_grid_close(&b);
+    return same;
+}
+
+static const char *const rules[] = {"B3/S23", "B36/S23", "B3678/S34678", "B2/S", "B0/S8",
+                                    "B1/S1"};
+#define NRULES ((int)(sizeof rules / sizeof *rules))
+
+static const int64_t sizes[][2] = {{1, 1},   {1, 7},    {7, 1},    {2, 2},    {2, 3},
+                                   {3, 2},   {63, 65},  {64, 64},  {65, 130}, {200, 3},
+                                   {3, 200}, {127, 129}, {128, 5}, {129, 1}};
+#define NSIZES ((int)(sizeof sizes / sizeof *sizes))
+
+/* Every listed size x both boundaries x every rule x threads 1,2 x skip on/off,
+ * 100 generations. Rules rotate with the size to keep the count sane while
+ * still pairing every rule with narrow, square and wide grids. */
+static void test_sizes_rules(void) {
+    static const int chunks[] = {100, 0};
+    int failures = 0;
+    for (int si = 0; si < NSIZES; si++)
+        for (int b = 0; b < 2; b++)
+            for (int ri = 0; ri < NRULES; ri++)
+                for (int t = 1; t <= 2; t++)
+                    for (int sk = 0; sk < 2; sk++) {
+                        run_cfg_t c = {sizes[si][0], sizes[si][1],
+                                       b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS,
+                                       rules[ri], t,
+                                       sk ? CORUN_LIFE_SKIP_ON : CORUN_LIFE_SKIP_OFF,
+                                       (uint64_t)(si * 131 + ri * 7 + b), 0.4};
+                        if (!compare(&c, chunks, chunks) && ++failures > 5) return;
+                    }
+}
+
+/* Random sizes, rules and modes; deterministic seeds. */
+static void test_random_sizes(void) {
+    static const int chunks[] = {120, 0};
+    int failures = 0;
+    for (int i = 0; i < 40; i++) {
+        uint64_t r = corun_rng_u64(2024, (uint64_t)i);
+        run_cfg_t c = {1 + (int64_t)(r % 300), 1 + (int64_t)((r >> 16) % 150),
+                       (r >> 32) & 1 ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS,
+                       rules[(r >> 33) % NRULES], 1 + (int)((r >> 40) & 1),
+                       (r >> 41) & 1 ? CORUN_LIFE_SKIP_ON : CORUN_LIFE_SKIP_OFF, r,
+                       0.2 + 0.6 * (double)((r >> 44) & 15) / 15.0};
+        if (!compare(&c, chunks, chunks) && ++failures > 5) return;
+    }
+}
+
+/* step(3), step(1), ... must equal one big step, in every mode. */
+static void test_uneven_chunks(void) {
+    static const int one[] = {137, 0};
+    static const int uneven[] = {3, 1, 1, 2, 17, 1, 50, 5, 1, 56, 0};
+    for (int sk = 0; sk < 2; sk++)
+        for (int b = 0; b < 2; b++)
+            for (int t = 1; t <= 2; t++) {
+                run_cfg_t c = {97, 83, b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS, "B3/S23", t,
+                               sk ? CORUN_LIFE_SKIP_ON : CORUN_LIFE_SKIP_OFF, 99, 0.5};
+                compare(&c, one, uneven);
+                c.rule = "B0/S8";
+                compare(&c, one, uneven);
+            }
+}
+
+/* Change tracking on a soup that settles: most tiles get skipped, and the
+ * result must still match (many generations, small tiles, 512x512 = auto). */
+static void test_tiles_settled_soup(void) {
+    static const int chunks[] = {700, 0};
+    static const int uneven[] = {1, 1, 1, 300, 2, 395, 0};
+    corun_life_omp_tuning_t tu = {0};
+    tu.tile_rows = 8;
+    corun_life_omp_set_tuning(&tu);
+    for (int b = 0; b < 2; b++) {
+        run_cfg_t c = {130, 140, b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS, "B3/S23", 2,
+                       CORUN_LIFE_SKIP_ON, 5, 0.5};
+        compare(&c, chunks, uneven);
+        c.rule = "B36/S23";
+        c.threads = 1;
+        compare(&c, chunks, chunks);
+    }
+    corun_life_omp_set_tuning(NULL);
+    run_cfg_t c = {512, 512, CORUN_LIFE_TORUS, "B3/S23", 2, CORUN_LIFE_SKIP_AUTO, 6, 0.5};
+    static const int short_run[] = {150, 0};
+    compare(&c, short_run, short_run);
+}
+
+/* Temporal blocking, forced on small grids with small bands so that bands,
+ * levels, torus wrap of the halo and the dead edge are all exercised. */
+static void test_temporal_blocking(void) {
+    static const int chunks[] = {100, 0};
+    static const int uneven[] = {7, 1, 30, 62, 0};
+    static const int bands[][2] = {{4, 1}, {5, 3}, {8, 4}, {13, 8}, {64, 8}};
+    for (size_t i = 0; i < sizeof bands / sizeof *bands; i++) {
+        corun_life_omp_tuning_t tu = {0};
+        tu.tblock_bytes = 1;
+        tu.band_rows = bands[i][0];
+        tu.levels = bands[i][1];
+        corun_life_omp_set_tuning(&tu);
+        for (int b = 0; b < 2; b++)
+            for (int t = 1; t <= 2; t++) {
+                run_cfg_t c = {150, 61, b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS,
+                               rules[(i + (size_t)b) % NRULES], t, CORUN_LIFE_SKIP_OFF,
+                               (uint64_t)(i * 10 + (size_t)b), 0.45};
+                compare(&c, chunks, uneven);
+                c.w = 64;
+                c.h = 3; /* band and halo taller than the grid */
+                compare(&c, chunks, chunks);
+            }
+    }
+    /* Make sure the knob really selected temporal blocking. */
+    corun_life_grid_t g;
+    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, 70, 40, NULL), 0);
+    corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, 1, CORUN_LIFE_SKIP_OFF};
+    void *st = NULL;
+    CU_ASSERT_EQUAL_FATAL(corun_life_backend_omp.init(&st, &g, &p, NULL), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(corun_life_backend_omp.describe(st), "tblock"));
+    corun_life_backend_omp.fini(st);
+    corun_life_grid_close(&g);
+    corun_life_omp_set_tuning(NULL);
+}
+
+/* Every SIMD path this CPU runs gives the same bits. */
+static void test_simd_paths(void) {
+    static const char *paths[] = {"portable", "avx2", "avx512"};
+    static const int chunks[] = {100, 0};
+    for (size_t i = 0; i < 3; i++) {
+        corun_life_omp_tuning_t tu = {0};
+        tu.simd = paths[i];
+        corun_life_omp_set_tuning(&tu);
+        for (int ri = 0; ri < NRULES; ri++) {
+            run_cfg_t c = {300, 70, ri & 1 ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS, rules[ri], 2,
+                           ri & 2 ? CORUN_LIFE_SKIP_ON : CORUN_LIFE_SKIP_OFF,
+                           (uint64_t)ri + 40, 0.5};
+            compare(&c, chunks, chunks);
+        }
+    }
+    corun_life_omp_set_tuning(NULL);
+    const char *s = corun_life_omp_simd();
+    CU_ASSERT_TRUE(!strcmp(s, "avx512") || !strcmp(s, "avx2") || !strcmp(s, "portable"));
+}
+
+/* Padding bits stay dead under B0 (every dead cell with 0 neighbours is
+ * born): a width just over a word boundary, read back after odd and even
+ * generation counts. */
+static void test_b0_padding(void) {
+    for (int n = 1; n <= 4; n++) {
+        int chunks[] = {n, 0};
+        for (int b = 0; b < 2; b++) {
+            run_cfg_t c = {65, 9, b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS, "B0/S8", 1,
+                           CORUN_LIFE_SKIP_OFF, 3, 0.0};
+            compare(&c, chunks, chunks);
+            c.skip = CORUN_LIFE_SKIP_ON;
+            compare(&c, chunks, chunks);
+        }
+    }
+}
+
+static const test_case_t cases[] = {
+    {"listed sizes x boundaries x rules x threads x skip", test_sizes_rules},
+    {"random sizes", test_random_sizes},
+    {"uneven step chunks equal one step", test_uneven_chunks},
+    {"change tracking on a settling soup", test_tiles_settled_soup},
+    {"temporal blocking (forced)", test_temporal_blocking},
+    {"every SIMD path gives the same bits", test_simd_paths},
+    {"B0 rules keep padding dead", test_b0_padding},
+    {NULL, NULL},
+};
+CORUN_TEST_SUITE(omp_vs_serial, cases)
