@@ -6,15 +6,18 @@
  * "Stabilises at generation G" is checked through the population sequence
  * P(g): the debris of both is still lifes and period-2 oscillators plus
  * escaping gliders, so P(g) == P(g+2) for every g >= G, and P(G-1) differs
- * from P(G+1) — the pattern is not yet stable one generation earlier. Run
- * to the infinite-plane horizon with Golly (bgolly -m 6206 -i 1), this
+ * from P(G+1) — the pattern is not yet stable one generation earlier. On
+ * Golly's infinite plane (bgolly -i 1, to generations 1400 and 5600) this
  * criterion gives exactly 1103 and 5206.
  *
- * The tori are the smallest found (with bgolly, trying sizes in steps of 32
- * resp. 128 cells) on which nothing the pattern emits wraps around into its
- * debris or into another glider before G + 1000; the tests check up to
- * G + 100. A non-square torus spreads a diagonal glider's path so that it
- * misses the debris for longer than on a square one of the same area.
+ * The tori were chosen with Golly (bgolly on the same :T<w>,<h> torus, which
+ * steps exactly like corun's): among the sizes tried (multiples of 32 for
+ * the R-pentomino, of 128 for the acorn), the smallest area on which the
+ * criterion above still holds up to G + 1000, i.e. nothing the pattern
+ * emits wraps around into its debris or into another glider before then;
+ * the tests check up to G + 100. A non-square torus spreads a diagonal
+ * glider's path, so it misses the debris for longer than on a square torus
+ * of the same area (for the R-pentomino the first square one that passed was 576x576).
  *
  * Backend: the long runs use omp when it is built and agrees with serial on
  * a quick check; otherwise serial, on which the acorn (1M cells for 5300
