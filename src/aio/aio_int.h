@@ -259,7 +259,8 @@ int aio_pool_create(corun_aio_loop_t *loop, int nthreads, aio_pool_t **out, coru
 int aio_pool_push(aio_pool_t *p, aio_job_t *j);        /* CORUN_ENOTSUP without workers */
 int aio_pool_cancel(aio_pool_t *p, aio_job_t *j);      /* 0 removed, CORUN_EBUSY */
 void aio_pool_cancel_all(aio_pool_t *p, void (*cb)(aio_job_t *j)); /* queued ones */
-void aio_pool_destroy(aio_pool_t *p);                  /* joins the workers */
+void aio_pool_join(aio_pool_t *p);                     /* stops and joins the workers */
+void aio_pool_destroy(aio_pool_t *p);                  /* joins if needed, frees */
 size_t aio_pool_nthreads(aio_pool_t *p);
 
 char *aio_strdup_msg(int code, const char *msg);

@@ -735,8 +735,7 @@ int corun_aio_loop_shutdown(corun_aio_loop_t *l, corun_aio_shutdown_t how, corun
         pthread_cond_signal(&l->cv);
         pthread_mutex_unlock(&l->mu);
         pthread_join(l->thread, NULL);
-        if (l->pool) aio_pool_destroy(l->pool);
-        l->pool = NULL;
+        if (l->pool) aio_pool_join(l->pool); /* freed by loop_destroy */
         aio_stacks_fini(&l->stacks);
         free(l->heap);
         l->heap = NULL;
@@ -753,6 +752,7 @@ int corun_aio_loop_shutdown(corun_aio_loop_t *l, corun_aio_shutdown_t how, corun
 void corun_aio_loop_destroy(corun_aio_loop_t *l) {
     if (!l) return;
     corun_aio_loop_shutdown(l, CORUN_AIO_CANCEL, NULL);
+    if (l->pool) aio_pool_destroy(l->pool);
     pthread_cond_destroy(&l->cv);
     pthread_mutex_destroy(&l->mu);
     pthread_mutex_destroy(&l->shutdown_mu);

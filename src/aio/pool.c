@@ -105,20 +105,32 @@ int aio_pool_create(corun_aio_loop_t *loop, int nthreads, aio_pool_t **out, coru
     return 0;
 }
 
-void aio_pool_destroy(aio_pool_t *p) {
+void aio_pool_join(aio_pool_t *p) {
     pthread_mutex_lock(&p->mu);
     p->stop = 1;
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
     for (size_t i = 0; i < p->nthreads; i++) pthread_join(p->threads[i], NULL);
     AIO_ASSERT(p->head == NULL);
+    pthread_mutex_lock(&p->mu);
+    p->nthreads = 0;
+    pthread_mutex_unlock(&p->mu);
+}
+
+void aio_pool_destroy(aio_pool_t *p) {
+    aio_pool_join(p);
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
     free(p->threads);
     free(p);
 }
 
-size_t aio_pool_nthreads(aio_pool_t *p) { return p->nthreads; }
+size_t aio_pool_nthreads(aio_pool_t *p) {
+    pthread_mutex_lock(&p->mu);
+    size_t n = p->nthreads;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
 
 int aio_pool_push(aio_pool_t *p, aio_job_t *j) {
     if (!p) return CORUN_ENOTSUP;
@@ -239,7 +251,7 @@ int corun_aio_submit(corun_aio_loop_t *loop, corun_aio_fn fn, void *arg,
                      corun_aio_future_t **fut, corun_err_t *err) {
     if (fut) *fut = NULL;
     if (!loop || !fn) return corun_err_set(err, CORUN_EINVAL, "aio: submit: loop and fn are required");
-    aio_pool_t *p = aio_loop_pool(loop);
+    aio_pool_t *p = aio_loop_pool(loop); /* set at creation, freed by loop_destroy */
     if (!p)
         return corun_err_set(err, CORUN_ENOTSUP, "aio: submit: this loop has no pool (pool_threads = 0)");
     aio_job_t *j = calloc(1, sizeof *j);
