@@ -27,8 +27,9 @@ corun_install_packages() {
 corun_build() {
     local dir=$1
     shift
-    cmake -S "$CORUN_ROOT" -B "$dir" "$@" >"$dir.configure.log" 2>&1 ||
-        { cat "$dir.configure.log" >&2; echo "setup: cmake configure failed ($dir)" >&2; return 1; }
+    mkdir -p "$dir"
+    cmake -S "$CORUN_ROOT" -B "$dir" "$@" >"$dir/configure.log" 2>&1 ||
+        { cat "$dir/configure.log" >&2; echo "setup: cmake configure failed ($dir)" >&2; return 1; }
     cmake --build "$dir" -j"$(nproc)"
 }
 
