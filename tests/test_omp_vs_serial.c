@@ -11,6 +11,16 @@
 #include "life/omp_int.h"
 #include "testlib.h"
 
+/* Every test runs with this tuning unless it sets its own on top: one word
+ * per thread is enough to use both threads even on a 1x1 grid. */
+static void set_base_tuning(corun_life_omp_tuning_t *tu) {
+    corun_life_omp_tuning_t base = {0};
+    base.words_per_thread = 1;
+    if (!tu) tu = &base;
+    else tu->words_per_thread = 1;
+    corun_life_omp_set_tuning(tu);
+}
+
 typedef struct run_cfg {
     int64_t w, h;
     corun_life_boundary_t b;
@@ -106,17 +116,19 @@ static const int64_t sizes[][2] = {{1, 1},   {1, 7},    {7, 1},    {2, 2},    {2
                                    {3, 200}, {127, 129}, {128, 5}, {129, 1}};
 #define NSIZES ((int)(sizeof sizes / sizeof *sizes))
 
-/* Every listed size x both boundaries x every rule x threads 1,2 x skip on/off,
- * 100 generations. Rules rotate with the size to keep the count sane while
- * still pairing every rule with narrow, square and wide grids. */
+/* Every listed size x both boundaries x every rule, each with threads 1 and
+ * 2, skip on for one and off for the other (alternating by rule, so every
+ * size meets all four pairs), 100 generations. */
 static void test_sizes_rules(void) {
+    set_base_tuning(NULL);
     static const int chunks[] = {100, 0};
     int failures = 0;
     for (int si = 0; si < NSIZES; si++)
         for (int b = 0; b < 2; b++)
             for (int ri = 0; ri < NRULES; ri++)
-                for (int t = 1; t <= 2; t++)
-                    for (int sk = 0; sk < 2; sk++) {
+                for (int k = 0; k < 2; k++) {
+                        /* (threads, skip): (1,off),(2,on) or (1,on),(2,off) by rule. */
+                        int t = 1 + k, sk = (k + ri) & 1;
                         run_cfg_t c = {sizes[si][0], sizes[si][1],
                                        b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS,
                                        rules[ri], t,
@@ -128,6 +140,7 @@ static void test_sizes_rules(void) {
 
 /* Random sizes, rules and modes; deterministic seeds. */
 static void test_random_sizes(void) {
+    set_base_tuning(NULL);
     static const int chunks[] = {120, 0};
     int failures = 0;
     for (int i = 0; i < 40; i++) {
@@ -143,6 +156,7 @@ static void test_random_sizes(void) {
 
 /* step(3), step(1), ... must equal one big step, in every mode. */
 static void test_uneven_chunks(void) {
+    set_base_tuning(NULL);
     static const int one[] = {137, 0};
     static const int uneven[] = {3, 1, 1, 2, 17, 1, 50, 5, 1, 56, 0};
     for (int sk = 0; sk < 2; sk++)
@@ -163,7 +177,7 @@ static void test_tiles_settled_soup(void) {
     static const int uneven[] = {1, 1, 1, 300, 2, 395, 0};
     corun_life_omp_tuning_t tu = {0};
     tu.tile_rows = 8;
-    corun_life_omp_set_tuning(&tu);
+    set_base_tuning(&tu);
     for (int b = 0; b < 2; b++) {
         run_cfg_t c = {130, 140, b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS, "B3/S23", 2,
                        CORUN_LIFE_SKIP_ON, 5, 0.5};
@@ -172,7 +186,7 @@ static void test_tiles_settled_soup(void) {
         c.threads = 1;
         compare(&c, chunks, chunks);
     }
-    corun_life_omp_set_tuning(NULL);
+    set_base_tuning(NULL);
     run_cfg_t c = {512, 512, CORUN_LIFE_TORUS, "B3/S23", 2, CORUN_LIFE_SKIP_AUTO, 6, 0.5};
     static const int short_run[] = {150, 0};
     compare(&c, short_run, short_run);
@@ -189,7 +203,7 @@ static void test_temporal_blocking(void) {
         tu.tblock_bytes = 1;
         tu.band_rows = bands[i][0];
         tu.levels = bands[i][1];
-        corun_life_omp_set_tuning(&tu);
+        set_base_tuning(&tu);
         for (int b = 0; b < 2; b++)
             for (int t = 1; t <= 2; t++) {
                 run_cfg_t c = {150, 61, b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS,
@@ -210,7 +224,7 @@ static void test_temporal_blocking(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(corun_life_backend_omp.describe(st), "tblock"));
     corun_life_backend_omp.fini(st);
     corun_life_grid_close(&g);
-    corun_life_omp_set_tuning(NULL);
+    set_base_tuning(NULL);
 }
 
 /* Every SIMD path this CPU runs gives the same bits. */
@@ -220,7 +234,7 @@ static void test_simd_paths(void) {
     for (size_t i = 0; i < 3; i++) {
         corun_life_omp_tuning_t tu = {0};
         tu.simd = paths[i];
-        corun_life_omp_set_tuning(&tu);
+        set_base_tuning(&tu);
         for (int ri = 0; ri < NRULES; ri++) {
             run_cfg_t c = {300, 70, ri & 1 ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS, rules[ri], 2,
                            ri & 2 ? CORUN_LIFE_SKIP_ON : CORUN_LIFE_SKIP_OFF,
@@ -228,7 +242,7 @@ static void test_simd_paths(void) {
             compare(&c, chunks, chunks);
         }
     }
-    corun_life_omp_set_tuning(NULL);
+    set_base_tuning(NULL);
     const char *s = corun_life_omp_simd();
     CU_ASSERT_TRUE(!strcmp(s, "avx512") || !strcmp(s, "avx2") || !strcmp(s, "portable"));
 }
@@ -237,6 +251,7 @@ static void test_simd_paths(void) {
  * born): a width just over a word boundary, read back after odd and even
  * generation counts. */
 static void test_b0_padding(void) {
+    set_base_tuning(NULL);
     for (int n = 1; n <= 4; n++) {
         int chunks[] = {n, 0};
         for (int b = 0; b < 2; b++) {

@@ -70,6 +70,7 @@ typedef struct corun_life_omp_tuning {
     int band_rows;           /* rows per band when blocking */
     int tile_words;          /* change tracking: tile width in words */
     int tile_rows;           /* change tracking: tile height in rows */
+    int64_t words_per_thread; /* fewer threads if a thread would get fewer words */
 } corun_life_omp_tuning_t;
 
 void corun_life_omp_set_tuning(const corun_life_omp_tuning_t *t);

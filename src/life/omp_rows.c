@@ -31,7 +31,7 @@
 #pragma GCC pop_options
 
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx2,bmi2,prefer-vector-width=512")
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi2,avx2,bmi2,prefer-vector-width=512")
 #define OMP_NAME(x) omp_avx512_##x
 #include "life/omp_rows.h"
 #undef OMP_NAME

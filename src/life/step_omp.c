@@ -278,7 +278,12 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
     s->born = p->rule.born & 0x1ffu;
     s->survive = p->rule.survive & 0x1ffu;
     s->nt = p->threads > 0 ? p->threads : omp_get_max_threads();
-    if (s->nt < 1) s->nt = 1;
+    /* Tiny grids get fewer threads: a thread with a few hundred words spends
+     * its time at the per-generation barrier, and on a busy machine a
+     * spinning partner can cost milliseconds per barrier. */
+    int64_t wpt = tuning.words_per_thread > 0 ? tuning.words_per_thread : 2048;
+    int64_t cap = g->h * g->wpr / wpt;
+    if (cap < s->nt) s->nt = cap > 1 ? (int)cap : 1;
 
     const char *want = getenv("CORUN_OMP_SIMD");
     if (!want || !*want) want = tuning.simd;
