@@ -579,6 +579,7 @@ static void test_config_errors(void) {
 
 /* ---- the guard page: overflowing a coroutine stack faults ---- */
 
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 static int recurse(volatile char *prev, int depth) {
     volatile char buf[512];
     buf[0] = (char)depth;
@@ -590,6 +591,7 @@ static int job_overflow(void *arg, void **value, corun_err_t *err) {
     (void)arg, (void)value, (void)err;
     return recurse(NULL, 0) ? 0 : 0;
 }
+#endif
 
 static void test_guard_page(void) {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
