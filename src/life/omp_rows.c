@@ -15,6 +15,7 @@
 #include "life/omp_int.h"
 #include "life_word.h"
 
+
 /* Portable: whatever the build's baseline target is (SSE2 on x86-64). */
 #define OMP_NAME(x) omp_portable_##x
 #include "life/omp_rows.h"
