@@ -146,6 +146,7 @@ typedef struct aio_co {
     int counted;                /* in the loop's live list / alive count */
 #if AIO_ASAN
     void *asan_fake;
+    char *asan_low; /* lowest live frame when it died */
 #endif
 #if AIO_TSAN
     void *tsan_fiber;

@@ -37,6 +37,7 @@
 #include "aio/aio_int.h"
 
 #if AIO_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 #if AIO_TSAN
@@ -272,6 +273,10 @@ static void loop_resume(corun_aio_loop_t *l, aio_co_t *co) {
 static void co_switch_out(aio_co_t *co, int dying) {
     corun_aio_loop_t *l = co->loop;
 #if AIO_ASAN
+    /* Frames still live when a coroutine dies never run their epilogues, so
+     * their redzones stay poisoned: remember how deep they reach (plus a
+     * margin for the uninstrumented switch) for co_free to clean. */
+    if (dying) co->asan_low = (char *)__builtin_frame_address(0) - 512;
     __sanitizer_start_switch_fiber(dying ? NULL : &co->asan_fake, l->asan_main_bottom,
                                    l->asan_main_size);
 #else
@@ -432,6 +437,11 @@ static void co_free(corun_aio_loop_t *l, aio_co_t *co) {
         atomic_store_explicit(&l->st_alive, l->alive, memory_order_relaxed);
     }
     if (co->stack.slab) {
+#if AIO_ASAN
+        char *top = co->stack.lo + co->stack.size;
+        if (co->asan_low && co->asan_low >= co->stack.lo && co->asan_low < top)
+            __asan_unpoison_memory_region(co->asan_low, (size_t)(top - co->asan_low));
+#endif
         aio_stacks_free(&l->stacks, &co->stack);
         atomic_store_explicit(&l->st_stacks, l->stacks.in_use, memory_order_relaxed);
         atomic_store_explicit(&l->st_slabs, l->stacks.nslabs, memory_order_relaxed);
@@ -737,6 +747,7 @@ int corun_aio_loop_shutdown(corun_aio_loop_t *l, corun_aio_shutdown_t how, corun
         pthread_join(l->thread, NULL);
         if (l->pool) aio_pool_join(l->pool); /* freed by loop_destroy */
         aio_stacks_fini(&l->stacks);
+        atomic_store(&l->st_slabs, 0);
         free(l->heap);
         l->heap = NULL;
         l->joined = 1;

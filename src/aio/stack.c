@@ -44,6 +44,7 @@ struct aio_slab {
     char *base;
     size_t len;
     uint32_t nfree;
+    uint64_t used;                 /* slots handed out at least once (ASan) */
     uint32_t free[AIO_SLAB_SLOTS]; /* stack of free slot numbers */
 };
 
@@ -135,8 +136,10 @@ int aio_stacks_alloc(aio_stacks_t *s, aio_stack_t *out, corun_err_t *err) {
     s->in_use++;
 #if AIO_ASAN
     /* A finished coroutine never returns from its frames, so their redzones
-     * stay poisoned; a reused stack must start clean. */
-    __asan_unpoison_memory_region(out->lo, out->size);
+     * stay poisoned; a reused stack must start clean. (Fresh ones are: and
+     * unpoisoning them would commit their shadow pages.) */
+    if (b->used & ((uint64_t)1 << slot)) __asan_unpoison_memory_region(out->lo, out->size);
+    b->used |= (uint64_t)1 << slot;
 #endif
     return 0;
 }
