@@ -324,11 +324,15 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
         s->need = alloc64((size_t)(s->nty * s->nbw));
         if (!s->chg[0] || !s->chg[1] || !s->need) goto nomem;
         s->dense_left = 2;
-    } else if (!tuning.tblock_off && 2 * g->h * g->stride * 8 > tb_bytes) {
+    } else if (!tuning.tblock_off &&
+               (2 * g->h * g->stride * 8 > tb_bytes || (s->nt > 1 && g->h >= 256))) {
+        /* Also with several threads on grids that fit in cache: one barrier
+         * per `levels` generations instead of one per generation. */
         s->mode = MODE_TBLOCK;
         s->levels = tuning.levels > 0 ? tuning.levels : 8;
         int64_t band = tuning.band_rows > 0 ? tuning.band_rows
                                             : (256 << 10) / (g->stride * 8);
+        if (s->nt > 1 && band > (g->h + s->nt - 1) / s->nt) band = (g->h + s->nt - 1) / s->nt;
         if (band < 4 * s->levels) band = 4 * s->levels;
         s->band = band < g->h ? band : g->h;
         s->band_words = (s->band + 2 * s->levels) * g->stride;
