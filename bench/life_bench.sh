@@ -64,7 +64,7 @@ if command -v bgolly >/dev/null 2>&1; then
         "$CORUN" life --backend omp --threads 1 --size 2048x2048 --steps $GG --skip-stable off $SOUP
     R_C=$LAST_RATE; H_C=$LAST_HASH
     t0=$(date +%s.%N)
-    bgolly -a QuickLife -q -q -m "$GG" -o "$TMP/golly.rle" "$TMP/soup.rle" >/dev/null
+    bgolly -a QuickLife -q -q -m "$GG" -o "$TMP/golly.rle" "$TMP/soup.rle" >/dev/null 2>&1
     t1=$(date +%s.%N)
     R_G=$(awk -v a="$t0" -v b="$t1" -v n="$GG" 'BEGIN{printf "%.4g", 2048*2048*n/(b-a)}')
     # Check Golly computed the same generation: read its output back into corun.
