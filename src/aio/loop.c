@@ -67,6 +67,7 @@ struct corun_aio_loop {
     pthread_cond_t cv;
     aio_node_t *in_head, *in_tail;
     int sleeping, stop, accepting;
+    atomic_int pending; /* set with the inbox or stop under mu: the loop skips mu when 0 */
     int det_code;
     char det_msg[CORUN_ERR_MSG_MAX];
     pthread_mutex_t shutdown_mu; /* serialises corun_aio_loop_shutdown */
@@ -113,13 +114,16 @@ double aio_now(void) {
 
 double aio_deadline(double timeout_s) { return timeout_s < 0 ? -1.0 : aio_now() + timeout_s; }
 
+static pthread_condattr_t cond_attr;
+static pthread_once_t cond_attr_once = PTHREAD_ONCE_INIT;
+static void cond_attr_make(void) {
+    pthread_condattr_init(&cond_attr);
+    pthread_condattr_setclock(&cond_attr, CLOCK_MONOTONIC);
+}
+
 int aio_cond_init(pthread_cond_t *cv) {
-    pthread_condattr_t a;
-    pthread_condattr_init(&a);
-    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    int rc = pthread_cond_init(cv, &a);
-    pthread_condattr_destroy(&a);
-    return rc;
+    pthread_once(&cond_attr_once, cond_attr_make);
+    return pthread_cond_init(cv, &cond_attr);
 }
 
 int aio_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, double deadline) {
@@ -306,6 +310,7 @@ void aio_co_wake(aio_co_t *co) {
     if (l->in_tail) l->in_tail->next = &co->node;
     else l->in_head = &co->node;
     l->in_tail = &co->node;
+    atomic_store_explicit(&l->pending, 1, memory_order_release);
     if (l->sleeping) pthread_cond_signal(&l->cv);
     pthread_mutex_unlock(&l->mu);
 }
@@ -619,21 +624,28 @@ static void *loop_main(void *arg) {
     l->tsan_main_fiber = __tsan_get_current_fiber();
 #endif
     for (;;) {
-        pthread_mutex_lock(&l->mu);
-        aio_node_t *in = l->in_head;
-        l->in_head = l->in_tail = NULL;
-        l->stop_seen = l->stop;
-        pthread_mutex_unlock(&l->mu);
-        take_inbox(l, in);
-        if (l->stop_seen == STOP_CANCEL && !l->cancelled_all) cancel_all(l);
-
-        double now = aio_now();
-        while (l->nheap && l->heap[0]->deadline <= now) {
-            aio_co_t *co = l->heap[0];
-            timer_remove(l, co);
-            aio_co_wake(co);
+        /* Posters set `pending` under mu after linking, so a 0 seen here
+         * can only miss a post that will also find us awake or signal us. */
+        if (atomic_load_explicit(&l->pending, memory_order_acquire)) {
+            pthread_mutex_lock(&l->mu);
+            aio_node_t *in = l->in_head;
+            l->in_head = l->in_tail = NULL;
+            l->stop_seen = l->stop;
+            atomic_store_explicit(&l->pending, 0, memory_order_relaxed);
+            pthread_mutex_unlock(&l->mu);
+            take_inbox(l, in);
+            if (l->stop_seen == STOP_CANCEL && !l->cancelled_all) cancel_all(l);
         }
-        if (l->polls) run_polls(l, now);
+
+        if (l->nheap || l->polls) {
+            double now = aio_now();
+            while (l->nheap && l->heap[0]->deadline <= now) {
+                aio_co_t *co = l->heap[0];
+                timer_remove(l, co);
+                aio_co_wake(co);
+            }
+            if (l->polls) run_polls(l, now);
+        }
         run_ready(l);
 
         if (l->rq_head) continue;
@@ -649,7 +661,7 @@ static void *loop_main(void *arg) {
         for (aio_poll_t *p = l->polls; p; p = p->next)
             if (wake_at < 0 || p->next_at < wake_at) wake_at = p->next_at;
         pthread_mutex_lock(&l->mu);
-        while (!l->in_head && l->stop == l->stop_seen) {
+        while (!atomic_load_explicit(&l->pending, memory_order_relaxed)) {
             l->sleeping = 1;
             int timed_out = aio_cond_wait(&l->cv, &l->mu, wake_at);
             l->sleeping = 0;
@@ -742,6 +754,7 @@ int corun_aio_loop_shutdown(corun_aio_loop_t *l, corun_aio_shutdown_t how, corun
         l->accepting = 0;
         int want = how == CORUN_AIO_CANCEL ? STOP_CANCEL : STOP_DRAIN;
         if (want > l->stop) l->stop = want;
+        atomic_store_explicit(&l->pending, 1, memory_order_release);
         pthread_cond_signal(&l->cv);
         pthread_mutex_unlock(&l->mu);
         pthread_join(l->thread, NULL);
@@ -791,6 +804,7 @@ void aio_loop_post_job(corun_aio_loop_t *l, aio_node_t *n) {
     if (l->in_tail) l->in_tail->next = n;
     else l->in_head = n;
     l->in_tail = n;
+    atomic_store_explicit(&l->pending, 1, memory_order_release);
     if (l->sleeping) pthread_cond_signal(&l->cv);
     pthread_mutex_unlock(&l->mu);
 }
@@ -803,7 +817,13 @@ int aio_loop_accept_job(corun_aio_loop_t *l) {
     return ok;
 }
 
-void aio_loop_job_unaccept(corun_aio_loop_t *l) { atomic_fetch_sub(&l->jobs_outstanding, 1); }
+void aio_loop_job_unaccept(corun_aio_loop_t *l) {
+    pthread_mutex_lock(&l->mu);
+    atomic_fetch_sub(&l->jobs_outstanding, 1);
+    atomic_store_explicit(&l->pending, 1, memory_order_release); /* re-check the exit */
+    if (l->sleeping) pthread_cond_signal(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+}
 
 aio_pool_t *aio_loop_pool(corun_aio_loop_t *l) { return l->pool; }
 
@@ -865,6 +885,7 @@ int corun_aio_spawn(corun_aio_loop_t *l, corun_aio_fn fn, void *arg, corun_aio_f
         if (l->in_tail) l->in_tail->next = &co->node;
         else l->in_head = &co->node;
         l->in_tail = &co->node;
+        atomic_store_explicit(&l->pending, 1, memory_order_release);
         if (l->sleeping) pthread_cond_signal(&l->cv);
         pthread_mutex_unlock(&l->mu);
     }
