@@ -229,9 +229,9 @@ static void test_temporal_blocking(void) {
 
 /* Every SIMD path this CPU runs gives the same bits. */
 static void test_simd_paths(void) {
-    static const char *paths[] = {"portable", "avx2", "avx512"};
+    static const char *paths[] = {"portable", "avx2", "avx512", "avx512-autovec"};
     static const int chunks[] = {100, 0};
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
         corun_life_omp_tuning_t tu = {0};
         tu.simd = paths[i];
         set_base_tuning(&tu);
@@ -245,6 +245,22 @@ static void test_simd_paths(void) {
     set_base_tuning(NULL);
     const char *s = corun_life_omp_simd();
     CU_ASSERT_TRUE(!strcmp(s, "avx512") || !strcmp(s, "avx2") || !strcmp(s, "portable"));
+}
+
+/* Wide rows: the AVX-512 kernel walks strips of 1 to 4 vectors (8 to 32
+ * words) with masked tails, and a row of more than 32 words takes several
+ * strips; both ends of the row wrap. These widths cover each strip shape,
+ * both boundaries, dense and tiles (whose word ranges start mid-row). */
+static void test_wide_rows(void) {
+    static const int64_t widths[] = {577, 1000, 1472, 2048, 2111, 4097};
+    static const int chunks[] = {60, 0};
+    for (size_t i = 0; i < sizeof widths / sizeof *widths; i++)
+        for (int v = 0; v < 4; v++) {
+            run_cfg_t c = {widths[i], 37 + (int64_t)i, v & 1 ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS,
+                           "B3/S23", 1 + (v >> 1), v & 2 ? CORUN_LIFE_SKIP_ON : CORUN_LIFE_SKIP_OFF,
+                           (uint64_t)(100 + i), 0.45};
+            compare(&c, chunks, chunks);
+        }
 }
 
 /* Padding bits stay dead under B0 (every dead cell with 0 neighbours is
@@ -271,6 +287,7 @@ static const test_case_t cases[] = {
     {"change tracking on a settling soup", test_tiles_settled_soup},
     {"temporal blocking (forced)", test_temporal_blocking},
     {"every SIMD path gives the same bits", test_simd_paths},
+    {"wide rows: every AVX-512 strip shape", test_wide_rows},
     {"B0 rules keep padding dead", test_b0_padding},
     {NULL, NULL},
 };

@@ -271,7 +271,7 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
     g->w = initial->width;
     g->h = initial->height;
     g->wpr = (g->w + 63) / 64;
-    g->stride = (g->wpr + 7) & ~(int64_t)7;
+    g->stride = ((g->wpr + 7) & ~(int64_t)7) + 8;
     g->torus = p->boundary == CORUN_LIFE_TORUS;
     g->lastbits = (unsigned)(g->w - 64 * (g->wpr - 1));
     g->lastmask = g->lastbits == 64 ? ~0ull : (1ull << g->lastbits) - 1;

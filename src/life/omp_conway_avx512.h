@@ -1,0 +1,196 @@
+/* omp_conway_avx512.h — the B3/S23 row kernel in AVX-512 intrinsics, included
+ * by omp_rows.c inside its AVX-512 target region (after the AVX-512 copy of
+ * omp_rows.h, whose functions it uses for the rows' end words).
+ *
+ * Why a hand-written copy: gcc 12 vectorises the shared C of
+ * kernels/life_word.h into ~35 vector instructions per 512 cells; written
+ * with vpternlogq (any boolean function of three inputs in one instruction)
+ * and vpshldq/vpshrdq (the cross-word shifts) the same formulas take 12, and
+ * keeping the three rows' horizontal sums in registers while walking down a
+ * strip of columns drops the ring buffer's loads and stores. The formulas
+ * are those of corun_life_word_hsum/_next with the rule folded for B3/S23:
+ *   hsum:  h0 = W^C^E,  h1 = maj(W,C,E)
+ *   block sum = s0 + 2(x + k) + 4y, with s0 = u0^m0^d0, k = maj(u0,m0,d0),
+ *               x = u1^m1^d1, y = maj(u1,m1,d1)
+ *   next:  odd sum (s0): born or survives iff sum == 3 iff (x^k) & ~y
+ *          even sum: survives iff alive and sum == 4 iff alive & (x&k&~y | ~x&~k&y)
+ * The omp_vs_serial tests compare this path with the serial oracle.
+ *
+ * Any word range of a row: the first and last word of a row get their
+ * wrapped neighbour cell (torus) OR-ed in, or nothing (dead edge), and the
+ * last word's padding bits are masked so they stay dead. Needs AVX-512 F +
+ * VBMI2 (vpshldq).
+ */
+#include <immintrin.h>
+
+#define CW_XOR3 0x96 /* a ^ b ^ c */
+#define CW_MAJ 0xE8  /* at least two of a, b, c */
+#define CW_ODD 0x14  /* (a ^ b) & ~c, with a = x, b = k, c = y */
+#define CW_EVEN 0x42 /* a & b & ~c | ~a & ~b & c */
+#define CW_MUX 0xCA  /* a ? b : c */
+#define CW_OR_XOR 0xF6 /* a | (b ^ c) */
+#define CW_MAJ_FROM_SUM 0xD4 /* (a, b, s = x^a^b) -> maj(x, a, b): a == b ? a : ~s */
+
+/* Horizontal sums of the (masked by m) 8 words at p. The west and east
+ * neighbour loads use their own masks (wm, em) so nothing is read outside
+ * the row; wi/ei are OR-ed into the shifted words: they carry the wrapped
+ * cell of a torus into the row's first and last word (zero otherwise). */
+static inline __attribute__((always_inline)) void cw_hsum(const uint64_t *p, __mmask8 m,
+                                                          __mmask8 wm, __mmask8 em, __m512i wi,
+                                                          __m512i ei, __m512i *c, __m512i *h0,
+                                                          __m512i *h1) {
+    __m512i cc = _mm512_maskz_loadu_epi64(m, p);
+    __m512i w = _mm512_shldi_epi64(cc, _mm512_maskz_loadu_epi64(wm, p - 1), 1);
+    __m512i e = _mm512_shrdi_epi64(cc, _mm512_maskz_loadu_epi64(em, p + 1), 1);
+    w = _mm512_or_si512(w, wi);
+    e = _mm512_or_si512(e, ei);
+    /* maj(w,c,e) from (c, e, w^c^e): if c == e it is c, else it is w = ~(w^c^e).
+     * Written this way w dies after the first instruction and e after the
+     * second, so the destructive vpternlogq needs no register copies. */
+    __m512i s = _mm512_ternarylogic_epi64(w, cc, e, CW_XOR3);
+    *h1 = _mm512_ternarylogic_epi64(e, cc, s, CW_MAJ_FROM_SUM);
+    *h0 = s;
+    *c = cc;
+}
+
+static inline __attribute__((always_inline)) __m512i cw_next(__m512i alive, __m512i u0,
+                                                             __m512i u1, __m512i m0, __m512i m1,
+                                                             __m512i d0, __m512i d1) {
+    __m512i s0 = _mm512_ternarylogic_epi64(u0, m0, d0, CW_XOR3);
+    __m512i k = _mm512_ternarylogic_epi64(u0, m0, d0, CW_MAJ);
+    __m512i x = _mm512_ternarylogic_epi64(u1, m1, d1, CW_XOR3);
+    __m512i y = _mm512_ternarylogic_epi64(u1, m1, d1, CW_MAJ);
+    __m512i odd = _mm512_ternarylogic_epi64(x, k, y, CW_ODD);
+    __m512i even = _mm512_and_si512(alive, _mm512_ternarylogic_epi64(x, k, y, CW_EVEN));
+    return _mm512_ternarylogic_epi64(s0, odd, even, CW_MUX);
+}
+
+/* Horizontal sums of row r (words j.. of a strip of nv vectors). has_w: the
+ * strip starts at word 0 (vector 0, lane 0); has_e: word wpr-1 is in the
+ * last vector, at lane bit el. Those words' outside neighbours are not
+ * loaded; on a torus the wrapped cell is OR-ed in instead. */
+static inline __attribute__((always_inline)) void
+cw_hsum_row(const omp_geom_t *g, const uint64_t *r, int64_t j, const int nv, const int has_w,
+            const int has_e, const __mmask8 *mk, __mmask8 el, __m512i *c, __m512i *h0,
+            __m512i *h1) {
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i wi = zero, ei = zero;
+    if ((has_w || has_e) && g->torus) {
+        /* West of cell 0 is cell W-1; east of cell W-1 is cell 0. */
+        uint64_t last = (r[g->wpr - 1] >> (g->lastbits - 1)) & 1u, first = r[0] & 1u;
+        if (has_w) wi = _mm512_maskz_set1_epi64(1, (long long)last);
+        if (has_e) ei = _mm512_maskz_set1_epi64(el, (long long)(first << (g->lastbits - 1)));
+    }
+    for (int v = 0; v < nv; v++) {
+        const int w_here = has_w && v == 0, e_here = has_e && v == nv - 1;
+        cw_hsum(r + j + 8 * v, mk[v], w_here ? (__mmask8)(mk[v] & ~1u) : mk[v],
+                e_here ? (__mmask8)(mk[v] & ~el) : mk[v], w_here ? wi : zero, e_here ? ei : zero,
+                &c[v], &h0[v], &h1[v]);
+    }
+}
+
+/* Rows y0..y1-1, words j .. j+8*nv-1 (the last vector masked by lm): walk
+ * down the rows with the sums of the rows above and at y in registers. All
+ * of nv, has_w, has_e and with_diff are compile-time constants at each call,
+ * so the loops unroll and the arrays live in registers. */
+static inline __attribute__((always_inline)) void
+cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
+         int64_t y1, int64_t j, const int nv, const int has_w, const int has_e,
+         const int with_diff, __mmask8 lm, uint64_t *diff) {
+    __m512i dacc[4];
+    __mmask8 mk[4];
+    for (int v = 0; v < nv; v++) {
+        mk[v] = v == nv - 1 ? lm : 0xFF;
+        dacc[v] = _mm512_setzero_si512();
+    }
+    /* Lane of word wpr-1 in the last vector, and the output mask keeping its
+     * padding bits dead. */
+    __mmask8 el = 0;
+    __m512i keep = _mm512_set1_epi64(-1);
+    if (has_e) {
+        el = (__mmask8)(1u << (g->wpr - 1 - (j + 8 * (nv - 1))));
+        keep = _mm512_mask_set1_epi64(keep, el, (long long)g->lastmask);
+    }
+    /* Three row slots, A B C, rotate roles (above, at, below) from one row to
+     * the next; the loop is unrolled three times so the rotation is a change
+     * of names, not register copies. */
+    __m512i a0[4], a1[4], ac[4], b0[4], b1[4], bc[4], c0[4], c1[4], cc[4];
+    cw_hsum_row(g, omp_avx512_src_row(g, src, y0 - 1), j, nv, has_w, has_e, mk, el, ac, a0, a1);
+    cw_hsum_row(g, omp_avx512_src_row(g, src, y0), j, nv, has_w, has_e, mk, el, bc, b0, b1);
+#define CW_ROW(U0, U1, M0, M1, MC, D0, D1, DC)                                                  \
+    do {                                                                                        \
+        cw_hsum_row(g, omp_avx512_src_row(g, src, y + 1), j, nv, has_w, has_e, mk, el, DC, D0,  \
+                    D1);                                                                        \
+        uint64_t *out = dst + (y - dst_origin) * g->stride + j;                                 \
+        for (int v = 0; v < nv; v++) {                                                          \
+            __m512i nx = cw_next(MC[v], U0[v], U1[v], M0[v], M1[v], D0[v], D1[v]);              \
+            if (has_e && v == nv - 1) nx = _mm512_and_si512(nx, keep);                          \
+            if (with_diff)                                                                      \
+                dacc[v] = _mm512_ternarylogic_epi64(                                            \
+                    dacc[v], nx, _mm512_maskz_loadu_epi64(mk[v], out + 8 * v), CW_OR_XOR);           \
+            _mm512_mask_storeu_epi64(out + 8 * v, mk[v], nx);                                   \
+        }                                                                                       \
+        if (++y >= y1) goto done;                                                               \
+    } while (0)
+    int64_t y = y0;
+    if (y >= y1) goto done;
+    for (;;) {
+        CW_ROW(a0, a1, b0, b1, bc, c0, c1, cc);
+        CW_ROW(b0, b1, c0, c1, cc, a0, a1, ac);
+        CW_ROW(c0, c1, a0, a1, ac, b0, b1, bc);
+    }
+#undef CW_ROW
+done:
+    if (with_diff)
+        for (int v = 0; v < nv; v++) {
+            __m512i d = _mm512_maskz_loadu_epi64(mk[v], diff + 8 * v);
+            _mm512_mask_storeu_epi64(diff + 8 * v, mk[v], _mm512_or_si512(d, dacc[v]));
+        }
+}
+
+/* One instantiation per (has_w, has_e, with_diff), each switching on nv. */
+#define CW_VARIANT(name, HW, HE, WD)                                                            \
+    static void name(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,    \
+                     int64_t y0, int64_t y1, int64_t j, int nv, __mmask8 lm, uint64_t *diff) { \
+        switch (nv) {                                                                           \
+        case 4: cw_strip(g, src, dst, dst_origin, y0, y1, j, 4, HW, HE, WD, lm, diff); break;   \
+        case 3: cw_strip(g, src, dst, dst_origin, y0, y1, j, 3, HW, HE, WD, lm, diff); break;   \
+        case 2: cw_strip(g, src, dst, dst_origin, y0, y1, j, 2, HW, HE, WD, lm, diff); break;   \
+        default: cw_strip(g, src, dst, dst_origin, y0, y1, j, 1, HW, HE, WD, lm, diff); break;  \
+        }                                                                                       \
+    }
+CW_VARIANT(cw_mid, 0, 0, 0)
+CW_VARIANT(cw_w, 1, 0, 0)
+CW_VARIANT(cw_e, 0, 1, 0)
+CW_VARIANT(cw_we, 1, 1, 0)
+CW_VARIANT(cw_mid_d, 0, 0, 1)
+CW_VARIANT(cw_w_d, 1, 0, 1)
+CW_VARIANT(cw_e_d, 0, 1, 1)
+CW_VARIANT(cw_we_d, 1, 1, 1)
+#undef CW_VARIANT
+
+typedef void (*cw_fn)(const omp_geom_t *, omp_src_t, uint64_t *, int64_t, int64_t, int64_t,
+                      int64_t, int, __mmask8, uint64_t *);
+
+/* omp_block_fn for B3/S23 (born/survive ignored: the rule is folded). */
+static void omp_avx512_conway_fast(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
+                                   int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
+                                   int64_t j1, uint64_t *scratch, uint64_t *diff, unsigned born,
+                                   unsigned survive) {
+    (void)scratch;
+    (void)born;
+    (void)survive;
+    static const cw_fn variants[2][4] = {{cw_mid, cw_w, cw_e, cw_we},
+                                         {cw_mid_d, cw_w_d, cw_e_d, cw_we_d}};
+    /* Strips of up to 4 vectors (32 words): 4 x 5 sums plus accumulators fit
+     * the 32 zmm registers. */
+    for (int64_t j = j0; j < j1; j += 32) {
+        int64_t cnt = j1 - j < 32 ? j1 - j : 32;
+        int nv = (int)((cnt + 7) / 8);
+        int64_t tail = cnt - 8 * (nv - 1);
+        __mmask8 lm = (__mmask8)(tail == 8 ? 0xFF : (1u << tail) - 1);
+        int ends = (j == 0) | (j + cnt == g->wpr) << 1;
+        variants[diff != NULL][ends](g, src, dst, dst_origin, y0, y1, j, nv, lm,
+                                     diff ? diff + (j - j0) : NULL);
+    }
+}
