@@ -133,6 +133,25 @@ static void step_tblock(omp_state_t *s, int64_t n) {
              * level 0 (the grid) wraps on a torus. */
             int64_t origin = y0 - L;
             omp_src_t src = {in, 0, g->torus};
+            /* Pull the band's source rows into the cache in address order
+             * first: the kernels walk them in narrow column strips, a
+             * pattern the hardware prefetcher does not follow across rows,
+             * so without this the first level waits on memory. */
+            for (int64_t y = y0 - L; y < y1 + L; y++) {
+                int64_t yy = y;
+                if (yy < 0 || yy >= g->h) {
+                    if (!g->torus) continue;
+                    yy = (yy % g->h + g->h) % g->h;
+                }
+                const char *row = (const char *)(in + yy * g->stride);
+                for (int64_t off = 0; off < g->wpr * 8; off += 64) __builtin_prefetch(row + off, 0, 2);
+            }
+            /* Likewise the rows the last level writes (a store to a line
+             * not in the cache first has to read it). */
+            for (int64_t y = y0; y < y1; y++) {
+                char *row = (char *)(out + y * g->stride);
+                for (int64_t off = 0; off < g->wpr * 8; off += 64) __builtin_prefetch(row + off, 1, 2);
+            }
             for (int k = 1; k <= L; k++) {
                 int64_t lo = y0 - (L - k), hi = y1 + (L - k);
                 if (!g->torus) { /* rows outside a dead grid stay dead: not computed */
@@ -312,8 +331,8 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
     int64_t tb_bytes = tuning.tblock_bytes > 0 ? tuning.tblock_bytes : (int64_t)8 << 20;
     if (skip) {
         s->mode = MODE_TILES;
-        s->tw = tuning.tile_words > 0 ? tuning.tile_words : 1;
-        s->th = tuning.tile_rows > 0 ? tuning.tile_rows : 16;
+        s->tw = tuning.tile_words > 0 ? tuning.tile_words : 2;
+        s->th = tuning.tile_rows > 0 ? tuning.tile_rows : 32;
         s->ntx = (g->wpr + s->tw - 1) / s->tw;
         s->nty = (g->h + s->th - 1) / s->th;
         s->nbw = (s->ntx + 63) / 64;
