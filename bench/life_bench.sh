@@ -5,6 +5,8 @@
 #
 # usage: bench/life_bench.sh [BUILD_DIR]      (default: build)
 #   env: QUICK=1        shorter runs (a smoke test, numbers are noisier)
+#        REPEAT=R       runs per case (default 3): best and median are shown,
+#                       because a shared VM's neighbours move single runs by 30%
 #        GOLLY_GENS=N   generations for bgolly (default 200: QuickLife on a
 #                       dense 2048x2048 soup runs at about 0.05-0.1 G/s here)
 # Needs: the corun program built in BUILD_DIR; bgolly (Debian package golly)
@@ -19,6 +21,7 @@ CORUN=$BUILD/corun
 TMP=$(mktemp -d /tmp/corun-bench-XXXXXX)
 trap 'rm -rf "$TMP"' EXIT INT TERM
 
+REPEAT=${REPEAT:-3}
 if [ "${QUICK:-0}" = 1 ]; then S1=500; S2=10; S3=4000; GG=${GOLLY_GENS:-50}
 else S1=2000; S2=100; S3=20000; GG=${GOLLY_GENS:-200}; fi
 
@@ -26,14 +29,22 @@ field() { # field NAME LINE
     printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
-run() { # run LABEL [env assignments --] corun-args...
+run() { # run LABEL command...: REPEAT runs; reports the best and the median rate
     label=$1; shift
-    line=$("$@" | tail -n 1)
-    rate=$(field cell_updates_per_s "$line")
-    printf '%-44s %10.1f G/s  mode=%s threads=%s hash=%s\n' "$label" \
-        "$(echo "$rate" | awk '{printf "%.1f", $1/1e9}')" "$(field mode "$line")" \
+    rates=""
+    i=0
+    while [ "$i" -lt "$REPEAT" ]; do
+        line=$("$@" | tail -n 1)
+        rates="$rates $(field cell_updates_per_s "$line")"
+        i=$((i + 1))
+    done
+    best=$(printf '%s\n' $rates | sort -g | tail -n 1)
+    median=$(printf '%s\n' $rates | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+    printf '%-46s best %7.1f  median %7.1f G/s  mode=%s threads=%s hash=%s\n' "$label" \
+        "$(echo "$best" | awk '{printf "%.1f", $1/1e9}')" \
+        "$(echo "$median" | awk '{printf "%.1f", $1/1e9}')" "$(field mode "$line")" \
         "$(field threads "$line")" "$(field hash "$line")"
-    LAST_RATE=$rate
+    LAST_RATE=$best
     LAST_HASH=$(field hash "$line")
 }
 
@@ -46,12 +57,16 @@ SOUP="--init random:0.5:1 --rule B3/S23 --boundary torus --quiet"
 run "2048x2048 dense, 1 thread, $S1 gens" \
     "$CORUN" life --backend omp --threads 1 --size 2048x2048 --steps $S1 --skip-stable off $SOUP
 R_DENSE1=$LAST_RATE
+run "2048x2048 dense avx512-autovec, 1 thread" \
+    env CORUN_OMP_SIMD=avx512-autovec "$CORUN" life --backend omp --threads 1 --size 2048x2048 --steps $S1 --skip-stable off $SOUP
 run "2048x2048 dense portable, 1 thread" \
     env CORUN_OMP_SIMD=portable "$CORUN" life --backend omp --threads 1 --size 2048x2048 --steps $S1 --skip-stable off $SOUP
 run "2048x2048 dense, 2 threads" \
     "$CORUN" life --backend omp --threads 2 --size 2048x2048 --steps $S1 --skip-stable off $SOUP
 run "16384x16384 dense, 2 threads, $S2 gens" \
     "$CORUN" life --backend omp --threads 2 --size 16384x16384 --steps $S2 --skip-stable off $SOUP
+run "16384x16384 dense, 1 thread, $S2 gens" \
+    "$CORUN" life --backend omp --threads 1 --size 16384x16384 --steps $S2 --skip-stable off $SOUP
 run "2048x2048 change tracking, 1 thread, $S3 gens" \
     "$CORUN" life --backend omp --threads 1 --size 2048x2048 --steps $S3 --skip-stable on $SOUP
 R_TILES=$LAST_RATE
