@@ -128,6 +128,7 @@ typedef struct corun_life_params {
     corun_life_boundary_t boundary;
     int threads;               /* 0: the OpenMP default */
     corun_life_skip_t skip_stable;
+    int device;                /* cuda: device index; -1 = CUDA_VISIBLE_DEVICES / device 0 */
 } corun_life_params_t;
 
 /* A stepping backend (struct of function pointers, one file per backend).

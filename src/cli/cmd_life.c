@@ -174,7 +174,7 @@ static void progress(const life_opts_t *o, int64_t done, double t0) {
 /* Steps o->steps generations; with --print keeps every frame and prints them. */
 static int run(life_opts_t *o, const corun_life_backend_t *be, corun_life_grid_t *grid,
                double *seconds, char *mode, size_t nmode, corun_err_t *err) {
-    corun_life_params_t p = {o->rule, o->boundary, o->threads, o->skip_stable};
+    corun_life_params_t p = {o->rule, o->boundary, o->threads, o->skip_stable, -1};
     void *st = NULL;
     corun_life_grid_t *frames = NULL;
     int rc = be->init(&st, grid, &p, err);
