@@ -218,7 +218,7 @@ static void test_temporal_blocking(void) {
     /* Make sure the knob really selected temporal blocking. */
     corun_life_grid_t g;
     CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, 70, 40, NULL), 0);
-    corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, 1, CORUN_LIFE_SKIP_OFF};
+    corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, 1, CORUN_LIFE_SKIP_OFF, -1};
     void *st = NULL;
     CU_ASSERT_EQUAL_FATAL(corun_life_backend_omp.init(&st, &g, &p, NULL), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(corun_life_backend_omp.describe(st), "tblock"));
