@@ -142,10 +142,23 @@ typedef struct corun_life_backend {
     int (*step)(void *state, int64_t generations, corun_err_t *err);
     int (*read)(void *state, corun_life_grid_t *out, corun_err_t *err);
     void (*fini)(void *state);
-    /* Short description of the mode actually used (e.g. "dense, avx512"),
-     * for the summary; may be NULL. */
+    /* Short description of the mode actually used (e.g. "dense-avx512", no
+     * spaces), for the summary; may be NULL. */
     const char *(*describe)(void *state);
+    /* Optional (NULL: the caller falls back to step(1) + read()).
+     * step_counted: like step(), and pops[i] receives the population after
+     * the i-th of the n generations. read_packed: the current generation
+     * bit-packed in the snapshot layout: height rows of ceil(width/64)
+     * uint64 words, bit i of word j is cell x = 64*j + i, padding bits 0. */
+    int (*step_counted)(void *state, int64_t generations, int64_t *pops, corun_err_t *err);
+    int (*read_packed)(void *state, uint64_t *words, corun_err_t *err);
 } corun_life_backend_t;
+
+/* Words per row in the bit-packed layout. */
+static inline int64_t corun_life_words_per_row(int64_t width) { return (width + 63) / 64; }
+/* Packs a byte grid into the bit-packed layout, and back. */
+CORUN_API void corun_life_pack(const corun_life_grid_t *g, uint64_t *words);
+CORUN_API void corun_life_unpack(const uint64_t *words, corun_life_grid_t *g);
 
 CORUN_API extern const corun_life_backend_t corun_life_backend_serial;
 CORUN_API extern const corun_life_backend_t corun_life_backend_omp;

@@ -86,3 +86,24 @@ void corun_life_grid_fill_random(corun_life_grid_t *g, double density, uint64_t 
     for (int64_t i = 0; i < total; i++)
         g->cells[i] = (corun_rng_u64(seed, (uint64_t)i) >> 11) < limit;
 }
+
+void corun_life_pack(const corun_life_grid_t *g, uint64_t *words) {
+    const int64_t wpr = corun_life_words_per_row(g->width);
+#pragma omp parallel for schedule(static)
+    for (int64_t y = 0; y < g->height; y++) {
+        const uint8_t *src = g->cells + y * g->width;
+        uint64_t *row = words + y * wpr;
+        memset(row, 0, (size_t)wpr * sizeof *row);
+        for (int64_t x = 0; x < g->width; x++) row[x >> 6] |= (uint64_t)(src[x] & 1u) << (x & 63);
+    }
+}
+
+void corun_life_unpack(const uint64_t *words, corun_life_grid_t *g) {
+    const int64_t wpr = corun_life_words_per_row(g->width);
+#pragma omp parallel for schedule(static)
+    for (int64_t y = 0; y < g->height; y++) {
+        const uint64_t *row = words + y * wpr;
+        uint8_t *dst = g->cells + y * g->width;
+        for (int64_t x = 0; x < g->width; x++) dst[x] = (uint8_t)((row[x >> 6] >> (x & 63)) & 1u);
+    }
+}

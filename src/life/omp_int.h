@@ -44,9 +44,14 @@ typedef void (*omp_block_fn)(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
                              uint64_t *scratch, uint64_t *diff, unsigned born, unsigned survive);
 
 /* One SIMD target's kernels: B3/S23 folded at compile time, and any rule. */
+/* Live cells in rows y0..y1-1 of a buffer (row y at base + (y - origin) * stride). */
+typedef int64_t (*omp_count_fn)(const omp_geom_t *g, const uint64_t *base, int64_t origin,
+                                int64_t y0, int64_t y1);
+
 typedef struct omp_kernels {
     const char *simd; /* "avx512", "avx2", "portable" */
     omp_block_fn conway, generic;
+    omp_count_fn count;
 } omp_kernels_t;
 
 #define OMP_PLANE(st) ((st) + 40)

@@ -25,14 +25,14 @@
 #define CORUN_OMP_X86 1
 
 #pragma GCC push_options
-#pragma GCC target("avx2,bmi2")
+#pragma GCC target("avx2,bmi2,popcnt")
 #define OMP_NAME(x) omp_avx2_##x
 #include "life/omp_rows.h"
 #undef OMP_NAME
 #pragma GCC pop_options
 
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi2,avx2,bmi2,prefer-vector-width=512")
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi2,avx512vpopcntdq,avx2,bmi2,popcnt,prefer-vector-width=512")
 #define OMP_NAME(x) omp_avx512_##x
 #include "life/omp_rows.h"
 #include "life/omp_conway_avx512.h"
@@ -41,16 +41,17 @@
 #endif
 
 static const omp_kernels_t k_portable = {"portable", omp_portable_block_conway,
-                                         omp_portable_block_generic};
+                                         omp_portable_block_generic, omp_portable_count};
 #ifdef CORUN_OMP_X86
-static const omp_kernels_t k_avx2 = {"avx2", omp_avx2_block_conway, omp_avx2_block_generic};
+static const omp_kernels_t k_avx2 = {"avx2", omp_avx2_block_conway, omp_avx2_block_generic,
+                                     omp_avx2_count};
 static const omp_kernels_t k_avx512 = {"avx512", omp_avx512_conway_fast,
-                                       omp_avx512_block_generic};
+                                       omp_avx512_block_generic, omp_avx512_count};
 /* The same AVX-512 target with gcc's vectorisation of the shared C for B3/S23
  * too: only on request (CORUN_OMP_SIMD=avx512-autovec), to measure what the
  * intrinsics kernel buys. */
 static const omp_kernels_t k_avx512_autovec = {"avx512-autovec", omp_avx512_block_conway,
-                                               omp_avx512_block_generic};
+                                               omp_avx512_block_generic, omp_avx512_count};
 #endif
 
 const omp_kernels_t *corun_life_omp_kernels(const char *want) {
@@ -58,8 +59,10 @@ const omp_kernels_t *corun_life_omp_kernels(const char *want) {
     __builtin_cpu_init();
     int has512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                  __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-                 __builtin_cpu_supports("avx512vbmi2"); /* the copy is built with it */
-    int has2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+                 __builtin_cpu_supports("avx512vbmi2") && /* the copy is built with these */
+                 __builtin_cpu_supports("avx512vpopcntdq");
+    int has2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") &&
+               __builtin_cpu_supports("popcnt");
     if (want && !strcmp(want, "portable")) return &k_portable;
     if (want && !strcmp(want, "avx2") && has2) return &k_avx2;
     if (want && !strcmp(want, "avx512-autovec") && has512) return &k_avx512_autovec;

@@ -157,3 +157,14 @@ static void OMP_NAME(block_generic)(const omp_geom_t *g, omp_src_t src, uint64_t
     else
         OMP_NAME(block)(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, NULL, born, survive);
 }
+
+/* Population of rows y0..y1-1 (padding bits are zero, so whole words count). */
+static int64_t OMP_NAME(count)(const omp_geom_t *g, const uint64_t *base, int64_t origin,
+                               int64_t y0, int64_t y1) {
+    int64_t n = 0;
+    for (int64_t y = y0; y < y1; y++) {
+        const uint64_t *r = base + (y - origin) * g->stride;
+        for (int64_t j = 0; j < g->wpr; j++) n += __builtin_popcountll(r[j]);
+    }
+    return n;
+}

@@ -59,6 +59,9 @@ typedef struct omp_state {
     uint64_t *need;                /* per tile: recompute this generation */
     int pc;                        /* chg[pc] describes the current generation */
     int64_t dense_left;            /* generations that must still be dense */
+    /* step_counted: per-thread partial populations, two slots (even and odd
+     * generations) of nt entries, 8 apart (a cache line each: no false sharing). */
+    int64_t *partial;
     char desc[48];
 } omp_state_t;
 
@@ -89,12 +92,24 @@ static void omp_fini(void *state) {
     free(s->chg[0]);
     free(s->chg[1]);
     free(s->need);
+    free(s->partial);
     free(s);
 }
 
 /* ---------------------------------------------------------------- dense */
 
-static void step_dense(omp_state_t *s, int64_t n) {
+/* Slot of thread tid's partial population for generation i. A slot is
+ * reused two generations later, after two barriers, so the thread summing
+ * generation i has read it by then. */
+#define PARTIAL(s, i, tid) ((s)->partial[(((i) & 1) * (s)->nt + (tid)) * 8])
+
+static void sum_partials(omp_state_t *s, int64_t i, int nth, int64_t *pops) {
+    int64_t sum = 0;
+    for (int t = 0; t < nth; t++) sum += PARTIAL(s, i, t);
+    pops[i] = sum;
+}
+
+static void step_dense(omp_state_t *s, int64_t n, int64_t *pops) {
     const omp_geom_t *g = &s->g;
 #pragma omp parallel num_threads(s->nt)
     {
@@ -107,8 +122,11 @@ static void step_dense(omp_state_t *s, int64_t n) {
             if (y0 < y1)
                 s->fn(g, src, s->buf[c ^ 1], 0, y0, y1, 0, g->wpr, scr, NULL, s->born,
                       s->survive);
+            /* Counted right after writing, while the rows are in cache. */
+            if (pops) PARTIAL(s, i, tid) = y0 < y1 ? s->k->count(g, s->buf[c ^ 1], 0, y0, y1) : 0;
             /* Everyone must finish t+1 before anyone reads it for t+2. */
 #pragma omp barrier
+            if (pops && tid == 0) sum_partials(s, i, nth, pops);
         }
     }
     s->cur ^= (int)(n & 1);
@@ -116,9 +134,10 @@ static void step_dense(omp_state_t *s, int64_t n) {
 
 /* --------------------------------------------------------------- tblock */
 
-static void step_tblock(omp_state_t *s, int64_t n) {
+static void step_tblock(omp_state_t *s, int64_t n, int64_t *pops) {
     const omp_geom_t *g = &s->g;
     const int64_t nb = (g->h + s->band - 1) / s->band;
+    if (pops) memset(pops, 0, (size_t)n * sizeof *pops);
     while (n > 0) {
         const int L = n < s->levels ? (int)n : s->levels;
         uint64_t *in = s->buf[s->cur], *out = s->buf[s->cur ^ 1];
@@ -162,11 +181,17 @@ static void step_tblock(omp_state_t *s, int64_t n) {
                 uint64_t *dst = k == L ? out : bb[k & 1];
                 int64_t dorg = k == L ? 0 : origin;
                 s->fn(g, src, dst, dorg, lo, hi, 0, g->wpr, scr, NULL, s->born, s->survive);
+                if (pops) { /* the band's own rows of generation t+k */
+                    int64_t c = s->k->count(g, dst, dorg, y0, y1);
+#pragma omp atomic
+                    pops[k - 1] += c;
+                }
                 src = (omp_src_t){dst, dorg, 0};
             }
         }
         s->cur ^= 1;
         n -= L;
+        if (pops) pops += L;
     }
 }
 
@@ -224,7 +249,7 @@ static void need_row(const omp_state_t *s, const uint64_t *chg, int64_t ty, uint
     }
 }
 
-static void step_tiles(omp_state_t *s, int64_t n) {
+static void step_tiles(omp_state_t *s, int64_t n, int64_t *pops) {
     const omp_geom_t *g = &s->g;
     const int64_t nbw = s->nbw, nty = s->nty;
 #pragma omp parallel num_threads(s->nt)
@@ -270,6 +295,21 @@ static void step_tiles(omp_state_t *s, int64_t n) {
                 /* Generation 1 has no generation -1 to compare with. */
                 if (left == 2)
                     for (int64_t q = 0; q < nbw; q++) cr[q] = q == nbw - 1 ? s->tmask : ~0ull;
+            }
+            if (pops) {
+                /* A full count: skipped tiles still hold live cells. (An
+                 * incremental count from the recomputed tiles would be
+                 * cheaper on a settled grid.) */
+                int64_t cnt = 0;
+#pragma omp for schedule(static)
+                for (int64_t ty = 0; ty < nty; ty++) {
+                    int64_t y0 = ty * s->th, y1 = y0 + s->th < g->h ? y0 + s->th : g->h;
+                    cnt += s->k->count(g, s->buf[c ^ 1], 0, y0, y1);
+                }
+                PARTIAL(s, i, tid) = cnt;
+#pragma omp barrier
+#pragma omp single nowait
+                sum_partials(s, i, omp_get_num_threads(), pops);
             }
         }
     }
@@ -317,7 +357,8 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
     g->zero = s->zero;
     s->scratch_words = (omp_scratch_words(g) + g->stride + 7) & ~(int64_t)7;
     s->scratch = alloc64((size_t)(s->scratch_words * s->nt));
-    if (!s->buf[0] || !s->buf[1] || !s->zero || !s->scratch) goto nomem;
+    s->partial = alloc64((size_t)(2 * s->nt * 8));
+    if (!s->buf[0] || !s->buf[1] || !s->zero || !s->scratch || !s->partial) goto nomem;
 
     /* Pack: bit i of word j of row y = cell (64j + i, y). */
     for (int64_t y = 0; y < g->h; y++) {
@@ -379,16 +420,31 @@ nomem:
                          (long long)initial->width, (long long)initial->height);
 }
 
-static int omp_step(void *state, int64_t generations, corun_err_t *err) {
+static int omp_step_counted(void *state, int64_t generations, int64_t *pops,
+                            corun_err_t *err) {
     omp_state_t *s = state;
     if (generations < 0)
         return corun_err_set(err, CORUN_EINVAL, "omp backend: negative generation count");
     if (generations == 0) return 0;
     switch (s->mode) {
-    case MODE_TILES: step_tiles(s, generations); break;
-    case MODE_TBLOCK: step_tblock(s, generations); break;
-    default: step_dense(s, generations); break;
+    case MODE_TILES: step_tiles(s, generations, pops); break;
+    case MODE_TBLOCK: step_tblock(s, generations, pops); break;
+    default: step_dense(s, generations, pops); break;
     }
+    return 0;
+}
+
+static int omp_step(void *state, int64_t generations, corun_err_t *err) {
+    return omp_step_counted(state, generations, NULL, err);
+}
+
+static int omp_read_packed(void *state, uint64_t *words, corun_err_t *err) {
+    (void)err;
+    omp_state_t *s = state;
+    const omp_geom_t *g = &s->g;
+#pragma omp parallel for num_threads(s->nt) schedule(static)
+    for (int64_t y = 0; y < g->h; y++)
+        memcpy(words + y * g->wpr, s->buf[s->cur] + y * g->stride, (size_t)g->wpr * 8);
     return 0;
 }
 
@@ -410,5 +466,12 @@ static const char *omp_describe(void *state) {
 }
 
 const corun_life_backend_t corun_life_backend_omp = {
-    "omp", omp_init, omp_step, omp_read, omp_fini, omp_describe,
+    .name = "omp",
+    .init = omp_init,
+    .step = omp_step,
+    .read = omp_read,
+    .fini = omp_fini,
+    .describe = omp_describe,
+    .step_counted = omp_step_counted,
+    .read_packed = omp_read_packed,
 };

@@ -89,6 +89,30 @@ static const char *serial_describe(void *state) {
     return "bytes";
 }
 
+static int serial_step_counted(void *state, int64_t generations, int64_t *pops,
+                               corun_err_t *err) {
+    (void)err;
+    serial_state_t *s = state;
+    for (int64_t i = 0; i < generations; i++) {
+        step_once(s);
+        pops[i] = corun_life_grid_population(&s->cur);
+    }
+    return 0;
+}
+
+static int serial_read_packed(void *state, uint64_t *words, corun_err_t *err) {
+    (void)err;
+    corun_life_pack(&((serial_state_t *)state)->cur, words);
+    return 0;
+}
+
 const corun_life_backend_t corun_life_backend_serial = {
-    "serial", serial_init, serial_step, serial_read, serial_fini, serial_describe,
+    .name = "serial",
+    .init = serial_init,
+    .step = serial_step,
+    .read = serial_read,
+    .fini = serial_fini,
+    .describe = serial_describe,
+    .step_counted = serial_step_counted,
+    .read_packed = serial_read_packed,
 };
