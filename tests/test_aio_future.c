@@ -311,6 +311,31 @@ static void test_helpers_in_coroutine(void) {
     endloop(l);
 }
 
+/* wait ALL from a coroutine when some futures finished before the wait and
+ * others have not (regression: it must suspend, not spin on the loop) */
+static int job_wait_mixed(void *arg, void **value, corun_err_t *err) {
+    (void)arg, (void)value;
+    const int ms[3] = {1, 40, 60};
+    corun_aio_future_t *fs[3];
+    for (int i = 0; i < 3; i++) {
+        int rc = corun_aio_spawn(corun_aio_current_loop(), job_sleep_ms, (void *)(intptr_t)ms[i], &fs[i], err);
+        if (rc) return rc;
+    }
+    int rc = corun_aio_sleep(0.02); /* the first one is done now */
+    if (rc == 0) rc = corun_aio_gather(fs, 3, 5.0, NULL, err);
+    for (int i = 0; i < 3; i++) corun_aio_future_release(fs[i]);
+    return rc;
+}
+
+static void test_wait_mixed_in_coroutine(void) {
+    corun_aio_loop_t *l = mkloop(1);
+    corun_aio_future_t *f;
+    CU_ASSERT_EQUAL_FATAL(corun_aio_spawn(l, job_wait_mixed, NULL, &f, NULL), 0);
+    CU_ASSERT_EQUAL(corun_aio_future_result(f, 5.0, NULL, NULL), 0);
+    corun_aio_future_release(f);
+    endloop(l);
+}
+
 /* a coroutine cancelled while it waits in wait(): woken with ECANCELED */
 static int job_wait_forever(void *arg, void **value, corun_err_t *err) {
     (void)value;
@@ -357,6 +382,7 @@ static const test_case_t cases[] = {
     {"wait_modes", test_wait_modes},
     {"as_completed_order", test_as_completed_order},
     {"helpers_in_coroutine", test_helpers_in_coroutine},
+    {"wait_mixed_in_coroutine", test_wait_mixed_in_coroutine},
     {"cancel_while_waiting", test_cancel_while_waiting},
     {"future_outlives_loop", test_future_outlives_loop},
     {NULL, NULL}};

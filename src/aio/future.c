@@ -326,17 +326,23 @@ static int wait_many(corun_aio_future_t *const *fs, size_t n, const unsigned cha
         }
         aio_sig_t s;
         aio_sig_init(&s);
-        int changed = 0;
+        counts_t now = {0, 0, 0}; /* recounted while linking: a future that
+                                     finishes in between is not missed */
         for (size_t i = 0; i < n; i++) {
             memset(&ws[i], 0, sizeof ws[i]);
             ws[i].sig = &s;
             if (skip && skip[i]) continue;
+            now.total++;
             pthread_mutex_lock(&fs[i]->mu);
-            if (finished(fs[i])) changed = 1; /* finished since counted */
-            else aio_future_link(fs[i], &ws[i]);
+            if (finished(fs[i])) {
+                now.done++;
+                if (fs[i]->state != CORUN_AIO_DONE) now.failed++;
+            } else {
+                aio_future_link(fs[i], &ws[i]);
+            }
             pthread_mutex_unlock(&fs[i]->mu);
         }
-        rc = changed ? 0 : aio_sig_wait(&s, deadline, 1);
+        rc = holds(now, mode) ? 0 : aio_sig_wait(&s, deadline, 1);
         for (size_t i = 0; i < n; i++) {
             pthread_mutex_lock(&fs[i]->mu);
             aio_future_unlink(fs[i], &ws[i]);
