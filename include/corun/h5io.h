@@ -1,0 +1,126 @@
+/* h5io.h — HDF5 snapshot files of Game of Life runs: the writer, the reader
+ * used by --restart, and the overlapped snapshot pipeline that keeps HDF5 off
+ * the compute thread.
+ *
+ * The file layout is documented in docs/FORMAT.md and is stable: /frames
+ * (bit-packed uint64 words, or uint8 cells), /generation, /population (every
+ * generation), provenance attributes on the root.
+ *
+ * Threads. Debian's HDF5 is not thread-safe, so every HDF5 call is made by
+ * one thread at a time: the corun_h5_* functions are only ever called from
+ * the snapshot pipeline's single I/O worker (or, in tests and tools, from a
+ * single thread). The pipeline (corun_snap_*) is called from the compute
+ * thread only; it never touches HDF5 itself.
+ *
+ * Memory. Writers and pipelines are opaque, created and freed here. Frames
+ * passed in are copied or written before the call returns, except in the
+ * pipeline, which owns its buffers.
+ *
+ * Failure. Every call returns 0 or a negative CORUN_E* with a message naming
+ * the file and the operation. A writer's errors are sticky: after one failed
+ * write every later call fails with the first message, and the frames that
+ * were completed before stay readable (each frame is flushed).
+ */
+#ifndef CORUN_H5IO_H
+#define CORUN_H5IO_H
+
+#include <stdint.h>
+
+#include "corun/err.h"
+#include "corun/life.h"
+
+typedef enum corun_h5_format { CORUN_H5_BITS = 0, CORUN_H5_BYTES = 1 } corun_h5_format_t;
+typedef enum corun_h5_codec { CORUN_H5_RAW = 0, CORUN_H5_GZIP = 1, CORUN_H5_LZ4 = 2 } corun_h5_codec_t;
+
+/* What a file records about its run (root attributes). Strings are copied. */
+typedef struct corun_h5_meta {
+    int64_t width, height;
+    corun_life_rule_t rule;
+    corun_life_boundary_t boundary;
+    corun_h5_format_t format;
+    corun_h5_codec_t codec;
+    int level;                /* gzip level 1-9 */
+    int64_t snapshot_every;   /* 0: only the first and the last generation */
+    int swmr;                 /* single-writer/multiple-reader mode */
+    char backend[32];
+    int threads;
+    char host[256];
+    const char *config_text;  /* the effective options as INI text */
+    const char *command_line;
+} corun_h5_meta_t;
+
+/* Run statistics stored as attributes when a run ends. */
+typedef struct corun_h5_stats {
+    double io_seconds, stall_seconds, overlap;
+    int64_t final_generation;
+    const char *status; /* "complete", "interrupted" or "failed" */
+} corun_h5_stats_t;
+
+typedef struct corun_h5_file corun_h5_file_t;
+
+/* ---- writer (one thread at a time) ---- */
+
+/* Parses "none", "gzip", "gzip:LEVEL" (1-9) or "lz4". */
+CORUN_API int corun_h5_codec_parse(const char *s, corun_h5_codec_t *codec, int *level,
+                                   corun_err_t *err);
+/* 1 if this HDF5 library can use the codec (lz4 needs Debian's
+ * hdf5-filter-plugin), else 0 with the reason in err. */
+CORUN_API int corun_h5_codec_available(corun_h5_codec_t codec, corun_err_t *err);
+
+/* Creates a new file; an existing one is an error unless force. */
+CORUN_API int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force,
+                              corun_h5_file_t **out, corun_err_t *err);
+/* Opens a file written by corun for appending (--restart): fills *m from its
+ * attributes (strings in m point into the file object), the generation of its
+ * last frame and that frame, bit-packed (words: height * words_per_row; the
+ * caller allocates after a first call with words == NULL that only reads m).
+ * Population records past that generation are dropped. */
+CORUN_API int corun_h5_open_append(const char *path, corun_h5_meta_t *m, int64_t *last_gen,
+                                   corun_h5_file_t **out, corun_err_t *err);
+CORUN_API int corun_h5_read_last_frame(corun_h5_file_t *f, uint64_t *words, corun_err_t *err);
+/* Appends one frame (bit-packed input, stored in the file's format). */
+CORUN_API int corun_h5_append_frame(corun_h5_file_t *f, int64_t generation, const uint64_t *words,
+                                    corun_err_t *err);
+/* Writes populations of generations first .. first+n-1 (extends the series). */
+CORUN_API int corun_h5_write_pops(corun_h5_file_t *f, int64_t first, const int64_t *pops,
+                                  int64_t n, corun_err_t *err);
+CORUN_API int corun_h5_flush(corun_h5_file_t *f, corun_err_t *err);
+/* Stores the statistics and closes (reopening without SWMR if needed).
+ * The file object is freed whatever happens. */
+CORUN_API int corun_h5_finish(corun_h5_file_t *f, const corun_h5_stats_t *st, corun_err_t *err);
+/* Closes without statistics (error paths). NULL is a no-op. */
+CORUN_API void corun_h5_close(corun_h5_file_t *f);
+
+/* ---- the overlapped snapshot pipeline (compute thread) ---- */
+
+typedef struct corun_snap corun_snap_t;
+
+typedef struct corun_snap_config {
+    const char *path;
+    corun_h5_meta_t meta;
+    int force;    /* overwrite an existing file */
+    int restart;  /* append to path instead (meta is read from the file) */
+    int buffers;  /* frames in flight before compute waits; default 3 */
+} corun_snap_config_t;
+
+/* Starts the I/O loop and creates (or, with restart, opens) the file. With
+ * restart, cfg->meta is filled from the file and *start_gen / start_words
+ * receive the last frame (start_words: caller-allocated after the size is
+ * known: call corun_snap_restart_frame). */
+CORUN_API int corun_snap_open(corun_snap_config_t *cfg, corun_snap_t **out, int64_t *start_gen,
+                              corun_err_t *err);
+/* With restart: copies the last frame (bit-packed) into words. */
+CORUN_API int corun_snap_restart_frame(corun_snap_t *s, uint64_t *words, corun_err_t *err);
+/* Hands over generation `gen` of the backend state as a frame, with the
+ * populations of generations first_pop .. first_pop+npops-1 recorded since
+ * the last call. Waits only if every buffer is in flight (stall time).
+ * be/state NULL: populations only, no frame. Returns the I/O side's first
+ * error as soon as it is known. */
+CORUN_API int corun_snap_submit(corun_snap_t *s, int64_t gen, const corun_life_backend_t *be,
+                                void *state, int64_t first_pop, const int64_t *pops,
+                                int64_t npops, corun_err_t *err);
+/* Waits for every frame, stores the statistics (status as given), closes the
+ * file, stops the loop and frees s; *st gets io/stall/overlap. */
+CORUN_API int corun_snap_close(corun_snap_t *s, corun_h5_stats_t *st, corun_err_t *err);
+
+#endif

@@ -1,0 +1,632 @@
+/* h5file.c — the HDF5 snapshot file: create, append frames and populations,
+ * reopen for --restart, final statistics. Layout: docs/FORMAT.md.
+ *
+ * Crash safety. Every frame is followed by H5Fflush, and nothing but the
+ * frame, its generation and the population records is written between two
+ * flushes, so the metadata on disk always describes complete frames: a run
+ * killed with -9 leaves a file that opens normally with every flushed frame.
+ * (Data written after the last flush sits past the file's end-of-allocation
+ * and is ignored.) With --swmr the file uses the latest format and HDF5's
+ * SWMR ordering so readers can follow the run live; HDF5 1.10 marks such a
+ * file "open for writing", so after a crash non-SWMR readers need
+ * `h5clear -s FILE` first (SWMR readers do not).
+ *
+ * Errors are sticky (f->failed): after a failed call every later one returns
+ * the first message, and nothing more is written.
+ */
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "corun/core.h"
+#include "corun/h5io.h"
+
+#define LZ4_FILTER_ID 32004 /* registered id of the LZ4 filter (hdf5-filter-plugin) */
+
+struct corun_h5_file {
+    char *path;
+    hid_t file, frames, gens, pops;
+    corun_h5_meta_t meta;
+    int64_t nframes, npops, x; /* x: frame row length in elements */
+    int64_t rows_per_chunk;
+    int failed;
+    corun_err_t first_err;
+    char rule_buf[32];
+    char *config_buf, *cmd_buf; /* owned copies for meta read back */
+};
+
+/* ------------------------------------------------------------ messages */
+
+typedef struct h5_walk {
+    char *buf;
+    size_t n;
+} h5_walk_t;
+
+static herr_t walk_cb(unsigned depth, const H5E_error2_t *e, void *data) {
+    h5_walk_t *w = data;
+    if (depth == 0 && e->desc) snprintf(w->buf, w->n, "%s", e->desc);
+    return 0;
+}
+
+/* Records an error naming the file and the operation, with HDF5's innermost
+ * reason when it has one; makes the file's error state sticky. */
+static int fail(corun_h5_file_t *f, const char *path, corun_err_t *err, int code,
+                const char *what) {
+    char reason[256] = "";
+    h5_walk_t w = {reason, sizeof reason};
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &w);
+    H5Eclear2(H5E_DEFAULT);
+    corun_err_t e;
+    corun_err_set(&e, code, "%s: %s failed%s%s", path, what, reason[0] ? ": " : "", reason);
+    if (f && !f->failed) {
+        f->failed = 1;
+        f->first_err = e;
+    }
+    if (err) *err = e;
+    return code;
+}
+
+static int sticky(corun_h5_file_t *f, corun_err_t *err) {
+    if (err) *err = f->first_err;
+    return f->first_err.code ? f->first_err.code : CORUN_EIO;
+}
+
+static void quiet_hdf5(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+/* ---------------------------------------------------------- attributes */
+
+static int attr_replace(hid_t loc, const char *name) {
+    htri_t ex = H5Aexists(loc, name);
+    if (ex < 0) return -1;
+    return ex ? (H5Adelete(loc, name) < 0 ? -1 : 0) : 0;
+}
+
+static int attr_str(hid_t loc, const char *name, const char *v) {
+    if (attr_replace(loc, name) < 0) return -1;
+    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR), a = -1;
+    int rc = -1;
+    if (t >= 0 && sp >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 &&
+        H5Tset_cset(t, H5T_CSET_UTF8) >= 0) {
+        a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+        const char *p = v ? v : "";
+        if (a >= 0 && H5Awrite(a, t, &p) >= 0) rc = 0;
+    }
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    return rc;
+}
+
+static int attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v) {
+    if (attr_replace(loc, name) < 0) return -1;
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = sp >= 0 ? H5Acreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    int rc = (a >= 0 && H5Awrite(a, mtype, v) >= 0) ? 0 : -1;
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    return rc;
+}
+
+static int attr_i64(hid_t loc, const char *name, int64_t v) {
+    return attr_num(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v);
+}
+
+static int attr_f64(hid_t loc, const char *name, double v) {
+    return attr_num(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
+}
+
+/* Reads a string attribute into a malloc'd copy (NULL if absent or bad). */
+static char *read_attr_str(hid_t loc, const char *name) {
+    if (H5Aexists(loc, name) <= 0) return NULL;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT), t = H5Tcopy(H5T_C_S1);
+    char *out = NULL, *v = NULL;
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    if (a >= 0 && H5Aread(a, t, &v) >= 0 && v) {
+        out = strdup(v);
+        H5free_memory(v);
+    }
+    if (a >= 0) H5Aclose(a);
+    H5Tclose(t);
+    return out;
+}
+
+static int read_attr_i64(hid_t loc, const char *name, int64_t *v) {
+    if (H5Aexists(loc, name) <= 0) return -1;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    int rc = (a >= 0 && H5Aread(a, H5T_NATIVE_INT64, v) >= 0) ? 0 : -1;
+    if (a >= 0) H5Aclose(a);
+    return rc;
+}
+
+/* ------------------------------------------------------------- codecs */
+
+int corun_h5_codec_parse(const char *s, corun_h5_codec_t *codec, int *level, corun_err_t *err) {
+    *level = 0;
+    if (!strcmp(s, "none")) *codec = CORUN_H5_RAW;
+    else if (!strcmp(s, "lz4")) *codec = CORUN_H5_LZ4;
+    else if (!strcmp(s, "gzip")) {
+        *codec = CORUN_H5_GZIP;
+        *level = 4;
+    } else if (!strncmp(s, "gzip:", 5)) {
+        int64_t l;
+        if (corun_parse_i64(s + 5, &l) || l < 1 || l > 9)
+            return corun_err_set(err, CORUN_EINVAL, "compress: gzip level '%s' is not 1-9",
+                                 s + 5);
+        *codec = CORUN_H5_GZIP;
+        *level = (int)l;
+    } else {
+        return corun_err_set(err, CORUN_EINVAL,
+                             "compress: '%s' is not none, gzip, gzip:LEVEL or lz4", s);
+    }
+    return 0;
+}
+
+static const char *codec_name(corun_h5_codec_t c) {
+    return c == CORUN_H5_GZIP ? "gzip" : c == CORUN_H5_LZ4 ? "lz4" : "none";
+}
+
+int corun_h5_codec_available(corun_h5_codec_t codec, corun_err_t *err) {
+    quiet_hdf5();
+    if (codec == CORUN_H5_RAW) return 1;
+    if (codec == CORUN_H5_GZIP) {
+        if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) return 1;
+        corun_err_set(err, CORUN_ENOTSUP, "compress gzip: this HDF5 library has no deflate filter");
+        return 0;
+    }
+    if (H5Zfilter_avail(LZ4_FILTER_ID) > 0) return 1;
+    H5Eclear2(H5E_DEFAULT);
+    corun_err_set(err, CORUN_ENOTSUP,
+                  "compress lz4: the HDF5 LZ4 filter (id 32004) is not installed; install "
+                  "Debian's hdf5-filter-plugin (or set HDF5_PLUGIN_PATH), or use gzip");
+    return 0;
+}
+
+/* ------------------------------------------------------------- create */
+
+static void layout(corun_h5_file_t *f) {
+    const corun_h5_meta_t *m = &f->meta;
+    int64_t elem = m->format == CORUN_H5_BITS ? 8 : 1;
+    f->x = m->format == CORUN_H5_BITS ? corun_life_words_per_row(m->width) : m->width;
+    /* Chunks of about 1 MiB: big enough for fast I/O and compression, small
+     * enough for HDF5's chunk cache and for partial reads of huge frames. */
+    int64_t rpc = ((int64_t)1 << 20) / (f->x * elem);
+    f->rows_per_chunk = rpc < 1 ? 1 : rpc > m->height ? m->height : rpc;
+}
+
+static hid_t make_dataset(hid_t file, const char *name, hid_t type, int rank, const hsize_t *chunk,
+                          const hsize_t *dims0, corun_h5_codec_t codec, int level) {
+    hsize_t maxd[3];
+    for (int i = 0; i < rank; i++) maxd[i] = i == 0 ? H5S_UNLIMITED : dims0[i];
+    hid_t sp = H5Screate_simple(rank, dims0, maxd), dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
+    if (sp >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, rank, chunk) >= 0) {
+        int ok = 1;
+        /* Optional filters: a chunk that does not compress is stored as is. */
+        if (codec == CORUN_H5_GZIP) {
+            unsigned cd = (unsigned)level;
+            ok = H5Pset_filter(dcpl, H5Z_FILTER_DEFLATE, H5Z_FLAG_OPTIONAL, 1, &cd) >= 0;
+        } else if (codec == CORUN_H5_LZ4) {
+            ok = H5Pset_filter(dcpl, LZ4_FILTER_ID, H5Z_FLAG_OPTIONAL, 0, NULL) >= 0;
+        }
+        if (ok) d = H5Dcreate2(file, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    }
+    if (dcpl >= 0) H5Pclose(dcpl);
+    if (sp >= 0) H5Sclose(sp);
+    return d;
+}
+
+static hid_t file_access(int swmr) {
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0 && swmr) H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    return fapl;
+}
+
+static int write_root_attrs(corun_h5_file_t *f) {
+    const corun_h5_meta_t *m = &f->meta;
+    hid_t r = f->file;
+    char rule[32], when[64];
+    corun_life_rule_format(m->rule, rule, sizeof rule);
+    time_t now = time(NULL);
+    struct tm tmv;
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tmv));
+    char comp[32];
+    if (m->codec == CORUN_H5_GZIP) snprintf(comp, sizeof comp, "gzip:%d", m->level);
+    else snprintf(comp, sizeof comp, "%s", codec_name(m->codec));
+    int bad = 0;
+    bad |= attr_str(r, "corun_version", CORUN_VERSION);
+    bad |= attr_str(r, "format_version", "1");
+    bad |= attr_str(r, "rule", rule);
+    bad |= attr_str(r, "boundary", corun_life_boundary_name(m->boundary));
+    bad |= attr_i64(r, "width", m->width);
+    bad |= attr_i64(r, "height", m->height);
+    bad |= attr_str(r, "frame_format", m->format == CORUN_H5_BITS ? "bits" : "bytes");
+    bad |= attr_i64(r, "words_per_row", corun_life_words_per_row(m->width));
+    bad |= attr_str(r, "bit_order",
+                    m->format == CORUN_H5_BITS
+                        ? "cell x of a row is bit (x % 64) of uint64 word (x / 64), least "
+                          "significant bit first; bits past the width are 0"
+                        : "one uint8 per cell, 0 dead, 1 alive");
+    bad |= attr_str(r, "compression", comp);
+    bad |= attr_i64(r, "snapshot_every", m->snapshot_every);
+    bad |= attr_i64(r, "swmr", m->swmr);
+    bad |= attr_str(r, "config", m->config_text);
+    bad |= attr_str(r, "command_line", m->command_line);
+    bad |= attr_str(r, "backend", m->backend);
+    bad |= attr_i64(r, "threads", m->threads);
+    bad |= attr_str(r, "host", m->host);
+    bad |= attr_str(r, "created", when);
+    bad |= attr_str(r, "status", "running");
+    return bad ? -1 : 0;
+}
+
+static void free_file(corun_h5_file_t *f) {
+    if (!f) return;
+    free(f->path);
+    free(f->config_buf);
+    free(f->cmd_buf);
+    free(f);
+}
+
+static void close_handles(corun_h5_file_t *f) {
+    if (f->frames >= 0) H5Dclose(f->frames);
+    if (f->gens >= 0) H5Dclose(f->gens);
+    if (f->pops >= 0) H5Dclose(f->pops);
+    if (f->file >= 0) H5Fclose(f->file);
+    f->frames = f->gens = f->pops = f->file = -1;
+}
+
+static corun_h5_file_t *new_file(const char *path) {
+    corun_h5_file_t *f = calloc(1, sizeof *f);
+    if (!f) return NULL;
+    f->path = strdup(path);
+    f->file = f->frames = f->gens = f->pops = -1;
+    if (!f->path) {
+        free(f);
+        return NULL;
+    }
+    return f;
+}
+
+int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force, corun_h5_file_t **out,
+                    corun_err_t *err) {
+    *out = NULL;
+    quiet_hdf5();
+    if (!force && access(path, F_OK) == 0)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "%s: file exists (use --force to overwrite it, or --restart to "
+                             "continue the run it holds)",
+                             path);
+    corun_h5_file_t *f = new_file(path);
+    if (!f) return corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
+    f->meta = *m;
+    f->meta.config_text = f->meta.command_line = NULL; /* not kept: written once */
+    layout(f);
+    hid_t fapl = file_access(m->swmr);
+    f->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    int rc;
+    if (f->file < 0) {
+        rc = fail(f, path, err, CORUN_EIO, "creating the file");
+        goto bad;
+    }
+    hid_t ftype = m->format == CORUN_H5_BITS ? H5T_STD_U64LE : H5T_STD_U8LE;
+    hsize_t d3[3] = {0, (hsize_t)m->height, (hsize_t)f->x};
+    hsize_t c3[3] = {1, (hsize_t)f->rows_per_chunk, (hsize_t)f->x};
+    hsize_t d1[1] = {0}, cg[1] = {1024}, cp[1] = {4096};
+    f->frames = make_dataset(f->file, "frames", ftype, 3, c3, d3, m->codec, m->level);
+    f->gens = make_dataset(f->file, "generation", H5T_STD_I64LE, 1, cg, d1, CORUN_H5_RAW, 0);
+    f->pops = make_dataset(f->file, "population", H5T_STD_I64LE, 1, cp, d1, CORUN_H5_RAW, 0);
+    if (f->frames < 0 || f->gens < 0 || f->pops < 0) {
+        rc = fail(f, path, err, CORUN_EIO, "creating the datasets");
+        goto bad;
+    }
+    f->meta.config_text = m->config_text;
+    f->meta.command_line = m->command_line;
+    if (write_root_attrs(f) < 0) {
+        rc = fail(f, path, err, CORUN_EIO, "writing the attributes");
+        goto bad;
+    }
+    f->meta.config_text = f->meta.command_line = NULL;
+    if (m->swmr && H5Fstart_swmr_write(f->file) < 0) {
+        rc = fail(f, path, err, CORUN_EIO, "starting SWMR write mode");
+        goto bad;
+    }
+    if (H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0) {
+        rc = fail(f, path, err, CORUN_EIO, "flushing");
+        goto bad;
+    }
+    *out = f;
+    return 0;
+bad:
+    close_handles(f);
+    free_file(f);
+    return rc;
+}
+
+/* ------------------------------------------------------------- append */
+
+/* Extends a dataset's first dimension to n. */
+static int extend(hid_t d, int rank, int64_t n) {
+    hid_t sp = H5Dget_space(d);
+    hsize_t dims[3];
+    H5Sget_simple_extent_dims(sp, dims, NULL);
+    H5Sclose(sp);
+    dims[0] = (hsize_t)n;
+    (void)rank;
+    return H5Dset_extent(d, dims) < 0 ? -1 : 0;
+}
+
+/* Writes `count` elements of rank-1 dataset d at offset `at` from buf. */
+static int write_1d(hid_t d, int64_t at, int64_t count, hid_t mtype, const void *buf) {
+    hid_t fs = H5Dget_space(d);
+    hsize_t off[1] = {(hsize_t)at}, cnt[1] = {(hsize_t)count};
+    hid_t ms = H5Screate_simple(1, cnt, NULL);
+    int rc = (fs >= 0 && ms >= 0 &&
+              H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
+              H5Dwrite(d, mtype, ms, fs, H5P_DEFAULT, buf) >= 0)
+                 ? 0
+                 : -1;
+    if (ms >= 0) H5Sclose(ms);
+    if (fs >= 0) H5Sclose(fs);
+    return rc;
+}
+
+/* Writes rows y0..y0+n-1 of frame k from buf (n rows of f->x elements). */
+static int write_rows(corun_h5_file_t *f, int64_t k, int64_t y0, int64_t n, hid_t mtype,
+                      const void *buf) {
+    hid_t fs = H5Dget_space(f->frames);
+    hsize_t off[3] = {(hsize_t)k, (hsize_t)y0, 0}, cnt[3] = {1, (hsize_t)n, (hsize_t)f->x};
+    hid_t ms = H5Screate_simple(3, cnt, NULL);
+    int rc = (fs >= 0 && ms >= 0 &&
+              H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
+              H5Dwrite(f->frames, mtype, ms, fs, H5P_DEFAULT, buf) >= 0)
+                 ? 0
+                 : -1;
+    if (ms >= 0) H5Sclose(ms);
+    if (fs >= 0) H5Sclose(fs);
+    return rc;
+}
+
+int corun_h5_append_frame(corun_h5_file_t *f, int64_t generation, const uint64_t *words,
+                          corun_err_t *err) {
+    if (f->failed) return sticky(f, err);
+    const corun_h5_meta_t *m = &f->meta;
+    const int64_t wpr = corun_life_words_per_row(m->width);
+    int64_t k = f->nframes;
+    if (extend(f->frames, 3, k + 1) < 0) return fail(f, f->path, err, CORUN_EIO, "extending /frames");
+    if (m->format == CORUN_H5_BITS) {
+        if (write_rows(f, k, 0, m->height, H5T_NATIVE_UINT64, words) < 0)
+            return fail(f, f->path, err, CORUN_EIO, "writing a frame");
+    } else {
+        /* uint8 cells, converted a chunk of rows at a time. */
+        uint8_t *tmp = malloc((size_t)(f->rows_per_chunk * m->width));
+        if (!tmp) return corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", f->path);
+        for (int64_t y0 = 0; y0 < m->height; y0 += f->rows_per_chunk) {
+            int64_t n = m->height - y0 < f->rows_per_chunk ? m->height - y0 : f->rows_per_chunk;
+            for (int64_t y = 0; y < n; y++)
+                for (int64_t x = 0; x < m->width; x++)
+                    tmp[y * m->width + x] =
+                        (uint8_t)((words[(y0 + y) * wpr + (x >> 6)] >> (x & 63)) & 1u);
+            if (write_rows(f, k, y0, n, H5T_NATIVE_UINT8, tmp) < 0) {
+                free(tmp);
+                return fail(f, f->path, err, CORUN_EIO, "writing a frame");
+            }
+        }
+        free(tmp);
+    }
+    if (extend(f->gens, 1, k + 1) < 0 || write_1d(f->gens, k, 1, H5T_NATIVE_INT64, &generation) < 0)
+        return fail(f, f->path, err, CORUN_EIO, "writing /generation");
+    f->nframes = k + 1;
+    return 0;
+}
+
+int corun_h5_write_pops(corun_h5_file_t *f, int64_t first, const int64_t *pops, int64_t n,
+                        corun_err_t *err) {
+    if (f->failed) return sticky(f, err);
+    if (n <= 0) return 0;
+    if (first + n > f->npops) {
+        if (extend(f->pops, 1, first + n) < 0)
+            return fail(f, f->path, err, CORUN_EIO, "extending /population");
+        f->npops = first + n;
+    }
+    if (write_1d(f->pops, first, n, H5T_NATIVE_INT64, pops) < 0)
+        return fail(f, f->path, err, CORUN_EIO, "writing /population");
+    return 0;
+}
+
+int corun_h5_flush(corun_h5_file_t *f, corun_err_t *err) {
+    if (f->failed) return sticky(f, err);
+    if (H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0) return fail(f, f->path, err, CORUN_EIO, "flushing");
+    return 0;
+}
+
+/* ------------------------------------------------------------- restart */
+
+static int64_t first_dim(hid_t d) {
+    hid_t sp = H5Dget_space(d);
+    hsize_t dims[3] = {0, 0, 0};
+    int ok = sp >= 0 && H5Sget_simple_extent_dims(sp, dims, NULL) >= 0;
+    if (sp >= 0) H5Sclose(sp);
+    return ok ? (int64_t)dims[0] : -1;
+}
+
+int corun_h5_open_append(const char *path, corun_h5_meta_t *m, int64_t *last_gen,
+                         corun_h5_file_t **out, corun_err_t *err) {
+    *out = NULL;
+    quiet_hdf5();
+    if (access(path, F_OK) != 0)
+        return corun_err_set(err, CORUN_EINVAL, "restart %s: no such file", path);
+    corun_h5_file_t *f = new_file(path);
+    if (!f) return corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
+    int rc = CORUN_EPARSE;
+    f->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f->file < 0) {
+        rc = fail(f, path, err, CORUN_EIO,
+                  "opening for restart (a file left by a crashed --swmr run needs "
+                  "'h5clear -s FILE' first)");
+        goto bad;
+    }
+    corun_h5_meta_t mm;
+    memset(&mm, 0, sizeof mm);
+    char *rule = read_attr_str(f->file, "rule"), *bnd = read_attr_str(f->file, "boundary");
+    char *fmt = read_attr_str(f->file, "frame_format"), *comp = read_attr_str(f->file, "compression");
+    char *be = read_attr_str(f->file, "backend"), *host = read_attr_str(f->file, "host");
+    f->config_buf = read_attr_str(f->file, "config");
+    f->cmd_buf = read_attr_str(f->file, "command_line");
+    int64_t swmr = 0, threads = 0;
+    int bad_attr = !rule || !bnd || !fmt || !comp ||
+                   read_attr_i64(f->file, "width", &mm.width) < 0 ||
+                   read_attr_i64(f->file, "height", &mm.height) < 0 ||
+                   read_attr_i64(f->file, "snapshot_every", &mm.snapshot_every) < 0;
+    read_attr_i64(f->file, "swmr", &swmr);
+    read_attr_i64(f->file, "threads", &threads);
+    corun_err_t e2 = {0};
+    if (!bad_attr)
+        bad_attr = corun_life_rule_parse(rule, &mm.rule, &e2) ||
+                   corun_life_boundary_parse(bnd, &mm.boundary, &e2) ||
+                   corun_h5_codec_parse(comp, &mm.codec, &mm.level, &e2) ||
+                   (strcmp(fmt, "bits") && strcmp(fmt, "bytes"));
+    if (!bad_attr) mm.format = strcmp(fmt, "bits") ? CORUN_H5_BYTES : CORUN_H5_BITS;
+    snprintf(mm.backend, sizeof mm.backend, "%s", be ? be : "");
+    snprintf(mm.host, sizeof mm.host, "%s", host ? host : "");
+    mm.threads = (int)threads;
+    mm.swmr = (int)swmr;
+    free(rule), free(bnd), free(fmt), free(comp), free(be), free(host);
+    if (bad_attr || mm.width < 1 || mm.height < 1) {
+        rc = corun_err_set(err, CORUN_EPARSE,
+                           "restart %s: not a corun snapshot file (missing or bad root "
+                           "attributes: rule, boundary, width, height, frame_format, "
+                           "compression, snapshot_every)%s%s",
+                           path, e2.msg[0] ? ": " : "", e2.msg);
+        goto bad;
+    }
+    f->frames = H5Dopen2(f->file, "frames", H5P_DEFAULT);
+    f->gens = H5Dopen2(f->file, "generation", H5P_DEFAULT);
+    f->pops = H5Dopen2(f->file, "population", H5P_DEFAULT);
+    if (f->frames < 0 || f->gens < 0 || f->pops < 0) {
+        rc = fail(f, path, err, CORUN_EPARSE, "opening /frames, /generation, /population");
+        goto bad;
+    }
+    f->meta = mm;
+    f->meta.config_text = f->config_buf;
+    f->meta.command_line = f->cmd_buf;
+    layout(f);
+    f->nframes = first_dim(f->frames);
+    int64_t ngen = first_dim(f->gens);
+    f->npops = first_dim(f->pops);
+    if (f->nframes < 1 || ngen < f->nframes) {
+        rc = corun_err_set(err, CORUN_EPARSE, "restart %s: the file holds no complete frame", path);
+        goto bad;
+    }
+    /* Frames past the generation index (a crash between the two writes) are
+     * not complete: the index decides. */
+    f->nframes = f->nframes < ngen ? f->nframes : ngen;
+    int64_t g = 0;
+    hid_t fs = H5Dget_space(f->gens);
+    hsize_t off[1] = {(hsize_t)(f->nframes - 1)}, cnt[1] = {1};
+    hid_t ms = H5Screate_simple(1, cnt, NULL);
+    int okg = H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
+              H5Dread(f->gens, H5T_NATIVE_INT64, ms, fs, H5P_DEFAULT, &g) >= 0;
+    H5Sclose(ms);
+    H5Sclose(fs);
+    if (!okg) {
+        rc = fail(f, path, err, CORUN_EIO, "reading /generation");
+        goto bad;
+    }
+    /* Drop what lies past the last frame, so the restart appends cleanly. */
+    if (extend(f->frames, 3, f->nframes) < 0 || extend(f->gens, 1, f->nframes) < 0 ||
+        (f->npops > g + 1 && extend(f->pops, 1, g + 1) < 0)) {
+        rc = fail(f, path, err, CORUN_EIO, "trimming to the last frame");
+        goto bad;
+    }
+    if (f->npops > g + 1) f->npops = g + 1;
+    if (attr_str(f->file, "status", "running") < 0) {
+        rc = fail(f, path, err, CORUN_EIO, "writing the status attribute");
+        goto bad;
+    }
+    *last_gen = g;
+    *m = f->meta;
+    *out = f;
+    return 0;
+bad:
+    close_handles(f);
+    free_file(f);
+    return rc;
+}
+
+int corun_h5_read_last_frame(corun_h5_file_t *f, uint64_t *words, corun_err_t *err) {
+    const corun_h5_meta_t *m = &f->meta;
+    const int64_t wpr = corun_life_words_per_row(m->width), k = f->nframes - 1;
+    hid_t fs = H5Dget_space(f->frames);
+    int ok = 0;
+    if (m->format == CORUN_H5_BITS) {
+        hsize_t off[3] = {(hsize_t)k, 0, 0}, cnt[3] = {1, (hsize_t)m->height, (hsize_t)wpr};
+        hid_t ms = H5Screate_simple(3, cnt, NULL);
+        ok = H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
+             H5Dread(f->frames, H5T_NATIVE_UINT64, ms, fs, H5P_DEFAULT, words) >= 0;
+        H5Sclose(ms);
+        /* Padding bits must be 0 (the steppers rely on it). */
+        int64_t lastbits = m->width - 64 * (wpr - 1);
+        uint64_t mask = lastbits == 64 ? ~0ull : (1ull << lastbits) - 1;
+        for (int64_t y = 0; ok && y < m->height; y++) words[y * wpr + wpr - 1] &= mask;
+    } else {
+        uint8_t *tmp = malloc((size_t)(f->rows_per_chunk * m->width));
+        ok = tmp != NULL;
+        memset(words, 0, (size_t)(wpr * m->height) * 8);
+        for (int64_t y0 = 0; ok && y0 < m->height; y0 += f->rows_per_chunk) {
+            int64_t n = m->height - y0 < f->rows_per_chunk ? m->height - y0 : f->rows_per_chunk;
+            hsize_t off[3] = {(hsize_t)k, (hsize_t)y0, 0}, cnt[3] = {1, (hsize_t)n, (hsize_t)m->width};
+            hid_t ms = H5Screate_simple(3, cnt, NULL);
+            ok = H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
+                 H5Dread(f->frames, H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT, tmp) >= 0;
+            H5Sclose(ms);
+            for (int64_t y = 0; ok && y < n; y++)
+                for (int64_t x = 0; x < m->width; x++)
+                    if (tmp[y * m->width + x]) words[(y0 + y) * wpr + (x >> 6)] |= 1ull << (x & 63);
+        }
+        free(tmp);
+    }
+    H5Sclose(fs);
+    return ok ? 0 : fail(f, f->path, err, CORUN_EIO, "reading the last frame");
+}
+
+/* ------------------------------------------------------------- finish */
+
+void corun_h5_close(corun_h5_file_t *f) {
+    if (!f) return;
+    close_handles(f);
+    free_file(f);
+}
+
+int corun_h5_finish(corun_h5_file_t *f, const corun_h5_stats_t *st, corun_err_t *err) {
+    int rc = f->failed ? sticky(f, err) : 0;
+    int swmr = f->meta.swmr;
+    const char *path = f->path;
+    if (!rc && !swmr) { /* write in place */
+        int bad = attr_f64(f->file, "io_seconds", st->io_seconds) |
+                  attr_f64(f->file, "stall_seconds", st->stall_seconds) |
+                  attr_f64(f->file, "overlap", st->overlap) |
+                  attr_i64(f->file, "final_generation", st->final_generation) |
+                  attr_str(f->file, "status", st->status);
+        if (bad) rc = fail(f, path, err, CORUN_EIO, "writing the run statistics");
+    }
+    close_handles(f);
+    if (!rc && swmr) {
+        /* SWMR writers cannot add attributes (HDF5 1.10): reopen normally. */
+        hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        int bad = file < 0;
+        if (!bad)
+            bad = attr_f64(file, "io_seconds", st->io_seconds) |
+                  attr_f64(file, "stall_seconds", st->stall_seconds) |
+                  attr_f64(file, "overlap", st->overlap) |
+                  attr_i64(file, "final_generation", st->final_generation) |
+                  attr_str(file, "status", st->status);
+        if (file >= 0 && H5Fclose(file) < 0) bad = 1;
+        if (bad) rc = fail(NULL, path, err, CORUN_EIO, "writing the run statistics");
+    }
+    free_file(f);
+    return rc;
+}

@@ -1,0 +1,300 @@
+/* snapshot.c — the overlapped snapshot pipeline: the compute thread hands
+ * frames to the aio loop and goes on; one I/O worker writes them to HDF5.
+ *
+ *   compute thread                      aio loop thread        I/O worker (pool of 1)
+ *   corun_snap_submit:
+ *     buf <- chan_get(free)  (stall)
+ *     be->read_packed(buf)
+ *     chan_put(work, item) ----------->  writer coroutine:
+ *                                          item <- chan_get(work)
+ *                                          run_in_pool(write) ----> pops, frame, H5Fflush
+ *                                          chan_put(free, buf) <---
+ *   corun_snap_close:
+ *     chan_close(work); await writer (stall); finish job ---------> statistics, close
+ *
+ * Why this shape: HDF5 is not thread-safe, so all of it runs on the single
+ * pool worker, one call at a time; the compute thread never calls HDF5 and
+ * blocks only when all `buffers` frames are in flight (the free channel is
+ * empty) — that wait is the stall time. The loop thread itself never blocks
+ * (DESIGN.md: blocking calls go to the pool).
+ *
+ * Errors: the first failed write sets `failed` (the message is written
+ * before the flag is released); later items are dropped but their buffers
+ * still go back, so compute never deadlocks, and the next submit returns the
+ * error.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "corun/aio.h"
+#include "corun/core.h"
+#include "corun/h5io.h"
+
+#define SNAP_MAX_BUFFERS 16
+
+typedef struct snap_item {
+    uint64_t *buf; /* NULL: populations only */
+    int64_t gen;
+    int64_t first_pop, npops;
+    int64_t *pops;
+} snap_item_t;
+
+struct corun_snap {
+    corun_aio_loop_t *loop;
+    corun_aio_chan_t *work, *free;
+    corun_aio_future_t *writer;
+    corun_h5_file_t *file; /* used by I/O worker jobs only */
+    corun_snap_config_t cfg;
+    size_t frame_words;
+    uint64_t *bufs[SNAP_MAX_BUFFERS];
+    int nbuf;
+    int64_t last_gen; /* restart: generation of the file's last frame */
+    atomic_int failed;
+    corun_err_t io_err;   /* valid once failed is set */
+    double io_seconds;    /* written by the I/O worker, read after it is joined */
+    double stall_seconds; /* compute side */
+};
+
+/* ------------------------------------------------------------ I/O jobs */
+
+typedef struct write_job {
+    corun_snap_t *s;
+    snap_item_t *item;
+} write_job_t;
+
+static int job_write(void *arg, void **value, corun_err_t *err) {
+    (void)value;
+    write_job_t *j = arg;
+    snap_item_t *it = j->item;
+    double t0 = corun_now();
+    int rc = corun_h5_write_pops(j->s->file, it->first_pop, it->pops, it->npops, err);
+    if (!rc && it->buf) rc = corun_h5_append_frame(j->s->file, it->gen, it->buf, err);
+    if (!rc) rc = corun_h5_flush(j->s->file, err);
+    j->s->io_seconds += corun_now() - t0;
+    return rc;
+}
+
+static int job_open(void *arg, void **value, corun_err_t *err) {
+    (void)value;
+    corun_snap_t *s = arg;
+    if (s->cfg.restart)
+        return corun_h5_open_append(s->cfg.path, &s->cfg.meta, &s->last_gen, &s->file, err);
+    return corun_h5_create(s->cfg.path, &s->cfg.meta, s->cfg.force, &s->file, err);
+}
+
+static int job_read_last(void *arg, void **value, corun_err_t *err) {
+    (void)value;
+    corun_snap_t *s = arg;
+    return corun_h5_read_last_frame(s->file, s->bufs[0], err);
+}
+
+typedef struct finish_job {
+    corun_snap_t *s;
+    corun_h5_stats_t *st;
+} finish_job_t;
+
+static int job_finish(void *arg, void **value, corun_err_t *err) {
+    (void)value;
+    finish_job_t *j = arg;
+    corun_h5_file_t *f = j->s->file;
+    j->s->file = NULL;
+    return corun_h5_finish(f, j->st, err);
+}
+
+static int job_abandon(void *arg, void **value, corun_err_t *err) {
+    (void)value;
+    (void)err;
+    corun_snap_t *s = arg;
+    corun_h5_close(s->file);
+    s->file = NULL;
+    return 0;
+}
+
+/* Runs a job on the I/O worker from the compute thread and waits for it. */
+static int run_io(corun_snap_t *s, corun_aio_fn fn, void *arg, corun_err_t *err) {
+    corun_aio_future_t *f = NULL;
+    int rc = corun_aio_submit(s->loop, fn, arg, &f, err);
+    if (rc) return rc;
+    rc = corun_aio_future_result(f, -1, NULL, err);
+    corun_aio_future_release(f);
+    return rc;
+}
+
+/* ------------------------------------------------------------ writer */
+
+static void free_item(snap_item_t *it) {
+    free(it->pops);
+    free(it);
+}
+
+static int writer_main(void *arg, void **value, corun_err_t *err) {
+    (void)value;
+    corun_snap_t *s = arg;
+    for (;;) {
+        void *p;
+        int rc = corun_aio_chan_get(s->work, &p, -1, err);
+        if (rc == CORUN_ECLOSED) break;
+        if (rc) return rc;
+        snap_item_t *it = p;
+        if (!atomic_load(&s->failed)) {
+            write_job_t j = {s, it};
+            corun_err_t e = {0};
+            if (corun_aio_run_in_pool(job_write, &j, NULL, &e)) {
+                s->io_err = e;
+                atomic_store(&s->failed, 1); /* after io_err: the reader sees both */
+            }
+        }
+        uint64_t *buf = it->buf;
+        free_item(it);
+        if (buf && corun_aio_chan_put(s->free, buf, -1, err)) return err ? err->code : CORUN_EIO;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ API */
+
+static void snap_free(corun_snap_t *s) {
+    if (!s) return;
+    if (s->loop) {
+        if (s->file) run_io(s, job_abandon, s, NULL);
+        if (s->work) corun_aio_chan_close(s->work);
+        if (s->writer) {
+            corun_aio_future_result(s->writer, -1, NULL, NULL);
+            corun_aio_future_release(s->writer);
+        }
+        corun_aio_loop_shutdown(s->loop, CORUN_AIO_DRAIN, NULL);
+        corun_aio_loop_destroy(s->loop);
+    }
+    if (s->work) {
+        void *p; /* items never taken by the writer */
+        while (corun_aio_chan_get(s->work, &p, 0, NULL) == 0) free_item(p);
+        corun_aio_chan_destroy(s->work);
+    }
+    if (s->free) corun_aio_chan_destroy(s->free);
+    for (int i = 0; i < s->nbuf; i++) free(s->bufs[i]);
+    free(s);
+}
+
+int corun_snap_open(corun_snap_config_t *cfg, corun_snap_t **out, int64_t *start_gen,
+                    corun_err_t *err) {
+    *out = NULL;
+    *start_gen = 0;
+    corun_snap_t *s = calloc(1, sizeof *s);
+    if (!s) return corun_err_set(err, CORUN_ENOMEM, "snapshots: out of memory");
+    s->cfg = *cfg;
+    s->nbuf = cfg->buffers > 0 ? (cfg->buffers < SNAP_MAX_BUFFERS ? cfg->buffers : SNAP_MAX_BUFFERS) : 3;
+    corun_aio_config_t ac;
+    corun_aio_config_init(&ac);
+    ac.pool_threads = 1; /* the I/O worker: every HDF5 call runs here */
+    int rc = corun_aio_loop_create(&ac, &s->loop, err);
+    if (!rc) rc = run_io(s, job_open, s, err);
+    if (rc) goto bad;
+    *cfg = s->cfg; /* restart: the file's metadata */
+    const corun_h5_meta_t *m = &s->cfg.meta;
+    s->frame_words = (size_t)(corun_life_words_per_row(m->width) * m->height);
+    int n = s->nbuf;
+    s->nbuf = 0;
+    for (int i = 0; i < n; i++) {
+        s->bufs[i] = aligned_alloc(64, (s->frame_words * 8 + 63) & ~(size_t)63);
+        if (!s->bufs[i]) {
+            rc = corun_err_set(err, CORUN_ENOMEM,
+                               "snapshots: no memory for %d frame buffers of %.1f MiB (use "
+                               "fewer --snapshot-buffers)",
+                               n, (double)s->frame_words * 8 / (1 << 20));
+            goto bad;
+        }
+        s->nbuf++;
+    }
+    if ((rc = corun_aio_chan_create((size_t)s->nbuf, &s->free, err)) ||
+        (rc = corun_aio_chan_create((size_t)s->nbuf + 64, &s->work, err)))
+        goto bad;
+    if (cfg->restart) {
+        if ((rc = run_io(s, job_read_last, s, err))) goto bad;
+        *start_gen = s->last_gen;
+    }
+    for (int i = 0; i < s->nbuf; i++)
+        if ((rc = corun_aio_chan_put(s->free, s->bufs[i], 0, err))) goto bad;
+    if ((rc = corun_aio_spawn(s->loop, writer_main, s, &s->writer, err))) goto bad;
+    *out = s;
+    return 0;
+bad:
+    snap_free(s);
+    return rc;
+}
+
+int corun_snap_restart_frame(corun_snap_t *s, uint64_t *words, corun_err_t *err) {
+    if (!s->cfg.restart) return corun_err_set(err, CORUN_EINVAL, "snapshots: not a restart");
+    /* bufs[0] holds the frame until the first submit takes it back. */
+    memcpy(words, s->bufs[0], s->frame_words * 8);
+    return 0;
+}
+
+static int io_error(corun_snap_t *s, corun_err_t *err) {
+    if (err) *err = s->io_err;
+    return s->io_err.code ? s->io_err.code : CORUN_EIO;
+}
+
+int corun_snap_submit(corun_snap_t *s, int64_t gen, const corun_life_backend_t *be, void *state,
+                      int64_t first_pop, const int64_t *pops, int64_t npops, corun_err_t *err) {
+    if (atomic_load(&s->failed)) return io_error(s, err);
+    snap_item_t *it = calloc(1, sizeof *it);
+    if (!it) return corun_err_set(err, CORUN_ENOMEM, "snapshots: out of memory");
+    it->gen = gen;
+    it->first_pop = first_pop;
+    it->npops = npops;
+    if (npops > 0) {
+        it->pops = malloc((size_t)npops * sizeof *pops);
+        if (!it->pops) {
+            free(it);
+            return corun_err_set(err, CORUN_ENOMEM, "snapshots: out of memory");
+        }
+        memcpy(it->pops, pops, (size_t)npops * sizeof *pops);
+    }
+    int rc = 0;
+    double t0 = corun_now();
+    if (be) {
+        void *b;
+        rc = corun_aio_chan_get(s->free, &b, -1, err); /* waits only if all are in flight */
+        s->stall_seconds += corun_now() - t0;
+        if (!rc) {
+            it->buf = b;
+            rc = be->read_packed(state, it->buf, err);
+            if (rc) corun_aio_chan_put(s->free, b, 0, NULL);
+        }
+    }
+    double t1 = corun_now();
+    if (!rc) rc = corun_aio_chan_put(s->work, it, -1, err);
+    s->stall_seconds += corun_now() - t1;
+    if (rc) {
+        free_item(it);
+        return atomic_load(&s->failed) ? io_error(s, err) : rc;
+    }
+    return atomic_load(&s->failed) ? io_error(s, err) : 0;
+}
+
+int corun_snap_close(corun_snap_t *s, corun_h5_stats_t *st, corun_err_t *err) {
+    corun_aio_chan_close(s->work);
+    double t0 = corun_now();
+    corun_err_t werr = {0};
+    int rc = corun_aio_future_result(s->writer, -1, NULL, &werr);
+    s->stall_seconds += corun_now() - t0; /* I/O that compute could not hide */
+    corun_aio_future_release(s->writer);
+    s->writer = NULL;
+    if (rc && err) *err = werr;
+    if (!rc && atomic_load(&s->failed)) rc = io_error(s, err);
+    st->io_seconds = s->io_seconds;
+    st->stall_seconds = s->stall_seconds;
+    st->overlap = s->io_seconds > 0 ? 1.0 - s->stall_seconds / s->io_seconds : 1.0;
+    if (st->overlap < 0) st->overlap = 0;
+    if (rc) st->status = "failed";
+    finish_job_t fj = {s, st};
+    corun_err_t ferr = {0};
+    int frc = run_io(s, job_finish, &fj, &ferr);
+    if (!rc && frc) {
+        rc = frc;
+        if (err) *err = ferr;
+    }
+    snap_free(s);
+    return rc;
+}
