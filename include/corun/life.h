@@ -162,12 +162,15 @@ CORUN_API void corun_life_unpack(const uint64_t *words, corun_life_grid_t *g);
 
 CORUN_API extern const corun_life_backend_t corun_life_backend_serial;
 CORUN_API extern const corun_life_backend_t corun_life_backend_omp;
+/* Only in builds with the cuda backend (corun_cuda_build(), corun/cuda.h). */
+CORUN_API extern const corun_life_backend_t corun_life_backend_cuda;
 
 /* The SIMD code path the omp backend picked at run time on this CPU. */
 CORUN_API const char *corun_life_omp_simd(void);
 
-/* Looks a backend up by name ("serial", "omp", "auto" = the fastest compiled
- * in); NULL with a message listing the choices if unknown. */
+/* Looks a backend up by name ("serial", "omp", "cuda", "auto" = cuda if a
+ * real GPU is visible, else omp); NULL with a message listing the choices if
+ * unknown or not compiled in. */
 CORUN_API const corun_life_backend_t *corun_life_backend_find(const char *name, corun_err_t *err);
 
 #endif

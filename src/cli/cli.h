@@ -23,6 +23,7 @@ typedef struct life_opts {
     int64_t steps;
     char backend[16];
     int threads; /* 0: default */
+    int device;  /* cuda: --device N; -1: CUDA_VISIBLE_DEVICES order, device 0 */
     corun_life_skip_t skip_stable;
     int print;
     int quiet;

@@ -26,7 +26,9 @@ static const char life_usage[] =
     "                         or a pattern file (.rle or .cells)\n"
     "  --at X,Y               top-left corner of the pattern (default 0,0)\n"
     "  --steps N              generations to compute (default 100)\n"
-    "  --backend NAME         serial | omp | auto (default auto = omp)\n"
+    "  --backend NAME         serial | omp | cuda | auto (default auto: cuda when a\n"
+    "                         GPU is visible, else omp)\n"
+    "  --device N             cuda: GPU index (default 0 in CUDA_VISIBLE_DEVICES order)\n"
     "  --threads T            OpenMP threads (default: OMP_NUM_THREADS or all cores)\n"
     "  --skip-stable on|off|auto  omp: skip tiles that are still or period 2\n"
     "                         (default auto: on for grids of at least 512x512)\n"
@@ -51,6 +53,7 @@ static const struct option long_opts[] = {
     {"at", required_argument, NULL, OPT_KEY},
     {"steps", required_argument, NULL, OPT_KEY},
     {"backend", required_argument, NULL, OPT_KEY},
+    {"device", required_argument, NULL, OPT_KEY},
     {"threads", required_argument, NULL, OPT_KEY},
     {"skip-stable", required_argument, NULL, OPT_KEY},
     {"print", no_argument, NULL, OPT_KEY},
@@ -174,7 +177,7 @@ static void progress(const life_opts_t *o, int64_t done, double t0) {
 /* Steps o->steps generations; with --print keeps every frame and prints them. */
 static int run(life_opts_t *o, const corun_life_backend_t *be, corun_life_grid_t *grid,
                double *seconds, char *mode, size_t nmode, corun_err_t *err) {
-    corun_life_params_t p = {o->rule, o->boundary, o->threads, o->skip_stable, -1};
+    corun_life_params_t p = {o->rule, o->boundary, o->threads, o->skip_stable, o->device};
     void *st = NULL;
     corun_life_grid_t *frames = NULL;
     int rc = be->init(&st, grid, &p, err);

@@ -16,6 +16,7 @@ void life_opts_defaults(life_opts_t *o) {
     snprintf(o->init, sizeof o->init, "random:0.5:1");
     o->steps = 100;
     snprintf(o->backend, sizeof o->backend, "auto");
+    o->device = -1;
     o->skip_stable = CORUN_LIFE_SKIP_AUTO;
 }
 
@@ -63,10 +64,16 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
             return corun_err_set(err, CORUN_EINVAL, "steps: '%s' is not a non-negative integer",
                                  v);
     } else if (!strcmp(key, "backend")) {
-        if (strcmp(v, "serial") && strcmp(v, "omp") && strcmp(v, "auto"))
+        if (strcmp(v, "serial") && strcmp(v, "omp") && strcmp(v, "cuda") && strcmp(v, "auto"))
             return corun_err_set(err, CORUN_EINVAL,
-                                 "backend: '%s' is not one of serial, omp, auto", v);
+                                 "backend: '%s' is not one of serial, omp, cuda, auto", v);
         return copy_str(o->backend, sizeof o->backend, key, v, err);
+    } else if (!strcmp(key, "device")) {
+        int64_t d;
+        if (corun_parse_i64(v, &d) || d < 0 || d > 1023)
+            return corun_err_set(err, CORUN_EINVAL, "device: '%s' is not a CUDA device index 0..1023",
+                                 v);
+        o->device = (int)d;
     } else if (!strcmp(key, "threads")) {
         int64_t t;
         if (corun_parse_i64(v, &t) || t < 1 || t > 4096)
@@ -89,7 +96,7 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
     } else {
         return corun_err_set(err, CORUN_EINVAL,
                              "unknown option '%s' (known: size, rule, boundary, init, at, steps, "
-                             "backend, threads, skip-stable, print, quiet, write-rle)",
+                             "backend, device, threads, skip-stable, print, quiet, write-rle)",
                              key);
     }
     return 0;

@@ -1,0 +1,44 @@
+/* step_cuda.h — internals of the cuda Life backend (kernels/life_cuda.cu)
+ * for the snapshot writer and the tests. Plain C, no CUDA headers.
+ *
+ * Snapshots without stopping the run. snap_begin() queues, behind the
+ * generations already launched, a copy of the current generation into a
+ * device staging buffer (fast, on the compute stream), then a copy of that
+ * buffer into pinned host memory on a separate copy stream, and returns at
+ * once; later step() calls compute while the host copy crosses the bus. The
+ * aio loop's poll function calls snap_poll() (never blocks) and, once it
+ * returns 1, the I/O coroutine writes the frame from snap_words() (or
+ * snap_unpack() into a byte grid) and calls snap_release().
+ *
+ * Ownership: a snapshot owns its staging buffer, pinned buffer and events; it
+ * does not point back at the backend state, so it may outlive fini() and be
+ * polled/released from another thread (the I/O thread). Each snapshot
+ * allocates its own buffers: a bounded pool (and waiting when every buffer is
+ * in flight) is the snapshot writer's to add on top.
+ *
+ * Packed layout of snap_words(): `height` rows of wpr = ceil(width/64)
+ * uint64 words; bit i of word j is cell 64*j + i; bits past the width are 0.
+ */
+#ifndef CORUN_LIFE_STEP_CUDA_H
+#define CORUN_LIFE_STEP_CUDA_H
+
+#include <stdint.h>
+
+#include "corun/life.h"
+
+typedef struct corun_life_cuda_snap corun_life_cuda_snap_t;
+
+/* state: a cuda backend state from corun_life_backend_cuda.init(). */
+int corun_life_cuda_snap_begin(void *state, corun_life_cuda_snap_t **out, corun_err_t *err);
+/* 1: the host copy is complete; 0: still in flight; < 0: a CUDA error. */
+int corun_life_cuda_snap_poll(corun_life_cuda_snap_t *snap, corun_err_t *err);
+int corun_life_cuda_snap_wait(corun_life_cuda_snap_t *snap, corun_err_t *err);
+/* Generations stepped since init() when the snapshot was taken. */
+int64_t corun_life_cuda_snap_generation(const corun_life_cuda_snap_t *snap);
+const uint64_t *corun_life_cuda_snap_words(const corun_life_cuda_snap_t *snap, int64_t *wpr);
+int corun_life_cuda_snap_unpack(const corun_life_cuda_snap_t *snap, corun_life_grid_t *out,
+                                corun_err_t *err);
+/* Waits for a copy still in flight, then frees (NULL is fine). */
+void corun_life_cuda_snap_release(corun_life_cuda_snap_t *snap);
+
+#endif
