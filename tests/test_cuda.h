@@ -1,0 +1,20 @@
+/* test_cuda.h — the cuda-vs-serial equality tests, shared by the emulator
+ * suite (test_cuda.c) and the device suite (test_cuda_gpu.c). */
+#ifndef CORUN_TEST_CUDA_H
+#define CORUN_TEST_CUDA_H
+
+void cuda_eq_sizes_rules(void);
+void cuda_eq_random_sizes(void);
+void cuda_eq_wide_tall(void);
+void cuda_eq_chunks(void);
+void cuda_eq_counted(void);
+void cuda_eq_packed(void);
+void cuda_eq_snapshot(void);
+void cuda_eq_cli(void);
+
+/* Exits with CTest's skip code (77) after saying why, unless the cuda
+ * backend is built as `want` (a corun_cuda_build_t) and, for a device build,
+ * a device is visible. Called by each suite's first case. */
+void cuda_require(int want);
+
+#endif

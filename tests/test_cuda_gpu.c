@@ -1,0 +1,43 @@
+/* test_cuda_gpu.c — the cuda-vs-serial equality tests (test_cuda.c) and the
+ * feature self-test on a real GPU. Label `gpu`; exits with the skip code
+ * (reported by CTest as skipped, not passed) when the build is not a device
+ * build or no device is visible, saying which. */
+#include <stdio.h>
+
+#include "corun/cuda.h"
+#include "cuda_selftest.h"
+#include "test_cuda.h"
+#include "testlib.h"
+
+static void test_require_device(void) {
+    cuda_require(CORUN_CUDA_BUILD_DEVICE);
+    corun_cuda_device_t d;
+    if (corun_cuda_devices(&d, 1, NULL) > 0)
+        printf("\ndevice 0: %s (sm_%d%d, %d SMs)\n", d.name, d.major, d.minor, d.sms);
+}
+
+static void test_features(void) {
+    corun_err_t err = {0};
+#if CORUN_CUDA_BACKEND
+    int rc = corun_cuda_selftest_features(5000, &err);
+#else
+    int rc = 0; /* not reached: require_device skipped the suite */
+#endif
+    if (rc) fprintf(stderr, "\n%s\n", err.msg);
+    CU_ASSERT_EQUAL(rc, 0);
+}
+
+static const test_case_t cases[] = {
+    {"require_device", test_require_device},
+    {"features", test_features},
+    {"sizes_rules", cuda_eq_sizes_rules},
+    {"random_sizes", cuda_eq_random_sizes},
+    {"wide_tall", cuda_eq_wide_tall},
+    {"chunks", cuda_eq_chunks},
+    {"counted", cuda_eq_counted},
+    {"packed", cuda_eq_packed},
+    {"snapshot", cuda_eq_snapshot},
+    {"cli", cuda_eq_cli},
+    {NULL, NULL},
+};
+CORUN_TEST_SUITE(cuda_gpu, cases)
