@@ -7,7 +7,7 @@
 # Sourced by run-demo.sh and run-tests.sh; safe to run again at any time.
 set -euo pipefail
 
-CORUN_PACKAGES=(build-essential cmake pkg-config libhdf5-dev libcunit1-dev libinih-dev)
+CORUN_PACKAGES=(build-essential cmake pkg-config libhdf5-dev libcunit1-dev libinih-dev libgmp-dev)
 
 corun_install_packages() {
     local missing=() p

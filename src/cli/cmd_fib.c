@@ -1,0 +1,260 @@
+/* cmd_fib.c — `corun fib`: options from config + flags, the batch (the list
+ * of n repeated --tasks times), limits checked before any work, the backend
+ * run with each result handed to the aio loop as it completes (fib_out.c),
+ * and the one-line summary. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fib_cli.h"
+
+static const char fib_usage[] =
+    "usage: corun fib [options]\n"
+    "\n"
+    "Computes exact Fibonacci numbers F(n), a batch of tasks at once, and writes\n"
+    "each result as it completes: one row per task on stdout\n"
+    "  task= n= digits= last20= hash= seconds= decimal_seconds=\n"
+    "then one summary line\n"
+    "  tasks= algo= backend= threads= n= digits= total_seconds= tasks_per_s= hash=\n"
+    "hash (per task) is FNV-1a 64 of the decimal string; the summary hash is\n"
+    "FNV-1a 64 over the task hashes (8 bytes each, little-endian) in task order.\n"
+    "\n"
+    "options (each also an INI key under [fib]; flags override the config file):\n"
+    "  --config FILE.ini      read options from an INI file\n"
+    "  --n N[,N2,...]         the n of each task (default 1000000); 1e6 and 10^6\n"
+    "                         are accepted; the largest is scheduled first\n"
+    "  --tasks T              repeat the list T times (default: for a single n,\n"
+    "                         one task per thread, like the seed; for a list, 1)\n"
+    "  --algo linear|doubling doubling (default): fast doubling with GMP;\n"
+    "                         linear: the seed's loop a, b = b, a + b\n"
+    "  --backend NAME         serial | omp | cuda | auto (default auto = omp)\n"
+    "  --threads T            OpenMP threads (default: OMP_NUM_THREADS or all cores)\n"
+    "  --out DIR|FILE.h5      write every value: DIR/taskNNNNNN_nN.txt + DIR/summary.csv,\n"
+    "                         or one HDF5 dataset per task (FILE ends in .h5)\n"
+    "  --digits               print every value in decimal on stdout (without --out)\n"
+    "  --verify               check every result against GMP's mpz_fib_ui\n"
+    "  --quiet                no progress display\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Exit codes: 0 success, 1 run-time failure (or a --verify mismatch),\n"
+    "2 bad usage or input (e.g. n above the memory limit, checked before any work).\n";
+
+enum { OPT_CONFIG = 256, OPT_KEY };
+
+static const struct option long_opts[] = {
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"n", required_argument, NULL, OPT_KEY},
+    {"tasks", required_argument, NULL, OPT_KEY},
+    {"algo", required_argument, NULL, OPT_KEY},
+    {"backend", required_argument, NULL, OPT_KEY},
+    {"threads", required_argument, NULL, OPT_KEY},
+    {"out", required_argument, NULL, OPT_KEY},
+    {"digits", no_argument, NULL, OPT_KEY},
+    {"verify", no_argument, NULL, OPT_KEY},
+    {"quiet", no_argument, NULL, OPT_KEY},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* The config file first, then the flags over it (as `corun life`). */
+static int parse_args(int argc, char **argv, fib_opts_t *o, int *help) {
+    corun_err_t err = {0};
+    const char *config = NULL;
+    int c, idx;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", long_opts, &idx)) != -1) {
+        if (c == 'h') *help = 1;
+        else if (c == OPT_CONFIG) config = optarg;
+        else if (c == '?') {
+            cli_error("fib: unknown option '%s' (see 'corun fib --help')", argv[optind - 1]);
+            return CORUN_EXIT_USAGE;
+        } else if (c == ':') {
+            cli_error("fib: option '%s' needs a value", argv[optind - 1]);
+            return CORUN_EXIT_USAGE;
+        }
+    }
+    if (*help) return 0;
+    if (optind < argc) {
+        cli_error("fib: unexpected argument '%s' (see 'corun fib --help')", argv[optind]);
+        return CORUN_EXIT_USAGE;
+    }
+    if (config) {
+        snprintf(o->config, sizeof o->config, "%s", config);
+        if (fib_opts_load_ini(o, config, &err)) {
+            cli_error("fib: %s", err.msg);
+            return CORUN_EXIT_USAGE;
+        }
+    }
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", long_opts, &idx)) != -1) {
+        if (c != OPT_KEY) continue;
+        const char *key = long_opts[idx].name;
+        const char *val = long_opts[idx].has_arg ? optarg : "true";
+        if (fib_opts_set(o, key, val, &err)) {
+            cli_error("fib: --%s", err.msg);
+            return CORUN_EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+static fib_out_mode_t out_mode(const char *out) {
+    size_t len = strlen(out);
+    if (!len) return FIB_OUT_NONE;
+    if ((len > 3 && !strcmp(out + len - 3, ".h5")) || (len > 5 && !strcmp(out + len - 5, ".hdf5")))
+        return FIB_OUT_H5;
+    return FIB_OUT_DIR;
+}
+
+/* Waits for every writer in completion order; returns the first error. */
+static int wait_writers(fib_run_t *run, corun_err_t *err) {
+    /* A failed hand-over left a NULL slot (its error stopped the batch). */
+    size_t n = 0, total = atomic_load(&run->nfuts);
+    for (size_t i = 0; i < total; i++)
+        if (run->futs[i]) run->futs[n++] = run->futs[i];
+    atomic_store(&run->nfuts, n);
+    int first = 0;
+    corun_aio_as_completed_t it;
+    int rc = corun_aio_as_completed_init(&it, run->futs, n, err);
+    if (rc) return rc;
+    for (;;) {
+        corun_aio_future_t *f = NULL;
+        corun_err_t e = {0};
+        if ((rc = corun_aio_as_completed_next(&it, -1, &f, &e)) != 0 || !f) break;
+        int frc = corun_aio_future_result(f, 0, NULL, &e);
+        if (frc && !first) {
+            first = frc;
+            *err = e;
+        }
+    }
+    corun_aio_as_completed_close(&it);
+    return first ? first : rc;
+}
+
+int cmd_fib(int argc, char **argv) {
+    fib_opts_t o;
+    fib_opts_defaults(&o);
+    int help = 0, rc = parse_args(argc, argv, &o, &help);
+    if (rc) return rc;
+    if (help) {
+        fputs(fib_usage, stdout);
+        return CORUN_EXIT_OK;
+    }
+    corun_err_t err = {0};
+    const corun_fib_backend_t *be = corun_fib_backend_find(o.backend, &err);
+    if (!be) {
+        cli_error("fib: %s", err.msg);
+        return CORUN_EXIT_USAGE;
+    }
+    int threads = o.threads ? o.threads : corun_default_threads();
+    int64_t reps = o.tasks ? o.tasks : (o.nn == 1 ? threads : 1);
+    if ((uint64_t)reps * o.nn > FIB_TASKS_MAX) {
+        cli_error("fib: %lld repetitions of %zu values is more than %d tasks",
+                  (long long)reps, o.nn, FIB_TASKS_MAX);
+        return CORUN_EXIT_USAGE;
+    }
+    size_t ntasks = (size_t)reps * o.nn;
+    int serial = !strcmp(be->name, "serial");
+    size_t concurrent = serial ? 1 : (ntasks < (size_t)threads ? ntasks : (size_t)threads);
+    uint64_t nmax = 0, nmin = UINT64_MAX;
+    for (size_t i = 0; i < o.nn; i++) {
+        if (corun_fib_check_n(o.n[i], concurrent, &err)) {
+            cli_error("fib: --%s", err.msg);
+            return CORUN_EXIT_USAGE;
+        }
+        if (o.n[i] > nmax) nmax = o.n[i];
+        if (o.n[i] < nmin) nmin = o.n[i];
+    }
+
+    uint64_t *n = malloc(ntasks * sizeof *n);
+    fib_run_t run = {.o = &o, .mode = out_mode(o.out), .ntasks = ntasks};
+    run.rows = calloc(ntasks, sizeof *run.rows);
+    run.futs = calloc(ntasks, sizeof *run.futs);
+    atomic_init(&run.nfuts, 0);
+    if (!n || !run.rows || !run.futs) {
+        cli_error("fib: out of memory for %zu tasks", ntasks);
+        free(n), free(run.rows), free(run.futs);
+        return CORUN_EXIT_FAILURE;
+    }
+    for (size_t i = 0; i < ntasks; i++) n[i] = o.n[i % o.nn];
+    /* A conversion runs while other tasks may still compute: give it all
+     * threads anyway; only huge values are split, and those come last. */
+    run.dec_threads = serial ? 1 : threads;
+
+    corun_fib_params_t p = {o.algo, serial ? 1 : threads, -1};
+    corun_aio_config_t acfg;
+    corun_aio_config_init(&acfg);
+    acfg.stack_size = 256 * 1024; /* HDF5 and stdio run on coroutine stacks */
+    acfg.pool_threads = 2;
+    void *st = NULL;
+    int exit_code = CORUN_EXIT_OK;
+    double total = 0;
+    rc = corun_aio_loop_create(&acfg, &run.loop, &err);
+    if (!rc) rc = fib_out_open(&run, &err);
+    if (rc) {
+        cli_error("fib: %s", err.msg);
+        exit_code = CORUN_EXIT_FAILURE;
+        goto out;
+    }
+    rc = be->init(&st, &p, &err);
+    if (rc) {
+        cli_error("fib: backend %s: %s", be->name, err.msg);
+        exit_code = CORUN_EXIT_FAILURE;
+        goto close;
+    }
+    run.t0 = corun_now();
+    rc = be->run(st, n, ntasks, fib_out_on_done, &run, &err);
+    if (rc) {
+        cli_error("fib: %s", err.msg);
+        exit_code = CORUN_EXIT_FAILURE;
+    }
+    corun_err_t werr = {0};
+    if (wait_writers(&run, &werr)) {
+        cli_error("fib: %s", werr.msg);
+        exit_code = CORUN_EXIT_FAILURE;
+    }
+    total = corun_now() - run.t0;
+close:
+    if (fib_out_close(&run, &err)) {
+        cli_error("fib: %s", err.msg);
+        exit_code = CORUN_EXIT_FAILURE;
+    }
+    if (exit_code == CORUN_EXIT_OK) {
+        uint64_t h = CORUN_FNV1A64_INIT;
+        size_t digits_max = 0;
+        for (size_t i = 0; i < ntasks; i++) {
+            unsigned char le[8];
+            for (int b = 0; b < 8; b++) le[b] = (unsigned char)(run.rows[i].hash >> (8 * b));
+            h = corun_fnv1a64(h, le, 8);
+            if (run.rows[i].digits > digits_max) digits_max = run.rows[i].digits;
+        }
+        char nrange[64];
+        if (nmin == nmax) snprintf(nrange, sizeof nrange, "%llu", (unsigned long long)nmax);
+        else snprintf(nrange, sizeof nrange, "%llu..%llu", (unsigned long long)nmin,
+                      (unsigned long long)nmax);
+        printf("tasks=%zu algo=%s backend=%s threads=%d n=%s digits=%zu total_seconds=%.6f "
+               "tasks_per_s=%.4g hash=%016llx%s\n",
+               ntasks, corun_fib_algo_name(o.algo), be->name, be->threads(st), nrange,
+               digits_max, total, total > 0 ? (double)ntasks / total : 0.0,
+               (unsigned long long)h,
+               o.verify ? (run.verify_failed ? " verify=MISMATCH" : " verify=ok") : "");
+        if (run.verify_failed) {
+            cli_error("fib: a result differs from GMP's mpz_fib_ui (see verify= in the rows)");
+            exit_code = CORUN_EXIT_FAILURE;
+        }
+    }
+    if (st) be->fini(st);
+out:
+    if (run.loop) {
+        corun_aio_loop_shutdown(run.loop, CORUN_AIO_DRAIN, NULL);
+        corun_aio_loop_destroy(run.loop);
+    }
+    for (size_t i = 0; i < atomic_load(&run.nfuts); i++) corun_aio_future_release(run.futs[i]);
+    free(n);
+    free(run.rows);
+    free(run.futs);
+    fflush(stdout);
+    return exit_code;
+}

@@ -1,0 +1,80 @@
+/* fib_cli.h — internals of `corun fib` (cmd_fib.c: the run; fib_opts.c: the
+ * options; fib_out.c: writing results on the aio loop). */
+#ifndef CORUN_FIB_CLI_H
+#define CORUN_FIB_CLI_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "corun/aio.h"
+#include "corun/fib.h"
+
+#define FIB_N_LIST_MAX 1024      /* values in --n */
+#define FIB_TASKS_MAX 1000000    /* tasks in a batch (list x repetitions) */
+
+/* Everything `corun fib` can be told, from a config file and/or flags. */
+typedef struct fib_opts {
+    uint64_t n[FIB_N_LIST_MAX];
+    size_t nn;          /* entries in n */
+    int64_t tasks;      /* repetitions of the list; 0: default (see fib_opts_tasks) */
+    corun_fib_algo_t algo;
+    char backend[16];
+    int threads;        /* 0: default */
+    char out[CLI_PATH_MAX];
+    int digits, quiet, verify;
+    char config[CLI_PATH_MAX];
+} fib_opts_t;
+
+void fib_opts_defaults(fib_opts_t *o);
+/* Sets one option by its INI key (= the flag without "--"); unknown keys
+ * and bad values are errors naming the key. */
+int fib_opts_set(fib_opts_t *o, const char *key, const char *value, corun_err_t *err);
+/* Loads an INI file: only section [fib]; unknown sections/keys are errors
+ * naming file:line. */
+int fib_opts_load_ini(fib_opts_t *o, const char *path, corun_err_t *err);
+/* Parses one n: a non-negative integer, also written 1e6 or 10^6. */
+int fib_parse_n(const char *s, uint64_t *out, corun_err_t *err);
+
+int cmd_fib(int argc, char **argv);
+
+/* ---- fib_out.c: results written by coroutines on the aio loop ---- */
+
+typedef enum fib_out_mode { FIB_OUT_NONE = 0, FIB_OUT_DIR = 1, FIB_OUT_H5 = 2 } fib_out_mode_t;
+
+/* What the summary needs of one task (filled by its writer). */
+typedef struct fib_row {
+    uint64_t n;
+    size_t digits;
+    char last20[21];
+    uint64_t hash;     /* FNV-1a 64 of the decimal string */
+    double seconds;    /* compute */
+    double dec_seconds;
+    int written;
+} fib_row_t;
+
+typedef struct fib_run {
+    const fib_opts_t *o;
+    corun_aio_loop_t *loop;
+    fib_out_mode_t mode;
+    int dec_threads;          /* threads for one decimal conversion */
+    size_t ntasks;
+    fib_row_t *rows;          /* by task index */
+    corun_aio_future_t **futs;/* one per handed-over result, completion order */
+    atomic_size_t nfuts;
+    size_t nwritten;          /* loop thread only */
+    int verify_failed;        /* loop thread only */
+    double t0;
+    FILE *csv;                /* loop thread only */
+    int64_t h5;               /* hid_t of the HDF5 file, loop thread only */
+} fib_run_t;
+
+/* Opens the output (folder + summary.csv, or the HDF5 file) on the loop. */
+int fib_out_open(fib_run_t *run, corun_err_t *err);
+/* Closes it on the loop (after every writer finished). */
+int fib_out_close(fib_run_t *run, corun_err_t *err);
+/* The batch's done callback: hands r to a writer coroutine (any thread). */
+int fib_out_on_done(void *user, corun_fib_result_t *r);
+
+#endif

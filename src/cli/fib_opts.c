@@ -1,0 +1,163 @@
+/* fib_opts.c — the options of `corun fib`: one table of keys shared by the
+ * INI config reader ([fib]) and the command-line parser, as for `corun life`
+ * (kept separate from life_opts.c: the two share only the INI plumbing). */
+#include <ini.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fib_cli.h"
+
+void fib_opts_defaults(fib_opts_t *o) {
+    memset(o, 0, sizeof *o);
+    o->n[0] = 1000000; /* the seed's F(1,000,000) */
+    o->nn = 1;
+    o->algo = CORUN_FIB_DOUBLING;
+    snprintf(o->backend, sizeof o->backend, "auto");
+}
+
+int fib_parse_n(const char *s, uint64_t *out, corun_err_t *err) {
+    while (*s == ' ') s++;
+    if (*s == '-')
+        return corun_err_set(err, CORUN_ERANGE, "'%s' is negative (n must be 0 or more)", s);
+    char mant[32], *mark;
+    const char *exp = NULL;
+    size_t len = strlen(s);
+    while (len && s[len - 1] == ' ') len--;
+    if (len == 0 || len >= sizeof mant)
+        return corun_err_set(err, CORUN_EINVAL, "'%s' is not a non-negative integer", s);
+    memcpy(mant, s, len);
+    mant[len] = '\0';
+    /* 1e6 and 10^6: a mantissa and a power of ten, both plain integers. */
+    if (!strncmp(mant, "10^", 3)) {
+        exp = mant + 3;
+        mant[1] = '\0'; /* mantissa "1" */
+    } else if ((mark = strpbrk(mant, "eE")) != NULL) {
+        *mark = '\0';
+        exp = mark + 1;
+    }
+    uint64_t m, e = 0;
+    if (corun_parse_u64(mant, &m) || (exp && (corun_parse_u64(exp, &e) || e > 19)))
+        return corun_err_set(err, CORUN_EINVAL,
+                             "'%s' is not a non-negative integer (e.g. 1000000, 1e6, 10^6)",
+                             s);
+    for (uint64_t i = 0; i < e; i++) {
+        if (m > UINT64_MAX / 10)
+            return corun_err_set(err, CORUN_ERANGE, "'%s' is too large", s);
+        m *= 10;
+    }
+    *out = m;
+    return 0;
+}
+
+static int copy_str(char *dst, size_t n, const char *key, const char *v, corun_err_t *err) {
+    if (strlen(v) >= n) return corun_err_set(err, CORUN_ERANGE, "%s: value too long", key);
+    memcpy(dst, v, strlen(v) + 1);
+    return 0;
+}
+
+static int parse_bool(const char *key, const char *v, int *out, corun_err_t *err) {
+    if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") || !strcmp(v, "1"))
+        *out = 1;
+    else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off") ||
+             !strcmp(v, "0"))
+        *out = 0;
+    else
+        return corun_err_set(err, CORUN_EINVAL, "%s: '%s' is not a boolean (true/false)", key, v);
+    return 0;
+}
+
+static int parse_list(fib_opts_t *o, const char *v, corun_err_t *err) {
+    char buf[4096];
+    if (strlen(v) >= sizeof buf) return corun_err_set(err, CORUN_ERANGE, "n: list too long");
+    snprintf(buf, sizeof buf, "%s", v);
+    size_t nn = 0;
+    char *save = NULL;
+    /* strtok would skip empty items; an empty item ("1,,2") is a typo. */
+    for (char *p = buf;; p = save + 1) {
+        save = strchr(p, ',');
+        if (save) *save = '\0';
+        if (nn == FIB_N_LIST_MAX)
+            return corun_err_set(err, CORUN_ERANGE, "n: more than %d values", FIB_N_LIST_MAX);
+        int rc = fib_parse_n(p, &o->n[nn], err);
+        if (rc) {
+            if (save || nn) corun_err_prefix(err, "n: value %zu of the list", nn + 1);
+            else corun_err_prefix(err, "n");
+            return rc;
+        }
+        nn++;
+        if (!save) break;
+    }
+    o->nn = nn;
+    return 0;
+}
+
+int fib_opts_set(fib_opts_t *o, const char *key, const char *v, corun_err_t *err) {
+    if (!strcmp(key, "n")) {
+        return parse_list(o, v, err);
+    } else if (!strcmp(key, "tasks")) {
+        if (corun_parse_i64(v, &o->tasks) || o->tasks < 1 || o->tasks > FIB_TASKS_MAX)
+            return corun_err_set(err, CORUN_EINVAL, "tasks: '%s' is not an integer in 1..%d", v,
+                                 FIB_TASKS_MAX);
+    } else if (!strcmp(key, "algo")) {
+        return corun_fib_algo_parse(v, &o->algo, err);
+    } else if (!strcmp(key, "backend")) {
+        if (strcmp(v, "serial") && strcmp(v, "omp") && strcmp(v, "cuda") && strcmp(v, "auto"))
+            return corun_err_set(err, CORUN_EINVAL,
+                                 "backend: '%s' is not one of serial, omp, cuda, auto", v);
+        return copy_str(o->backend, sizeof o->backend, key, v, err);
+    } else if (!strcmp(key, "threads")) {
+        int64_t t;
+        if (corun_parse_i64(v, &t) || t < 1 || t > 4096)
+            return corun_err_set(err, CORUN_EINVAL, "threads: '%s' is not an integer in 1..4096",
+                                 v);
+        o->threads = (int)t;
+    } else if (!strcmp(key, "out")) {
+        if (!v[0]) return corun_err_set(err, CORUN_EINVAL, "out: empty path");
+        return copy_str(o->out, sizeof o->out, key, v, err);
+    } else if (!strcmp(key, "digits")) {
+        return parse_bool(key, v, &o->digits, err);
+    } else if (!strcmp(key, "verify")) {
+        return parse_bool(key, v, &o->verify, err);
+    } else if (!strcmp(key, "quiet")) {
+        return parse_bool(key, v, &o->quiet, err);
+    } else {
+        return corun_err_set(err, CORUN_EINVAL,
+                             "unknown option '%s' (known: n, tasks, algo, backend, threads, out, "
+                             "digits, verify, quiet)",
+                             key);
+    }
+    return 0;
+}
+
+typedef struct ini_ctx {
+    fib_opts_t *o;
+    corun_err_t *err;
+    int rc;
+} ini_ctx_t;
+
+static int on_ini_pair(void *user, const char *section, const char *name, const char *value) {
+    ini_ctx_t *c = user;
+    if (section[0] == '\0')
+        c->rc = corun_err_set(c->err, CORUN_EINVAL,
+                              "key '%s' is outside any section (put it under [fib])", name);
+    else if (strcmp(section, "fib") != 0)
+        c->rc = corun_err_set(c->err, CORUN_EINVAL, "unknown section [%s] (known: [fib])",
+                              section);
+    else
+        c->rc = fib_opts_set(c->o, name, value, c->err);
+    return c->rc == 0;
+}
+
+int fib_opts_load_ini(fib_opts_t *o, const char *path, corun_err_t *err) {
+    FILE *f = fopen(path, "r");
+    if (!f) return corun_err_set(err, CORUN_EIO, "config %s: cannot open: %m", path);
+    ini_ctx_t c = {o, err, 0};
+    int line = ini_parse_file(f, on_ini_pair, &c);
+    fclose(f);
+    if (line == 0) return 0;
+    if (c.rc) return corun_err_prefix(err, "config %s:%d", path, line);
+    return corun_err_set(err, CORUN_EPARSE,
+                         "config %s:%d: not an INI line (expected [section] or key = value)",
+                         path, line);
+}

@@ -1,0 +1,232 @@
+/* fib_out.c — `corun fib` results, written as they complete (the seed's
+ * as_completed loop): each finished task is handed to a coroutine on the
+ * aio loop, which
+ *   1. runs the decimal conversion (and the optional check against GMP and
+ *      the per-task text file) as a pool job, off the loop thread;
+ *   2. back on the loop thread, writes the HDF5 dataset, the summary row on
+ *      stdout and the CSV row.
+ * All HDF5 calls and all stdout/CSV writes happen on the loop thread, one
+ * coroutine at a time: Debian's HDF5 is not thread-safe, and rows must not
+ * interleave. Compute threads only spawn the coroutine and go on.
+ */
+#include <errno.h>
+#include <hdf5.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fib_cli.h"
+
+typedef struct wjob {
+    fib_run_t *run;
+    corun_fib_result_t *r;
+    char *dec;
+    size_t len;
+    double dec_seconds;
+    int verified; /* 1 ok, 0 not checked, -1 mismatch */
+} wjob_t;
+
+/* ---- on the loop thread: open / close ---- */
+
+static int open_co(void *arg, void **value, corun_err_t *err) {
+    (void)value;
+    fib_run_t *run = arg;
+    const char *out = run->o->out;
+    if (run->mode == FIB_OUT_H5) {
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* our messages, not HDF5's stack dump */
+        hid_t f = H5Fcreate(out, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        if (f < 0)
+            return corun_err_set(err, CORUN_EIO,
+                                 "out %s: cannot create the HDF5 file (does the folder exist "
+                                 "and is it writable?)",
+                                 out);
+        run->h5 = (int64_t)f;
+        return 0;
+    }
+    if (mkdir(out, 0777) != 0 && errno != EEXIST)
+        return corun_err_set(err, CORUN_EIO, "out %s: cannot create the folder: %m", out);
+    struct stat st;
+    if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode))
+        return corun_err_set(err, CORUN_EIO,
+                             "out %s: exists and is not a folder (an HDF5 file must end in .h5)",
+                             out);
+    char path[CLI_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/summary.csv", out);
+    run->csv = fopen(path, "w");
+    if (!run->csv) return corun_err_set(err, CORUN_EIO, "out %s: cannot create: %m", path);
+    fputs("task,n,digits,last20,hash,seconds,decimal_seconds\n", run->csv);
+    return 0;
+}
+
+static int close_co(void *arg, void **value, corun_err_t *err) {
+    (void)value;
+    fib_run_t *run = arg;
+    int rc = 0;
+    if (run->csv) {
+        if (ferror(run->csv) | fclose(run->csv))
+            rc = corun_err_set(err, CORUN_EIO, "out %s/summary.csv: write failed", run->o->out);
+        run->csv = NULL;
+    }
+    if (run->h5 > 0) {
+        if (H5Fclose((hid_t)run->h5) < 0 && !rc)
+            rc = corun_err_set(err, CORUN_EIO, "out %s: closing the HDF5 file failed",
+                               run->o->out);
+        run->h5 = 0;
+    }
+    return rc;
+}
+
+/* Runs fn as a coroutine and waits for it (from the main thread). */
+static int on_loop(fib_run_t *run, corun_aio_fn fn, corun_err_t *err) {
+    corun_aio_future_t *f = NULL;
+    int rc = corun_aio_spawn(run->loop, fn, run, &f, err);
+    if (rc) return rc;
+    rc = corun_aio_future_result(f, -1, NULL, err);
+    corun_aio_future_release(f);
+    return rc;
+}
+
+int fib_out_open(fib_run_t *run, corun_err_t *err) {
+    return run->mode == FIB_OUT_NONE ? 0 : on_loop(run, open_co, err);
+}
+
+int fib_out_close(fib_run_t *run, corun_err_t *err) {
+    return run->mode == FIB_OUT_NONE ? 0 : on_loop(run, close_co, err);
+}
+
+/* ---- in the pool: conversion, check, text file ---- */
+
+static int convert_job(void *arg, void **value, corun_err_t *err) {
+    (void)value;
+    wjob_t *j = arg;
+    fib_run_t *run = j->run;
+    double t0 = corun_now();
+    int rc = corun_fib_decimal(j->r->value, run->dec_threads, &j->dec, &j->len, err);
+    j->dec_seconds = corun_now() - t0;
+    if (rc) return corun_err_prefix(err, "task %zu (n=%llu)", j->r->task,
+                                    (unsigned long long)j->r->n);
+    if (run->o->verify) {
+        mpz_t ref;
+        mpz_init(ref);
+        mpz_fib_ui(ref, (unsigned long)j->r->n);
+        j->verified = mpz_cmp(ref, j->r->value) == 0 ? 1 : -1;
+        mpz_clear(ref);
+    }
+    /* The binary value is no longer needed: give its memory back now. */
+    mpz_clear(j->r->value);
+    mpz_init(j->r->value);
+    if (run->mode == FIB_OUT_DIR) {
+        char path[CLI_PATH_MAX + 64];
+        snprintf(path, sizeof path, "%s/task%06zu_n%llu.txt", run->o->out, j->r->task,
+                 (unsigned long long)j->r->n);
+        FILE *f = fopen(path, "w");
+        if (!f) return corun_err_set(err, CORUN_EIO, "out %s: cannot create: %m", path);
+        size_t w = fwrite(j->dec, 1, j->len, f);
+        int bad = w != j->len || fputc('\n', f) == EOF || ferror(f);
+        if (fclose(f) != 0 || bad)
+            return corun_err_set(err, CORUN_EIO, "out %s: write failed (disk full?)", path);
+    }
+    return 0;
+}
+
+/* ---- on the loop thread: HDF5, rows ---- */
+
+static int h5_attr(hid_t d, const char *name, hid_t type, const void *v) {
+    hid_t sp = H5Screate(H5S_SCALAR);
+    if (sp < 0) return -1;
+    hid_t a = H5Acreate2(d, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = (a < 0 || H5Awrite(a, type, v) < 0) ? -1 : 0;
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(sp);
+    return rc;
+}
+
+/* One dataset per task: /task_NNNNNN, a fixed-length string of the digits,
+ * with the summary fields as attributes; flushed so that a killed run
+ * leaves every finished task readable. */
+static int h5_write(fib_run_t *run, const wjob_t *j, const fib_row_t *row, corun_err_t *err) {
+    char name[48];
+    snprintf(name, sizeof name, "task_%06zu", j->r->task);
+    hid_t f = (hid_t)run->h5, t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR), d = -1;
+    int bad = t < 0 || sp < 0 || H5Tset_size(t, j->len) < 0 ||
+              H5Tset_strpad(t, H5T_STR_NULLPAD) < 0;
+    if (!bad) d = H5Dcreate2(f, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    bad = bad || d < 0 || H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, j->dec) < 0;
+    uint64_t digits = row->digits;
+    if (!bad)
+        bad = h5_attr(d, "n", H5T_NATIVE_UINT64, &row->n) ||
+              h5_attr(d, "digits", H5T_NATIVE_UINT64, &digits) ||
+              h5_attr(d, "hash", H5T_NATIVE_UINT64, &row->hash) ||
+              h5_attr(d, "seconds", H5T_NATIVE_DOUBLE, &row->seconds);
+    if (d >= 0) H5Dclose(d);
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    if (!bad && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) bad = 1;
+    if (bad)
+        return corun_err_set(err, CORUN_EIO, "out %s: writing dataset %s failed (disk full?)",
+                             run->o->out, name);
+    return 0;
+}
+
+static int write_task(void *arg, void **value, corun_err_t *err) {
+    (void)value;
+    wjob_t *j = arg;
+    fib_run_t *run = j->run;
+    void *unused;
+    int rc = corun_aio_run_in_pool(convert_job, j, &unused, err);
+    if (rc) goto done;
+    fib_row_t *row = &run->rows[j->r->task];
+    row->n = j->r->n;
+    row->digits = j->len;
+    row->hash = corun_fnv1a64(CORUN_FNV1A64_INIT, j->dec, j->len);
+    size_t k = j->len < 20 ? j->len : 20;
+    memcpy(row->last20, j->dec + j->len - k, k);
+    row->last20[k] = '\0';
+    row->seconds = j->r->seconds;
+    row->dec_seconds = j->dec_seconds;
+    if (run->mode == FIB_OUT_H5 && (rc = h5_write(run, j, row, err)) != 0) goto done;
+    if (j->verified < 0) run->verify_failed = 1;
+    printf("task=%zu n=%llu digits=%zu last20=%s hash=%016llx seconds=%.6f "
+           "decimal_seconds=%.6f%s\n",
+           j->r->task, (unsigned long long)row->n, row->digits, row->last20,
+           (unsigned long long)row->hash, row->seconds, row->dec_seconds,
+           j->verified > 0 ? " verify=ok" : j->verified < 0 ? " verify=MISMATCH" : "");
+    if (run->o->digits && run->mode == FIB_OUT_NONE) {
+        fwrite(j->dec, 1, j->len, stdout);
+        fputc('\n', stdout);
+    }
+    if (run->csv)
+        fprintf(run->csv, "%zu,%llu,%zu,%s,%016llx,%.6f,%.6f\n", j->r->task,
+                (unsigned long long)row->n, row->digits, row->last20,
+                (unsigned long long)row->hash, row->seconds, row->dec_seconds);
+    row->written = 1;
+    run->nwritten++;
+    if (!run->o->quiet && isatty(2))
+        fprintf(stderr, "\rfib: %zu/%zu tasks written, %.1f s   %s", run->nwritten,
+                run->ntasks, corun_now() - run->t0, run->nwritten == run->ntasks ? "\n" : "");
+done:
+    free(j->dec);
+    corun_fib_result_free(j->r);
+    free(j);
+    return rc;
+}
+
+int fib_out_on_done(void *user, corun_fib_result_t *r) {
+    fib_run_t *run = user;
+    wjob_t *j = calloc(1, sizeof *j);
+    if (!j) {
+        corun_fib_result_free(r);
+        return CORUN_ENOMEM;
+    }
+    j->run = run;
+    j->r = r;
+    size_t slot = atomic_fetch_add(&run->nfuts, 1);
+    int rc = corun_aio_spawn(run->loop, write_task, j, &run->futs[slot], NULL);
+    if (rc) {
+        run->futs[slot] = NULL;
+        corun_fib_result_free(r);
+        free(j);
+    }
+    return rc;
+}

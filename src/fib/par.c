@@ -1,0 +1,35 @@
+/* par.c — the OpenMP helpers of the Fibonacci code: a team for the linear
+ * pipeline and "two jobs at once" for fast doubling and the decimal split.
+ * Kept in one file so the algorithms stay free of omp.h. */
+#include <omp.h>
+
+#include "fib/fib_int.h"
+
+int fib_par_default_threads(void) { return omp_get_max_threads(); }
+
+void fib_par_team(int threads, void (*fn)(void *arg, int p, int P), void *arg) {
+    if (threads <= 1) {
+        fn(arg, 0, 1);
+        return;
+    }
+#pragma omp parallel num_threads(threads)
+    fn(arg, omp_get_thread_num(), omp_get_num_threads());
+}
+
+void fib_par2(int threads, void (*f)(void *), void *a, void (*g)(void *), void *b) {
+    if (threads < 2) {
+        f(a);
+        g(b);
+        return;
+    }
+    /* A task with spare threads may itself run inside the batch's parallel
+     * loop: allow the nesting (the default is one active level). */
+    if (omp_get_max_active_levels() < 8) omp_set_max_active_levels(8);
+#pragma omp parallel sections num_threads(2)
+    {
+#pragma omp section
+        f(a);
+#pragma omp section
+        g(b);
+    }
+}
