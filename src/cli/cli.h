@@ -29,7 +29,19 @@ typedef struct life_opts {
     int quiet;
     char write_rle[CLI_PATH_MAX];
     char config[CLI_PATH_MAX];
+    /* HDF5 snapshots (docs/FORMAT.md) */
+    char out[CLI_PATH_MAX];     /* --out FILE.h5 */
+    char restart[CLI_PATH_MAX]; /* --restart FILE.h5 */
+    int64_t snapshot_every;     /* 0: only the first and the last generation */
+    int has_snapshot_every;
+    int snapshot_bytes;         /* --snapshot-format bytes */
+    char compress[16];          /* none | gzip[:L] | lz4 */
+    int swmr, force;
+    int snapshot_buffers;
 } life_opts_t;
+
+/* The effective options as INI text (recorded in snapshot files). */
+void life_opts_to_ini(const life_opts_t *o, char *buf, size_t n);
 
 void life_opts_defaults(life_opts_t *o);
 /* Sets one option by its key name (the INI key, which is also the flag

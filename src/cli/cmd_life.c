@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "corun/h5io.h"
+#include "life_run.h"
 
 static const char life_usage[] =
     "usage: corun life [options]\n"
@@ -35,11 +37,29 @@ static const char life_usage[] =
     "  --print                print every generation side by side ('*' alive, '-' empty)\n"
     "  --write-rle FILE       write the final grid as RLE\n"
     "  --quiet                no progress display\n"
+    "\n"
+    "HDF5 snapshots (layout: docs/FORMAT.md), written while computing goes on:\n"
+    "  --out FILE.h5          write generation 0, every K-th and the last, and the\n"
+    "                         population of every generation; adds io_seconds=\n"
+    "                         stall_seconds= overlap= to the summary\n"
+    "  --snapshot-every K     frame interval (default 0: first and last only)\n"
+    "  --snapshot-format bits|bytes  64 cells per uint64 word (default) or uint8 cells\n"
+    "  --compress none|gzip[:LEVEL]|lz4  chunk compression (default none; lz4 needs\n"
+    "                         Debian's hdf5-filter-plugin)\n"
+    "  --swmr                 SWMR mode: h5py readers with swmr=True follow the run\n"
+    "  --force                overwrite an existing --out file\n"
+    "  --restart FILE.h5      continue from the file's last frame for --steps more\n"
+    "                         generations, appending to it\n"
+    "  --snapshot-buffers N   frames in flight before computing waits (default 3)\n"
+    "\n"
+    "SIGTERM, SIGINT, SIGUSR1: finish the current chunk (~10 ms), write a final\n"
+    "frame, exit 3; a second signal stops at once.\n"
     "  -h, --help             show this help\n"
     "\n"
     "An RLE header rule (and Golly suffix :T<w>,<h> torus or :P<w>,<h> plane)\n"
     "sets rule, size and boundary unless given explicitly.\n"
-    "Exit codes: 0 success, 1 run-time failure, 2 bad usage or input.\n";
+    "Exit codes: 0 success, 1 run-time failure, 2 bad usage or input, 3 stopped by\n"
+    "a signal (final frame written when snapshotting).\n";
 
 enum { OPT_CONFIG = 256, OPT_KEY };
 
@@ -59,6 +79,14 @@ static const struct option long_opts[] = {
     {"print", no_argument, NULL, OPT_KEY},
     {"quiet", no_argument, NULL, OPT_KEY},
     {"write-rle", required_argument, NULL, OPT_KEY},
+    {"out", required_argument, NULL, OPT_KEY},
+    {"snapshot-every", required_argument, NULL, OPT_KEY},
+    {"snapshot-format", required_argument, NULL, OPT_KEY},
+    {"compress", required_argument, NULL, OPT_KEY},
+    {"swmr", no_argument, NULL, OPT_KEY},
+    {"force", no_argument, NULL, OPT_KEY},
+    {"restart", required_argument, NULL, OPT_KEY},
+    {"snapshot-buffers", required_argument, NULL, OPT_KEY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -165,58 +193,64 @@ static int make_initial(life_opts_t *o, const corun_life_backend_t *be, corun_li
     return rc;
 }
 
-static void progress(const life_opts_t *o, int64_t done, double t0) {
-    double dt = corun_now() - t0;
-    double rate = dt > 0 ? (double)done / dt : 0;
-    double left = rate > 0 ? (double)(o->steps - done) / rate : 0;
-    fprintf(stderr, "\rlife: generation %lld/%lld (%3.0f%%) %.3g cell-updates/s, %.0f s left   ",
-            (long long)done, (long long)o->steps, 100.0 * (double)done / (double)o->steps,
-            rate * (double)o->width * (double)o->height, left);
+/* Fills the snapshot file's metadata from the options. */
+static void fill_meta(const life_opts_t *o, const corun_life_backend_t *be, const char *cmdline,
+                      const char *config, corun_h5_meta_t *m) {
+    memset(m, 0, sizeof *m);
+    m->width = o->width;
+    m->height = o->height;
+    m->rule = o->rule;
+    m->boundary = o->boundary;
+    m->format = o->snapshot_bytes ? CORUN_H5_BYTES : CORUN_H5_BITS;
+    corun_h5_codec_parse(o->compress, &m->codec, &m->level, NULL); /* validated by life_opts */
+    m->snapshot_every = o->snapshot_every;
+    m->swmr = o->swmr;
+    snprintf(m->backend, sizeof m->backend, "%s", be->name);
+    m->threads = strcmp(be->name, "serial") ? (o->threads ? o->threads : corun_default_threads()) : 1;
+    if (gethostname(m->host, sizeof m->host) != 0) snprintf(m->host, sizeof m->host, "unknown");
+    m->host[sizeof m->host - 1] = '\0';
+    m->config_text = config;
+    m->command_line = cmdline;
 }
 
-/* Steps o->steps generations; with --print keeps every frame and prints them. */
-static int run(life_opts_t *o, const corun_life_backend_t *be, corun_life_grid_t *grid,
-               double *seconds, char *mode, size_t nmode, corun_err_t *err) {
-    corun_life_params_t p = {o->rule, o->boundary, o->threads, o->skip_stable, o->device};
-    void *st = NULL;
-    corun_life_grid_t *frames = NULL;
-    int rc = be->init(&st, grid, &p, err);
-    if (rc) goto done;
-    int show = !o->quiet && isatty(2);
-    double t0 = corun_now();
-    if (o->print) {
-        frames = calloc((size_t)o->steps + 1, sizeof *frames);
-        if (!frames) {
-            rc = corun_err_set(err, CORUN_ENOMEM, "--print: out of memory");
-            goto done;
-        }
-        for (int64_t i = 0; i <= o->steps && !rc; i++) {
-            if (i) rc = be->step(st, 1, err);
-            if (!rc) rc = corun_life_grid_init(&frames[i], grid->width, grid->height, err);
-            if (!rc) rc = be->read(st, &frames[i], err);
-        }
-    } else {
-        /* Step in chunks so a terminal can show progress; one chunk when quiet. */
-        int64_t chunk = show ? (o->steps / 100 > 0 ? o->steps / 100 : 1) : o->steps;
-        for (int64_t done = 0; done < o->steps && !rc;) {
-            int64_t n = o->steps - done < chunk ? o->steps - done : chunk;
-            rc = be->step(st, n, err);
-            done += n;
-            if (show) progress(o, done, t0);
-        }
-        if (show) fputc('\n', stderr);
+static char *join_argv(int argc, char **argv) {
+    size_t n = 16;
+    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
+    char *s = malloc(n);
+    if (!s) return NULL;
+    snprintf(s, n, "corun");
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
     }
-    *seconds = corun_now() - t0;
-    if (!rc) rc = be->read(st, grid, err);
-    if (!rc && o->print) rc = corun_life_print_columns(stdout, frames, (int)o->steps + 1);
-done:
-    if (frames) {
-        for (int64_t i = 0; i <= o->steps; i++) corun_life_grid_close(&frames[i]);
-        free(frames);
-    }
-    snprintf(mode, nmode, "%s", (!rc && be->describe) ? be->describe(st) : "-");
-    be->fini(st);
-    return rc;
+    return s;
+}
+
+/* --restart: the run's size, rule and boundary come from the file; flags that
+ * contradict it are an error rather than silently ignored. */
+static int adopt_restart_meta(life_opts_t *o, const corun_h5_meta_t *m, corun_err_t *err) {
+    char a[32], b[32];
+    corun_life_rule_format(o->rule, a, sizeof a);
+    corun_life_rule_format(m->rule, b, sizeof b);
+    if (o->has_size && (o->width != m->width || o->height != m->height))
+        return corun_err_set(err, CORUN_EINVAL,
+                             "restart %s: --size %lldx%lld contradicts the file's %lldx%lld",
+                             o->restart, (long long)o->width, (long long)o->height,
+                             (long long)m->width, (long long)m->height);
+    if (o->has_rule && strcmp(a, b))
+        return corun_err_set(err, CORUN_EINVAL, "restart %s: --rule %s contradicts the file's %s",
+                             o->restart, a, b);
+    if (o->has_boundary && o->boundary != m->boundary)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "restart %s: --boundary %s contradicts the file's %s", o->restart,
+                             corun_life_boundary_name(o->boundary),
+                             corun_life_boundary_name(m->boundary));
+    o->width = m->width;
+    o->height = m->height;
+    o->rule = m->rule;
+    o->boundary = m->boundary;
+    if (!o->has_snapshot_every) o->snapshot_every = m->snapshot_every;
+    return 0;
 }
 
 int cmd_life(int argc, char **argv) {
@@ -234,43 +268,129 @@ int cmd_life(int argc, char **argv) {
         cli_error("life: %s", err.msg);
         return CORUN_EXIT_USAGE;
     }
-    corun_life_grid_t grid = {0};
-    if (make_initial(&o, be, &grid, &err)) {
-        cli_error("life: %s", err.msg);
-        corun_life_grid_close(&grid); /* allocated when only the placement failed */
+    if (o.restart[0] && o.out[0] && strcmp(o.out, o.restart)) {
+        cli_error("life: --restart appends to %s; --out %s names another file", o.restart, o.out);
         return CORUN_EXIT_USAGE;
+    }
+    if (o.print && (o.out[0] || o.restart[0])) {
+        cli_error("life: --print cannot be combined with --out or --restart");
+        return CORUN_EXIT_USAGE;
+    }
+    if (o.out[0] && !o.restart[0]) {
+        corun_h5_codec_t codec;
+        int level;
+        if (corun_h5_codec_parse(o.compress, &codec, &level, &err) ||
+            !corun_h5_codec_available(codec, &err)) {
+            cli_error("life: %s", err.msg);
+            return CORUN_EXIT_USAGE;
+        }
+    }
+    corun_life_grid_t grid = {0};
+    corun_snap_t *snap = NULL;
+    int64_t start_gen = 0;
+    char *cmdline = join_argv(argc, argv), config[4096];
+    int exit_code = CORUN_EXIT_OK;
+    if (o.restart[0]) {
+        corun_snap_config_t sc = {0};
+        sc.path = o.restart;
+        sc.restart = 1;
+        sc.buffers = o.snapshot_buffers;
+        if (corun_snap_open(&sc, &snap, &start_gen, &err) ||
+            adopt_restart_meta(&o, &sc.meta, &err) ||
+            corun_life_check_size(o.width, o.height, strcmp(be->name, "serial") ? 1.3 : 3.0, &err) ||
+            corun_life_grid_init(&grid, o.width, o.height, &err)) {
+            cli_error("life: %s", err.msg);
+            exit_code = CORUN_EXIT_USAGE;
+            goto out;
+        }
+        uint64_t *w = malloc((size_t)(corun_life_words_per_row(o.width) * o.height) * 8);
+        if (!w || corun_snap_restart_frame(snap, w, &err)) {
+            cli_error("life: %s", w ? err.msg : "out of memory");
+            free(w);
+            exit_code = CORUN_EXIT_FAILURE;
+            goto out;
+        }
+        corun_life_unpack(w, &grid);
+        free(w);
+    } else if (make_initial(&o, be, &grid, &err)) {
+        cli_error("life: %s", err.msg);
+        exit_code = CORUN_EXIT_USAGE;
+        goto out;
     }
     if (o.print && ((double)(o.steps + 1) * (double)(grid.width * grid.height) > 64e6)) {
         cli_error("life: --print keeps every generation in memory; %lldx%lld for %lld steps "
                   "is too large (use a smaller grid or fewer steps)",
                   (long long)grid.width, (long long)grid.height, (long long)o.steps);
-        corun_life_grid_close(&grid);
-        return CORUN_EXIT_USAGE;
+        exit_code = CORUN_EXIT_USAGE;
+        goto out;
     }
-    double seconds = 0;
-    char mode[64];
-    if (run(&o, be, &grid, &seconds, mode, sizeof mode, &err)) {
+    if (o.out[0] && !o.restart[0]) {
+        corun_snap_config_t sc = {0};
+        sc.path = o.out;
+        sc.force = o.force;
+        sc.buffers = o.snapshot_buffers;
+        life_opts_to_ini(&o, config, sizeof config);
+        fill_meta(&o, be, cmdline ? cmdline : "corun life", config, &sc.meta);
+        if (corun_snap_open(&sc, &snap, &start_gen, &err)) {
+            cli_error("life: %s", err.msg);
+            exit_code = err.code == CORUN_EINVAL ? CORUN_EXIT_USAGE : CORUN_EXIT_FAILURE;
+            goto out;
+        }
+    }
+    life_signals_install();
+    life_result_t res;
+    rc = life_run(&o, be, &grid, start_gen, snap, &res, &err);
+    corun_h5_stats_t hs = {0};
+    if (snap) {
+        hs.final_generation = res.generation;
+        hs.status = rc ? "failed" : res.interrupted ? "interrupted" : "complete";
+        corun_err_t cerr = {0};
+        int crc = corun_snap_close(snap, &hs, &cerr);
+        snap = NULL;
+        if (crc && !rc) {
+            rc = crc;
+            err = cerr;
+        }
+    }
+    if (rc) {
         cli_error("life: %s", err.msg);
-        corun_life_grid_close(&grid);
-        return CORUN_EXIT_FAILURE;
+        exit_code = CORUN_EXIT_FAILURE;
+        goto out;
     }
-    if (o.write_rle[0] &&
-        corun_life_rle_save(o.write_rle, &grid, o.rule, o.boundary, &err)) {
+    if (o.write_rle[0] && corun_life_rle_save(o.write_rle, &grid, o.rule, o.boundary, &err)) {
         cli_error("life: %s", err.msg);
-        corun_life_grid_close(&grid);
-        return CORUN_EXIT_FAILURE;
+        exit_code = CORUN_EXIT_FAILURE;
+        goto out;
     }
-    char rule[32];
+    char rule[32], io[160] = "";
     corun_life_rule_format(o.rule, rule, sizeof rule);
     int threads = strcmp(be->name, "serial") ? (o.threads ? o.threads : corun_default_threads()) : 1;
-    double updates = (double)grid.width * (double)grid.height * (double)o.steps;
+    int64_t steps = res.generation - start_gen;
+    double updates = (double)grid.width * (double)grid.height * (double)steps;
+    if (o.out[0] || o.restart[0])
+        snprintf(io, sizeof io, " generation=%lld io_seconds=%.6f stall_seconds=%.6f overlap=%.3f",
+                 (long long)res.generation, hs.io_seconds, hs.stall_seconds, hs.overlap);
     printf("backend=%s threads=%d mode=%s size=%lldx%lld rule=%s boundary=%s steps=%lld "
-           "population=%lld hash=%016llx seconds=%.6f cell_updates_per_s=%.4g\n",
-           be->name, threads, mode, (long long)grid.width,
-           (long long)grid.height, rule, corun_life_boundary_name(o.boundary),
-           (long long)o.steps, (long long)corun_life_grid_population(&grid),
-           (unsigned long long)corun_life_grid_hash(&grid), seconds,
-           seconds > 0 ? updates / seconds : 0.0);
+           "population=%lld hash=%016llx seconds=%.6f cell_updates_per_s=%.4g%s%s\n",
+           be->name, threads, res.mode, (long long)grid.width, (long long)grid.height, rule,
+           corun_life_boundary_name(o.boundary), (long long)steps,
+           (long long)corun_life_grid_population(&grid),
+           (unsigned long long)corun_life_grid_hash(&grid), res.seconds,
+           res.seconds > 0 ? updates / res.seconds : 0.0, io,
+           res.interrupted ? " status=interrupted" : "");
+    if (res.interrupted) {
+        fprintf(stderr, "corun: life: stopped by signal %d at generation %lld%s\n",
+                life_signal_received(), (long long)res.generation,
+                snap || o.out[0] || o.restart[0] ? " (final frame written)" : "");
+        exit_code = CORUN_EXIT_SIGNAL;
+    }
+out:
+    if (snap) {
+        corun_h5_stats_t hs2 = {0};
+        hs2.status = "failed";
+        corun_snap_close(snap, &hs2, NULL);
+    }
+    free(cmdline);
     corun_life_grid_close(&grid);
-    return CORUN_EXIT_OK;
+    return exit_code;
 }

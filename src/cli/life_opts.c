@@ -18,6 +18,8 @@ void life_opts_defaults(life_opts_t *o) {
     snprintf(o->backend, sizeof o->backend, "auto");
     o->device = -1;
     o->skip_stable = CORUN_LIFE_SKIP_AUTO;
+    snprintf(o->compress, sizeof o->compress, "none");
+    o->snapshot_buffers = 3;
 }
 
 static int copy_str(char *dst, size_t n, const char *key, const char *v, corun_err_t *err) {
@@ -93,10 +95,40 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
         return parse_bool(key, v, &o->quiet, err);
     } else if (!strcmp(key, "write-rle")) {
         return copy_str(o->write_rle, sizeof o->write_rle, key, v, err);
+    } else if (!strcmp(key, "out")) {
+        return copy_str(o->out, sizeof o->out, key, v, err);
+    } else if (!strcmp(key, "restart")) {
+        return copy_str(o->restart, sizeof o->restart, key, v, err);
+    } else if (!strcmp(key, "snapshot-every")) {
+        if (corun_parse_i64(v, &o->snapshot_every) || o->snapshot_every < 0)
+            return corun_err_set(err, CORUN_EINVAL,
+                                 "snapshot-every: '%s' is not a non-negative integer", v);
+        o->has_snapshot_every = 1;
+    } else if (!strcmp(key, "snapshot-format")) {
+        if (strcmp(v, "bits") && strcmp(v, "bytes"))
+            return corun_err_set(err, CORUN_EINVAL, "snapshot-format: '%s' is not bits or bytes",
+                                 v);
+        o->snapshot_bytes = !strcmp(v, "bytes");
+    } else if (!strcmp(key, "compress")) {
+        if (strcmp(v, "none") && strcmp(v, "lz4") && strcmp(v, "gzip") && strncmp(v, "gzip:", 5))
+            return corun_err_set(err, CORUN_EINVAL,
+                                 "compress: '%s' is not none, gzip, gzip:LEVEL or lz4", v);
+        return copy_str(o->compress, sizeof o->compress, key, v, err);
+    } else if (!strcmp(key, "swmr")) {
+        return parse_bool(key, v, &o->swmr, err);
+    } else if (!strcmp(key, "force")) {
+        return parse_bool(key, v, &o->force, err);
+    } else if (!strcmp(key, "snapshot-buffers")) {
+        int64_t b;
+        if (corun_parse_i64(v, &b) || b < 1 || b > 16)
+            return corun_err_set(err, CORUN_EINVAL, "snapshot-buffers: '%s' is not 1..16", v);
+        o->snapshot_buffers = (int)b;
     } else {
         return corun_err_set(err, CORUN_EINVAL,
                              "unknown option '%s' (known: size, rule, boundary, init, at, steps, "
-                             "backend, device, threads, skip-stable, print, quiet, write-rle)",
+                             "backend, device, threads, skip-stable, print, quiet, write-rle, out, "
+                             "snapshot-every, snapshot-format, compress, swmr, force, restart, "
+                             "snapshot-buffers)",
                              key);
     }
     return 0;
@@ -135,4 +167,21 @@ int life_opts_load_ini(life_opts_t *o, const char *path, corun_err_t *err) {
     return corun_err_set(err, CORUN_EPARSE,
                          "config %s:%d: not an INI line (expected [section] or key = value)",
                          path, line);
+}
+
+void life_opts_to_ini(const life_opts_t *o, char *buf, size_t n) {
+    char rule[32];
+    corun_life_rule_format(o->rule, rule, sizeof rule);
+    static const char *skip[] = {"auto", "off", "on"};
+    snprintf(buf, n,
+             "[life]\nsize = %lldx%lld\nrule = %s\nboundary = %s\ninit = %s\nat = %lld,%lld\n"
+             "steps = %lld\nbackend = %s\nthreads = %d\nskip-stable = %s\n"
+             "snapshot-every = %lld\nsnapshot-format = %s\ncompress = %s\nswmr = %s\n"
+             "snapshot-buffers = %d\n",
+             (long long)o->width, (long long)o->height, rule,
+             corun_life_boundary_name(o->boundary), o->init, (long long)o->at_x,
+             (long long)o->at_y, (long long)o->steps, o->backend, o->threads,
+             skip[o->skip_stable], (long long)o->snapshot_every,
+             o->snapshot_bytes ? "bytes" : "bits", o->compress, o->swmr ? "true" : "false",
+             o->snapshot_buffers);
 }

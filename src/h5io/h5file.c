@@ -1,9 +1,10 @@
 /* h5file.c — the HDF5 snapshot file: create, append frames and populations,
  * reopen for --restart, final statistics. Layout: docs/FORMAT.md.
  *
- * Crash safety. Every frame is followed by H5Fflush, and nothing but the
- * frame, its generation and the population records is written between two
- * flushes, so the metadata on disk always describes complete frames: a run
+ * Crash safety. A frame's data is flushed before its entry in /generation
+ * (the index readers go by) is written and flushed, and nothing else is
+ * written in between, so the metadata on disk always describes complete
+ * frames: a run
  * killed with -9 leaves a file that opens normally with every flushed frame.
  * (Data written after the last flush sits past the file's end-of-allocation
  * and is ignored.) With --swmr the file uses the latest format and HDF5's
@@ -59,6 +60,18 @@ static int fail(corun_h5_file_t *f, const char *path, corun_err_t *err, int code
     h5_walk_t w = {reason, sizeof reason};
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &w);
     H5Eclear2(H5E_DEFAULT);
+    /* HDF5's low-level messages span lines and embed the OS reason as
+     * "error message = '...'": keep just that when present. */
+    const char *em = strstr(reason, "error message = '");
+    if (em) {
+        char tmp[256];
+        snprintf(tmp, sizeof tmp, "%s", em + 17);
+        char *q = strchr(tmp, '\'');
+        if (q) *q = '\0';
+        snprintf(reason, sizeof reason, "%s", tmp);
+    }
+    for (char *c = reason; *c; c++)
+        if (*c == '\n' || *c == '\t') *c = ' ';
     corun_err_t e;
     corun_err_set(&e, code, "%s: %s failed%s%s", path, what, reason[0] ? ": " : "", reason);
     if (f && !f->failed) {
@@ -417,6 +430,11 @@ int corun_h5_append_frame(corun_h5_file_t *f, int64_t generation, const uint64_t
         }
         free(tmp);
     }
+    /* The frame's data reaches the disk before the index that makes it
+     * visible: a failure in between (disk full, kill) leaves a frame that
+     * /generation does not list, never a listed frame without its data. */
+    if (H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0)
+        return fail(f, f->path, err, CORUN_EIO, "flushing a frame");
     if (extend(f->gens, 1, k + 1) < 0 || write_1d(f->gens, k, 1, H5T_NATIVE_INT64, &generation) < 0)
         return fail(f, f->path, err, CORUN_EIO, "writing /generation");
     f->nframes = k + 1;

@@ -1,0 +1,25 @@
+/* life_run.h — the stepping loop of `corun life` (life_run.c). */
+#ifndef CORUN_LIFE_RUN_H
+#define CORUN_LIFE_RUN_H
+
+#include "cli.h"
+#include "corun/h5io.h"
+
+typedef struct life_result {
+    double seconds;     /* wall time of the loop (stepping + hand-overs) */
+    char mode[64];      /* the backend's describe() */
+    int64_t generation; /* generation reached */
+    int interrupted;    /* stopped by a signal */
+} life_result_t;
+
+void life_signals_install(void);
+int life_signal_received(void);
+
+/* Steps grid from generation start_gen for o->steps generations (fewer if a
+ * signal arrives) on backend be; with snap, hands frames and populations to
+ * it (the caller opened it and closes it). The final state is read back into
+ * grid. */
+int life_run(life_opts_t *o, const corun_life_backend_t *be, corun_life_grid_t *grid,
+             int64_t start_gen, corun_snap_t *snap, life_result_t *res, corun_err_t *err);
+
+#endif
