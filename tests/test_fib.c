@@ -1,0 +1,266 @@
+/* test_fib.c — the Fibonacci library: known values, every algorithm and
+ * thread count against GMP's mpz_fib_ui (limb, tile, block and carry-cycle
+ * boundaries of the linear kernel included), the parallel decimal split
+ * against mpz_get_str, batches on every backend (each task delivered once,
+ * largest first), limits and names. */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "corun/fib.h"
+#include "fib_limb.h"
+#include "testlib.h"
+
+static int same_as_gmp(uint64_t n, corun_fib_algo_t algo, int threads) {
+    mpz_t got, ref;
+    mpz_inits(got, ref, NULL);
+    mpz_fib_ui(ref, (unsigned long)n);
+    corun_err_t err = {0};
+    int rc = corun_fib_compute(got, n, algo, threads, &err);
+    int ok = rc == 0 && mpz_cmp(got, ref) == 0;
+    if (!ok)
+        fprintf(stderr, "\nF(%llu) %s threads=%d differs from mpz_fib_ui (rc %d %s)\n",
+                (unsigned long long)n, corun_fib_algo_name(algo), threads, rc, err.msg);
+    mpz_clears(got, ref, NULL);
+    return ok;
+}
+
+static char *decimal_of(uint64_t n, corun_fib_algo_t algo) {
+    mpz_t v;
+    mpz_init(v);
+    char *s = NULL;
+    size_t len;
+    CU_ASSERT_EQUAL(corun_fib_compute(v, n, algo, 1, NULL), 0);
+    CU_ASSERT_EQUAL(corun_fib_decimal(v, 1, &s, &len, NULL), 0);
+    mpz_clear(v);
+    return s;
+}
+
+static void check_str(uint64_t n, corun_fib_algo_t algo, const char *want) {
+    char *s = decimal_of(n, algo);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_STRING_EQUAL(s, want);
+    free(s);
+}
+
+static void test_known_values(void) {
+    for (int a = 0; a < 2; a++) {
+        corun_fib_algo_t algo = (corun_fib_algo_t)a;
+        char *s;
+        check_str(0, algo, "0");
+        check_str(1, algo, "1");
+        check_str(2, algo, "1");
+        /* F(93): the largest Fibonacci number that fits in 64 bits. */
+        check_str(93, algo, "12200160415121876738");
+        mpz_t v;
+        mpz_init(v);
+        corun_fib_compute(v, 94, algo, 1, NULL);
+        CU_ASSERT(mpz_sizeinbase(v, 2) > 64);
+        mpz_clear(v);
+        check_str(100, algo, "354224848179261915075");
+        s = decimal_of(1000000, algo);
+        CU_ASSERT_EQUAL(strlen(s), 208988);
+        CU_ASSERT_STRING_EQUAL(s + 208988 - 20, "68996526838242546875");
+        free(s);
+    }
+}
+
+/* Every n up to 400 (first limbs, carry cycles), then around boundaries:
+ * a new 60-bit limb every ~86.4 steps, a tile (1024 limbs) at ~88,500, a
+ * block of 120 steps, plus scattered n. */
+static void test_against_gmp_small(void) {
+    for (uint64_t n = 0; n <= 400; n++) {
+        CU_ASSERT(same_as_gmp(n, CORUN_FIB_LINEAR, 1));
+        CU_ASSERT(same_as_gmp(n, CORUN_FIB_DOUBLING, 1));
+    }
+    for (uint64_t k = 1; k < 40; k++) {
+        uint64_t edge = (uint64_t)((double)(60 * k) / 0.6942419136306174);
+        for (uint64_t n = edge - 2; n <= edge + 2; n++)
+            CU_ASSERT(same_as_gmp(n, CORUN_FIB_LINEAR, 1));
+    }
+    const uint64_t ns[] = {1199, 1200, 1201, 4799, 4801, 9973, 20000, 33333, 65537};
+    for (size_t i = 0; i < sizeof ns / sizeof *ns; i++)
+        for (int t = 1; t <= 2; t++) {
+            CU_ASSERT(same_as_gmp(ns[i], CORUN_FIB_LINEAR, t));
+            CU_ASSERT(same_as_gmp(ns[i], CORUN_FIB_DOUBLING, t));
+        }
+}
+
+static void test_against_gmp_tiles(void) {
+    /* Crossing the first tile boundary (1024 limbs) inside a block. */
+    const uint64_t ns[] = {88450, 88521, 88600};
+    for (size_t i = 0; i < sizeof ns / sizeof *ns; i++)
+        CU_ASSERT(same_as_gmp(ns[i], CORUN_FIB_LINEAR, 1));
+    /* Large enough for the linear pipeline (>= 4 tiles) and for parallel
+     * squarings; 2 and 3 threads (an odd team must not deadlock). */
+    for (int t = 1; t <= 3; t++) {
+        CU_ASSERT(same_as_gmp(400003, CORUN_FIB_LINEAR, t));
+        CU_ASSERT(same_as_gmp(400003, CORUN_FIB_DOUBLING, t));
+    }
+    CU_ASSERT(same_as_gmp(2000000, CORUN_FIB_DOUBLING, 2));
+    CU_ASSERT(same_as_gmp(2000001, CORUN_FIB_DOUBLING, 2));
+}
+
+/* The kernel alone: a carrying step is a pure function of (a, b) per limb
+ * pair, and normalise keeps the value. */
+static void test_limb_kernel(void) {
+    uint64_t a[4] = {CORUN_FIB_DIGIT_MASK, 5, 0, 0}, b[4] = {CORUN_FIB_DIGIT_MASK, 7, 0, 0}, c[4];
+    uint64_t h = corun_fib_lin_step(c, a, b, 0, 4, 4 /* a carrying step */, 0);
+    CU_ASSERT_EQUAL(h, 0);
+    CU_ASSERT_EQUAL(c[0], CORUN_FIB_DIGIT_MASK - 1);
+    CU_ASSERT_EQUAL(c[1], 13);
+    CU_ASSERT_EQUAL(corun_fib_lin_step(c, a, b, 0, 4, 0 /* carry-free */, 9), 0);
+    CU_ASSERT_EQUAL(c[0], 2 * CORUN_FIB_DIGIT_MASK);
+    uint64_t d[3] = {8 * (CORUN_FIB_DIGIT_MASK + 1), 3, 0};
+    CU_ASSERT_EQUAL(corun_fib_lin_normalise(d, 3), 0);
+    CU_ASSERT_EQUAL(d[0], 0);
+    CU_ASSERT_EQUAL(d[1], 11);
+    CU_ASSERT(corun_fib_lin_carries(4) && corun_fib_lin_carries(5) && !corun_fib_lin_carries(6));
+}
+
+static void check_decimal(mpz_srcptr v, int threads) {
+    char *ref = mpz_get_str(NULL, 10, v), *s = NULL;
+    size_t len = 0;
+    CU_ASSERT_EQUAL_FATAL(corun_fib_decimal(v, threads, &s, &len, NULL), 0);
+    CU_ASSERT_EQUAL(len, strlen(ref));
+    CU_ASSERT_STRING_EQUAL(s, ref);
+    free(s);
+    void (*gmp_free)(void *, size_t);
+    mp_get_memory_functions(NULL, NULL, &gmp_free);
+    gmp_free(ref, strlen(ref) + 1);
+}
+
+static void test_decimal_split(void) {
+    mpz_t v;
+    mpz_init(v);
+    corun_fib_compute(v, 2500000, CORUN_FIB_DOUBLING, 2, NULL); /* ~27k limbs: split once */
+    for (int t = 1; t <= 4; t++) check_decimal(v, t);
+    /* Zeros at the split point: 10^k - 1, 10^k, 10^k + 1 and 10^k + 10^(k/2). */
+    for (unsigned long k = 500000; k <= 500001; k++) {
+        mpz_ui_pow_ui(v, 10, k);
+        check_decimal(v, 2);
+        mpz_sub_ui(v, v, 1);
+        check_decimal(v, 3);
+        mpz_add_ui(v, v, 2);
+        check_decimal(v, 2);
+        mpz_t h;
+        mpz_init(h);
+        mpz_ui_pow_ui(h, 10, k / 2);
+        mpz_add(v, v, h);
+        check_decimal(v, 4);
+        mpz_clear(h);
+    }
+    mpz_set_si(v, -5);
+    char *s = NULL;
+    size_t len;
+    CU_ASSERT_EQUAL(corun_fib_decimal(v, 1, &s, &len, NULL), CORUN_EINVAL);
+    CU_ASSERT_PTR_NULL(s);
+    mpz_clear(v);
+}
+
+typedef struct collect {
+    atomic_int calls;
+    int seen[64];
+    uint64_t order_n[64];
+    atomic_int next;
+    int stop_after; /* 0: never */
+} collect_t;
+
+static int on_done(void *user, corun_fib_result_t *r) {
+    collect_t *c = user;
+    int k = atomic_fetch_add(&c->next, 1);
+    atomic_fetch_add(&c->calls, 1);
+    if (r->task < 64) __atomic_fetch_add(&c->seen[r->task], 1, __ATOMIC_RELAXED);
+    if (k < 64) c->order_n[k] = r->n;
+    mpz_t ref;
+    mpz_init(ref);
+    mpz_fib_ui(ref, (unsigned long)r->n);
+    CU_ASSERT_EQUAL(mpz_cmp(ref, r->value), 0);
+    mpz_clear(ref);
+    CU_ASSERT(r->seconds >= 0);
+    corun_fib_result_free(r);
+    return (c->stop_after && k + 1 >= c->stop_after) ? CORUN_ECANCELED : 0;
+}
+
+static void run_batch(const char *backend, corun_fib_algo_t algo, int threads) {
+    const uint64_t n[] = {10, 50000, 0, 1, 93, 20000, 7, 50000, 3000, 100};
+    const size_t nt = sizeof n / sizeof *n;
+    corun_err_t err = {0};
+    const corun_fib_backend_t *be = corun_fib_backend_find(backend, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(be);
+    corun_fib_params_t p = {algo, threads, -1};
+    void *st = NULL;
+    CU_ASSERT_EQUAL_FATAL(be->init(&st, &p, &err), 0);
+    collect_t c;
+    memset(&c, 0, sizeof c);
+    CU_ASSERT_EQUAL(be->run(st, n, nt, on_done, &c, &err), 0);
+    CU_ASSERT_EQUAL(atomic_load(&c.calls), (int)nt);
+    for (size_t i = 0; i < nt; i++) CU_ASSERT_EQUAL(c.seen[i], 1); /* nothing lost or doubled */
+    if (!strcmp(backend, "serial")) /* one after the other: exactly largest first */
+        for (size_t i = 1; i < nt; i++) CU_ASSERT(c.order_n[i - 1] >= c.order_n[i]);
+    /* A handler error stops the batch and is returned. */
+    memset(&c, 0, sizeof c);
+    c.stop_after = 2;
+    CU_ASSERT_EQUAL(be->run(st, n, nt, on_done, &c, &err), CORUN_ECANCELED);
+    CU_ASSERT(atomic_load(&c.calls) < (int)nt);
+    CU_ASSERT_EQUAL(be->run(st, n, 0, on_done, &c, &err), 0);
+    be->fini(st);
+}
+
+static void test_backends(void) {
+    for (int a = 0; a < 2; a++) {
+        run_batch("serial", (corun_fib_algo_t)a, 1);
+        run_batch("omp", (corun_fib_algo_t)a, 2);
+        run_batch("omp", (corun_fib_algo_t)a, 3);
+        run_batch("auto", (corun_fib_algo_t)a, 0);
+    }
+}
+
+static void test_schedule_and_fewer_tasks(void) {
+    const uint64_t n[] = {5, 9, 5, 100, 9};
+    size_t order[5];
+    corun_fib_schedule(n, 5, order);
+    const size_t want[] = {3, 1, 4, 0, 2}; /* largest first, ties in index order */
+    for (int i = 0; i < 5; i++) CU_ASSERT_EQUAL(order[i], want[i]);
+    /* One task, four threads: the threads go inside the task. */
+    const uint64_t one[] = {400000};
+    corun_fib_params_t p = {CORUN_FIB_LINEAR, 4, -1};
+    void *st = NULL;
+    CU_ASSERT_EQUAL_FATAL(corun_fib_backend_omp.init(&st, &p, NULL), 0);
+    collect_t c;
+    memset(&c, 0, sizeof c);
+    CU_ASSERT_EQUAL(corun_fib_backend_omp.run(st, one, 1, on_done, &c, NULL), 0);
+    CU_ASSERT_EQUAL(atomic_load(&c.calls), 1);
+    corun_fib_backend_omp.fini(st);
+}
+
+static void test_limits_and_names(void) {
+    corun_err_t err = {0};
+    CU_ASSERT(corun_fib_n_max(1) >= 10000000);
+    CU_ASSERT(corun_fib_n_max(4) <= corun_fib_n_max(1));
+    CU_ASSERT_EQUAL(corun_fib_check_n(1000000, 2, &err), 0);
+    CU_ASSERT_EQUAL(corun_fib_check_n(UINT64_MAX, 1, &err), CORUN_ERANGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "above the limit"));
+    corun_fib_algo_t a;
+    CU_ASSERT_EQUAL(corun_fib_algo_parse("linear", &a, &err), 0);
+    CU_ASSERT_EQUAL(a, CORUN_FIB_LINEAR);
+    CU_ASSERT_EQUAL(corun_fib_algo_parse("Linear", &a, &err), CORUN_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "Linear"));
+    CU_ASSERT_PTR_NULL(corun_fib_backend_find("gpu", &err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "gpu"));
+    CU_ASSERT_PTR_NOT_NULL(corun_fib_backend_find("serial", &err));
+    corun_fib_result_free(NULL);
+}
+
+static const test_case_t cases[] = {
+    {"known values (F(0), F(1), F(93), F(94), F(100), F(10^6))", test_known_values},
+    {"linear and doubling vs mpz_fib_ui, n <= 400 and limb edges", test_against_gmp_small},
+    {"tile edges, pipeline and parallel squarings vs mpz_fib_ui", test_against_gmp_tiles},
+    {"limb kernel: carry step, carry-free step, normalise", test_limb_kernel},
+    {"decimal split vs mpz_get_str (zeros at the split)", test_decimal_split},
+    {"batches on every backend: each task once, largest first, stop", test_backends},
+    {"schedule order; one task with spare threads", test_schedule_and_fewer_tasks},
+    {"limits, algorithm and backend names", test_limits_and_names},
+    {NULL, NULL},
+};
+CORUN_TEST_SUITE(fib, cases)
