@@ -6,6 +6,11 @@
 #      (build-asan/); set CORUN_SKIP_ASAN=1 to skip it locally.
 #   3. Debug build under ThreadSanitizer, running the tests labelled aio
 #      (build-tsan/); CORUN_SKIP_TSAN=1 skips it.
+# CUDA (docs/CUDA.md): build 1 compiles the .cu files with nvcc when it is
+# installed (warnings and register spills are errors; the gpu suite skips
+# without a device); scripts/check-cuda-kernels.sh reports each kernel's
+# registers and spills; build-cuda-emu/ runs the cuda suites on corun's CUDA
+# emulator, and build 2 runs them again under ASan (CORUN_CUDA=EMULATE).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 corun_install_packages "${CORUN_PACKAGES[@]}"
@@ -15,10 +20,17 @@ echo "== release build + tests =="
 corun_build "$CORUN_ROOT/build" -DCMAKE_BUILD_TYPE=Release -DCORUN_WERROR=ON
 (cd "$CORUN_ROOT/build" && ctest --output-on-failure -j"$jobs")
 
+echo "== CUDA kernels: nvcc, every default architecture, no spills =="
+"$CORUN_ROOT/scripts/check-cuda-kernels.sh" || [ $? = 77 ]
+echo "== CUDA emulator build + cuda tests =="
+corun_build "$CORUN_ROOT/build-cuda-emu" -DCMAKE_BUILD_TYPE=Release -DCORUN_WERROR=ON \
+    -DCORUN_CUDA=EMULATE
+(cd "$CORUN_ROOT/build-cuda-emu" && ctest --output-on-failure -L cuda -j"$jobs")
+
 if [ "${CORUN_SKIP_ASAN:-0}" != 1 ]; then
     echo "== ASan+UBSan build + tests =="
     corun_build "$CORUN_ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug \
-        -DCORUN_SANITIZE=address,undefined -DCORUN_WERROR=ON
+        -DCORUN_SANITIZE=address,undefined -DCORUN_WERROR=ON -DCORUN_CUDA=EMULATE
     # OpenMP's runtime keeps thread-pool memory until exit: not our leak.
     (cd "$CORUN_ROOT/build-asan" &&
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -27,7 +39,7 @@ fi
 if [ "${CORUN_SKIP_TSAN:-0}" != 1 ]; then
     echo "== TSan build + aio tests =="
     corun_build "$CORUN_ROOT/build-tsan" -DCMAKE_BUILD_TYPE=Debug \
-        -DCORUN_SANITIZE=thread -DCORUN_WERROR=ON
+        -DCORUN_SANITIZE=thread -DCORUN_WERROR=ON -DCORUN_CUDA=OFF
     if (cd "$CORUN_ROOT/build-tsan" && ctest -N -L aio | grep -q 'Total Tests: [1-9]'); then
         (cd "$CORUN_ROOT/build-tsan" &&
             TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \

@@ -4,11 +4,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "corun/cuda.h"
 
 int cmd_info(int argc, char **argv) {
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         puts("usage: corun info\n\nPrints the version, build options, OpenMP threads, HDF5 "
-             "version,\nbackends compiled in and the CPU's SIMD level.");
+             "version,\nbackends compiled in, the CPU's SIMD level and the CUDA devices (or why\n"
+             "there are none).");
         return CORUN_EXIT_OK;
     }
     if (argc > 1) {
@@ -22,8 +24,19 @@ int cmd_info(int argc, char **argv) {
            CORUN_SANITIZERS[0] ? CORUN_SANITIZERS : "none");
     printf("openmp: _OPENMP=%d threads=%d\n", _OPENMP, corun_default_threads());
     printf("hdf5: %u.%u.%u (serial)\n", maj, min, rel);
-    printf("backends: serial omp (cuda: not built%s)\n",
-           CORUN_HAVE_CUDA_COMPILER ? "; nvcc found, no CUDA backend in this version" : "");
+    printf("backends: serial omp%s\n", corun_cuda_build() ? " cuda" : "");
+    printf("cuda: %s\n", corun_cuda_build_desc());
+    if (corun_cuda_build()) {
+        corun_cuda_device_t d[16];
+        corun_err_t err = {0};
+        int n = corun_cuda_devices(d, 16, &err);
+        if (n == 0) printf("cuda devices: none (%s)\n", err.msg);
+        for (int i = 0; i < n && i < 16; i++)
+            printf("cuda device %d: %s, sm_%d%d, %d SMs, %.1f GiB, %d-bit bus%s\n", d[i].index,
+                   d[i].name, d[i].major, d[i].minor, d[i].sms,
+                   (double)d[i].global_mem / (1 << 30), d[i].bus_width,
+                   d[i].emulated ? " (emulated on the CPU)" : "");
+    }
     printf("cpu simd: %s (omp stepper uses: %s)\n", corun_cpu_simd(), corun_life_omp_simd());
     return CORUN_EXIT_OK;
 }

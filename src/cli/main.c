@@ -21,7 +21,7 @@ static const char usage[] =
     "  -h, --help     show this help\n"
     "  -V, --version  show the version\n"
     "\n"
-    "Not yet implemented (open issues): csv, bench, HDF5 snapshots, cuda.\n"
+    "Not yet implemented (open issues): csv, bench, HDF5 snapshots.\n"
     "Exit codes: 0 success, 1 run-time failure, 2 bad usage or input.\n";
 
 void cli_error(const char *fmt, ...) {
