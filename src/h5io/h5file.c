@@ -535,7 +535,7 @@ int corun_h5_open_append(const char *path, corun_h5_meta_t *m, int64_t *last_gen
     f->nframes = first_dim(f->frames);
     int64_t ngen = first_dim(f->gens);
     f->npops = first_dim(f->pops);
-    if (f->nframes < 1 || ngen < f->nframes) {
+    if (f->nframes < 1 || ngen < 1) {
         rc = corun_err_set(err, CORUN_EPARSE, "restart %s: the file holds no complete frame", path);
         goto bad;
     }
