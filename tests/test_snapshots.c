@@ -208,7 +208,7 @@ static void test_kill9_leaves_readable_file(void) {
         CU_ASSERT_PTR_NOT_NULL(strstr(rep, "status running")); /* it never finished */
         /* and a killed run continues from its last complete frame (a frame
          * whose index entry was not written yet is dropped) */
-        char gen[32];
+        char gen[64];
         snprintf(gen, sizeof gen, "generation=%ld ", g + 3);
         CU_ASSERT_EQUAL(RUN("life", "--restart", path, "--steps", "3", "--quiet"), 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(out, gen));
