@@ -34,7 +34,7 @@
 
 #include "corun_hd.h"
 
-#ifdef __CUDACC__
+#if defined(__CUDACC__) || defined(__cplusplus) /* nvcc, or C++ for the emulator */
 #define CORUN_FIB_RESTRICT __restrict__
 #else
 #define CORUN_FIB_RESTRICT restrict

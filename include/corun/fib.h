@@ -119,6 +119,9 @@ typedef struct corun_fib_backend {
 
 CORUN_API extern const corun_fib_backend_t corun_fib_backend_serial;
 CORUN_API extern const corun_fib_backend_t corun_fib_backend_omp;
+/* Only in builds with the cuda backend (CORUN_CUDA_BACKEND, kernels/fib_cuda.cu):
+ * the linear algorithm, one thread block per task. */
+CORUN_API extern const corun_fib_backend_t corun_fib_backend_cuda;
 
 /* "serial", "omp", "cuda", "auto" (= the fastest compiled in: omp). NULL
  * with a message listing the choices if unknown or not built. */

@@ -28,7 +28,9 @@ static const char fib_usage[] =
     "                         one task per thread, like the seed; for a list, 1)\n"
     "  --algo linear|doubling doubling (default): fast doubling with GMP;\n"
     "                         linear: the seed's loop a, b = b, a + b\n"
-    "  --backend NAME         serial | omp | cuda | auto (default auto = omp)\n"
+    "  --backend NAME         serial | omp | cuda | auto (default auto = omp);\n"
+    "                         cuda runs the linear algorithm (its default there)\n"
+    "  --device N             cuda: the device index (default 0)\n"
     "  --threads T            OpenMP threads (default: OMP_NUM_THREADS or all cores)\n"
     "  --out DIR|FILE.h5      write every value: DIR/taskNNNNNN_nN.txt + DIR/summary.csv,\n"
     "                         or one HDF5 dataset per task (FILE ends in .h5)\n"
@@ -49,6 +51,7 @@ static const struct option long_opts[] = {
     {"algo", required_argument, NULL, OPT_KEY},
     {"backend", required_argument, NULL, OPT_KEY},
     {"threads", required_argument, NULL, OPT_KEY},
+    {"device", required_argument, NULL, OPT_KEY},
     {"out", required_argument, NULL, OPT_KEY},
     {"digits", no_argument, NULL, OPT_KEY},
     {"verify", no_argument, NULL, OPT_KEY},
@@ -183,7 +186,8 @@ int cmd_fib(int argc, char **argv) {
      * threads anyway; only huge values are split, and those come last. */
     run.dec_threads = serial ? 1 : threads;
 
-    corun_fib_params_t p = {o.algo, serial ? 1 : threads, -1};
+    if (!strcmp(be->name, "cuda") && !o.has_algo) o.algo = CORUN_FIB_LINEAR;
+    corun_fib_params_t p = {o.algo, serial ? 1 : threads, o.device};
     corun_aio_config_t acfg;
     corun_aio_config_init(&acfg);
     acfg.stack_size = 256 * 1024; /* HDF5 and stdio run on coroutine stacks */
@@ -201,7 +205,8 @@ int cmd_fib(int argc, char **argv) {
     rc = be->init(&st, &p, &err);
     if (rc) {
         cli_error("fib: backend %s: %s", be->name, err.msg);
-        exit_code = CORUN_EXIT_FAILURE;
+        /* A bad combination (cuda + doubling, a missing --device) is usage. */
+        exit_code = rc == CORUN_EINVAL ? CORUN_EXIT_USAGE : CORUN_EXIT_FAILURE;
         goto close;
     }
     run.t0 = corun_now();

@@ -20,7 +20,9 @@ typedef struct fib_opts {
     size_t nn;          /* entries in n */
     int64_t tasks;      /* repetitions of the list; 0: default (see fib_opts_tasks) */
     corun_fib_algo_t algo;
+    int has_algo;       /* given: else cuda runs linear, the others doubling */
     char backend[16];
+    int device;         /* cuda: -1 = default */
     int threads;        /* 0: default */
     char out[CLI_PATH_MAX];
     int digits, quiet, verify;

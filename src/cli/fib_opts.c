@@ -14,6 +14,7 @@ void fib_opts_defaults(fib_opts_t *o) {
     o->nn = 1;
     o->algo = CORUN_FIB_DOUBLING;
     snprintf(o->backend, sizeof o->backend, "auto");
+    o->device = -1;
 }
 
 int fib_parse_n(const char *s, uint64_t *out, corun_err_t *err) {
@@ -100,6 +101,7 @@ int fib_opts_set(fib_opts_t *o, const char *key, const char *v, corun_err_t *err
             return corun_err_set(err, CORUN_EINVAL, "tasks: '%s' is not an integer in 1..%d", v,
                                  FIB_TASKS_MAX);
     } else if (!strcmp(key, "algo")) {
+        o->has_algo = 1;
         return corun_fib_algo_parse(v, &o->algo, err);
     } else if (!strcmp(key, "backend")) {
         if (strcmp(v, "serial") && strcmp(v, "omp") && strcmp(v, "cuda") && strcmp(v, "auto"))
@@ -112,6 +114,12 @@ int fib_opts_set(fib_opts_t *o, const char *key, const char *v, corun_err_t *err
             return corun_err_set(err, CORUN_EINVAL, "threads: '%s' is not an integer in 1..4096",
                                  v);
         o->threads = (int)t;
+    } else if (!strcmp(key, "device")) {
+        int64_t d;
+        if (corun_parse_i64(v, &d) || d < 0 || d > 1024)
+            return corun_err_set(err, CORUN_EINVAL, "device: '%s' is not a device index 0..1024",
+                                 v);
+        o->device = (int)d;
     } else if (!strcmp(key, "out")) {
         if (!v[0]) return corun_err_set(err, CORUN_EINVAL, "out: empty path");
         return copy_str(o->out, sizeof o->out, key, v, err);
@@ -123,8 +131,8 @@ int fib_opts_set(fib_opts_t *o, const char *key, const char *v, corun_err_t *err
         return parse_bool(key, v, &o->quiet, err);
     } else {
         return corun_err_set(err, CORUN_EINVAL,
-                             "unknown option '%s' (known: n, tasks, algo, backend, threads, out, "
-                             "digits, verify, quiet)",
+                             "unknown option '%s' (known: n, tasks, algo, backend, device, threads, "
+                             "out, digits, verify, quiet)",
                              key);
     }
     return 0;

@@ -77,20 +77,17 @@ void corun_fib_result_free(corun_fib_result_t *r) {
     free(r);
 }
 
-#if CORUN_FIB_HAVE_CUDA
-extern const corun_fib_backend_t corun_fib_backend_cuda;
-#endif
-
 const corun_fib_backend_t *corun_fib_backend_find(const char *name, corun_err_t *err) {
     if (name && !strcmp(name, "serial")) return &corun_fib_backend_serial;
     if (name && (!strcmp(name, "omp") || !strcmp(name, "auto"))) return &corun_fib_backend_omp;
-#if CORUN_FIB_HAVE_CUDA
+#if CORUN_CUDA_BACKEND
     if (name && !strcmp(name, "cuda")) return &corun_fib_backend_cuda;
 #else
     if (name && !strcmp(name, "cuda")) {
         corun_err_set(err, CORUN_ENOTSUP,
-                      "backend 'cuda': not built into this corun (the CUDA backend of fib is "
-                      "not implemented yet); use serial, omp or auto");
+                      "backend 'cuda': this corun was built without the cuda backend "
+                      "(configure with -DCORUN_CUDA=ON with the CUDA Toolkit, or EMULATE); "
+                      "use serial, omp or auto");
         return NULL;
     }
 #endif

@@ -175,7 +175,7 @@ int corun_fib_linear(mpz_t out, uint64_t n, int threads, corun_err_t *err) {
     }
     r.buf[1][0] = 1; /* a = F(0) = 0, b = F(1) = 1 */
     /* Pipelining pays only when there are tiles to overlap. */
-    if (threads < 1 || r.limbs < 4 * FIB_B) threads = 1;
+    if (threads < 1 || r.limbs < 2 * FIB_B) threads = 1;
     if (threads > 1) {
         r.prog = calloc((size_t)threads * PROG_STRIDE, sizeof *r.prog);
         if (!r.prog) {
