@@ -175,12 +175,13 @@ void life_opts_to_ini(const life_opts_t *o, char *buf, size_t n) {
     static const char *skip[] = {"auto", "off", "on"};
     snprintf(buf, n,
              "[life]\nsize = %lldx%lld\nrule = %s\nboundary = %s\ninit = %s\nat = %lld,%lld\n"
-             "steps = %lld\nbackend = %s\nthreads = %d\nskip-stable = %s\n"
+             "steps = %lld\nbackend = %s\n%sthreads = %d\nskip-stable = %s\n"
              "snapshot-every = %lld\nsnapshot-format = %s\ncompress = %s\nswmr = %s\n"
              "snapshot-buffers = %d\n",
              (long long)o->width, (long long)o->height, rule,
              corun_life_boundary_name(o->boundary), o->init, (long long)o->at_x,
-             (long long)o->at_y, (long long)o->steps, o->backend, o->threads,
+             (long long)o->at_y, (long long)o->steps, o->backend,
+             o->threads ? "" : "; (OpenMP default) ", o->threads,
              skip[o->skip_stable], (long long)o->snapshot_every,
              o->snapshot_bytes ? "bytes" : "bits", o->compress, o->swmr ? "true" : "false",
              o->snapshot_buffers);
