@@ -34,6 +34,7 @@ if [ "${CORUN_SKIP_ASAN:-0}" != 1 ]; then
     # OpenMP's runtime keeps thread-pool memory until exit: not our leak.
     (cd "$CORUN_ROOT/build-asan" &&
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+            LSAN_OPTIONS=suppressions="$CORUN_ROOT/tests/lsan.supp" \
             ctest --output-on-failure -j"$jobs")
 fi
 if [ "${CORUN_SKIP_TSAN:-0}" != 1 ]; then

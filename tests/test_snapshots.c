@@ -35,8 +35,13 @@ static const char *field(const char *key, char *buf, size_t n) {
     const char *p = strstr(out, pat);
     if (!p && !strncmp(out, pat + 1, strlen(pat + 1))) p = out - 1;
     buf[0] = '\0';
-    if (p) sscanf(p + strlen(pat), "%63s", buf);
-    (void)n;
+    if (p) {
+        const char *v = p + strlen(pat);
+        size_t k = strcspn(v, " \n");
+        if (k >= n) k = n - 1;
+        memcpy(buf, v, k);
+        buf[k] = '\0';
+    }
     return buf;
 }
 
