@@ -553,7 +553,28 @@ extern "C" void corun_life_cuda_snap_release(corun_life_cuda_snap_t *n) {
     free(n);
 }
 
+/* The backend interface's asynchronous snapshot hooks (used by the snapshot
+ * pipeline in src/h5io/snapshot.c: the aio loop polls, the I/O worker writes
+ * from the pinned buffer and releases). */
+static int cuda_snap_begin(void *state, void **snap, corun_err_t *err) {
+    corun_life_cuda_snap_t *s = NULL;
+    int rc = corun_life_cuda_snap_begin(state, &s, err);
+    *snap = s;
+    return rc;
+}
+static int cuda_snap_poll(void *snap, corun_err_t *err) {
+    return corun_life_cuda_snap_poll((corun_life_cuda_snap_t *)snap, err);
+}
+static const uint64_t *cuda_snap_words(void *snap) {
+    int64_t wpr;
+    return corun_life_cuda_snap_words((const corun_life_cuda_snap_t *)snap, &wpr);
+}
+static void cuda_snap_release(void *snap) {
+    corun_life_cuda_snap_release((corun_life_cuda_snap_t *)snap);
+}
+
 extern "C" const corun_life_backend_t corun_life_backend_cuda = {
-    "cuda",        cuda_init,     cuda_step,         cuda_read,
-    cuda_fini,     cuda_describe, cuda_step_counted, cuda_read_packed,
+    "cuda",          cuda_init,          cuda_step,          cuda_read,
+    cuda_fini,       cuda_describe,      cuda_step_counted,  cuda_read_packed,
+    cuda_snap_begin, cuda_snap_poll,     cuda_snap_words,    cuda_snap_release,
 };

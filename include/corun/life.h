@@ -152,6 +152,17 @@ typedef struct corun_life_backend {
      * uint64 words, bit i of word j is cell x = 64*j + i, padding bits 0. */
     int (*step_counted)(void *state, int64_t generations, int64_t *pops, corun_err_t *err);
     int (*read_packed)(void *state, uint64_t *words, corun_err_t *err);
+    /* Optional asynchronous snapshot, for backends whose grid lives in another
+     * memory (a GPU): snap_begin() queues a copy of the current generation
+     * and returns a handle at once, so stepping goes on while it travels;
+     * snap_poll() never blocks (1 ready, 0 not yet, < 0 error); snap_words()
+     * is the frame in the read_packed layout once ready; snap_release()
+     * frees the handle. Handles do not refer back to the state: poll, words
+     * and release may be called from another thread, also after fini(). */
+    int (*snap_begin)(void *state, void **snap, corun_err_t *err);
+    int (*snap_poll)(void *snap, corun_err_t *err);
+    const uint64_t *(*snap_words)(void *snap);
+    void (*snap_release)(void *snap);
 } corun_life_backend_t;
 
 /* Words per row in the bit-packed layout. */

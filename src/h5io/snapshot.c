@@ -12,6 +12,13 @@
  *   corun_snap_close:
  *     chan_close(work); await writer (stall); finish job ---------> statistics, close
  *
+ * A backend with asynchronous snapshots (cuda) starts a device-to-host copy
+ * in submit instead of read_packed; the writer coroutine awaits it with a
+ * poll function (corun_aio_await_poll: the loop never blocks on the GPU),
+ * then the worker writes from the backend's pinned buffer. The pool buffer
+ * then only counts as the frame's slot, so the bound on frames in flight is
+ * the same.
+ *
  * Why this shape: HDF5 is not thread-safe, so all of it runs on the single
  * pool worker, one call at a time; the compute thread never calls HDF5 and
  * blocks only when all `buffers` frames are in flight (the free channel is
@@ -34,7 +41,9 @@
 #define SNAP_MAX_BUFFERS 16
 
 typedef struct snap_item {
-    uint64_t *buf; /* NULL: populations only */
+    uint64_t *buf; /* a pool buffer (the frame, or the slot an async copy holds); NULL: populations only */
+    void *asnap;   /* the backend's asynchronous snapshot, if it has them */
+    const corun_life_backend_t *be;
     int64_t gen;
     int64_t first_pop, npops;
     int64_t *pops;
@@ -69,10 +78,20 @@ static int job_write(void *arg, void **value, corun_err_t *err) {
     snap_item_t *it = j->item;
     double t0 = corun_now();
     int rc = corun_h5_write_pops(j->s->file, it->first_pop, it->pops, it->npops, err);
-    if (!rc && it->buf) rc = corun_h5_append_frame(j->s->file, it->gen, it->buf, err);
+    const uint64_t *frame = it->asnap ? it->be->snap_words(it->asnap) : it->buf;
+    if (!rc && it->buf) rc = corun_h5_append_frame(j->s->file, it->gen, frame, err);
     if (!rc) rc = corun_h5_flush(j->s->file, err);
     j->s->io_seconds += corun_now() - t0;
     return rc;
+}
+
+static int job_release(void *arg, void **value, corun_err_t *err) {
+    (void)value;
+    (void)err;
+    write_job_t *j = arg;
+    j->item->be->snap_release(j->item->asnap);
+    j->item->asnap = NULL;
+    return 0;
 }
 
 static int job_open(void *arg, void **value, corun_err_t *err) {
@@ -124,6 +143,7 @@ static int run_io(corun_snap_t *s, corun_aio_fn fn, void *arg, corun_err_t *err)
 /* ------------------------------------------------------------ writer */
 
 static void free_item(snap_item_t *it) {
+    if (it->asnap) it->be->snap_release(it->asnap); /* never handed to the writer */
     free(it->pops);
     free(it);
 }
@@ -137,13 +157,22 @@ static int writer_main(void *arg, void **value, corun_err_t *err) {
         if (rc == CORUN_ECLOSED) break;
         if (rc) return rc;
         snap_item_t *it = p;
-        if (!atomic_load(&s->failed)) {
+        corun_err_t e = {0};
+        int wrc = 0;
+        /* A device copy in flight: the loop polls it without blocking. */
+        if (it->asnap && !atomic_load(&s->failed))
+            wrc = corun_aio_await_poll(it->be->snap_poll, it->asnap, -1, &e);
+        if (!wrc && !atomic_load(&s->failed)) {
             write_job_t j = {s, it};
-            corun_err_t e = {0};
-            if (corun_aio_run_in_pool(job_write, &j, NULL, &e)) {
-                s->io_err = e;
-                atomic_store(&s->failed, 1); /* after io_err: the reader sees both */
-            }
+            wrc = corun_aio_run_in_pool(job_write, &j, NULL, &e);
+        }
+        if (wrc && !atomic_load(&s->failed)) {
+            s->io_err = e;
+            atomic_store(&s->failed, 1); /* after io_err: the reader sees both */
+        }
+        if (it->asnap) { /* may wait for the copy and free pinned memory: not on the loop */
+            write_job_t j = {s, it};
+            corun_aio_run_in_pool(job_release, &j, NULL, NULL);
         }
         uint64_t *buf = it->buf;
         free_item(it);
@@ -259,7 +288,10 @@ int corun_snap_submit(corun_snap_t *s, int64_t gen, const corun_life_backend_t *
         s->stall_seconds += corun_now() - t0;
         if (!rc) {
             it->buf = b;
-            rc = be->read_packed(state, it->buf, err);
+            it->be = be;
+            /* A GPU backend starts its copy and returns; others copy now. */
+            rc = be->snap_begin ? be->snap_begin(state, &it->asnap, err)
+                                : be->read_packed(state, it->buf, err);
             if (rc) corun_aio_chan_put(s->free, b, 0, NULL);
         }
     }
