@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "csv_cli.h"
 #include "fib_cli.h"
 
 static const char usage[] =
@@ -15,13 +16,14 @@ static const char usage[] =
     "commands:\n"
     "  life     step a Life-like cellular automaton (corun life --help)\n"
     "  fib      exact Fibonacci numbers F(n) in batches (corun fib --help)\n"
+    "  csv      generate, split and aggregate CSV files (corun csv --help)\n"
     "  info     show build options, threads, HDF5 version, backends, CPU SIMD\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help\n"
     "  -V, --version  show the version\n"
     "\n"
-    "Not yet implemented (open issues): csv, bench, HDF5 snapshots.\n"
+    "Not yet implemented (open issues): bench, HDF5 snapshots.\n"
     "Exit codes: 0 success, 1 run-time failure, 2 bad usage or input.\n";
 
 void cli_error(const char *fmt, ...) {
@@ -50,6 +52,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "life")) return cmd_life(argc - 1, argv + 1);
     if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
     if (!strcmp(cmd, "fib")) return cmd_fib(argc - 1, argv + 1);
+    if (!strcmp(cmd, "csv")) return cmd_csv(argc - 1, argv + 1);
     cli_error("unknown command '%s' (try 'corun --help')", cmd);
     return CORUN_EXIT_USAGE;
 }

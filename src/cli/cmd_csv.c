@@ -1,0 +1,254 @@
+/* cmd_csv.c — `corun csv gen|split|stats`: options from config + flags, the
+ * library call (include/corun/csv.h), and the one-line summary. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "csv_cli.h"
+
+static const char csv_usage[] =
+    "usage: corun csv gen   --rows N [--seed S] [--quoted-fraction F] -o FILE.csv\n"
+    "       corun csv split INPUT --by COLUMN [--only V1,V2,...] -o OUTDIR [--force]\n"
+    "       corun csv stats INPUT --by COLUMN [--sum COL1,COL2,...]\n"
+    "\n"
+    "gen writes synthetic sales records (the seed's 14-column schema); record i\n"
+    "depends only on (seed, i), so the bytes do not depend on --threads.\n"
+    "split writes OUTDIR/<value>.csv for every distinct value of COLUMN (or each\n"
+    "value of --only; absent ones get a header-only file): the input's header\n"
+    "line, then the value's records byte-for-byte in input order. Names are the\n"
+    "value lowercased and sanitised (docs/CSV.md); an existing OUTDIR needs --force.\n"
+    "stats prints, as CSV on stdout, the record count and exact sums per group.\n"
+    "Input is RFC 4180 (quoted fields, CRLF, BOM); a malformed record is an error\n"
+    "naming its line, and split then leaves no output files.\n"
+    "\n"
+    "options (each also an INI key under [csv]; flags override the config file):\n"
+    "  --config FILE.ini      read options from an INI file\n"
+    "  -o, --out PATH         gen: the file; split: the output folder\n"
+    "  --rows N               gen: records (default 1000)\n"
+    "  --seed S               gen: random seed (default 1)\n"
+    "  --quoted-fraction F    gen: fraction of records with quoted fields holding\n"
+    "                         commas, doubled quotes and line breaks (default 0)\n"
+    "  --crlf, --bom          gen: CRLF line ends; a UTF-8 byte-order mark\n"
+    "  --by COLUMN            split/stats: the key column's header name\n"
+    "  --only V1,V2,...       split: only these values (exact match)\n"
+    "  --sum COL1,COL2,...    stats: amount columns to sum (at most 2 decimals)\n"
+    "  --backend NAME         serial | omp | cuda | auto (default auto = omp)\n"
+    "  --threads T            OpenMP threads (default: OMP_NUM_THREADS or all cores)\n"
+    "  --window BYTES         bytes indexed per step (default 64M; memory bound)\n"
+    "  --max-files N          split: at most N distinct values (default 4096)\n"
+    "  --force                split: write into an existing OUTDIR\n"
+    "  --quiet                no summary line (stats: on stderr otherwise)\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Summary (gen/split on stdout, stats on stderr): key=value pairs with seconds,\n"
+    "MB_per_s and a hash. Exit codes: 0 success, 1 run-time failure (I/O),\n"
+    "2 bad usage or input (including malformed CSV).\n";
+
+enum { OPT_CONFIG = 256, OPT_KEY };
+
+static const struct option long_opts[] = {
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"out", required_argument, NULL, OPT_KEY},
+    {"rows", required_argument, NULL, OPT_KEY},
+    {"seed", required_argument, NULL, OPT_KEY},
+    {"quoted-fraction", required_argument, NULL, OPT_KEY},
+    {"crlf", no_argument, NULL, OPT_KEY},
+    {"bom", no_argument, NULL, OPT_KEY},
+    {"by", required_argument, NULL, OPT_KEY},
+    {"only", required_argument, NULL, OPT_KEY},
+    {"sum", required_argument, NULL, OPT_KEY},
+    {"backend", required_argument, NULL, OPT_KEY},
+    {"threads", required_argument, NULL, OPT_KEY},
+    {"window", required_argument, NULL, OPT_KEY},
+    {"max-files", required_argument, NULL, OPT_KEY},
+    {"force", no_argument, NULL, OPT_KEY},
+    {"quiet", no_argument, NULL, OPT_KEY},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* The config file first, then the flags over it. *input: the positional. */
+static int parse_args(int argc, char **argv, csv_opts_t *o, const char **input, int *help) {
+    corun_err_t err = {0};
+    const char *config = NULL;
+    int c, idx;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":ho:", long_opts, &idx)) != -1) {
+        if (c == 'h') *help = 1;
+        else if (c == OPT_CONFIG) config = optarg;
+        else if (c == '?') {
+            cli_error("csv: unknown option '%s' (see 'corun csv --help')", argv[optind - 1]);
+            return CORUN_EXIT_USAGE;
+        } else if (c == ':') {
+            cli_error("csv: option '%s' needs a value", argv[optind - 1]);
+            return CORUN_EXIT_USAGE;
+        }
+    }
+    if (*help) return 0;
+    if (optind < argc) *input = argv[optind++];
+    if (optind < argc) {
+        cli_error("csv: unexpected argument '%s' (see 'corun csv --help')", argv[optind]);
+        return CORUN_EXIT_USAGE;
+    }
+    if (config) {
+        snprintf(o->config, sizeof o->config, "%s", config);
+        if (csv_opts_load_ini(o, config, &err)) {
+            cli_error("csv: %s", err.msg);
+            return CORUN_EXIT_USAGE;
+        }
+    }
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":ho:", long_opts, &idx)) != -1) {
+        const char *key, *val;
+        if (c == 'o') key = "out", val = optarg;
+        else if (c == OPT_KEY) {
+            key = long_opts[idx].name;
+            val = long_opts[idx].has_arg ? optarg : "true";
+        } else continue;
+        if (csv_opts_set(o, key, val, &err)) {
+            cli_error("csv: --%s", err.msg);
+            return CORUN_EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+static int exit_code(int rc) {
+    return rc == CORUN_EIO || rc == CORUN_ENOMEM || rc == CORUN_EINTERNAL ? CORUN_EXIT_FAILURE
+                                                                          : CORUN_EXIT_USAGE;
+}
+
+static double mbps(uint64_t bytes, double s) { return s > 0 ? (double)bytes / s / 1e6 : 0; }
+
+static int run_gen(const csv_opts_t *o, const char *input) {
+    if (input) {
+        cli_error("csv gen: unexpected argument '%s' (the output is -o FILE)", input);
+        return CORUN_EXIT_USAGE;
+    }
+    if (!o->out[0]) {
+        cli_error("csv gen: -o FILE is required");
+        return CORUN_EXIT_USAGE;
+    }
+    corun_csv_gen_opts_t g;
+    corun_csv_gen_opts_init(&g);
+    g.rows = o->rows;
+    g.seed = o->seed;
+    g.quoted_fraction = o->quoted_fraction;
+    g.threads = o->threads;
+    g.crlf = o->crlf;
+    g.bom = o->bom;
+    corun_csv_gen_result_t r;
+    corun_err_t err = {0};
+    int rc = corun_csv_gen(&g, o->out, &r, &err);
+    if (rc) {
+        cli_error("csv gen: %s", err.msg);
+        return exit_code(rc);
+    }
+    if (!o->quiet)
+        printf("csv gen: rows=%llu bytes=%llu threads=%d seconds=%.3f MB_per_s=%.1f hash=%016llx\n",
+               (unsigned long long)r.rows, (unsigned long long)r.bytes,
+               o->threads ? o->threads : corun_default_threads(), r.seconds,
+               mbps(r.bytes, r.seconds), (unsigned long long)r.hash);
+    return 0;
+}
+
+static const corun_csv_backend_t *backend(const csv_opts_t *o, const char *cmd) {
+    corun_err_t err = {0};
+    const corun_csv_backend_t *be = corun_csv_backend_find(o->backend, &err);
+    if (!be) cli_error("csv %s: %s", cmd, err.msg);
+    return be;
+}
+
+static int run_split(const csv_opts_t *o, const char *input) {
+    if (!input || !o->by[0] || !o->out[0]) {
+        cli_error("csv split: INPUT, --by COLUMN and -o OUTDIR are required");
+        return CORUN_EXIT_USAGE;
+    }
+    corun_csv_split_opts_t s;
+    corun_csv_split_opts_init(&s);
+    s.input = input;
+    s.by = o->by;
+    s.only = o->nonly ? o->only : NULL;
+    s.nonly = o->nonly;
+    s.outdir = o->out;
+    s.force = o->force;
+    s.threads = o->threads;
+    s.window_bytes = (size_t)o->window;
+    s.max_files = (size_t)o->max_files;
+    if (!(s.backend = backend(o, "split"))) return CORUN_EXIT_USAGE;
+    corun_csv_split_result_t r;
+    corun_err_t err = {0};
+    int rc = corun_csv_split(&s, &r, &err);
+    if (rc) {
+        cli_error("csv split: %s", err.msg);
+        return exit_code(rc);
+    }
+    if (!o->quiet)
+        printf("csv split: backend=%s threads=%d rows=%llu rows_out=%llu files=%zu "
+               "bytes_in=%llu bytes_out=%llu seconds=%.3f MB_per_s=%.1f io_wait=%.3f "
+               "hash=%016llx\n",
+               s.backend->name, o->threads ? o->threads : corun_default_threads(),
+               (unsigned long long)r.rows, (unsigned long long)r.rows_out, r.files,
+               (unsigned long long)r.bytes_in, (unsigned long long)r.bytes_out, r.seconds,
+               mbps(r.bytes_in, r.seconds), r.io_wait, (unsigned long long)r.hash);
+    return 0;
+}
+
+static int run_stats(const csv_opts_t *o, const char *input) {
+    if (!input || !o->by[0]) {
+        cli_error("csv stats: INPUT and --by COLUMN are required");
+        return CORUN_EXIT_USAGE;
+    }
+    corun_csv_stats_opts_t s;
+    corun_csv_stats_opts_init(&s);
+    s.input = input;
+    s.by = o->by;
+    s.sum = o->sum;
+    s.nsum = o->nsum;
+    s.threads = o->threads;
+    s.window_bytes = (size_t)o->window;
+    s.out = stdout;
+    if (!(s.backend = backend(o, "stats"))) return CORUN_EXIT_USAGE;
+    corun_csv_stats_result_t r;
+    corun_err_t err = {0};
+    int rc = corun_csv_stats(&s, &r, &err);
+    fflush(stdout);
+    if (rc) {
+        cli_error("csv stats: %s", err.msg);
+        return exit_code(rc);
+    }
+    if (!o->quiet)
+        fprintf(stderr,
+                "csv stats: backend=%s threads=%d rows=%llu groups=%zu bytes_in=%llu "
+                "seconds=%.3f MB_per_s=%.1f hash=%016llx\n",
+                s.backend->name, o->threads ? o->threads : corun_default_threads(),
+                (unsigned long long)r.rows, r.groups, (unsigned long long)r.bytes_in, r.seconds,
+                mbps(r.bytes_in, r.seconds), (unsigned long long)r.hash);
+    return 0;
+}
+
+int cmd_csv(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+        !strcmp(argv[1], "help")) {
+        fputs(csv_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CORUN_EXIT_USAGE : CORUN_EXIT_OK;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "gen") && strcmp(sub, "split") && strcmp(sub, "stats")) {
+        cli_error("csv: unknown subcommand '%s' (gen, split or stats)", sub);
+        return CORUN_EXIT_USAGE;
+    }
+    csv_opts_t o;
+    csv_opts_defaults(&o);
+    const char *input = NULL;
+    int help = 0, rc = parse_args(argc - 1, argv + 1, &o, &input, &help);
+    if (rc) return rc;
+    if (help) {
+        fputs(csv_usage, stdout);
+        return CORUN_EXIT_OK;
+    }
+    if (!strcmp(sub, "gen")) return run_gen(&o, input);
+    if (!strcmp(sub, "split")) return run_split(&o, input);
+    return run_stats(&o, input);
+}

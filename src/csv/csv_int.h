@@ -1,0 +1,132 @@
+/* csv_int.h — internals shared by the files of src/csv/: the key dictionary,
+ * the per-thread scan slots and the window scan state the backends fill.
+ *
+ * A scan covers one mapped input. Each backend thread owns one slot: a local
+ * dictionary (key bytes -> local id, ids in order of first appearance in the
+ * slot's part of the file), the records it parsed (offset, length, local id)
+ * and, for stats, per-key counters. After each window the driver merges the
+ * slots in order into a global dictionary, so global ids are in order of
+ * first appearance in the file whatever the thread count.
+ */
+#ifndef CORUN_CSV_INT_H
+#define CORUN_CSV_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "corun/csv.h"
+#include "csv_scan.h"
+
+/* ---- dictionary: byte strings -> dense ids 0, 1, ... (open addressing) ---- */
+typedef struct csv_dict_ent {
+    uint64_t hash;
+    uint64_t koff; /* in arena */
+    uint32_t klen;
+} csv_dict_ent_t;
+
+typedef struct csv_dict {
+    uint32_t *tab; /* 0 empty, else id + 1 */
+    size_t cap;    /* power of two */
+    csv_dict_ent_t *ent;
+    size_t n, ecap;
+    char *arena;
+    size_t alen, acap;
+} csv_dict_t;
+
+void csv_dict_init(csv_dict_t *d);
+void csv_dict_free(csv_dict_t *d);
+/* The id of key; with add, a new key gets the next id. -1: absent (no add),
+ * -2: out of memory. */
+int64_t csv_dict_get(csv_dict_t *d, const char *key, size_t len, int add);
+static inline const char *csv_dict_key(const csv_dict_t *d, uint32_t id, size_t *len) {
+    *len = d->ent[id].klen;
+    return d->arena + d->ent[id].koff;
+}
+
+/* ---- one thread's slot ---- */
+typedef struct csv_rowrec {
+    uint64_t off;
+    uint32_t len;
+    uint32_t key; /* local id during the scan, global id after the merge */
+} csv_rowrec_t;
+
+enum { CSV_ERR_NONE = 0, CSV_ERR_AMOUNT = -10, CSV_ERR_NOMEM = -11 };
+
+typedef struct csv_slot {
+    csv_dict_t dict;
+    uint32_t *to_global; /* local id -> global id, for ids merged so far */
+    size_t nmapped, mapcap;
+    csv_rowrec_t *rows;
+    size_t nrows, rcap;
+    uint64_t records; /* data records parsed (also in stats mode) */
+    int64_t *acc;     /* stats: per local id, count then nsum sums (cents) */
+    size_t acckeys;
+    int dec[CORUN_CSV_SUM_MAX]; /* most decimals seen per sum column */
+    char *scratch;    /* unescaped quoted keys/amounts */
+    size_t scap;
+    /* the slot's first error (scans stop at it) */
+    int ekind;        /* CORUN_CSV_E_* or CSV_ERR_* ; 0 none */
+    uint64_t eoff;    /* offending byte (record start for a ragged record) */
+    uint32_t efield;  /* ragged: the field count; amount: the sum index */
+} csv_slot_t;
+
+struct corun_csv_scan {
+    const unsigned char *b;
+    uint64_t n;
+    uint32_t ncols;
+    uint32_t want[CORUN_CSV_WANT_MAX]; /* increasing column indices */
+    int nwant;
+    int key_k;                         /* index in want[] of the key column */
+    int sum_k[CORUN_CSV_SUM_MAX];      /* index in want[] of each sum column */
+    int nsum;
+    int keep_rows;                     /* split: keep the record list */
+    int threads;
+    uint64_t min_chunk;                /* omp: bytes per chunk at least */
+    csv_slot_t *slots;
+    int nslots;
+};
+
+/* Parses the records starting in [from, to) into sl; returns the offset
+ * after the last one parsed. Stops at the slot's first error (sl->ekind). */
+uint64_t csv_scan_range(corun_csv_scan_t *s, csv_slot_t *sl, uint64_t from, uint64_t to);
+
+/* Clears every slot's record list (keeps dictionaries and counters). */
+void csv_scan_reset_rows(corun_csv_scan_t *s);
+
+/* Formats the first error over all slots as "<path>:<line>: ..." into err. */
+int csv_scan_error(const corun_csv_scan_t *s, const char *path, const char *const *colnames,
+                   corun_err_t *err);
+
+/* Line (1-based) of byte off: LFs before it, plus one. */
+uint64_t csv_line_of(const unsigned char *b, uint64_t off);
+
+/* Copies a quoted field's content with "" collapsed into the slot's
+ * scratch; returns the bytes to use (the input itself if nothing to undo). */
+const char *csv_field_bytes(csv_slot_t *sl, const unsigned char *b, const corun_csv_field_t *f,
+                            size_t *len);
+
+/* ---- the input: mapped, header parsed ---- */
+typedef struct csv_input {
+    const char *path;
+    int fd;
+    const unsigned char *b;
+    uint64_t n;
+    uint64_t body;      /* offset of the first byte after the header record */
+    uint64_t hdr_start; /* after the BOM */
+    uint32_t ncols;
+    char **colnames;    /* unescaped header fields */
+} csv_input_t;
+
+int csv_input_open(csv_input_t *in, const char *path, corun_err_t *err);
+void csv_input_close(csv_input_t *in);
+/* Column index of name, or an error naming the file and line 1. */
+int csv_input_column(const csv_input_t *in, const char *name, uint32_t *col, corun_err_t *err);
+
+int csv_scan_init(corun_csv_scan_t *s, const csv_input_t *in, int threads, corun_err_t *err);
+void csv_scan_fini(corun_csv_scan_t *s);
+
+/* Merges the slots' new local keys into g (in slot order) and rewrites the
+ * slots' records to global ids. -2 out of memory. */
+int csv_scan_merge(corun_csv_scan_t *s, csv_dict_t *g);
+
+#endif

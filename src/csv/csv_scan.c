@@ -1,0 +1,422 @@
+/* csv_scan.c — what every backend shares: the key dictionary, mapping the
+ * input and parsing its header, parsing a range of records into a slot
+ * (kernels/csv_scan.h does the bytes), merging slots, and turning the first
+ * error into a message with its line number. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "corun/core.h"
+#include "csv_int.h"
+
+/* ------------------------------------------------------------ dictionary */
+
+/* A cheap multiplicative hash over 8-byte words: keys are short and this
+ * runs once per record. */
+static uint64_t key_hash(const char *k, size_t len) {
+    uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, k + i, 8);
+        h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
+        h ^= h >> 32;
+    }
+    uint64_t w = 0;
+    memcpy(&w, k + i, len - i);
+    h = (h ^ w) * UINT64_C(0xc4ceb9fe1a85ec53);
+    h ^= h >> 29;
+    return h;
+}
+
+void csv_dict_init(csv_dict_t *d) { memset(d, 0, sizeof *d); }
+
+void csv_dict_free(csv_dict_t *d) {
+    free(d->tab);
+    free(d->ent);
+    free(d->arena);
+    memset(d, 0, sizeof *d);
+}
+
+static int dict_grow(csv_dict_t *d) {
+    size_t cap = d->cap ? d->cap * 2 : 64;
+    uint32_t *tab = calloc(cap, sizeof *tab);
+    if (!tab) return -1;
+    for (size_t i = 0; i < d->n; i++) {
+        size_t j = d->ent[i].hash & (cap - 1);
+        while (tab[j]) j = (j + 1) & (cap - 1);
+        tab[j] = (uint32_t)i + 1;
+    }
+    free(d->tab);
+    d->tab = tab;
+    d->cap = cap;
+    return 0;
+}
+
+int64_t csv_dict_get(csv_dict_t *d, const char *key, size_t len, int add) {
+    uint64_t h = key_hash(key, len);
+    if (d->cap) {
+        size_t j = h & (d->cap - 1);
+        for (uint32_t t; (t = d->tab[j]) != 0; j = (j + 1) & (d->cap - 1)) {
+            const csv_dict_ent_t *e = &d->ent[t - 1];
+            if (e->hash == h && e->klen == len && !memcmp(d->arena + e->koff, key, len))
+                return t - 1;
+        }
+    }
+    if (!add) return -1;
+    if (d->n >= UINT32_MAX - 1 || len > UINT32_MAX) return -2;
+    if ((d->n + 1) * 2 > d->cap && dict_grow(d)) return -2;
+    if (d->n == d->ecap) {
+        size_t c = d->ecap ? d->ecap * 2 : 64;
+        csv_dict_ent_t *e = realloc(d->ent, c * sizeof *e);
+        if (!e) return -2;
+        d->ent = e;
+        d->ecap = c;
+    }
+    if (d->alen + len + 1 > d->acap) {
+        size_t c = d->acap ? d->acap : 1024;
+        while (c < d->alen + len + 1) c *= 2;
+        char *a = realloc(d->arena, c);
+        if (!a) return -2;
+        d->arena = a;
+        d->acap = c;
+    }
+    memcpy(d->arena + d->alen, key, len);
+    d->arena[d->alen + len] = '\0';
+    d->ent[d->n] = (csv_dict_ent_t){h, d->alen, (uint32_t)len};
+    d->alen += len + 1;
+    size_t j = h & (d->cap - 1);
+    while (d->tab[j]) j = (j + 1) & (d->cap - 1);
+    d->tab[j] = (uint32_t)d->n + 1;
+    return (int64_t)d->n++;
+}
+
+/* ------------------------------------------------------------ records */
+
+const char *csv_field_bytes(csv_slot_t *sl, const unsigned char *b, const corun_csv_field_t *f,
+                            size_t *len) {
+    const char *p = (const char *)b + f->off;
+    if (!f->quoted || !memchr(p, '"', f->len)) {
+        *len = f->len;
+        return p;
+    }
+    if (f->len > sl->scap) {
+        char *s = realloc(sl->scratch, f->len);
+        if (!s) return NULL;
+        sl->scratch = s;
+        sl->scap = f->len;
+    }
+    size_t o = 0;
+    for (uint32_t i = 0; i < f->len; i++) {
+        sl->scratch[o++] = p[i];
+        if (p[i] == '"') i++; /* the second of a doubled quote */
+    }
+    *len = o;
+    return sl->scratch;
+}
+
+static void slot_fail(csv_slot_t *sl, int kind, uint64_t off, uint32_t field) {
+    sl->ekind = kind;
+    sl->eoff = off;
+    sl->efield = field;
+}
+
+static int take_row(corun_csv_scan_t *s, csv_slot_t *sl, uint64_t start, uint64_t end,
+                    const corun_csv_field_t *f) {
+    size_t klen;
+    const char *k = csv_field_bytes(sl, s->b, &f[s->key_k], &klen);
+    int64_t id = k ? csv_dict_get(&sl->dict, k, klen, 1) : -2;
+    if (id < 0) {
+        slot_fail(sl, CSV_ERR_NOMEM, start, 0);
+        return -1;
+    }
+    sl->records++;
+    if (s->keep_rows) {
+        if (sl->nrows == sl->rcap) {
+            size_t c = sl->rcap ? sl->rcap * 2 : 4096;
+            csv_rowrec_t *r = realloc(sl->rows, c * sizeof *r);
+            if (!r) {
+                slot_fail(sl, CSV_ERR_NOMEM, start, 0);
+                return -1;
+            }
+            sl->rows = r;
+            sl->rcap = c;
+        }
+        /* A record longer than 4 GiB would not fit len: refuse it. */
+        if (end - start > UINT32_MAX) {
+            slot_fail(sl, CSV_ERR_NOMEM, start, 0);
+            return -1;
+        }
+        sl->rows[sl->nrows++] = (csv_rowrec_t){start, (uint32_t)(end - start), (uint32_t)id};
+    }
+    if (s->nsum >= 0 && !s->keep_rows) {
+        size_t per = 1 + (size_t)s->nsum;
+        if ((size_t)id >= sl->acckeys) {
+            size_t c = sl->acckeys ? sl->acckeys * 2 : 64;
+            int64_t *a = realloc(sl->acc, c * per * sizeof *a);
+            if (!a) {
+                slot_fail(sl, CSV_ERR_NOMEM, start, 0);
+                return -1;
+            }
+            memset(a + sl->acckeys * per, 0, (c - sl->acckeys) * per * sizeof *a);
+            sl->acc = a;
+            sl->acckeys = c;
+        }
+        int64_t *acc = sl->acc + (size_t)id * per;
+        acc[0]++;
+        for (int j = 0; j < s->nsum; j++) {
+            const corun_csv_field_t *fj = &f[s->sum_k[j]];
+            size_t len;
+            const char *v = csv_field_bytes(sl, s->b, fj, &len);
+            int64_t c;
+            int dec;
+            if (!v || len > UINT32_MAX ||
+                corun_csv_parse_cents((const unsigned char *)v, (uint32_t)len, &c, &dec) ||
+                __builtin_add_overflow(acc[1 + j], c, &acc[1 + j])) {
+                slot_fail(sl, CSV_ERR_AMOUNT, fj->off - fj->quoted, (uint32_t)j);
+                return -1;
+            }
+            if (dec > sl->dec[j]) sl->dec[j] = dec;
+        }
+    }
+    return 0;
+}
+
+uint64_t csv_scan_range(corun_csv_scan_t *s, csv_slot_t *sl, uint64_t from, uint64_t to) {
+    corun_csv_field_t f[CORUN_CSV_WANT_MAX];
+    uint64_t p = from;
+    while (p < to) {
+        uint64_t end, eo = 0;
+        uint32_t nf = 0;
+        int rc = corun_csv_parse_row(s->b, p, s->n, s->want, s->nwant, f, &end, &nf, &eo);
+        if (rc < 0) {
+            slot_fail(sl, rc, eo, 0);
+            return p;
+        }
+        if (rc == CORUN_CSV_ROW_OK) {
+            if (nf != s->ncols) {
+                slot_fail(sl, CORUN_CSV_E_RAGGED, p, nf);
+                return p;
+            }
+            if (take_row(s, sl, p, end, f)) return p;
+        }
+        p = end;
+    }
+    return p;
+}
+
+void csv_scan_reset_rows(corun_csv_scan_t *s) {
+    for (int i = 0; i < s->nslots; i++) s->slots[i].nrows = 0;
+}
+
+uint64_t csv_line_of(const unsigned char *b, uint64_t off) {
+    uint64_t line = 1;
+    const unsigned char *p = b, *e = b + off;
+    while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+        line++;
+        p++;
+    }
+    return line;
+}
+
+int csv_scan_error(const corun_csv_scan_t *s, const char *path, const char *const *colnames,
+                   corun_err_t *err) {
+    const csv_slot_t *first = NULL;
+    for (int i = 0; i < s->nslots; i++) {
+        const csv_slot_t *sl = &s->slots[i];
+        if (sl->ekind && (!first || sl->eoff < first->eoff)) first = sl;
+    }
+    if (!first) return 0;
+    uint64_t line = csv_line_of(s->b, first->eoff);
+    switch (first->ekind) {
+    case CORUN_CSV_E_UNTERMINATED:
+        return corun_err_set(err, CORUN_EPARSE,
+                             "%s:%llu: unterminated quoted field (the quote opened here is "
+                             "never closed)",
+                             path, (unsigned long long)line);
+    case CORUN_CSV_E_BARE_QUOTE:
+        return corun_err_set(err, CORUN_EPARSE,
+                             "%s:%llu: a '\"' inside an unquoted field (quote the whole field "
+                             "and double the quote: RFC 4180)",
+                             path, (unsigned long long)line);
+    case CORUN_CSV_E_AFTER_QUOTE:
+        return corun_err_set(err, CORUN_EPARSE,
+                             "%s:%llu: text after a closing quote (expected ',' or the end of "
+                             "the line)",
+                             path, (unsigned long long)line);
+    case CORUN_CSV_E_RAGGED:
+        return corun_err_set(err, CORUN_EPARSE,
+                             "%s:%llu: ragged record: %u fields, the header has %u", path,
+                             (unsigned long long)line, first->efield, s->ncols);
+    case CSV_ERR_AMOUNT: {
+        int k = s->sum_k[first->efield];
+        return corun_err_set(err, CORUN_EPARSE,
+                             "%s:%llu: field '%s' (column %u) is not an amount "
+                             "([-]digits[.dd], at most 2 decimals)",
+                             path, (unsigned long long)line, colnames[s->want[k]],
+                             s->want[k] + 1);
+    }
+    default:
+        return corun_err_set(err, CORUN_ENOMEM, "%s:%llu: out of memory while indexing records",
+                             path, (unsigned long long)line);
+    }
+}
+
+/* ------------------------------------------------------------ input */
+
+int csv_input_open(csv_input_t *in, const char *path, corun_err_t *err) {
+    memset(in, 0, sizeof *in);
+    in->path = path;
+    in->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (in->fd < 0) return corun_err_set(err, CORUN_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(in->fd, &st) || !S_ISREG(st.st_mode)) {
+        close(in->fd);
+        in->fd = -1;
+        return corun_err_set(err, CORUN_EIO, "%s: not a regular file", path);
+    }
+    in->n = (uint64_t)st.st_size;
+    if (in->n == 0) {
+        close(in->fd);
+        in->fd = -1;
+        return corun_err_set(err, CORUN_EPARSE, "%s:1: empty file (expected a header line)", path);
+    }
+    void *m = mmap(NULL, in->n, PROT_READ, MAP_PRIVATE, in->fd, 0);
+    if (m == MAP_FAILED) {
+        int e = errno;
+        close(in->fd);
+        in->fd = -1;
+        return corun_err_set(err, CORUN_EIO, "%s: cannot map: %s", path, strerror(e));
+    }
+    madvise(m, in->n, MADV_SEQUENTIAL);
+    in->b = m;
+    if (in->n >= 3 && !memcmp(in->b, "\xEF\xBB\xBF", 3)) in->hdr_start = 3;
+    uint32_t want[CORUN_CSV_WANT_MAX];
+    corun_csv_field_t f[CORUN_CSV_WANT_MAX];
+    uint64_t end, eo = 0;
+    uint32_t nf = 0;
+    int rc = in->hdr_start < in->n
+                 ? corun_csv_parse_row(in->b, in->hdr_start, in->n, want, 0, f, &end, &nf, &eo)
+                 : CORUN_CSV_ROW_BLANK;
+    if (rc != CORUN_CSV_ROW_OK) {
+        csv_input_close(in);
+        if (rc == CORUN_CSV_ROW_BLANK)
+            return corun_err_set(err, CORUN_EPARSE, "%s:1: empty header line", path);
+        return corun_err_set(err, CORUN_EPARSE, "%s:%llu: malformed header (%s)", path,
+                             (unsigned long long)csv_line_of(in->b ? in->b : (const unsigned char *)"", 0),
+                             rc == CORUN_CSV_E_UNTERMINATED ? "unterminated quote"
+                             : rc == CORUN_CSV_E_BARE_QUOTE ? "a '\"' inside an unquoted field"
+                                                            : "text after a closing quote");
+    }
+    in->ncols = nf;
+    in->body = end;
+    in->colnames = calloc(nf, sizeof *in->colnames);
+    if (!in->colnames) {
+        csv_input_close(in);
+        return corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
+    }
+    /* Field names: parse the header once per column (it is one line). */
+    csv_slot_t tmp;
+    memset(&tmp, 0, sizeof tmp);
+    for (uint32_t c = 0; c < nf; c++) {
+        uint32_t w = c;
+        corun_csv_parse_row(in->b, in->hdr_start, in->n, &w, 1, f, &end, &nf, &eo);
+        size_t len;
+        const char *p = csv_field_bytes(&tmp, in->b, &f[0], &len);
+        in->colnames[c] = p ? strndup(p, len) : NULL;
+        if (!in->colnames[c]) {
+            free(tmp.scratch);
+            csv_input_close(in);
+            return corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
+        }
+    }
+    free(tmp.scratch);
+    return 0;
+}
+
+void csv_input_close(csv_input_t *in) {
+    if (in->colnames)
+        for (uint32_t c = 0; c < in->ncols; c++) free(in->colnames[c]);
+    free(in->colnames);
+    if (in->b) munmap((void *)in->b, in->n);
+    if (in->fd >= 0) close(in->fd);
+    memset(in, 0, sizeof *in);
+    in->fd = -1;
+}
+
+int csv_input_column(const csv_input_t *in, const char *name, uint32_t *col, corun_err_t *err) {
+    for (uint32_t c = 0; c < in->ncols; c++)
+        if (!strcmp(in->colnames[c], name)) {
+            *col = c;
+            return 0;
+        }
+    char known[512] = "";
+    size_t o = 0;
+    for (uint32_t c = 0; c < in->ncols && o < sizeof known - 8; c++)
+        o += (size_t)snprintf(known + o, sizeof known - o, "%s'%s'", c ? ", " : "", in->colnames[c]);
+    return corun_err_set(err, CORUN_EINVAL, "%s:1: no column '%s' in the header (columns: %s)",
+                         in->path, name, known);
+}
+
+/* ------------------------------------------------------------ scan state */
+
+int csv_scan_init(corun_csv_scan_t *s, const csv_input_t *in, int threads, corun_err_t *err) {
+    memset(s, 0, sizeof *s);
+    s->b = in->b;
+    s->n = in->n;
+    s->ncols = in->ncols;
+    s->threads = threads > 0 ? threads : corun_default_threads();
+    s->nslots = s->threads;
+    s->nsum = 0;
+    /* Test hook: tiny chunks, so small test files exercise the chunked path
+     * (a record or a quoted field spanning chunk boundaries). */
+    s->min_chunk = 65536;
+    const char *mc = getenv("CORUN_CSV_MIN_CHUNK");
+    uint64_t v;
+    if (mc && !corun_parse_u64(mc, &v) && v >= 1) s->min_chunk = v;
+    s->slots = calloc((size_t)s->nslots, sizeof *s->slots);
+    if (!s->slots) return corun_err_set(err, CORUN_ENOMEM, "out of memory");
+    return 0;
+}
+
+void csv_scan_fini(corun_csv_scan_t *s) {
+    for (int i = 0; i < s->nslots; i++) {
+        csv_slot_t *sl = &s->slots[i];
+        csv_dict_free(&sl->dict);
+        free(sl->to_global);
+        free(sl->rows);
+        free(sl->acc);
+        free(sl->scratch);
+    }
+    free(s->slots);
+    memset(s, 0, sizeof *s);
+}
+
+int csv_scan_merge(corun_csv_scan_t *s, csv_dict_t *g) {
+    for (int i = 0; i < s->nslots; i++) {
+        csv_slot_t *sl = &s->slots[i];
+        if (sl->dict.n > sl->mapcap) {
+            size_t c = sl->mapcap ? sl->mapcap : 64;
+            while (c < sl->dict.n) c *= 2;
+            uint32_t *m = realloc(sl->to_global, c * sizeof *m);
+            if (!m) return -2;
+            sl->to_global = m;
+            sl->mapcap = c;
+        }
+        for (size_t k = sl->nmapped; k < sl->dict.n; k++) {
+            size_t len;
+            const char *key = csv_dict_key(&sl->dict, (uint32_t)k, &len);
+            int64_t id = csv_dict_get(g, key, len, 1);
+            if (id < 0) return -2;
+            sl->to_global[k] = (uint32_t)id;
+        }
+        sl->nmapped = sl->dict.n;
+        for (size_t r = 0; r < sl->nrows; r++) sl->rows[r].key = sl->to_global[sl->rows[r].key];
+    }
+    return 0;
+}

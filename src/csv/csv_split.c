@@ -1,0 +1,495 @@
+/* csv_split.c — corun_csv_split: one output file per key value.
+ *
+ * Pipeline. The mapped input is cut into windows of window_bytes. For each
+ * window the backend indexes the records (offset, length, key), the driver
+ * merges keys into the global dictionary and builds a write plan: for each
+ * output file, the window's records as an iovec list in input order (records
+ * adjacent in the input are coalesced), at a file offset known in advance
+ * (the file's size so far). The plan goes to a coroutine on the aio loop that
+ * runs the pwritev calls in the loop's pool, while this thread parses the
+ * next window; at most PLANS_IN_FLIGHT plans exist (back-pressure), so memory
+ * is bounded by a few windows' indexes whatever the input size.
+ *
+ * Atomicity. Records go to OUTDIR/.corun-split-<pid>-<id>.tmp; only when
+ * every write succeeded are the temporaries renamed to their final names
+ * (csv_names.c). On any failure they are unlinked, and OUTDIR is removed if
+ * this call created it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "corun/aio.h"
+#include "corun/core.h"
+#include "csv_int.h"
+
+#define PLANS_IN_FLIGHT 2
+
+typedef struct out_file {
+    int fd;
+    uint64_t size, rows;
+    int used; /* has a temporary file */
+    char tmp[64];
+    char name[CORUN_CSV_NAME_MAX];
+} out_file_t;
+
+typedef struct write_job {
+    int fd;
+    uint64_t off;
+    size_t iov0, niov;
+    uint32_t out;
+} write_job_t;
+
+typedef struct plan {
+    struct iovec *iov;
+    size_t niov;
+    write_job_t *jobs;
+    size_t njobs;
+    const char *outdir;
+} plan_t;
+
+static void plan_free(plan_t *p) {
+    if (!p) return;
+    free(p->iov);
+    free(p->jobs);
+    free(p);
+}
+
+/* pwritev of everything, in IOV_MAX pieces, resuming after short writes. */
+static int pwritev_all(int fd, struct iovec *iov, size_t n, uint64_t off) {
+    while (n) {
+        int k = n > IOV_MAX ? IOV_MAX : (int)n;
+        ssize_t w = pwritev(fd, iov, k, (off_t)off);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        off += (uint64_t)w;
+        size_t left = (size_t)w;
+        while (n && left >= iov->iov_len) {
+            left -= iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n && left) { /* a short write inside one iovec */
+            iov->iov_base = (char *)iov->iov_base + left;
+            iov->iov_len -= left;
+        }
+    }
+    return 0;
+}
+
+/* Pool job: the blocking writes of one plan. */
+static int plan_write(void *arg, void **value, corun_err_t *err) {
+    (void)value;
+    plan_t *p = arg;
+    for (size_t j = 0; j < p->njobs; j++) {
+        write_job_t *wj = &p->jobs[j];
+        if (pwritev_all(wj->fd, p->iov + wj->iov0, wj->niov, wj->off))
+            return corun_err_set(err, CORUN_EIO, "%s/.corun-split-%ld-%u.tmp: write failed: %s",
+                                 p->outdir, (long)getpid(), wj->out, strerror(errno));
+    }
+    return 0;
+}
+
+/* Coroutine: hands the plan to the pool and frees it afterwards. */
+static int plan_coro(void *arg, void **value, corun_err_t *err) {
+    int rc = corun_aio_run_in_pool(plan_write, arg, value, err);
+    plan_free(arg);
+    return rc;
+}
+
+void corun_csv_split_opts_init(corun_csv_split_opts_t *o) {
+    memset(o, 0, sizeof *o);
+}
+
+typedef struct split_ctx {
+    const corun_csv_split_opts_t *o;
+    csv_input_t in;
+    corun_csv_scan_t scan;
+    csv_dict_t g;
+    out_file_t *outs;
+    size_t nouts, outcap;
+    int dirfd, created;
+    corun_aio_loop_t *loop;
+    corun_aio_future_t *fl[PLANS_IN_FLIGHT];
+    int nfl;
+    size_t *cnt;  /* per key: iovec count scratch */
+    size_t cntcap;
+    double io_wait;
+} split_ctx_t;
+
+static int ensure_outs(split_ctx_t *c, size_t n, corun_err_t *err) {
+    if (n <= c->outcap) {
+        if (n > c->nouts) c->nouts = n;
+        return 0;
+    }
+    size_t cap = c->outcap ? c->outcap : 64;
+    while (cap < n) cap *= 2;
+    out_file_t *o = realloc(c->outs, cap * sizeof *o);
+    size_t *k = realloc(c->cnt, cap * sizeof *k);
+    if (o) c->outs = o;
+    if (k) c->cnt = k;
+    if (!o || !k) return corun_err_set(err, CORUN_ENOMEM, "out of memory");
+    for (size_t i = c->outcap; i < cap; i++) {
+        memset(&o[i], 0, sizeof o[i]);
+        o[i].fd = -1;
+    }
+    c->outcap = cap;
+    c->cntcap = cap;
+    c->nouts = n;
+    return 0;
+}
+
+/* Creates the temporary file of output i and writes the header bytes. */
+static int open_out(split_ctx_t *c, size_t i, corun_err_t *err) {
+    out_file_t *f = &c->outs[i];
+    snprintf(f->tmp, sizeof f->tmp, ".corun-split-%ld-%zu.tmp", (long)getpid(), i);
+    f->fd = openat(c->dirfd, f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (f->fd < 0) {
+        if (errno == EMFILE || errno == ENFILE)
+            return corun_err_set(err, CORUN_ERANGE,
+                                 "%s: too many open files at %zu outputs (raise `ulimit -n` or "
+                                 "use --only)",
+                                 c->o->outdir, i);
+        return corun_err_set(err, CORUN_EIO, "%s/%s: cannot create: %s", c->o->outdir, f->tmp,
+                             strerror(errno));
+    }
+    f->used = 1;
+    f->size = c->in.body;
+    struct iovec h = {(void *)c->in.b, c->in.body};
+    if (pwritev_all(f->fd, &h, 1, 0))
+        return corun_err_set(err, CORUN_EIO, "%s/%s: write failed: %s", c->o->outdir, f->tmp,
+                             strerror(errno));
+    return 0;
+}
+
+static int await_oldest(split_ctx_t *c, corun_err_t *err) {
+    double t = corun_now();
+    int rc = corun_aio_future_result(c->fl[0], -1, NULL, err);
+    c->io_wait += corun_now() - t;
+    corun_aio_future_release(c->fl[0]);
+    memmove(c->fl, c->fl + 1, (size_t)(c->nfl - 1) * sizeof *c->fl);
+    c->nfl--;
+    return rc;
+}
+
+/* Builds and hands over the write plan of the window just scanned. */
+static int plan_window(split_ctx_t *c, size_t nkeys, corun_err_t *err) {
+    corun_csv_scan_t *s = &c->scan;
+    size_t limit = c->o->nonly ? c->o->nonly : nkeys; /* --only: ids 0..nonly-1 */
+    memset(c->cnt, 0, nkeys * sizeof *c->cnt);
+    /* Pass 1: iovecs per key after coalescing adjacent records. */
+    size_t total = 0;
+    for (int t = 0; t < s->nslots; t++) {
+        csv_slot_t *sl = &s->slots[t];
+        for (size_t r = 0; r < sl->nrows; r++) {
+            uint32_t k = sl->rows[r].key;
+            if (k >= limit) continue;
+            c->outs[k].rows++;
+            c->cnt[k]++;
+            total++;
+        }
+    }
+    if (!total) return 0;
+    plan_t *p = calloc(1, sizeof *p);
+    size_t nj = 0;
+    for (size_t k = 0; k < limit; k++) nj += c->cnt[k] != 0;
+    if (p) {
+        p->iov = malloc(total * sizeof *p->iov);
+        p->jobs = malloc(nj * sizeof *p->jobs);
+    }
+    if (!p || !p->iov || !p->jobs) {
+        plan_free(p);
+        return corun_err_set(err, CORUN_ENOMEM, "out of memory (write plan of %zu records)", total);
+    }
+    p->outdir = c->o->outdir;
+    /* cnt[k] becomes the write cursor of key k; jobs in key order. */
+    size_t pos = 0;
+    for (size_t k = 0; k < limit; k++) {
+        if (!c->cnt[k]) continue;
+        if (!c->outs[k].used) {
+            int rc = open_out(c, k, err);
+            if (rc) {
+                plan_free(p);
+                return rc;
+            }
+        }
+        p->jobs[p->njobs++] = (write_job_t){c->outs[k].fd, 0, pos, 0, (uint32_t)k};
+        size_t n = c->cnt[k];
+        c->cnt[k] = pos;
+        pos += n;
+    }
+    /* Pass 2: every record into its key's region, in input order. */
+    size_t *fill = c->cnt;
+    for (int t = 0; t < s->nslots; t++) {
+        csv_slot_t *sl = &s->slots[t];
+        for (size_t r = 0; r < sl->nrows; r++) {
+            const csv_rowrec_t *rr = &sl->rows[r];
+            if (rr->key >= limit) continue;
+            size_t at = fill[rr->key];
+            p->iov[at].iov_base = (void *)(c->in.b + rr->off);
+            p->iov[at].iov_len = rr->len;
+            fill[rr->key] = at + 1;
+        }
+    }
+    /* Compact each job's iovecs (adjacent records -> one iovec) and assign
+     * the file offsets. */
+    size_t w = 0;
+    for (size_t j = 0; j < p->njobs; j++) {
+        write_job_t *wj = &p->jobs[j];
+        size_t from = wj->iov0, to = fill[wj->out];
+        wj->iov0 = w;
+        uint64_t bytes = 0;
+        for (size_t i = from; i < to; i++) {
+            bytes += p->iov[i].iov_len;
+            if (w > wj->iov0 &&
+                (char *)p->iov[w - 1].iov_base + p->iov[w - 1].iov_len == p->iov[i].iov_base)
+                p->iov[w - 1].iov_len += p->iov[i].iov_len;
+            else
+                p->iov[w++] = p->iov[i];
+        }
+        wj->niov = w - wj->iov0;
+        out_file_t *f = &c->outs[wj->out];
+        wj->off = f->size;
+        f->size += bytes;
+    }
+    p->niov = w;
+    if (c->nfl == PLANS_IN_FLIGHT) {
+        int rc = await_oldest(c, err);
+        if (rc) {
+            plan_free(p);
+            return rc;
+        }
+    }
+    corun_aio_future_t *f = NULL;
+    int rc = corun_aio_spawn(c->loop, plan_coro, p, &f, err);
+    if (rc) {
+        plan_free(p);
+        return rc;
+    }
+    c->fl[c->nfl++] = f;
+    return 0;
+}
+
+static int cmp_name(const void *a, const void *b) {
+    const out_file_t *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
+/* Final names: a stem shared by two distinct values makes both hashed. */
+static int name_outputs(split_ctx_t *c, size_t n, corun_err_t *err) {
+    csv_dict_t stems;
+    csv_dict_init(&stems);
+    uint32_t *uses = calloc(n ? n : 1, sizeof *uses);
+    int64_t *sid = malloc((n ? n : 1) * sizeof *sid);
+    int rc = 0;
+    if (!uses || !sid) rc = corun_err_set(err, CORUN_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (!c->outs[i].used) continue;
+        size_t len;
+        const char *v = csv_dict_key(&c->g, (uint32_t)i, &len);
+        char stem[CORUN_CSV_NAME_MAX];
+        corun_csv_name_stem(v, len, stem);
+        sid[i] = csv_dict_get(&stems, stem, strlen(stem), 1);
+        if (sid[i] < 0) rc = corun_err_set(err, CORUN_ENOMEM, "out of memory");
+        else uses[sid[i]]++;
+    }
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (!c->outs[i].used) continue;
+        size_t len;
+        const char *v = csv_dict_key(&c->g, (uint32_t)i, &len);
+        corun_csv_name_for(v, len, uses[sid[i]] > 1, c->outs[i].name);
+    }
+    /* Two hashed names can only meet through a 64-bit hash collision;
+     * refuse rather than overwrite. */
+    out_file_t **by = rc ? NULL : malloc((n ? n : 1) * sizeof *by);
+    if (!rc && !by) rc = corun_err_set(err, CORUN_ENOMEM, "out of memory");
+    size_t m = 0;
+    for (size_t i = 0; !rc && i < n; i++)
+        if (c->outs[i].used) by[m++] = &c->outs[i];
+    if (!rc) qsort(by, m, sizeof *by, cmp_name);
+    for (size_t i = 1; !rc && i < m; i++)
+        if (!strcmp(by[i - 1]->name, by[i]->name))
+            rc = corun_err_set(err, CORUN_EINTERNAL, "two values map to the file name '%s'",
+                               by[i]->name);
+    free(by);
+    free(uses);
+    free(sid);
+    csv_dict_free(&stems);
+    return rc;
+}
+
+int corun_csv_split(const corun_csv_split_opts_t *o, corun_csv_split_result_t *res,
+                    corun_err_t *err) {
+    double t0 = corun_now();
+    corun_csv_split_result_t r;
+    memset(&r, 0, sizeof r);
+    if (!o || !o->input || !o->by || !o->outdir || !o->outdir[0])
+        return corun_err_set(err, CORUN_EINVAL, "csv split: input, by and outdir are required");
+    split_ctx_t c;
+    memset(&c, 0, sizeof c);
+    c.o = o;
+    c.dirfd = -1;
+    c.in.fd = -1;
+    csv_dict_init(&c.g);
+    const corun_csv_backend_t *be = o->backend ? o->backend : &corun_csv_backend_omp;
+    size_t window = o->window_bytes ? o->window_bytes : (size_t)64 << 20;
+    size_t max_files = o->max_files ? o->max_files : 4096;
+    int rc = csv_input_open(&c.in, o->input, err);
+    if (rc) return rc;
+    uint32_t keycol;
+    if ((rc = csv_input_column(&c.in, o->by, &keycol, err))) goto done;
+    if ((rc = csv_scan_init(&c.scan, &c.in, o->threads, err))) goto done;
+    c.scan.want[0] = keycol;
+    c.scan.nwant = 1;
+    c.scan.key_k = 0;
+    c.scan.keep_rows = 1;
+    /* --only values take ids 0..nonly-1 (duplicates refused). */
+    for (size_t i = 0; i < o->nonly; i++) {
+        int64_t id = csv_dict_get(&c.g, o->only[i], strlen(o->only[i]), 1);
+        if (id != (int64_t)i) {
+            rc = corun_err_set(err, id < 0 ? CORUN_ENOMEM : CORUN_EINVAL,
+                               id < 0 ? "out of memory" : "--only: '%s' is listed twice",
+                               o->only[i]);
+            goto done;
+        }
+    }
+    if (mkdir(o->outdir, 0777) == 0) {
+        c.created = 1;
+    } else if (errno == EEXIST) {
+        struct stat st;
+        if (stat(o->outdir, &st) || !S_ISDIR(st.st_mode)) {
+            rc = corun_err_set(err, CORUN_EINVAL, "%s exists and is not a folder", o->outdir);
+            goto done;
+        }
+        if (!o->force) {
+            rc = corun_err_set(err, CORUN_EINVAL,
+                               "output folder %s exists (use --force to write into it)",
+                               o->outdir);
+            goto done;
+        }
+    } else {
+        rc = corun_err_set(err, CORUN_EIO, "%s: cannot create: %s", o->outdir, strerror(errno));
+        goto done;
+    }
+    c.dirfd = open(o->outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (c.dirfd < 0) {
+        rc = corun_err_set(err, CORUN_EIO, "%s: cannot open: %s", o->outdir, strerror(errno));
+        goto done;
+    }
+    corun_aio_config_t acfg;
+    corun_aio_config_init(&acfg);
+    acfg.pool_threads = PLANS_IN_FLIGHT;
+    if ((rc = corun_aio_loop_create(&acfg, &c.loop, err))) goto done;
+    if ((rc = ensure_outs(&c, o->nonly, err))) goto done;
+
+    for (uint64_t pos = c.in.body; pos < c.in.n;) {
+        uint64_t we = c.in.n - pos > window ? pos + window : c.in.n, next = pos;
+        rc = be->scan(&c.scan, pos, we, &next, err);
+        if (rc == CORUN_EPARSE) rc = csv_scan_error(&c.scan, o->input, (const char *const *)c.in.colnames, err);
+        if (rc) goto done;
+        if (csv_scan_merge(&c.scan, &c.g)) {
+            rc = corun_err_set(err, CORUN_ENOMEM, "out of memory (key dictionary)");
+            goto done;
+        }
+        if (!o->nonly && c.g.n > max_files) {
+            rc = corun_err_set(err, CORUN_ERANGE,
+                               "%s: column '%s' has more than %zu distinct values (raise "
+                               "--max-files or use --only)",
+                               o->input, o->by, max_files);
+            goto done;
+        }
+        if ((rc = ensure_outs(&c, c.g.n, err))) goto done;
+        if ((rc = plan_window(&c, c.g.n, err))) goto done;
+        csv_scan_reset_rows(&c.scan);
+        pos = next;
+    }
+    while (c.nfl)
+        if ((rc = await_oldest(&c, err))) goto done;
+    /* --only values never seen: header-only files, as the seed writes. */
+    for (size_t i = 0; i < o->nonly; i++)
+        if (!c.outs[i].used && (rc = open_out(&c, i, err))) goto done;
+    for (size_t i = 0; i < c.nouts; i++) {
+        out_file_t *f = &c.outs[i];
+        if (f->fd >= 0) {
+            int e = close(f->fd);
+            f->fd = -1;
+            if (e) {
+                rc = corun_err_set(err, CORUN_EIO, "%s/%s: close failed: %s", o->outdir, f->tmp,
+                                   strerror(errno));
+                goto done;
+            }
+        }
+    }
+    size_t nnames = o->nonly ? o->nonly : c.nouts;
+    if ((rc = name_outputs(&c, nnames, err))) goto done;
+    for (size_t i = 0; i < nnames; i++) {
+        out_file_t *f = &c.outs[i];
+        if (!f->used) continue;
+        if (renameat(c.dirfd, f->tmp, c.dirfd, f->name)) {
+            rc = corun_err_set(err, CORUN_EIO, "%s/%s: cannot rename to %s: %s", o->outdir,
+                               f->tmp, f->name, strerror(errno));
+            goto done;
+        }
+        f->used = 2; /* renamed: keep */
+    }
+    /* The summary hash: (name, rows, bytes) of every file in name order. */
+    {
+        out_file_t **by = malloc((nnames ? nnames : 1) * sizeof *by);
+        if (!by) {
+            rc = corun_err_set(err, CORUN_ENOMEM, "out of memory");
+            goto done;
+        }
+        size_t m = 0;
+        for (size_t i = 0; i < nnames; i++)
+            if (c.outs[i].used) by[m++] = &c.outs[i];
+        qsort(by, m, sizeof *by, cmp_name);
+        uint64_t h = CORUN_FNV1A64_INIT;
+        for (size_t i = 0; i < m; i++) {
+            h = corun_fnv1a64(h, by[i]->name, strlen(by[i]->name) + 1);
+            h = corun_fnv1a64(h, &by[i]->rows, 8);
+            h = corun_fnv1a64(h, &by[i]->size, 8);
+            r.rows_out += by[i]->rows;
+            r.bytes_out += by[i]->size;
+        }
+        free(by);
+        r.hash = h;
+        r.files = m;
+    }
+    for (int t = 0; t < c.scan.nslots; t++) r.rows += c.scan.slots[t].records;
+    r.bytes_in = c.in.n;
+
+done:
+    while (c.nfl) {
+        corun_err_t e2;
+        await_oldest(&c, &e2);
+    }
+    if (c.loop) {
+        corun_err_t e2;
+        corun_aio_loop_shutdown(c.loop, CORUN_AIO_DRAIN, &e2);
+        corun_aio_loop_destroy(c.loop);
+    }
+    for (size_t i = 0; i < c.nouts; i++) {
+        out_file_t *f = &c.outs[i];
+        if (f->fd >= 0) close(f->fd);
+        if (rc && f->used == 1) unlinkat(c.dirfd, f->tmp, 0);
+    }
+    if (c.dirfd >= 0) close(c.dirfd);
+    if (rc && c.created) rmdir(o->outdir);
+    free(c.outs);
+    free(c.cnt);
+    csv_dict_free(&c.g);
+    csv_scan_fini(&c.scan);
+    csv_input_close(&c.in);
+    r.io_wait = c.io_wait;
+    r.seconds = corun_now() - t0;
+    if (res) *res = r;
+    return rc;
+}
