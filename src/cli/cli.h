@@ -28,7 +28,6 @@ typedef struct life_opts {
     int print;
     int quiet;
     char write_rle[CLI_PATH_MAX];
-    char config[CLI_PATH_MAX];
     /* HDF5 snapshots (docs/FORMAT.md) */
     char out[CLI_PATH_MAX];     /* --out FILE.h5 */
     char restart[CLI_PATH_MAX]; /* --restart FILE.h5 */
@@ -48,9 +47,30 @@ void life_opts_defaults(life_opts_t *o);
  * without its leading "--"). Unknown keys and bad values are errors whose
  * message names the key. */
 int life_opts_set(life_opts_t *o, const char *key, const char *value, corun_err_t *err);
-/* Loads an INI file: only section [life]; an unknown section or key is an
- * error naming the file, line and key. */
-int life_opts_load_ini(life_opts_t *o, const char *path, corun_err_t *err);
+/* argv of `corun life` (config first, flags over it); prints its errors. */
+int life_opts_parse_args(int argc, char **argv, life_opts_t *o, int *help);
+
+/* ---- options shared by every subcommand (opts.c) ---- */
+
+/* Validates and stores one option; key is the INI key and the flag name. */
+typedef int (*cli_set_fn)(void *ctx, const char *key, const char *value, corun_err_t *err);
+/* A subcommand's keys, NULL-terminated: --name VALUE or, without a value,
+ * --name (which sets it to "true"). */
+typedef struct cli_key {
+    const char *name;
+    int takes_value;
+} cli_key_t;
+
+int cli_copy_str(char *dst, size_t n, const char *key, const char *v, corun_err_t *err);
+int cli_parse_bool(const char *key, const char *v, int *out, corun_err_t *err);
+/* Loads an INI file whose only section is [section]. */
+int cli_load_ini(const char *path, const char *section, cli_set_fn set, void *ctx,
+                 corun_err_t *err);
+/* Parses `corun <cmd> [--config FILE] [--key value ...]`: the INI section
+ * [cmd] first, then the flags. Prints its own errors; returns 0 or
+ * CORUN_EXIT_USAGE. *help is set by -h/--help (nothing else is applied). */
+int cli_parse_args(const char *cmd, int argc, char **argv, const cli_key_t *keys,
+                   cli_set_fn set, void *ctx, int *help);
 
 int cmd_life(int argc, char **argv);
 int cmd_info(int argc, char **argv);

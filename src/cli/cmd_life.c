@@ -1,6 +1,5 @@
 /* cmd_life.c — `corun life`: build the run plan from config + flags, set up
  * the initial grid, step it on the chosen backend, print the summary line. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,81 +59,6 @@ static const char life_usage[] =
     "sets rule, size and boundary unless given explicitly.\n"
     "Exit codes: 0 success, 1 run-time failure, 2 bad usage or input, 3 stopped by\n"
     "a signal (final frame written when snapshotting).\n";
-
-enum { OPT_CONFIG = 256, OPT_KEY };
-
-/* Every long option except --config/--help maps to the INI key of the same name. */
-static const struct option long_opts[] = {
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"size", required_argument, NULL, OPT_KEY},
-    {"rule", required_argument, NULL, OPT_KEY},
-    {"boundary", required_argument, NULL, OPT_KEY},
-    {"init", required_argument, NULL, OPT_KEY},
-    {"at", required_argument, NULL, OPT_KEY},
-    {"steps", required_argument, NULL, OPT_KEY},
-    {"backend", required_argument, NULL, OPT_KEY},
-    {"device", required_argument, NULL, OPT_KEY},
-    {"threads", required_argument, NULL, OPT_KEY},
-    {"skip-stable", required_argument, NULL, OPT_KEY},
-    {"print", no_argument, NULL, OPT_KEY},
-    {"quiet", no_argument, NULL, OPT_KEY},
-    {"write-rle", required_argument, NULL, OPT_KEY},
-    {"out", required_argument, NULL, OPT_KEY},
-    {"snapshot-every", required_argument, NULL, OPT_KEY},
-    {"snapshot-format", required_argument, NULL, OPT_KEY},
-    {"compress", required_argument, NULL, OPT_KEY},
-    {"swmr", no_argument, NULL, OPT_KEY},
-    {"force", no_argument, NULL, OPT_KEY},
-    {"restart", required_argument, NULL, OPT_KEY},
-    {"snapshot-buffers", required_argument, NULL, OPT_KEY},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-/* Parses argv into o: the config file first, then the flags over it. */
-static int parse_args(int argc, char **argv, life_opts_t *o, int *help) {
-    corun_err_t err = {0};
-    const char *config = NULL;
-    int c, idx;
-    opterr = 0;
-    /* Pass 1: find --config and --help, check the flags are known. */
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", long_opts, &idx)) != -1) {
-        if (c == 'h') *help = 1;
-        else if (c == OPT_CONFIG) config = optarg;
-        else if (c == '?') {
-            cli_error("life: unknown option '%s' (see 'corun life --help')", argv[optind - 1]);
-            return CORUN_EXIT_USAGE;
-        } else if (c == ':') {
-            cli_error("life: option '%s' needs a value", argv[optind - 1]);
-            return CORUN_EXIT_USAGE;
-        }
-    }
-    if (*help) return 0;
-    if (optind < argc) {
-        cli_error("life: unexpected argument '%s' (see 'corun life --help')", argv[optind]);
-        return CORUN_EXIT_USAGE;
-    }
-    if (config) {
-        snprintf(o->config, sizeof o->config, "%s", config);
-        if (life_opts_load_ini(o, config, &err)) {
-            cli_error("%s", err.msg);
-            return CORUN_EXIT_USAGE;
-        }
-    }
-    /* Pass 2: flags override the file. */
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", long_opts, &idx)) != -1) {
-        if (c != OPT_KEY) continue;
-        const char *key = long_opts[idx].name;
-        const char *val = long_opts[idx].has_arg ? optarg : "true";
-        if (life_opts_set(o, key, val, &err)) {
-            cli_error("--%s", err.msg);
-            return CORUN_EXIT_USAGE;
-        }
-    }
-    return 0;
-}
 
 /* Sets up the initial grid from o->init; pattern headers fill in rule, size
  * and boundary that the user did not give. */
@@ -256,7 +180,7 @@ static int adopt_restart_meta(life_opts_t *o, const corun_h5_meta_t *m, corun_er
 int cmd_life(int argc, char **argv) {
     life_opts_t o;
     life_opts_defaults(&o);
-    int help = 0, rc = parse_args(argc, argv, &o, &help);
+    int help = 0, rc = life_opts_parse_args(argc, argv, &o, &help);
     if (rc) return rc;
     if (help) {
         fputs(life_usage, stdout);

@@ -1,7 +1,6 @@
 /* life_opts.c — the options of `corun life`: one table of keys shared by the
  * INI config reader and the command-line parser, so a key means the same in
  * both places and an unknown one is refused in both. */
-#include <ini.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -22,23 +21,6 @@ void life_opts_defaults(life_opts_t *o) {
     o->snapshot_buffers = 3;
 }
 
-static int copy_str(char *dst, size_t n, const char *key, const char *v, corun_err_t *err) {
-    if (strlen(v) >= n) return corun_err_set(err, CORUN_ERANGE, "%s: value too long", key);
-    memcpy(dst, v, strlen(v) + 1);
-    return 0;
-}
-
-static int parse_bool(const char *key, const char *v, int *out, corun_err_t *err) {
-    if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") || !strcmp(v, "1"))
-        *out = 1;
-    else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off") ||
-             !strcmp(v, "0"))
-        *out = 0;
-    else
-        return corun_err_set(err, CORUN_EINVAL, "%s: '%s' is not a boolean (true/false)", key, v);
-    return 0;
-}
-
 int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *err) {
     int rc;
     if (!strcmp(key, "size")) {
@@ -56,7 +38,7 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
         if ((rc = corun_life_boundary_parse(v, &o->boundary, err))) return rc;
         o->has_boundary = 1;
     } else if (!strcmp(key, "init")) {
-        return copy_str(o->init, sizeof o->init, key, v, err);
+        return cli_copy_str(o->init, sizeof o->init, key, v, err);
     } else if (!strcmp(key, "at")) {
         if (corun_parse_xy(v, &o->at_x, &o->at_y))
             return corun_err_set(err, CORUN_EINVAL,
@@ -69,7 +51,7 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
         if (strcmp(v, "serial") && strcmp(v, "omp") && strcmp(v, "cuda") && strcmp(v, "auto"))
             return corun_err_set(err, CORUN_EINVAL,
                                  "backend: '%s' is not one of serial, omp, cuda, auto", v);
-        return copy_str(o->backend, sizeof o->backend, key, v, err);
+        return cli_copy_str(o->backend, sizeof o->backend, key, v, err);
     } else if (!strcmp(key, "device")) {
         int64_t d;
         if (corun_parse_i64(v, &d) || d < 0 || d > 1023)
@@ -90,15 +72,15 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
             return corun_err_set(err, CORUN_EINVAL, "skip-stable: '%s' is not on, off or auto",
                                  v);
     } else if (!strcmp(key, "print")) {
-        return parse_bool(key, v, &o->print, err);
+        return cli_parse_bool(key, v, &o->print, err);
     } else if (!strcmp(key, "quiet")) {
-        return parse_bool(key, v, &o->quiet, err);
+        return cli_parse_bool(key, v, &o->quiet, err);
     } else if (!strcmp(key, "write-rle")) {
-        return copy_str(o->write_rle, sizeof o->write_rle, key, v, err);
+        return cli_copy_str(o->write_rle, sizeof o->write_rle, key, v, err);
     } else if (!strcmp(key, "out")) {
-        return copy_str(o->out, sizeof o->out, key, v, err);
+        return cli_copy_str(o->out, sizeof o->out, key, v, err);
     } else if (!strcmp(key, "restart")) {
-        return copy_str(o->restart, sizeof o->restart, key, v, err);
+        return cli_copy_str(o->restart, sizeof o->restart, key, v, err);
     } else if (!strcmp(key, "snapshot-every")) {
         if (corun_parse_i64(v, &o->snapshot_every) || o->snapshot_every < 0)
             return corun_err_set(err, CORUN_EINVAL,
@@ -113,11 +95,11 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
         if (strcmp(v, "none") && strcmp(v, "lz4") && strcmp(v, "gzip") && strncmp(v, "gzip:", 5))
             return corun_err_set(err, CORUN_EINVAL,
                                  "compress: '%s' is not none, gzip, gzip:LEVEL or lz4", v);
-        return copy_str(o->compress, sizeof o->compress, key, v, err);
+        return cli_copy_str(o->compress, sizeof o->compress, key, v, err);
     } else if (!strcmp(key, "swmr")) {
-        return parse_bool(key, v, &o->swmr, err);
+        return cli_parse_bool(key, v, &o->swmr, err);
     } else if (!strcmp(key, "force")) {
-        return parse_bool(key, v, &o->force, err);
+        return cli_parse_bool(key, v, &o->force, err);
     } else if (!strcmp(key, "snapshot-buffers")) {
         int64_t b;
         if (corun_parse_i64(v, &b) || b < 1 || b > 16)
@@ -134,39 +116,21 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
     return 0;
 }
 
-typedef struct ini_ctx {
-    life_opts_t *o;
-    corun_err_t *err;
-    int rc;
-} ini_ctx_t;
-
-static int on_ini_pair(void *user, const char *section, const char *name, const char *value) {
-    ini_ctx_t *c = user;
-    if (section[0] == '\0') {
-        c->rc = corun_err_set(c->err, CORUN_EINVAL,
-                              "key '%s' is outside any section (put it under [life])", name);
-        return 0;
-    }
-    if (strcmp(section, "life") != 0) {
-        c->rc = corun_err_set(c->err, CORUN_EINVAL, "unknown section [%s] (known: [life])",
-                              section);
-        return 0;
-    }
-    c->rc = life_opts_set(c->o, name, value, c->err);
-    return c->rc == 0;
+static int set_thunk(void *o, const char *key, const char *value, corun_err_t *err) {
+    return life_opts_set(o, key, value, err);
 }
 
-int life_opts_load_ini(life_opts_t *o, const char *path, corun_err_t *err) {
-    FILE *f = fopen(path, "r");
-    if (!f) return corun_err_set(err, CORUN_EIO, "config %s: cannot open: %m", path);
-    ini_ctx_t c = {o, err, 0};
-    int line = ini_parse_file(f, on_ini_pair, &c);
-    fclose(f);
-    if (line == 0) return 0;
-    if (c.rc) return corun_err_prefix(err, "config %s:%d", path, line);
-    return corun_err_set(err, CORUN_EPARSE,
-                         "config %s:%d: not an INI line (expected [section] or key = value)",
-                         path, line);
+const cli_key_t life_keys[] = {
+    {"size", 1},           {"rule", 1},           {"boundary", 1},      {"init", 1},
+    {"at", 1},             {"steps", 1},          {"backend", 1},       {"device", 1},
+    {"threads", 1},        {"skip-stable", 1},    {"print", 0},         {"quiet", 0},
+    {"write-rle", 1},      {"out", 1},            {"snapshot-every", 1}, {"snapshot-format", 1},
+    {"compress", 1},       {"swmr", 0},           {"force", 0},         {"restart", 1},
+    {"snapshot-buffers", 1}, {NULL, 0},
+};
+
+int life_opts_parse_args(int argc, char **argv, life_opts_t *o, int *help) {
+    return cli_parse_args("life", argc, argv, life_keys, set_thunk, o, help);
 }
 
 void life_opts_to_ini(const life_opts_t *o, char *buf, size_t n) {
