@@ -16,31 +16,14 @@
 static char out[1 << 16], err[1 << 16];
 #define RUN(...) test_run_corun((const char *const[]){"corun", __VA_ARGS__, NULL}, out, sizeof out, err, sizeof err)
 
-static const char *tmp_path(const char *name) {
-    static char bufs[4][512];
-    static int k;
-    char *p = bufs[k++ & 3];
-    snprintf(p, 512, "%s/%s", test_tmp_dir(), name);
-    return p;
-}
 
-static int h5check(const char *path, char *buf, size_t cap) {
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/../h5check.py %s 2>&1", test_data_dir(), path);
-    FILE *p = popen(cmd, "r");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-    size_t n = fread(buf, 1, cap - 1, p);
-    buf[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static void test_cuda_frames_equal_omp(void) {
     cuda_require(CORUN_CUDA_BUILD_EMULATED);
     static const char *const bnd[] = {"torus", "dead"};
     char a[8192], b[8192];
     for (int i = 0; i < 2; i++) {
-        const char *pc = tmp_path("cuda.h5"), *po = tmp_path("omp.h5");
+        const char *pc = test_tmp_path("cuda.h5"), *po = test_tmp_path("omp.h5");
         unlink(pc);
         unlink(po);
         CU_ASSERT_EQUAL_FATAL(RUN("life", "--backend", "cuda", "--size", "131x67", "--boundary",
@@ -51,8 +34,8 @@ static void test_cuda_frames_equal_omp(void) {
                                   bnd[i], "--steps", "40", "--out", po, "--snapshot-every", "10",
                                   "--quiet"),
                               0);
-        CU_ASSERT_EQUAL(h5check(pc, a, sizeof a), 0);
-        CU_ASSERT_EQUAL(h5check(po, b, sizeof b), 0);
+        CU_ASSERT_EQUAL(test_h5check(pc, NULL, a, sizeof a), 0);
+        CU_ASSERT_EQUAL(test_h5check(po, NULL, b, sizeof b), 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(a, "frame 4 gen 40 "));
         CU_ASSERT_STRING_EQUAL(a, b);
     }
@@ -60,7 +43,7 @@ static void test_cuda_frames_equal_omp(void) {
 
 static void test_cuda_restart(void) {
     cuda_require(CORUN_CUDA_BUILD_EMULATED);
-    const char *p = tmp_path("cuda_restart.h5");
+    const char *p = test_tmp_path("cuda_restart.h5");
     unlink(p);
     char h1[32] = "", h2[32] = "";
     CU_ASSERT_EQUAL_FATAL(RUN("life", "--backend", "omp", "--size", "96x50", "--steps", "60",

@@ -46,6 +46,26 @@ const char *test_tmp_dir(void) {
     return dir;
 }
 
+const char *test_tmp_path(const char *name) {
+    static char bufs[8][512];
+    static int k;
+    char *p = bufs[k++ & 7];
+    snprintf(p, sizeof bufs[0], "%s/%s", test_tmp_dir(), name);
+    return p;
+}
+
+int test_h5check(const char *path, const char *flags, char *buf, size_t cap) {
+    char cmd[1536];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/../h5check.py %s %s 2>&1", test_data_dir(),
+             path, flags ? flags : "");
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    size_t n = fread(buf, 1, cap - 1, p);
+    buf[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 static void drain(int fd, char *buf, size_t cap) {
     size_t n = 0;
     char sink[4096];

@@ -20,13 +20,6 @@
 static char out[1 << 16], err[1 << 16];
 #define RUN(...) test_run_corun((const char *const[]){"corun", __VA_ARGS__, NULL}, out, sizeof out, err, sizeof err)
 
-static const char *tmp_path(const char *name) {
-    static char bufs[8][512];
-    static int k;
-    char *p = bufs[k++ & 7];
-    snprintf(p, 512, "%s/%s", test_tmp_dir(), name);
-    return p;
-}
 
 /* Value of key= in the summary line in `out`. */
 static const char *field(const char *key, char *buf, size_t n) {
@@ -45,18 +38,6 @@ static const char *field(const char *key, char *buf, size_t n) {
     return buf;
 }
 
-/* Runs h5check.py on path; its stdout in buf; returns its exit status. */
-static int h5check(const char *path, const char *flags, char *buf, size_t cap) {
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s %s/../h5check.py %s %s 2>&1", PY, test_data_dir(), path,
-             flags ? flags : "");
-    FILE *p = popen(cmd, "r");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-    size_t n = fread(buf, 1, cap - 1, p);
-    buf[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /* Hash of a plain run of `steps` generations (no file). */
 static void plain_hash(const char *size, const char *init, const char *boundary, long steps,
@@ -105,7 +86,7 @@ static void test_frames_formats_codecs(void) {
     };
     char rep[8192];
     for (size_t i = 0; i < sizeof variants / sizeof *variants; i++) {
-        const char *path = tmp_path(variants[i][3]);
+        const char *path = test_tmp_path(variants[i][3]);
         unlink(path);
         int rc = RUN("life", "--size", "67x45", "--init", "random:0.45:9", "--boundary",
                      variants[i][2], "--steps", "50", "--out", path, "--snapshot-every", "10",
@@ -114,7 +95,7 @@ static void test_frames_formats_codecs(void) {
         CU_ASSERT_EQUAL_FATAL(rc, 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(out, "io_seconds="));
         CU_ASSERT_PTR_NOT_NULL(strstr(out, "overlap="));
-        CU_ASSERT_EQUAL(h5check(path, NULL, rep, sizeof rep), 0);
+        CU_ASSERT_EQUAL(test_h5check(path, NULL, rep, sizeof rep), 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(rep, "frame 5 gen 50 "));  /* 0,10,..,50 */
         CU_ASSERT_PTR_NULL(strstr(rep, "frame 6 "));
         CU_ASSERT_PTR_NOT_NULL(strstr(rep, "pops 51 "));          /* every generation */
@@ -123,13 +104,13 @@ static void test_frames_formats_codecs(void) {
     }
     /* h5dump opens it without corun */
     char cmd[600];
-    snprintf(cmd, sizeof cmd, "h5dump -H %s >/dev/null 2>&1", tmp_path("f_gzip.h5"));
+    snprintf(cmd, sizeof cmd, "h5dump -H %s >/dev/null 2>&1", test_tmp_path("f_gzip.h5"));
     CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
 static void test_restart_equals_continuous(void) {
     if (!python_ok()) return;
-    const char *a = tmp_path("cont.h5"), *b = tmp_path("restart.h5");
+    const char *a = test_tmp_path("cont.h5"), *b = test_tmp_path("restart.h5");
     unlink(a);
     unlink(b);
     char ha[32], hb[32], ra[8192], rb[8192];
@@ -147,13 +128,13 @@ static void test_restart_equals_continuous(void) {
     field("hash", hb, sizeof hb);
     CU_ASSERT_STRING_EQUAL(ha, hb);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "generation=200"));
-    CU_ASSERT_EQUAL(h5check(a, NULL, ra, sizeof ra), 0);
-    CU_ASSERT_EQUAL(h5check(b, NULL, rb, sizeof rb), 0);
+    CU_ASSERT_EQUAL(test_h5check(a, NULL, ra, sizeof ra), 0);
+    CU_ASSERT_EQUAL(test_h5check(b, NULL, rb, sizeof rb), 0);
     CU_ASSERT_STRING_EQUAL(ra, rb); /* same frames, generations, populations */
     /* contradicting the file is refused */
     CU_ASSERT_EQUAL(RUN("life", "--restart", b, "--steps", "1", "--size", "10x10"), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "contradicts"));
-    CU_ASSERT_EQUAL(RUN("life", "--restart", tmp_path("nope.h5"), "--steps", "1"), 2);
+    CU_ASSERT_EQUAL(RUN("life", "--restart", test_tmp_path("nope.h5"), "--steps", "1"), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "no such file"));
 }
 
@@ -162,7 +143,7 @@ static pid_t spawn_corun(const char *const *argv) {
     pid_t pid = fork();
     if (pid == 0) {
         freopen("/dev/null", "w", stdout);
-        freopen(tmp_path("bg_err.txt"), "w", stderr);
+        freopen(test_tmp_path("bg_err.txt"), "w", stderr);
         int n = 0;
         while (argv[n]) n++;
         char **a = calloc((size_t)n + 1, sizeof *a);
@@ -192,7 +173,7 @@ static void test_kill9_leaves_readable_file(void) {
     srand((unsigned)time(NULL));
     char rep[1 << 15];
     for (int i = 0; i < 4; i++) {
-        const char *path = tmp_path("killed.h5");
+        const char *path = test_tmp_path("killed.h5");
         unlink(path);
         pid_t pid = spawn_corun((const char *const[]){
             "corun", "life", "--size", "300x200", "--init", "random:0.5:5", "--steps",
@@ -202,7 +183,7 @@ static void test_kill9_leaves_readable_file(void) {
         int st;
         waitpid(pid, &st, 0);
         CU_ASSERT_TRUE(WIFSIGNALED(st));
-        int rc = h5check(path, "--frames-only-last", rep, sizeof rep);
+        int rc = test_h5check(path, "--frames-only-last", rep, sizeof rep);
         if (rc) fprintf(stderr, "\nafter kill -9: %s\n", rep);
         CU_ASSERT_EQUAL(rc, 0);
         long g;
@@ -222,7 +203,7 @@ static void test_kill9_leaves_readable_file(void) {
 
 static void test_signals(void) {
     if (!python_ok()) return;
-    const char *path = tmp_path("sig.h5");
+    const char *path = test_tmp_path("sig.h5");
     unlink(path);
     pid_t pid = spawn_corun((const char *const[]){
         "corun", "life", "--size", "256x256", "--init", "random:0.5:11", "--steps", "100000000",
@@ -233,7 +214,7 @@ static void test_signals(void) {
     waitpid(pid, &st, 0);
     CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 3);
     char rep[1 << 15], want[32], h[32];
-    CU_ASSERT_EQUAL(h5check(path, "--frames-only-last", rep, sizeof rep), 0);
+    CU_ASSERT_EQUAL(test_h5check(path, "--frames-only-last", rep, sizeof rep), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(rep, "status interrupted"));
     long g;
     CU_ASSERT_TRUE_FATAL(last_frame(rep, &g, h));
@@ -241,7 +222,7 @@ static void test_signals(void) {
     plain_hash("256x256", "random:0.5:11", "torus", g, want);
     CU_ASSERT_STRING_EQUAL(h, want);
     /* a second signal stops at once */
-    const char *p2 = tmp_path("sig2.h5");
+    const char *p2 = test_tmp_path("sig2.h5");
     unlink(p2);
     /* A slow final frame (bytes, gzip -9) so the second signal lands while
      * the first is being honoured; a pause between the two, since a signal
@@ -258,7 +239,7 @@ static void test_signals(void) {
 }
 
 static void test_existing_file_and_bad_options(void) {
-    const char *path = tmp_path("exists.h5");
+    const char *path = test_tmp_path("exists.h5");
     unlink(path);
     CU_ASSERT_EQUAL(RUN("life", "--size", "20x20", "--steps", "3", "--out", path, "--quiet"), 0);
     struct stat s1, s2;
@@ -276,13 +257,13 @@ static void test_existing_file_and_bad_options(void) {
     CU_ASSERT_EQUAL(RUN("life", "--out", path, "--snapshot-format", "png"), 2);
     CU_ASSERT_EQUAL(RUN("life", "--out", path, "--snapshot-every", "-2"), 2);
     CU_ASSERT_EQUAL(RUN("life", "--out", path, "--print"), 2);
-    CU_ASSERT_EQUAL(RUN("life", "--out", tmp_path("no/such/dir/x.h5"), "--steps", "1"), 1);
+    CU_ASSERT_EQUAL(RUN("life", "--out", test_tmp_path("no/such/dir/x.h5"), "--steps", "1"), 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "x.h5"));
 }
 
 static void test_disk_full(void) {
     if (!python_ok()) return;
-    const char *dir = tmp_path("smallfs");
+    const char *dir = test_tmp_path("smallfs");
     mkdir(dir, 0700);
     if (mount("tmpfs", dir, "tmpfs", 0, "size=300k") != 0) {
         /* Not root / no CAP_SYS_ADMIN: say so loudly; this is not a pass. */
@@ -297,7 +278,7 @@ static void test_disk_full(void) {
     CU_ASSERT_EQUAL(rc, 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "No space left on device"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "full.h5"));
-    rc = h5check(path, NULL, rep, sizeof rep);
+    rc = test_h5check(path, NULL, rep, sizeof rep);
     if (rc) fprintf(stderr, "\n%s\n", rep);
     CU_ASSERT_EQUAL(rc, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(rep, "frame 1 gen 1 ")); /* what was written stays */
@@ -306,15 +287,15 @@ static void test_disk_full(void) {
 
 static void test_swmr(void) {
     if (!python_ok()) return;
-    const char *path = tmp_path("swmr.h5");
+    const char *path = test_tmp_path("swmr.h5");
     unlink(path);
     char rep[8192];
     CU_ASSERT_EQUAL_FATAL(RUN("life", "--size", "64x64", "--steps", "30", "--out", path,
                               "--snapshot-every", "10", "--swmr", "--quiet"),
                           0);
-    CU_ASSERT_EQUAL(h5check(path, "--swmr", rep, sizeof rep), 0);
+    CU_ASSERT_EQUAL(test_h5check(path, "--swmr", rep, sizeof rep), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(rep, "frame 3 gen 30 "));
-    CU_ASSERT_EQUAL(h5check(path, NULL, rep, sizeof rep), 0); /* closed cleanly: plain open too */
+    CU_ASSERT_EQUAL(test_h5check(path, NULL, rep, sizeof rep), 0); /* closed cleanly: plain open too */
     CU_ASSERT_PTR_NOT_NULL(strstr(rep, "status complete"));
 }
 

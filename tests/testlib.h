@@ -30,6 +30,13 @@ const char *test_corun_bin(void);  /* the corun program */
 const char *test_data_dir(void);   /* tests/data */
 const char *test_tmp_dir(void);    /* a private scratch folder, created on demand */
 
+/* test_tmp_dir()/name, in one of 8 rotating static buffers. */
+const char *test_tmp_path(const char *name);
+
+/* Runs tests/h5check.py (h5py, no corun code) on an HDF5 snapshot file with
+ * extra flags (may be NULL); its report in buf; returns its exit status. */
+int test_h5check(const char *path, const char *flags, char *buf, size_t cap);
+
 /* Runs the corun program with argv (NULL-terminated, argv[0] ignored),
  * capturing stdout and stderr (each truncated to cap bytes); returns the exit
  * status, or -signal if it was killed by a signal. */

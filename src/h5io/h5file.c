@@ -613,6 +613,15 @@ int corun_h5_read_last_frame(corun_h5_file_t *f, uint64_t *words, corun_err_t *e
 
 /* ------------------------------------------------------------- finish */
 
+static int write_stats(hid_t file, const corun_h5_stats_t *st) {
+    int bad = attr_f64(file, "io_seconds", st->io_seconds) |
+              attr_f64(file, "stall_seconds", st->stall_seconds) |
+              attr_f64(file, "overlap", st->overlap) |
+              attr_i64(file, "final_generation", st->final_generation) |
+              attr_str(file, "status", st->status);
+    return bad ? -1 : 0;
+}
+
 void corun_h5_close(corun_h5_file_t *f) {
     if (!f) return;
     close_handles(f);
@@ -623,25 +632,13 @@ int corun_h5_finish(corun_h5_file_t *f, const corun_h5_stats_t *st, corun_err_t 
     int rc = f->failed ? sticky(f, err) : 0;
     int swmr = f->meta.swmr;
     const char *path = f->path;
-    if (!rc && !swmr) { /* write in place */
-        int bad = attr_f64(f->file, "io_seconds", st->io_seconds) |
-                  attr_f64(f->file, "stall_seconds", st->stall_seconds) |
-                  attr_f64(f->file, "overlap", st->overlap) |
-                  attr_i64(f->file, "final_generation", st->final_generation) |
-                  attr_str(f->file, "status", st->status);
-        if (bad) rc = fail(f, path, err, CORUN_EIO, "writing the run statistics");
-    }
+    if (!rc && !swmr && write_stats(f->file, st) < 0) /* in place */
+        rc = fail(f, path, err, CORUN_EIO, "writing the run statistics");
     close_handles(f);
     if (!rc && swmr) {
         /* SWMR writers cannot add attributes (HDF5 1.10): reopen normally. */
         hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-        int bad = file < 0;
-        if (!bad)
-            bad = attr_f64(file, "io_seconds", st->io_seconds) |
-                  attr_f64(file, "stall_seconds", st->stall_seconds) |
-                  attr_f64(file, "overlap", st->overlap) |
-                  attr_i64(file, "final_generation", st->final_generation) |
-                  attr_str(file, "status", st->status);
+        int bad = file < 0 || write_stats(file, st) < 0;
         if (file >= 0 && H5Fclose(file) < 0) bad = 1;
         if (bad) rc = fail(NULL, path, err, CORUN_EIO, "writing the run statistics");
     }
