@@ -10,8 +10,10 @@
 static const char usage[] =
     "usage: corun <command> [options]\n"
     "\n"
-    "corun is a parallel simulation engine: the Game of Life on serial and\n"
-    "OpenMP backends, with a one-line verifiable summary of every run.\n"
+    "corun is a parallel simulation engine: Life-like cellular automata,\n"
+    "exact Fibonacci numbers and CSV partitioning on serial, OpenMP and CUDA\n"
+    "backends (CUDA: a GPU build, or the CPU emulator), with HDF5 output written\n"
+    "while computing goes on and a one-line verifiable summary of every run.\n"
     "\n"
     "commands:\n"
     "  life     step a Life-like cellular automaton (corun life --help)\n"
@@ -23,8 +25,9 @@ static const char usage[] =
     "  -h, --help     show this help\n"
     "  -V, --version  show the version\n"
     "\n"
-    "Not yet implemented (open issues): bench, HDF5 snapshots.\n"
-    "Exit codes: 0 success, 1 run-time failure, 2 bad usage or input.\n";
+    "Not yet implemented (open issues): bench, MPI.\n"
+    "Exit codes: 0 success, 1 run-time failure, 2 bad usage or input, 3 stopped\n"
+    "by a signal (after writing a final frame).\n";
 
 void cli_error(const char *fmt, ...) {
     va_list ap;

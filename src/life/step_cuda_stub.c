@@ -2,14 +2,18 @@
  * without the cuda backend (CORUN_CUDA=OFF, or AUTO without nvcc), so that
  * generic code can ask without #ifdefs. With the backend, kernels/life_cuda.cu
  * defines them and this file compiles to nothing. */
+#include <string.h>
+
 #include "corun/cuda.h"
 
 #if !CORUN_CUDA_BACKEND
 corun_cuda_build_t corun_cuda_build(void) { return CORUN_CUDA_BUILD_NONE; }
 
 const char *corun_cuda_build_desc(void) {
-    return CORUN_HAVE_CUDA_COMPILER ? "not built (CORUN_CUDA=OFF; nvcc was found)"
-                                    : "not built (no nvcc; -DCORUN_CUDA=EMULATE runs it on the CPU)";
+    if (!strcmp(CORUN_CUDA_OPTION, "OFF"))
+        return "not built (configured with -DCORUN_CUDA=OFF; -DCORUN_CUDA=EMULATE runs it on the CPU)";
+    return CORUN_HAVE_CUDA_COMPILER ? "not built (nvcc was found but not used)"
+                                    : "not built (no nvcc found; -DCORUN_CUDA=EMULATE runs it on the CPU)";
 }
 
 int corun_cuda_devices(corun_cuda_device_t *out, int max, corun_err_t *err) {
