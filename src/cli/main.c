@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench_cli.h"
 #include "cli.h"
 #include "csv_cli.h"
 #include "fib_cli.h"
@@ -19,13 +20,14 @@ static const char usage[] =
     "  life     step a Life-like cellular automaton (corun life --help)\n"
     "  fib      exact Fibonacci numbers F(n) in batches (corun fib --help)\n"
     "  csv      generate, split and aggregate CSV files (corun csv --help)\n"
+    "  bench    scaling sweeps with verified results as CSV (corun bench --help)\n"
     "  info     show build options, threads, HDF5 version, backends, CPU SIMD\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help\n"
     "  -V, --version  show the version\n"
     "\n"
-    "Not yet implemented (open issues): bench, MPI.\n"
+    "Not yet implemented (open issues): MPI.\n"
     "Exit codes: 0 success, 1 run-time failure, 2 bad usage or input, 3 stopped\n"
     "by a signal (after writing a final frame).\n";
 
@@ -56,6 +58,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
     if (!strcmp(cmd, "fib")) return cmd_fib(argc - 1, argv + 1);
     if (!strcmp(cmd, "csv")) return cmd_csv(argc - 1, argv + 1);
+    if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
     cli_error("unknown command '%s' (try 'corun --help')", cmd);
     return CORUN_EXIT_USAGE;
 }

@@ -1,0 +1,111 @@
+/* bench_cli.h — internals of `corun bench` (bench_opts.c: the options, one key
+ * table for flags and the [bench] section of an INI config; bench_work.c: one
+ * measured run of a workload; cmd_bench.c: the sweep, verification, progress,
+ * the results CSV and the closing table). docs/BENCH.md is the user's guide. */
+#ifndef CORUN_BENCH_CLI_H
+#define CORUN_BENCH_CLI_H
+
+#include <stdint.h>
+
+#include "cli.h"
+
+#define BENCH_LIST_MAX 64 /* entries of each list option (threads, sizes, ...) */
+
+typedef enum bench_workload {
+    BENCH_LIFE = 0,
+    BENCH_FIB = 1,
+    BENCH_CSV = 2,
+    BENCH_NWORKLOADS = 3
+} bench_workload_t;
+
+typedef enum bench_mode { BENCH_STRONG = 0, BENCH_WEAK = 1 } bench_mode_t;
+
+/* One base problem of a workload, as given in a sizes list. */
+typedef struct bench_size {
+    int64_t a, b; /* life: width, height; fib: n, -; csv: rows, - */
+} bench_size_t;
+
+/* Everything `corun bench` can be told, from a config file and/or flags. */
+typedef struct bench_opts {
+    int workloads[BENCH_NWORKLOADS]; /* selected (1) or not, by bench_workload_t */
+    char backends[BENCH_LIST_MAX][16];
+    int nbackends;
+    int threads[BENCH_LIST_MAX]; /* ascending, no repeats */
+    int nthreads;
+    int threads_all;             /* "all": 1, 2, 4, ... up to the cores */
+    bench_size_t sizes[BENCH_NWORKLOADS][BENCH_LIST_MAX];
+    int nsizes[BENCH_NWORKLOADS];
+    char sizes_generic[1024];    /* --sizes: resolved once the workload is known */
+    bench_mode_t mode;
+    int repeat, warmup;
+    char out[CLI_PATH_MAX];
+    char workdir[CLI_PATH_MAX];  /* "" = a fresh folder under $TMPDIR, removed at the end */
+    char verify_backend[16];     /* the reference: serial (oracle) or omp on 1 thread */
+    int device;                  /* cuda device, -1 default */
+    int64_t life_steps;
+    double life_density;
+    uint64_t life_seed;
+    int64_t fib_tasks;           /* tasks per batch; 0 = the largest thread count */
+    char fib_algo[16];
+    char csv_op[16];             /* stats | split */
+    char csv_by[64];
+    int quiet, dry_run;
+    char config[CLI_PATH_MAX];
+} bench_opts_t;
+
+void bench_opts_defaults(bench_opts_t *o);
+/* Sets one option by its INI key (= the flag without "--"); unknown keys and
+ * bad values are errors naming the key. */
+int bench_opts_set(bench_opts_t *o, const char *key, const char *value, corun_err_t *err);
+/* Loads an INI file: only section [bench]; unknown sections/keys are errors
+ * naming file:line. */
+int bench_opts_load_ini(bench_opts_t *o, const char *path, corun_err_t *err);
+/* After config + flags: applies --sizes to the one selected workload, fills
+ * default sizes and threads, expands threads = all. */
+int bench_opts_finish(bench_opts_t *o, corun_err_t *err);
+const char *bench_workload_name(bench_workload_t w);
+
+/* ---- bench_work.c: one run of one point ---- */
+
+/* What one point runs: the workload's problem after weak-scaling growth. */
+typedef struct bench_problem {
+    bench_workload_t workload;
+    int64_t width, height;   /* life */
+    int64_t steps;           /* life */
+    uint64_t n;              /* fib */
+    int64_t tasks;           /* fib */
+    uint64_t rows;           /* csv */
+} bench_problem_t;
+
+typedef struct bench_sample {
+    double seconds;    /* the measured region only (see docs/BENCH.md) */
+    double fom;        /* figure of merit, in bench_fom_unit() */
+    uint64_t hash;     /* the workload's verification hash (as its summary line) */
+    char mode[64];     /* the backend's own description of what it ran, or "-" */
+} bench_sample_t;
+
+/* Shared state for the runs of one bench (where CSV inputs live, ...). */
+typedef struct bench_env {
+    const bench_opts_t *o;
+    char workdir[CLI_PATH_MAX];
+    int own_workdir;       /* created by us: removed at the end */
+    char self[CLI_PATH_MAX]; /* this program, for child runs (fib) */
+} bench_env_t;
+
+int bench_env_open(bench_env_t *env, const bench_opts_t *o, corun_err_t *err);
+void bench_env_close(bench_env_t *env);
+
+const char *bench_fom_unit(bench_workload_t w);
+/* problem_size and steps_or_n_or_rows columns of the CSV. */
+int64_t bench_problem_size(const bench_problem_t *p);
+int64_t bench_problem_count(const bench_problem_t *p);
+/* Human label, e.g. "4096x4096 x100" or "n=1e6 x4". */
+void bench_problem_label(const bench_problem_t *p, char *buf, size_t n);
+
+/* Runs p once on backend (threads: 0 = not a CPU thread count) and fills s. */
+int bench_run_point(bench_env_t *env, const bench_problem_t *p, const char *backend, int threads,
+                    bench_sample_t *s, corun_err_t *err);
+
+int cmd_bench(int argc, char **argv);
+
+#endif
