@@ -10,6 +10,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "corun/core.h"
 #include "csv_int.h"
@@ -187,13 +190,60 @@ static int take_row(corun_csv_scan_t *s, csv_slot_t *sl, uint64_t start, uint64_
     return 0;
 }
 
+/* The common case on the host, ~10x faster than the byte loop: a record
+ * with no '"' before its LF and not starting with CR/LF. memchr finds the
+ * LF, and commas are found 16 bytes at a time. Anything else returns -1 and
+ * the caller uses corun_csv_parse_row, the one definition of the format;
+ * on the records accepted here both give the same fields (tests compare). */
+static int fast_row(const unsigned char *b, uint64_t p, uint64_t n, const uint32_t *want,
+                    int nwant, corun_csv_field_t *f, uint64_t *end, uint32_t *nfields) {
+    if (b[p] == '\r' || b[p] == '\n') return -1;
+    const unsigned char *nl = memchr(b + p, '\n', n - p);
+    uint64_t e = nl ? (uint64_t)(nl - b) : n;
+    if (memchr(b + p, '"', e - p)) return -1;
+    uint64_t ce = b[e - 1] == '\r' ? e - 1 : e; /* the CR of CRLF is not data */
+    uint32_t col = 0;
+    int k = 0;
+    uint64_t fs = p, i = p;
+#define FIELD_END(pos)                                   \
+    do {                                                 \
+        if (k < nwant && want[k] == col) {               \
+            f[k].off = fs;                               \
+            f[k].len = (uint32_t)((pos) - fs);           \
+            f[k].quoted = 0;                             \
+            k++;                                         \
+        }                                                \
+        col++;                                           \
+        fs = (pos) + 1;                                  \
+    } while (0)
+#ifdef __SSE2__
+    const __m128i comma = _mm_set1_epi8(',');
+    for (; i + 16 <= ce; i += 16) {
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(b + i)), comma));
+        while (m) {
+            FIELD_END(i + (unsigned)__builtin_ctz(m));
+            m &= m - 1;
+        }
+    }
+#endif
+    for (; i < ce; i++)
+        if (b[i] == ',') FIELD_END(i);
+    FIELD_END(ce);
+#undef FIELD_END
+    *end = nl ? e + 1 : n;
+    *nfields = col;
+    return 0;
+}
+
 uint64_t csv_scan_range(corun_csv_scan_t *s, csv_slot_t *sl, uint64_t from, uint64_t to) {
     corun_csv_field_t f[CORUN_CSV_WANT_MAX];
     uint64_t p = from;
     while (p < to) {
         uint64_t end, eo = 0;
         uint32_t nf = 0;
-        int rc = corun_csv_parse_row(s->b, p, s->n, s->want, s->nwant, f, &end, &nf, &eo);
+        int rc = fast_row(s->b, p, s->n, s->want, s->nwant, f, &end, &nf);
+        if (rc < 0) rc = corun_csv_parse_row(s->b, p, s->n, s->want, s->nwant, f, &end, &nf, &eo);
         if (rc < 0) {
             slot_fail(sl, rc, eo, 0);
             return p;

@@ -2,11 +2,12 @@
  *
  * Pipeline. The mapped input is cut into windows of window_bytes. For each
  * window the backend indexes the records (offset, length, key), the driver
- * merges keys into the global dictionary and builds a write plan: for each
- * output file, the window's records as an iovec list in input order (records
- * adjacent in the input are coalesced), at a file offset known in advance
- * (the file's size so far). The plan goes to a coroutine on the aio loop that
- * runs the pwritev calls in the loop's pool, while this thread parses the
+ * merges keys into the global dictionary and builds a write plan: the
+ * window's records copied (in parallel) into one buffer, grouped by output
+ * file and in input order within each, each group to be written at a file
+ * offset known in advance (the file's size so far). The plan goes to a
+ * coroutine on the aio loop that runs the pwrite calls in the loop's pool,
+ * while this thread parses the
  * next window; at most PLANS_IN_FLIGHT plans exist (back-pressure), so memory
  * is bounded by a few windows' indexes whatever the input size.
  *
@@ -41,22 +42,24 @@ typedef struct out_file {
 
 typedef struct write_job {
     int fd;
-    uint64_t off;
-    size_t iov0, niov;
+    uint64_t off;   /* in the file */
+    size_t from, len; /* in the plan's buffer */
     uint32_t out;
 } write_job_t;
 
+/* One window's output: its records gathered key by key into one buffer (so
+ * the kernel copies long runs, not one iovec per 124-byte record). */
 typedef struct plan {
-    struct iovec *iov;
-    size_t niov;
+    char *buf;
+    size_t bufcap;
     write_job_t *jobs;
-    size_t njobs;
+    size_t njobs, jobcap;
     const char *outdir;
 } plan_t;
 
 static void plan_free(plan_t *p) {
     if (!p) return;
-    free(p->iov);
+    free(p->buf);
     free(p->jobs);
     free(p);
 }
@@ -91,18 +94,19 @@ static int plan_write(void *arg, void **value, corun_err_t *err) {
     plan_t *p = arg;
     for (size_t j = 0; j < p->njobs; j++) {
         write_job_t *wj = &p->jobs[j];
-        if (pwritev_all(wj->fd, p->iov + wj->iov0, wj->niov, wj->off))
+        struct iovec v = {p->buf + wj->from, wj->len};
+        if (pwritev_all(wj->fd, &v, 1, wj->off))
             return corun_err_set(err, CORUN_EIO, "%s/.corun-split-%ld-%u.tmp: write failed: %s",
                                  p->outdir, (long)getpid(), wj->out, strerror(errno));
     }
     return 0;
 }
 
-/* Coroutine: hands the plan to the pool and frees it afterwards. */
+/* Coroutine: hands the plan's writes to the pool. The plan is recycled by
+ * the parsing thread once the future is resolved (buffers stay mapped, so
+ * the next window does not page-fault a fresh 64 MiB). */
 static int plan_coro(void *arg, void **value, corun_err_t *err) {
-    int rc = corun_aio_run_in_pool(plan_write, arg, value, err);
-    plan_free(arg);
-    return rc;
+    return corun_aio_run_in_pool(plan_write, arg, value, err);
 }
 
 void corun_csv_split_opts_init(corun_csv_split_opts_t *o) {
@@ -118,8 +122,11 @@ typedef struct split_ctx {
     size_t nouts, outcap;
     int dirfd, created;
     corun_aio_loop_t *loop;
-    corun_aio_future_t *fl[PLANS_IN_FLIGHT];
+    corun_aio_future_t *fl[PLANS_IN_FLIGHT]; /* oldest first */
+    plan_t *flp[PLANS_IN_FLIGHT];            /* the plan of each */
     int nfl;
+    plan_t *spare[PLANS_IN_FLIGHT + 1];      /* plans not in flight */
+    int nspare;
     size_t *cnt;  /* per key: iovec count scratch */
     size_t cntcap;
     double io_wait;
@@ -175,106 +182,113 @@ static int await_oldest(split_ctx_t *c, corun_err_t *err) {
     int rc = corun_aio_future_result(c->fl[0], -1, NULL, err);
     c->io_wait += corun_now() - t;
     corun_aio_future_release(c->fl[0]);
+    c->spare[c->nspare++] = c->flp[0];
     memmove(c->fl, c->fl + 1, (size_t)(c->nfl - 1) * sizeof *c->fl);
+    memmove(c->flp, c->flp + 1, (size_t)(c->nfl - 1) * sizeof *c->flp);
     c->nfl--;
     return rc;
 }
 
-/* Builds and hands over the write plan of the window just scanned. */
+/* Builds and hands over the write plan of the window just scanned: byte
+ * counts per (key, slot), a prefix sum giving every slot its place inside
+ * every key's region, then each slot copies its records in parallel. */
 static int plan_window(split_ctx_t *c, size_t nkeys, corun_err_t *err) {
     corun_csv_scan_t *s = &c->scan;
+    int T = s->nslots;
     size_t limit = c->o->nonly ? c->o->nonly : nkeys; /* --only: ids 0..nonly-1 */
-    memset(c->cnt, 0, nkeys * sizeof *c->cnt);
-    /* Pass 1: iovecs per key after coalescing adjacent records. */
-    size_t total = 0;
-    for (int t = 0; t < s->nslots; t++) {
+    if (!limit) return 0;
+    /* cur[t * limit + k]: bytes of key k in slot t, then slot t's cursor. */
+    uint64_t *cur = calloc((size_t)T * limit, sizeof *cur);
+    if (!cur) return corun_err_set(err, CORUN_ENOMEM, "out of memory (write plan)");
+#pragma omp parallel for num_threads(T) schedule(static, 1)
+    for (int t = 0; t < T; t++) {
         csv_slot_t *sl = &s->slots[t];
-        for (size_t r = 0; r < sl->nrows; r++) {
-            uint32_t k = sl->rows[r].key;
-            if (k >= limit) continue;
-            c->outs[k].rows++;
-            c->cnt[k]++;
-            total++;
-        }
+        uint64_t *ct = cur + (size_t)t * limit;
+        for (size_t r = 0; r < sl->nrows; r++)
+            if (sl->rows[r].key < limit) ct[sl->rows[r].key] += sl->rows[r].len;
     }
-    if (!total) return 0;
-    plan_t *p = calloc(1, sizeof *p);
     size_t nj = 0;
-    for (size_t k = 0; k < limit; k++) nj += c->cnt[k] != 0;
-    if (p) {
-        p->iov = malloc(total * sizeof *p->iov);
-        p->jobs = malloc(nj * sizeof *p->jobs);
-    }
-    if (!p || !p->iov || !p->jobs) {
-        plan_free(p);
-        return corun_err_set(err, CORUN_ENOMEM, "out of memory (write plan of %zu records)", total);
-    }
-    p->outdir = c->o->outdir;
-    /* cnt[k] becomes the write cursor of key k; jobs in key order. */
-    size_t pos = 0;
+    uint64_t total = 0;
     for (size_t k = 0; k < limit; k++) {
-        if (!c->cnt[k]) continue;
-        if (!c->outs[k].used) {
-            int rc = open_out(c, k, err);
-            if (rc) {
-                plan_free(p);
-                return rc;
-            }
-        }
-        p->jobs[p->njobs++] = (write_job_t){c->outs[k].fd, 0, pos, 0, (uint32_t)k};
-        size_t n = c->cnt[k];
-        c->cnt[k] = pos;
-        pos += n;
+        uint64_t kb = 0;
+        for (int t = 0; t < T; t++) kb += cur[(size_t)t * limit + k];
+        nj += kb != 0;
+        total += kb;
     }
-    /* Pass 2: every record into its key's region, in input order. */
-    size_t *fill = c->cnt;
-    for (int t = 0; t < s->nslots; t++) {
-        csv_slot_t *sl = &s->slots[t];
-        for (size_t r = 0; r < sl->nrows; r++) {
-            const csv_rowrec_t *rr = &sl->rows[r];
-            if (rr->key >= limit) continue;
-            size_t at = fill[rr->key];
-            p->iov[at].iov_base = (void *)(c->in.b + rr->off);
-            p->iov[at].iov_len = rr->len;
-            fill[rr->key] = at + 1;
-        }
+    if (!total) {
+        free(cur);
+        return 0;
     }
-    /* Compact each job's iovecs (adjacent records -> one iovec) and assign
-     * the file offsets. */
-    size_t w = 0;
-    for (size_t j = 0; j < p->njobs; j++) {
-        write_job_t *wj = &p->jobs[j];
-        size_t from = wj->iov0, to = fill[wj->out];
-        wj->iov0 = w;
-        uint64_t bytes = 0;
-        for (size_t i = from; i < to; i++) {
-            bytes += p->iov[i].iov_len;
-            if (w > wj->iov0 &&
-                (char *)p->iov[w - 1].iov_base + p->iov[w - 1].iov_len == p->iov[i].iov_base)
-                p->iov[w - 1].iov_len += p->iov[i].iov_len;
-            else
-                p->iov[w++] = p->iov[i];
-        }
-        wj->niov = w - wj->iov0;
-        out_file_t *f = &c->outs[wj->out];
-        wj->off = f->size;
-        f->size += bytes;
-    }
-    p->niov = w;
-    if (c->nfl == PLANS_IN_FLIGHT) {
+    if (c->nfl == PLANS_IN_FLIGHT) { /* back-pressure: a plan must come back */
         int rc = await_oldest(c, err);
         if (rc) {
-            plan_free(p);
+            free(cur);
             return rc;
         }
     }
+    plan_t *p = c->nspare ? c->spare[--c->nspare] : calloc(1, sizeof *p);
+    if (p && p->bufcap < total) {
+        free(p->buf);
+        p->buf = malloc(total);
+        p->bufcap = p->buf ? total : 0;
+    }
+    if (p && p->jobcap < nj) {
+        free(p->jobs);
+        p->jobs = malloc(nj * sizeof *p->jobs);
+        p->jobcap = p->jobs ? nj : 0;
+    }
+    if (!p || !p->buf || !p->jobs) {
+        plan_free(p);
+        free(cur);
+        return corun_err_set(err, CORUN_ENOMEM, "out of memory (write plan of %llu bytes)",
+                             (unsigned long long)total);
+    }
+    p->njobs = 0;
+    p->outdir = c->o->outdir;
+    uint64_t pos = 0;
+    for (size_t k = 0; k < limit; k++) {
+        uint64_t start = pos;
+        for (int t = 0; t < T; t++) {
+            uint64_t b = cur[(size_t)t * limit + k];
+            cur[(size_t)t * limit + k] = pos;
+            pos += b;
+        }
+        if (pos == start) continue;
+        out_file_t *f = &c->outs[k];
+        if (!f->used) {
+            int rc = open_out(c, k, err);
+            if (rc) {
+                c->spare[c->nspare++] = p;
+                free(cur);
+                return rc;
+            }
+        }
+        p->jobs[p->njobs++] = (write_job_t){f->fd, f->size, start, pos - start, (uint32_t)k};
+        f->size += pos - start;
+    }
+#pragma omp parallel for num_threads(T) schedule(static, 1)
+    for (int t = 0; t < T; t++) {
+        csv_slot_t *sl = &s->slots[t];
+        uint64_t *ct = cur + (size_t)t * limit;
+        for (size_t r = 0; r < sl->nrows; r++) {
+            const csv_rowrec_t *rr = &sl->rows[r];
+            if (rr->key >= limit) continue;
+            memcpy(p->buf + ct[rr->key], c->in.b + rr->off, rr->len);
+            ct[rr->key] += rr->len;
+        }
+    }
+    for (int t = 0; t < T; t++)
+        for (size_t r = 0; r < s->slots[t].nrows; r++)
+            if (s->slots[t].rows[r].key < limit) c->outs[s->slots[t].rows[r].key].rows++;
+    free(cur);
     corun_aio_future_t *f = NULL;
     int rc = corun_aio_spawn(c->loop, plan_coro, p, &f, err);
     if (rc) {
-        plan_free(p);
+        c->spare[c->nspare++] = p;
         return rc;
     }
-    c->fl[c->nfl++] = f;
+    c->fl[c->nfl] = f;
+    c->flp[c->nfl++] = p;
     return 0;
 }
 
@@ -483,6 +497,7 @@ done:
     }
     if (c.dirfd >= 0) close(c.dirfd);
     if (rc && c.created) rmdir(o->outdir);
+    for (int i = 0; i < c.nspare; i++) plan_free(c.spare[i]);
     free(c.outs);
     free(c.cnt);
     csv_dict_free(&c.g);
