@@ -527,6 +527,17 @@ static double median(const double *v, int n) {
     return n % 2 ? tmp[n / 2] : 0.5 * (tmp[n / 2 - 1] + tmp[n / 2]);
 }
 
+/* Test hook (docs/BENCH.md): CORUN_BENCH_FAULT=BACKEND@THREADS flips a bit
+ * of that point's hashes, so the tests can drive the mismatch path without a
+ * broken backend. */
+static int fault_hash(const point_t *pt) {
+    const char *f = getenv("CORUN_BENCH_FAULT");
+    if (!f || !f[0]) return 0;
+    char me[32];
+    snprintf(me, sizeof me, "%s@%d", pt->backend, pt->threads);
+    return !strcmp(f, me);
+}
+
 static int run_point(bench_t *B, point_t *pt, int idx, int *exit_code) {
     const bench_opts_t *o = B->o;
     corun_err_t err = {0};
@@ -549,6 +560,7 @@ static int run_point(bench_t *B, point_t *pt, int idx, int *exit_code) {
             cli_error("bench: %s: %s", label, err.msg);
             return *exit_code = CORUN_EXIT_FAILURE;
         }
+        if (fault_hash(pt)) s.hash ^= 1;
         const char *verified = "ok";
         if (!r->have) { /* the reference point's first run */
             r->hash = s.hash;
