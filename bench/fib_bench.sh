@@ -55,8 +55,9 @@ if [ "${SKIP_SEED:-0}" != 1 ] && command -v python3 >/dev/null; then
         record seed corun_linear "$r" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')"
     done
     # The same numbers: the seed printed them, corun printed them.
-    py=$(grep -E '^[0-9]{1000,}$' "$TMP/seed.out" | head -1 | md5sum | cut -c1-12)
-    co=$(grep -E '^[0-9]{1000,}$' "$TMP/c.out" | head -1 | md5sum | cut -c1-12)
+    first_big() { awk 'length($0) > 1000 && /^[0-9]+$/ {print; exit}' "$1" | md5sum | cut -c1-12; }
+    py=$(first_big "$TMP/seed.out")
+    co=$(first_big "$TMP/c.out")
     [ "$py" = "$co" ] && same=yes || same=NO
     read -r sb sm < <(summary seed python_pool_print)
     read -r db dm < <(summary seed corun_doubling)

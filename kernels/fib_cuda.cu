@@ -6,7 +6,9 @@
  * Kernel: the threads of a block own limbs i = tid, tid + 256, ... (a warp
  * touches 32 neighbouring limbs: coalesced). Step t computes every limb of
  * c from limbs i and i-1 of a and b with the shared limb functions, then a
- * barrier, then the three buffers rotate; n steps, then the block writes a
+ * barrier, then the three buffers rotate; the four carry-free steps of each
+ * cycle are one pass and one barrier (corun_fib_lin_pure4_limb: no
+ * neighbour). n steps, then the block writes a
  * = F(n) (not yet normalised) out. Only the limbs F(t+1) can occupy are
  * touched at step t (corun_fib_lin_limbs), so the work grows with the
  * number as in the CPU backends. The carry cycle is counted from step 0, so
@@ -59,7 +61,20 @@ fib_linear_kernel(const uint64_t *__restrict__ ns, const uint64_t *__restrict__ 
     uint64_t *a = buf, *b = buf + L, *c = buf + 2 * L;
     if (tid == 0) b[0] = 1; /* a = F(0), b = F(1) */
     __syncthreads();
-    for (uint64_t t = 0; t < n; t++) {
+    for (uint64_t t = 0; t < n;) {
+        if (t % CORUN_FIB_CYCLE == 0 && t + 4 <= n) {
+            /* Four carry-free steps per limb, no neighbour: one barrier. */
+            uint64_t len = corun_fib_lin_limbs(t + 4);
+            if (len > L) len = L;
+            for (uint64_t i = tid; i < len; i += nth) corun_fib_lin_pure4_limb(a[i], &b[i], &c[i]);
+            __syncthreads();
+            uint64_t *r = a; /* four rotations of three buffers = one */
+            a = b;
+            b = c;
+            c = r;
+            t += 4;
+            continue;
+        }
         uint64_t len = corun_fib_lin_limbs(t + 1);
         if (len > L) len = L;
         if (corun_fib_lin_carries(t)) {
@@ -73,6 +88,7 @@ fib_linear_kernel(const uint64_t *__restrict__ ns, const uint64_t *__restrict__ 
         a = b;
         b = c;
         c = r;
+        t++;
     }
     uint64_t *o = out + offs[blockIdx.x];
     for (uint64_t i = tid; i < L; i += nth) o[i] = a[i];

@@ -88,6 +88,24 @@ static inline CORUN_HD uint64_t corun_fib_lin_step(uint64_t *CORUN_FIB_RESTRICT 
     return corun_fib_lin_high(a[hi - 1] + b[hi - 1]);
 }
 
+/* Steps t..t+3 of a cycle (t % 6 == 0: the four carry-free steps) in one
+ * pass: from (a, b) the state four steps later is (2a + 3b, 3a + 5b), limb
+ * by limb, with no carries and no neighbour, written over b and c, the two
+ * buffers that hold the state after step t+3 in the 3-buffer rotation. Two
+ * loads and two stores instead of eight loads and four stores. */
+static inline CORUN_HD void corun_fib_lin_pure4_limb(uint64_t a, uint64_t *b, uint64_t *c) {
+    uint64_t x2 = a + *b, x3 = *b + x2, x4 = x2 + x3;
+    *b = x4;
+    *c = x3 + x4;
+}
+
+static inline CORUN_HD void corun_fib_lin_pure4(uint64_t *CORUN_FIB_RESTRICT c,
+                                                uint64_t *CORUN_FIB_RESTRICT b,
+                                                const uint64_t *CORUN_FIB_RESTRICT a, size_t lo,
+                                                size_t hi) {
+    for (size_t i = lo; i < hi; i++) corun_fib_lin_pure4_limb(a[i], &b[i], &c[i]);
+}
+
 /* The full carry pass: afterwards every d[i] < 2^60 and the value is
  * unchanged. Returns the carry out of the top limb (0 when n covers the
  * number, as corun_fib_lin_limbs guarantees). */
