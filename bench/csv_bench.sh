@@ -28,7 +28,9 @@ RES=$DIR/results.csv
 echo "tool,task,run,seconds,MB_per_s" | tee "$RES"
 t() { # tool task run command...: time one command
   local tool=$1 task=$2 run=$3; shift 3
-  local s e; s=$(date +%s.%N); "$@" > /dev/null 2>&1; e=$(date +%s.%N)
+  local s e; s=$(date +%s.%N)
+  if ! "$@" > /dev/null 2>&1; then echo "# $tool $task: failed: $*" >&2; return 0; fi
+  e=$(date +%s.%N)
   local sec; sec=$(echo "$e - $s" | bc -l)
   printf "%s,%s,%d,%.3f,%.1f\n" "$tool" "$task" "$run" "$sec" "$(echo "$BYTES / $sec / 1000000" | bc -l)" | tee -a "$RES"
 }
@@ -36,7 +38,7 @@ for r in $(seq 1 "$REPEAT"); do
   rm -rf "$DIR/o"; t corun full "$r" "$CORUN" csv split "$IN" --by Country -o "$DIR/o" --threads 2
   rm -rf "$DIR/o"; t corun nine "$r" "$CORUN" csv split "$IN" --by Country --only "$NATIONS" -o "$DIR/o" --threads 2
   rm -rf "$DIR/o"; mkdir "$DIR/o"
-  t gawk full "$r" gawk -F, -v d="$DIR/o" 'NR==1{h=$0;next} {f=d"/"tolower($2)".csv"; if(!(f in s)){print h > f; s[f]=1} print > f}' "$IN"
+  command -v gawk > /dev/null && t gawk full "$r" gawk -F, -v d="$DIR/o" 'NR==1{h=$0;next} {f=d"/"tolower($2)".csv"; if(!(f in s)){print h > f; s[f]=1} print > f}' "$IN"
   t cp copy "$r" cp "$IN" "$DIR/copy.csv"; rm -f "$DIR/copy.csv"
   if [ -d "$DUCKDB_DIR/node_modules/@duckdb/node-api" ]; then
     rm -rf "$DIR/o"
