@@ -11,6 +11,8 @@
 # without a device); scripts/check-cuda-kernels.sh reports each kernel's
 # registers and spills; build-cuda-emu/ runs the cuda suites on corun's CUDA
 # emulator, and build 2 runs them again under ASan (CORUN_CUDA=EMULATE).
+# Notebooks (docs/BENCH.md): scripts/run-notebooks.sh makes small data with
+# corun and executes notebooks/*.ipynb with nbconvert; a failing cell fails CI.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 corun_install_packages "${CORUN_PACKAGES[@]}"
@@ -26,6 +28,9 @@ echo "== CUDA emulator build + cuda tests =="
 corun_build "$CORUN_ROOT/build-cuda-emu" -DCMAKE_BUILD_TYPE=Release -DCORUN_WERROR=ON \
     -DCORUN_CUDA=EMULATE
 (cd "$CORUN_ROOT/build-cuda-emu" && ctest --output-on-failure -L cuda -j"$jobs")
+
+echo "== notebooks: small data from corun, every notebook executed headless (~1 min) =="
+"$CORUN_ROOT/scripts/run-notebooks.sh" "$CORUN_ROOT/build/corun" "$CORUN_ROOT/build-cuda-emu/corun"
 
 if [ "${CORUN_SKIP_ASAN:-0}" != 1 ]; then
     echo "== ASan+UBSan build + tests =="

@@ -397,7 +397,8 @@ static void read_gpu_name(const bench_opts_t *o, char *buf, size_t n) {
     int nd = corun_cuda_devices(dev, 16, NULL);
     int want = o->device >= 0 ? o->device : 0;
     if (nd > want && want < 16)
-        snprintf(buf, n, "%s%s", dev[want].name, dev[want].emulated ? " (emulated)" : "");
+        snprintf(buf, n, "%s%s", dev[want].name,
+                 dev[want].emulated && !strstr(dev[want].name, "emulat") ? " (emulated)" : "");
     else
         snprintf(buf, n, "no CUDA device");
 }
