@@ -50,7 +50,6 @@ typedef struct bench_opts {
     char csv_op[16];             /* stats | split */
     char csv_by[64];
     int quiet, dry_run;
-    char config[CLI_PATH_MAX];
 } bench_opts_t;
 
 void bench_opts_defaults(bench_opts_t *o);
@@ -59,7 +58,8 @@ void bench_opts_defaults(bench_opts_t *o);
 int bench_opts_set(bench_opts_t *o, const char *key, const char *value, corun_err_t *err);
 /* Loads an INI file: only section [bench]; unknown sections/keys are errors
  * naming file:line. */
-int bench_opts_load_ini(bench_opts_t *o, const char *path, corun_err_t *err);
+/* argv of `corun bench` (config first, flags over it); prints its errors. */
+int bench_opts_parse_args(int argc, char **argv, bench_opts_t *o, int *help);
 /* After config + flags: applies --sizes to the one selected workload, fills
  * default sizes and threads, expands threads = all. */
 int bench_opts_finish(bench_opts_t *o, corun_err_t *err);

@@ -2,7 +2,6 @@
  * INI config reader ([bench] section) and the command-line parser, so a key
  * means the same in both places and an unknown one is refused in both (the
  * design of life_opts.c). */
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,25 +37,6 @@ void bench_opts_defaults(bench_opts_t *o) {
     snprintf(o->csv_by, sizeof o->csv_by, "Region");
 }
 
-static int copy_str(char *dst, size_t n, const char *key, const char *v, corun_err_t *err) {
-    if (strlen(v) >= n) return corun_err_set(err, CORUN_ERANGE, "%s: value too long", key);
-    memcpy(dst, v, strlen(v) + 1);
-    return 0;
-}
-
-static int parse_bool(const char *key, const char *v, int *out, corun_err_t *err) {
-    if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") || !strcmp(v, "1"))
-        *out = 1;
-    else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off") ||
-             !strcmp(v, "0"))
-        *out = 0;
-    else
-        return corun_err_set(err, CORUN_EINVAL, "%s: '%s' is not a boolean (true/false)", key, v);
-    return 0;
-}
-
-/* Splits a comma-separated list (spaces around items allowed) into items of
- * at most itemlen-1 bytes; returns the count or a negative code. */
 static int split_list(const char *key, const char *v, char items[][64], int max,
                       corun_err_t *err) {
     int n = 0;
@@ -186,7 +166,7 @@ int bench_opts_set(bench_opts_t *o, const char *key, const char *v, corun_err_t 
     } else if (!strcmp(key, "threads")) {
         return set_threads(o, key, v, err);
     } else if (!strcmp(key, "sizes")) {
-        return copy_str(o->sizes_generic, sizeof o->sizes_generic, key, v, err);
+        return cli_copy_str(o->sizes_generic, sizeof o->sizes_generic, key, v, err);
     } else if (!strcmp(key, "life-sizes")) {
         return set_sizes(o, BENCH_LIFE, key, v, err);
     } else if (!strcmp(key, "fib-sizes")) {
@@ -204,14 +184,14 @@ int bench_opts_set(bench_opts_t *o, const char *key, const char *v, corun_err_t 
         if ((rc = parse_count(key, v, 0, 100, &x, err))) return rc;
         o->warmup = (int)x;
     } else if (!strcmp(key, "out")) {
-        return copy_str(o->out, sizeof o->out, key, v, err);
+        return cli_copy_str(o->out, sizeof o->out, key, v, err);
     } else if (!strcmp(key, "workdir")) {
-        return copy_str(o->workdir, sizeof o->workdir, key, v, err);
+        return cli_copy_str(o->workdir, sizeof o->workdir, key, v, err);
     } else if (!strcmp(key, "verify-backend")) {
         if (strcmp(v, "serial") && strcmp(v, "omp"))
             return corun_err_set(err, CORUN_EINVAL,
                                  "verify-backend: '%s' is not serial or omp (run on 1 thread)", v);
-        return copy_str(o->verify_backend, sizeof o->verify_backend, key, v, err);
+        return cli_copy_str(o->verify_backend, sizeof o->verify_backend, key, v, err);
     } else if (!strcmp(key, "device")) {
         if ((rc = parse_count(key, v, 0, 1023, &x, err))) return rc;
         o->device = (int)x;
@@ -230,17 +210,17 @@ int bench_opts_set(bench_opts_t *o, const char *key, const char *v, corun_err_t 
     } else if (!strcmp(key, "fib-algo")) {
         corun_fib_algo_t a;
         if ((rc = corun_fib_algo_parse(v, &a, err))) return corun_err_prefix(err, "fib-algo");
-        return copy_str(o->fib_algo, sizeof o->fib_algo, key, v, err);
+        return cli_copy_str(o->fib_algo, sizeof o->fib_algo, key, v, err);
     } else if (!strcmp(key, "csv-op")) {
         if (strcmp(v, "stats") && strcmp(v, "split"))
             return corun_err_set(err, CORUN_EINVAL, "csv-op: '%s' is not stats or split", v);
-        return copy_str(o->csv_op, sizeof o->csv_op, key, v, err);
+        return cli_copy_str(o->csv_op, sizeof o->csv_op, key, v, err);
     } else if (!strcmp(key, "csv-by")) {
-        return copy_str(o->csv_by, sizeof o->csv_by, key, v, err);
+        return cli_copy_str(o->csv_by, sizeof o->csv_by, key, v, err);
     } else if (!strcmp(key, "quiet")) {
-        return parse_bool(key, v, &o->quiet, err);
+        return cli_parse_bool(key, v, &o->quiet, err);
     } else if (!strcmp(key, "dry-run")) {
-        return parse_bool(key, v, &o->dry_run, err);
+        return cli_parse_bool(key, v, &o->dry_run, err);
     } else {
         return corun_err_set(err, CORUN_EINVAL,
                              "unknown option '%s' (known: workload, backends, threads, sizes, "
@@ -252,39 +232,28 @@ int bench_opts_set(bench_opts_t *o, const char *key, const char *v, corun_err_t 
     return 0;
 }
 
-typedef struct ini_ctx {
-    bench_opts_t *o;
-    corun_err_t *err;
-    int rc;
-} ini_ctx_t;
-
-static int on_ini_pair(void *user, const char *section, const char *name, const char *value) {
-    ini_ctx_t *c = user;
-    if (section[0] == '\0') {
-        c->rc = corun_err_set(c->err, CORUN_EINVAL,
-                              "key '%s' is outside any section (put it under [bench])", name);
-        return 0;
-    }
-    if (strcmp(section, "bench") != 0) {
-        c->rc = corun_err_set(c->err, CORUN_EINVAL, "unknown section [%s] (known: [bench])",
-                              section);
-        return 0;
-    }
-    c->rc = bench_opts_set(c->o, name, value, c->err);
-    return c->rc == 0;
+static int set_thunk(void *o, const char *key, const char *value, corun_err_t *err) {
+    return bench_opts_set(o, key, value, err);
 }
 
-int bench_opts_load_ini(bench_opts_t *o, const char *path, corun_err_t *err) {
-    FILE *f = fopen(path, "r");
-    if (!f) return corun_err_set(err, CORUN_EIO, "config %s: cannot open: %m", path);
-    ini_ctx_t c = {o, err, 0};
-    int line = ini_parse_file(f, on_ini_pair, &c);
-    fclose(f);
-    if (line == 0) return 0;
-    if (c.rc) return corun_err_prefix(err, "config %s:%d", path, line);
-    return corun_err_set(err, CORUN_EPARSE,
-                         "config %s:%d: not an INI line (expected [section] or key = value)",
-                         path, line);
+static const cli_key_t bench_keys[] = {
+    {"workload", 1},     {"backends", 1},     {"threads", 1},        {"sizes", 1},
+    {"life-sizes", 1},   {"fib-sizes", 1},    {"csv-sizes", 1},      {"mode", 1},
+    {"repeat", 1},       {"warmup", 1},       {"out", 1},            {"workdir", 1},
+    {"verify-backend", 1}, {"device", 1},     {"life-steps", 1},     {"life-density", 1},
+    {"life-seed", 1},    {"fib-tasks", 1},    {"fib-algo", 1},       {"csv-op", 1},
+    {"csv-by", 1},       {"dry-run", 0},      {"quiet", 0},          {NULL, 0},
+};
+
+int bench_opts_parse_args(int argc, char **argv, bench_opts_t *o, int *help) {
+    int rc = cli_parse_args("bench", argc, argv, bench_keys, set_thunk, o, help);
+    if (rc || *help) return rc;
+    corun_err_t err = {0};
+    if (bench_opts_finish(o, &err)) {
+        cli_error("bench: %s", err.msg);
+        return CORUN_EXIT_USAGE;
+    }
+    return 0;
 }
 
 int bench_opts_finish(bench_opts_t *o, corun_err_t *err) {

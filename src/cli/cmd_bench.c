@@ -7,7 +7,6 @@
  * repetition as it finishes, and ends with a table of speedup and parallel
  * efficiency. A hash mismatch stops the bench with exit code 1.
  * docs/BENCH.md documents the options, the CSV columns and the definitions. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,84 +64,6 @@ static const char bench_usage[] =
     "\n"
     "Exit codes: 0 success, 1 run-time failure or a verification mismatch,\n"
     "2 bad usage or input.\n";
-
-enum { OPT_CONFIG = 256, OPT_KEY };
-
-static const struct option long_opts[] = {
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"workload", required_argument, NULL, OPT_KEY},
-    {"backends", required_argument, NULL, OPT_KEY},
-    {"threads", required_argument, NULL, OPT_KEY},
-    {"sizes", required_argument, NULL, OPT_KEY},
-    {"life-sizes", required_argument, NULL, OPT_KEY},
-    {"fib-sizes", required_argument, NULL, OPT_KEY},
-    {"csv-sizes", required_argument, NULL, OPT_KEY},
-    {"mode", required_argument, NULL, OPT_KEY},
-    {"repeat", required_argument, NULL, OPT_KEY},
-    {"warmup", required_argument, NULL, OPT_KEY},
-    {"out", required_argument, NULL, OPT_KEY},
-    {"workdir", required_argument, NULL, OPT_KEY},
-    {"verify-backend", required_argument, NULL, OPT_KEY},
-    {"device", required_argument, NULL, OPT_KEY},
-    {"life-steps", required_argument, NULL, OPT_KEY},
-    {"life-density", required_argument, NULL, OPT_KEY},
-    {"life-seed", required_argument, NULL, OPT_KEY},
-    {"fib-tasks", required_argument, NULL, OPT_KEY},
-    {"fib-algo", required_argument, NULL, OPT_KEY},
-    {"csv-op", required_argument, NULL, OPT_KEY},
-    {"csv-by", required_argument, NULL, OPT_KEY},
-    {"dry-run", no_argument, NULL, OPT_KEY},
-    {"quiet", no_argument, NULL, OPT_KEY},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-/* The config file first, then the flags over it (as `corun life`). */
-static int parse_args(int argc, char **argv, bench_opts_t *o, int *help) {
-    corun_err_t err = {0};
-    const char *config = NULL;
-    int c, idx;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", long_opts, &idx)) != -1) {
-        if (c == 'h') *help = 1;
-        else if (c == OPT_CONFIG) config = optarg;
-        else if (c == '?') {
-            cli_error("bench: unknown option '%s' (see 'corun bench --help')", argv[optind - 1]);
-            return CORUN_EXIT_USAGE;
-        } else if (c == ':') {
-            cli_error("bench: option '%s' needs a value", argv[optind - 1]);
-            return CORUN_EXIT_USAGE;
-        }
-    }
-    if (*help) return 0;
-    if (optind < argc) {
-        cli_error("bench: unexpected argument '%s' (see 'corun bench --help')", argv[optind]);
-        return CORUN_EXIT_USAGE;
-    }
-    if (config) {
-        snprintf(o->config, sizeof o->config, "%s", config);
-        if (bench_opts_load_ini(o, config, &err)) {
-            cli_error("bench: %s", err.msg);
-            return CORUN_EXIT_USAGE;
-        }
-    }
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", long_opts, &idx)) != -1) {
-        if (c != OPT_KEY) continue;
-        const char *key = long_opts[idx].name;
-        const char *val = long_opts[idx].has_arg ? optarg : "true";
-        if (bench_opts_set(o, key, val, &err)) {
-            cli_error("bench: --%s", err.msg);
-            return CORUN_EXIT_USAGE;
-        }
-    }
-    if (bench_opts_finish(o, &err)) {
-        cli_error("bench: %s", err.msg);
-        return CORUN_EXIT_USAGE;
-    }
-    return 0;
-}
 
 /* ------------------------------------------------------------------ the plan */
 
@@ -658,7 +579,7 @@ static void bench_free(bench_t *B) {
 int cmd_bench(int argc, char **argv) {
     bench_opts_t o;
     bench_opts_defaults(&o);
-    int help = 0, rc = parse_args(argc, argv, &o, &help);
+    int help = 0, rc = bench_opts_parse_args(argc, argv, &o, &help);
     if (rc) return rc;
     if (help) {
         fputs(bench_usage, stdout);
