@@ -237,16 +237,16 @@ static int set_thunk(void *o, const char *key, const char *value, corun_err_t *e
 }
 
 static const cli_key_t bench_keys[] = {
-    {"workload", 1},     {"backends", 1},     {"threads", 1},        {"sizes", 1},
-    {"life-sizes", 1},   {"fib-sizes", 1},    {"csv-sizes", 1},      {"mode", 1},
-    {"repeat", 1},       {"warmup", 1},       {"out", 1},            {"workdir", 1},
-    {"verify-backend", 1}, {"device", 1},     {"life-steps", 1},     {"life-density", 1},
-    {"life-seed", 1},    {"fib-tasks", 1},    {"fib-algo", 1},       {"csv-op", 1},
-    {"csv-by", 1},       {"dry-run", 0},      {"quiet", 0},          {NULL, 0},
+    {"workload", 1, 0},     {"backends", 1, 0},     {"threads", 1, 0},        {"sizes", 1, 0},
+    {"life-sizes", 1, 0},   {"fib-sizes", 1, 0},    {"csv-sizes", 1, 0},      {"mode", 1, 0},
+    {"repeat", 1, 0},       {"warmup", 1, 0},       {"out", 1, 0},            {"workdir", 1, 0},
+    {"verify-backend", 1, 0}, {"device", 1, 0},     {"life-steps", 1, 0},     {"life-density", 1, 0},
+    {"life-seed", 1, 0},    {"fib-tasks", 1, 0},    {"fib-algo", 1, 0},       {"csv-op", 1, 0},
+    {"csv-by", 1, 0},       {"dry-run", 0, 0},      {"quiet", 0, 0},          {NULL, 0, 0},
 };
 
 int bench_opts_parse_args(int argc, char **argv, bench_opts_t *o, int *help) {
-    int rc = cli_parse_args("bench", argc, argv, bench_keys, set_thunk, o, help);
+    int rc = cli_parse_args("bench", argc, argv, bench_keys, set_thunk, o, NULL, help);
     if (rc || *help) return rc;
     corun_err_t err = {0};
     if (bench_opts_finish(o, &err)) {

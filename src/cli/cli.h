@@ -59,6 +59,7 @@ typedef int (*cli_set_fn)(void *ctx, const char *key, const char *value, corun_e
 typedef struct cli_key {
     const char *name;
     int takes_value;
+    char short_name; /* e.g. 'o' for -o; 0 for none */
 } cli_key_t;
 
 int cli_copy_str(char *dst, size_t n, const char *key, const char *v, corun_err_t *err);
@@ -66,11 +67,13 @@ int cli_parse_bool(const char *key, const char *v, int *out, corun_err_t *err);
 /* Loads an INI file whose only section is [section]. */
 int cli_load_ini(const char *path, const char *section, cli_set_fn set, void *ctx,
                  corun_err_t *err);
-/* Parses `corun <cmd> [--config FILE] [--key value ...]`: the INI section
- * [cmd] first, then the flags. Prints its own errors; returns 0 or
- * CORUN_EXIT_USAGE. *help is set by -h/--help (nothing else is applied). */
+/* Parses `corun <cmd> [--config FILE] [--key value ...] [POSITIONAL]`: the
+ * INI section [cmd] first, then the flags. With positional non-NULL one
+ * non-option argument is allowed and returned there. Prints its own errors;
+ * returns 0 or CORUN_EXIT_USAGE. *help is set by -h/--help (nothing else is
+ * applied then). */
 int cli_parse_args(const char *cmd, int argc, char **argv, const cli_key_t *keys,
-                   cli_set_fn set, void *ctx, int *help);
+                   cli_set_fn set, void *ctx, const char **positional, int *help);
 
 int cmd_life(int argc, char **argv);
 int cmd_info(int argc, char **argv);

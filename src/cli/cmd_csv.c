@@ -1,6 +1,5 @@
 /* cmd_csv.c — `corun csv gen|split|stats`: options from config + flags, the
  * library call (include/corun/csv.h), and the one-line summary. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,76 +42,6 @@ static const char csv_usage[] =
     "Summary (gen/split on stdout, stats on stderr): key=value pairs with seconds,\n"
     "MB_per_s and a hash. Exit codes: 0 success, 1 run-time failure (I/O),\n"
     "2 bad usage or input (including malformed CSV).\n";
-
-enum { OPT_CONFIG = 256, OPT_KEY };
-
-static const struct option long_opts[] = {
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"out", required_argument, NULL, OPT_KEY},
-    {"rows", required_argument, NULL, OPT_KEY},
-    {"seed", required_argument, NULL, OPT_KEY},
-    {"quoted-fraction", required_argument, NULL, OPT_KEY},
-    {"crlf", no_argument, NULL, OPT_KEY},
-    {"bom", no_argument, NULL, OPT_KEY},
-    {"by", required_argument, NULL, OPT_KEY},
-    {"only", required_argument, NULL, OPT_KEY},
-    {"sum", required_argument, NULL, OPT_KEY},
-    {"backend", required_argument, NULL, OPT_KEY},
-    {"threads", required_argument, NULL, OPT_KEY},
-    {"window", required_argument, NULL, OPT_KEY},
-    {"max-files", required_argument, NULL, OPT_KEY},
-    {"force", no_argument, NULL, OPT_KEY},
-    {"quiet", no_argument, NULL, OPT_KEY},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-/* The config file first, then the flags over it. *input: the positional. */
-static int parse_args(int argc, char **argv, csv_opts_t *o, const char **input, int *help) {
-    corun_err_t err = {0};
-    const char *config = NULL;
-    int c, idx;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":ho:", long_opts, &idx)) != -1) {
-        if (c == 'h') *help = 1;
-        else if (c == OPT_CONFIG) config = optarg;
-        else if (c == '?') {
-            cli_error("csv: unknown option '%s' (see 'corun csv --help')", argv[optind - 1]);
-            return CORUN_EXIT_USAGE;
-        } else if (c == ':') {
-            cli_error("csv: option '%s' needs a value", argv[optind - 1]);
-            return CORUN_EXIT_USAGE;
-        }
-    }
-    if (*help) return 0;
-    if (optind < argc) *input = argv[optind++];
-    if (optind < argc) {
-        cli_error("csv: unexpected argument '%s' (see 'corun csv --help')", argv[optind]);
-        return CORUN_EXIT_USAGE;
-    }
-    if (config) {
-        snprintf(o->config, sizeof o->config, "%s", config);
-        if (csv_opts_load_ini(o, config, &err)) {
-            cli_error("csv: %s", err.msg);
-            return CORUN_EXIT_USAGE;
-        }
-    }
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":ho:", long_opts, &idx)) != -1) {
-        const char *key, *val;
-        if (c == 'o') key = "out", val = optarg;
-        else if (c == OPT_KEY) {
-            key = long_opts[idx].name;
-            val = long_opts[idx].has_arg ? optarg : "true";
-        } else continue;
-        if (csv_opts_set(o, key, val, &err)) {
-            cli_error("csv: --%s", err.msg);
-            return CORUN_EXIT_USAGE;
-        }
-    }
-    return 0;
-}
 
 static int exit_code(int rc) {
     return rc == CORUN_EIO || rc == CORUN_ENOMEM || rc == CORUN_EINTERNAL ? CORUN_EXIT_FAILURE
@@ -242,7 +171,7 @@ int cmd_csv(int argc, char **argv) {
     csv_opts_t o;
     csv_opts_defaults(&o);
     const char *input = NULL;
-    int help = 0, rc = parse_args(argc - 1, argv + 1, &o, &input, &help);
+    int help = 0, rc = csv_opts_parse_args(argc - 1, argv + 1, &o, &input, &help);
     if (rc) return rc;
     if (help) {
         fputs(csv_usage, stdout);

@@ -28,16 +28,15 @@ typedef struct csv_opts {
     uint64_t window;    /* bytes; 0 default */
     uint64_t max_files; /* 0 default */
     int force, quiet;
-    char config[CLI_PATH_MAX];
 } csv_opts_t;
 
 void csv_opts_defaults(csv_opts_t *o);
 /* Sets one option by its INI key (= the flag without "--"); unknown keys and
  * bad values are errors naming the key. */
 int csv_opts_set(csv_opts_t *o, const char *key, const char *value, corun_err_t *err);
-/* Loads an INI file: only section [csv]; unknown sections/keys are errors
- * naming file:line. */
-int csv_opts_load_ini(csv_opts_t *o, const char *path, corun_err_t *err);
+/* argv after the verb (config first, flags over it; one positional INPUT);
+ * prints its errors. */
+int csv_opts_parse_args(int argc, char **argv, csv_opts_t *o, const char **input, int *help);
 
 int cmd_csv(int argc, char **argv);
 

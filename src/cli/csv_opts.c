@@ -1,6 +1,5 @@
 /* csv_opts.c — the options of `corun csv`: one table of keys shared by the
  * INI config reader ([csv]) and the command-line parser, as for `corun fib`. */
-#include <ini.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -14,28 +13,9 @@ void csv_opts_defaults(csv_opts_t *o) {
     snprintf(o->backend, sizeof o->backend, "auto");
 }
 
-static int copy_str(char *dst, size_t n, const char *key, const char *v, corun_err_t *err) {
-    if (strlen(v) >= n) return corun_err_set(err, CORUN_ERANGE, "%s: value too long", key);
-    memcpy(dst, v, strlen(v) + 1);
-    return 0;
-}
-
-static int parse_bool(const char *key, const char *v, int *out, corun_err_t *err) {
-    if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") || !strcmp(v, "1"))
-        *out = 1;
-    else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off") ||
-             !strcmp(v, "0"))
-        *out = 0;
-    else
-        return corun_err_set(err, CORUN_EINVAL, "%s: '%s' is not a boolean (true/false)", key, v);
-    return 0;
-}
-
-/* "a,b,c" -> items pointing into buf. An empty item is a typo. Values with
- * a comma cannot be listed (documented). */
 static int parse_list(const char *key, const char *v, char *buf, size_t cap, const char **items,
                       size_t *n, corun_err_t *err) {
-    if (copy_str(buf, cap, key, v, err)) return CORUN_ERANGE;
+    if (cli_copy_str(buf, cap, key, v, err)) return CORUN_ERANGE;
     *n = 0;
     for (char *p = buf;;) {
         char *c = strchr(p, ',');
@@ -84,15 +64,15 @@ int csv_opts_set(csv_opts_t *o, const char *key, const char *v, corun_err_t *err
             o->quoted_fraction > 1)
             return corun_err_set(err, CORUN_EINVAL, "quoted-fraction: '%s' is not in 0..1", v);
     } else if (!strcmp(key, "crlf")) {
-        return parse_bool(key, v, &o->crlf, err);
+        return cli_parse_bool(key, v, &o->crlf, err);
     } else if (!strcmp(key, "bom")) {
-        return parse_bool(key, v, &o->bom, err);
+        return cli_parse_bool(key, v, &o->bom, err);
     } else if (!strcmp(key, "out")) {
         if (!v[0]) return corun_err_set(err, CORUN_EINVAL, "out: empty path");
-        return copy_str(o->out, sizeof o->out, key, v, err);
+        return cli_copy_str(o->out, sizeof o->out, key, v, err);
     } else if (!strcmp(key, "by")) {
         if (!v[0]) return corun_err_set(err, CORUN_EINVAL, "by: empty column name");
-        return copy_str(o->by, sizeof o->by, key, v, err);
+        return cli_copy_str(o->by, sizeof o->by, key, v, err);
     } else if (!strcmp(key, "only")) {
         return parse_list(key, v, o->only_buf, sizeof o->only_buf, o->only, &o->nonly, err);
     } else if (!strcmp(key, "sum")) {
@@ -104,7 +84,7 @@ int csv_opts_set(csv_opts_t *o, const char *key, const char *v, corun_err_t *err
         if (strcmp(v, "serial") && strcmp(v, "omp") && strcmp(v, "cuda") && strcmp(v, "auto"))
             return corun_err_set(err, CORUN_EINVAL,
                                  "backend: '%s' is not one of serial, omp, cuda, auto", v);
-        return copy_str(o->backend, sizeof o->backend, key, v, err);
+        return cli_copy_str(o->backend, sizeof o->backend, key, v, err);
     } else if (!strcmp(key, "threads")) {
         int64_t t;
         if (corun_parse_i64(v, &t) || t < 1 || t > 64)
@@ -116,9 +96,9 @@ int csv_opts_set(csv_opts_t *o, const char *key, const char *v, corun_err_t *err
         if (corun_parse_u64(v, &o->max_files) || o->max_files < 1 || o->max_files > 1000000)
             return corun_err_set(err, CORUN_EINVAL, "max-files: '%s' is not in 1..1000000", v);
     } else if (!strcmp(key, "force")) {
-        return parse_bool(key, v, &o->force, err);
+        return cli_parse_bool(key, v, &o->force, err);
     } else if (!strcmp(key, "quiet")) {
-        return parse_bool(key, v, &o->quiet, err);
+        return cli_parse_bool(key, v, &o->quiet, err);
     } else {
         return corun_err_set(err, CORUN_EINVAL,
                              "unknown option '%s' (known: rows, seed, quoted-fraction, crlf, bom, "
@@ -129,34 +109,17 @@ int csv_opts_set(csv_opts_t *o, const char *key, const char *v, corun_err_t *err
     return 0;
 }
 
-typedef struct ini_ctx {
-    csv_opts_t *o;
-    corun_err_t *err;
-    int rc;
-} ini_ctx_t;
-
-static int on_ini_pair(void *user, const char *section, const char *name, const char *value) {
-    ini_ctx_t *c = user;
-    if (section[0] == '\0')
-        c->rc = corun_err_set(c->err, CORUN_EINVAL,
-                              "key '%s' is outside any section (put it under [csv])", name);
-    else if (strcmp(section, "csv") != 0)
-        c->rc = corun_err_set(c->err, CORUN_EINVAL, "unknown section [%s] (known: [csv])",
-                              section);
-    else
-        c->rc = csv_opts_set(c->o, name, value, c->err);
-    return c->rc == 0;
+static int set_thunk(void *o, const char *key, const char *value, corun_err_t *err) {
+    return csv_opts_set(o, key, value, err);
 }
 
-int csv_opts_load_ini(csv_opts_t *o, const char *path, corun_err_t *err) {
-    FILE *f = fopen(path, "r");
-    if (!f) return corun_err_set(err, CORUN_EIO, "config %s: cannot open: %m", path);
-    ini_ctx_t c = {o, err, 0};
-    int line = ini_parse_file(f, on_ini_pair, &c);
-    fclose(f);
-    if (line == 0) return 0;
-    if (c.rc) return corun_err_prefix(err, "config %s:%d", path, line);
-    return corun_err_set(err, CORUN_EPARSE,
-                         "config %s:%d: not an INI line (expected [section] or key = value)",
-                         path, line);
+static const cli_key_t csv_keys[] = {
+    {"out", 1, 'o'},   {"rows", 1, 0},      {"seed", 1, 0},   {"quoted-fraction", 1, 0},
+    {"crlf", 0, 0},    {"bom", 0, 0},       {"by", 1, 0},     {"only", 1, 0},
+    {"sum", 1, 0},     {"backend", 1, 0},   {"threads", 1, 0}, {"window", 1, 0},
+    {"max-files", 1, 0}, {"force", 0, 0},   {"quiet", 0, 0},  {NULL, 0, 0},
+};
+
+int csv_opts_parse_args(int argc, char **argv, csv_opts_t *o, const char **input, int *help) {
+    return cli_parse_args("csv", argc, argv, csv_keys, set_thunk, o, input, help);
 }

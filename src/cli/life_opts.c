@@ -121,16 +121,16 @@ static int set_thunk(void *o, const char *key, const char *value, corun_err_t *e
 }
 
 const cli_key_t life_keys[] = {
-    {"size", 1},           {"rule", 1},           {"boundary", 1},      {"init", 1},
-    {"at", 1},             {"steps", 1},          {"backend", 1},       {"device", 1},
-    {"threads", 1},        {"skip-stable", 1},    {"print", 0},         {"quiet", 0},
-    {"write-rle", 1},      {"out", 1},            {"snapshot-every", 1}, {"snapshot-format", 1},
-    {"compress", 1},       {"swmr", 0},           {"force", 0},         {"restart", 1},
-    {"snapshot-buffers", 1}, {NULL, 0},
+    {"size", 1, 0},        {"rule", 1, 0},           {"boundary", 1, 0},      {"init", 1, 0},
+    {"at", 1, 0},             {"steps", 1, 0},          {"backend", 1, 0},       {"device", 1, 0},
+    {"threads", 1, 0},        {"skip-stable", 1, 0},    {"print", 0, 0},         {"quiet", 0, 0},
+    {"write-rle", 1, 0},      {"out", 1, 0},            {"snapshot-every", 1, 0}, {"snapshot-format", 1, 0},
+    {"compress", 1, 0},       {"swmr", 0, 0},           {"force", 0, 0},         {"restart", 1, 0},
+    {"snapshot-buffers", 1, 0}, {NULL, 0, 0},
 };
 
 int life_opts_parse_args(int argc, char **argv, life_opts_t *o, int *help) {
-    return cli_parse_args("life", argc, argv, life_keys, set_thunk, o, help);
+    return cli_parse_args("life", argc, argv, life_keys, set_thunk, o, NULL, help);
 }
 
 void life_opts_to_ini(const life_opts_t *o, char *buf, size_t n) {

@@ -72,7 +72,7 @@ int cli_load_ini(const char *path, const char *section, cli_set_fn set, void *ct
 }
 
 int cli_parse_args(const char *cmd, int argc, char **argv, const cli_key_t *keys,
-                   cli_set_fn set, void *ctx, int *help) {
+                   cli_set_fn set, void *ctx, const char **positional, int *help) {
     enum { OPT_CONFIG = 256, OPT_KEY, OPT_HELP };
     size_t nkeys = 0;
     while (keys[nkeys].name) nkeys++;
@@ -87,6 +87,15 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const cli_key_t *keys
                                 NULL, OPT_KEY};
     lo[nkeys] = (struct option){"config", required_argument, NULL, OPT_CONFIG};
     lo[nkeys + 1] = (struct option){"help", no_argument, NULL, OPT_HELP};
+    /* short options: "h" plus each key's short name (with ':' if it takes a value) */
+    char shorts[64] = ":h";
+    size_t ns = 2;
+    for (size_t i = 0; i < nkeys && ns + 2 < sizeof shorts; i++)
+        if (keys[i].short_name) {
+            shorts[ns++] = keys[i].short_name;
+            if (keys[i].takes_value) shorts[ns++] = ':';
+        }
+    shorts[ns] = '\0';
     corun_err_t err = {0};
     const char *config = NULL;
     int c, idx, rc = 0;
@@ -94,7 +103,7 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const cli_key_t *keys
     opterr = 0;
     /* Pass 1: find --config and --help, check that every flag is known. */
     optind = 1;
-    while (!rc && (c = getopt_long(argc, argv, ":h", lo, &idx)) != -1) {
+    while (!rc && (c = getopt_long(argc, argv, shorts, lo, &idx)) != -1) {
         if (c == 'h' || c == OPT_HELP) *help = 1;
         else if (c == OPT_CONFIG) config = optarg;
         else if (c == '?') {
@@ -105,6 +114,7 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const cli_key_t *keys
             rc = CORUN_EXIT_USAGE;
         }
     }
+    if (!rc && !*help && positional && optind < argc) *positional = argv[optind++];
     if (!rc && !*help && optind < argc) {
         cli_error("%s: unexpected argument '%s' (see 'corun %s --help')", cmd, argv[optind], cmd);
         rc = CORUN_EXIT_USAGE;
@@ -115,8 +125,13 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const cli_key_t *keys
     }
     /* Pass 2: the flags, over the file. */
     optind = 1;
-    while (!rc && !*help && (c = getopt_long(argc, argv, ":h", lo, &idx)) != -1) {
-        if (c != OPT_KEY) continue;
+    while (!rc && !*help && (c = getopt_long(argc, argv, shorts, lo, &idx)) != -1) {
+        if (c != OPT_KEY) { /* a short option: find its key */
+            idx = -1;
+            for (size_t i = 0; i < nkeys; i++)
+                if (keys[i].short_name && keys[i].short_name == c) idx = (int)i;
+            if (idx < 0) continue;
+        }
         if (set(ctx, keys[idx].name, keys[idx].takes_value ? optarg : "true", &err)) {
             cli_error("--%s", err.msg);
             rc = CORUN_EXIT_USAGE;
