@@ -1,6 +1,6 @@
 /* linear.c — F(n) by the seed's loop a, b = b, a + b on deferred-carry limbs
  * (kernels/fib_limb.h), tiled so the working set stays in L1, optionally
- * pipelined over several threads.
+ * split over several threads.
  *
  * Three buffers rotate: step t reads a = buf[t % 3], b = buf[(t+1) % 3] and
  * writes c = buf[(t+2) % 3]. Limb i of step t+1 needs only limbs i and i-1
@@ -11,15 +11,19 @@
  * steps run out of L1 instead of streaming the whole number from L2 once
  * per step (measured about 2x).
  *
- * Threads (a task with spare threads): block k goes to thread k mod P.
- * Block k may start tile j once block k-1 has finished tile j; each thread
- * publishes its progress (block, tiles done) in an atomic counter, and the
- * next thread spins on it. The tile data of block k-1 is not read by block
- * k-1 again once its tile is done (only the high-part array, which is the
- * thread's own), so the only ordering needed is that release/acquire pair.
- * All P threads must run at once (they wait on each other), so P is what
- * the OpenMP team actually has, never what was asked for.
+ * Threads (a task with spare threads): the limbs are split into P ranges
+ * of equal total work (split_limbs), one per thread, and each thread runs
+ * every block on its own range, so its data stays in its own core's caches.
+ * Carries only go up: thread p needs, per block, the high parts of the top
+ * limb of thread p-1's range, which p-1 leaves in a ring of RING blocks and
+ * announces with a release store of its block count; the lowest thread
+ * never waits, the others trail it by about a block. (A first version gave
+ * whole blocks to alternate threads on the same tiles: every tile then
+ * moved between the cores once per block, and two threads were slower than
+ * one.) All P threads must run at once (they wait on each other), so P is
+ * what the OpenMP team actually has, never what was asked for.
  */
+#include <math.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -100,14 +104,11 @@ const char *fib_linear_simd(void) {
     return "generic";
 }
 
-/* progress key: block k with j tiles done (j < 2^32 since limbs fit GMP). */
-static inline uint64_t key(uint64_t k, uint64_t j) { return (k << 32) | j; }
-
 static void wait_for(_Atomic uint64_t *p, uint64_t need) {
     unsigned spins = 0;
     while (atomic_load_explicit(p, memory_order_acquire) < need) {
-        /* Spin briefly (the other thread is usually a tile behind), then
-         * yield: on a loaded machine the thread we wait for may need our core. */
+        /* Spin briefly (the neighbour is usually just behind), then yield: on
+         * a loaded machine the thread we wait for may need our core. */
         if (++spins > 2000) sched_yield();
 #if defined(__x86_64__)
         else __builtin_ia32_pause();
@@ -115,53 +116,80 @@ static void wait_for(_Atomic uint64_t *p, uint64_t need) {
     }
 }
 
+#define RING 16       /* blocks of high parts a thread may run ahead of the next */
+#define PROG_STRIDE 8 /* 64-byte spacing: no false sharing between counters */
+
 typedef struct lin_run {
     uint64_t *buf[3];
     uint64_t n;
-    size_t limbs; /* buffer length */
+    size_t limbs;           /* buffer length */
     tile_fn tile;
-    int nthreads;
-    _Atomic uint64_t *prog; /* per thread, padded to a cache line */
+    size_t *bound;          /* thread p owns limbs [bound[p], bound[p+1]) */
+    _Atomic uint64_t *done; /* per thread: blocks finished (stride PROG_STRIDE) */
+    uint64_t *ring;         /* per thread: RING x FIB_T high parts of its top limb */
+    atomic_int ready;       /* bound[] is set */
 } lin_run_t;
 
-#define PROG_STRIDE 8 /* 64-byte spacing: no false sharing between counters */
-
-static size_t tiles_at(const lin_run_t *r, uint64_t t_end, size_t *top) {
-    size_t len = corun_fib_lin_limbs(t_end);
-    if (len > r->limbs) len = r->limbs;
-    *top = len;
-    return (len + FIB_B - 1) / FIB_B;
-}
-
-/* The blocks of thread p (of P). */
+/* The blocks of thread p (of P) on its limb range. */
 static void run_thread(void *arg, int p, int P) {
     lin_run_t *r = arg;
     uint64_t hin[FIB_T], hout[FIB_T];
     uint64_t nblocks = (r->n + FIB_T - 1) / FIB_T;
-    for (uint64_t k = (uint64_t)p; k < nblocks; k += (uint64_t)P) {
+    size_t lo_p = P > 1 ? r->bound[p] : 0, hi_p = P > 1 ? r->bound[p + 1] : r->limbs;
+    for (uint64_t k = 0; k < nblocks; k++) {
         uint64_t t0 = k * FIB_T;
         int nt = (int)(r->n - t0 < FIB_T ? r->n - t0 : FIB_T);
-        size_t top, ntiles = tiles_at(r, t0 + (uint64_t)nt, &top);
-        size_t prev_tiles = 0, prev_top;
-        int prev = (p + P - 1) % P;
-        if (k > 0 && P > 1)
-            prev_tiles = tiles_at(r, t0, &prev_top); /* block k-1 ends at step t0 */
+        size_t top = corun_fib_lin_limbs(t0 + (uint64_t)nt);
+        if (top > r->limbs) top = r->limbs;
+        size_t hi = hi_p < top ? hi_p : top;
         memset(hin, 0, sizeof hin);
-        for (size_t j = 0; j < ntiles; j++) {
-            if (k > 0 && P > 1) {
-                size_t need = j + 1 < prev_tiles ? j + 1 : prev_tiles;
-                wait_for(&r->prog[prev * PROG_STRIDE], key(k - 1, need));
-            }
-            size_t lo = j * FIB_B, hi = lo + FIB_B < top ? lo + FIB_B : top;
-            r->tile(r->buf, lo, hi, t0, nt, hin, hout);
-            memcpy(hin, hout, (size_t)nt * sizeof *hin);
-            if (P > 1) atomic_store_explicit(&r->prog[p * PROG_STRIDE], key(k, j + 1),
-                                             memory_order_release);
+        if (p > 0) { /* the high parts of the range below, this block */
+            wait_for(&r->done[(p - 1) * PROG_STRIDE], k + 1);
+            memcpy(hin, r->ring + ((size_t)(p - 1) * RING + k % RING) * FIB_T,
+                   (size_t)nt * sizeof *hin);
         }
-        if (P > 1)
-            atomic_store_explicit(&r->prog[p * PROG_STRIDE], key(k, UINT32_MAX),
-                                  memory_order_release);
+        if (lo_p >= hi) { /* the number does not reach our range yet */
+            memset(hout, 0, sizeof hout);
+        }
+        for (size_t lo = lo_p; lo < hi; lo += FIB_B) {
+            size_t h = lo + FIB_B < hi ? lo + FIB_B : hi;
+            r->tile(r->buf, lo, h, t0, nt, hin, hout);
+            memcpy(hin, hout, (size_t)nt * sizeof *hin);
+        }
+        if (p + 1 < P) {
+            /* Slot k % RING is free once the next thread finished block k-RING. */
+            if (k >= RING) wait_for(&r->done[(p + 1) * PROG_STRIDE], k - RING + 1);
+            memcpy(r->ring + ((size_t)p * RING + k % RING) * FIB_T, lo_p < hi ? hin : hout,
+                   (size_t)nt * sizeof *hin);
+            atomic_store_explicit(&r->done[p * PROG_STRIDE], k + 1, memory_order_release);
+        } else if (P > 1) {
+            atomic_store_explicit(&r->done[p * PROG_STRIDE], k + 1, memory_order_release);
+        }
     }
+}
+
+/* Splits the limbs among P threads for equal work: the number grows
+ * linearly, so limb i is worked on in a fraction (1 - i/L) of the steps and
+ * the range [0, s) gets work proportional to 1 - (1 - s/L)^2. */
+static void split_limbs(size_t limbs, int P, size_t *bound) {
+    bound[0] = 0;
+    for (int p = 1; p < P; p++) {
+        double f = 1.0 - sqrt(1.0 - (double)p / P);
+        size_t b = ((size_t)(f * (double)limbs) + 7) & ~(size_t)7;
+        bound[p] = b > limbs ? limbs : b;
+    }
+    bound[P] = limbs;
+}
+
+/* The team's entry: the split follows the team OpenMP actually gave. */
+static void team_entry(void *arg, int p, int P) {
+    lin_run_t *r = arg;
+    if (p == 0) {
+        split_limbs(r->limbs, P, r->bound);
+        atomic_store_explicit(&r->ready, 1, memory_order_release);
+    }
+    while (!atomic_load_explicit(&r->ready, memory_order_acquire)) sched_yield();
+    run_thread(arg, p, P);
 }
 
 int corun_fib_linear(mpz_t out, uint64_t n, int threads, corun_err_t *err) {
@@ -182,16 +210,18 @@ int corun_fib_linear(mpz_t out, uint64_t n, int threads, corun_err_t *err) {
         memset(r.buf[i], 0, r.limbs * sizeof(uint64_t));
     }
     r.buf[1][0] = 1; /* a = F(0) = 0, b = F(1) = 1 */
-    /* Pipelining pays only when there are tiles to overlap. */
+    /* Splitting pays only when each thread gets a few tiles. */
     if (threads < 1 || r.limbs < 2 * FIB_B) threads = 1;
     if (threads > 1) {
-        r.prog = calloc((size_t)threads * PROG_STRIDE, sizeof *r.prog);
-        if (!r.prog) {
+        r.bound = malloc(((size_t)threads + 1) * sizeof *r.bound);
+        r.done = calloc((size_t)threads * PROG_STRIDE, sizeof *r.done);
+        r.ring = malloc((size_t)threads * RING * FIB_T * sizeof *r.ring);
+        if (!r.bound || !r.done || !r.ring) {
             rc = corun_err_set(err, CORUN_ENOMEM, "linear F(%llu): out of memory",
                                (unsigned long long)n);
             goto done;
         }
-        fib_par_team(threads, run_thread, &r);
+        fib_par_team(threads, team_entry, &r);
     } else {
         run_thread(&r, 0, 1);
     }
@@ -205,6 +235,8 @@ int corun_fib_linear(mpz_t out, uint64_t n, int threads, corun_err_t *err) {
     mpz_import(out, r.limbs, -1, sizeof(uint64_t), 0, 64 - CORUN_FIB_DIGIT_BITS, a);
 done:
     for (int i = 0; i < 3; i++) free(r.buf[i]);
-    free((void *)r.prog);
+    free(r.bound);
+    free((void *)r.done);
+    free(r.ring);
     return rc;
 }
