@@ -97,7 +97,7 @@ static void test_against_gmp_tiles(void) {
     const uint64_t ns[] = {88450, 88521, 88600};
     for (size_t i = 0; i < sizeof ns / sizeof *ns; i++)
         CU_ASSERT(same_as_gmp(ns[i], CORUN_FIB_LINEAR, 1));
-    /* Large enough for the linear pipeline (>= 2 tiles) and for parallel
+    /* Large enough for the linear limb split (>= 2 tiles) and for parallel
      * squarings; 2 and 3 threads (an odd team must not deadlock). */
     for (int t = 1; t <= 3; t++) {
         CU_ASSERT(same_as_gmp(180001, CORUN_FIB_LINEAR, t));
@@ -262,7 +262,7 @@ static void test_limits_and_names(void) {
 static const test_case_t cases[] = {
     {"known values (F(0), F(1), F(93), F(94), F(100), F(10^6))", test_known_values},
     {"linear and doubling vs mpz_fib_ui, n <= 400 and limb edges", test_against_gmp_small},
-    {"tile edges, pipeline and parallel squarings vs mpz_fib_ui", test_against_gmp_tiles},
+    {"tile edges, limb split and parallel squarings vs mpz_fib_ui", test_against_gmp_tiles},
     {"limb kernel: carry step, carry-free step, normalise", test_limb_kernel},
     {"decimal split vs mpz_get_str (zeros at the split)", test_decimal_split},
     {"batches on every backend: each task once, largest first, stop", test_backends},

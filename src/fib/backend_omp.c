@@ -2,7 +2,7 @@
  * parallel, dynamic scheduling (one task at a time per thread, largest n
  * first, so a mixed batch does not end with one huge task on one thread).
  * With fewer tasks than threads, each task gets threads/tasks threads of its
- * own: the doubling's parallel squarings, the linear pipeline. */
+ * own: the doubling's parallel squarings, the linear limb split. */
 #include <omp.h>
 #include <stdatomic.h>
 #include <stdlib.h>

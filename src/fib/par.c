@@ -1,5 +1,5 @@
 /* par.c — the OpenMP helpers of the Fibonacci code: a team for the linear
- * pipeline and "two jobs at once" for fast doubling and the decimal split.
+ * limb split and "two jobs at once" for fast doubling and the decimal split.
  * Kept in one file so the algorithms stay free of omp.h. */
 #include <omp.h>
 
