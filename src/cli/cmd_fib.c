@@ -2,7 +2,6 @@
  * of n repeated --tasks times), limits checked before any work, the backend
  * run with each result handed to the aio loop as it completes (fib_out.c),
  * and the one-line summary. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,67 +41,6 @@ static const char fib_usage[] =
     "Exit codes: 0 success, 1 run-time failure (or a --verify mismatch),\n"
     "2 bad usage or input (e.g. n above the memory limit, checked before any work).\n";
 
-enum { OPT_CONFIG = 256, OPT_KEY };
-
-static const struct option long_opts[] = {
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"n", required_argument, NULL, OPT_KEY},
-    {"tasks", required_argument, NULL, OPT_KEY},
-    {"algo", required_argument, NULL, OPT_KEY},
-    {"backend", required_argument, NULL, OPT_KEY},
-    {"threads", required_argument, NULL, OPT_KEY},
-    {"device", required_argument, NULL, OPT_KEY},
-    {"out", required_argument, NULL, OPT_KEY},
-    {"digits", no_argument, NULL, OPT_KEY},
-    {"verify", no_argument, NULL, OPT_KEY},
-    {"quiet", no_argument, NULL, OPT_KEY},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-/* The config file first, then the flags over it (as `corun life`). */
-static int parse_args(int argc, char **argv, fib_opts_t *o, int *help) {
-    corun_err_t err = {0};
-    const char *config = NULL;
-    int c, idx;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", long_opts, &idx)) != -1) {
-        if (c == 'h') *help = 1;
-        else if (c == OPT_CONFIG) config = optarg;
-        else if (c == '?') {
-            cli_error("fib: unknown option '%s' (see 'corun fib --help')", argv[optind - 1]);
-            return CORUN_EXIT_USAGE;
-        } else if (c == ':') {
-            cli_error("fib: option '%s' needs a value", argv[optind - 1]);
-            return CORUN_EXIT_USAGE;
-        }
-    }
-    if (*help) return 0;
-    if (optind < argc) {
-        cli_error("fib: unexpected argument '%s' (see 'corun fib --help')", argv[optind]);
-        return CORUN_EXIT_USAGE;
-    }
-    if (config) {
-        snprintf(o->config, sizeof o->config, "%s", config);
-        if (fib_opts_load_ini(o, config, &err)) {
-            cli_error("fib: %s", err.msg);
-            return CORUN_EXIT_USAGE;
-        }
-    }
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", long_opts, &idx)) != -1) {
-        if (c != OPT_KEY) continue;
-        const char *key = long_opts[idx].name;
-        const char *val = long_opts[idx].has_arg ? optarg : "true";
-        if (fib_opts_set(o, key, val, &err)) {
-            cli_error("fib: --%s", err.msg);
-            return CORUN_EXIT_USAGE;
-        }
-    }
-    return 0;
-}
-
 static fib_out_mode_t out_mode(const char *out) {
     size_t len = strlen(out);
     if (!len) return FIB_OUT_NONE;
@@ -139,7 +77,7 @@ static int wait_writers(fib_run_t *run, corun_err_t *err) {
 int cmd_fib(int argc, char **argv) {
     fib_opts_t o;
     fib_opts_defaults(&o);
-    int help = 0, rc = parse_args(argc, argv, &o, &help);
+    int help = 0, rc = fib_opts_parse_args(argc, argv, &o, &help);
     if (rc) return rc;
     if (help) {
         fputs(fib_usage, stdout);

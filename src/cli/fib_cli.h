@@ -26,7 +26,6 @@ typedef struct fib_opts {
     int threads;        /* 0: default */
     char out[CLI_PATH_MAX];
     int digits, quiet, verify;
-    char config[CLI_PATH_MAX];
 } fib_opts_t;
 
 void fib_opts_defaults(fib_opts_t *o);
@@ -36,6 +35,9 @@ int fib_opts_set(fib_opts_t *o, const char *key, const char *value, corun_err_t 
 /* Loads an INI file: only section [fib]; unknown sections/keys are errors
  * naming file:line. */
 int fib_opts_load_ini(fib_opts_t *o, const char *path, corun_err_t *err);
+/* argv of `corun fib` (config first, flags over it); prints its errors and
+ * returns 0 or CORUN_EXIT_USAGE. */
+int fib_opts_parse_args(int argc, char **argv, fib_opts_t *o, int *help);
 /* Parses one n: a non-negative integer, also written 1e6 or 10^6. */
 int fib_parse_n(const char *s, uint64_t *out, corun_err_t *err);
 

@@ -1,10 +1,8 @@
-/* fib_opts.c — the options of `corun fib`: one table of keys shared by the
- * INI config reader ([fib]) and the command-line parser, as for `corun life`
- * (kept separate from life_opts.c: the two share only the INI plumbing). */
-#include <ini.h>
+/* fib_opts.c — the options of `corun fib`: the keys, each both an INI key
+ * under [fib] and a flag, and their validation; parsing argv and the INI
+ * file is the shared cli module's (opts.c), as for every subcommand. */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "fib_cli.h"
 
@@ -51,23 +49,6 @@ int fib_parse_n(const char *s, uint64_t *out, corun_err_t *err) {
     return 0;
 }
 
-static int copy_str(char *dst, size_t n, const char *key, const char *v, corun_err_t *err) {
-    if (strlen(v) >= n) return corun_err_set(err, CORUN_ERANGE, "%s: value too long", key);
-    memcpy(dst, v, strlen(v) + 1);
-    return 0;
-}
-
-static int parse_bool(const char *key, const char *v, int *out, corun_err_t *err) {
-    if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") || !strcmp(v, "1"))
-        *out = 1;
-    else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off") ||
-             !strcmp(v, "0"))
-        *out = 0;
-    else
-        return corun_err_set(err, CORUN_EINVAL, "%s: '%s' is not a boolean (true/false)", key, v);
-    return 0;
-}
-
 static int parse_list(fib_opts_t *o, const char *v, corun_err_t *err) {
     char buf[4096];
     if (strlen(v) >= sizeof buf) return corun_err_set(err, CORUN_ERANGE, "n: list too long");
@@ -107,7 +88,7 @@ int fib_opts_set(fib_opts_t *o, const char *key, const char *v, corun_err_t *err
         if (strcmp(v, "serial") && strcmp(v, "omp") && strcmp(v, "cuda") && strcmp(v, "auto"))
             return corun_err_set(err, CORUN_EINVAL,
                                  "backend: '%s' is not one of serial, omp, cuda, auto", v);
-        return copy_str(o->backend, sizeof o->backend, key, v, err);
+        return cli_copy_str(o->backend, sizeof o->backend, key, v, err);
     } else if (!strcmp(key, "threads")) {
         int64_t t;
         if (corun_parse_i64(v, &t) || t < 1 || t > 4096)
@@ -122,13 +103,13 @@ int fib_opts_set(fib_opts_t *o, const char *key, const char *v, corun_err_t *err
         o->device = (int)d;
     } else if (!strcmp(key, "out")) {
         if (!v[0]) return corun_err_set(err, CORUN_EINVAL, "out: empty path");
-        return copy_str(o->out, sizeof o->out, key, v, err);
+        return cli_copy_str(o->out, sizeof o->out, key, v, err);
     } else if (!strcmp(key, "digits")) {
-        return parse_bool(key, v, &o->digits, err);
+        return cli_parse_bool(key, v, &o->digits, err);
     } else if (!strcmp(key, "verify")) {
-        return parse_bool(key, v, &o->verify, err);
+        return cli_parse_bool(key, v, &o->verify, err);
     } else if (!strcmp(key, "quiet")) {
-        return parse_bool(key, v, &o->quiet, err);
+        return cli_parse_bool(key, v, &o->quiet, err);
     } else {
         return corun_err_set(err, CORUN_EINVAL,
                              "unknown option '%s' (known: n, tasks, algo, backend, device, threads, "
@@ -138,34 +119,21 @@ int fib_opts_set(fib_opts_t *o, const char *key, const char *v, corun_err_t *err
     return 0;
 }
 
-typedef struct ini_ctx {
-    fib_opts_t *o;
-    corun_err_t *err;
-    int rc;
-} ini_ctx_t;
-
-static int on_ini_pair(void *user, const char *section, const char *name, const char *value) {
-    ini_ctx_t *c = user;
-    if (section[0] == '\0')
-        c->rc = corun_err_set(c->err, CORUN_EINVAL,
-                              "key '%s' is outside any section (put it under [fib])", name);
-    else if (strcmp(section, "fib") != 0)
-        c->rc = corun_err_set(c->err, CORUN_EINVAL, "unknown section [%s] (known: [fib])",
-                              section);
-    else
-        c->rc = fib_opts_set(c->o, name, value, c->err);
-    return c->rc == 0;
+static int set_key(void *ctx, const char *key, const char *value, corun_err_t *err) {
+    return fib_opts_set(ctx, key, value, err);
 }
 
+/* Every key is also a flag; only --digits, --verify and --quiet take no value. */
+static const cli_key_t fib_keys[] = {
+    {"n", 1, 0},       {"tasks", 1, 0}, {"algo", 1, 0},   {"backend", 1, 0},
+    {"device", 1, 0},  {"threads", 1, 0}, {"out", 1, 0},  {"digits", 0, 0},
+    {"verify", 0, 0},  {"quiet", 0, 0},  {NULL, 0, 0},
+};
+
 int fib_opts_load_ini(fib_opts_t *o, const char *path, corun_err_t *err) {
-    FILE *f = fopen(path, "r");
-    if (!f) return corun_err_set(err, CORUN_EIO, "config %s: cannot open: %m", path);
-    ini_ctx_t c = {o, err, 0};
-    int line = ini_parse_file(f, on_ini_pair, &c);
-    fclose(f);
-    if (line == 0) return 0;
-    if (c.rc) return corun_err_prefix(err, "config %s:%d", path, line);
-    return corun_err_set(err, CORUN_EPARSE,
-                         "config %s:%d: not an INI line (expected [section] or key = value)",
-                         path, line);
+    return cli_load_ini(path, "fib", set_key, o, err);
+}
+
+int fib_opts_parse_args(int argc, char **argv, fib_opts_t *o, int *help) {
+    return cli_parse_args("fib", argc, argv, fib_keys, set_key, o, NULL, help);
 }
