@@ -51,7 +51,7 @@ static const char life_usage[] =
     "                         generations, appending to it\n"
     "  --snapshot-buffers N   frames in flight before computing waits (default 3)\n"
     "\n"
-    "SIGTERM, SIGINT, SIGUSR1: finish the current chunk (~10 ms), write a final\n"
+    "SIGTERM, SIGINT, SIGUSR1: finish the current chunk (~0.1 s), write a final\n"
     "frame, exit 3; a second signal stops at once.\n"
     "  -h, --help             show this help\n"
     "\n"

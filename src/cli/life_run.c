@@ -5,7 +5,7 @@
  *
  * Signals. SIGTERM, SIGINT and SIGUSR1 (what Slurm sends before a time
  * limit with --signal) set a flag; the loop finishes the chunk in progress
- * (chunks are sized to take about 10 ms), writes a final frame, closes the
+ * (chunks are sized to take about 0.1 s), writes a final frame, closes the
  * file and the program exits with CORUN_EXIT_SIGNAL (3). A second signal
  * restores the default action and re-raises it: the process ends at once
  * (frames already flushed stay readable).
@@ -110,7 +110,7 @@ int life_run(life_opts_t *o, const corun_life_backend_t *be, corun_life_grid_t *
             if (rc) goto done;
         }
     }
-    int64_t gen = start_gen, seg_first = start_gen + 1, nseg = 0, chunk = 1, last_frame = start_gen;
+    int64_t gen = start_gen, seg_first = start_gen + 1, nseg = 0, chunk = 8, last_frame = start_gen;
     while (gen < end && !rc && !stop_signal) {
         int64_t n = end - gen < chunk ? end - gen : chunk;
         if (snap && every > 0 && n > every - gen % every) n = every - gen % every;
@@ -118,11 +118,14 @@ int life_run(life_opts_t *o, const corun_life_backend_t *be, corun_life_grid_t *
         double c0 = corun_now();
         rc = snap ? step_counted(be, st, n, pops + nseg, &scratch, err) : be->step(st, n, err);
         if (rc) break;
-        /* Aim at ~10 ms per call: long enough to amortise the call, short
-         * enough for signals and progress. */
-        double dt = corun_now() - c0;
-        if (dt < 0.005 && chunk < ((int64_t)1 << 20)) chunk *= 2;
-        else if (dt > 0.05 && chunk > 1) chunk /= 2;
+        /* Aim at ~0.1 s per call: long enough to amortise the call and to
+         * let a backend block several generations in time (omp passes 8
+         * generations over each cache-sized band), short enough for signals
+         * and progress. At least 8 generations unless one takes > 12 ms. */
+        double per = (corun_now() - c0) / (double)n;
+        int64_t want = per > 0 ? (int64_t)(0.1 / per) : 2 * chunk;
+        if (want < 8 && per < 0.0125) want = 8;
+        chunk = want < 1 ? 1 : want > ((int64_t)1 << 20) ? ((int64_t)1 << 20) : want;
         gen += n;
         nseg += n;
         if (snap && every > 0 && gen % every == 0 && gen < end && !stop_signal) {
