@@ -82,6 +82,7 @@ int life_run(life_opts_t *o, const corun_life_backend_t *be, corun_life_grid_t *
     snprintf(res->mode, sizeof res->mode, "%s", be->describe ? be->describe(st) : "-");
     const int show = !o->quiet && isatty(2);
     const int64_t every = o->snapshot_every, end = start_gen + o->steps;
+    const int64_t pop0 = snap && !o->restart[0] ? corun_life_grid_population(grid) : 0; /* set-up */
     double t0 = corun_now();
     if (o->print) { /* every generation kept for the column printer */
         frames = calloc((size_t)o->steps + 1, sizeof *frames);
@@ -105,7 +106,7 @@ int life_run(life_opts_t *o, const corun_life_backend_t *be, corun_life_grid_t *
             goto done;
         }
         if (!o->restart[0]) { /* generation 0: frame and population */
-            pops[0] = corun_life_grid_population(grid);
+            pops[0] = pop0;
             rc = corun_snap_submit(snap, 0, be, st, 0, pops, 1, err);
             if (rc) goto done;
         }
