@@ -51,7 +51,7 @@ static const omp_kernels_t k_avx512 = {"avx512", omp_avx512_conway_fast,
  * too: only on request (CORUN_OMP_SIMD=avx512-autovec), to measure what the
  * intrinsics kernel buys. */
 static const omp_kernels_t k_avx512_autovec = {"avx512-autovec", omp_avx512_block_conway,
-                                               omp_avx512_block_generic, omp_avx512_count_fast};
+                                               omp_avx512_block_generic, omp_avx512_count};
 #endif
 
 const omp_kernels_t *corun_life_omp_kernels(const char *want) {

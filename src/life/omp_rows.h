@@ -164,7 +164,16 @@ static int64_t OMP_NAME(count)(const omp_geom_t *g, const uint64_t *base, int64_
     int64_t n = 0;
     for (int64_t y = y0; y < y1; y++) {
         const uint64_t *r = base + (y - origin) * g->stride;
-        for (int64_t j = 0; j < g->wpr; j++) n += __builtin_popcountll(r[j]);
+        for (int64_t j = 0; j < g->wpr; j++) {
+            /* SWAR popcount: a baseline x86-64 build has no POPCNT
+             * instruction (the builtin becomes a libgcc call per word),
+             * and this form vectorises. */
+            uint64_t v = r[j];
+            v = v - ((v >> 1) & 0x5555555555555555ull);
+            v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+            v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+            n += (int64_t)((v * 0x0101010101010101ull) >> 56);
+        }
     }
     return n;
 }
