@@ -193,8 +193,7 @@ int bench_opts_set(bench_opts_t *o, const char *key, const char *v, corun_err_t 
                                  "verify-backend: '%s' is not serial or omp (run on 1 thread)", v);
         return cli_copy_str(o->verify_backend, sizeof o->verify_backend, key, v, err);
     } else if (!strcmp(key, "device")) {
-        if ((rc = parse_count(key, v, 0, 1023, &x, err))) return rc;
-        o->device = (int)x;
+        return cli_parse_device(key, v, &o->device, err);
     } else if (!strcmp(key, "life-steps")) {
         return parse_count(key, v, 1, INT64_MAX, &o->life_steps, err);
     } else if (!strcmp(key, "life-density")) {

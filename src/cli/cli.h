@@ -64,6 +64,11 @@ typedef struct cli_key {
 
 int cli_copy_str(char *dst, size_t n, const char *key, const char *v, corun_err_t *err);
 int cli_parse_bool(const char *key, const char *v, int *out, corun_err_t *err);
+/* The options every workload shares: backend (serial|omp|cuda|auto),
+ * threads (1..4096), CUDA device index (0..1023). */
+int cli_parse_backend(const char *key, const char *v, char *dst, size_t n, corun_err_t *err);
+int cli_parse_threads(const char *key, const char *v, int *out, corun_err_t *err);
+int cli_parse_device(const char *key, const char *v, int *out, corun_err_t *err);
 /* Loads an INI file whose only section is [section]. */
 int cli_load_ini(const char *path, const char *section, cli_set_fn set, void *ctx,
                  corun_err_t *err);

@@ -81,15 +81,9 @@ int csv_opts_set(csv_opts_t *o, const char *key, const char *v, corun_err_t *err
             return corun_err_set(err, CORUN_ERANGE, "sum: at most %d columns", CORUN_CSV_SUM_MAX);
         return rc;
     } else if (!strcmp(key, "backend")) {
-        if (strcmp(v, "serial") && strcmp(v, "omp") && strcmp(v, "cuda") && strcmp(v, "auto"))
-            return corun_err_set(err, CORUN_EINVAL,
-                                 "backend: '%s' is not one of serial, omp, cuda, auto", v);
-        return cli_copy_str(o->backend, sizeof o->backend, key, v, err);
+        return cli_parse_backend(key, v, o->backend, sizeof o->backend, err);
     } else if (!strcmp(key, "threads")) {
-        int64_t t;
-        if (corun_parse_i64(v, &t) || t < 1 || t > 64)
-            return corun_err_set(err, CORUN_EINVAL, "threads: '%s' is not an integer in 1..64", v);
-        o->threads = (int)t;
+        return cli_parse_threads(key, v, &o->threads, err);
     } else if (!strcmp(key, "window")) {
         return parse_bytes(key, v, &o->window, err);
     } else if (!strcmp(key, "max-files")) {

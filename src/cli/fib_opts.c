@@ -85,22 +85,11 @@ int fib_opts_set(fib_opts_t *o, const char *key, const char *v, corun_err_t *err
         o->has_algo = 1;
         return corun_fib_algo_parse(v, &o->algo, err);
     } else if (!strcmp(key, "backend")) {
-        if (strcmp(v, "serial") && strcmp(v, "omp") && strcmp(v, "cuda") && strcmp(v, "auto"))
-            return corun_err_set(err, CORUN_EINVAL,
-                                 "backend: '%s' is not one of serial, omp, cuda, auto", v);
-        return cli_copy_str(o->backend, sizeof o->backend, key, v, err);
+        return cli_parse_backend(key, v, o->backend, sizeof o->backend, err);
     } else if (!strcmp(key, "threads")) {
-        int64_t t;
-        if (corun_parse_i64(v, &t) || t < 1 || t > 4096)
-            return corun_err_set(err, CORUN_EINVAL, "threads: '%s' is not an integer in 1..4096",
-                                 v);
-        o->threads = (int)t;
+        return cli_parse_threads(key, v, &o->threads, err);
     } else if (!strcmp(key, "device")) {
-        int64_t d;
-        if (corun_parse_i64(v, &d) || d < 0 || d > 1024)
-            return corun_err_set(err, CORUN_EINVAL, "device: '%s' is not a device index 0..1024",
-                                 v);
-        o->device = (int)d;
+        return cli_parse_device(key, v, &o->device, err);
     } else if (!strcmp(key, "out")) {
         if (!v[0]) return corun_err_set(err, CORUN_EINVAL, "out: empty path");
         return cli_copy_str(o->out, sizeof o->out, key, v, err);

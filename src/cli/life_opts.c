@@ -48,22 +48,11 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
             return corun_err_set(err, CORUN_EINVAL, "steps: '%s' is not a non-negative integer",
                                  v);
     } else if (!strcmp(key, "backend")) {
-        if (strcmp(v, "serial") && strcmp(v, "omp") && strcmp(v, "cuda") && strcmp(v, "auto"))
-            return corun_err_set(err, CORUN_EINVAL,
-                                 "backend: '%s' is not one of serial, omp, cuda, auto", v);
-        return cli_copy_str(o->backend, sizeof o->backend, key, v, err);
+        return cli_parse_backend(key, v, o->backend, sizeof o->backend, err);
     } else if (!strcmp(key, "device")) {
-        int64_t d;
-        if (corun_parse_i64(v, &d) || d < 0 || d > 1023)
-            return corun_err_set(err, CORUN_EINVAL, "device: '%s' is not a CUDA device index 0..1023",
-                                 v);
-        o->device = (int)d;
+        return cli_parse_device(key, v, &o->device, err);
     } else if (!strcmp(key, "threads")) {
-        int64_t t;
-        if (corun_parse_i64(v, &t) || t < 1 || t > 4096)
-            return corun_err_set(err, CORUN_EINVAL, "threads: '%s' is not an integer in 1..4096",
-                                 v);
-        o->threads = (int)t;
+        return cli_parse_threads(key, v, &o->threads, err);
     } else if (!strcmp(key, "skip-stable")) {
         if (!strcmp(v, "auto")) o->skip_stable = CORUN_LIFE_SKIP_AUTO;
         else if (!strcmp(v, "on")) o->skip_stable = CORUN_LIFE_SKIP_ON;

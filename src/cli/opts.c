@@ -32,6 +32,30 @@ int cli_parse_bool(const char *key, const char *v, int *out, corun_err_t *err) {
     return 0;
 }
 
+int cli_parse_backend(const char *key, const char *v, char *dst, size_t n, corun_err_t *err) {
+    if (strcmp(v, "serial") && strcmp(v, "omp") && strcmp(v, "cuda") && strcmp(v, "auto"))
+        return corun_err_set(err, CORUN_EINVAL, "%s: '%s' is not one of serial, omp, cuda, auto",
+                             key, v);
+    return cli_copy_str(dst, n, key, v, err);
+}
+
+int cli_parse_threads(const char *key, const char *v, int *out, corun_err_t *err) {
+    int64_t t;
+    if (corun_parse_i64(v, &t) || t < 1 || t > 4096)
+        return corun_err_set(err, CORUN_EINVAL, "%s: '%s' is not an integer in 1..4096", key, v);
+    *out = (int)t;
+    return 0;
+}
+
+int cli_parse_device(const char *key, const char *v, int *out, corun_err_t *err) {
+    int64_t d;
+    if (corun_parse_i64(v, &d) || d < 0 || d > 1023)
+        return corun_err_set(err, CORUN_EINVAL, "%s: '%s' is not a CUDA device index 0..1023",
+                             key, v);
+    *out = (int)d;
+    return 0;
+}
+
 typedef struct ini_ctx {
     const char *section;
     cli_set_fn set;
