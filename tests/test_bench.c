@@ -16,22 +16,7 @@ static char out[1 << 18], err[1 << 16];
     test_run_corun((const char *const[]){"corun", "bench", __VA_ARGS__, NULL}, out, sizeof out, \
                    err, sizeof err)
 
-static const char *tmp_path(const char *name) {
-    static char path[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(path[k], sizeof path[k], "%s/%s", test_tmp_dir(), name);
-    return path[k];
-}
 
-static const char *write_tmp(const char *name, const char *text) {
-    const char *p = tmp_path(name);
-    FILE *f = fopen(p, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs(text, f);
-    fclose(f);
-    return p;
-}
 
 /* The results file split into rows of fields (no quoted commas in these
  * tests' fields); returns the number of data rows. */
@@ -69,7 +54,7 @@ static const char header_expected[] =
     "fom_unit,hash,verified,corun_version,host,timestamp";
 
 static void test_life_strong(void) {
-    const char *csv = tmp_path("life-strong.csv");
+    const char *csv = test_tmp_path("life-strong.csv");
     int rc = RUN("--workload", "life", "--backends", "serial,omp", "--threads", "1,2", "--sizes",
                  "100x70", "--life-steps", "7", "--repeat", "2", "--warmup", "1", "--out", csv);
     CU_ASSERT_EQUAL(rc, 0);
@@ -103,10 +88,10 @@ static void test_life_strong(void) {
 }
 
 static void test_weak_csv_split(void) {
-    const char *csv = tmp_path("csv-weak.csv");
+    const char *csv = test_tmp_path("csv-weak.csv");
     int rc = RUN("--workload", "csv", "--backends", "omp", "--threads", "1,2", "--sizes", "500",
                  "--mode", "weak", "--csv-op", "split", "--repeat", "1", "--warmup", "0",
-                 "--workdir", tmp_path("bench-work"), "--out", csv);
+                 "--workdir", test_tmp_path("bench-work"), "--out", csv);
     CU_ASSERT_EQUAL(rc, 0);
     if (rc) fprintf(stderr, "%s", err);
     char header[512];
@@ -122,7 +107,7 @@ static void test_weak_csv_split(void) {
 }
 
 static void test_fib_child(void) {
-    const char *csv = tmp_path("fib.csv");
+    const char *csv = test_tmp_path("fib.csv");
     int rc = RUN("--workload", "fib", "--backends", "serial,omp", "--threads", "2", "--sizes",
                  "5000", "--fib-tasks", "3", "--repeat", "1", "--out", csv);
     CU_ASSERT_EQUAL(rc, 0);
@@ -147,7 +132,7 @@ static void test_fib_child(void) {
 
 static void test_mismatch_fails(void) {
     setenv("CORUN_BENCH_FAULT", "omp@2", 1);
-    const char *csv = tmp_path("mismatch.csv");
+    const char *csv = test_tmp_path("mismatch.csv");
     int rc = RUN("--sizes", "64x64", "--threads", "1,2", "--life-steps", "3", "--repeat", "1",
                  "--warmup", "0", "--out", csv);
     unsetenv("CORUN_BENCH_FAULT");
@@ -169,16 +154,16 @@ static void test_bad_input(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "life-sizes"));
     CU_ASSERT_EQUAL(RUN("--sizes", "12xfoo"), 2);
     CU_ASSERT_EQUAL(RUN("--frobnicate"), 2);
-    const char *c1 = write_tmp("bad1.ini", "[bench]\nrepeat = 2\nrepaet = 3\n");
+    const char *c1 = test_write_tmp("bad1.ini", "[bench]\nrepeat = 2\nrepaet = 3\n");
     CU_ASSERT_EQUAL(RUN("--config", c1), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "bad1.ini:3"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "repaet"));
-    const char *c2 = write_tmp("bad2.ini", "[bench]\nrepeat = 2\n[life]\nsteps = 3\n");
+    const char *c2 = test_write_tmp("bad2.ini", "[bench]\nrepeat = 2\n[life]\nsteps = 3\n");
     CU_ASSERT_EQUAL(RUN("--config", c2), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "bad2.ini:4"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "[life]"));
     /* flags override the config */
-    const char *c3 = write_tmp("ok.ini", "[bench]\nthreads = 1\nsizes = 32\nrepeat = 5\n");
+    const char *c3 = test_write_tmp("ok.ini", "[bench]\nthreads = 1\nsizes = 32\nrepeat = 5\n");
     CU_ASSERT_EQUAL(RUN("--config", c3, "--repeat", "1", "--dry-run"), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "(0 warm-up + 1 measured)") ||
                            strstr(out, "(1 warm-up + 1 measured)"));

@@ -9,15 +9,6 @@ static char out[1 << 16], err[1 << 16];
 
 #define RUN(...) test_run_corun((const char *const[]){"corun", __VA_ARGS__, NULL}, out, sizeof out, err, sizeof err)
 
-static const char *write_tmp(const char *name, const char *text) {
-    static char path[512];
-    snprintf(path, sizeof path, "%s/%s", test_tmp_dir(), name);
-    FILE *f = fopen(path, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
 
 /* Bad usage: exit 2, a message containing `needle` on stderr, nothing crashed. */
 static void expect_usage_error(int rc, const char *needle) {
@@ -66,7 +57,7 @@ static void test_summary_line(void) {
 }
 
 static void test_config_and_override(void) {
-    const char *cfg = write_tmp("ok.ini",
+    const char *cfg = test_write_tmp("ok.ini",
                                 "; comment\n[life]\nsize = 20x10 ; inline comment\n"
                                 "rule = B36/S23\nboundary = dead\nsteps = 7\nbackend = serial\n");
     CU_ASSERT_EQUAL_FATAL(RUN("life", "--config", cfg, "--quiet"), 0);
@@ -103,17 +94,17 @@ static void test_bad_flags(void) {
 }
 
 static void test_bad_configs(void) {
-    expect_usage_error(RUN("life", "--config", write_tmp("a.ini", "[life]\nstpes = 4\n")),
+    expect_usage_error(RUN("life", "--config", test_write_tmp("a.ini", "[life]\nstpes = 4\n")),
                        "a.ini:2: unknown option 'stpes'");
-    expect_usage_error(RUN("life", "--config", write_tmp("b.ini", "[lfe]\nsize = 4x4\n")),
+    expect_usage_error(RUN("life", "--config", test_write_tmp("b.ini", "[lfe]\nsize = 4x4\n")),
                        "b.ini:2: unknown section [lfe]");
-    expect_usage_error(RUN("life", "--config", write_tmp("c.ini", "size = 4x4\n")),
+    expect_usage_error(RUN("life", "--config", test_write_tmp("c.ini", "size = 4x4\n")),
                        "c.ini:1: key 'size' is outside any section");
-    expect_usage_error(RUN("life", "--config", write_tmp("d.ini", "[life]\njunk line\n")),
+    expect_usage_error(RUN("life", "--config", test_write_tmp("d.ini", "[life]\njunk line\n")),
                        "d.ini:2: not an INI line");
-    expect_usage_error(RUN("life", "--config", write_tmp("e.ini", "[life]\nrule = B3/S2/3\n")),
+    expect_usage_error(RUN("life", "--config", test_write_tmp("e.ini", "[life]\nrule = B3/S2/3\n")),
                        "e.ini:2: rule");
-    expect_usage_error(RUN("life", "--config", write_tmp("f.ini", "[life]\nprint = perhaps\n")),
+    expect_usage_error(RUN("life", "--config", test_write_tmp("f.ini", "[life]\nprint = perhaps\n")),
                        "f.ini:2: print");
 }
 

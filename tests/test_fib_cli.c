@@ -14,22 +14,7 @@ static char out[1 << 20], err[1 << 16];
     test_run_corun((const char *const[]){"corun", "fib", __VA_ARGS__, NULL}, out, sizeof out, \
                    err, sizeof err)
 
-static const char *tmp_path(const char *name) {
-    static char path[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(path[k], sizeof path[k], "%s/%s", test_tmp_dir(), name);
-    return path[k];
-}
 
-static const char *write_tmp(const char *name, const char *text) {
-    const char *p = tmp_path(name);
-    FILE *f = fopen(p, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs(text, f);
-    fclose(f);
-    return p;
-}
 
 static void expect_usage_error(int rc, const char *needle) {
     CU_ASSERT_EQUAL(rc, 2);
@@ -112,7 +97,7 @@ static void test_digits(void) {
 }
 
 static void test_out_dir(void) {
-    const char *dir = tmp_path("fibout");
+    const char *dir = test_tmp_path("fibout");
     CU_ASSERT_EQUAL_FATAL(RUN("--n", "100,93", "--tasks", "2", "--out", dir, "--quiet"), 0);
     char path[600], line[256];
     snprintf(path, sizeof path, "%s/task000000_n100.txt", dir);
@@ -132,13 +117,13 @@ static void test_out_dir(void) {
     fclose(f);
     CU_ASSERT_EQUAL(rows, 5); /* header + 4 tasks */
     /* A file where the folder should be. */
-    const char *file = write_tmp("notadir", "x");
+    const char *file = test_write_tmp("notadir", "x");
     CU_ASSERT_EQUAL(RUN("--n", "5", "--out", file, "--quiet"), 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a folder"));
 }
 
 static void test_out_h5(void) {
-    const char *h5 = tmp_path("fib.h5");
+    const char *h5 = test_tmp_path("fib.h5");
     CU_ASSERT_EQUAL_FATAL(RUN("--n", "100,1000", "--out", h5, "--quiet"), 0);
     FILE *f = fopen(h5, "rb");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
@@ -160,19 +145,19 @@ static void test_out_h5(void) {
 }
 
 static void test_config(void) {
-    const char *cfg = write_tmp("fib.ini", "[fib]\nn = 100, 200\ntasks = 2\nalgo = linear\n"
+    const char *cfg = test_write_tmp("fib.ini", "[fib]\nn = 100, 200\ntasks = 2\nalgo = linear\n"
                                            "backend = serial\n");
     CU_ASSERT_EQUAL_FATAL(RUN("--config", cfg, "--quiet"), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "tasks=4 algo=linear backend=serial threads=1 n=100..200"));
     CU_ASSERT_EQUAL_FATAL(RUN("--config", cfg, "--algo", "doubling", "--tasks", "1", "--quiet"), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "tasks=2 algo=doubling"));
-    expect_usage_error(RUN("--config", write_tmp("a.ini", "[fib]\ntaks = 4\n")),
+    expect_usage_error(RUN("--config", test_write_tmp("a.ini", "[fib]\ntaks = 4\n")),
                        "a.ini:2: unknown option 'taks'");
-    expect_usage_error(RUN("--config", write_tmp("b.ini", "[life]\nn = 4\n")),
+    expect_usage_error(RUN("--config", test_write_tmp("b.ini", "[life]\nn = 4\n")),
                        "b.ini:2: unknown section [life]");
-    expect_usage_error(RUN("--config", write_tmp("c.ini", "n = 4\n")),
+    expect_usage_error(RUN("--config", test_write_tmp("c.ini", "n = 4\n")),
                        "c.ini:1: key 'n' is outside any section");
-    expect_usage_error(RUN("--config", write_tmp("d.ini", "[fib]\nn = 4,x\n")),
+    expect_usage_error(RUN("--config", test_write_tmp("d.ini", "[fib]\nn = 4,x\n")),
                        "d.ini:2: n: value 2 of the list: 'x'");
 }
 

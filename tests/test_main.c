@@ -54,6 +54,15 @@ const char *test_tmp_path(const char *name) {
     return p;
 }
 
+const char *test_write_tmp(const char *name, const char *text) {
+    const char *p = test_tmp_path(name);
+    FILE *f = fopen(p, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(text, f);
+    fclose(f);
+    return p;
+}
+
 int test_h5check(const char *path, const char *flags, char *buf, size_t cap) {
     char cmd[1536];
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/../h5check.py %s %s 2>&1", test_data_dir(),

@@ -33,6 +33,9 @@ const char *test_tmp_dir(void);    /* a private scratch folder, created on deman
 /* test_tmp_dir()/name, in one of 8 rotating static buffers. */
 const char *test_tmp_path(const char *name);
 
+/* Writes text to test_tmp_path(name) and returns that path (asserts). */
+const char *test_write_tmp(const char *name, const char *text);
+
 /* Runs tests/h5check.py (h5py, no corun code) on an HDF5 snapshot file with
  * extra flags (may be NULL); its report in buf; returns its exit status. */
 int test_h5check(const char *path, const char *flags, char *buf, size_t cap);
