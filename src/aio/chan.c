@@ -121,6 +121,17 @@ static int cancelled_now(void) {
     return co && atomic_load(&co->cancel_req);
 }
 
+/* The side that cannot proceed now (full for put, empty for get): a zero
+ * timeout fails at once, the loop thread outside a coroutine must not block
+ * (AIO_WOULD_BLOCK_LOOP, reported by the caller after unlocking), anything
+ * else waits on q. Called with ch->mu held; 0 means "look again". */
+#define AIO_WOULD_BLOCK_LOOP 1
+static int must_wait(corun_aio_chan_t *ch, aio_waiter_t **q, double timeout_s, double deadline) {
+    if (timeout_s == 0) return CORUN_ETIMEDOUT;
+    if (!aio_current() && corun_aio_current_loop()) return AIO_WOULD_BLOCK_LOOP;
+    return wait_on(ch, q, deadline);
+}
+
 int corun_aio_chan_put(corun_aio_chan_t *ch, void *item, double timeout_s, corun_err_t *err) {
     if (!ch) return corun_err_set(err, CORUN_EINVAL, "aio: chan_put: channel is NULL");
     if (cancelled_now()) return fail(err, CORUN_ECANCELED, "put");
@@ -140,19 +151,12 @@ int corun_aio_chan_put(corun_aio_chan_t *ch, void *item, double timeout_s, corun
             rc = 0;
             break;
         }
-        if (timeout_s == 0) {
-            rc = CORUN_ETIMEDOUT;
-            break;
-        }
-        if (!aio_current() && corun_aio_current_loop()) {
-            pthread_mutex_unlock(&ch->mu);
-            return corun_err_set(err, CORUN_EINVAL,
-                                 "aio: chan_put would block the loop thread; put from a coroutine");
-        }
-        rc = wait_on(ch, &ch->putters, deadline);
-        if (rc) break;
+        if ((rc = must_wait(ch, &ch->putters, timeout_s, deadline))) break;
     }
     pthread_mutex_unlock(&ch->mu);
+    if (rc == AIO_WOULD_BLOCK_LOOP)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "aio: chan_put would block the loop thread; put from a coroutine");
     return rc ? fail(err, rc, "put") : 0;
 }
 
@@ -177,19 +181,12 @@ int corun_aio_chan_get(corun_aio_chan_t *ch, void **item, double timeout_s, coru
             rc = CORUN_ECLOSED;
             break;
         }
-        if (timeout_s == 0) {
-            rc = CORUN_ETIMEDOUT;
-            break;
-        }
-        if (!aio_current() && corun_aio_current_loop()) {
-            pthread_mutex_unlock(&ch->mu);
-            return corun_err_set(err, CORUN_EINVAL,
-                                 "aio: chan_get would block the loop thread; get from a coroutine");
-        }
-        rc = wait_on(ch, &ch->getters, deadline);
-        if (rc) break;
+        if ((rc = must_wait(ch, &ch->getters, timeout_s, deadline))) break;
     }
     pthread_mutex_unlock(&ch->mu);
+    if (rc == AIO_WOULD_BLOCK_LOOP)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "aio: chan_get would block the loop thread; get from a coroutine");
     return rc ? fail(err, rc, "get") : 0;
 }
 
