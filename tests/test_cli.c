@@ -108,12 +108,31 @@ static void test_bad_configs(void) {
                        "f.ini:2: print");
 }
 
+/* The shipped Life configs parse and run (size, steps, paths overridden so
+ * the run is tiny and writes only to the scratch folder). */
+static void test_shipped_configs(void) {
+    static const char *const names[] = {"demo.ini", "glider.ini", "soup-20k.ini", "bench-dense.ini"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char cfg[1024];
+        snprintf(cfg, sizeof cfg, "%s/../../configs/%s", test_data_dir(), names[i]);
+        /* glider.ini prints (no file); the others write snapshots */
+        int rc = strcmp(names[i], "glider.ini")
+                     ? RUN("life", "--config", cfg, "--size", "16x16", "--init", "random:0.5:1",
+                           "--steps", "3", "--out", test_tmp_path("cfg.h5"), "--force", "--quiet")
+                     : RUN("life", "--config", cfg, "--size", "16x16", "--init", "random:0.5:1",
+                           "--steps", "3", "--quiet");
+        if (rc) fprintf(stderr, "\n%s: %s\n", names[i], err);
+        CU_ASSERT_EQUAL(rc, 0);
+    }
+}
+
 static const test_case_t cases[] = {
     {"help, version, info", test_help_and_version},
     {"summary line", test_summary_line},
     {"config file and flag override", test_config_and_override},
     {"bad flags: clear message, exit 2", test_bad_flags},
     {"bad configs: file, line and key named", test_bad_configs},
+    {"shipped configs load and run", test_shipped_configs},
     {NULL, NULL},
 };
 CORUN_TEST_SUITE(cli, cases)
