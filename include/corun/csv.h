@@ -63,9 +63,12 @@ typedef struct corun_csv_backend {
 
 CORUN_API extern const corun_csv_backend_t corun_csv_backend_serial;
 CORUN_API extern const corun_csv_backend_t corun_csv_backend_omp;
+/* Only in builds with the cuda backend (CORUN_CUDA_BACKEND, src/csv/csv_cuda.c
+ * and kernels/csv_cuda.cu): use corun_csv_backend_find("cuda"). */
+CORUN_API extern const corun_csv_backend_t corun_csv_backend_cuda;
 
-/* "serial", "omp", "cuda" or "auto" (= omp); NULL with a message otherwise
- * (cuda: not implemented yet, see docs/CSV.md). */
+/* "serial", "omp", "cuda" or "auto" (= cuda with a real GPU visible, else
+ * omp); NULL with a message otherwise (cuda in a build without it). */
 CORUN_API const corun_csv_backend_t *corun_csv_backend_find(const char *name, corun_err_t *err);
 
 /* ------------------------------------------------------------------ generate */
