@@ -62,41 +62,6 @@ static int piece_usable(const csv_cuda_window_t *w, uint32_t ncols, int cut) {
     return 1;
 }
 
-/* stats: the per-key counters of take_row (csv_scan.c), same checks, same
- * order, so the same first error. */
-static int add_amounts(corun_csv_scan_t *s, csv_slot_t *sl, uint32_t id, uint64_t start,
-                       const corun_csv_field_t *f) {
-    size_t per = 1 + (size_t)s->nsum;
-    if (id >= sl->acckeys) {
-        size_t c = sl->acckeys ? sl->acckeys * 2 : 64;
-        while (c <= id) c *= 2;
-        int64_t *a = realloc(sl->acc, c * per * sizeof *a);
-        if (!a) {
-            fail_at(sl, CSV_ERR_NOMEM, start, 0);
-            return -1;
-        }
-        memset(a + sl->acckeys * per, 0, (c - sl->acckeys) * per * sizeof *a);
-        sl->acc = a;
-        sl->acckeys = c;
-    }
-    int64_t *acc = sl->acc + (size_t)id * per;
-    acc[0]++;
-    for (int j = 0; j < s->nsum; j++) {
-        const corun_csv_field_t *fj = &f[s->sum_k[j]];
-        size_t len;
-        const char *v = csv_field_bytes(sl, s->b, fj, &len);
-        int64_t c;
-        int dec;
-        if (!v || len > UINT32_MAX ||
-            corun_csv_parse_cents((const unsigned char *)v, (uint32_t)len, &c, &dec) ||
-            __builtin_add_overflow(acc[1 + j], c, &acc[1 + j])) {
-            fail_at(sl, CSV_ERR_AMOUNT, fj->off - fj->quoted, (uint32_t)j);
-            return -1;
-        }
-        if (dec > sl->dec[j]) sl->dec[j] = dec;
-    }
-    return 0;
-}
 
 static int grow_rows(csv_slot_t *sl, size_t more) {
     if (sl->nrows + more <= sl->rcap) return 0;
@@ -144,7 +109,7 @@ static int take_piece(corun_csv_scan_t *s, csv_slot_t *sl, uint64_t base,
         if (s->keep_rows) {
             keys[m] = (uint32_t)id;
             idx[m++] = (uint32_t)i;
-        } else if (add_amounts(s, sl, (uint32_t)id, start, f)) {
+        } else if (csv_slot_add_amounts(s, sl, (uint32_t)id, start, f)) {
             rc = CORUN_EPARSE;
             goto done;
         }

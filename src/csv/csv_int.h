@@ -89,6 +89,10 @@ struct corun_csv_scan {
 /* Parses the records starting in [from, to) into sl; returns the offset
  * after the last one parsed. Stops at the slot's first error (sl->ekind). */
 uint64_t csv_scan_range(corun_csv_scan_t *s, csv_slot_t *sl, uint64_t from, uint64_t to);
+/* stats: adds one row of key id to the slot's count and --sum totals (cents);
+ * -1 with the slot's error set (the amount field, or out of memory). */
+int csv_slot_add_amounts(corun_csv_scan_t *s, csv_slot_t *sl, uint32_t id, uint64_t start,
+                         const corun_csv_field_t *f);
 
 /* Clears every slot's record list (keeps dictionaries and counters). */
 void csv_scan_reset_rows(corun_csv_scan_t *s);

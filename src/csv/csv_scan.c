@@ -129,6 +129,44 @@ static void slot_fail(csv_slot_t *sl, int kind, uint64_t off, uint32_t field) {
     sl->efield = field;
 }
 
+/* stats: one more row for key id in this slot's counters: the count and the
+ * exact cents of each --sum column (overflow and malformed amounts are errors
+ * at the field). Shared by every backend's host side, so the first error is
+ * the same everywhere. */
+int csv_slot_add_amounts(corun_csv_scan_t *s, csv_slot_t *sl, uint32_t id, uint64_t start,
+                         const corun_csv_field_t *f) {
+    size_t per = 1 + (size_t)s->nsum;
+    if (id >= sl->acckeys) {
+        size_t c = sl->acckeys ? sl->acckeys * 2 : 64;
+        while (c <= id) c *= 2;
+        int64_t *a = realloc(sl->acc, c * per * sizeof *a);
+        if (!a) {
+            slot_fail(sl, CSV_ERR_NOMEM, start, 0);
+            return -1;
+        }
+        memset(a + sl->acckeys * per, 0, (c - sl->acckeys) * per * sizeof *a);
+        sl->acc = a;
+        sl->acckeys = c;
+    }
+    int64_t *acc = sl->acc + (size_t)id * per;
+    acc[0]++;
+    for (int j = 0; j < s->nsum; j++) {
+        const corun_csv_field_t *fj = &f[s->sum_k[j]];
+        size_t len;
+        const char *v = csv_field_bytes(sl, s->b, fj, &len);
+        int64_t c;
+        int dec;
+        if (!v || len > UINT32_MAX ||
+            corun_csv_parse_cents((const unsigned char *)v, (uint32_t)len, &c, &dec) ||
+            __builtin_add_overflow(acc[1 + j], c, &acc[1 + j])) {
+            slot_fail(sl, CSV_ERR_AMOUNT, fj->off - fj->quoted, (uint32_t)j);
+            return -1;
+        }
+        if (dec > sl->dec[j]) sl->dec[j] = dec;
+    }
+    return 0;
+}
+
 static int take_row(corun_csv_scan_t *s, csv_slot_t *sl, uint64_t start, uint64_t end,
                     const corun_csv_field_t *f) {
     size_t klen;
@@ -157,36 +195,7 @@ static int take_row(corun_csv_scan_t *s, csv_slot_t *sl, uint64_t start, uint64_
         }
         sl->rows[sl->nrows++] = (csv_rowrec_t){start, (uint32_t)(end - start), (uint32_t)id};
     }
-    if (s->nsum >= 0 && !s->keep_rows) {
-        size_t per = 1 + (size_t)s->nsum;
-        if ((size_t)id >= sl->acckeys) {
-            size_t c = sl->acckeys ? sl->acckeys * 2 : 64;
-            int64_t *a = realloc(sl->acc, c * per * sizeof *a);
-            if (!a) {
-                slot_fail(sl, CSV_ERR_NOMEM, start, 0);
-                return -1;
-            }
-            memset(a + sl->acckeys * per, 0, (c - sl->acckeys) * per * sizeof *a);
-            sl->acc = a;
-            sl->acckeys = c;
-        }
-        int64_t *acc = sl->acc + (size_t)id * per;
-        acc[0]++;
-        for (int j = 0; j < s->nsum; j++) {
-            const corun_csv_field_t *fj = &f[s->sum_k[j]];
-            size_t len;
-            const char *v = csv_field_bytes(sl, s->b, fj, &len);
-            int64_t c;
-            int dec;
-            if (!v || len > UINT32_MAX ||
-                corun_csv_parse_cents((const unsigned char *)v, (uint32_t)len, &c, &dec) ||
-                __builtin_add_overflow(acc[1 + j], c, &acc[1 + j])) {
-                slot_fail(sl, CSV_ERR_AMOUNT, fj->off - fj->quoted, (uint32_t)j);
-                return -1;
-            }
-            if (dec > sl->dec[j]) sl->dec[j] = dec;
-        }
-    }
+    if (s->nsum >= 0 && !s->keep_rows) return csv_slot_add_amounts(s, sl, (uint32_t)id, start, f);
     return 0;
 }
 
