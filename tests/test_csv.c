@@ -19,19 +19,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)len + 1);
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) len = 0;
-    fclose(f);
-    if (b) b[len] = '\0';
-    *n = (size_t)len;
-    return b;
-}
 
 static void spit(const char *path, const char *data, size_t n) {
     FILE *f = fopen(path, "wb");
@@ -49,19 +36,6 @@ static const char *tmp(const char *name) {
     return buf[k];
 }
 
-static void rmtree(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char p[1024];
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 static int count_entries(const char *dir) {
     DIR *d = opendir(dir);
@@ -153,7 +127,7 @@ static void ref_free(ref_rec_t *r) {
  * file with OUTDIR/<name>; also that OUTDIR has no other file. */
 static void check_split_against_ref(const char *path, const char *by, const char *outdir) {
     size_t n;
-    char *b = slurp(path, &n);
+    char *b = test_slurp(path, &n);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     size_t pos = n >= 3 && !memcmp(b, "\xEF\xBB\xBF", 3) ? 3 : 0;
     ref_rec_t h;
@@ -210,7 +184,7 @@ static void check_split_against_ref(const char *path, const char *by, const char
         char p[1024];
         snprintf(p, sizeof p, "%s/%s", outdir, name);
         size_t got_n;
-        char *got = slurp(p, &got_n);
+        char *got = test_slurp(p, &got_n);
         if (!got || got_n != dlen[v] || memcmp(got, data[v], got_n))
             fprintf(stderr, "\nmismatch in %s (%zu vs %zu bytes, %zu rows)\n", p,
                     got ? got_n : 0, dlen[v], rows[v]);
@@ -249,13 +223,13 @@ static void split_all_ways(const char *in, const char *by) {
     for (int b = 0; b < 2; b++)
         for (int t = 1; t <= 2; t++)
             for (int w = 0; w < 3; w++) {
-                rmtree(dir);
+                test_rmtree(dir);
                 corun_err_t err = {0};
                 int rc = split(in, by, dir, be[b], t, win[w], &err);
                 if (rc) fprintf(stderr, "\n%s t=%d w=%zu: %s\n", be[b], t, win[w], err.msg);
                 CU_ASSERT_EQUAL_FATAL(rc, 0);
                 check_split_against_ref(in, by, dir);
-                rmtree(dir);
+                test_rmtree(dir);
             }
     unsetenv("CORUN_CSV_MIN_CHUNK");
 }
@@ -380,7 +354,7 @@ static void test_bad_inputs(void) {
         for (int be = 0; be < 2; be++)
             for (int t = 1; t <= 2; t++) {
                 const char *dir = bdir;
-                rmtree(dir);
+                test_rmtree(dir);
                 corun_err_t err = {0};
                 int rc = split(p, cases[i].by, dir, be ? "omp" : "serial", t, 4, &err);
                 CU_ASSERT(rc == CORUN_EPARSE || rc == CORUN_EINVAL);
@@ -395,7 +369,7 @@ static void test_bad_inputs(void) {
     }
     /* an existing folder (--force) keeps only what it had */
     const char *dir = tmp("bad_force");
-    rmtree(dir);
+    test_rmtree(dir);
     mkdir(dir, 0777);
     spit(tmp("bad_force/keep.txt"), "x", 1);
     spit(p, cases[0].text, strlen(cases[0].text));
@@ -408,14 +382,14 @@ static void test_bad_inputs(void) {
     o.window_bytes = 4;
     CU_ASSERT_EQUAL(corun_csv_split(&o, NULL, NULL), CORUN_EPARSE);
     CU_ASSERT_EQUAL(count_entries(dir), 1);
-    rmtree(dir);
+    test_rmtree(dir);
     unsetenv("CORUN_CSV_MIN_CHUNK");
 }
 
 static void test_force_and_only(void) {
     const char *in = gen("only.csv", 500, 0.05, 0, 0, 2);
     const char *dir = tmp("only_out");
-    rmtree(dir);
+    test_rmtree(dir);
     mkdir(dir, 0777);
     static const char *only[] = {"Norway", "Atlantis", "Germany"};
     corun_csv_split_opts_t o;
@@ -434,18 +408,18 @@ static void test_force_and_only(void) {
     CU_ASSERT_EQUAL(r.files, 3);
     CU_ASSERT_EQUAL(count_entries(dir), 3);
     size_t n, hn;
-    char *a = slurp(tmp("only_out/atlantis.csv"), &n);
-    char *full = slurp(in, &hn);
+    char *a = test_slurp(tmp("only_out/atlantis.csv"), &n);
+    char *full = test_slurp(in, &hn);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     CU_ASSERT_EQUAL(n, (size_t)(strchr(full, '\n') - full + 1)); /* header only */
     CU_ASSERT_EQUAL(memcmp(a, full, n), 0);
     free(a);
     /* norway.csv: exactly the Norway records of the full split */
     const char *all = tmp("only_all");
-    rmtree(all);
+    test_rmtree(all);
     CU_ASSERT_EQUAL(split(in, "Country", all, "omp", 2, 0, &err), 0);
-    char *x = slurp(tmp("only_out/norway.csv"), &n);
-    char *y = slurp(tmp("only_all/norway.csv"), &hn);
+    char *x = test_slurp(tmp("only_out/norway.csv"), &n);
+    char *y = test_slurp(tmp("only_all/norway.csv"), &hn);
     CU_ASSERT(x && y && n == hn && !memcmp(x, y, n));
     free(x);
     free(y);
@@ -458,15 +432,15 @@ static void test_force_and_only(void) {
     o.only = dup;
     o.nonly = 2;
     CU_ASSERT_EQUAL(corun_csv_split(&o, NULL, &err), CORUN_EINVAL);
-    rmtree(dir);
-    rmtree(all);
+    test_rmtree(dir);
+    test_rmtree(all);
 }
 
 static void test_gen(void) {
     const char *a = gen("g1.csv", 20000, 0.05, 0, 0, 1);
     const char *b = gen("g2.csv", 20000, 0.05, 0, 0, 2);
     size_t na, nb;
-    char *x = slurp(a, &na), *y = slurp(b, &nb);
+    char *x = test_slurp(a, &na), *y = test_slurp(b, &nb);
     CU_ASSERT_FATAL(x && y);
     CU_ASSERT_EQUAL(na, nb);
     CU_ASSERT_EQUAL(memcmp(x, y, na), 0);
@@ -529,7 +503,7 @@ static void check_stats(const char *in, const char *by, const char *backend, int
     CU_ASSERT_EQUAL_FATAL(rc, 0);
     /* reference */
     size_t n;
-    char *b = slurp(in, &n);
+    char *b = test_slurp(in, &n);
     size_t pos = n >= 3 && !memcmp(b, "\xEF\xBB\xBF", 3) ? 3 : 0;
     ref_rec_t r;
     ref_record(b, n, &pos, &r);

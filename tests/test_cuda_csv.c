@@ -22,32 +22,7 @@
 #if CORUN_CUDA_BACKEND
 #include "csv/csv_cuda.h"
 
-static char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)len + 1);
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) len = 0;
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
 
-static void rmtree(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char p[1024];
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 /* Every file of a is in b with the same bytes, and b has no other. */
 static int same_dirs(const char *a, const char *b) {
@@ -62,7 +37,7 @@ static int same_dirs(const char *a, const char *b) {
         snprintf(pa, sizeof pa, "%s/%s", a, e->d_name);
         snprintf(pb, sizeof pb, "%s/%s", b, e->d_name);
         size_t la, lb;
-        char *x = slurp(pa, &la), *y = slurp(pb, &lb);
+        char *x = test_slurp(pa, &la), *y = test_slurp(pb, &lb);
         if (!x || !y || la != lb || memcmp(x, y, la)) {
             fprintf(stderr, "\n%s differs from %s\n", pb, pa);
             ok = 0;
@@ -89,7 +64,7 @@ static int split(const char *in, const char *by, const char *dir, const char *be
     o.threads = 2;
     o.backend = corun_csv_backend_find(be, err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(o.backend);
-    rmtree(dir);
+    test_rmtree(dir);
     return corun_csv_split(&o, r, err);
 }
 
@@ -113,8 +88,8 @@ static void split_both(const char *input, const char *by) {
         CU_ASSERT_EQUAL(r1.files, r2.files);
         CU_ASSERT_EQUAL(r1.hash, r2.hash);
         CU_ASSERT(same_dirs(d1, d2));
-        rmtree(d1);
-        rmtree(d2);
+        test_rmtree(d1);
+        test_rmtree(d2);
     }
 }
 
@@ -267,8 +242,8 @@ void cuda_csv_cli(void) {
     snprintf(p, sizeof p, "%s", gen("ccsv_cli.csv", 800, 0.05, 0, 0));
     snprintf(d1, sizeof d1, "%s", test_tmp_path("ccsv_cli_serial"));
     snprintf(d2, sizeof d2, "%s", test_tmp_path("ccsv_cli_cuda"));
-    rmtree(d1);
-    rmtree(d2);
+    test_rmtree(d1);
+    test_rmtree(d2);
     const char *a[] = {"corun", "csv", "split", p, "--by", "Country", "-o", d2, "--backend",
                        "cuda", NULL};
     CU_ASSERT_EQUAL(test_run_corun(a, out, sizeof out, err, sizeof err), 0);
@@ -282,8 +257,8 @@ void cuda_csv_cli(void) {
     CU_ASSERT_EQUAL(test_run_corun(b, out, sizeof out, err, sizeof err), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
     CU_ASSERT(same_dirs(d1, d2));
-    rmtree(d1);
-    rmtree(d2);
+    test_rmtree(d1);
+    test_rmtree(d2);
 }
 
 #else

@@ -1,6 +1,7 @@
 /* test_main.c — runs the registered CUnit suites named on the command line
  * (all of them with no argument); exit 0 iff every assertion passed. */
 #include <CUnit/Basic.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -61,6 +62,34 @@ const char *test_write_tmp(const char *name, const char *text) {
     fputs(text, f);
     fclose(f);
     return p;
+}
+
+char *test_slurp(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) len = 0;
+    fclose(f);
+    if (b) b[len] = '\0';
+    *n = b ? (size_t)len : 0;
+    return b;
+}
+
+void test_rmtree(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char p[1024];
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
 }
 
 int test_h5check(const char *path, const char *flags, char *buf, size_t cap) {

@@ -36,6 +36,11 @@ const char *test_tmp_path(const char *name);
 /* Writes text to test_tmp_path(name) and returns that path (asserts). */
 const char *test_write_tmp(const char *name, const char *text);
 
+/* Reads a whole file (malloc'd, NUL-terminated; NULL if unreadable). */
+char *test_slurp(const char *path, size_t *n);
+/* Removes a folder and the files directly in it (no subfolders). */
+void test_rmtree(const char *dir);
+
 /* Runs tests/h5check.py (h5py, no corun code) on an HDF5 snapshot file with
  * extra flags (may be NULL); its report in buf; returns its exit status. */
 int test_h5check(const char *path, const char *flags, char *buf, size_t cap);
