@@ -295,6 +295,18 @@ static void co_switch_out(aio_co_t *co, int dying) {
 #endif
 }
 
+/* Appends co to the loop's inbox (work from other threads) and wakes the
+ * loop if it sleeps. Called with l->mu held. `pending` is set after the
+ * link, under mu, which is what loop_main's unlocked check relies on. */
+static void inbox_post_locked(corun_aio_loop_t *l, aio_co_t *co) {
+    co->node.next = NULL;
+    if (l->in_tail) l->in_tail->next = &co->node;
+    else l->in_head = &co->node;
+    l->in_tail = &co->node;
+    atomic_store_explicit(&l->pending, 1, memory_order_release);
+    if (l->sleeping) pthread_cond_signal(&l->cv);
+}
+
 void aio_co_wake(aio_co_t *co) {
     int exp = 0;
     if (!atomic_compare_exchange_strong(&co->woken, &exp, 1)) return;
@@ -306,12 +318,7 @@ void aio_co_wake(aio_co_t *co) {
     }
     /* lock order: (caller's chan/future/pool lock) -> loop.mu */
     pthread_mutex_lock(&l->mu);
-    co->node.next = NULL;
-    if (l->in_tail) l->in_tail->next = &co->node;
-    else l->in_head = &co->node;
-    l->in_tail = &co->node;
-    atomic_store_explicit(&l->pending, 1, memory_order_release);
-    if (l->sleeping) pthread_cond_signal(&l->cv);
+    inbox_post_locked(l, co);
     pthread_mutex_unlock(&l->mu);
 }
 
@@ -881,12 +888,7 @@ int corun_aio_spawn(corun_aio_loop_t *l, corun_aio_fn fn, void *arg, corun_aio_f
             free(co);
             return corun_err_set(err, CORUN_ECLOSED, "aio: spawn: the loop is shutting down");
         }
-        co->node.next = NULL;
-        if (l->in_tail) l->in_tail->next = &co->node;
-        else l->in_head = &co->node;
-        l->in_tail = &co->node;
-        atomic_store_explicit(&l->pending, 1, memory_order_release);
-        if (l->sleeping) pthread_cond_signal(&l->cv);
+        inbox_post_locked(l, co);
         pthread_mutex_unlock(&l->mu);
     }
     atomic_fetch_add_explicit(&l->st_spawned, 1, memory_order_relaxed);
