@@ -35,7 +35,7 @@ echo "== notebooks: small data from corun, every notebook executed headless (~1 
 if [ "${CORUN_SKIP_ASAN:-0}" != 1 ]; then
     echo "== ASan+UBSan build + tests =="
     corun_build "$CORUN_ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug \
-        -DCORUN_SANITIZE=address,undefined -DCORUN_WERROR=ON -DCORUN_CUDA=EMULATE
+        -DCORUN_SANITIZE=address,undefined -DCORUN_WERROR=ON -DCORUN_CUDA=EMULATE -DCORUN_MPI=OFF
     # OpenMP's runtime keeps thread-pool memory until exit: not our leak.
     (cd "$CORUN_ROOT/build-asan" &&
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -45,7 +45,7 @@ fi
 if [ "${CORUN_SKIP_TSAN:-0}" != 1 ]; then
     echo "== TSan build + aio tests =="
     corun_build "$CORUN_ROOT/build-tsan" -DCMAKE_BUILD_TYPE=Debug \
-        -DCORUN_SANITIZE=thread -DCORUN_WERROR=ON -DCORUN_CUDA=OFF
+        -DCORUN_SANITIZE=thread -DCORUN_WERROR=ON -DCORUN_CUDA=OFF -DCORUN_MPI=OFF
     if (cd "$CORUN_ROOT/build-tsan" && ctest -N -L aio | grep -q 'Total Tests: [1-9]'); then
         (cd "$CORUN_ROOT/build-tsan" &&
             TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "corun/cuda.h"
+#include "corun/mpi.h"
 
 int cmd_info(int argc, char **argv) {
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -23,7 +24,11 @@ int cmd_info(int argc, char **argv) {
     printf("build: type=%s compiler=%s sanitizers=%s\n", CORUN_BUILD_TYPE, __VERSION__,
            CORUN_SANITIZERS[0] ? CORUN_SANITIZERS : "none");
     printf("openmp: _OPENMP=%d threads=%d\n", _OPENMP, corun_default_threads());
-    printf("hdf5: %u.%u.%u (serial)\n", maj, min, rel);
+    printf("hdf5: %u.%u.%u (%s)\n", maj, min, rel, corun_mpi_build() ? "parallel" : "serial");
+    printf("mpi: %s", corun_mpi_library());
+    if (corun_mpi_active())
+        printf(" (this process: rank %d of %d)", corun_mpi_rank(), corun_mpi_size());
+    printf("\n");
     printf("backends: serial omp%s\n", corun_cuda_build() ? " cuda" : "");
     printf("cuda: %s\n", corun_cuda_build_desc());
     if (corun_cuda_build()) {

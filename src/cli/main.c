@@ -6,6 +6,7 @@
 #include "bench_cli.h"
 #include "cli.h"
 #include "csv_cli.h"
+#include "corun/mpi.h"
 #include "fib_cli.h"
 
 static const char usage[] =
@@ -27,7 +28,7 @@ static const char usage[] =
     "  -h, --help     show this help\n"
     "  -V, --version  show the version\n"
     "\n"
-    "Not yet implemented (open issues): MPI.\n"
+
     "Exit codes: 0 success, 1 run-time failure, 2 bad usage or input, 3 stopped\n"
     "by a signal (after writing a final frame).\n";
 
@@ -54,11 +55,23 @@ int main(int argc, char **argv) {
         printf("corun %s\n", CORUN_VERSION);
         return CORUN_EXIT_OK;
     }
-    if (!strcmp(cmd, "life")) return cmd_life(argc - 1, argv + 1);
-    if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
-    if (!strcmp(cmd, "fib")) return cmd_fib(argc - 1, argv + 1);
-    if (!strcmp(cmd, "csv")) return cmd_csv(argc - 1, argv + 1);
-    if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } cmds[] = {{"life", cmd_life}, {"info", cmd_info}, {"fib", cmd_fib},
+                {"csv", cmd_csv},   {"bench", cmd_bench}};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        if (strcmp(cmd, cmds[i].name)) continue;
+        /* Under mpirun/srun every rank runs the same command (docs/CLUSTER.md). */
+        corun_err_t err = {0};
+        if (corun_mpi_init(&argc, &argv, &err) < 0) {
+            cli_error("%s", err.msg);
+            return CORUN_EXIT_FAILURE;
+        }
+        int rc = cmds[i].run(argc - 1, argv + 1);
+        corun_mpi_finalize();
+        return rc;
+    }
     cli_error("unknown command '%s' (try 'corun --help')", cmd);
     return CORUN_EXIT_USAGE;
 }
