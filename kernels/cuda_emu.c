@@ -3,7 +3,7 @@
  *
  * Launch. Blocks run one after another on the calling thread. Each thread of
  * a block is a coroutine: the aio layer's context switch (aio_ctx_make /
- * aio_ctx_switch) on its guarded stacks (aio_stacks_*), so a thread that
+ * aio_ctx_resume/suspend) on its guarded stacks (aio_stacks_*), so a thread that
  * overflows its stack faults on the guard page instead of corrupting its
  * neighbour. The scheduler of a block:
  *
@@ -533,7 +533,7 @@ static void resume(emu_thread_t *t) {
 #if AIO_ASAN
     __sanitizer_start_switch_fiber(&E.asan_main_fake, t->stack.lo, t->stack.size);
 #endif
-    aio_ctx_switch(&E.main_ctx, &t->ctx);
+    aio_ctx_resume(&E.main_ctx, &t->ctx);
 #if AIO_ASAN
     __sanitizer_finish_switch_fiber(E.asan_main_fake, NULL, NULL);
 #endif
@@ -552,7 +552,7 @@ static void switch_out(emu_thread_t *t, int dying) {
 #else
     (void)dying;
 #endif
-    aio_ctx_switch(&t->ctx, &E.main_ctx);
+    aio_ctx_suspend(&t->ctx, &E.main_ctx);
 #if AIO_ASAN
     __sanitizer_finish_switch_fiber(t->asan_fake, &E.asan_main_bottom, &E.asan_main_size);
 #endif

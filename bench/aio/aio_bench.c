@@ -36,7 +36,7 @@ static void die(const char *what, const corun_err_t *err) {
 static aio_asm_ctx_t asm_main, asm_co;
 static void asm_body(void *arg) {
     (void)arg;
-    for (;;) corun_aio__asm_switch(&asm_co, &asm_main);
+    for (;;) corun_aio__asm_suspend(&asm_co, &asm_main);
 }
 #endif
 static aio_uc_ctx_t uc_main, uc_co;
@@ -52,9 +52,9 @@ static void bench_raw_switch(void) {
     if (!stack) die("malloc", NULL);
 #if AIO_HAVE_ASM
     corun_aio__asm_make(&asm_co, stack, sz, asm_body, NULL);
-    corun_aio__asm_switch(&asm_main, &asm_co); /* warm up */
+    corun_aio__asm_resume(&asm_main, &asm_co); /* warm up */
     double t0 = corun_now();
-    for (long i = 0; i < n; i++) corun_aio__asm_switch(&asm_main, &asm_co);
+    for (long i = 0; i < n; i++) corun_aio__asm_resume(&asm_main, &asm_co);
     double t = corun_now() - t0;
     printf("switch_asm %.1f ns/switch\n", t / (2.0 * (double)n) * 1e9);
 #else

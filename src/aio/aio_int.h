@@ -56,7 +56,11 @@ typedef struct aio_asm_ctx {
 } aio_asm_ctx_t;
 /* Saves callee-saved state on the current stack into from->sp and resumes
  * to->sp. Defined in assembly. */
-void corun_aio__asm_switch(aio_asm_ctx_t *from, aio_asm_ctx_t *to);
+/* Saves the current context in *from and continues *to. Same code under two
+ * names (switch_x86_64.S says why): resume = scheduler -> coroutine, suspend
+ * = coroutine -> scheduler. */
+void corun_aio__asm_resume(aio_asm_ctx_t *from, aio_asm_ctx_t *to);
+void corun_aio__asm_suspend(aio_asm_ctx_t *from, aio_asm_ctx_t *to);
 /* Prepares c so that the first switch to it calls entry(arg) on the stack
  * [lo, lo + size). entry must never return. */
 void corun_aio__asm_make(aio_asm_ctx_t *c, void *lo, size_t size, void (*entry)(void *),
@@ -76,12 +80,14 @@ int corun_aio__uc_make(aio_uc_ctx_t *c, void *lo, size_t size, void (*entry)(voi
 #if defined(CORUN_AIO_SWITCH_UCONTEXT) || !AIO_HAVE_ASM
 #define AIO_USE_UCONTEXT 1
 typedef aio_uc_ctx_t aio_ctx_t;
-#define aio_ctx_switch corun_aio__uc_switch
+#define aio_ctx_resume corun_aio__uc_switch
+#define aio_ctx_suspend corun_aio__uc_switch
 #define aio_ctx_make corun_aio__uc_make
 #else
 #define AIO_USE_UCONTEXT 0
 typedef aio_asm_ctx_t aio_ctx_t;
-#define aio_ctx_switch corun_aio__asm_switch
+#define aio_ctx_resume corun_aio__asm_resume
+#define aio_ctx_suspend corun_aio__asm_suspend
 static inline int aio_ctx_make(aio_ctx_t *c, void *lo, size_t size, void (*entry)(void *),
                                void *arg) {
     corun_aio__asm_make(c, lo, size, entry, arg);

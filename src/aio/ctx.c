@@ -13,7 +13,7 @@ void corun_aio__asm_make(aio_asm_ctx_t *c, void *lo, size_t size, void (*entry)(
                          void *arg) {
     uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
 #if defined(__x86_64__)
-    /* The frame corun_aio__asm_switch pops (switch_x86_64.S), low to high:
+    /* The frame corun_aio__asm_resume/suspend pop (switch_x86_64.S), low to high:
      * mxcsr+x87cw, r15, r14, r13 = entry, r12 = arg, rbx, rbp = 0, return
      * address = corun_aio__asm_start, then 16 zero bytes so that after the
      * `ret` rsp is 16-byte aligned (top - 16). */

@@ -266,7 +266,7 @@ static void loop_resume(corun_aio_loop_t *l, aio_co_t *co) {
 #if AIO_TSAN
     __tsan_switch_to_fiber(co->tsan_fiber, 0);
 #endif
-    aio_ctx_switch(&l->main_ctx, &co->ctx);
+    aio_ctx_resume(&l->main_ctx, &co->ctx);
 #if AIO_ASAN
     __sanitizer_finish_switch_fiber(l->asan_main_fake, NULL, NULL);
 #endif
@@ -289,7 +289,7 @@ static void co_switch_out(aio_co_t *co, int dying) {
 #if AIO_TSAN
     __tsan_switch_to_fiber(l->tsan_main_fiber, 0);
 #endif
-    aio_ctx_switch(&co->ctx, &l->main_ctx);
+    aio_ctx_suspend(&co->ctx, &l->main_ctx);
 #if AIO_ASAN
     __sanitizer_finish_switch_fiber(co->asan_fake, &l->asan_main_bottom, &l->asan_main_size);
 #endif

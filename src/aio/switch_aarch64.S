@@ -1,6 +1,8 @@
 /* switch_aarch64.S — the AArch64 (AAPCS64) coroutine context switch of src/aio.
  *
- * void corun_aio__asm_switch(aio_asm_ctx_t *from, aio_asm_ctx_t *to)
+ * void corun_aio__asm_resume(aio_asm_ctx_t *from, aio_asm_ctx_t *to)
+ * void corun_aio__asm_suspend(aio_asm_ctx_t *from, aio_asm_ctx_t *to)
+ * (one body under both names; x86-64 has two copies, see switch_x86_64.S)
  *
  * Saves the callee-saved set of AAPCS64 — x19-x28, the frame pointer x29, the
  * link register x30 and the low halves d8-d15 of v8-v15 — in a 160-byte frame
@@ -15,11 +17,15 @@
  */
 #if defined(__aarch64__)
     .text
-    .globl corun_aio__asm_switch
-    .hidden corun_aio__asm_switch
-    .type corun_aio__asm_switch, %function
+    .globl corun_aio__asm_resume
+    .hidden corun_aio__asm_resume
+    .type corun_aio__asm_resume, %function
+    .globl corun_aio__asm_suspend
+    .hidden corun_aio__asm_suspend
+    .type corun_aio__asm_suspend, %function
     .p2align 4
-corun_aio__asm_switch:
+corun_aio__asm_resume:
+corun_aio__asm_suspend:
     .cfi_startproc
     sub sp, sp, #160
     stp x19, x20, [sp, #0]
@@ -49,7 +55,8 @@ corun_aio__asm_switch:
     add sp, sp, #160
     ret
     .cfi_endproc
-    .size corun_aio__asm_switch, .-corun_aio__asm_switch
+    .size corun_aio__asm_resume, .-corun_aio__asm_resume
+    .size corun_aio__asm_suspend, .-corun_aio__asm_suspend
 
 /* First code on a fresh stack: x19 = arg, x20 = entry; entry never returns. */
     .globl corun_aio__asm_start
