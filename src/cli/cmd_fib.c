@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "corun/mpi.h"
 #include "fib_cli.h"
 
 static const char fib_usage[] =
@@ -74,6 +75,88 @@ static int wait_writers(fib_run_t *run, corun_err_t *err) {
     return first ? first : rc;
 }
 
+static void print_summary(const fib_run_t *run, const char *backend, int threads, double total,
+                          uint64_t nmin, uint64_t nmax) {
+    uint64_t h = CORUN_FNV1A64_INIT;
+    size_t digits_max = 0;
+    for (size_t i = 0; i < run->ntasks; i++) {
+        unsigned char le[8];
+        for (int b = 0; b < 8; b++) le[b] = (unsigned char)(run->rows[i].hash >> (8 * b));
+        h = corun_fnv1a64(h, le, 8);
+        if (run->rows[i].digits > digits_max) digits_max = run->rows[i].digits;
+    }
+    char nrange[64], ranks[32] = "";
+    if (nmin == nmax) snprintf(nrange, sizeof nrange, "%llu", (unsigned long long)nmax);
+    else snprintf(nrange, sizeof nrange, "%llu..%llu", (unsigned long long)nmin,
+                  (unsigned long long)nmax);
+    if (corun_mpi_active()) snprintf(ranks, sizeof ranks, " ranks=%d", corun_mpi_size());
+    printf("tasks=%zu algo=%s backend=%s threads=%d n=%s digits=%zu total_seconds=%.6f "
+           "tasks_per_s=%.4g hash=%016llx%s%s\n",
+           run->ntasks, corun_fib_algo_name(run->o->algo), backend, threads, nrange, digits_max,
+           total, total > 0 ? (double)run->ntasks / total : 0.0, (unsigned long long)h,
+           run->o->verify ? (run->verify_failed ? " verify=MISMATCH" : " verify=ok") : "", ranks);
+}
+
+/* Under mpirun/srun (src/mpi/fib_dist.c): every rank computes, rank 0 hands
+ * out the tasks and is the one writer; `threads` is per rank. Returns the
+ * exit code, the same on every rank. */
+static int run_mpi(fib_run_t *run, const corun_fib_backend_t *be, const uint64_t *n, int threads,
+                   uint64_t nmin, uint64_t nmax) {
+    int rank = corun_mpi_rank(), exit_code = CORUN_EXIT_OK;
+    corun_err_t err = {0};
+    int rc = 0;
+    if (rank == 0) {
+        corun_aio_config_t acfg;
+        corun_aio_config_init(&acfg);
+        acfg.stack_size = 256 * 1024;
+        acfg.pool_threads = 2;
+        rc = corun_aio_loop_create(&acfg, &run->loop, &err);
+        if (!rc) rc = fib_out_open(run, &err);
+        if (rc) cli_error("fib: %s", err.msg);
+    }
+    if (corun_fib_mpi_first(rc != 0) >= 0) {
+        exit_code = CORUN_EXIT_FAILURE;
+        goto out;
+    }
+    corun_fib_mpi_params_t mp = {run->o->algo, threads, run->o->verify, n, run->ntasks,
+                                 fib_out_on_done, fib_out_on_remote, run};
+    run->t0 = corun_now();
+    rc = corun_fib_mpi_run(&mp, &err);
+    if (rank == 0) {
+        if (rc) {
+            cli_error("fib: %s", err.msg);
+            exit_code = CORUN_EXIT_FAILURE;
+        }
+        corun_err_t werr = {0};
+        if (wait_writers(run, &werr)) {
+            cli_error("fib: %s", werr.msg);
+            exit_code = CORUN_EXIT_FAILURE;
+        }
+        double total = corun_now() - run->t0;
+        if (fib_out_close(run, &err)) {
+            cli_error("fib: %s", err.msg);
+            exit_code = CORUN_EXIT_FAILURE;
+        }
+        if (exit_code == CORUN_EXIT_OK) {
+            print_summary(run, be->name, threads, total, nmin, nmax);
+            if (run->verify_failed) {
+                cli_error("fib: a result differs from GMP's mpz_fib_ui (see verify= in the rows)");
+                exit_code = CORUN_EXIT_FAILURE;
+            }
+        }
+        fflush(stdout);
+    } else if (rc) {
+        exit_code = CORUN_EXIT_FAILURE; /* rank 0 reports it (as "rank R: ...") */
+    }
+out:
+    if (run->loop) {
+        corun_aio_loop_shutdown(run->loop, CORUN_AIO_DRAIN, NULL);
+        corun_aio_loop_destroy(run->loop);
+        run->loop = NULL;
+    }
+    return corun_fib_mpi_exit_code(exit_code);
+}
+
 int cmd_fib(int argc, char **argv) {
     fib_opts_t o;
     fib_opts_defaults(&o);
@@ -89,24 +172,41 @@ int cmd_fib(int argc, char **argv) {
         cli_error("fib: %s", err.msg);
         return CORUN_EXIT_USAGE;
     }
-    int threads = o.threads ? o.threads : corun_default_threads();
-    int64_t reps = o.tasks ? o.tasks : (o.nn == 1 ? threads : 1);
+    int mpi = corun_mpi_active(), rank = corun_mpi_rank();
+    if (mpi && !strcmp(be->name, "cuda")) {
+        if (rank == 0)
+            cli_error("fib: --backend cuda does not run under MPI yet (use serial or omp, or run "
+                      "one corun per GPU without mpirun)");
+        return CORUN_EXIT_USAGE;
+    }
+    int serial = !strcmp(be->name, "serial");
+    int threads = serial ? 1 : o.threads ? o.threads : corun_default_threads();
+    /* Default for a single n: one task per thread, of the whole job under MPI. */
+    int64_t job_threads = mpi ? (int64_t)corun_fib_mpi_sum(threads) : threads;
+    int64_t reps = o.tasks ? o.tasks : (o.nn == 1 ? job_threads : 1);
     if ((uint64_t)reps * o.nn > FIB_TASKS_MAX) {
-        cli_error("fib: %lld repetitions of %zu values is more than %d tasks",
-                  (long long)reps, o.nn, FIB_TASKS_MAX);
+        if (rank == 0)
+            cli_error("fib: %lld repetitions of %zu values is more than %d tasks",
+                      (long long)reps, o.nn, FIB_TASKS_MAX);
         return CORUN_EXIT_USAGE;
     }
     size_t ntasks = (size_t)reps * o.nn;
-    int serial = !strcmp(be->name, "serial");
     size_t concurrent = serial ? 1 : (ntasks < (size_t)threads ? ntasks : (size_t)threads);
+    if (mpi) /* results in memory at once on this node */
+        concurrent = corun_fib_mpi_outer(threads, ntasks, corun_mpi_size()) *
+                     (size_t)corun_fib_mpi_local_ranks();
     uint64_t nmax = 0, nmin = UINT64_MAX;
-    for (size_t i = 0; i < o.nn; i++) {
-        if (corun_fib_check_n(o.n[i], concurrent, &err)) {
-            cli_error("fib: --%s", err.msg);
-            return CORUN_EXIT_USAGE;
-        }
+    int bad = 0;
+    for (size_t i = 0; i < o.nn && !bad; i++) {
+        if (corun_fib_check_n(o.n[i], concurrent, &err)) bad = 1;
         if (o.n[i] > nmax) nmax = o.n[i];
         if (o.n[i] < nmin) nmin = o.n[i];
+    }
+    /* Under MPI every node checks its own memory; the first failing rank says why. */
+    int first_bad = mpi ? corun_fib_mpi_first(bad) : bad ? 0 : -1;
+    if (first_bad >= 0) {
+        if (bad && first_bad == rank) cli_error("fib: --%s", err.msg);
+        return CORUN_EXIT_USAGE;
     }
 
     uint64_t *n = malloc(ntasks * sizeof *n);
@@ -117,21 +217,26 @@ int cmd_fib(int argc, char **argv) {
     if (!n || !run.rows || !run.futs) {
         cli_error("fib: out of memory for %zu tasks", ntasks);
         free(n), free(run.rows), free(run.futs);
+        if (mpi) corun_mpi_abort(CORUN_EXIT_FAILURE); /* the other ranks would wait */
         return CORUN_EXIT_FAILURE;
     }
     for (size_t i = 0; i < ntasks; i++) n[i] = o.n[i % o.nn];
     /* A conversion runs while other tasks may still compute: give it all
      * threads anyway; only huge values are split, and those come last. */
-    run.dec_threads = serial ? 1 : threads;
+    run.dec_threads = threads;
+    int exit_code = CORUN_EXIT_OK;
+    if (mpi) {
+        exit_code = run_mpi(&run, be, n, threads, nmin, nmax);
+        goto free_all;
+    }
 
     if (!strcmp(be->name, "cuda") && !o.has_algo) o.algo = CORUN_FIB_LINEAR;
-    corun_fib_params_t p = {o.algo, serial ? 1 : threads, o.device};
+    corun_fib_params_t p = {o.algo, threads, o.device};
     corun_aio_config_t acfg;
     corun_aio_config_init(&acfg);
     acfg.stack_size = 256 * 1024; /* HDF5 and stdio run on coroutine stacks */
     acfg.pool_threads = 2;
     void *st = NULL;
-    int exit_code = CORUN_EXIT_OK;
     double total = 0;
     rc = corun_aio_loop_create(&acfg, &run.loop, &err);
     if (!rc) rc = fib_out_open(&run, &err);
@@ -165,24 +270,7 @@ close:
         exit_code = CORUN_EXIT_FAILURE;
     }
     if (exit_code == CORUN_EXIT_OK) {
-        uint64_t h = CORUN_FNV1A64_INIT;
-        size_t digits_max = 0;
-        for (size_t i = 0; i < ntasks; i++) {
-            unsigned char le[8];
-            for (int b = 0; b < 8; b++) le[b] = (unsigned char)(run.rows[i].hash >> (8 * b));
-            h = corun_fnv1a64(h, le, 8);
-            if (run.rows[i].digits > digits_max) digits_max = run.rows[i].digits;
-        }
-        char nrange[64];
-        if (nmin == nmax) snprintf(nrange, sizeof nrange, "%llu", (unsigned long long)nmax);
-        else snprintf(nrange, sizeof nrange, "%llu..%llu", (unsigned long long)nmin,
-                      (unsigned long long)nmax);
-        printf("tasks=%zu algo=%s backend=%s threads=%d n=%s digits=%zu total_seconds=%.6f "
-               "tasks_per_s=%.4g hash=%016llx%s\n",
-               ntasks, corun_fib_algo_name(o.algo), be->name, be->threads(st), nrange,
-               digits_max, total, total > 0 ? (double)ntasks / total : 0.0,
-               (unsigned long long)h,
-               o.verify ? (run.verify_failed ? " verify=MISMATCH" : " verify=ok") : "");
+        print_summary(&run, be->name, be->threads(st), total, nmin, nmax);
         if (run.verify_failed) {
             cli_error("fib: a result differs from GMP's mpz_fib_ui (see verify= in the rows)");
             exit_code = CORUN_EXIT_FAILURE;
@@ -194,6 +282,7 @@ out:
         corun_aio_loop_shutdown(run.loop, CORUN_AIO_DRAIN, NULL);
         corun_aio_loop_destroy(run.loop);
     }
+free_all:
     for (size_t i = 0; i < atomic_load(&run.nfuts); i++) corun_aio_future_release(run.futs[i]);
     free(n);
     free(run.rows);

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "corun/aio.h"
 #include "corun/fib.h"
+#include "mpi/fib_mpi.h"
 
 #define FIB_N_LIST_MAX 1024      /* values in --n */
 #define FIB_TASKS_MAX 1000000    /* tasks in a batch (list x repetitions) */
@@ -80,5 +81,8 @@ int fib_out_open(fib_run_t *run, corun_err_t *err);
 int fib_out_close(fib_run_t *run, corun_err_t *err);
 /* The batch's done callback: hands r to a writer coroutine (any thread). */
 int fib_out_on_done(void *user, corun_fib_result_t *r);
+/* Under MPI, on rank 0: hands a result converted on another rank to a
+ * writer coroutine (which takes r->dec; r itself stays the caller's). */
+int fib_out_on_remote(void *user, corun_fib_mpi_result_t *r);
 
 #endif

@@ -8,6 +8,9 @@
  * All HDF5 calls and all stdout/CSV writes happen on the loop thread, one
  * coroutine at a time: Debian's HDF5 is not thread-safe, and rows must not
  * interleave. Compute threads only spawn the coroutine and go on.
+ * Under MPI (src/mpi/fib_dist.c) this runs on rank 0 only, the single
+ * writer; results from other ranks arrive already in decimal
+ * (fib_out_on_remote) and skip step 1's conversion.
  */
 #include <errno.h>
 #include <hdf5.h>
@@ -20,7 +23,10 @@
 
 typedef struct wjob {
     fib_run_t *run;
-    corun_fib_result_t *r;
+    corun_fib_result_t *r; /* NULL: a result converted on another MPI rank */
+    size_t task;
+    uint64_t n;
+    double seconds;
     char *dec;
     size_t len;
     double dec_seconds;
@@ -97,37 +103,42 @@ int fib_out_close(fib_run_t *run, corun_err_t *err) {
 
 /* ---- in the pool: conversion, check, text file ---- */
 
+/* DIR/taskNNNNNN_nN.txt: the digits and a newline. */
+static int write_text(const wjob_t *j, corun_err_t *err) {
+    fib_run_t *run = j->run;
+    if (run->mode != FIB_OUT_DIR) return 0;
+    char path[CLI_PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/task%06zu_n%llu.txt", run->o->out, j->task,
+             (unsigned long long)j->n);
+    FILE *f = fopen(path, "w");
+    if (!f) return corun_err_set(err, CORUN_EIO, "out %s: cannot create: %m", path);
+    size_t w = fwrite(j->dec, 1, j->len, f);
+    int bad = w != j->len || fputc('\n', f) == EOF || ferror(f);
+    if (fclose(f) != 0 || bad)
+        return corun_err_set(err, CORUN_EIO, "out %s: write failed (disk full?)", path);
+    return 0;
+}
+
 static int convert_job(void *arg, void **value, corun_err_t *err) {
     (void)value;
     wjob_t *j = arg;
     fib_run_t *run = j->run;
+    if (!j->r) return write_text(j, err); /* converted (and checked) on its rank */
     double t0 = corun_now();
     int rc = corun_fib_decimal(j->r->value, run->dec_threads, &j->dec, &j->len, err);
     j->dec_seconds = corun_now() - t0;
-    if (rc) return corun_err_prefix(err, "task %zu (n=%llu)", j->r->task,
-                                    (unsigned long long)j->r->n);
+    if (rc) return corun_err_prefix(err, "task %zu (n=%llu)", j->task, (unsigned long long)j->n);
     if (run->o->verify) {
         mpz_t ref;
         mpz_init(ref);
-        mpz_fib_ui(ref, (unsigned long)j->r->n);
+        mpz_fib_ui(ref, (unsigned long)j->n);
         j->verified = mpz_cmp(ref, j->r->value) == 0 ? 1 : -1;
         mpz_clear(ref);
     }
     /* The binary value is no longer needed: give its memory back now. */
     mpz_clear(j->r->value);
     mpz_init(j->r->value);
-    if (run->mode == FIB_OUT_DIR) {
-        char path[CLI_PATH_MAX + 64];
-        snprintf(path, sizeof path, "%s/task%06zu_n%llu.txt", run->o->out, j->r->task,
-                 (unsigned long long)j->r->n);
-        FILE *f = fopen(path, "w");
-        if (!f) return corun_err_set(err, CORUN_EIO, "out %s: cannot create: %m", path);
-        size_t w = fwrite(j->dec, 1, j->len, f);
-        int bad = w != j->len || fputc('\n', f) == EOF || ferror(f);
-        if (fclose(f) != 0 || bad)
-            return corun_err_set(err, CORUN_EIO, "out %s: write failed (disk full?)", path);
-    }
-    return 0;
+    return write_text(j, err);
 }
 
 /* ---- on the loop thread: HDF5, rows ---- */
@@ -147,7 +158,7 @@ static int h5_attr(hid_t d, const char *name, hid_t type, const void *v) {
  * leaves every finished task readable. */
 static int h5_write(fib_run_t *run, const wjob_t *j, const fib_row_t *row, corun_err_t *err) {
     char name[48];
-    snprintf(name, sizeof name, "task_%06zu", j->r->task);
+    snprintf(name, sizeof name, "task_%06zu", j->task);
     hid_t f = (hid_t)run->h5, t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR), d = -1;
     int bad = t < 0 || sp < 0 || H5Tset_size(t, j->len) < 0 ||
               H5Tset_strpad(t, H5T_STR_NULLPAD) < 0;
@@ -176,20 +187,20 @@ static int write_task(void *arg, void **value, corun_err_t *err) {
     void *unused;
     int rc = corun_aio_run_in_pool(convert_job, j, &unused, err);
     if (rc) goto done;
-    fib_row_t *row = &run->rows[j->r->task];
-    row->n = j->r->n;
+    fib_row_t *row = &run->rows[j->task];
+    row->n = j->n;
     row->digits = j->len;
     row->hash = corun_fnv1a64(CORUN_FNV1A64_INIT, j->dec, j->len);
     size_t k = j->len < 20 ? j->len : 20;
     memcpy(row->last20, j->dec + j->len - k, k);
     row->last20[k] = '\0';
-    row->seconds = j->r->seconds;
+    row->seconds = j->seconds;
     row->dec_seconds = j->dec_seconds;
     if (run->mode == FIB_OUT_H5 && (rc = h5_write(run, j, row, err)) != 0) goto done;
     if (j->verified < 0) run->verify_failed = 1;
     printf("task=%zu n=%llu digits=%zu last20=%s hash=%016llx seconds=%.6f "
            "decimal_seconds=%.6f%s\n",
-           j->r->task, (unsigned long long)row->n, row->digits, row->last20,
+           j->task, (unsigned long long)row->n, row->digits, row->last20,
            (unsigned long long)row->hash, row->seconds, row->dec_seconds,
            j->verified > 0 ? " verify=ok" : j->verified < 0 ? " verify=MISMATCH" : "");
     if (run->o->digits && run->mode == FIB_OUT_NONE) {
@@ -197,7 +208,7 @@ static int write_task(void *arg, void **value, corun_err_t *err) {
         fputc('\n', stdout);
     }
     if (run->csv)
-        fprintf(run->csv, "%zu,%llu,%zu,%s,%016llx,%.6f,%.6f\n", j->r->task,
+        fprintf(run->csv, "%zu,%llu,%zu,%s,%016llx,%.6f,%.6f\n", j->task,
                 (unsigned long long)row->n, row->digits, row->last20,
                 (unsigned long long)row->hash, row->seconds, row->dec_seconds);
     row->written = 1;
@@ -221,11 +232,35 @@ int fib_out_on_done(void *user, corun_fib_result_t *r) {
     }
     j->run = run;
     j->r = r;
+    j->task = r->task;
+    j->n = r->n;
+    j->seconds = r->seconds;
     size_t slot = atomic_fetch_add(&run->nfuts, 1);
     int rc = corun_aio_spawn(run->loop, write_task, j, &run->futs[slot], NULL);
     if (rc) {
         run->futs[slot] = NULL;
         corun_fib_result_free(r);
+        free(j);
+    }
+    return rc;
+}
+
+int fib_out_on_remote(void *user, corun_fib_mpi_result_t *r) {
+    fib_run_t *run = user;
+    wjob_t *j = calloc(1, sizeof *j);
+    if (!j || r->task >= run->ntasks) {
+        free(r->dec);
+        free(j);
+        return j ? CORUN_EINTERNAL : CORUN_ENOMEM;
+    }
+    *j = (wjob_t){.run = run, .task = r->task, .n = r->n, .seconds = r->seconds,
+                  .dec = r->dec, .len = r->len, .dec_seconds = r->dec_seconds,
+                  .verified = r->verified};
+    size_t slot = atomic_fetch_add(&run->nfuts, 1);
+    int rc = corun_aio_spawn(run->loop, write_task, j, &run->futs[slot], NULL);
+    if (rc) {
+        run->futs[slot] = NULL;
+        free(j->dec);
         free(j);
     }
     return rc;
