@@ -20,6 +20,19 @@
  * the file and the operation. A writer's errors are sticky: after one failed
  * write every later call fails with the first message, and the frames that
  * were completed before stay readable (each frame is flushed).
+ *
+ * MPI (corun_h5_par_t, docs/FORMAT.md). Under `mpirun -np P` with P > 1 the
+ * ranks write one file together with parallel HDF5 (MPI-IO driver, collective
+ * transfers): each rank passes its slab of rows (row0, rows) and its frames
+ * hold only those rows (rows * words_per_row words); the file is the one a
+ * single process writes, apart from provenance. Every writer call is then
+ * collective: all ranks make the same calls in the same order with the same
+ * generations and populations (populations are global, identical on every
+ * rank). The file's MPI traffic uses its own duplicate of MPI_COMM_WORLD, so
+ * the compute thread's collectives may run at the same time. A failure on one
+ * rank is agreed at the end of each pipeline item: every rank then fails with
+ * the failing rank's message. Single-process runs (also `-np 1`) use the
+ * default file driver, exactly as without MPI. --swmr needs a single process.
  */
 #ifndef CORUN_H5IO_H
 #define CORUN_H5IO_H
@@ -44,10 +57,21 @@ typedef struct corun_h5_meta {
     int swmr;                 /* single-writer/multiple-reader mode */
     char backend[32];
     int threads;
-    char host[256];
+    char host[256];           /* P > 1: rank 0's (all attributes are rank 0's values) */
     const char *config_text;  /* the effective options as INI text */
     const char *command_line;
+    /* Provenance filled by the writer (read back from a file): */
+    int mpi_ranks;            /* ranks that wrote the file (1: a single process) */
+    char slurm_job_id[64];    /* empty: taken from $SLURM_JOB_ID ("" outside Slurm) */
 } corun_h5_meta_t;
+
+/* Which part of the grid this process writes and reads, and with whom.
+ * All zero (the default): a single process, the whole grid. */
+typedef struct corun_h5_par {
+    int64_t row0, rows; /* this rank's rows row0 .. row0+rows-1; rows 0: the whole grid */
+    int mpi;            /* 1: all ranks of the MPI job share the file (parallel HDF5 when
+                         * the job has more than one rank; ignored without MPI) */
+} corun_h5_par_t;
 
 /* Run statistics stored as attributes when a run ends. */
 typedef struct corun_h5_stats {
@@ -67,25 +91,42 @@ CORUN_API int corun_h5_codec_parse(const char *s, corun_h5_codec_t *codec, int *
  * hdf5-filter-plugin), else 0 with the reason in err. */
 CORUN_API int corun_h5_codec_available(corun_h5_codec_t codec, corun_err_t *err);
 
-/* Creates a new file; an existing one is an error unless force. */
+/* Reads a corun file's metadata and the generation of its last complete
+ * frame without changing it (read-only, default driver; any number of ranks
+ * may call it at once): what a restart needs before it can choose slabs.
+ * config_text and command_line are set to NULL. */
+CORUN_API int corun_h5_read_meta(const char *path, corun_h5_meta_t *m, int64_t *last_gen,
+                                 corun_err_t *err);
+
+/* Creates a new file; an existing one is an error unless force. par may be
+ * NULL (a single process). P > 1: collective; --swmr is refused. */
 CORUN_API int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force,
-                              corun_h5_file_t **out, corun_err_t *err);
+                              const corun_h5_par_t *par, corun_h5_file_t **out, corun_err_t *err);
 /* Opens a file written by corun for appending (--restart): fills *m from its
- * attributes (strings in m point into the file object), the generation of its
- * last frame and that frame, bit-packed (words: height * words_per_row; the
- * caller allocates after a first call with words == NULL that only reads m).
- * Population records past that generation are dropped. */
-CORUN_API int corun_h5_open_append(const char *path, corun_h5_meta_t *m, int64_t *last_gen,
-                                   corun_h5_file_t **out, corun_err_t *err);
+ * attributes (strings in m point into the file object) and the generation of
+ * its last frame. Population records past that generation are dropped.
+ * The slab in par may differ from the one of the run that wrote the file
+ * (restart with another P). */
+CORUN_API int corun_h5_open_append(const char *path, const corun_h5_par_t *par,
+                                   corun_h5_meta_t *m, int64_t *last_gen, corun_h5_file_t **out,
+                                   corun_err_t *err);
+/* The last frame's rows of this slab, bit-packed (rows * words_per_row). */
 CORUN_API int corun_h5_read_last_frame(corun_h5_file_t *f, uint64_t *words, corun_err_t *err);
-/* Appends one frame (bit-packed input, stored in the file's format). */
+/* Appends one frame: this slab's rows, bit-packed, stored in the file's format. */
 CORUN_API int corun_h5_append_frame(corun_h5_file_t *f, int64_t generation, const uint64_t *words,
                                     corun_err_t *err);
 /* Writes populations of generations first .. first+n-1 (extends the series). */
 CORUN_API int corun_h5_write_pops(corun_h5_file_t *f, int64_t first, const int64_t *pops,
                                   int64_t n, corun_err_t *err);
 CORUN_API int corun_h5_flush(corun_h5_file_t *f, corun_err_t *err);
-/* Stores the statistics and closes (reopening without SWMR if needed).
+/* P > 1 (collective): returns 0 if rc is 0 on every rank, else an error on
+ * every rank (its own, or the first failing rank's message), and makes the
+ * writer's error sticky everywhere. A single process: returns rc. */
+CORUN_API int corun_h5_agree(corun_h5_file_t *f, int rc, corun_err_t *err);
+/* P > 1 (collective): makes *st the same on every rank: the largest io and
+ * stall seconds, the overlap they give, the worst status. */
+CORUN_API void corun_h5_agree_stats(corun_h5_file_t *f, corun_h5_stats_t *st);
+/* Stores the statistics (agreed first) and closes (reopening without SWMR if needed).
  * The file object is freed whatever happens. */
 CORUN_API int corun_h5_finish(corun_h5_file_t *f, const corun_h5_stats_t *st, corun_err_t *err);
 /* Closes without statistics (error paths). NULL is a no-op. */
@@ -101,15 +142,23 @@ typedef struct corun_snap_config {
     int force;    /* overwrite an existing file */
     int restart;  /* append to path instead (meta is read from the file) */
     int buffers;  /* frames in flight before compute waits; default 3 */
+    corun_h5_par_t par; /* this rank's slab and MPI sharing (zero: single process) */
 } corun_snap_config_t;
 
 /* Starts the I/O loop and creates (or, with restart, opens) the file. With
- * restart, cfg->meta is filled from the file and *start_gen / start_words
- * receive the last frame (start_words: caller-allocated after the size is
- * known: call corun_snap_restart_frame). */
+ * restart, cfg->meta is filled from the file and *start_gen receives the
+ * generation of the last frame (its rows: corun_snap_restart_frame). A
+ * restart under MPI chooses its slabs from corun_h5_read_meta's height first.
+ *
+ * MPI (par.mpi, P > 1): open, submit and close are collective over the
+ * ranks (see the top of this file): every rank submits the same sequence of
+ * generations and (global) populations; be->read_packed (or snap_words) must
+ * give only the slab's rows, rows * words_per_row words. The statistics
+ * close returns are the agreed ones. */
 CORUN_API int corun_snap_open(corun_snap_config_t *cfg, corun_snap_t **out, int64_t *start_gen,
                               corun_err_t *err);
-/* With restart: copies the last frame (bit-packed) into words. */
+/* With restart: copies the last frame's rows of this slab (bit-packed,
+ * rows * words_per_row words) into words. */
 CORUN_API int corun_snap_restart_frame(corun_snap_t *s, uint64_t *words, corun_err_t *err);
 /* Hands over generation `gen` of the backend state as a frame, with the
  * populations of generations first_pop .. first_pop+npops-1 recorded since

@@ -14,8 +14,21 @@
  *
  * Errors are sticky (f->failed): after a failed call every later one returns
  * the first message, and nothing more is written.
+ *
+ * MPI (P > 1 ranks, parallel HDF5 with the MPI-IO driver). The ranks open
+ * the file together on a duplicate of MPI_COMM_WORLD and make every call
+ * together: metadata changes (create, extend, attributes, flush, close) with
+ * identical arguments, so attribute values are rank 0's (broadcast); frame
+ * rows with collective transfers, each rank selecting its own rows (the
+ * bytes format converts in the same number of pieces on every rank: empty
+ * selections where a rank has fewer rows); /generation and /population
+ * entries (identical everywhere) are selected by rank 0 only. Chunks and
+ * attributes are those of a single-process file, so the file is the same.
+ * Rank 0 decides whether the file exists. A single process, also under
+ * `mpirun -np 1`, uses the default driver as in a build without MPI.
  */
 #include <hdf5.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +37,14 @@
 
 #include "corun/core.h"
 #include "corun/h5io.h"
+#include "corun/mpi.h"
+
+#if CORUN_MPI && defined(H5_HAVE_PARALLEL)
+#define H5IO_PAR 1
+#include "mpi/mpi_int.h"
+#else
+#define H5IO_PAR 0
+#endif
 
 #define LZ4_FILTER_ID 32004 /* registered id of the LZ4 filter (hdf5-filter-plugin) */
 
@@ -33,6 +54,12 @@ struct corun_h5_file {
     corun_h5_meta_t meta;
     int64_t nframes, npops, x; /* x: frame row length in elements */
     int64_t rows_per_chunk;
+    int64_t row0, rows, max_rows; /* this rank's slab; the largest of any rank */
+    int rank, nranks;             /* nranks > 1: parallel HDF5 */
+    hid_t dxpl;                   /* collective transfers (P > 1) or H5P_DEFAULT */
+#if H5IO_PAR
+    MPI_Comm comm;
+#endif
     int failed;
     corun_err_t first_err;
     char rule_buf[32];
@@ -87,7 +114,191 @@ static int sticky(corun_h5_file_t *f, corun_err_t *err) {
     return f->first_err.code ? f->first_err.code : CORUN_EIO;
 }
 
-static void quiet_hdf5(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+/* Debian's hdf5-filter-plugin installs the LZ4 filter for the serial HDF5
+ * only (.../hdf5/serial/plugins); the parallel library searches
+ * .../hdf5/openmpi/plugins, which nothing fills. The filter needs no more of
+ * HDF5 than its allocator (plain malloc/free in both), so a parallel build
+ * also searches the serial folder, unless HDF5_PLUGIN_PATH says otherwise:
+ * first, because HDF5 1.10 gives up its search at a folder that does not
+ * exist. */
+static void plugin_path(void) {
+#if defined(H5_HAVE_PARALLEL) && defined(__linux__)
+    static int done;
+    if (done || getenv("HDF5_PLUGIN_PATH")) return;
+    done = 1;
+#if defined(__x86_64__)
+    H5PLprepend("/usr/lib/x86_64-linux-gnu/hdf5/serial/plugins");
+#elif defined(__aarch64__)
+    H5PLprepend("/usr/lib/aarch64-linux-gnu/hdf5/serial/plugins");
+#endif
+#endif
+}
+
+static void quiet_hdf5(void) {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    plugin_path();
+}
+
+/* ---------------------------------------------------------------- MPI */
+
+static int parallel(const corun_h5_file_t *f) { return f->nranks > 1; }
+
+/* Sets up this file's slab and, for P > 1 ranks, its own communicator and
+ * collective transfer list. */
+static int par_setup(corun_h5_file_t *f, const corun_h5_par_t *par, corun_err_t *err) {
+    f->rank = 0;
+    f->nranks = 1;
+    f->dxpl = H5P_DEFAULT;
+    f->row0 = par ? par->row0 : 0;
+    f->rows = par ? par->rows : 0;
+#if H5IO_PAR
+    f->comm = MPI_COMM_NULL;
+    if (par && par->mpi && corun_mpi_active() && corun_mpi_size() > 1) {
+        int rc = corun_mpi_comm_check(MPI_Comm_dup(MPI_COMM_WORLD, &f->comm),
+                                      "MPI_Comm_dup (snapshot file)", err);
+        if (rc) {
+            f->comm = MPI_COMM_NULL;
+            return rc;
+        }
+        MPI_Comm_set_errhandler(f->comm, MPI_ERRORS_RETURN);
+        MPI_Comm_rank(f->comm, &f->rank);
+        MPI_Comm_size(f->comm, &f->nranks);
+        f->dxpl = H5Pcreate(H5P_DATASET_XFER);
+        if (f->dxpl < 0 || H5Pset_dxpl_mpio(f->dxpl, H5FD_MPIO_COLLECTIVE) < 0)
+            return corun_err_set(err, CORUN_EIO, "%s: setting up collective transfers failed",
+                                 f->path);
+    }
+#endif
+    if (!parallel(f) && f->rows && (f->row0 != 0 || (par && par->mpi && corun_mpi_size() > 1)))
+        return corun_err_set(err, CORUN_EINVAL,
+                             "%s: a slab of rows (row0 %lld) needs the other ranks of an MPI job",
+                             f->path, (long long)f->row0);
+    return 0;
+}
+
+/* Checks the slab against the height (known once the metadata is) and finds
+ * the largest slab of any rank. */
+static int slab_check(corun_h5_file_t *f, corun_err_t *err) {
+    int64_t h = f->meta.height;
+    if (f->rows == 0) {
+        f->row0 = 0;
+        f->rows = h;
+    }
+    int bad = f->row0 < 0 || f->rows < 0 || f->row0 + f->rows > h;
+    f->max_rows = f->rows;
+#if H5IO_PAR
+    if (parallel(f)) {
+        int64_t mine[2] = {f->rows, bad}, all[2];
+        MPI_Allreduce(mine, all, 2, MPI_INT64_T, MPI_MAX, f->comm);
+        f->max_rows = all[0];
+        if (all[1] && !bad)
+            return corun_err_set(err, CORUN_EINVAL, "%s: another rank's slab of rows is outside "
+                                 "the grid", f->path);
+    }
+#endif
+    if (bad)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "%s: slab rows %lld..%lld are outside the grid's %lld rows", f->path,
+                             (long long)f->row0, (long long)(f->row0 + f->rows - 1), (long long)h);
+    return 0;
+}
+
+/* 1 on every rank iff ok on every rank. */
+static int all_ok(corun_h5_file_t *f, int ok) {
+#if H5IO_PAR
+    if (parallel(f)) {
+        int all = 0;
+        if (MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_LAND, f->comm) != MPI_SUCCESS) return 0;
+        return all;
+    }
+#else
+    (void)f;
+#endif
+    return ok;
+}
+
+/* Rank 0's string on every rank (malloc'd; NULL in: ""). */
+static char *agreed_str(corun_h5_file_t *f, const char *s) {
+    if (!s) s = "";
+#if H5IO_PAR
+    if (parallel(f)) {
+        long long n = f->rank == 0 ? (long long)strlen(s) : 0;
+        MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, f->comm);
+        char *b = malloc((size_t)n + 1);
+        if (!b) return NULL; /* (never in practice: a few kB) */
+        if (f->rank == 0) memcpy(b, s, (size_t)n);
+        MPI_Bcast(b, (int)n, MPI_CHAR, 0, f->comm);
+        b[n] = '\0';
+        return b;
+    }
+#else
+    (void)f;
+#endif
+    return strdup(s);
+}
+
+int corun_h5_agree(corun_h5_file_t *f, int rc, corun_err_t *err) {
+#if H5IO_PAR
+    if (f && parallel(f)) {
+        int mine = rc ? f->rank : INT_MAX, first = INT_MAX;
+        if (MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, f->comm) != MPI_SUCCESS) {
+            corun_err_set(err, CORUN_EIO, "%s: MPI_Allreduce (agreeing on errors) failed",
+                          f->path);
+            first = f->rank;
+            rc = CORUN_EIO;
+        }
+        if (first == INT_MAX) return 0;
+        /* Every rank reports the first failing rank's message. */
+        corun_err_t e = {0};
+        if (f->rank == first) {
+            if (err) e = *err;
+            if (!e.code) e.code = rc;
+        }
+        MPI_Bcast(&e, (int)sizeof e, MPI_BYTE, first, f->comm);
+        if (f->rank != first) {
+            char msg[CORUN_ERR_MSG_MAX];
+            snprintf(msg, sizeof msg, "%s", e.msg);
+            corun_err_set(&e, e.code ? e.code : CORUN_EIO, "rank %d: %s", first, msg);
+            if (err) *err = e;
+        }
+        if (!f->failed) {
+            f->failed = 1;
+            f->first_err = err ? *err : e;
+        }
+        return rc ? rc : e.code;
+    }
+#else
+    (void)f;
+    (void)err;
+#endif
+    return rc;
+}
+
+static int status_rank(const char *s) {
+    return !s ? 0 : !strcmp(s, "failed") ? 2 : !strcmp(s, "interrupted") ? 1 : 0;
+}
+
+void corun_h5_agree_stats(corun_h5_file_t *f, corun_h5_stats_t *st) {
+#if H5IO_PAR
+    if (f && parallel(f)) {
+        double mine[4] = {st->io_seconds, st->stall_seconds, (double)status_rank(st->status),
+                          (double)st->final_generation};
+        double all[4];
+        if (MPI_Allreduce(mine, all, 4, MPI_DOUBLE, MPI_MAX, f->comm) != MPI_SUCCESS) return;
+        st->io_seconds = all[0];
+        st->stall_seconds = all[1];
+        st->overlap = all[0] > 0 ? 1.0 - all[1] / all[0] : 1.0;
+        if (st->overlap < 0) st->overlap = 0;
+        int sr = (int)all[2];
+        if (sr > status_rank(st->status) || !st->status)
+            st->status = sr == 2 ? "failed" : sr == 1 ? "interrupted" : "complete";
+        st->final_generation = (int64_t)all[3];
+    }
+#else
+    (void)f;
+    (void)st;
+#endif
+}
 
 /* ---------------------------------------------------------- attributes */
 
@@ -231,10 +442,42 @@ static hid_t make_dataset(hid_t file, const char *name, hid_t type, int rank, co
     return d;
 }
 
-static hid_t file_access(int swmr) {
+static hid_t file_access(corun_h5_file_t *f, int swmr) {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl >= 0 && swmr) H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+#if H5IO_PAR
+    /* P > 1: MPI-IO on the file's own communicator; metadata reads and
+     * writes collective (every rank makes the same metadata calls anyway). */
+    if (fapl >= 0 && parallel(f) &&
+        (H5Pset_fapl_mpio(fapl, f->comm, MPI_INFO_NULL) < 0 ||
+         H5Pset_all_coll_metadata_ops(fapl, 1) < 0 || H5Pset_coll_metadata_write(fapl, 1) < 0)) {
+        H5Pclose(fapl);
+        return -1;
+    }
+#else
+    (void)f;
+#endif
     return fapl;
+}
+
+/* Rank 0's value on every rank. */
+static int64_t agreed_i64(corun_h5_file_t *f, int64_t v) {
+#if H5IO_PAR
+    if (parallel(f)) MPI_Bcast(&v, 1, MPI_INT64_T, 0, f->comm);
+#else
+    (void)f;
+#endif
+    return v;
+}
+
+/* The provenance a writer records (and agrees on): rank 0's job id. */
+static void fill_provenance(corun_h5_file_t *f) {
+    corun_h5_meta_t *m = &f->meta;
+    m->mpi_ranks = f->nranks;
+    if (!m->slurm_job_id[0]) {
+        const char *j = getenv("SLURM_JOB_ID");
+        snprintf(m->slurm_job_id, sizeof m->slurm_job_id, "%s", j ? j : "");
+    }
 }
 
 static int write_root_attrs(corun_h5_file_t *f) {
@@ -248,30 +491,40 @@ static int write_root_attrs(corun_h5_file_t *f) {
     char comp[32];
     if (m->codec == CORUN_H5_GZIP) snprintf(comp, sizeof comp, "gzip:%d", m->level);
     else snprintf(comp, sizeof comp, "%s", codec_name(m->codec));
-    int bad = 0;
-    bad |= attr_str(r, "corun_version", CORUN_VERSION);
-    bad |= attr_str(r, "format_version", "1");
-    bad |= attr_str(r, "rule", rule);
-    bad |= attr_str(r, "boundary", corun_life_boundary_name(m->boundary));
-    bad |= attr_i64(r, "width", m->width);
-    bad |= attr_i64(r, "height", m->height);
-    bad |= attr_str(r, "frame_format", m->format == CORUN_H5_BITS ? "bits" : "bytes");
-    bad |= attr_i64(r, "words_per_row", corun_life_words_per_row(m->width));
-    bad |= attr_str(r, "bit_order",
-                    m->format == CORUN_H5_BITS
-                        ? "cell x of a row is bit (x % 64) of uint64 word (x / 64), least "
-                          "significant bit first; bits past the width are 0"
-                        : "one uint8 per cell, 0 dead, 1 alive");
-    bad |= attr_str(r, "compression", comp);
-    bad |= attr_i64(r, "snapshot_every", m->snapshot_every);
-    bad |= attr_i64(r, "swmr", m->swmr);
-    bad |= attr_str(r, "config", m->config_text);
-    bad |= attr_str(r, "command_line", m->command_line);
-    bad |= attr_str(r, "backend", m->backend);
-    bad |= attr_i64(r, "threads", m->threads);
-    bad |= attr_str(r, "host", m->host);
-    bad |= attr_str(r, "created", when);
-    bad |= attr_str(r, "status", "running");
+    /* Values that may differ between ranks: rank 0's (P > 1). */
+    char *config = agreed_str(f, m->config_text), *cmd = agreed_str(f, m->command_line);
+    char *backend = agreed_str(f, m->backend), *host = agreed_str(f, m->host);
+    char *created = agreed_str(f, when), *job = agreed_str(f, m->slurm_job_id);
+    int64_t threads = agreed_i64(f, m->threads);
+    int bad = !config || !cmd || !backend || !host || !created || !job;
+    if (!bad) {
+        bad |= attr_str(r, "corun_version", CORUN_VERSION);
+        bad |= attr_str(r, "format_version", "1");
+        bad |= attr_str(r, "rule", rule);
+        bad |= attr_str(r, "boundary", corun_life_boundary_name(m->boundary));
+        bad |= attr_i64(r, "width", m->width);
+        bad |= attr_i64(r, "height", m->height);
+        bad |= attr_str(r, "frame_format", m->format == CORUN_H5_BITS ? "bits" : "bytes");
+        bad |= attr_i64(r, "words_per_row", corun_life_words_per_row(m->width));
+        bad |= attr_str(r, "bit_order",
+                        m->format == CORUN_H5_BITS
+                            ? "cell x of a row is bit (x % 64) of uint64 word (x / 64), least "
+                              "significant bit first; bits past the width are 0"
+                            : "one uint8 per cell, 0 dead, 1 alive");
+        bad |= attr_str(r, "compression", comp);
+        bad |= attr_i64(r, "snapshot_every", m->snapshot_every);
+        bad |= attr_i64(r, "swmr", m->swmr);
+        bad |= attr_str(r, "config", config);
+        bad |= attr_str(r, "command_line", cmd);
+        bad |= attr_str(r, "backend", backend);
+        bad |= attr_i64(r, "threads", threads);
+        bad |= attr_str(r, "host", host);
+        bad |= attr_i64(r, "mpi_ranks", m->mpi_ranks);
+        bad |= attr_str(r, "slurm_job_id", job);
+        bad |= attr_str(r, "created", created);
+        bad |= attr_str(r, "status", "running");
+    }
+    free(config), free(cmd), free(backend), free(host), free(created), free(job);
     return bad ? -1 : 0;
 }
 
@@ -283,12 +536,21 @@ static void free_file(corun_h5_file_t *f) {
     free(f);
 }
 
-static void close_handles(corun_h5_file_t *f) {
-    if (f->frames >= 0) H5Dclose(f->frames);
-    if (f->gens >= 0) H5Dclose(f->gens);
-    if (f->pops >= 0) H5Dclose(f->pops);
-    if (f->file >= 0) H5Fclose(f->file);
+/* Closes the handles and the communicator (P > 1: collective). */
+static int close_all(corun_h5_file_t *f) {
+    int bad = 0;
+    if (f->frames >= 0) bad |= H5Dclose(f->frames) < 0;
+    if (f->gens >= 0) bad |= H5Dclose(f->gens) < 0;
+    if (f->pops >= 0) bad |= H5Dclose(f->pops) < 0;
+    if (f->file >= 0) bad |= H5Fclose(f->file) < 0;
     f->frames = f->gens = f->pops = f->file = -1;
+    if (f->dxpl != H5P_DEFAULT && f->dxpl >= 0) H5Pclose(f->dxpl);
+    f->dxpl = H5P_DEFAULT;
+#if H5IO_PAR
+    if (f->comm != MPI_COMM_NULL) MPI_Comm_free(&f->comm);
+    f->comm = MPI_COMM_NULL;
+#endif
+    return bad ? -1 : 0;
 }
 
 static corun_h5_file_t *new_file(const char *path) {
@@ -296,6 +558,11 @@ static corun_h5_file_t *new_file(const char *path) {
     if (!f) return NULL;
     f->path = strdup(path);
     f->file = f->frames = f->gens = f->pops = -1;
+    f->dxpl = H5P_DEFAULT;
+    f->nranks = 1;
+#if H5IO_PAR
+    f->comm = MPI_COMM_NULL;
+#endif
     if (!f->path) {
         free(f);
         return NULL;
@@ -303,24 +570,36 @@ static corun_h5_file_t *new_file(const char *path) {
     return f;
 }
 
-int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force, corun_h5_file_t **out,
-                    corun_err_t *err) {
+int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force,
+                    const corun_h5_par_t *par, corun_h5_file_t **out, corun_err_t *err) {
     *out = NULL;
     quiet_hdf5();
-    if (!force && access(path, F_OK) == 0)
-        return corun_err_set(err, CORUN_EINVAL,
-                             "%s: file exists (use --force to overwrite it, or --restart to "
-                             "continue the run it holds)",
-                             path);
     corun_h5_file_t *f = new_file(path);
     if (!f) return corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
     f->meta = *m;
     f->meta.config_text = f->meta.command_line = NULL; /* not kept: written once */
+    int rc = par_setup(f, par, err);
+    if (rc) goto bad;
+    if (!force && agreed_i64(f, access(path, F_OK) == 0)) { /* rank 0 decides */
+        rc = corun_err_set(err, CORUN_EINVAL,
+                           "%s: file exists (use --force to overwrite it, or --restart to "
+                           "continue the run it holds)",
+                           path);
+        goto bad;
+    }
+    if (m->swmr && parallel(f)) {
+        rc = corun_err_set(err, CORUN_EINVAL,
+                           "%s: --swmr needs a single process: parallel HDF5 1.10 cannot write "
+                           "in SWMR mode (run without --swmr under mpirun -np %d)",
+                           path, f->nranks);
+        goto bad;
+    }
+    if ((rc = slab_check(f, err))) goto bad;
+    fill_provenance(f);
     layout(f);
-    hid_t fapl = file_access(m->swmr);
-    f->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    H5Pclose(fapl);
-    int rc;
+    hid_t fapl = file_access(f, m->swmr);
+    f->file = fapl < 0 ? -1 : H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (fapl >= 0) H5Pclose(fapl);
     if (f->file < 0) {
         rc = fail(f, path, err, CORUN_EIO, "creating the file");
         goto bad;
@@ -354,7 +633,7 @@ int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force, corun
     *out = f;
     return 0;
 bad:
-    close_handles(f);
+    close_all(f);
     free_file(f);
     return rc;
 }
@@ -362,45 +641,60 @@ bad:
 /* ------------------------------------------------------------- append */
 
 /* Extends a dataset's first dimension to n. */
-static int extend(hid_t d, int rank, int64_t n) {
+static int extend(hid_t d, int64_t n) {
     hid_t sp = H5Dget_space(d);
     hsize_t dims[3];
     H5Sget_simple_extent_dims(sp, dims, NULL);
     H5Sclose(sp);
     dims[0] = (hsize_t)n;
-    (void)rank;
     return H5Dset_extent(d, dims) < 0 ? -1 : 0;
 }
 
-/* Writes `count` elements of rank-1 dataset d at offset `at` from buf. */
-static int write_1d(hid_t d, int64_t at, int64_t count, hid_t mtype, const void *buf) {
+/* Writes `count` elements of rank-1 dataset d at offset `at` from buf (P > 1:
+ * the same on every rank, so rank 0 writes them, the others nothing). */
+static int write_1d(corun_h5_file_t *f, hid_t d, int64_t at, int64_t count, hid_t mtype,
+                    const void *buf) {
     hid_t fs = H5Dget_space(d);
     hsize_t off[1] = {(hsize_t)at}, cnt[1] = {(hsize_t)count};
     hid_t ms = H5Screate_simple(1, cnt, NULL);
-    int rc = (fs >= 0 && ms >= 0 &&
-              H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
-              H5Dwrite(d, mtype, ms, fs, H5P_DEFAULT, buf) >= 0)
-                 ? 0
-                 : -1;
+    int ok = fs >= 0 && ms >= 0;
+    if (ok && f->rank == 0) ok = H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0;
+    else if (ok) ok = H5Sselect_none(fs) >= 0 && H5Sselect_none(ms) >= 0;
+    ok = ok && H5Dwrite(d, mtype, ms, fs, f->dxpl, buf) >= 0;
     if (ms >= 0) H5Sclose(ms);
     if (fs >= 0) H5Sclose(fs);
-    return rc;
+    return ok ? 0 : -1;
 }
 
-/* Writes rows y0..y0+n-1 of frame k from buf (n rows of f->x elements). */
-static int write_rows(corun_h5_file_t *f, int64_t k, int64_t y0, int64_t n, hid_t mtype,
-                      const void *buf) {
+/* Writes (read: reads) n of this slab's rows, from its row y0, of frame k
+ * from buf (n rows of f->x elements). n may be 0: an empty part of a
+ * collective transfer. */
+static int xfer_rows(corun_h5_file_t *f, int write, int64_t k, int64_t y0, int64_t n, hid_t mtype,
+                     void *buf) {
     hid_t fs = H5Dget_space(f->frames);
-    hsize_t off[3] = {(hsize_t)k, (hsize_t)y0, 0}, cnt[3] = {1, (hsize_t)n, (hsize_t)f->x};
+    hsize_t off[3] = {(hsize_t)k, (hsize_t)(f->row0 + y0), 0};
+    hsize_t cnt[3] = {1, (hsize_t)(n > 0 ? n : 1), (hsize_t)f->x};
     hid_t ms = H5Screate_simple(3, cnt, NULL);
-    int rc = (fs >= 0 && ms >= 0 &&
-              H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
-              H5Dwrite(f->frames, mtype, ms, fs, H5P_DEFAULT, buf) >= 0)
-                 ? 0
-                 : -1;
+    int ok = fs >= 0 && ms >= 0;
+    if (ok && n > 0) ok = H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0;
+    else if (ok) ok = H5Sselect_none(fs) >= 0 && H5Sselect_none(ms) >= 0;
+    if (ok)
+        ok = (write ? H5Dwrite(f->frames, mtype, ms, fs, f->dxpl, buf)
+                    : H5Dread(f->frames, mtype, ms, fs, f->dxpl, buf)) >= 0;
     if (ms >= 0) H5Sclose(ms);
     if (fs >= 0) H5Sclose(fs);
-    return rc;
+    return ok ? 0 : -1;
+}
+
+/* The bytes format is converted a chunk's worth of rows at a time; every
+ * rank makes the same number of transfers (P > 1: collective). */
+static int64_t byte_pieces(const corun_h5_file_t *f) {
+    return (f->max_rows + f->rows_per_chunk - 1) / f->rows_per_chunk;
+}
+
+static int64_t piece_rows(const corun_h5_file_t *f, int64_t y0) {
+    int64_t n = f->rows - y0;
+    return n < 0 ? 0 : n < f->rows_per_chunk ? n : f->rows_per_chunk;
 }
 
 int corun_h5_append_frame(corun_h5_file_t *f, int64_t generation, const uint64_t *words,
@@ -409,33 +703,38 @@ int corun_h5_append_frame(corun_h5_file_t *f, int64_t generation, const uint64_t
     const corun_h5_meta_t *m = &f->meta;
     const int64_t wpr = corun_life_words_per_row(m->width);
     int64_t k = f->nframes;
-    if (extend(f->frames, 3, k + 1) < 0) return fail(f, f->path, err, CORUN_EIO, "extending /frames");
+    if (extend(f->frames, k + 1) < 0) return fail(f, f->path, err, CORUN_EIO, "extending /frames");
     if (m->format == CORUN_H5_BITS) {
-        if (write_rows(f, k, 0, m->height, H5T_NATIVE_UINT64, words) < 0)
+        if (xfer_rows(f, 1, k, 0, f->rows, H5T_NATIVE_UINT64, (void *)words) < 0)
             return fail(f, f->path, err, CORUN_EIO, "writing a frame");
     } else {
         /* uint8 cells, converted a chunk of rows at a time. */
         uint8_t *tmp = malloc((size_t)(f->rows_per_chunk * m->width));
-        if (!tmp) return corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", f->path);
-        for (int64_t y0 = 0; y0 < m->height; y0 += f->rows_per_chunk) {
-            int64_t n = m->height - y0 < f->rows_per_chunk ? m->height - y0 : f->rows_per_chunk;
+        int ok = all_ok(f, tmp != NULL);
+        for (int64_t p = 0, y0 = 0; ok && p < byte_pieces(f); p++, y0 += f->rows_per_chunk) {
+            int64_t n = piece_rows(f, y0);
             for (int64_t y = 0; y < n; y++)
                 for (int64_t x = 0; x < m->width; x++)
                     tmp[y * m->width + x] =
                         (uint8_t)((words[(y0 + y) * wpr + (x >> 6)] >> (x & 63)) & 1u);
-            if (write_rows(f, k, y0, n, H5T_NATIVE_UINT8, tmp) < 0) {
-                free(tmp);
-                return fail(f, f->path, err, CORUN_EIO, "writing a frame");
-            }
+            ok = xfer_rows(f, 1, k, y0, n, H5T_NATIVE_UINT8, tmp) == 0;
         }
+        int had_mem = tmp != NULL;
         free(tmp);
+        if (!ok && !had_mem) {
+            corun_err_set(&f->first_err, CORUN_ENOMEM, "%s: out of memory", f->path);
+            f->failed = 1;
+            return sticky(f, err);
+        }
+        if (!ok) return fail(f, f->path, err, CORUN_EIO, "writing a frame");
     }
     /* The frame's data reaches the disk before the index that makes it
      * visible: a failure in between (disk full, kill) leaves a frame that
      * /generation does not list, never a listed frame without its data. */
     if (H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0)
         return fail(f, f->path, err, CORUN_EIO, "flushing a frame");
-    if (extend(f->gens, 1, k + 1) < 0 || write_1d(f->gens, k, 1, H5T_NATIVE_INT64, &generation) < 0)
+    if (extend(f->gens, k + 1) < 0 ||
+        write_1d(f, f->gens, k, 1, H5T_NATIVE_INT64, &generation) < 0)
         return fail(f, f->path, err, CORUN_EIO, "writing /generation");
     f->nframes = k + 1;
     return 0;
@@ -446,11 +745,11 @@ int corun_h5_write_pops(corun_h5_file_t *f, int64_t first, const int64_t *pops, 
     if (f->failed) return sticky(f, err);
     if (n <= 0) return 0;
     if (first + n > f->npops) {
-        if (extend(f->pops, 1, first + n) < 0)
+        if (extend(f->pops, first + n) < 0)
             return fail(f, f->path, err, CORUN_EIO, "extending /population");
         f->npops = first + n;
     }
-    if (write_1d(f->pops, first, n, H5T_NATIVE_INT64, pops) < 0)
+    if (write_1d(f, f->pops, first, n, H5T_NATIVE_INT64, pops) < 0)
         return fail(f, f->path, err, CORUN_EIO, "writing /population");
     return 0;
 }
@@ -471,36 +770,26 @@ static int64_t first_dim(hid_t d) {
     return ok ? (int64_t)dims[0] : -1;
 }
 
-int corun_h5_open_append(const char *path, corun_h5_meta_t *m, int64_t *last_gen,
-                         corun_h5_file_t **out, corun_err_t *err) {
-    *out = NULL;
-    quiet_hdf5();
-    if (access(path, F_OK) != 0)
-        return corun_err_set(err, CORUN_EINVAL, "restart %s: no such file", path);
-    corun_h5_file_t *f = new_file(path);
-    if (!f) return corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
-    int rc = CORUN_EPARSE;
-    f->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    if (f->file < 0) {
-        rc = fail(f, path, err, CORUN_EIO,
-                  "opening for restart (a file left by a crashed --swmr run needs "
-                  "'h5clear -s FILE' first)");
-        goto bad;
-    }
+/* Reads the metadata of the open f->file into f->meta, opens the datasets
+ * and finds the last complete frame (f->nframes) and its generation. */
+static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
+    const char *path = f->path;
     corun_h5_meta_t mm;
     memset(&mm, 0, sizeof mm);
     char *rule = read_attr_str(f->file, "rule"), *bnd = read_attr_str(f->file, "boundary");
     char *fmt = read_attr_str(f->file, "frame_format"), *comp = read_attr_str(f->file, "compression");
     char *be = read_attr_str(f->file, "backend"), *host = read_attr_str(f->file, "host");
+    char *job = read_attr_str(f->file, "slurm_job_id");
     f->config_buf = read_attr_str(f->file, "config");
     f->cmd_buf = read_attr_str(f->file, "command_line");
-    int64_t swmr = 0, threads = 0;
+    int64_t swmr = 0, threads = 0, ranks = 1;
     int bad_attr = !rule || !bnd || !fmt || !comp ||
                    read_attr_i64(f->file, "width", &mm.width) < 0 ||
                    read_attr_i64(f->file, "height", &mm.height) < 0 ||
                    read_attr_i64(f->file, "snapshot_every", &mm.snapshot_every) < 0;
     read_attr_i64(f->file, "swmr", &swmr);
     read_attr_i64(f->file, "threads", &threads);
+    read_attr_i64(f->file, "mpi_ranks", &ranks);
     corun_err_t e2 = {0};
     if (!bad_attr)
         bad_attr = corun_life_rule_parse(rule, &mm.rule, &e2) ||
@@ -510,24 +799,22 @@ int corun_h5_open_append(const char *path, corun_h5_meta_t *m, int64_t *last_gen
     if (!bad_attr) mm.format = strcmp(fmt, "bits") ? CORUN_H5_BYTES : CORUN_H5_BITS;
     snprintf(mm.backend, sizeof mm.backend, "%s", be ? be : "");
     snprintf(mm.host, sizeof mm.host, "%s", host ? host : "");
+    snprintf(mm.slurm_job_id, sizeof mm.slurm_job_id, "%s", job ? job : "");
     mm.threads = (int)threads;
     mm.swmr = (int)swmr;
-    free(rule), free(bnd), free(fmt), free(comp), free(be), free(host);
-    if (bad_attr || mm.width < 1 || mm.height < 1) {
-        rc = corun_err_set(err, CORUN_EPARSE,
-                           "restart %s: not a corun snapshot file (missing or bad root "
-                           "attributes: rule, boundary, width, height, frame_format, "
-                           "compression, snapshot_every)%s%s",
-                           path, e2.msg[0] ? ": " : "", e2.msg);
-        goto bad;
-    }
+    mm.mpi_ranks = (int)ranks;
+    free(rule), free(bnd), free(fmt), free(comp), free(be), free(host), free(job);
+    if (bad_attr || mm.width < 1 || mm.height < 1)
+        return corun_err_set(err, CORUN_EPARSE,
+                             "restart %s: not a corun snapshot file (missing or bad root "
+                             "attributes: rule, boundary, width, height, frame_format, "
+                             "compression, snapshot_every)%s%s",
+                             path, e2.msg[0] ? ": " : "", e2.msg);
     f->frames = H5Dopen2(f->file, "frames", H5P_DEFAULT);
     f->gens = H5Dopen2(f->file, "generation", H5P_DEFAULT);
     f->pops = H5Dopen2(f->file, "population", H5P_DEFAULT);
-    if (f->frames < 0 || f->gens < 0 || f->pops < 0) {
-        rc = fail(f, path, err, CORUN_EPARSE, "opening /frames, /generation, /population");
-        goto bad;
-    }
+    if (f->frames < 0 || f->gens < 0 || f->pops < 0)
+        return fail(f, path, err, CORUN_EPARSE, "opening /frames, /generation, /population");
     f->meta = mm;
     f->meta.config_text = f->config_buf;
     f->meta.command_line = f->cmd_buf;
@@ -535,10 +822,9 @@ int corun_h5_open_append(const char *path, corun_h5_meta_t *m, int64_t *last_gen
     f->nframes = first_dim(f->frames);
     int64_t ngen = first_dim(f->gens);
     f->npops = first_dim(f->pops);
-    if (f->nframes < 1 || ngen < 1) {
-        rc = corun_err_set(err, CORUN_EPARSE, "restart %s: the file holds no complete frame", path);
-        goto bad;
-    }
+    if (f->nframes < 1 || ngen < 1)
+        return corun_err_set(err, CORUN_EPARSE, "restart %s: the file holds no complete frame",
+                             path);
     /* Frames past the generation index (a crash between the two writes) are
      * not complete: the index decides. */
     f->nframes = f->nframes < ngen ? f->nframes : ngen;
@@ -547,16 +833,63 @@ int corun_h5_open_append(const char *path, corun_h5_meta_t *m, int64_t *last_gen
     hsize_t off[1] = {(hsize_t)(f->nframes - 1)}, cnt[1] = {1};
     hid_t ms = H5Screate_simple(1, cnt, NULL);
     int okg = H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
-              H5Dread(f->gens, H5T_NATIVE_INT64, ms, fs, H5P_DEFAULT, &g) >= 0;
+              H5Dread(f->gens, H5T_NATIVE_INT64, ms, fs, f->dxpl, &g) >= 0;
     H5Sclose(ms);
     H5Sclose(fs);
-    if (!okg) {
-        rc = fail(f, path, err, CORUN_EIO, "reading /generation");
+    if (!okg) return fail(f, path, err, CORUN_EIO, "reading /generation");
+    *last_gen = g;
+    return 0;
+}
+
+int corun_h5_read_meta(const char *path, corun_h5_meta_t *m, int64_t *last_gen,
+                       corun_err_t *err) {
+    quiet_hdf5();
+    if (access(path, F_OK) != 0)
+        return corun_err_set(err, CORUN_EINVAL, "restart %s: no such file", path);
+    corun_h5_file_t *f = new_file(path);
+    if (!f) return corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
+    int rc = 0;
+    f->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f->file < 0)
+        rc = fail(f, path, err, CORUN_EIO,
+                  "opening (a file left by a crashed --swmr run needs 'h5clear -s FILE' first)");
+    if (!rc) rc = load(f, last_gen, err);
+    if (!rc) {
+        *m = f->meta;
+        m->config_text = m->command_line = NULL;
+    }
+    close_all(f);
+    free_file(f);
+    return rc;
+}
+
+int corun_h5_open_append(const char *path, const corun_h5_par_t *par, corun_h5_meta_t *m,
+                         int64_t *last_gen, corun_h5_file_t **out, corun_err_t *err) {
+    *out = NULL;
+    quiet_hdf5();
+    corun_h5_file_t *f = new_file(path);
+    if (!f) return corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
+    int rc = par_setup(f, par, err);
+    if (rc) goto bad;
+    if (!all_ok(f, access(path, F_OK) == 0)) {
+        rc = corun_err_set(err, CORUN_EINVAL, "restart %s: no such file%s", path,
+                           parallel(f) ? " (on some rank)" : "");
         goto bad;
     }
+    hid_t fapl = file_access(f, 0);
+    f->file = fapl < 0 ? -1 : H5Fopen(path, H5F_ACC_RDWR, fapl);
+    if (fapl >= 0) H5Pclose(fapl);
+    if (f->file < 0) {
+        rc = fail(f, path, err, CORUN_EIO,
+                  "opening for restart (a file left by a crashed --swmr run needs "
+                  "'h5clear -s FILE' first)");
+        goto bad;
+    }
+    int64_t g = 0;
+    if ((rc = load(f, &g, err)) || (rc = slab_check(f, err))) goto bad;
     /* Drop what lies past the last frame, so the restart appends cleanly. */
-    if (extend(f->frames, 3, f->nframes) < 0 || extend(f->gens, 1, f->nframes) < 0 ||
-        (f->npops > g + 1 && extend(f->pops, 1, g + 1) < 0)) {
+    if (extend(f->frames, f->nframes) < 0 || extend(f->gens, f->nframes) < 0 ||
+        (f->npops > g + 1 && extend(f->pops, g + 1) < 0)) {
         rc = fail(f, path, err, CORUN_EIO, "trimming to the last frame");
         goto bad;
     }
@@ -570,7 +903,7 @@ int corun_h5_open_append(const char *path, corun_h5_meta_t *m, int64_t *last_gen
     *out = f;
     return 0;
 bad:
-    close_handles(f);
+    close_all(f);
     free_file(f);
     return rc;
 }
@@ -578,36 +911,26 @@ bad:
 int corun_h5_read_last_frame(corun_h5_file_t *f, uint64_t *words, corun_err_t *err) {
     const corun_h5_meta_t *m = &f->meta;
     const int64_t wpr = corun_life_words_per_row(m->width), k = f->nframes - 1;
-    hid_t fs = H5Dget_space(f->frames);
     int ok = 0;
     if (m->format == CORUN_H5_BITS) {
-        hsize_t off[3] = {(hsize_t)k, 0, 0}, cnt[3] = {1, (hsize_t)m->height, (hsize_t)wpr};
-        hid_t ms = H5Screate_simple(3, cnt, NULL);
-        ok = H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
-             H5Dread(f->frames, H5T_NATIVE_UINT64, ms, fs, H5P_DEFAULT, words) >= 0;
-        H5Sclose(ms);
+        ok = xfer_rows(f, 0, k, 0, f->rows, H5T_NATIVE_UINT64, words) == 0;
         /* Padding bits must be 0 (the steppers rely on it). */
         int64_t lastbits = m->width - 64 * (wpr - 1);
         uint64_t mask = lastbits == 64 ? ~0ull : (1ull << lastbits) - 1;
-        for (int64_t y = 0; ok && y < m->height; y++) words[y * wpr + wpr - 1] &= mask;
+        for (int64_t y = 0; ok && y < f->rows; y++) words[y * wpr + wpr - 1] &= mask;
     } else {
         uint8_t *tmp = malloc((size_t)(f->rows_per_chunk * m->width));
-        ok = tmp != NULL;
-        memset(words, 0, (size_t)(wpr * m->height) * 8);
-        for (int64_t y0 = 0; ok && y0 < m->height; y0 += f->rows_per_chunk) {
-            int64_t n = m->height - y0 < f->rows_per_chunk ? m->height - y0 : f->rows_per_chunk;
-            hsize_t off[3] = {(hsize_t)k, (hsize_t)y0, 0}, cnt[3] = {1, (hsize_t)n, (hsize_t)m->width};
-            hid_t ms = H5Screate_simple(3, cnt, NULL);
-            ok = H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
-                 H5Dread(f->frames, H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT, tmp) >= 0;
-            H5Sclose(ms);
+        ok = all_ok(f, tmp != NULL);
+        memset(words, 0, (size_t)(wpr * f->rows) * 8);
+        for (int64_t p = 0, y0 = 0; ok && p < byte_pieces(f); p++, y0 += f->rows_per_chunk) {
+            int64_t n = piece_rows(f, y0);
+            ok = xfer_rows(f, 0, k, y0, n, H5T_NATIVE_UINT8, tmp) == 0;
             for (int64_t y = 0; ok && y < n; y++)
                 for (int64_t x = 0; x < m->width; x++)
                     if (tmp[y * m->width + x]) words[(y0 + y) * wpr + (x >> 6)] |= 1ull << (x & 63);
         }
         free(tmp);
     }
-    H5Sclose(fs);
     return ok ? 0 : fail(f, f->path, err, CORUN_EIO, "reading the last frame");
 }
 
@@ -624,21 +947,23 @@ static int write_stats(hid_t file, const corun_h5_stats_t *st) {
 
 void corun_h5_close(corun_h5_file_t *f) {
     if (!f) return;
-    close_handles(f);
+    close_all(f);
     free_file(f);
 }
 
 int corun_h5_finish(corun_h5_file_t *f, const corun_h5_stats_t *st, corun_err_t *err) {
     int rc = f->failed ? sticky(f, err) : 0;
-    int swmr = f->meta.swmr;
+    corun_h5_stats_t ag = *st; /* P > 1: the same values on every rank */
+    corun_h5_agree_stats(f, &ag);
+    int swmr = f->meta.swmr && !parallel(f);
     const char *path = f->path;
-    if (!rc && !swmr && write_stats(f->file, st) < 0) /* in place */
+    if (!rc && !swmr && write_stats(f->file, &ag) < 0) /* in place */
         rc = fail(f, path, err, CORUN_EIO, "writing the run statistics");
-    close_handles(f);
+    if (close_all(f) < 0 && !rc) rc = fail(f, path, err, CORUN_EIO, "closing");
     if (!rc && swmr) {
         /* SWMR writers cannot add attributes (HDF5 1.10): reopen normally. */
         hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-        int bad = file < 0 || write_stats(file, st) < 0;
+        int bad = file < 0 || write_stats(file, &ag) < 0;
         if (file >= 0 && H5Fclose(file) < 0) bad = 1;
         if (bad) rc = fail(NULL, path, err, CORUN_EIO, "writing the run statistics");
     }

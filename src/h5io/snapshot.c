@@ -29,6 +29,15 @@
  * before the flag is released); later items are dropped but their buffers
  * still go back, so compute never deadlocks, and the next submit returns the
  * error.
+ *
+ * MPI (P > 1, cfg.par): every rank runs this same pipeline on its slab; the
+ * I/O workers' HDF5 calls are collective over the file's own communicator
+ * (h5file.c), which works because every rank submits the same items in the
+ * same order. Each item is one job on the worker that first agrees whether
+ * every rank got its frame (a failed device copy on one rank), then writes,
+ * then agrees on the outcome, so all ranks fail together and none is left
+ * waiting in a collective. The statistics at close are agreed (largest io
+ * and stall times).
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -70,17 +79,24 @@ struct corun_snap {
 typedef struct write_job {
     corun_snap_t *s;
     snap_item_t *item;
+    int pre_rc; /* the frame could not be had (device copy failed): pre_err */
+    corun_err_t *pre_err;
 } write_job_t;
 
 static int job_write(void *arg, void **value, corun_err_t *err) {
     (void)value;
     write_job_t *j = arg;
     snap_item_t *it = j->item;
+    corun_h5_file_t *f = j->s->file;
     double t0 = corun_now();
-    int rc = corun_h5_write_pops(j->s->file, it->first_pop, it->pops, it->npops, err);
-    const uint64_t *frame = it->asnap ? it->be->snap_words(it->asnap) : it->buf;
-    if (!rc && it->buf) rc = corun_h5_append_frame(j->s->file, it->gen, frame, err);
-    if (!rc) rc = corun_h5_flush(j->s->file, err);
+    if (j->pre_rc && err) *err = *j->pre_err;
+    /* P > 1: all ranks have their frame, or none writes it. */
+    int rc = corun_h5_agree(f, j->pre_rc, err);
+    if (!rc) rc = corun_h5_write_pops(f, it->first_pop, it->pops, it->npops, err);
+    const uint64_t *frame = it->asnap && !rc ? it->be->snap_words(it->asnap) : it->buf;
+    if (!rc && it->buf) rc = corun_h5_append_frame(f, it->gen, frame, err);
+    if (!rc) rc = corun_h5_flush(f, err);
+    rc = corun_h5_agree(f, rc, err);
     j->s->io_seconds += corun_now() - t0;
     return rc;
 }
@@ -98,8 +114,9 @@ static int job_open(void *arg, void **value, corun_err_t *err) {
     (void)value;
     corun_snap_t *s = arg;
     if (s->cfg.restart)
-        return corun_h5_open_append(s->cfg.path, &s->cfg.meta, &s->last_gen, &s->file, err);
-    return corun_h5_create(s->cfg.path, &s->cfg.meta, s->cfg.force, &s->file, err);
+        return corun_h5_open_append(s->cfg.path, &s->cfg.par, &s->cfg.meta, &s->last_gen,
+                                    &s->file, err);
+    return corun_h5_create(s->cfg.path, &s->cfg.meta, s->cfg.force, &s->cfg.par, &s->file, err);
 }
 
 static int job_read_last(void *arg, void **value, corun_err_t *err) {
@@ -118,6 +135,7 @@ static int job_finish(void *arg, void **value, corun_err_t *err) {
     finish_job_t *j = arg;
     corun_h5_file_t *f = j->s->file;
     j->s->file = NULL;
+    corun_h5_agree_stats(f, j->st); /* P > 1: what every rank reports and stores */
     return corun_h5_finish(f, j->st, err);
 }
 
@@ -162,8 +180,10 @@ static int writer_main(void *arg, void **value, corun_err_t *err) {
         /* A device copy in flight: the loop polls it without blocking. */
         if (it->asnap && !atomic_load(&s->failed))
             wrc = corun_aio_await_poll(it->be->snap_poll, it->asnap, -1, &e);
-        if (!wrc && !atomic_load(&s->failed)) {
-            write_job_t j = {s, it};
+        /* (P > 1: even after a failed copy, so that the ranks agree on it) */
+        if (!atomic_load(&s->failed)) {
+            corun_err_t pe = e;
+            write_job_t j = {s, it, wrc, &pe};
             wrc = corun_aio_run_in_pool(job_write, &j, NULL, &e);
         }
         if (wrc && !atomic_load(&s->failed)) {
@@ -171,7 +191,7 @@ static int writer_main(void *arg, void **value, corun_err_t *err) {
             atomic_store(&s->failed, 1); /* after io_err: the reader sees both */
         }
         if (it->asnap) { /* may wait for the copy and free pinned memory: not on the loop */
-            write_job_t j = {s, it};
+            write_job_t j = {s, it, 0, NULL};
             corun_aio_run_in_pool(job_release, &j, NULL, NULL);
         }
         uint64_t *buf = it->buf;
@@ -221,7 +241,9 @@ int corun_snap_open(corun_snap_config_t *cfg, corun_snap_t **out, int64_t *start
     if (rc) goto bad;
     *cfg = s->cfg; /* restart: the file's metadata */
     const corun_h5_meta_t *m = &s->cfg.meta;
-    s->frame_words = (size_t)(corun_life_words_per_row(m->width) * m->height);
+    /* This slab's rows (P > 1), else the whole grid. */
+    int64_t rows = s->cfg.par.rows > 0 ? s->cfg.par.rows : m->height;
+    s->frame_words = (size_t)(corun_life_words_per_row(m->width) * rows);
     int n = s->nbuf;
     s->nbuf = 0;
     for (int i = 0; i < n; i++) {
