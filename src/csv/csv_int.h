@@ -84,6 +84,10 @@ struct corun_csv_scan {
     uint64_t min_chunk;                /* omp: bytes per chunk at least */
     csv_slot_t *slots;
     int nslots;
+    /* Line numbers in errors: line `line_at` starts at byte `line_from`
+     * (0/0: count from the start of the file). Under MPI a rank sets them
+     * from a prefix sum of the LFs before its byte range. */
+    uint64_t line_from, line_at;
 };
 
 /* Parses the records starting in [from, to) into sl; returns the offset
@@ -132,5 +136,25 @@ void csv_scan_fini(corun_csv_scan_t *s);
 /* Merges the slots' new local keys into g (in slot order) and rewrites the
  * slots' records to global ids. -2 out of memory. */
 int csv_scan_merge(corun_csv_scan_t *s, csv_dict_t *g);
+
+/* ---- csv_split.c, shared with the MPI split (src/mpi/csv_split_mpi.c) ---- */
+
+/* --only values take ids 0..nonly-1 of g (a value listed twice is refused). */
+int csv_split_only(csv_dict_t *g, const char *const *only, size_t nonly, corun_err_t *err);
+/* Creates outdir, or accepts an existing folder only with force. */
+int csv_split_outdir(const char *outdir, int force, int *created, corun_err_t *err);
+/* Final names of the outputs i < n with used[i], from their values (id i of
+ * g): a stem shared by two used values makes both hashed; a collision of
+ * final names is refused. */
+int csv_split_names(const csv_dict_t *g, size_t n, const unsigned char *used,
+                    char (*names)[CORUN_CSV_NAME_MAX], corun_err_t *err);
+/* The summary: FNV-1a 64 over (name, rows, size) of every used output in
+ * name order, and files/rows_out/bytes_out, into r. */
+int csv_split_hash(size_t n, const unsigned char *used, const char (*names)[CORUN_CSV_NAME_MAX],
+                   const uint64_t *rows, const uint64_t *sizes, corun_csv_split_result_t *r,
+                   corun_err_t *err);
+/* Counts record-separating LFs for line numbers: the line of byte off when
+ * line `line_at` starts at byte `from` (from <= off). */
+uint64_t csv_line_from(const unsigned char *b, uint64_t from, uint64_t line_at, uint64_t off);
 
 #endif

@@ -273,9 +273,11 @@ void csv_scan_reset_rows(corun_csv_scan_t *s) {
     for (int i = 0; i < s->nslots; i++) s->slots[i].nrows = 0;
 }
 
-uint64_t csv_line_of(const unsigned char *b, uint64_t off) {
-    uint64_t line = 1;
-    const unsigned char *p = b, *e = b + off;
+uint64_t csv_line_of(const unsigned char *b, uint64_t off) { return csv_line_from(b, 0, 1, off); }
+
+uint64_t csv_line_from(const unsigned char *b, uint64_t from, uint64_t line_at, uint64_t off) {
+    uint64_t line = line_at;
+    const unsigned char *p = b + from, *e = b + off;
     while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
         line++;
         p++;
@@ -291,7 +293,8 @@ int csv_scan_error(const corun_csv_scan_t *s, const char *path, const char *cons
         if (sl->ekind && (!first || sl->eoff < first->eoff)) first = sl;
     }
     if (!first) return 0;
-    uint64_t line = csv_line_of(s->b, first->eoff);
+    uint64_t line = s->line_at ? csv_line_from(s->b, s->line_from, s->line_at, first->eoff)
+                               : csv_line_of(s->b, first->eoff);
     switch (first->ekind) {
     case CORUN_CSV_E_UNTERMINATED:
         return corun_err_set(err, CORUN_EPARSE,

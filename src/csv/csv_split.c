@@ -292,13 +292,29 @@ static int plan_window(split_ctx_t *c, size_t nkeys, corun_err_t *err) {
     return 0;
 }
 
+typedef struct name_ref {
+    const char *name;
+    size_t i;
+} name_ref_t;
+
 static int cmp_name(const void *a, const void *b) {
-    const out_file_t *const *x = a, *const *y = b;
-    return strcmp((*x)->name, (*y)->name);
+    return strcmp(((const name_ref_t *)a)->name, ((const name_ref_t *)b)->name);
 }
 
-/* Final names: a stem shared by two distinct values makes both hashed. */
-static int name_outputs(split_ctx_t *c, size_t n, corun_err_t *err) {
+/* Used outputs sorted by name (malloc'd; *m entries). */
+static name_ref_t *by_name(size_t n, const unsigned char *used, const char (*names)[CORUN_CSV_NAME_MAX],
+                           size_t *m) {
+    name_ref_t *by = malloc((n ? n : 1) * sizeof *by);
+    *m = 0;
+    if (!by) return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (used[i]) by[(*m)++] = (name_ref_t){names[i], i};
+    qsort(by, *m, sizeof *by, cmp_name);
+    return by;
+}
+
+int csv_split_names(const csv_dict_t *g, size_t n, const unsigned char *used,
+                    char (*names)[CORUN_CSV_NAME_MAX], corun_err_t *err) {
     csv_dict_t stems;
     csv_dict_init(&stems);
     uint32_t *uses = calloc(n ? n : 1, sizeof *uses);
@@ -306,9 +322,9 @@ static int name_outputs(split_ctx_t *c, size_t n, corun_err_t *err) {
     int rc = 0;
     if (!uses || !sid) rc = corun_err_set(err, CORUN_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < n; i++) {
-        if (!c->outs[i].used) continue;
+        if (!used[i]) continue;
         size_t len;
-        const char *v = csv_dict_key(&c->g, (uint32_t)i, &len);
+        const char *v = csv_dict_key(g, (uint32_t)i, &len);
         char stem[CORUN_CSV_NAME_MAX];
         corun_csv_name_stem(v, len, stem);
         sid[i] = csv_dict_get(&stems, stem, strlen(stem), 1);
@@ -316,27 +332,87 @@ static int name_outputs(split_ctx_t *c, size_t n, corun_err_t *err) {
         else uses[sid[i]]++;
     }
     for (size_t i = 0; !rc && i < n; i++) {
-        if (!c->outs[i].used) continue;
+        if (!used[i]) continue;
         size_t len;
-        const char *v = csv_dict_key(&c->g, (uint32_t)i, &len);
-        corun_csv_name_for(v, len, uses[sid[i]] > 1, c->outs[i].name);
+        const char *v = csv_dict_key(g, (uint32_t)i, &len);
+        corun_csv_name_for(v, len, uses[sid[i]] > 1, names[i]);
     }
     /* Two hashed names can only meet through a 64-bit hash collision;
      * refuse rather than overwrite. */
-    out_file_t **by = rc ? NULL : malloc((n ? n : 1) * sizeof *by);
-    if (!rc && !by) rc = corun_err_set(err, CORUN_ENOMEM, "out of memory");
     size_t m = 0;
-    for (size_t i = 0; !rc && i < n; i++)
-        if (c->outs[i].used) by[m++] = &c->outs[i];
-    if (!rc) qsort(by, m, sizeof *by, cmp_name);
+    name_ref_t *by = rc ? NULL : by_name(n, used, (const char(*)[CORUN_CSV_NAME_MAX])names, &m);
+    if (!rc && !by) rc = corun_err_set(err, CORUN_ENOMEM, "out of memory");
     for (size_t i = 1; !rc && i < m; i++)
-        if (!strcmp(by[i - 1]->name, by[i]->name))
+        if (!strcmp(by[i - 1].name, by[i].name))
             rc = corun_err_set(err, CORUN_EINTERNAL, "two values map to the file name '%s'",
-                               by[i]->name);
+                               by[i].name);
     free(by);
     free(uses);
     free(sid);
     csv_dict_free(&stems);
+    return rc;
+}
+
+int csv_split_hash(size_t n, const unsigned char *used, const char (*names)[CORUN_CSV_NAME_MAX],
+                   const uint64_t *rows, const uint64_t *sizes, corun_csv_split_result_t *r,
+                   corun_err_t *err) {
+    size_t m;
+    name_ref_t *by = by_name(n, used, names, &m);
+    if (!by) return corun_err_set(err, CORUN_ENOMEM, "out of memory");
+    uint64_t h = CORUN_FNV1A64_INIT;
+    for (size_t k = 0; k < m; k++) {
+        size_t i = by[k].i;
+        h = corun_fnv1a64(h, names[i], strlen(names[i]) + 1);
+        h = corun_fnv1a64(h, &rows[i], 8);
+        h = corun_fnv1a64(h, &sizes[i], 8);
+        r->rows_out += rows[i];
+        r->bytes_out += sizes[i];
+    }
+    free(by);
+    r->hash = h;
+    r->files = m;
+    return 0;
+}
+
+int csv_split_only(csv_dict_t *g, const char *const *only, size_t nonly, corun_err_t *err) {
+    for (size_t i = 0; i < nonly; i++) {
+        int64_t id = csv_dict_get(g, only[i], strlen(only[i]), 1);
+        if (id != (int64_t)i)
+            return corun_err_set(err, id < 0 ? CORUN_ENOMEM : CORUN_EINVAL,
+                                 id < 0 ? "out of memory" : "--only: '%s' is listed twice",
+                                 only[i]);
+    }
+    return 0;
+}
+
+int csv_split_outdir(const char *outdir, int force, int *created, corun_err_t *err) {
+    *created = 0;
+    if (mkdir(outdir, 0777) == 0) {
+        *created = 1;
+        return 0;
+    }
+    if (errno != EEXIST)
+        return corun_err_set(err, CORUN_EIO, "%s: cannot create: %s", outdir, strerror(errno));
+    struct stat st;
+    if (stat(outdir, &st) || !S_ISDIR(st.st_mode))
+        return corun_err_set(err, CORUN_EINVAL, "%s exists and is not a folder", outdir);
+    if (!force)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "output folder %s exists (use --force to write into it)", outdir);
+    return 0;
+}
+
+/* Final names of the outputs in use (csv_split_names), into outs[].name. */
+static int name_outputs(split_ctx_t *c, size_t n, corun_err_t *err) {
+    unsigned char *used = calloc(n ? n : 1, 1);
+    char(*names)[CORUN_CSV_NAME_MAX] = calloc(n ? n : 1, sizeof *names);
+    int rc = !used || !names ? corun_err_set(err, CORUN_ENOMEM, "out of memory") : 0;
+    for (size_t i = 0; !rc && i < n; i++) used[i] = c->outs[i].used != 0;
+    if (!rc) rc = csv_split_names(&c->g, n, used, names, err);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (used[i]) memcpy(c->outs[i].name, names[i], sizeof names[i]);
+    free(used);
+    free(names);
     return rc;
 }
 
@@ -366,33 +442,8 @@ int corun_csv_split(const corun_csv_split_opts_t *o, corun_csv_split_result_t *r
     c.scan.key_k = 0;
     c.scan.keep_rows = 1;
     /* --only values take ids 0..nonly-1 (duplicates refused). */
-    for (size_t i = 0; i < o->nonly; i++) {
-        int64_t id = csv_dict_get(&c.g, o->only[i], strlen(o->only[i]), 1);
-        if (id != (int64_t)i) {
-            rc = corun_err_set(err, id < 0 ? CORUN_ENOMEM : CORUN_EINVAL,
-                               id < 0 ? "out of memory" : "--only: '%s' is listed twice",
-                               o->only[i]);
-            goto done;
-        }
-    }
-    if (mkdir(o->outdir, 0777) == 0) {
-        c.created = 1;
-    } else if (errno == EEXIST) {
-        struct stat st;
-        if (stat(o->outdir, &st) || !S_ISDIR(st.st_mode)) {
-            rc = corun_err_set(err, CORUN_EINVAL, "%s exists and is not a folder", o->outdir);
-            goto done;
-        }
-        if (!o->force) {
-            rc = corun_err_set(err, CORUN_EINVAL,
-                               "output folder %s exists (use --force to write into it)",
-                               o->outdir);
-            goto done;
-        }
-    } else {
-        rc = corun_err_set(err, CORUN_EIO, "%s: cannot create: %s", o->outdir, strerror(errno));
-        goto done;
-    }
+    if ((rc = csv_split_only(&c.g, o->only, o->nonly, err))) goto done;
+    if ((rc = csv_split_outdir(o->outdir, o->force, &c.created, err))) goto done;
     c.dirfd = open(o->outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (c.dirfd < 0) {
         rc = corun_err_set(err, CORUN_EIO, "%s: cannot open: %s", o->outdir, strerror(errno));
@@ -456,26 +507,22 @@ int corun_csv_split(const corun_csv_split_opts_t *o, corun_csv_split_result_t *r
     }
     /* The summary hash: (name, rows, bytes) of every file in name order. */
     {
-        out_file_t **by = malloc((nnames ? nnames : 1) * sizeof *by);
-        if (!by) {
-            rc = corun_err_set(err, CORUN_ENOMEM, "out of memory");
-            goto done;
+        unsigned char *used = calloc(nnames ? nnames : 1, 1);
+        char(*names)[CORUN_CSV_NAME_MAX] = calloc(nnames ? nnames : 1, sizeof *names);
+        uint64_t *rows = calloc(nnames ? nnames : 1, 8), *sizes = calloc(nnames ? nnames : 1, 8);
+        rc = !used || !names || !rows || !sizes ? corun_err_set(err, CORUN_ENOMEM, "out of memory")
+                                                : 0;
+        for (size_t i = 0; !rc && i < nnames; i++) {
+            used[i] = c.outs[i].used != 0;
+            memcpy(names[i], c.outs[i].name, sizeof names[i]);
+            rows[i] = c.outs[i].rows;
+            sizes[i] = c.outs[i].size;
         }
-        size_t m = 0;
-        for (size_t i = 0; i < nnames; i++)
-            if (c.outs[i].used) by[m++] = &c.outs[i];
-        qsort(by, m, sizeof *by, cmp_name);
-        uint64_t h = CORUN_FNV1A64_INIT;
-        for (size_t i = 0; i < m; i++) {
-            h = corun_fnv1a64(h, by[i]->name, strlen(by[i]->name) + 1);
-            h = corun_fnv1a64(h, &by[i]->rows, 8);
-            h = corun_fnv1a64(h, &by[i]->size, 8);
-            r.rows_out += by[i]->rows;
-            r.bytes_out += by[i]->size;
-        }
-        free(by);
-        r.hash = h;
-        r.files = m;
+        if (!rc)
+            rc = csv_split_hash(nnames, used, (const char(*)[CORUN_CSV_NAME_MAX])names, rows,
+                                sizes, &r, err);
+        free(used), free(names), free(rows), free(sizes);
+        if (rc) goto done;
     }
     for (int t = 0; t < c.scan.nslots; t++) r.rows += c.scan.slots[t].records;
     r.bytes_in = c.in.n;
