@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "corun/mpi.h"
 #include "csv_cli.h"
+#include "mpi/csv_mpi.h"
 
 static const char csv_usage[] =
     "usage: corun csv gen   --rows N [--seed S] [--quoted-fraction F] -o FILE.csv\n"
@@ -109,19 +111,24 @@ static int run_split(const csv_opts_t *o, const char *input) {
     if (!(s.backend = backend(o, "split"))) return CORUN_EXIT_USAGE;
     corun_csv_split_result_t r;
     corun_err_t err = {0};
-    int rc = corun_csv_split(&s, &r, &err);
+    /* Under mpirun/srun every rank takes a byte range (src/mpi/csv_mpi.h);
+     * every rank gets the same result or error, and rank 0 reports it. */
+    int mpi = corun_mpi_active(), quiet = o->quiet || corun_mpi_rank() != 0;
+    int rc = mpi ? corun_csv_split_mpi(&s, &r, &err) : corun_csv_split(&s, &r, &err);
     if (rc) {
-        cli_error("csv split: %s", err.msg);
+        if (corun_mpi_rank() == 0) cli_error("csv split: %s", err.msg);
         return exit_code(rc);
     }
-    if (!o->quiet)
+    char ranks[32] = "";
+    if (mpi) snprintf(ranks, sizeof ranks, " ranks=%d", corun_mpi_size());
+    if (!quiet)
         printf("csv split: backend=%s threads=%d rows=%llu rows_out=%llu files=%zu "
                "bytes_in=%llu bytes_out=%llu seconds=%.3f MB_per_s=%.1f io_wait=%.3f "
-               "hash=%016llx\n",
+               "hash=%016llx%s\n",
                s.backend->name, o->threads ? o->threads : corun_default_threads(),
                (unsigned long long)r.rows, (unsigned long long)r.rows_out, r.files,
                (unsigned long long)r.bytes_in, (unsigned long long)r.bytes_out, r.seconds,
-               mbps(r.bytes_in, r.seconds), r.io_wait, (unsigned long long)r.hash);
+               mbps(r.bytes_in, r.seconds), r.io_wait, (unsigned long long)r.hash, ranks);
     return 0;
 }
 
@@ -178,7 +185,22 @@ int cmd_csv(int argc, char **argv) {
         fputs(csv_usage, stdout);
         return CORUN_EXIT_OK;
     }
-    if (!strcmp(sub, "gen")) return run_gen(&o, input);
     if (!strcmp(sub, "split")) return run_split(&o, input);
+    /* gen and stats do not spread over MPI ranks: under mpirun with P > 1,
+     * rank 0 runs them alone (and says so), the others wait for its exit
+     * code and return it. */
+    if (corun_mpi_active() && corun_mpi_size() > 1) {
+        int code = CORUN_EXIT_OK;
+        if (corun_mpi_rank() == 0) {
+            fprintf(stderr,
+                    "corun: csv %s: runs on rank 0 only under MPI (the other %d ranks wait; "
+                    "only csv split is distributed)\n",
+                    sub, corun_mpi_size() - 1);
+            code = !strcmp(sub, "gen") ? run_gen(&o, input) : run_stats(&o, input);
+            fflush(stdout);
+        }
+        return corun_csv_mpi_exit_code(code);
+    }
+    if (!strcmp(sub, "gen")) return run_gen(&o, input);
     return run_stats(&o, input);
 }

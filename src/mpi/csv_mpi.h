@@ -1,0 +1,43 @@
+/* csv_mpi.h — `corun csv` across the ranks of an MPI job
+ * (src/mpi/csv_split_mpi.c). Plain C, compiled in every build; without MPI
+ * the split returns CORUN_ENOTSUP and the exit-code call is the identity.
+ *
+ * corun_csv_split_mpi is corun_csv_split (include/corun/csv.h) for every
+ * rank of the job at once, giving byte-identical files:
+ *   1. every rank maps the input and parses the header; rank 0 creates
+ *      OUTDIR (the same --force rule);
+ *   2. the body is cut into P equal byte ranges; each rank counts the quotes
+ *      of its range, and a prefix XOR (MPI_Exscan) tells each whether its
+ *      range starts inside a quoted field, so it finds its first record
+ *      exactly as the OpenMP backend does at a chunk boundary; each rank
+ *      then indexes the records starting in its range (windows, its node's
+ *      backend and threads), keeping a 16-byte record index;
+ *   3. the first malformed record is the one at the smallest byte offset of
+ *      any rank; its line number comes from a prefix sum of the LFs before
+ *      each range (MPI_Exscan), so it is the single-process one;
+ *   4. rank 0 merges the ranks' keys in rank order (= first appearance in
+ *      the file, as one process numbers them) and sends each rank its map;
+ *   5. per output file, the bytes each rank holds -> MPI_Exscan -> the
+ *      offset of each rank's part after the header; every output is a
+ *      collective MPI_File_open of a temporary name in OUTDIR, rank 0 writes
+ *      the header, each rank its records (MPI_File_write_at);
+ *   6. only when every rank succeeded does rank 0 rename the temporaries to
+ *      their final names (csv_split_names: the same names as one process);
+ *      otherwise it removes them (and OUTDIR if it created it).
+ * Every step ends with an agreement, so every rank returns the same code and
+ * the same message (the first failing rank's); only rank 0 should print.
+ * MPI traffic uses a duplicate of MPI_COMM_WORLD.
+ */
+#ifndef CORUN_CSV_MPI_H
+#define CORUN_CSV_MPI_H
+
+#include "corun/csv.h"
+
+/* Collective. res (the summary, the same on every rank) may be NULL. */
+int corun_csv_split_mpi(const corun_csv_split_opts_t *o, corun_csv_split_result_t *res,
+                        corun_err_t *err);
+/* Collective: rank 0's code on every rank (the others wait without
+ * spinning), for the subcommands that run on rank 0 alone. */
+int corun_csv_mpi_exit_code(int code);
+
+#endif
