@@ -56,6 +56,7 @@ typedef struct life_geom {
     uint64_t lastmask;  /* valid cells of a row's last word */
     unsigned lastbits;  /* their count, 1..64 */
     int torus;
+    int64_t cy0, cy1;   /* counted kernels count rows cy0..cy1-1 */
 } life_geom_t;
 
 /* Row y of the source (y may be -1 or h); NULL outside a dead grid. */
@@ -123,7 +124,7 @@ step_strip(const uint64_t *__restrict__ src, uint64_t *__restrict__ dst, const l
             uint64_t v = corun_life_word_next(mid, u0, u1, m0, m1, d0, d1, born, survive);
             if (j == G.wpr - 1) v &= G.lastmask; /* B0 rules must not wake the padding */
             dst[y * G.wpr + j] = v;
-            if (count) pop += (unsigned long long)__popcll(v);
+            if (count && y >= G.cy0 && y < G.cy1) pop += (unsigned long long)__popcll(v);
         }
         u0 = m0;
         u1 = m1;
@@ -298,6 +299,8 @@ static int cuda_init(void **state, const corun_life_grid_t *initial, const corun
     s->G.lastbits = (unsigned)(initial->width - 64 * (s->G.wpr - 1));
     s->G.lastmask = s->G.lastbits == 64 ? ~(uint64_t)0 : (((uint64_t)1 << s->G.lastbits) - 1);
     s->G.torus = p->boundary == CORUN_LIFE_TORUS;
+    s->G.cy0 = 0;
+    s->G.cy1 = s->G.h;
     s->words = (size_t)s->G.h * (size_t)s->G.wpr;
     s->born = p->rule.born & 0x1ffu;
     s->survive = p->rule.survive & 0x1ffu;
@@ -440,6 +443,54 @@ fail:
     return rc;
 }
 
+/* Row access for the MPI slab layer: through the pinned buffer, in order
+ * with the kernels on the compute stream. */
+static int cuda_rows(cuda_state *s, int64_t y0, int64_t n, corun_err_t *err) {
+    if (y0 < 0 || n < 0 || y0 + n > s->G.h)
+        return corun_err_set(err, CORUN_EINVAL, "cuda backend: rows %lld..%lld outside 0..%lld",
+                             (long long)y0, (long long)(y0 + n - 1), (long long)s->G.h - 1);
+    return 0;
+}
+
+static int cuda_read_rows(void *state, int64_t y0, int64_t n, uint64_t *words,
+                          corun_err_t *err) {
+    cuda_state *s = (cuda_state *)state;
+    int rc = cuda_rows(s, y0, n, err), dev = s->device;
+    const size_t bytes = (size_t)n * (size_t)s->G.wpr * sizeof(uint64_t);
+    if (rc || n == 0) return rc;
+    CU(cudaMemcpyAsync(s->h_words, s->d_grid[s->cur] + y0 * s->G.wpr, bytes,
+                       cudaMemcpyDeviceToHost, s->compute));
+    CU(cudaStreamSynchronize(s->compute));
+    memcpy(words, s->h_words, bytes);
+    return 0;
+fail:
+    return rc;
+}
+
+static int cuda_write_rows(void *state, int64_t y0, int64_t n, const uint64_t *words,
+                           corun_err_t *err) {
+    cuda_state *s = (cuda_state *)state;
+    int rc = cuda_rows(s, y0, n, err), dev = s->device;
+    const size_t bytes = (size_t)n * (size_t)s->G.wpr * sizeof(uint64_t);
+    if (rc || n == 0) return rc;
+    memcpy(s->h_words, words, bytes);
+    CU(cudaMemcpyAsync(s->d_grid[s->cur] + y0 * s->G.wpr, s->h_words, bytes,
+                       cudaMemcpyHostToDevice, s->compute));
+    CU(cudaStreamSynchronize(s->compute)); /* h_words is reused by the next call */
+    return 0;
+fail:
+    return rc;
+}
+
+static int cuda_count_rows(void *state, int64_t y0, int64_t y1, corun_err_t *err) {
+    cuda_state *s = (cuda_state *)state;
+    int rc = cuda_rows(s, y0, y1 - y0, err);
+    if (rc) return rc;
+    s->G.cy0 = y0; /* passed by value to every later launch */
+    s->G.cy1 = y1;
+    return 0;
+}
+
 static void cuda_fini(void *state) {
     cuda_state *s = (cuda_state *)state;
     if (!s) return;
@@ -577,4 +628,5 @@ extern "C" const corun_life_backend_t corun_life_backend_cuda = {
     "cuda",          cuda_init,          cuda_step,          cuda_read,
     cuda_fini,       cuda_describe,      cuda_step_counted,  cuda_read_packed,
     cuda_snap_begin, cuda_snap_poll,     cuda_snap_words,    cuda_snap_release,
+    cuda_read_rows,  cuda_write_rows,    cuda_count_rows,
 };

@@ -74,6 +74,11 @@ CORUN_API int64_t corun_life_grid_population(const corun_life_grid_t *g);
 /* Cell i (row-major index) is alive iff corun_rng_u64(seed, i) < density*2^64:
  * the same grid for every backend and thread count. */
 CORUN_API void corun_life_grid_fill_random(corun_life_grid_t *g, double density, uint64_t seed);
+/* The same fill for a slab: g holds rows row0.. of a grid g->width wide, so
+ * its cell (x, y) gets the value global cell (x, row0 + y) gets above (what
+ * an MPI rank uses to build only its own rows). */
+CORUN_API void corun_life_grid_fill_random_rows(corun_life_grid_t *g, double density,
+                                                uint64_t seed, int64_t row0);
 
 /* --------------------------------------------------------------- patterns */
 
@@ -163,6 +168,21 @@ typedef struct corun_life_backend {
     int (*snap_poll)(void *snap, corun_err_t *err);
     const uint64_t *(*snap_words)(void *snap);
     void (*snap_release)(void *snap);
+    /* Optional row access, for the MPI slab layer (src/mpi/life_slab.c),
+     * which keeps halo rows inside the grid a backend steps and refreshes
+     * them between steps without a new init(). Rows y0..y0+n-1 (0 <= y0,
+     * y0+n <= height) of the current generation in the read_packed layout
+     * (n rows of ceil(width/64) words): read_rows copies them out;
+     * write_rows replaces them (padding bits must be 0), and the next step()
+     * computes from the new values (the omp backend's change tracking
+     * recomputes the tiles around them). Both synchronous. */
+    int (*read_rows)(void *state, int64_t y0, int64_t n, uint64_t *words, corun_err_t *err);
+    int (*write_rows)(void *state, int64_t y0, int64_t n, const uint64_t *words,
+                      corun_err_t *err);
+    /* Optional, with the two above: from now on step_counted() counts only
+     * rows y0..y1-1 (after init(): every row), e.g. a rank's own rows of a
+     * grid that also holds halo rows. */
+    int (*count_rows)(void *state, int64_t y0, int64_t y1, corun_err_t *err);
 } corun_life_backend_t;
 
 /* Words per row in the bit-packed layout. */

@@ -1,5 +1,13 @@
 /* cmd_life.c — `corun life`: build the run plan from config + flags, set up
- * the initial grid, step it on the chosen backend, print the summary line. */
+ * the initial grid, step it on the chosen backend, print the summary line.
+ *
+ * Under MPI (`mpirun -np P corun life ...`, docs/MPI.md) every rank builds
+ * only its own slab of rows and steps it with the slab backend
+ * (src/mpi/life_slab.c); the summary's population and hash are the global
+ * ones and rank 0 prints it. Set-up errors are agreed between the ranks
+ * (all exit with the same code, the first failing rank prints its message);
+ * a failure while stepping ends the whole job (corun_mpi_abort), since the
+ * other ranks may be waiting for its halos. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +15,9 @@
 
 #include "cli.h"
 #include "corun/h5io.h"
+#include "corun/mpi.h"
 #include "life_run.h"
+#include "mpi/life_slab.h"
 
 static const char life_usage[] =
     "usage: corun life [options]\n"
@@ -36,6 +46,13 @@ static const char life_usage[] =
     "  --print                print every generation side by side ('*' alive, '-' empty)\n"
     "  --write-rle FILE       write the final grid as RLE\n"
     "  --quiet                no progress display\n"
+    "  --halo D               under MPI: rows exchanged with each neighbour, and\n"
+    "                         generations stepped, per exchange (default: 8, at\n"
+    "                         most the smallest slab's rows)\n"
+    "\n"
+    "MPI (docs/MPI.md): mpirun -np P corun life ... splits the grid into P slabs of\n"
+    "rows; the summary adds ranks= halo= halo_seconds=. --out/--restart and --print\n"
+    "need one rank; --write-rle gathers the grid on rank 0.\n"
     "\n"
     "HDF5 snapshots (layout: docs/FORMAT.md), written while computing goes on:\n"
     "  --out FILE.h5          write generation 0, every K-th and the last, and the\n"
@@ -60,17 +77,39 @@ static const char life_usage[] =
     "Exit codes: 0 success, 1 run-time failure, 2 bad usage or input, 3 stopped by\n"
     "a signal (final frame written when snapshotting).\n";
 
+/* Copies the rows of a pattern placed at (x, y) in a width x height grid
+ * that fall into g, which holds rows row0.. of it (an MPI rank's slab). */
+static int place_rows(corun_life_grid_t *g, const corun_life_grid_t *pat, int64_t x, int64_t y,
+                      int64_t height, int64_t row0, corun_err_t *err) {
+    if (x < 0 || y < 0 || pat->width > g->width || pat->height > height ||
+        x > g->width - pat->width || y > height - pat->height)
+        return corun_err_set(err, CORUN_ERANGE,
+                             "the %lldx%lld pattern placed at %lld,%lld does not fit in the "
+                             "%lldx%lld grid",
+                             (long long)pat->width, (long long)pat->height, (long long)x,
+                             (long long)y, (long long)g->width, (long long)height);
+    for (int64_t r = 0; r < pat->height; r++) {
+        int64_t gy = y + r - row0;
+        if (gy >= 0 && gy < g->height)
+            memcpy(corun_life_cell(g, x, gy), pat->cells + r * pat->width, (size_t)pat->width);
+    }
+    return 0;
+}
+
 /* Sets up the initial grid from o->init; pattern headers fill in rule, size
- * and boundary that the user did not give. */
-static int make_initial(life_opts_t *o, const corun_life_backend_t *be, corun_life_grid_t *g,
-                        corun_err_t *err) {
+ * and boundary that the user did not give. With `ranks` > 1, g gets only the
+ * rows of this rank's slab (corun_life_slab_rows). */
+static int make_initial(life_opts_t *o, const corun_life_backend_t *be, int rank, int ranks,
+                        corun_life_grid_t *g, corun_err_t *err) {
     /* Bytes per cell the whole run holds: this byte grid plus the backend's
      * two generations (bytes for serial, bits + tile flags for omp). */
     double bpc = strcmp(be->name, "serial") ? 1.3 : 3.0;
-    if (!strncmp(o->init, "random:", 7)) {
+    corun_life_pattern_t pat;
+    int random = !strncmp(o->init, "random:", 7), rc = 0;
+    double density = 0;
+    uint64_t seed = 0;
+    if (random) {
         char *spec = o->init + 7, *colon = strchr(spec, ':');
-        double density;
-        uint64_t seed;
         if (!colon)
             return corun_err_set(err, CORUN_EINVAL,
                                  "init '%s': expected random:DENSITY:SEED, e.g. random:0.5:1",
@@ -87,33 +126,42 @@ static int make_initial(life_opts_t *o, const corun_life_backend_t *be, corun_li
                                  o->init);
         if (o->at_x || o->at_y)
             return corun_err_set(err, CORUN_EINVAL, "--at applies to pattern files, not random");
-        int rc = corun_life_check_size(o->width, o->height, bpc, err);
-        if (!rc) rc = corun_life_grid_init(g, o->width, o->height, err);
+    } else {
+        rc = corun_life_pattern_load(o->init, &pat, err);
         if (rc) return rc;
-        corun_life_grid_fill_random(g, density, seed);
-        return 0;
-    }
-    corun_life_pattern_t pat;
-    int rc = corun_life_pattern_load(o->init, &pat, err);
-    if (rc) return rc;
-    if (pat.has_rule && !o->has_rule) o->rule = pat.rule;
-    if (pat.has_bounded) {
-        if (!o->has_boundary) o->boundary = pat.boundary;
+        if (pat.has_rule && !o->has_rule) o->rule = pat.rule;
+        if (pat.has_bounded) {
+            if (!o->has_boundary) o->boundary = pat.boundary;
+            if (!o->has_size) {
+                o->width = pat.bounded_w;
+                o->height = pat.bounded_h;
+                o->has_size = 1;
+            }
+        }
         if (!o->has_size) {
-            o->width = pat.bounded_w;
-            o->height = pat.bounded_h;
-            o->has_size = 1;
+            o->width = pat.cells.width + o->at_x;
+            o->height = pat.cells.height + o->at_y;
         }
     }
-    if (!o->has_size) {
-        o->width = pat.cells.width + o->at_x;
-        o->height = pat.cells.height + o->at_y;
+    int64_t row0 = 0, rows = o->height;
+    if (ranks > 1) {
+        if (ranks > o->height)
+            rc = corun_err_set(err, CORUN_EINVAL,
+                               "%d MPI ranks for a grid of %lld rows: each rank needs at least "
+                               "one row (use at most %lld ranks)",
+                               ranks, (long long)o->height, (long long)o->height);
+        corun_life_slab_rows(o->height, rank, ranks, &row0, &rows);
     }
-    rc = corun_life_check_size(o->width, o->height, bpc, err);
-    if (!rc) rc = corun_life_grid_init(g, o->width, o->height, err);
-    if (!rc) rc = corun_life_pattern_place(g, &pat.cells, o->at_x, o->at_y, err);
-    if (rc) corun_err_prefix(err, "init %s", o->init);
-    corun_life_pattern_close(&pat);
+    if (!rc) rc = corun_life_check_size(o->width, rows, bpc, err);
+    if (!rc) rc = corun_life_grid_init(g, o->width, rows, err);
+    if (!rc && random) corun_life_grid_fill_random_rows(g, density, seed, row0);
+    if (!rc && !random)
+        rc = ranks > 1 ? place_rows(g, &pat.cells, o->at_x, o->at_y, o->height, row0, err)
+                       : corun_life_pattern_place(g, &pat.cells, o->at_x, o->at_y, err);
+    if (!random) {
+        if (rc) corun_err_prefix(err, "init %s", o->init);
+        corun_life_pattern_close(&pat);
+    }
     return rc;
 }
 
@@ -177,43 +225,80 @@ static int adopt_restart_meta(life_opts_t *o, const corun_h5_meta_t *m, corun_er
     return 0;
 }
 
+/* One set-up outcome for the whole job. Under MPI the ranks agree on it
+ * (the largest exit code) and only the first failing rank prints its
+ * message; otherwise the message is printed here. Returns the exit code
+ * (0: go on). */
+static int setup_result(int team, int code, const corun_err_t *err) {
+    int first = 0;
+    if (team) code = corun_life_mpi_agree_code(code, &first);
+    if (code && first == corun_mpi_rank() && err->msg[0]) cli_error("life: %s", err->msg);
+    return code;
+}
+
+/* Options that need one process (until the parallel snapshot writer is
+ * wired in) and a halo no slab can hold: the same answer on every rank. */
+static int check_team(const life_opts_t *o, int ranks, corun_err_t *err) {
+    if (ranks > 1 && (o->out[0] || o->restart[0]))
+        return corun_err_set(err, CORUN_EINVAL,
+                             "--out/--restart: snapshots are not written under MPI with more "
+                             "than one rank yet; run with one rank (or without mpirun)");
+    if (ranks > 1 && o->print)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "--print needs one rank; with %d use --write-rle to get the grid",
+                             ranks);
+    if (ranks > 1 && ranks > o->height) return 0; /* make_initial says so */
+    if (life_opts_halo() > o->height / ranks)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "--halo %d: deeper than the smallest slab (%lld rows: %lld rows over "
+                             "%d rank%s); use at most %lld",
+                             life_opts_halo(), (long long)(o->height / ranks),
+                             (long long)o->height, ranks, ranks == 1 ? "" : "s",
+                             (long long)(o->height / ranks));
+    return 0;
+}
+
 int cmd_life(int argc, char **argv) {
     life_opts_t o;
     life_opts_defaults(&o);
     int help = 0, rc = life_opts_parse_args(argc, argv, &o, &help);
     if (rc) return rc;
     if (help) {
-        fputs(life_usage, stdout);
+        if (corun_mpi_rank() == 0) fputs(life_usage, stdout);
         return CORUN_EXIT_OK;
     }
     corun_err_t err = {0};
-    const corun_life_backend_t *be = corun_life_backend_find(o.backend, &err);
-    if (!be) {
+    /* team: this process is one rank of an MPI job and steps a slab. */
+    const int team = corun_mpi_active(), rank = corun_mpi_rank(), ranks = corun_mpi_size();
+    if (team && corun_life_mpi_begin(&err)) {
         cli_error("life: %s", err.msg);
-        return CORUN_EXIT_USAGE;
-    }
-    if (o.restart[0] && o.out[0] && strcmp(o.out, o.restart)) {
-        cli_error("life: --restart appends to %s; --out %s names another file", o.restart, o.out);
-        return CORUN_EXIT_USAGE;
-    }
-    if (o.print && (o.out[0] || o.restart[0])) {
-        cli_error("life: --print cannot be combined with --out or --restart");
-        return CORUN_EXIT_USAGE;
-    }
-    if (o.out[0] && !o.restart[0]) {
-        corun_h5_codec_t codec;
-        int level;
-        if (corun_h5_codec_parse(o.compress, &codec, &level, &err) ||
-            !corun_h5_codec_available(codec, &err)) {
-            cli_error("life: %s", err.msg);
-            return CORUN_EXIT_USAGE;
-        }
+        return CORUN_EXIT_FAILURE;
     }
     corun_life_grid_t grid = {0};
     corun_snap_t *snap = NULL;
+    void *st = NULL;
     int64_t start_gen = 0;
     char *cmdline = join_argv(argc, argv), config[4096];
-    int exit_code = CORUN_EXIT_OK;
+    int exit_code = CORUN_EXIT_OK, code = 0;
+    const corun_life_backend_t *be = corun_life_backend_find(o.backend, &err);
+    if (!be) {
+        code = CORUN_EXIT_USAGE;
+    } else if (o.restart[0] && o.out[0] && strcmp(o.out, o.restart)) {
+        corun_err_set(&err, CORUN_EINVAL, "--restart appends to %s; --out %s names another file",
+                      o.restart, o.out);
+        code = CORUN_EXIT_USAGE;
+    } else if (o.print && (o.out[0] || o.restart[0])) {
+        corun_err_set(&err, CORUN_EINVAL, "--print cannot be combined with --out or --restart");
+        code = CORUN_EXIT_USAGE;
+    } else if (o.out[0] && !o.restart[0]) {
+        corun_h5_codec_t codec;
+        int level;
+        if (corun_h5_codec_parse(o.compress, &codec, &level, &err) ||
+            !corun_h5_codec_available(codec, &err))
+            code = CORUN_EXIT_USAGE;
+    }
+    if (!code && team && check_team(&o, ranks, &err)) code = CORUN_EXIT_USAGE;
+    if ((exit_code = setup_result(team, code, &err))) goto out;
     if (o.restart[0]) {
         corun_snap_config_t sc = {0};
         sc.path = o.restart;
@@ -223,29 +308,24 @@ int cmd_life(int argc, char **argv) {
             adopt_restart_meta(&o, &sc.meta, &err) ||
             corun_life_check_size(o.width, o.height, strcmp(be->name, "serial") ? 1.3 : 3.0, &err) ||
             corun_life_grid_init(&grid, o.width, o.height, &err)) {
-            cli_error("life: %s", err.msg);
-            exit_code = CORUN_EXIT_USAGE;
-            goto out;
-        }
-        uint64_t *w = malloc((size_t)(corun_life_words_per_row(o.width) * o.height) * 8);
-        if (!w || corun_snap_restart_frame(snap, w, &err)) {
-            cli_error("life: %s", w ? err.msg : "out of memory");
+            code = CORUN_EXIT_USAGE;
+        } else {
+            uint64_t *w = malloc((size_t)(corun_life_words_per_row(o.width) * o.height) * 8);
+            if (!w) corun_err_set(&err, CORUN_ENOMEM, "out of memory");
+            if (!w || corun_snap_restart_frame(snap, w, &err)) code = CORUN_EXIT_FAILURE;
+            else corun_life_unpack(w, &grid);
             free(w);
-            exit_code = CORUN_EXIT_FAILURE;
-            goto out;
         }
-        corun_life_unpack(w, &grid);
-        free(w);
-    } else if (make_initial(&o, be, &grid, &err)) {
-        cli_error("life: %s", err.msg);
-        exit_code = CORUN_EXIT_USAGE;
-        goto out;
+    } else if (make_initial(&o, be, rank, ranks, &grid, &err)) {
+        code = CORUN_EXIT_USAGE;
     }
+    if ((exit_code = setup_result(team, code, &err))) goto out;
     if (o.print && ((double)(o.steps + 1) * (double)(grid.width * grid.height) > 64e6)) {
-        cli_error("life: --print keeps every generation in memory; %lldx%lld for %lld steps "
-                  "is too large (use a smaller grid or fewer steps)",
-                  (long long)grid.width, (long long)grid.height, (long long)o.steps);
-        exit_code = CORUN_EXIT_USAGE;
+        corun_err_set(&err, CORUN_EINVAL,
+                      "--print keeps every generation in memory; %lldx%lld for %lld steps "
+                      "is too large (use a smaller grid or fewer steps)",
+                      (long long)grid.width, (long long)grid.height, (long long)o.steps);
+        exit_code = setup_result(team, CORUN_EXIT_USAGE, &err);
         goto out;
     }
     if (o.out[0] && !o.restart[0]) {
@@ -255,15 +335,35 @@ int cmd_life(int argc, char **argv) {
         sc.buffers = o.snapshot_buffers;
         life_opts_to_ini(&o, config, sizeof config);
         fill_meta(&o, be, cmdline ? cmdline : "corun life", config, &sc.meta);
-        if (corun_snap_open(&sc, &snap, &start_gen, &err)) {
+        if (corun_snap_open(&sc, &snap, &start_gen, &err))
+            code = err.code == CORUN_EINVAL ? CORUN_EXIT_USAGE : CORUN_EXIT_FAILURE;
+        if ((exit_code = setup_result(team, code, &err))) goto out;
+    }
+    /* The stepping state: the node backend itself, or under MPI the slab
+     * that steps this rank's rows with it. */
+    corun_life_params_t p = {o.rule, o.boundary, o.threads, o.skip_stable, o.device};
+    const corun_life_backend_t *stepper = be;
+    if (team) {
+        corun_life_slab_cfg_t cfg = {be, o.width, o.height, life_opts_halo(),
+                                     !getenv("CORUN_LIFE_NO_OVERLAP")};
+        stepper = &corun_life_backend_slab;
+        rc = corun_life_slab_open(&st, &cfg, &grid, &p, &err);
+        if (rc == CORUN_EIO) { /* the first exchange failed: others may wait for it */
             cli_error("life: %s", err.msg);
-            exit_code = err.code == CORUN_EINVAL ? CORUN_EXIT_USAGE : CORUN_EXIT_FAILURE;
-            goto out;
+            corun_mpi_abort(CORUN_EXIT_FAILURE);
         }
+        /* A rank that stopped because another failed passes 0: the failing
+         * rank is the one that prints. */
+        code = rc && rc != CORUN_ECANCELED ? CORUN_EXIT_FAILURE : 0;
+        if ((exit_code = setup_result(team, code, &err))) goto out;
+    } else if (be->init(&st, &grid, &p, &err)) {
+        cli_error("life: %s", err.msg);
+        exit_code = CORUN_EXIT_FAILURE;
+        goto out;
     }
     life_signals_install();
     life_result_t res;
-    rc = life_run(&o, be, &grid, start_gen, snap, &res, &err);
+    rc = life_run(&o, stepper, st, &grid, start_gen, snap, &res, &err);
     corun_h5_stats_t hs = {0};
     if (snap) {
         hs.final_generation = res.generation;
@@ -278,34 +378,64 @@ int cmd_life(int argc, char **argv) {
     }
     if (rc) {
         cli_error("life: %s", err.msg);
+        if (team) corun_mpi_abort(CORUN_EXIT_FAILURE); /* the others may wait for this rank */
         exit_code = CORUN_EXIT_FAILURE;
         goto out;
     }
-    if (o.write_rle[0] && corun_life_rle_save(o.write_rle, &grid, o.rule, o.boundary, &err)) {
-        cli_error("life: %s", err.msg);
-        exit_code = CORUN_EXIT_FAILURE;
-        goto out;
+    int64_t population;
+    uint64_t hash;
+    char mpi_info[160] = "";
+    if (team) {
+        corun_life_slab_info_t info;
+        corun_life_slab_info(st, &info);
+        double halo_max = 0;
+        corun_life_grid_t full = {0};
+        rc = corun_life_slab_summary(st, &grid, &population, &hash, &err);
+        if (!rc) rc = corun_life_slab_max(st, info.halo_seconds, &halo_max, &err);
+        if (!rc && o.write_rle[0]) rc = corun_life_slab_gather(st, &grid, &full, &err);
+        if (rc) {
+            cli_error("life: %s", err.msg);
+            corun_mpi_abort(CORUN_EXIT_FAILURE);
+        }
+        if (rank == 0 && o.write_rle[0])
+            rc = corun_life_rle_save(o.write_rle, &full, o.rule, o.boundary, &err);
+        corun_life_grid_close(&full);
+        if ((exit_code = setup_result(team, rc ? CORUN_EXIT_FAILURE : 0, &err))) goto out;
+        snprintf(mpi_info, sizeof mpi_info, " ranks=%d halo=%d overlap=%s halo_seconds=%.6f",
+                 info.ranks, info.halo, info.overlap ? "on" : "off", halo_max);
+    } else {
+        if (o.write_rle[0] && corun_life_rle_save(o.write_rle, &grid, o.rule, o.boundary, &err)) {
+            cli_error("life: %s", err.msg);
+            exit_code = CORUN_EXIT_FAILURE;
+            goto out;
+        }
+        population = corun_life_grid_population(&grid);
+        hash = corun_life_grid_hash(&grid);
     }
     char rule[32], io[160] = "";
     corun_life_rule_format(o.rule, rule, sizeof rule);
     int threads = strcmp(be->name, "serial") ? (o.threads ? o.threads : corun_default_threads()) : 1;
     int64_t steps = res.generation - start_gen;
-    double updates = (double)grid.width * (double)grid.height * (double)steps;
+    double updates = (double)o.width * (double)o.height * (double)steps;
     if (o.out[0] || o.restart[0])
         snprintf(io, sizeof io, " generation=%lld io_seconds=%.6f stall_seconds=%.6f overlap=%.3f",
                  (long long)res.generation, hs.io_seconds, hs.stall_seconds, hs.overlap);
-    printf("backend=%s threads=%d mode=%s size=%lldx%lld rule=%s boundary=%s steps=%lld "
-           "population=%lld hash=%016llx seconds=%.6f cell_updates_per_s=%.4g%s%s\n",
-           be->name, threads, res.mode, (long long)grid.width, (long long)grid.height, rule,
-           corun_life_boundary_name(o.boundary), (long long)steps,
-           (long long)corun_life_grid_population(&grid),
-           (unsigned long long)corun_life_grid_hash(&grid), res.seconds,
-           res.seconds > 0 ? updates / res.seconds : 0.0, io,
-           res.interrupted ? " status=interrupted" : "");
+    if (rank == 0)
+        printf("backend=%s threads=%d mode=%s size=%lldx%lld rule=%s boundary=%s steps=%lld "
+               "population=%lld hash=%016llx seconds=%.6f cell_updates_per_s=%.4g%s%s%s\n",
+               be->name, threads, res.mode, (long long)o.width, (long long)o.height, rule,
+               corun_life_boundary_name(o.boundary), (long long)steps, (long long)population,
+               (unsigned long long)hash, res.seconds,
+               res.seconds > 0 ? updates / res.seconds : 0.0, io, mpi_info,
+               res.interrupted ? " status=interrupted" : "");
     if (res.interrupted) {
-        fprintf(stderr, "corun: life: stopped by signal %d at generation %lld%s\n",
-                life_signal_received(), (long long)res.generation,
-                snap || o.out[0] || o.restart[0] ? " (final frame written)" : "");
+        if (rank == 0 && life_signal_received())
+            fprintf(stderr, "corun: life: stopped by signal %d at generation %lld%s\n",
+                    life_signal_received(), (long long)res.generation,
+                    snap || o.out[0] || o.restart[0] ? " (final frame written)" : "");
+        else if (rank == 0)
+            fprintf(stderr, "corun: life: stopped by a signal to another rank at generation "
+                    "%lld\n", (long long)res.generation);
         exit_code = CORUN_EXIT_SIGNAL;
     }
 out:
@@ -314,7 +444,9 @@ out:
         hs2.status = "failed";
         corun_snap_close(snap, &hs2, NULL);
     }
+    if (st) (team ? &corun_life_backend_slab : be)->fini(st);
     free(cmdline);
     corun_life_grid_close(&grid);
+    if (team) corun_life_mpi_end();
     return exit_code;
 }

@@ -6,6 +6,13 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "life_run.h"
+
+/* --halo lives here rather than in life_opts_t (cli.h, shared by every
+ * subcommand, is not this file's to change): one `corun life` per process. */
+static int opt_halo;
+
+int life_opts_halo(void) { return opt_halo; }
 
 void life_opts_defaults(life_opts_t *o) {
     memset(o, 0, sizeof *o);
@@ -19,6 +26,7 @@ void life_opts_defaults(life_opts_t *o) {
     o->skip_stable = CORUN_LIFE_SKIP_AUTO;
     snprintf(o->compress, sizeof o->compress, "none");
     o->snapshot_buffers = 3;
+    opt_halo = 0;
 }
 
 int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *err) {
@@ -94,12 +102,17 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
         if (corun_parse_i64(v, &b) || b < 1 || b > 16)
             return corun_err_set(err, CORUN_EINVAL, "snapshot-buffers: '%s' is not 1..16", v);
         o->snapshot_buffers = (int)b;
+    } else if (!strcmp(key, "halo")) {
+        int64_t d;
+        if (corun_parse_i64(v, &d) || d < 1 || d > 1 << 20)
+            return corun_err_set(err, CORUN_EINVAL, "halo: '%s' is not 1..1048576 rows", v);
+        opt_halo = (int)d;
     } else {
         return corun_err_set(err, CORUN_EINVAL,
                              "unknown option '%s' (known: size, rule, boundary, init, at, steps, "
                              "backend, device, threads, skip-stable, print, quiet, write-rle, out, "
                              "snapshot-every, snapshot-format, compress, swmr, force, restart, "
-                             "snapshot-buffers)",
+                             "snapshot-buffers, halo)",
                              key);
     }
     return 0;
@@ -115,7 +128,7 @@ const cli_key_t life_keys[] = {
     {"threads", 1, 0},        {"skip-stable", 1, 0},    {"print", 0, 0},         {"quiet", 0, 0},
     {"write-rle", 1, 0},      {"out", 1, 0},            {"snapshot-every", 1, 0}, {"snapshot-format", 1, 0},
     {"compress", 1, 0},       {"swmr", 0, 0},           {"force", 0, 0},         {"restart", 1, 0},
-    {"snapshot-buffers", 1, 0}, {NULL, 0, 0},
+    {"snapshot-buffers", 1, 0}, {"halo", 1, 0}, {NULL, 0, 0},
 };
 
 int life_opts_parse_args(int argc, char **argv, life_opts_t *o, int *help) {

@@ -9,6 +9,12 @@
  * file and the program exits with CORUN_EXIT_SIGNAL (3). A second signal
  * restores the default action and re-raises it: the process ends at once
  * (frames already flushed stay readable).
+ *
+ * Under MPI (the slab backend, src/mpi/life_slab.c) every rank runs this
+ * loop and each chunk is a collective step, so before each chunk the ranks
+ * agree on its length (the smallest of their time-based choices) and on
+ * stopping (a signal seen by any rank stops all of them at the same
+ * generation). Only rank 0 shows progress.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -18,7 +24,9 @@
 
 #include "cli.h"
 #include "corun/h5io.h"
+#include "corun/mpi.h"
 #include "life_run.h"
+#include "mpi/life_slab.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -69,18 +77,15 @@ static void progress(const life_opts_t *o, int64_t done, double t0) {
 
 #define POP_SEGMENT 65536 /* populations buffered between hand-overs */
 
-int life_run(life_opts_t *o, const corun_life_backend_t *be, corun_life_grid_t *grid,
+int life_run(life_opts_t *o, const corun_life_backend_t *be, void *st, corun_life_grid_t *grid,
              int64_t start_gen, corun_snap_t *snap, life_result_t *res, corun_err_t *err) {
     memset(res, 0, sizeof *res);
-    snprintf(res->mode, sizeof res->mode, "-");
-    corun_life_params_t p = {o->rule, o->boundary, o->threads, o->skip_stable, o->device};
-    void *st = NULL;
     int64_t *pops = NULL;
     corun_life_grid_t scratch = {0}, *frames = NULL;
-    int rc = be->init(&st, grid, &p, err);
-    if (rc) goto done;
+    int rc = 0, stop = 0;
+    const int team = be == &corun_life_backend_slab; /* chunks agreed between ranks */
     snprintf(res->mode, sizeof res->mode, "%s", be->describe ? be->describe(st) : "-");
-    const int show = !o->quiet && isatty(2);
+    const int show = !o->quiet && isatty(2) && corun_mpi_rank() == 0;
     const int64_t every = o->snapshot_every, end = start_gen + o->steps;
     const int64_t pop0 = snap && !o->restart[0] ? corun_life_grid_population(grid) : 0; /* set-up */
     double t0 = corun_now();
@@ -112,10 +117,13 @@ int life_run(life_opts_t *o, const corun_life_backend_t *be, corun_life_grid_t *
         }
     }
     int64_t gen = start_gen, seg_first = start_gen + 1, nseg = 0, chunk = 8, last_frame = start_gen;
-    while (gen < end && !rc && !stop_signal) {
+    while (gen < end && !rc) {
         int64_t n = end - gen < chunk ? end - gen : chunk;
         if (snap && every > 0 && n > every - gen % every) n = every - gen % every;
         if (snap && n > POP_SEGMENT - nseg) n = POP_SEGMENT - nseg;
+        stop = stop_signal != 0;
+        if (team && (rc = corun_life_slab_agree(st, &n, &stop, err))) break;
+        if (stop) break;
         double c0 = corun_now();
         rc = snap ? step_counted(be, st, n, pops + nseg, &scratch, err) : be->step(st, n, err);
         if (rc) break;
@@ -129,7 +137,7 @@ int life_run(life_opts_t *o, const corun_life_backend_t *be, corun_life_grid_t *
         chunk = want < 1 ? 1 : want > ((int64_t)1 << 20) ? ((int64_t)1 << 20) : want;
         gen += n;
         nseg += n;
-        if (snap && every > 0 && gen % every == 0 && gen < end && !stop_signal) {
+        if (snap && every > 0 && gen % every == 0 && gen < end && (team || !stop_signal)) {
             rc = corun_snap_submit(snap, gen, be, st, seg_first, pops, nseg, err);
             seg_first = gen + 1;
             nseg = 0;
@@ -142,6 +150,12 @@ int life_run(life_opts_t *o, const corun_life_backend_t *be, corun_life_grid_t *
         if (show) progress(o, gen - start_gen, t0);
     }
     if (show) fputc('\n', stderr);
+    /* One more agreement: every rank reports the same interruption. */
+    if (!rc && team) {
+        int64_t none = 0;
+        stop = stop || stop_signal != 0;
+        rc = corun_life_slab_agree(st, &none, &stop, err);
+    }
     /* The final frame (also after a signal), unless that generation has one. */
     if (snap && !rc && (gen != last_frame || nseg > 0 || (gen == 0 && o->restart[0])))
         rc = corun_snap_submit(snap, gen, gen != last_frame ? be : NULL, st, seg_first, pops, nseg,
@@ -149,7 +163,7 @@ int life_run(life_opts_t *o, const corun_life_backend_t *be, corun_life_grid_t *
     res->generation = gen;
 stepped:
     res->seconds = corun_now() - t0;
-    res->interrupted = stop_signal != 0;
+    res->interrupted = team ? stop : stop_signal != 0;
     if (!rc) rc = be->read(st, grid, err);
     if (!rc && o->print) rc = corun_life_print_columns(stdout, frames, (int)o->steps + 1);
 done:
@@ -159,6 +173,5 @@ done:
     }
     free(pops);
     corun_life_grid_close(&scratch);
-    be->fini(st);
     return rc;
 }

@@ -13,13 +13,18 @@ typedef struct life_result {
 } life_result_t;
 
 void life_signals_install(void);
+
+/* --halo D (life_opts.c): rows per halo exchange under MPI; 0 = default. */
+int life_opts_halo(void);
 int life_signal_received(void);
 
-/* Steps grid from generation start_gen for o->steps generations (fewer if a
- * signal arrives) on backend be; with snap, hands frames and populations to
- * it (the caller opened it and closes it). The final state is read back into
- * grid. */
-int life_run(life_opts_t *o, const corun_life_backend_t *be, corun_life_grid_t *grid,
+/* Steps the backend state st (opened by the caller from grid, which it also
+ * closes) from generation start_gen for o->steps generations (fewer if a
+ * signal arrives); with snap, hands frames and populations to it (the
+ * caller opened it and closes it). The final state is read back into grid.
+ * With the MPI slab backend (be == &corun_life_backend_slab) grid is this
+ * rank's rows and every chunk is agreed between the ranks. */
+int life_run(life_opts_t *o, const corun_life_backend_t *be, void *st, corun_life_grid_t *grid,
              int64_t start_gen, corun_snap_t *snap, life_result_t *res, corun_err_t *err);
 
 #endif

@@ -1,5 +1,6 @@
 /* grid.c — the byte-per-cell grid: allocation with size checks, hash,
- * population, counter-based random fill, boundary names. */
+ * population, counter-based random fill (whole grids and slabs of rows),
+ * boundary names. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -85,15 +86,21 @@ int64_t corun_life_grid_population(const corun_life_grid_t *g) {
     return n;
 }
 
-void corun_life_grid_fill_random(corun_life_grid_t *g, double density, uint64_t seed) {
+void corun_life_grid_fill_random_rows(corun_life_grid_t *g, double density, uint64_t seed,
+                                      int64_t row0) {
     /* Compare the top 53 bits with density scaled to 2^53: exact for 0 and 1. */
     uint64_t limit = density >= 1.0 ? (UINT64_C(1) << 53)
                      : density <= 0.0 ? 0
                                       : (uint64_t)(density * 9007199254740992.0);
     int64_t total = g->width * g->height;
+    uint64_t first = (uint64_t)row0 * (uint64_t)g->width; /* global index of cell 0 */
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < total; i++)
-        g->cells[i] = (corun_rng_u64(seed, (uint64_t)i) >> 11) < limit;
+        g->cells[i] = (corun_rng_u64(seed, first + (uint64_t)i) >> 11) < limit;
+}
+
+void corun_life_grid_fill_random(corun_life_grid_t *g, double density, uint64_t seed) {
+    corun_life_grid_fill_random_rows(g, density, seed, 0);
 }
 
 void corun_life_pack(const corun_life_grid_t *g, uint64_t *words) {

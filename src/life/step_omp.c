@@ -59,6 +59,10 @@ typedef struct omp_state {
     uint64_t *need;                /* per tile: recompute this generation */
     int pc;                        /* chg[pc] describes the current generation */
     int64_t dense_left;            /* generations that must still be dense */
+    uint8_t *force;                /* per tile row: generations it must still be
+                                    * recomputed in full (rows written by write_rows) */
+    /* step_counted counts rows cy0..cy1-1 (count_rows(); default all). */
+    int64_t cy0, cy1;
     /* step_counted: per-thread partial populations, two slots (even and odd
      * generations) of nt entries, 8 apart (a cache line each: no false sharing). */
     int64_t *partial;
@@ -92,6 +96,7 @@ static void omp_fini(void *state) {
     free(s->chg[0]);
     free(s->chg[1]);
     free(s->need);
+    free(s->force);
     free(s->partial);
     free(s);
 }
@@ -123,7 +128,10 @@ static void step_dense(omp_state_t *s, int64_t n, int64_t *pops) {
                 s->fn(g, src, s->buf[c ^ 1], 0, y0, y1, 0, g->wpr, scr, NULL, s->born,
                       s->survive);
             /* Counted right after writing, while the rows are in cache. */
-            if (pops) PARTIAL(s, i, tid) = y0 < y1 ? s->k->count(g, s->buf[c ^ 1], 0, y0, y1) : 0;
+            if (pops) {
+                int64_t a = y0 > s->cy0 ? y0 : s->cy0, b = y1 < s->cy1 ? y1 : s->cy1;
+                PARTIAL(s, i, tid) = a < b ? s->k->count(g, s->buf[c ^ 1], 0, a, b) : 0;
+            }
             /* Everyone must finish t+1 before anyone reads it for t+2. */
 #pragma omp barrier
             if (pops && tid == 0) sum_partials(s, i, nth, pops);
@@ -187,8 +195,9 @@ static void step_tblock(omp_state_t *s, int64_t n, int64_t *pops) {
                 uint64_t *dst = k == L ? out : bb[k & 1];
                 int64_t dorg = k == L ? 0 : origin;
                 s->fn(g, src, dst, dorg, lo, hi, 0, g->wpr, scr, NULL, s->born, s->survive);
-                if (pops) { /* the band's own rows of generation t+k */
-                    int64_t c = s->k->count(g, dst, dorg, y0, y1);
+                if (pops) { /* the band's own (counted) rows of generation t+k */
+                    int64_t a = y0 > s->cy0 ? y0 : s->cy0, e = y1 < s->cy1 ? y1 : s->cy1;
+                    int64_t c = a < e ? s->k->count(g, dst, dorg, a, e) : 0;
 #pragma omp atomic
                     pops[k - 1] += c;
                 }
@@ -271,7 +280,7 @@ static void step_tiles(omp_state_t *s, int64_t n, int64_t *pops) {
 #pragma omp for schedule(static)
             for (int64_t ty = 0; ty < nty; ty++) {
                 uint64_t *nr = s->need + ty * nbw;
-                if (left > 0) {
+                if (left > 0 || s->force[ty] > i) {
                     for (int64_t q = 0; q < nbw; q++) nr[q] = q == nbw - 1 ? s->tmask : ~0ull;
                 } else {
                     need_row(s, chg_cur, ty, nr);
@@ -310,7 +319,9 @@ static void step_tiles(omp_state_t *s, int64_t n, int64_t *pops) {
 #pragma omp for schedule(static)
                 for (int64_t ty = 0; ty < nty; ty++) {
                     int64_t y0 = ty * s->th, y1 = y0 + s->th < g->h ? y0 + s->th : g->h;
-                    cnt += s->k->count(g, s->buf[c ^ 1], 0, y0, y1);
+                    if (y0 < s->cy0) y0 = s->cy0;
+                    if (y1 > s->cy1) y1 = s->cy1;
+                    if (y0 < y1) cnt += s->k->count(g, s->buf[c ^ 1], 0, y0, y1);
                 }
                 PARTIAL(s, i, tid) = cnt;
 #pragma omp barrier
@@ -322,6 +333,8 @@ static void step_tiles(omp_state_t *s, int64_t n, int64_t *pops) {
     s->cur ^= (int)(n & 1);
     s->pc ^= (int)(n & 1);
     s->dense_left = s->dense_left > n ? s->dense_left - n : 0;
+    for (int64_t ty = 0; ty < nty; ty++)
+        s->force[ty] = s->force[ty] > n ? (uint8_t)(s->force[ty] - n) : 0;
 }
 
 /* ------------------------------------------------------------- interface */
@@ -344,6 +357,8 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
     s->born = p->rule.born & 0x1ffu;
     s->survive = p->rule.survive & 0x1ffu;
     s->nt = p->threads > 0 ? p->threads : omp_get_max_threads();
+    s->cy0 = 0;
+    s->cy1 = g->h;
     /* Tiny grids get fewer threads: a thread with a few hundred words spends
      * its time at the per-generation barrier, and on a busy machine a
      * spinning partner can cost milliseconds per barrier. */
@@ -395,7 +410,8 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
         s->chg[0] = alloc64((size_t)(s->nty * s->nbw));
         s->chg[1] = alloc64((size_t)(s->nty * s->nbw));
         s->need = alloc64((size_t)(s->nty * s->nbw));
-        if (!s->chg[0] || !s->chg[1] || !s->need) goto nomem;
+        s->force = calloc((size_t)s->nty, 1);
+        if (!s->chg[0] || !s->chg[1] || !s->need || !s->force) goto nomem;
         s->dense_left = 2;
     } else if (!tuning.tblock_off &&
                (2 * g->h * g->stride * 8 > tb_bytes || (s->nt > 1 && g->h >= 256))) {
@@ -455,6 +471,58 @@ static int omp_read_packed(void *state, uint64_t *words, corun_err_t *err) {
     return 0;
 }
 
+static int rows_check(const omp_state_t *s, int64_t y0, int64_t n, corun_err_t *err) {
+    if (y0 < 0 || n < 0 || y0 + n > s->g.h)
+        return corun_err_set(err, CORUN_EINVAL, "omp backend: rows %lld..%lld outside 0..%lld",
+                             (long long)y0, (long long)(y0 + n - 1), (long long)s->g.h - 1);
+    return 0;
+}
+
+static int omp_read_rows(void *state, int64_t y0, int64_t n, uint64_t *words, corun_err_t *err) {
+    omp_state_t *s = state;
+    int rc = rows_check(s, y0, n, err);
+    if (rc) return rc;
+    for (int64_t y = 0; y < n; y++)
+        memcpy(words + y * s->g.wpr, s->buf[s->cur] + (y0 + y) * s->g.stride,
+               (size_t)s->g.wpr * 8);
+    return 0;
+}
+
+static int omp_count_rows(void *state, int64_t y0, int64_t y1, corun_err_t *err) {
+    omp_state_t *s = state;
+    int rc = rows_check(s, y0, y1 - y0, err);
+    if (rc) return rc;
+    s->cy0 = y0;
+    s->cy1 = y1;
+    return 0;
+}
+
+/* Change tracking assumes the front buffer is the rule applied to the back
+ * one; rows written from outside break that for the tiles they touch and
+ * their neighbours, so those tile rows are recomputed for the next two
+ * generations (one to rebuild the front, one the back), after which the
+ * assumption holds again. */
+static int omp_write_rows(void *state, int64_t y0, int64_t n, const uint64_t *words,
+                          corun_err_t *err) {
+    omp_state_t *s = state;
+    int rc = rows_check(s, y0, n, err);
+    if (rc || n == 0) return rc;
+    for (int64_t y = 0; y < n; y++)
+        memcpy(s->buf[s->cur] + (y0 + y) * s->g.stride, words + y * s->g.wpr,
+               (size_t)s->g.wpr * 8);
+    if (s->mode == MODE_TILES) {
+        for (int64_t t = y0 / s->th - 1; t <= (y0 + n - 1) / s->th + 1; t++) {
+            int64_t ty = t;
+            if (ty < 0 || ty >= s->nty) {
+                if (!s->g.torus) continue;
+                ty = (ty + s->nty) % s->nty;
+            }
+            s->force[ty] = 2;
+        }
+    }
+    return 0;
+}
+
 static int omp_read(void *state, corun_life_grid_t *out, corun_err_t *err) {
     omp_state_t *s = state;
     const omp_geom_t *g = &s->g;
@@ -481,4 +549,7 @@ const corun_life_backend_t corun_life_backend_omp = {
     .describe = omp_describe,
     .step_counted = omp_step_counted,
     .read_packed = omp_read_packed,
+    .read_rows = omp_read_rows,
+    .write_rows = omp_write_rows,
+    .count_rows = omp_count_rows,
 };

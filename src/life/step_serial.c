@@ -14,6 +14,7 @@
 typedef struct serial_state {
     corun_life_grid_t cur, next;
     corun_life_params_t p;
+    int64_t cy0, cy1; /* step_counted counts rows cy0..cy1-1 */
 } serial_state_t;
 
 static int get_cell(const corun_life_grid_t *g, corun_life_boundary_t b, int64_t y, int64_t x) {
@@ -58,6 +59,7 @@ static int serial_init(void **state, const corun_life_grid_t *initial,
     }
     memcpy(s->cur.cells, initial->cells, (size_t)(initial->width * initial->height));
     s->p = *p;
+    s->cy1 = initial->height;
     *state = s;
     return 0;
 }
@@ -89,14 +91,56 @@ static const char *serial_describe(void *state) {
     return "bytes";
 }
 
+/* Live cells of the current generation in the counted rows. */
+static int64_t count_rows(const serial_state_t *s) {
+    corun_life_grid_t part = {s->cur.width, s->cy1 - s->cy0, s->cur.cells + s->cy0 * s->cur.width};
+    return corun_life_grid_population(&part);
+}
+
 static int serial_step_counted(void *state, int64_t generations, int64_t *pops,
                                corun_err_t *err) {
     (void)err;
     serial_state_t *s = state;
     for (int64_t i = 0; i < generations; i++) {
         step_once(s);
-        pops[i] = corun_life_grid_population(&s->cur);
+        pops[i] = count_rows(s);
     }
+    return 0;
+}
+
+static int rows_check(const serial_state_t *s, int64_t y0, int64_t n, corun_err_t *err) {
+    if (y0 < 0 || n < 0 || y0 + n > s->cur.height)
+        return corun_err_set(err, CORUN_EINVAL, "serial backend: rows %lld..%lld outside 0..%lld",
+                             (long long)y0, (long long)(y0 + n - 1), (long long)s->cur.height - 1);
+    return 0;
+}
+
+static int serial_read_rows(void *state, int64_t y0, int64_t n, uint64_t *words,
+                            corun_err_t *err) {
+    serial_state_t *s = state;
+    int rc = rows_check(s, y0, n, err);
+    if (rc) return rc;
+    corun_life_grid_t part = {s->cur.width, n, s->cur.cells + y0 * s->cur.width};
+    corun_life_pack(&part, words);
+    return 0;
+}
+
+static int serial_count_rows(void *state, int64_t y0, int64_t y1, corun_err_t *err) {
+    serial_state_t *s = state;
+    int rc = rows_check(s, y0, y1 - y0, err);
+    if (rc) return rc;
+    s->cy0 = y0;
+    s->cy1 = y1;
+    return 0;
+}
+
+static int serial_write_rows(void *state, int64_t y0, int64_t n, const uint64_t *words,
+                             corun_err_t *err) {
+    serial_state_t *s = state;
+    int rc = rows_check(s, y0, n, err);
+    if (rc) return rc;
+    corun_life_grid_t part = {s->cur.width, n, s->cur.cells + y0 * s->cur.width};
+    corun_life_unpack(words, &part);
     return 0;
 }
 
@@ -115,4 +159,7 @@ const corun_life_backend_t corun_life_backend_serial = {
     .describe = serial_describe,
     .step_counted = serial_step_counted,
     .read_packed = serial_read_packed,
+    .read_rows = serial_read_rows,
+    .write_rows = serial_write_rows,
+    .count_rows = serial_count_rows,
 };
