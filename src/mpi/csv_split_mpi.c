@@ -130,13 +130,15 @@ static int parse_error(mctx_t *c, corun_err_t *err) {
         if (c->scan.slots[t].ekind && c->scan.slots[t].eoff < mine) mine = c->scan.slots[t].eoff;
     MPI_Allreduce(&mine, &first, 1, MPI_UINT64_T, MPI_MIN, c->comm);
     if (first == UINT64_MAX) return 0;
-    /* Line numbers: the LFs before each range, summed over the ranks before. */
-    uint64_t lfs = csv_line_from(c->in.b, c->cut0, 0, c->cut1), before = 0;
+    /* Line numbers: the LFs before each range, summed over the ranks
+     * before (rank 0's range is taken from byte 0: the header's LFs). */
+    uint64_t from = c->rank ? c->cut0 : 0;
+    uint64_t lfs = csv_line_from(c->in.b, from, 0, c->cut1), before = 0;
     MPI_Exscan(&lfs, &before, 1, MPI_UINT64_T, MPI_SUM, c->comm);
     if (c->rank == 0) before = 0;
     int rc = 0;
     if (mine == first) {
-        c->scan.line_from = c->cut0;
+        c->scan.line_from = from;
         c->scan.line_at = 1 + before;
         rc = csv_scan_error(&c->scan, c->o->input, (const char *const *)c->in.colnames, err);
     }
