@@ -43,10 +43,18 @@ CORUN_API int corun_parse_size(const char *s, int64_t *w, int64_t *h);
 CORUN_API int corun_parse_xy(const char *s, int64_t *x, int64_t *y);
 
 /* ---- threads ---- */
-/* OpenMP's default thread count (what threads=0 means), and the CPU's SIMD
+/* The default thread count (what threads=0 means): OMP_NUM_THREADS if set,
+ * else SLURM_CPUS_PER_TASK inside a Slurm job, else OpenMP's default (the
+ * CPUs this process may run on); _source names which one applied
+ * ("OMP_NUM_THREADS", "SLURM_CPUS_PER_TASK" or "cores"). The CPU's SIMD
  * level as a short name ("avx512", "avx2", "sse2", "generic"). */
 CORUN_API int corun_default_threads(void);
+CORUN_API const char *corun_default_threads_source(void);
 CORUN_API const char *corun_cpu_simd(void);
+/* The Slurm job this process runs in, for people: "JOBID", or
+ * "ARRAYJOB_TASK (job JOBID)" for an array task. Returns 0 (and "") outside
+ * Slurm (no SLURM_JOB_ID). */
+CORUN_API int corun_slurm_job(char *buf, size_t n);
 
 /* ---- memory ---- */
 /* Bytes of physical memory available now (MemAvailable), or 0 if unknown. */

@@ -1,6 +1,7 @@
 /* cmd_info.c — `corun info`: what this build contains and what it sees. */
 #include <hdf5.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -9,9 +10,10 @@
 
 int cmd_info(int argc, char **argv) {
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        puts("usage: corun info\n\nPrints the version, build options, OpenMP threads, HDF5 "
-             "version,\nbackends compiled in, the CPU's SIMD level and the CUDA devices (or why\n"
-             "there are none).");
+        puts("usage: corun info\n\nPrints the version, build options, the default thread count and "
+             "where it\ncomes from (OMP_NUM_THREADS, else SLURM_CPUS_PER_TASK, else the cores), "
+             "the\nSlurm job this runs in, HDF5 version, MPI, backends compiled in, the CPU's\n"
+             "SIMD level and the CUDA devices (or why there are none).");
         return CORUN_EXIT_OK;
     }
     if (argc > 1) {
@@ -23,7 +25,19 @@ int cmd_info(int argc, char **argv) {
     printf("corun %s\n", CORUN_VERSION);
     printf("build: type=%s compiler=%s sanitizers=%s\n", CORUN_BUILD_TYPE, __VERSION__,
            CORUN_SANITIZERS[0] ? CORUN_SANITIZERS : "none");
-    printf("openmp: _OPENMP=%d threads=%d\n", _OPENMP, corun_default_threads());
+    printf("openmp: _OPENMP=%d threads=%d (default from %s)\n", _OPENMP, corun_default_threads(),
+           corun_default_threads_source());
+    char job[160];
+    if (corun_slurm_job(job, sizeof job)) {
+        const char *cpt = getenv("SLURM_CPUS_PER_TASK"), *node = getenv("SLURMD_NODENAME");
+        const char *requeued = getenv("SLURM_RESTART_COUNT");
+        printf("slurm: job %s on %s, cpus-per-task=%s", job, node && *node ? node : "?",
+               cpt && *cpt ? cpt : "unset");
+        if (requeued && *requeued && strcmp(requeued, "0")) printf(", requeued %s", requeued);
+        printf("\n");
+    } else {
+        printf("slurm: not in a job (no SLURM_JOB_ID)\n");
+    }
     printf("hdf5: %u.%u.%u (%s)\n", maj, min, rel, corun_mpi_build() ? "parallel" : "serial");
     printf("mpi: %s", corun_mpi_library());
     if (corun_mpi_active())
