@@ -51,8 +51,9 @@ static const char life_usage[] =
     "                         most the smallest slab's rows)\n"
     "\n"
     "MPI (docs/MPI.md): mpirun -np P corun life ... splits the grid into P slabs of\n"
-    "rows; the summary adds ranks= halo= halo_seconds=. --out/--restart and --print\n"
-    "need one rank; --write-rle gathers the grid on rank 0.\n"
+    "rows; the summary adds ranks= halo= overlap= halo_seconds= wait_seconds=\n"
+    "(the slowest rank's time outside its own stepping, and blocked on halos).\n"
+    "--out/--restart and --print need one rank; --write-rle gathers on rank 0.\n"
     "\n"
     "HDF5 snapshots (layout: docs/FORMAT.md), written while computing goes on:\n"
     "  --out FILE.h5          write generation 0, every K-th and the last, and the\n"
@@ -388,10 +389,11 @@ int cmd_life(int argc, char **argv) {
     if (team) {
         corun_life_slab_info_t info;
         corun_life_slab_info(st, &info);
-        double halo_max = 0;
+        double halo_max = 0, wait_max = 0;
         corun_life_grid_t full = {0};
         rc = corun_life_slab_summary(st, &grid, &population, &hash, &err);
         if (!rc) rc = corun_life_slab_max(st, info.halo_seconds, &halo_max, &err);
+        if (!rc) rc = corun_life_slab_max(st, info.wait_seconds, &wait_max, &err);
         if (!rc && o.write_rle[0]) rc = corun_life_slab_gather(st, &grid, &full, &err);
         if (rc) {
             cli_error("life: %s", err.msg);
@@ -401,8 +403,9 @@ int cmd_life(int argc, char **argv) {
             rc = corun_life_rle_save(o.write_rle, &full, o.rule, o.boundary, &err);
         corun_life_grid_close(&full);
         if ((exit_code = setup_result(team, rc ? CORUN_EXIT_FAILURE : 0, &err))) goto out;
-        snprintf(mpi_info, sizeof mpi_info, " ranks=%d halo=%d overlap=%s halo_seconds=%.6f",
-                 info.ranks, info.halo, info.overlap ? "on" : "off", halo_max);
+        snprintf(mpi_info, sizeof mpi_info,
+                 " ranks=%d halo=%d overlap=%s halo_seconds=%.6f wait_seconds=%.6f", info.ranks,
+                 info.halo, info.overlap ? "on" : "off", halo_max, wait_max);
     } else {
         if (o.write_rle[0] && corun_life_rle_save(o.write_rle, &grid, o.rule, o.boundary, &err)) {
             cli_error("life: %s", err.msg);

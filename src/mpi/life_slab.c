@@ -89,7 +89,7 @@ typedef struct slab {
     uint64_t *send[2], *recv[2], *ebuf; /* d rows each; ebuf: an edge grid's rows */
     int64_t *pops;
     int64_t pops_cap;
-    double halo_seconds;
+    double halo_seconds, wait_seconds;
     int64_t exchanges;
     int fail; /* test hook: CORUN_TEST_LIFE_FAIL_RANK names this rank */
 } slab_t;
@@ -117,8 +117,10 @@ static int post(slab_t *s, MPI_Request req[4], corun_err_t *err) {
 
 /* Waits for the halos and writes them into the extended grid. */
 static int finish(slab_t *s, MPI_Request req[4], corun_err_t *err) {
+    double t0 = corun_now();
     int rc = corun_mpi_comm_check(MPI_Waitall(4, req, MPI_STATUSES_IGNORE),
                                   "halo exchange: MPI_Waitall", err);
+    s->wait_seconds += corun_now() - t0;
     if (!rc && s->halo[0]) rc = s->node->write_rows(s->inner, 0, s->halo[0], s->recv[0], err);
     if (!rc && s->halo[1])
         rc = s->node->write_rows(s->inner, s->halo[0] + s->rows, s->halo[1], s->recv[1], err);
@@ -356,6 +358,7 @@ int corun_life_slab_open(void **state, const corun_life_slab_cfg_t *cfg,
         if (!rc) rc = post(s, req, err);
         if (!rc) rc = finish(s, req, err);
         s->exchanges = 0;
+        s->wait_seconds = 0;
     }
     if (rc) {
         slab_fini(s);
@@ -454,6 +457,7 @@ void corun_life_slab_info(void *state, corun_life_slab_info_t *info) {
     info->row0 = s->row0;
     info->rows = s->rows;
     info->halo_seconds = s->halo_seconds;
+    info->wait_seconds = s->wait_seconds;
     info->exchanges = s->exchanges;
 }
 

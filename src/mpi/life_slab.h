@@ -96,6 +96,8 @@ typedef struct corun_life_slab_info {
     int64_t row0, rows;
     double halo_seconds; /* this rank: time outside the node backend's own
                           * stepping (edge rows, packing, waiting for halos) */
+    double wait_seconds; /* of which blocked in MPI_Waitall (message time
+                          * not hidden, plus waiting for a slower neighbour) */
     int64_t exchanges;
 } corun_life_slab_info_t;
 

@@ -1,0 +1,84 @@
+#!/bin/sh
+# mpi_life_bench.sh — Life under MPI on one node: the same run as 2 ranks x 1
+# thread (mpirun, one slab each, halo exchange) and as 1 rank x 2 threads
+# (one process, no MPI), with the ratio of their rates (issue 9's target:
+# 2 ranks reach at least 0.9 of 1 rank x 2 threads), and the per-generation
+# figures docs/MPI.md's weak-scaling model starts from.
+#
+# usage: bench/mpi_life_bench.sh [BUILD_DIR]          (default: build)
+#   env: SIZE=WxH      grid (default 16384x16384)
+#        STEPS=N       generations (default 200)
+#        REPEAT=R      runs per case (default 3): best and median are shown,
+#                      since other work on a shared machine moves single runs
+#        MPIRUN=...    launcher (default: mpirun; as root it needs
+#                      OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1,
+#                      which this script sets)
+# Times are the `seconds=` of corun's summary line: the stepping loop, without
+# set-up (random fill) and the final hash. Both cases must print the same hash.
+set -eu
+
+BUILD=${1:-build}
+CORUN=$BUILD/corun
+[ -x "$CORUN" ] || { echo "mpi_life_bench: $CORUN not found (build first)" >&2; exit 2; }
+MPIRUN=${MPIRUN:-mpirun}
+command -v "$MPIRUN" >/dev/null || { echo "mpi_life_bench: no $MPIRUN (apt-get install openmpi-bin)" >&2; exit 2; }
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+SIZE=${SIZE:-16384x16384}
+STEPS=${STEPS:-200}
+REPEAT=${REPEAT:-3}
+ARGS="life --backend omp --size $SIZE --steps $STEPS --init random:0.5:1 --quiet"
+
+field() { # field NAME LINE
+    printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+best_median() { # best_median VALUES...: "best median" (smallest seconds first)
+    printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{printf "%s %s", a[1], a[int((NR+1)/2)]}'
+}
+
+run() { # run LABEL command...: REPEAT runs; sets SECS (all), LINE (last)
+    label=$1; shift
+    SECS=""
+    i=0
+    while [ "$i" -lt "$REPEAT" ]; do
+        LINE=$("$@" | grep '^backend=' | tail -n 1)
+        s=$(field seconds "$LINE")
+        SECS="$SECS $s"
+        printf '  %-28s run %d: %8.3f s  %s\n' "$label" $((i + 1)) "$s" \
+            "$(printf '%s\n' "$LINE" | tr ' ' '\n' | grep -E '^(mode|hash|halo|overlap|halo_seconds|wait_seconds)=' | tr '\n' ' ')"
+        i=$((i + 1))
+    done
+}
+
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cpus"
+echo "mpi: $("$MPIRUN" --version 2>/dev/null | head -n 1)"
+echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "run: corun $ARGS"
+echo
+
+run "1 rank x 2 threads" env OMP_NUM_THREADS=2 "$CORUN" $ARGS --threads 2
+set -- $SECS; BM1=$(best_median "$@"); HASH1=$(field hash "$LINE")
+run "2 ranks x 1 thread" env OMP_NUM_THREADS=1 "$MPIRUN" -np 2 --bind-to core "$CORUN" $ARGS --threads 1
+set -- $SECS; BM2=$(best_median "$@"); HASH2=$(field hash "$LINE")
+HS=$(field halo_seconds "$LINE"); WS=$(field wait_seconds "$LINE"); S2=$(field seconds "$LINE")
+D=$(field halo "$LINE")
+# The pure exchange cost: an empty grid (change tracking skips all compute),
+# the same slabs and halo depth, so what is left is edge rows + messages.
+EMPTY="life --backend omp --size $SIZE --steps 800 --init random:0:1 --quiet --threads 1"
+ELINE=$(env OMP_NUM_THREADS=1 "$MPIRUN" -np 2 --bind-to core "$CORUN" $EMPTY | grep '^backend=')
+echo
+
+set -- $BM1; B1=$1; M1=$2
+set -- $BM2; B2=$1; M2=$2
+echo "1 rank x 2 threads : best $B1 s, median $M1 s   hash $HASH1"
+echo "2 ranks x 1 thread : best $B2 s, median $M2 s   hash $HASH2"
+[ "$HASH1" = "$HASH2" ] || { echo "HASH MISMATCH" >&2; exit 1; }
+awk -v b1="$B1" -v b2="$B2" -v m1="$M1" -v m2="$M2" 'BEGIN {
+    printf "ratio (rate of 2x1 / rate of 1x2): best %.3f, median %.3f (target >= 0.9)\n", b1 / b2, m1 / m2 }'
+awk -v s="$S2" -v h="$HS" -v w="$WS" -v n="$STEPS" -v d="$D" -v size="$SIZE" 'BEGIN {
+    printf "last 2-rank run: %.3f ms/generation, of which %.3f ms outside the node stepping (%.3f ms blocked in MPI_Waitall); halo %d rows, an exchange every %d generations\n",
+        1e3 * s / n, 1e3 * h / n, 1e3 * w / n, d, d }'
+awk -v h="$(field halo_seconds "$ELINE")" -v w="$(field wait_seconds "$ELINE")" -v d="$D" 'BEGIN {
+    n = 800 / d;
+    printf "empty grid (exchange cost alone): %.1f us per exchange (%.1f us blocked in MPI_Waitall), %d exchanges\n",
+        1e6 * h / n, 1e6 * w / n, n }'
