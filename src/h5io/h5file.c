@@ -426,7 +426,12 @@ static hid_t make_dataset(hid_t file, const char *name, hid_t type, int rank, co
     hsize_t maxd[3];
     for (int i = 0; i < rank; i++) maxd[i] = i == 0 ? H5S_UNLIMITED : dims0[i];
     hid_t sp = H5Screate_simple(rank, dims0, maxd), dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
-    if (sp >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, rank, chunk) >= 0) {
+    /* Chunks are allocated when the dataset is extended (not at the first
+     * write): parallel HDF5 can only append to datasets made so, and it
+     * forces it on the files it creates, so single-process files are made
+     * the same way and any P can continue any file. */
+    if (sp >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, rank, chunk) >= 0 &&
+        H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) >= 0) {
         int ok = 1;
         /* Optional filters: a chunk that does not compress is stored as is. */
         if (codec == CORUN_H5_GZIP) {
@@ -841,6 +846,19 @@ static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
     return 0;
 }
 
+/* 1 if every dataset allocates its chunks when extended (see make_dataset). */
+static int early_alloc(corun_h5_file_t *f) {
+    hid_t ds[3] = {f->frames, f->gens, f->pops};
+    int ok = 1;
+    for (int i = 0; i < 3; i++) {
+        hid_t dcpl = H5Dget_create_plist(ds[i]);
+        H5D_alloc_time_t t = H5D_ALLOC_TIME_ERROR;
+        if (dcpl < 0 || H5Pget_alloc_time(dcpl, &t) < 0 || t != H5D_ALLOC_TIME_EARLY) ok = 0;
+        if (dcpl >= 0) H5Pclose(dcpl);
+    }
+    return ok;
+}
+
 int corun_h5_read_meta(const char *path, corun_h5_meta_t *m, int64_t *last_gen,
                        corun_err_t *err) {
     quiet_hdf5();
@@ -887,6 +905,14 @@ int corun_h5_open_append(const char *path, const corun_h5_par_t *par, corun_h5_m
     }
     int64_t g = 0;
     if ((rc = load(f, &g, err)) || (rc = slab_check(f, err))) goto bad;
+    if (parallel(f) && !early_alloc(f)) {
+        rc = corun_err_set(err, CORUN_EINVAL,
+                           "restart %s: the file was written by an older corun (chunks allocated "
+                           "at the first write), which parallel HDF5 cannot append to: continue "
+                           "it with a single process",
+                           path);
+        goto bad;
+    }
     /* Drop what lies past the last frame, so the restart appends cleanly. */
     if (extend(f->frames, f->nframes) < 0 || extend(f->gens, f->nframes) < 0 ||
         (f->npops > g + 1 && extend(f->pops, g + 1) < 0)) {

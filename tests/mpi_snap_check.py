@@ -1,0 +1,89 @@
+#!/usr/bin/python3
+"""mpi_snap_check.py — checks a file written by tests/mpi_snap_driver.c with
+h5py alone (no corun code): every frame equals the driver's pattern at its
+generation, /generation is the expected list, /population holds the
+pattern's population of every generation, and the attributes say what the
+run was. Prints "digest D" (SHA-256 over the three datasets' shapes, types
+and bytes: equal digests = identical datasets) and "status S"; exit 1 with a
+reason on any mismatch.
+
+usage: mpi_snap_check.py FILE --gens G0,G1,... --pops N --ranks P [--status S] [--job J]
+"""
+import argparse
+import hashlib
+import sys
+
+import h5py
+import numpy as np
+
+
+def pattern(w, h, g):
+    """The driver's grid at generation g: (h, w) uint8 of 0/1."""
+    y, x = np.mgrid[0:h, 0:w].astype(np.int64)
+    return (((3 * x + 5 * y + 7 * g + (x * y) % 11) % 4) == 0).astype(np.uint8)
+
+
+def cells(f, k):
+    w = int(f.attrs["width"])
+    fr = f["frames"][k]
+    if f.attrs["frame_format"] == "bits":
+        b = np.unpackbits(fr.astype("<u8").view(np.uint8), axis=1, bitorder="little")
+        assert not b[:, w:].any(), "padding bits past the width are not 0"
+        return b[:, :w]
+    return fr.astype(np.uint8)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("file")
+    ap.add_argument("--gens", required=True)
+    ap.add_argument("--pops", type=int, required=True)
+    ap.add_argument("--ranks", type=int, required=True)
+    ap.add_argument("--status", default="complete")
+    ap.add_argument("--job", default=None, help="expected slurm_job_id")
+    a = ap.parse_args()
+    want_gens = [int(g) for g in a.gens.split(",")]
+    bad = []
+    with h5py.File(a.file, "r") as f:
+        w, h = int(f.attrs["width"]), int(f.attrs["height"])
+        gens = [int(g) for g in f["generation"][:]]
+        if gens != want_gens:
+            bad.append(f"/generation is {gens}, expected {want_gens}")
+        if f["frames"].shape[0] != len(gens):
+            bad.append(f"/frames has {f['frames'].shape[0]} frames for {len(gens)} generations")
+        for k, g in enumerate(gens[: f["frames"].shape[0]]):
+            c, p = cells(f, k), pattern(w, h, g)
+            if not np.array_equal(c, p):
+                rows = sorted(set(np.nonzero((c != p).any(axis=1))[0].tolist()))
+                bad.append(f"frame {k} (generation {g}) differs from the pattern in rows {rows[:10]}")
+        pops = f["population"][:]
+        if len(pops) != a.pops:
+            bad.append(f"/population has {len(pops)} entries, expected {a.pops}")
+        for g, n in enumerate(pops[: a.pops]):
+            if int(n) != int(pattern(w, h, g).sum()):
+                bad.append(f"/population[{g}] is {int(n)}, expected {int(pattern(w, h, g).sum())}")
+                break
+        for name, want in (("mpi_ranks", a.ranks), ("status", a.status), ("host", "rank0")):
+            got = f.attrs.get(name)
+            if isinstance(got, bytes):
+                got = got.decode()
+            if got != want and not (name == "mpi_ranks" and got is not None and int(got) == want):
+                bad.append(f"attribute {name} is {got!r}, expected {want!r}")
+        if "slurm_job_id" not in f.attrs:
+            bad.append("attribute slurm_job_id is missing")
+        elif a.job is not None and f.attrs["slurm_job_id"] != a.job:
+            bad.append(f"attribute slurm_job_id is {f.attrs['slurm_job_id']!r}, expected {a.job!r}")
+        d = hashlib.sha256()
+        for name in ("frames", "generation", "population"):
+            arr = f[name][()]
+            d.update(f"{name} {arr.shape} {arr.dtype.str}\n".encode())
+            d.update(arr.tobytes())
+        print(f"digest {d.hexdigest()}")
+        print(f"status {f.attrs.get('status')}")
+    for b in bad:
+        print("MISMATCH", b)
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
