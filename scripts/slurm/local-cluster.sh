@@ -82,9 +82,11 @@ munged --force --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.sock
     --pid-file="$dir/munged.pid" --log-file="$dir/munged.log" --seed-file="$dir/munge/seed" ||
     { say "munged did not start"; logs; exit 1; }
 
-# slurmd drops a GPU without a device file; a plain file stands in for
-# /dev/nvidia0 (no cgroup device fencing here: TaskPlugin=task/none)
-: >"$dir/nvidia0"
+# slurmd drops a GPU without a character device file, and numbers it by the
+# file name's digits (CUDA_VISIBLE_DEVICES=0): a copy of /dev/null's node
+# stands in for /dev/nvidia0 (no cgroup device fencing: TaskPlugin=task/none)
+[ -c "$dir/nvidia0" ] || mknod "$dir/nvidia0" c 1 3 ||
+    { say "mknod $dir/nvidia0 failed: cannot give the node a stand-in GPU"; exit 1; }
 cat >"$dir/gres.conf" <<CONF
 NodeName=$host Name=gpu File=$dir/nvidia0
 CONF
