@@ -274,9 +274,11 @@ int corun_h5_agree(corun_h5_file_t *f, int rc, corun_err_t *err) {
     return rc;
 }
 
+#if H5IO_PAR
 static int status_rank(const char *s) {
     return !s ? 0 : !strcmp(s, "failed") ? 2 : !strcmp(s, "interrupted") ? 1 : 0;
 }
+#endif
 
 void corun_h5_agree_stats(corun_h5_file_t *f, corun_h5_stats_t *st) {
 #if H5IO_PAR
