@@ -18,9 +18,10 @@
  *   4. rank 0 merges the ranks' keys in rank order (= first appearance in
  *      the file, as one process numbers them) and sends each rank its map;
  *   5. per output file, the bytes each rank holds -> MPI_Exscan -> the
- *      offset of each rank's part after the header; every output is a
- *      collective MPI_File_open of a temporary name in OUTDIR, rank 0 writes
- *      the header, each rank its records (MPI_File_write_at);
+ *      offset of each rank's part after the header; rank 0 creates every
+ *      output as a temporary name in OUTDIR with its header, then each rank
+ *      writes its records with MPI-IO (MPI_File_write_at on its own
+ *      MPI_COMM_SELF handle: no per-file collective, see write_files);
  *   6. only when every rank succeeded does rank 0 rename the temporaries to
  *      their final names (csv_split_names: the same names as one process);
  *      otherwise it removes them (and OUTDIR if it created it).

@@ -244,55 +244,80 @@ static int write_at(MPI_File fh, uint64_t off, const void *p, size_t len, const 
     return 0;
 }
 
-/* Step 5: every output file, collectively opened; this rank's part of each
- * at header + (bytes of the ranks before it). */
+static int file_open(const char *path, int amode, MPI_File *fh, corun_err_t *err) {
+    int mrc = MPI_File_open(MPI_COMM_SELF, path, amode, MPI_INFO_NULL, fh);
+    if (mrc == MPI_SUCCESS) return 0;
+    corun_mpi_comm_check(mrc, "MPI_File_open", err);
+    return corun_err_prefix(err, "%s: cannot %s", path, amode & MPI_MODE_CREATE ? "create" : "open");
+}
+
+static int file_close(MPI_File *fh, const char *path, corun_err_t *err, int rc) {
+    int mrc = MPI_File_close(fh);
+    if (rc || mrc == MPI_SUCCESS) return rc;
+    corun_mpi_comm_check(mrc, "MPI_File_close", err);
+    return corun_err_prefix(err, "%s", path);
+}
+
+/* This rank's records of output k, at header + (bytes of the ranks before). */
+static int write_part(mctx_t *c, MPI_File fh, uint64_t pos, size_t from, size_t to,
+                      const size_t *perm, char *buf, const char *path, corun_err_t *err) {
+    const unsigned char *b = c->in.b;
+    size_t fill = 0;
+    int rc = 0;
+    for (size_t i = from; !rc && i < to; i++) {
+        const csv_rowrec_t *r = &c->rows[perm[i]];
+        if (fill + r->len > WBUF) {
+            rc = write_at(fh, pos, buf, fill, path, err);
+            pos += fill;
+            fill = 0;
+        }
+        if (rc) break;
+        if (r->len > WBUF) { /* a record bigger than the buffer: from the map */
+            rc = write_at(fh, pos, b + r->off, r->len, path, err);
+            pos += r->len;
+        } else {
+            memcpy(buf + fill, b + r->off, r->len);
+            fill += r->len;
+        }
+    }
+    if (!rc && fill) rc = write_at(fh, pos, buf, fill, path, err);
+    return rc;
+}
+
+/* Step 5. Rank 0 creates every temporary (MPI_MODE_EXCL) and writes its
+ * header; after one agreement every rank opens the files it has records for
+ * and writes them with MPI_File_write_at at its offsets. The opens are
+ * MPI_COMM_SELF ones: a collective open and close per output file (185 for
+ * the sales countries) cost 1-8 s on the shared 2-core test machine, where
+ * the whole scan takes 0.3 s; writes to disjoint ranges need no
+ * synchronisation, and one agreement at the end says whether all succeeded. */
 static int write_files(mctx_t *c, const uint64_t *off, const size_t *start, const size_t *perm,
                        corun_err_t *err) {
     char *buf = malloc(WBUF);
     int rc = buf ? 0 : corun_err_set(err, CORUN_ENOMEM, "out of memory (write buffer)");
-    if ((rc = agree(c, rc, err))) return rc;
     char path[4096 + 64];
-    const unsigned char *b = c->in.b;
-    for (size_t k = 0; k < c->nfiles; k++) {
-        tmp_path(c, k, path, sizeof path);
-        MPI_File fh;
-        int mrc = MPI_File_open(c->comm, path, MPI_MODE_CREATE | MPI_MODE_WRONLY | MPI_MODE_EXCL,
-                                MPI_INFO_NULL, &fh);
+    if (c->rank == 0) {
         c->files_made = 1;
-        int orc = 0;
-        if (mrc != MPI_SUCCESS) {
-            corun_mpi_comm_check(mrc, "MPI_File_open", err);
-            orc = corun_err_prefix(err, "%s: cannot create", path);
-        }
-        if ((orc = agree(c, orc, err))) {
-            rc = orc;
-            break;
-        }
-        if (!rc && c->rank == 0) rc = write_at(fh, 0, b, c->in.body, path, err);
-        uint64_t pos = c->in.body + off[k];
-        size_t fill = 0;
-        for (size_t i = start[k]; !rc && i < start[k + 1]; i++) {
-            const csv_rowrec_t *r = &c->rows[perm[i]];
-            if (fill + r->len > WBUF) {
-                rc = write_at(fh, pos, buf, fill, path, err);
-                pos += fill;
-                fill = 0;
-            }
+        for (size_t k = 0; !rc && k < c->nfiles; k++) {
+            MPI_File fh;
+            tmp_path(c, k, path, sizeof path);
+            rc = file_open(path, MPI_MODE_CREATE | MPI_MODE_EXCL | MPI_MODE_WRONLY, &fh, err);
             if (rc) break;
-            if (r->len > WBUF) { /* a record bigger than the buffer: from the map */
-                rc = write_at(fh, pos, b + r->off, r->len, path, err);
-                pos += r->len;
-            } else {
-                memcpy(buf + fill, b + r->off, r->len);
-                fill += r->len;
-            }
+            rc = write_at(fh, 0, c->in.b, c->in.body, path, err);
+            rc = file_close(&fh, path, err, rc);
         }
-        if (!rc && fill) rc = write_at(fh, pos, buf, fill, path, err);
-        mrc = MPI_File_close(&fh);
-        if (!rc && mrc != MPI_SUCCESS) {
-            corun_mpi_comm_check(mrc, "MPI_File_close", err);
-            rc = corun_err_prefix(err, "%s", path);
-        }
+    }
+    if ((rc = agree(c, rc, err))) {
+        free(buf);
+        return rc;
+    }
+    for (size_t k = 0; !rc && k < c->nfiles; k++) {
+        if (start[k] == start[k + 1]) continue;
+        MPI_File fh;
+        tmp_path(c, k, path, sizeof path);
+        if ((rc = file_open(path, MPI_MODE_WRONLY, &fh, err))) break;
+        rc = write_part(c, fh, c->in.body + off[k], start[k], start[k + 1], perm, buf, path, err);
+        rc = file_close(&fh, path, err, rc);
     }
     free(buf);
     return agree(c, rc, err);
