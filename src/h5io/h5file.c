@@ -169,10 +169,11 @@ static int par_setup(corun_h5_file_t *f, const corun_h5_par_t *par, corun_err_t 
                                  f->path);
     }
 #endif
-    if (!parallel(f) && f->rows && (f->row0 != 0 || (par && par->mpi && corun_mpi_size() > 1)))
-        return corun_err_set(err, CORUN_EINVAL,
-                             "%s: a slab of rows (row0 %lld) needs the other ranks of an MPI job",
-                             f->path, (long long)f->row0);
+    /* Every rank writing the whole file on its own would corrupt it. */
+    if (!parallel(f) && corun_mpi_active() && corun_mpi_size() > 1)
+        return corun_err_set(err, CORUN_EINTERNAL,
+                             "%s: %d MPI ranks but the snapshot file is not shared (par.mpi)",
+                             f->path, corun_mpi_size());
     return 0;
 }
 
@@ -184,6 +185,12 @@ static int slab_check(corun_h5_file_t *f, corun_err_t *err) {
         f->row0 = 0;
         f->rows = h;
     }
+    if (!parallel(f) && (f->row0 != 0 || f->rows != h))
+        return corun_err_set(err, CORUN_EINVAL,
+                             "%s: a slab of rows (%lld..%lld of %lld) needs the other ranks of an "
+                             "MPI job (par.mpi under mpirun -np P > 1)",
+                             f->path, (long long)f->row0, (long long)(f->row0 + f->rows - 1),
+                             (long long)h);
     int bad = f->row0 < 0 || f->rows < 0 || f->row0 + f->rows > h;
     f->max_rows = f->rows;
 #if H5IO_PAR
