@@ -13,9 +13,17 @@
 # emulator, and build 2 runs them again under ASan (CORUN_CUDA=EMULATE).
 # Notebooks (docs/BENCH.md): scripts/run-notebooks.sh makes small data with
 # corun and executes notebooks/*.ipynb with nbconvert; a failing cell fails CI.
+# Slurm (docs/CLUSTER.md): scripts/slurm/ci-stage.sh starts a one-node Slurm on
+# localhost (Debian's slurmctld, slurmd, munge; installed here, not by the
+# demo), submits the job scripts of scripts/slurm with sbatch, signals and
+# requeues two of them mid-run, checks their results against direct runs and
+# stops the daemons (~30 s; CORUN_SKIP_SLURM=1 skips it). It fails when the
+# cluster does not start; it skips (exit 77, with the reason) only where slurmd
+# cannot run at all: not root and no password-less sudo.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 corun_install_packages "${CORUN_PACKAGES[@]}"
+[ "${CORUN_SKIP_SLURM:-0}" = 1 ] || corun_install_packages "${CORUN_SLURM_PACKAGES[@]}"
 jobs=$(nproc)
 
 echo "== release build + tests =="
@@ -28,6 +36,13 @@ echo "== CUDA emulator build + cuda tests =="
 corun_build "$CORUN_ROOT/build-cuda-emu" -DCMAKE_BUILD_TYPE=Release -DCORUN_WERROR=ON \
     -DCORUN_CUDA=EMULATE
 (cd "$CORUN_ROOT/build-cuda-emu" && ctest --output-on-failure -L cuda -j"$jobs")
+
+if [ "${CORUN_SKIP_SLURM:-0}" != 1 ]; then
+    echo "== Slurm: one-node cluster on localhost, job scripts submitted and checked (~30 s) =="
+    rc=0
+    "$CORUN_ROOT/scripts/slurm/ci-stage.sh" "$CORUN_ROOT/build/corun" "$CORUN_ROOT/build-cuda-emu/corun" || rc=$?
+    [ "$rc" = 0 ] || [ "$rc" = 77 ] || exit "$rc"
+fi
 
 echo "== notebooks: small data from corun, every notebook executed headless (~1 min) =="
 "$CORUN_ROOT/scripts/run-notebooks.sh" "$CORUN_ROOT/build/corun" "$CORUN_ROOT/build-cuda-emu/corun"

@@ -11,6 +11,9 @@ CORUN_PACKAGES=(build-essential cmake pkg-config libhdf5-dev libcunit1-dev libin
     hdf5-tools hdf5-filter-plugin python3-h5py python3-numpy
     libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
     jupyter-nbconvert python3-ipykernel python3-matplotlib python3-pandas)
+# Slurm for CI's Slurm stage only (scripts/run-tests.sh, scripts/slurm/ci-stage.sh):
+# the demo and a plain build do not need it.
+CORUN_SLURM_PACKAGES=(slurmctld slurmd slurm-client munge)
 
 corun_install_packages() {
     local missing=() p

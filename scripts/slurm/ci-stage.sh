@@ -160,9 +160,14 @@ gpu=
 gpu_total=600
 if [ -n "$corun_gpu" ]; then
     printf '[life]\nsize = 256x256\ninit = random:0.5:3\n' >gpu.ini
+    gres=()
+    if ! sinfo -h -o %G | grep -q gpu; then
+        say "NOTE: the node has no stand-in GPU (see above): life-gpu.sbatch submitted with --gres=none"
+        gres=(--gres=none)
+    fi
     gpu=$(CORUN=$corun_gpu CONFIG=$work/gpu.ini OUT=$work/gpu.h5 TOTAL=$gpu_total EVERY=200 \
-        sbatch --parsable --cpus-per-task=1 --output="$work/gpu-%j.out" "$here/life-gpu.sbatch")
-    say "submitted life-gpu.sbatch as job $gpu (corun's CUDA emulator, --gres=gpu:1)"
+        sbatch --parsable --cpus-per-task=1 "${gres[@]}" --output="$work/gpu-%j.out" "$here/life-gpu.sbatch")
+    say "submitted life-gpu.sbatch as job $gpu (corun's CUDA emulator${gres[*]:+, ${gres[*]}})"
 else
     say "life-gpu.sbatch: not run (no CUDA emulator build given)"
 fi
@@ -198,7 +203,7 @@ if [ -n "$gpu" ]; then
     gdirect=$("$corun" life --config gpu.ini --steps $gpu_total --out "$work/gdirect.h5" --force \
         --snapshot-every 200 --quiet)
     check_chain life-gpu "$gpu" "$work/gpu-$gpu.out" "$work/gpu.h5" $gpu_total "$gdirect" "$work/gdirect.h5"
-    grep -q '^life-gpu: CUDA_VISIBLE_DEVICES=0$' "$work/gpu-$gpu.out" ||
+    [ ${#gres[@]} -gt 0 ] || grep -q '^life-gpu: CUDA_VISIBLE_DEVICES=0$' "$work/gpu-$gpu.out" ||
         fail "life-gpu: Slurm did not set CUDA_VISIBLE_DEVICES=0"
     grep -q 'backend=cuda ' <(last_summary "$work/gpu-$gpu.out") || fail "life-gpu: not the cuda backend"
 fi

@@ -9,12 +9,12 @@
 #   eval "$(scripts/slurm/local-cluster.sh start DIR)"   # prints `export SLURM_CONF=DIR/slurm.conf`
 #   scripts/slurm/local-cluster.sh stop DIR              # cancels its jobs, stops its daemons
 #
-# The node advertises one generic resource gpu:1 (a stand-in device file), so job
-# scripts that ask for --gres=gpu:1 are scheduled (corun's CUDA emulator does
-# the work there). start waits (at most 30 s) until the node is idle; on any
+# The node advertises one generic resource gpu:1 (a stand-in device node; none
+# where mknod is not allowed), so job scripts that ask for --gres=gpu:1 are
+# scheduled and see CUDA_VISIBLE_DEVICES=0 (corun's CUDA emulator does the work). start waits (at most 30 s) until the node is idle; on any
 # failure it prints why, with the daemons' logs, and exits 1.
 # Environment: CORUN_SLURM_PORT (slurmctld's port, default 6917; slurmd uses
-# the next one), CORUN_SLURM_CRED_EXPIRE (AuthInfo cred_expire, default 10 s
+# the next one), CORUN_SLURM_NO_GPU=1 (no stand-in GPU), CORUN_SLURM_CRED_EXPIRE (AuthInfo cred_expire, default 10 s
 # instead of Slurm's 120: a requeued job waits that long plus 1 s before it
 # may start again, and CI should not wait two minutes per requeue).
 set -euo pipefail
@@ -85,11 +85,14 @@ munged --force --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.sock
 # slurmd drops a GPU without a character device file, and numbers it by the
 # file name's digits (CUDA_VISIBLE_DEVICES=0): a copy of /dev/null's node
 # stands in for /dev/nvidia0 (no cgroup device fencing: TaskPlugin=task/none)
-[ -c "$dir/nvidia0" ] || mknod "$dir/nvidia0" c 1 3 ||
-    { say "mknod $dir/nvidia0 failed: cannot give the node a stand-in GPU"; exit 1; }
-cat >"$dir/gres.conf" <<CONF
-NodeName=$host Name=gpu File=$dir/nvidia0
-CONF
+gres=gpu:1
+if [ "${CORUN_SLURM_NO_GPU:-0}" != 1 ] && { [ -c "$dir/nvidia0" ] || mknod "$dir/nvidia0" c 1 3 2>/dev/null; }; then
+    echo "NodeName=$host Name=gpu File=$dir/nvidia0" >"$dir/gres.conf"
+else
+    say "NOTE: no stand-in GPU on the node (CORUN_SLURM_NO_GPU=1, or mknod not allowed: no CAP_MKNOD?)"
+    gres=
+    : >"$dir/gres.conf"
+fi
 cat >"$dir/slurm.conf" <<CONF
 ClusterName=corun-local
 SlurmctldHost=$host(127.0.0.1)
@@ -118,7 +121,7 @@ MinJobAge=300
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 GresTypes=gpu
-NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus Gres=gpu:1 State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus ${gres:+Gres=$gres} State=UNKNOWN
 PartitionName=corun Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF=$dir/slurm.conf
@@ -138,5 +141,5 @@ if [ "$state" != idle ]; then
     "$0" stop "$dir"
     exit 1
 fi
-say "node $host idle: $cpus CPUs, gres gpu:1, partition corun, port $port ($dir)"
+say "node $host idle: $cpus CPUs, gres ${gres:-none}, partition corun, port $port ($dir)"
 echo "export SLURM_CONF=$dir/slurm.conf"
