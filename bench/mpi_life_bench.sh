@@ -45,7 +45,7 @@ run() { # run LABEL command...: REPEAT runs; sets SECS (all), LINE (last)
         s=$(field seconds "$LINE")
         SECS="$SECS $s"
         printf '  %-28s run %d: %8.3f s  %s\n' "$label" $((i + 1)) "$s" \
-            "$(printf '%s\n' "$LINE" | tr ' ' '\n' | grep -E '^(mode|hash|halo|overlap|halo_seconds|wait_seconds)=' | tr '\n' ' ')"
+            "$(printf '%s\n' "$LINE" | tr ' ' '\n' | grep -E '^(mode|hash|halo|halo_overlap|halo_seconds|wait_seconds)=' | tr '\n' ' ')"
         i=$((i + 1))
     done
 }

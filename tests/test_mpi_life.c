@@ -3,7 +3,8 @@
  * (the seed's double counting), both boundaries, several seeds and rules,
  * the serial, omp (also with change tracking) and cuda backends (the last
  * where the build has it: the emulator build), halo depths with and without
- * overlap, --write-rle gathered on rank 0; more ranks than rows is a usage
+ * overlap, --write-rle gathered on rank 0, --out/--restart (parallel HDF5)
+ * against the single-process file; more ranks than rows is a usage
  * error; a rank failing alone ends the job without a hang.
  *
  * Also, without MPI: the backend hooks the slab layer relies on
@@ -266,7 +267,7 @@ static void test_halo_depths(void) {
                         out, sizeof out), 0);
     result_of(out, got, sizeof got);
     CU_ASSERT_STRING_EQUAL(got, oracle);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "overlap=off"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "halo_overlap=off"));
 }
 
 static void test_change_tracking(void) {
@@ -304,6 +305,44 @@ static void test_pattern_and_rle(void) {
     same_as_serial(cmd, "omp", NULL, p4);
 }
 
+/* --out under P ranks: the frames and populations a single process writes
+ * (h5py compares them); a restart under another P continues it. */
+static void test_snapshots(void) {
+    static char out[65536];
+    char cmd[2048], one[512], three[512], two[512];
+    snprintf(one, sizeof one, "%s", test_tmp_path("mpi_life_1.h5"));
+    snprintf(three, sizeof three, "%s", test_tmp_path("mpi_life_3.h5"));
+    snprintf(two, sizeof two, "%s", test_tmp_path("mpi_life_2.h5"));
+    const char *run_args = "--size 100x37 --steps 60 --snapshot-every 7 --force "
+                           "--init random:0.4:9 --backend omp";
+    snprintf(cmd, sizeof cmd, "%s --out %s", run_args, one);
+    CU_ASSERT_EQUAL_FATAL(run(NULL, 0, cmd, out, sizeof out), 0);
+    snprintf(cmd, sizeof cmd, "%s --out %s --threads 1", run_args, three);
+    CU_ASSERT_EQUAL(run(NULL, 3, cmd, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, " ranks=3 "));
+    snprintf(cmd, sizeof cmd, "--size 100x37 --steps 28 --snapshot-every 7 --force "
+             "--init random:0.4:9 --backend serial --out %s", two);
+    CU_ASSERT_EQUAL(run(NULL, 2, cmd, out, sizeof out), 0);
+    snprintf(cmd, sizeof cmd, "--restart %s --steps 32 --backend omp --threads 1", two);
+    CU_ASSERT_EQUAL(run(NULL, 4, cmd, out, sizeof out), 0);
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c \"import h5py, numpy as n, sys\n"
+             "a, b, c = (h5py.File(p, 'r') for p in sys.argv[1:])\n"
+             "ok = all(n.array_equal(a[k][:], b[k][:]) for k in ('frames', 'generation', "
+             "'population'))\n"
+             "ok = ok and n.array_equal(a['population'][:], c['population'][:])\n"
+             "ok = ok and n.array_equal(a['frames'][-1], c['frames'][-1])\n"
+             "print('same' if ok else 'DIFFERENT')\" %s %s %s 2>&1",
+             one, three, two);
+    FILE *p = popen(cmd, "r");
+    CU_ASSERT_FATAL(p != NULL);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    pclose(p);
+    if (!strstr(out, "same")) printf("\n  h5py: %s\n", out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "same"));
+}
+
 static void test_cuda_backend(void) {
 #if CORUN_CUDA_BACKEND
     if (corun_cuda_build() != CORUN_CUDA_BUILD_EMULATED) return; /* real GPUs: one per rank */
@@ -324,7 +363,7 @@ static void test_errors(void) {
     /* a halo deeper than the smallest slab */
     CU_ASSERT_EQUAL(run(NULL, 2, "--size 8x9 --steps 3 --halo 5", out, sizeof out), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "--halo 5"));
-    /* snapshots and --print need one rank (for now) */
+    /* --print needs one rank */
     CU_ASSERT_EQUAL(run(NULL, 2, "--size 8x9 --steps 3 --print", out, sizeof out), 2);
     /* one rank fails while stepping: the job ends, every rank non-zero */
     int rc = run("CORUN_TEST_LIFE_FAIL_RANK=1", 3, "--size 64x64 --steps 1000", out, sizeof out);
@@ -346,6 +385,7 @@ static const test_case_t cases[] = {
     {"halo_depths", test_halo_depths},
     {"change_tracking", test_change_tracking},
     {"pattern_and_rle", test_pattern_and_rle},
+    {"snapshots", test_snapshots},
     {"cuda_backend", test_cuda_backend},
     {"errors", test_errors},
     {NULL, NULL},

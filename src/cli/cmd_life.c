@@ -51,9 +51,10 @@ static const char life_usage[] =
     "                         most the smallest slab's rows)\n"
     "\n"
     "MPI (docs/MPI.md): mpirun -np P corun life ... splits the grid into P slabs of\n"
-    "rows; the summary adds ranks= halo= overlap= halo_seconds= wait_seconds=\n"
+    "rows; the summary adds ranks= halo= halo_overlap= halo_seconds= wait_seconds=\n"
     "(the slowest rank's time outside its own stepping, and blocked on halos).\n"
-    "--out/--restart and --print need one rank; --write-rle gathers on rank 0.\n"
+    "--out/--restart write one file together (parallel HDF5); --print needs one\n"
+    "rank; --write-rle gathers the grid on rank 0.\n"
     "\n"
     "HDF5 snapshots (layout: docs/FORMAT.md), written while computing goes on:\n"
     "  --out FILE.h5          write generation 0, every K-th and the last, and the\n"
@@ -237,18 +238,13 @@ static int setup_result(int team, int code, const corun_err_t *err) {
     return code;
 }
 
-/* Options that need one process (until the parallel snapshot writer is
- * wired in) and a halo no slab can hold: the same answer on every rank. */
+/* Under MPI, once the grid's size is known: options that need one process
+ * and a halo no slab can hold (the same answer on every rank). */
 static int check_team(const life_opts_t *o, int ranks, corun_err_t *err) {
-    if (ranks > 1 && (o->out[0] || o->restart[0]))
-        return corun_err_set(err, CORUN_EINVAL,
-                             "--out/--restart: snapshots are not written under MPI with more "
-                             "than one rank yet; run with one rank (or without mpirun)");
     if (ranks > 1 && o->print)
         return corun_err_set(err, CORUN_EINVAL,
                              "--print needs one rank; with %d use --write-rle to get the grid",
                              ranks);
-    if (ranks > 1 && ranks > o->height) return 0; /* make_initial says so */
     if (life_opts_halo() > o->height / ranks)
         return corun_err_set(err, CORUN_EINVAL,
                              "--halo %d: deeper than the smallest slab (%lld rows: %lld rows over "
@@ -298,20 +294,42 @@ int cmd_life(int argc, char **argv) {
             !corun_h5_codec_available(codec, &err))
             code = CORUN_EXIT_USAGE;
     }
-    if (!code && team && check_team(&o, ranks, &err)) code = CORUN_EXIT_USAGE;
     if ((exit_code = setup_result(team, code, &err))) goto out;
+    /* This rank's rows (all of them in one process) and, under MPI, its part
+     * of the snapshot file. */
+    int64_t row0 = 0, rows = 0;
+    corun_h5_par_t par = {0, 0, team};
     if (o.restart[0]) {
         corun_snap_config_t sc = {0};
         sc.path = o.restart;
         sc.restart = 1;
         sc.buffers = o.snapshot_buffers;
+        if (team) { /* the slabs follow the file's height */
+            corun_h5_meta_t m;
+            int64_t last;
+            if (corun_h5_read_meta(o.restart, &m, &last, &err)) {
+                code = CORUN_EXIT_USAGE;
+            } else if (ranks > m.height) {
+                corun_err_set(&err, CORUN_EINVAL,
+                              "%d MPI ranks for a grid of %lld rows: each rank needs at least "
+                              "one row (use at most %lld ranks)",
+                              ranks, (long long)m.height, (long long)m.height);
+                code = CORUN_EXIT_USAGE;
+            } else {
+                corun_life_slab_rows(m.height, rank, ranks, &row0, &rows);
+                par = (corun_h5_par_t){row0, rows, 1};
+            }
+            if ((exit_code = setup_result(team, code, &err))) goto out;
+            sc.par = par;
+        }
         if (corun_snap_open(&sc, &snap, &start_gen, &err) ||
             adopt_restart_meta(&o, &sc.meta, &err) ||
-            corun_life_check_size(o.width, o.height, strcmp(be->name, "serial") ? 1.3 : 3.0, &err) ||
-            corun_life_grid_init(&grid, o.width, o.height, &err)) {
+            corun_life_check_size(o.width, team ? rows : o.height,
+                                  strcmp(be->name, "serial") ? 1.3 : 3.0, &err) ||
+            corun_life_grid_init(&grid, o.width, team ? rows : o.height, &err)) {
             code = CORUN_EXIT_USAGE;
         } else {
-            uint64_t *w = malloc((size_t)(corun_life_words_per_row(o.width) * o.height) * 8);
+            uint64_t *w = malloc((size_t)(corun_life_words_per_row(o.width) * grid.height) * 8);
             if (!w) corun_err_set(&err, CORUN_ENOMEM, "out of memory");
             if (!w || corun_snap_restart_frame(snap, w, &err)) code = CORUN_EXIT_FAILURE;
             else corun_life_unpack(w, &grid);
@@ -319,7 +337,11 @@ int cmd_life(int argc, char **argv) {
         }
     } else if (make_initial(&o, be, rank, ranks, &grid, &err)) {
         code = CORUN_EXIT_USAGE;
+    } else if (team) {
+        corun_life_slab_rows(o.height, rank, ranks, &row0, &rows);
+        par = (corun_h5_par_t){row0, rows, 1};
     }
+    if (!code && team && check_team(&o, ranks, &err)) code = CORUN_EXIT_USAGE;
     if ((exit_code = setup_result(team, code, &err))) goto out;
     if (o.print && ((double)(o.steps + 1) * (double)(grid.width * grid.height) > 64e6)) {
         corun_err_set(&err, CORUN_EINVAL,
@@ -334,6 +356,7 @@ int cmd_life(int argc, char **argv) {
         sc.path = o.out;
         sc.force = o.force;
         sc.buffers = o.snapshot_buffers;
+        sc.par = par;
         life_opts_to_ini(&o, config, sizeof config);
         fill_meta(&o, be, cmdline ? cmdline : "corun life", config, &sc.meta);
         if (corun_snap_open(&sc, &snap, &start_gen, &err))
@@ -404,8 +427,8 @@ int cmd_life(int argc, char **argv) {
         corun_life_grid_close(&full);
         if ((exit_code = setup_result(team, rc ? CORUN_EXIT_FAILURE : 0, &err))) goto out;
         snprintf(mpi_info, sizeof mpi_info,
-                 " ranks=%d halo=%d overlap=%s halo_seconds=%.6f wait_seconds=%.6f", info.ranks,
-                 info.halo, info.overlap ? "on" : "off", halo_max, wait_max);
+                 " ranks=%d halo=%d halo_overlap=%s halo_seconds=%.6f wait_seconds=%.6f",
+                 info.ranks, info.halo, info.overlap ? "on" : "off", halo_max, wait_max);
     } else {
         if (o.write_rle[0] && corun_life_rle_save(o.write_rle, &grid, o.rule, o.boundary, &err)) {
             cli_error("life: %s", err.msg);

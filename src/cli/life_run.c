@@ -87,7 +87,9 @@ int life_run(life_opts_t *o, const corun_life_backend_t *be, void *st, corun_lif
     snprintf(res->mode, sizeof res->mode, "%s", be->describe ? be->describe(st) : "-");
     const int show = !o->quiet && isatty(2) && corun_mpi_rank() == 0;
     const int64_t every = o->snapshot_every, end = start_gen + o->steps;
-    const int64_t pop0 = snap && !o->restart[0] ? corun_life_grid_population(grid) : 0; /* set-up */
+    int64_t pop0 = snap && !o->restart[0] ? corun_life_grid_population(grid) : 0; /* set-up */
+    if (team && snap && !o->restart[0] && (rc = corun_life_slab_sum(st, pop0, &pop0, err)))
+        goto done; /* the global generation-0 population */
     double t0 = corun_now();
     if (o->print) { /* every generation kept for the column printer */
         frames = calloc((size_t)o->steps + 1, sizeof *frames);

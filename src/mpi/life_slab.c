@@ -443,6 +443,12 @@ int corun_life_slab_gather(void *state, const corun_life_grid_t *own, corun_life
     return rc;
 }
 
+int corun_life_slab_sum(void *state, int64_t mine, int64_t *sum, corun_err_t *err) {
+    (void)state;
+    return corun_mpi_comm_check(MPI_Allreduce(&mine, sum, 1, MPI_INT64_T, MPI_SUM, g_comm),
+                                "MPI_Allreduce", err);
+}
+
 int corun_life_slab_max(void *state, double mine, double *max, corun_err_t *err) {
     (void)state;
     return corun_mpi_comm_check(MPI_Allreduce(&mine, max, 1, MPI_DOUBLE, MPI_MAX, g_comm),
@@ -525,6 +531,11 @@ int corun_life_slab_gather(void *state, const corun_life_grid_t *own, corun_life
     (void)state, (void)own;
     memset(full, 0, sizeof *full);
     return slab_none(err);
+}
+int corun_life_slab_sum(void *state, int64_t mine, int64_t *sum, corun_err_t *err) {
+    (void)state, (void)err;
+    *sum = mine;
+    return 0;
 }
 int corun_life_slab_max(void *state, double mine, double *max, corun_err_t *err) {
     (void)state, (void)err;

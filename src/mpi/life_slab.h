@@ -88,6 +88,9 @@ int corun_life_slab_summary(void *state, const corun_life_grid_t *own, int64_t *
 int corun_life_slab_gather(void *state, const corun_life_grid_t *own, corun_life_grid_t *full,
                            corun_err_t *err);
 
+/* The sum of the ranks' values (e.g. own populations). Collective. */
+int corun_life_slab_sum(void *state, int64_t mine, int64_t *sum, corun_err_t *err);
+
 /* The largest of the ranks' values (e.g. seconds). Collective. */
 int corun_life_slab_max(void *state, double mine, double *max, corun_err_t *err);
 
