@@ -13,14 +13,18 @@
  * alone are also submitted every 7th generation, as life_run does between
  * frames.
  *
- *   mpi_snap_driver create FILE WxH GENS EVERY bits|bytes none|gzip|lz4 [swmr] [interrupt-on-last]
+ *   mpi_snap_driver create FILE WxH GENS EVERY bits|bytes none|gzip|lz4 [swmr]
+ *                   [interrupt-on-last] [fail=R:G]
  *   mpi_snap_driver restart FILE GENS [interrupt-on-last]
  *
  * restart reads the file's metadata (corun_h5_read_meta), chooses this P's
  * slabs, checks that the restart rows each rank reads are the pattern at the
  * last frame's generation, and continues for GENS generations.
  * interrupt-on-last: the last rank alone closes with status "interrupted"
- * (the file must say so: statuses are agreed). Rank 0 prints
+ * (the file must say so: statuses are agreed). fail=R:G: frames come
+ * through the asynchronous snapshot hooks (as from a GPU), and rank R's copy
+ * of generation G fails: every rank must fail with rank R's message, the
+ * frames before G stay listed. Rank 0 prints
  * "ok gen=G io_seconds=... status=S" on success; exit 0, 1 (failure) or 2
  * (usage or a refused option, message on stderr).
  */
@@ -55,6 +59,35 @@ static int fake_read_packed(void *state, uint64_t *words, corun_err_t *err) {
     pack_rows(f->width, f->row0, f->rows, f->gen, words);
     return 0;
 }
+
+/* The asynchronous snapshot hooks (fail=R:G). */
+static int fail_rank = -1, my_rank;
+static int64_t fail_gen = -1;
+
+typedef struct fake_snap {
+    int fail;
+    uint64_t words[];
+} fake_snap_t;
+
+static int fake_snap_begin(void *state, void **snap, corun_err_t *err) {
+    fake_t *f = state;
+    int64_t n = corun_life_words_per_row(f->width) * f->rows;
+    fake_snap_t *h = malloc(sizeof *h + (size_t)n * 8);
+    if (!h) return corun_err_set(err, CORUN_ENOMEM, "out of memory");
+    h->fail = my_rank == fail_rank && f->gen == fail_gen;
+    pack_rows(f->width, f->row0, f->rows, f->gen, h->words);
+    *snap = h;
+    return 0;
+}
+
+static int fake_snap_poll(void *snap, corun_err_t *err) {
+    fake_snap_t *h = snap;
+    if (h->fail) return corun_err_set(err, CORUN_EIO, "injected copy failure");
+    return 1;
+}
+
+static const uint64_t *fake_snap_words(void *snap) { return ((fake_snap_t *)snap)->words; }
+static void fake_snap_release(void *snap) { free(snap); }
 
 static int64_t population(int64_t w, int64_t h, int64_t g) {
     int64_t n = 0;
@@ -129,7 +162,11 @@ int main(int argc, char **argv) {
             rc = fail(rank, 2, &err);
             goto out;
         }
-        for (int i = 8; i < argc; i++) m->swmr |= !strcmp(argv[i], "swmr");
+        for (int i = 8; i < argc; i++) {
+            m->swmr |= !strcmp(argv[i], "swmr");
+            long long g;
+            if (sscanf(argv[i], "fail=%d:%lld", &fail_rank, &g) == 2) fail_gen = g;
+        }
         snprintf(m->backend, sizeof m->backend, "fake");
         m->threads = 1;
         snprintf(m->host, sizeof m->host, "rank%d", rank); /* the file must say rank 0's */
@@ -165,20 +202,28 @@ int main(int argc, char **argv) {
         if (corun_mpi_active()) MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
         if (anybad) rc = 1;
     }
-    static const corun_life_backend_t be = {.name = "fake", .read_packed = fake_read_packed};
+    my_rank = rank;
+    static const corun_life_backend_t sync_be = {.name = "fake", .read_packed = fake_read_packed};
+    static const corun_life_backend_t async_be = {.name = "fake-async",
+                                                  .snap_begin = fake_snap_begin,
+                                                  .snap_poll = fake_snap_poll,
+                                                  .snap_words = fake_snap_words,
+                                                  .snap_release = fake_snap_release};
+    const corun_life_backend_t *bep = fail_rank >= 0 ? &async_be : &sync_be;
+
     int64_t end = start + gens, every = m->snapshot_every, first = start + 1;
     int64_t *pops = malloc((size_t)(gens + 2) * sizeof *pops), np = 0;
     fk.gen = start;
     if (!restart) {
         pops[0] = population(m->width, m->height, 0);
-        if (!rc && corun_snap_submit(snap, 0, &be, &fk, 0, pops, 1, &err)) rc = fail(rank, 1, &err);
+        if (!rc && corun_snap_submit(snap, 0, bep, &fk, 0, pops, 1, &err)) rc = fail(rank, 1, &err);
     }
     for (int64_t g = start + 1; g <= end && !rc; g++) {
         fk.gen = g;
         pops[np++] = population(m->width, m->height, g);
         int frame = (every > 0 && g % every == 0) || g == end;
         if (frame || g % 7 == 0) {
-            if (corun_snap_submit(snap, g, frame ? &be : NULL, &fk, first, pops, np, &err))
+            if (corun_snap_submit(snap, g, frame ? bep : NULL, &fk, first, pops, np, &err))
                 rc = fail(rank, 1, &err);
             first = g + 1;
             np = 0;

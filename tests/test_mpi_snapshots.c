@@ -7,7 +7,8 @@
  * datasets must equal the P = 1 file's. Restart across P: a file written by
  * P ranks continues under another P (the driver checks the rows each rank
  * reads back) into the file an uninterrupted run writes. Also: statuses and
- * provenance (rank 0's host and SLURM_JOB_ID, mpi_ranks) are agreed, and
+ * provenance (rank 0's host and SLURM_JOB_ID, mpi_ranks) are agreed, a
+ * failure on one rank fails every rank with its message (no hang), and
  * --swmr is refused under P > 1. Skipped (77) in builds without MPI. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -74,10 +75,11 @@ static int sh(char *buf, size_t cap, const char *fmt, ...) {
     return rc;
 }
 
-/* `mpiexec -np P driver ARGS` (P 0: the driver alone, no launcher). */
+/* `mpiexec -np P driver ARGS` (P 0: the driver alone, no launcher); a run
+ * that hangs (ranks waiting in different collectives) fails after 60 s. */
 static int drive(int np, char *buf, size_t cap, const char *args) {
-    if (np == 0) return sh(buf, cap, "%s %s", drv, args);
-    return sh(buf, cap, "%s -np %d %s %s", mpiexec(), np, drv, args);
+    if (np == 0) return sh(buf, cap, "timeout 60 %s %s", drv, args);
+    return sh(buf, cap, "timeout 60 %s -np %d %s %s", mpiexec(), np, drv, args);
 }
 
 /* mpi_snap_check.py on path; the digest of its datasets into digest. */
@@ -205,6 +207,32 @@ static void test_status_and_provenance_agreed(void) {
     CU_ASSERT_EQUAL(check(path, "--gens 0,3,6 --pops 7 --ranks 1 --job ''", d), 0);
 }
 
+/* Rank 1's frame of generation 9 cannot be had (a failed device copy):
+ * every rank fails with its message instead of waiting in a collective, and
+ * the file keeps what was complete before and says "failed", as a single
+ * process's does. */
+static void test_one_rank_failing_fails_all(void) {
+    mpi_require();
+    char buf[16384], args[1024], d1[80], d3[80];
+    const char *p3 = test_tmp_path("fail3.h5"), *p1 = test_tmp_path("fail1.h5");
+    unlink(p3);
+    unlink(p1);
+    snprintf(args, sizeof args, "create %s 70x9 20 3 bits none fail=1:9", p3);
+    int rc = drive(3, buf, sizeof buf, args);
+    CU_ASSERT(rc != 0 && rc != 124); /* failed, not hung */
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "rank 0: rank 1: injected copy failure"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "rank 2: rank 1: injected copy failure"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "rank 1: injected copy failure"));
+    /* frames 0, 3, 6 and the populations up to 7 (sent with generation 7) */
+    CU_ASSERT_EQUAL(check(p3, "--gens 0,3,6 --pops 8 --ranks 3 --status failed", d3), 0);
+    snprintf(args, sizeof args, "create %s 70x9 20 3 bits none fail=0:9", p1);
+    rc = drive(0, buf, sizeof buf, args);
+    CU_ASSERT_EQUAL(rc, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "injected copy failure"));
+    CU_ASSERT_EQUAL(check(p1, "--gens 0,3,6 --pops 8 --ranks 1 --status failed", d1), 0);
+    CU_ASSERT_STRING_EQUAL(d1, d3);
+}
+
 static void test_swmr_refused_in_parallel(void) {
     mpi_require();
     char buf[8192], args[1024], d[80];
@@ -226,6 +254,7 @@ static const test_case_t cases[] = {
     {"gzip/lz4 collective filtered writes = single process", test_codecs_every_p},
     {"restart across P = uninterrupted run", test_restart_across_p},
     {"status and provenance agreed (rank 0's job id and host)", test_status_and_provenance_agreed},
+    {"a rank failing alone fails all ranks, file intact", test_one_rank_failing_fails_all},
     {"--swmr refused under P > 1", test_swmr_refused_in_parallel},
     {NULL, NULL}};
 CORUN_TEST_SUITE(mpi_snapshots, cases)

@@ -31,7 +31,8 @@
  * rank). The file's MPI traffic uses its own duplicate of MPI_COMM_WORLD, so
  * the compute thread's collectives may run at the same time. A failure on one
  * rank is agreed at the end of each pipeline item: every rank then fails with
- * the failing rank's message. Single-process runs (also `-np 1`) use the
+ * the failing rank's message (and the run statistics are stored only if no
+ * rank's writer failed). Single-process runs (also `-np 1`) use the
  * default file driver, exactly as without MPI. --swmr needs a single process.
  */
 #ifndef CORUN_H5IO_H
@@ -120,8 +121,10 @@ CORUN_API int corun_h5_write_pops(corun_h5_file_t *f, int64_t first, const int64
                                   int64_t n, corun_err_t *err);
 CORUN_API int corun_h5_flush(corun_h5_file_t *f, corun_err_t *err);
 /* P > 1 (collective): returns 0 if rc is 0 on every rank, else an error on
- * every rank (its own, or the first failing rank's message), and makes the
- * writer's error sticky everywhere. A single process: returns rc. */
+ * every rank (its own, or the first failing rank's message). After an
+ * agreed error make no more writes, only corun_h5_finish or close (a rank
+ * whose own write failed has a sticky error, the others not). A single
+ * process: returns rc. */
 CORUN_API int corun_h5_agree(corun_h5_file_t *f, int rc, corun_err_t *err);
 /* P > 1 (collective): makes *st the same on every rank: the largest io and
  * stall seconds, the overlap they give, the worst status. */

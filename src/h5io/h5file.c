@@ -268,10 +268,6 @@ int corun_h5_agree(corun_h5_file_t *f, int rc, corun_err_t *err) {
             corun_err_set(&e, e.code ? e.code : CORUN_EIO, "rank %d: %s", first, msg);
             if (err) *err = e;
         }
-        if (!f->failed) {
-            f->failed = 1;
-            f->first_err = err ? *err : e;
-        }
         return rc ? rc : e.code;
     }
 #else
@@ -988,6 +984,9 @@ void corun_h5_close(corun_h5_file_t *f) {
 
 int corun_h5_finish(corun_h5_file_t *f, const corun_h5_stats_t *st, corun_err_t *err) {
     int rc = f->failed ? sticky(f, err) : 0;
+    /* P > 1: the statistics are written by all ranks or by none. */
+    if (!all_ok(f, !f->failed) && !rc)
+        rc = corun_err_set(err, CORUN_EIO, "%s: a write failed on another rank", f->path);
     corun_h5_stats_t ag = *st; /* P > 1: the same values on every rank */
     corun_h5_agree_stats(f, &ag);
     int swmr = f->meta.swmr && !parallel(f);

@@ -92,11 +92,13 @@ static int job_write(void *arg, void **value, corun_err_t *err) {
     if (j->pre_rc && err) *err = *j->pre_err;
     /* P > 1: all ranks have their frame, or none writes it. */
     int rc = corun_h5_agree(f, j->pre_rc, err);
-    if (!rc) rc = corun_h5_write_pops(f, it->first_pop, it->pops, it->npops, err);
-    const uint64_t *frame = it->asnap && !rc ? it->be->snap_words(it->asnap) : it->buf;
-    if (!rc && it->buf) rc = corun_h5_append_frame(f, it->gen, frame, err);
-    if (!rc) rc = corun_h5_flush(f, err);
-    rc = corun_h5_agree(f, rc, err);
+    if (!rc) {
+        rc = corun_h5_write_pops(f, it->first_pop, it->pops, it->npops, err);
+        const uint64_t *frame = it->asnap ? it->be->snap_words(it->asnap) : it->buf;
+        if (!rc && it->buf) rc = corun_h5_append_frame(f, it->gen, frame, err);
+        if (!rc) rc = corun_h5_flush(f, err);
+        rc = corun_h5_agree(f, rc, err); /* and on the outcome */
+    }
     j->s->io_seconds += corun_now() - t0;
     return rc;
 }
@@ -122,7 +124,21 @@ static int job_open(void *arg, void **value, corun_err_t *err) {
 static int job_read_last(void *arg, void **value, corun_err_t *err) {
     (void)value;
     corun_snap_t *s = arg;
-    return corun_h5_read_last_frame(s->file, s->bufs[0], err);
+    return corun_h5_agree(s->file, corun_h5_read_last_frame(s->file, s->bufs[0], err), err);
+}
+
+typedef struct agree_job {
+    corun_snap_t *s;
+    int rc;
+    corun_err_t *err;
+} agree_job_t;
+
+/* P > 1: whether every rank got as far (e.g. its frame buffers). */
+static int job_agree(void *arg, void **value, corun_err_t *err) {
+    (void)value;
+    agree_job_t *j = arg;
+    if (j->rc && err) *err = *j->err;
+    return corun_h5_agree(j->s->file, j->rc, err);
 }
 
 typedef struct finish_job {
@@ -246,17 +262,18 @@ int corun_snap_open(corun_snap_config_t *cfg, corun_snap_t **out, int64_t *start
     s->frame_words = (size_t)(corun_life_words_per_row(m->width) * rows);
     int n = s->nbuf;
     s->nbuf = 0;
-    for (int i = 0; i < n; i++) {
+    corun_err_t aerr = {0};
+    for (int i = 0; i < n && !rc; i++) {
         s->bufs[i] = aligned_alloc(64, (s->frame_words * 8 + 63) & ~(size_t)63);
-        if (!s->bufs[i]) {
-            rc = corun_err_set(err, CORUN_ENOMEM,
+        if (!s->bufs[i])
+            rc = corun_err_set(&aerr, CORUN_ENOMEM,
                                "snapshots: no memory for %d frame buffers of %.1f MiB (use "
                                "fewer --snapshot-buffers)",
                                n, (double)s->frame_words * 8 / (1 << 20));
-            goto bad;
-        }
-        s->nbuf++;
+        else s->nbuf++;
     }
+    agree_job_t aj = {s, rc, &aerr}; /* P > 1: all ranks go on, or all close */
+    if ((rc = run_io(s, job_agree, &aj, err))) goto bad;
     if ((rc = corun_aio_chan_create((size_t)s->nbuf, &s->free, err)) ||
         (rc = corun_aio_chan_create((size_t)s->nbuf + 64, &s->work, err)))
         goto bad;
