@@ -33,15 +33,21 @@ static int omp_env_set(void) {
     return s && *s;
 }
 
-/* Under rule 2 this also sets the calling thread's OpenMP default, so code
- * that asks omp_get_max_threads() on the main thread after the CLI resolved
- * its threads (backends' init with threads=0) agrees with the summary line. */
 int corun_default_threads(void) {
     if (omp_env_set()) return omp_get_max_threads();
     int n = slurm_cpus_per_task();
-    if (!n) return omp_get_max_threads();
-    if (omp_get_max_threads() != n) omp_set_num_threads(n);
-    return n;
+    return n ? n : omp_get_max_threads();
+}
+
+/* Rule 2 for OpenMP itself: before main() (and so before the first parallel
+ * region sizes OpenMP's thread pool), the main thread's default becomes
+ * SLURM_CPUS_PER_TASK, as OMP_NUM_THREADS would have made it. Then code that
+ * asks omp_get_max_threads() on the main thread, or opens a parallel region
+ * without num_threads (grid set-up, backends given threads=0), uses the
+ * allocation too, and no idle pool threads compete with the job's. */
+__attribute__((constructor)) static void slurm_threads_apply(void) {
+    int n = omp_env_set() ? 0 : slurm_cpus_per_task();
+    if (n && omp_get_max_threads() != n) omp_set_num_threads(n);
 }
 
 const char *corun_default_threads_source(void) {
