@@ -6,7 +6,8 @@
 #   e.g. life-chain.sh srun --ntasks=1 --cpus-per-task=2 -- --backend omp
 #
 # The first leg starts the run (CONFIG, --out OUT --force); a leg of a
-# requeued job (SLURM_RESTART_COUNT > 0, or CONTINUE=1) asks the file how far
+# requeued job (SLURM_RESTART_COUNT > 0, or CONTINUE=1) whose OUT exists (a
+# job requeued before corun created it starts afresh) asks the file how far
 # it got (`corun life --restart OUT --steps 0` prints the last frame's
 # generation and appends nothing) and continues with --restart for the rest
 # of TOTAL. corun runs as a job step (LAUNCHER is srun), so the job's
@@ -42,8 +43,11 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do launcher+=("$1"); shift; done
 field() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 echo "life-chain: job ${SLURM_JOB_ID:-?} leg $((restarts + 1)) on $(hostname) at $(date -u +%FT%TZ)"
-if [ "$restarts" -gt 0 ] || [ "${CONTINUE:-0}" = 1 ]; then
-    [ -f "$OUT" ] || { echo "life-chain: requeued, but $OUT does not exist" >&2; exit 1; }
+if [ "${CONTINUE:-0}" = 1 ] && [ ! -f "$OUT" ]; then
+    echo "life-chain: CONTINUE=1, but $OUT does not exist" >&2
+    exit 1
+fi
+if { [ "$restarts" -gt 0 ] || [ "${CONTINUE:-0}" = 1 ]; } && [ -f "$OUT" ]; then
     probe=$("$CORUN" life --restart "$OUT" --steps 0 --quiet) ||
         { echo "life-chain: cannot read the last frame of $OUT" >&2; exit 1; }
     done_gen=$(field generation "$probe")
