@@ -9,7 +9,11 @@
  * reads back) into the file an uninterrupted run writes. Also: statuses and
  * provenance (rank 0's host and SLURM_JOB_ID, mpi_ranks) are agreed, a
  * failure on one rank fails every rank with its message (no hang), and
- * --swmr is refused under P > 1. Skipped (77) in builds without MPI. */
+ * --swmr is refused under P > 1. End to end through `mpiexec corun life`:
+ * P = 3 files equal P = 1 files, restart across P and after SIGUSR1 (every
+ * rank stops at the same generation, the final frame is written once) gives
+ * the uninterrupted run's hash. Skipped (77) in builds without MPI. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,6 +252,145 @@ static void test_swmr_refused_in_parallel(void) {
     CU_ASSERT_EQUAL(check(path, "--gens 0,3,6 --pops 7 --ranks 1", d), 0);
 }
 
+/* ---- end to end: `mpiexec -np P corun life --out/--restart` ---- */
+
+/* The value of " key=" in a summary line (buf), or "". */
+static void field(const char *buf, const char *key, char *val, size_t n) {
+    char pat[64];
+    snprintf(pat, sizeof pat, " %s=", key);
+    const char *p = strstr(buf, pat);
+    val[0] = '\0';
+    if (!p) return;
+    p += strlen(pat);
+    size_t k = strcspn(p, " \n");
+    if (k >= n) k = n - 1;
+    memcpy(val, p, k);
+    val[k] = '\0';
+}
+
+/* `corun ARGS` (np 0: no launcher) with its summary in buf. */
+static int corun(int np, char *buf, size_t cap, const char *args) {
+    if (np == 0) return sh(buf, cap, "timeout 100 %s %s", test_corun_bin(), args);
+    return sh(buf, cap, "timeout 100 %s -np %d %s %s", mpiexec(), np, test_corun_bin(), args);
+}
+
+/* tests/h5check.py's report (every frame's hash and population, the
+ * population series' hash, status): equal reports = equal datasets. */
+static void report(const char *path, char *rep, size_t cap) {
+    CU_ASSERT_EQUAL(test_h5check(path, NULL, rep, cap), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rep, "frame 0 gen 0 "));
+}
+
+static void test_corun_p3_equals_p1(void) {
+    mpi_require();
+    static const char *const v[][3] = {
+        /* format, compress, boundary */
+        {"bits", "none", "torus"}, {"bytes", "gzip", "dead"}, {"bits", "lz4", "dead"}};
+    char buf[16384], args[2048], r1[8192], r3[8192], h1[40], h3[40];
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        const char *p1 = test_tmp_path("life_p1.h5"), *p3 = test_tmp_path("life_p3.h5");
+        unlink(p1);
+        unlink(p3);
+        const char *fmt = "life --size 133x67 --init random:0.42:11 --boundary %s --steps 70 "
+                          "--snapshot-every 15 --snapshot-format %s --compress %s --threads 1 "
+                          "--quiet --out %s";
+        snprintf(args, sizeof args, fmt, v[i][2], v[i][0], v[i][1], p1);
+        CU_ASSERT_EQUAL_FATAL(corun(0, buf, sizeof buf, args), 0);
+        field(buf, "hash", h1, sizeof h1);
+        snprintf(args, sizeof args, fmt, v[i][2], v[i][0], v[i][1], p3);
+        CU_ASSERT_EQUAL_FATAL(corun(3, buf, sizeof buf, args), 0);
+        field(buf, "hash", h3, sizeof h3);
+        CU_ASSERT_STRING_EQUAL(h3, h1);
+        report(p1, r1, sizeof r1);
+        report(p3, r3, sizeof r3);
+        CU_ASSERT_PTR_NOT_NULL(strstr(r3, "gen 70 "));
+        CU_ASSERT_STRING_EQUAL(r3, r1);
+    }
+}
+
+/* 100 generations under 2 ranks, 60 more under 3, 40 more in one process:
+ * the file and hash of an uninterrupted single-process run of 200. */
+static void test_corun_restart_across_p(void) {
+    mpi_require();
+    char buf[16384], args[2048], rc_[8192], rr[8192], hc[40], hr[40];
+    const char *pc = test_tmp_path("life_cont.h5"), *pr = test_tmp_path("life_restart.h5");
+    unlink(pc);
+    unlink(pr);
+    const char *fmt = "life --size 97x61 --init random:0.5:3 --boundary torus --steps %d "
+                      "--snapshot-every 20 --threads 1 --quiet --out %s";
+    snprintf(args, sizeof args, fmt, 200, pc);
+    CU_ASSERT_EQUAL_FATAL(corun(0, buf, sizeof buf, args), 0);
+    field(buf, "hash", hc, sizeof hc);
+    snprintf(args, sizeof args, fmt, 100, pr);
+    CU_ASSERT_EQUAL_FATAL(corun(2, buf, sizeof buf, args), 0);
+    snprintf(args, sizeof args, "life --restart %s --steps 60 --threads 1 --quiet", pr);
+    CU_ASSERT_EQUAL_FATAL(corun(3, buf, sizeof buf, args), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "generation=160"));
+    snprintf(args, sizeof args, "life --restart %s --steps 40 --quiet", pr);
+    CU_ASSERT_EQUAL_FATAL(corun(0, buf, sizeof buf, args), 0);
+    field(buf, "hash", hr, sizeof hr);
+    CU_ASSERT_STRING_EQUAL(hr, hc);
+    report(pc, rc_, sizeof rc_);
+    report(pr, rr, sizeof rr);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rr, "frame 10 gen 200 "));
+    CU_ASSERT_STRING_EQUAL(rr, rc_);
+}
+
+/* SIGUSR1 to mpiexec (what Slurm's --signal sends) reaches every rank: the
+ * run stops at one generation, writes its final frame once, exits 3; two
+ * ranks continue the file to the hash of an uninterrupted run. */
+static void test_corun_signal_then_restart(void) {
+    mpi_require();
+    char buf[16384], args[2048], rep[16384], want[40], got[40], gen[40];
+    const char *path = test_tmp_path("life_sig.h5"), *log = test_tmp_path("life_sig.txt");
+    unlink(path);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        FILE *o = freopen(log, "w", stdout);
+        (void)o;
+        dup2(1, 2);
+        execlp(mpiexec(), mpiexec(), "-np", "3", test_corun_bin(), "life", "--size", "256x131",
+               "--init", "random:0.4:5", "--steps", "100000000", "--skip-stable", "off",
+               "--threads", "1", "--snapshot-every", "5000", "--quiet", "--out", path,
+               (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 600 && access(path, F_OK) != 0; i++) usleep(50000);
+    usleep(1000000); /* well past the signal handlers' installation */
+    kill(pid, SIGUSR1);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+    size_t n = 0;
+    char *out = test_slurp(log, &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    field(out, "generation", gen, sizeof gen);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "status=interrupted"));
+    long g = atol(gen);
+    CU_ASSERT(g > 0);
+    free(out);
+    /* the final frame (generation g) once, after the regular ones */
+    CU_ASSERT_EQUAL(test_h5check(path, NULL, rep, sizeof rep), 0);
+    char pat[64];
+    snprintf(pat, sizeof pat, " gen %ld ", g);
+    const char *first = strstr(rep, pat);
+    CU_ASSERT_PTR_NOT_NULL(first);
+    if (first) CU_ASSERT_PTR_NULL(strstr(first + 1, pat));
+    CU_ASSERT_PTR_NOT_NULL(strstr(rep, "status interrupted"));
+    snprintf(args, sizeof args, "life --restart %s --steps 150 --threads 1 --quiet", path);
+    CU_ASSERT_EQUAL(corun(2, buf, sizeof buf, args), 0);
+    field(buf, "hash", got, sizeof got);
+    snprintf(args, sizeof args,
+             "life --size 256x131 --init random:0.4:5 --steps %ld --skip-stable off --quiet",
+             g + 150);
+    CU_ASSERT_EQUAL(corun(0, buf, sizeof buf, args), 0);
+    field(buf, "hash", want, sizeof want);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    CU_ASSERT_EQUAL(test_h5check(path, NULL, rep, sizeof rep), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rep, "status complete"));
+}
+
 static const test_case_t cases[] = {
     {"bits: P = 1..4 write the single-process file", test_bits_every_p},
     {"bytes: P = 1..4 write the single-process file", test_bytes_every_p},
@@ -256,5 +399,8 @@ static const test_case_t cases[] = {
     {"status and provenance agreed (rank 0's job id and host)", test_status_and_provenance_agreed},
     {"a rank failing alone fails all ranks, file intact", test_one_rank_failing_fails_all},
     {"--swmr refused under P > 1", test_swmr_refused_in_parallel},
+    {"corun life --out: P = 3 file = P = 1 file (bits/bytes, none/gzip/lz4)", test_corun_p3_equals_p1},
+    {"corun life --restart across P (2, 3, 1) = uninterrupted run", test_corun_restart_across_p},
+    {"SIGUSR1 to mpiexec: final frame once, exit 3, restart = uninterrupted", test_corun_signal_then_restart},
     {NULL, NULL}};
 CORUN_TEST_SUITE(mpi_snapshots, cases)
