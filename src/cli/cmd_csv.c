@@ -21,6 +21,8 @@ static const char csv_usage[] =
     "stats prints, as CSV on stdout, the record count and exact sums per group.\n"
     "Input is RFC 4180 (quoted fields, CRLF, BOM); a malformed record is an error\n"
     "naming its line, and split then leaves no output files.\n"
+    "Under mpirun/srun, split gives each rank a byte range and writes the same\n"
+    "files with MPI-IO (--threads is per rank); gen and stats run on rank 0 alone.\n"
     "\n"
     "options (each also an INI key under [csv]; flags override the config file):\n"
     "  --config FILE.ini      read options from an INI file\n"

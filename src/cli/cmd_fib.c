@@ -39,6 +39,9 @@ static const char fib_usage[] =
     "  --quiet                no progress display\n"
     "  -h, --help             show this help\n"
     "\n"
+    "Under mpirun/srun the tasks are handed out to the ranks (largest first) and\n"
+    "rank 0 writes every result; --threads is per rank (docs/FIB.md).\n"
+    "\n"
     "Exit codes: 0 success, 1 run-time failure (or a --verify mismatch),\n"
     "2 bad usage or input (e.g. n above the memory limit, checked before any work).\n";
 
