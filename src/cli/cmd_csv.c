@@ -195,7 +195,7 @@ int cmd_csv(int argc, char **argv) {
         int code = CORUN_EXIT_OK;
         if (corun_mpi_rank() == 0) {
             fprintf(stderr,
-                    "corun: csv %s: runs on rank 0 only under MPI (the other %d ranks wait; "
+                    "corun: csv %s: runs on rank 0 only under MPI (the other %d rank(s) wait; "
                     "only csv split is distributed)\n",
                     sub, corun_mpi_size() - 1);
             code = !strcmp(sub, "gen") ? run_gen(&o, input) : run_stats(&o, input);
