@@ -368,8 +368,11 @@ int cmd_life(int argc, char **argv) {
     corun_life_params_t p = {o.rule, o.boundary, o.threads, o.skip_stable, o.device};
     const corun_life_backend_t *stepper = be;
     if (team) {
+        /* Edge-first overlap costs a few small steps and copies per
+         * exchange: cheap beside a CPU's generation, not beside a GPU's
+         * (each is a synchronous PCIe copy or launch; docs/MPI.md). */
         corun_life_slab_cfg_t cfg = {be, o.width, o.height, life_opts_halo(),
-                                     !getenv("CORUN_LIFE_NO_OVERLAP")};
+                                     !getenv("CORUN_LIFE_NO_OVERLAP") && strcmp(be->name, "cuda")};
         stepper = &corun_life_backend_slab;
         rc = corun_life_slab_open(&st, &cfg, &grid, &p, &err);
         if (rc == CORUN_EIO) { /* the first exchange failed: others may wait for it */

@@ -28,9 +28,18 @@
  * messages do; large ones under a rendezvous protocol wait for the
  * MPI_Waitall (docs/MPI.md has the measured numbers).
  *
- * Global hash: FNV-1a is a chain over the bytes in order, so rank 0 hashes
- * its rows from the offset basis, hands the state to rank 1, and so on; the
- * last rank broadcasts the result. The same value as one process.
+ * Global hash: FNV-1a 64 over the cells in row order, one byte (0 or 1) per
+ * cell, equal to one process's. A plain chain (rank 0 hashes from the offset
+ * basis, hands the state on, ...) would cost P times one slab's hashing, so
+ * each rank turns its bytes into an affine map first, all ranks at once:
+ * with cells 0/1, h ^ c only touches bit 0, and bit 0 of (h ^ c) * prime is
+ * bit 0 of h ^ c (the prime is odd), so along the bytes bit 0 of the state is
+ * the starting bit XOR a prefix XOR of the cells, and h ^ c = h + d with d =
+ * 0 (c = 0), +1 (bit 0 clear) or -1 (bit 0 set). A run of bytes is then
+ * h -> A*h + B (mod 2^64) with A = prime^n, where B is computed for a state
+ * with bit 0 clear and is -B for bit 0 set (every d changes sign). Chunks
+ * compose the same way, so threads split a slab and one MPI_Allreduce with a
+ * non-commutative operation composes the ranks' maps in row order.
  */
 #include "mpi/life_slab.h"
 
@@ -50,7 +59,7 @@ void corun_life_slab_rows(int64_t height, int rank, int size, int64_t *row0, int
 #if CORUN_MPI
 #include "mpi_int.h"
 
-enum { TAG_UP = 11, TAG_DOWN = 12, TAG_HASH = 13 };
+enum { TAG_UP = 11, TAG_DOWN = 12 };
 
 static MPI_Comm g_comm = MPI_COMM_NULL;
 
@@ -379,23 +388,89 @@ int corun_life_slab_agree(void *state, int64_t *n, int *stop, corun_err_t *err) 
     return 0;
 }
 
+#define FNV_PRIME UINT64_C(0x100000001b3)
+
+/* The affine map of FNV-1a over cells (0/1): h -> a*h + (h & 1 ? -b : b). */
+typedef struct fnv_map {
+    uint64_t a, b;
+} fnv_map_t;
+
+static uint64_t fnv_apply(fnv_map_t m, uint64_t h) {
+    return m.a * h + ((h & 1) ? (uint64_t)0 - m.b : m.b);
+}
+
+/* The map of n cells; *parity: their XOR (how they change bit 0). */
+static fnv_map_t fnv_map(const uint8_t *c, size_t n, unsigned *parity) {
+    uint64_t a = 1, b = 0;
+    unsigned bit = 0; /* bit 0 of the state, for a start with bit 0 clear */
+    for (size_t i = 0; i < n; i++) {
+        uint64_t d = c[i] ? (bit ? ~UINT64_C(0) : 1) : 0;
+        b = (b + d) * FNV_PRIME;
+        a *= FNV_PRIME;
+        bit ^= c[i];
+    }
+    *parity = bit;
+    return (fnv_map_t){a, b};
+}
+
+/* The map of a whole slab: 64 chunks mapped by the threads, then composed
+ * in order (chunk k starts with bit 0 = the parity of the chunks before). */
+static fnv_map_t fnv_slab(const corun_life_grid_t *own, unsigned *parity) {
+    enum { CHUNKS = 64 };
+    const size_t n = (size_t)(own->width * own->height);
+    fnv_map_t m[CHUNKS];
+    unsigned par[CHUNKS];
+#pragma omp parallel for schedule(static) if (n > (1u << 22))
+    for (int k = 0; k < CHUNKS; k++) {
+        size_t lo = n * (size_t)k / CHUNKS, hi = n * (size_t)(k + 1) / CHUNKS;
+        m[k] = fnv_map(own->cells + lo, hi - lo, &par[k]);
+    }
+    fnv_map_t t = {1, 0};
+    unsigned bit = 0;
+    for (int k = 0; k < CHUNKS; k++) {
+        t.a *= m[k].a;
+        t.b = m[k].a * t.b + (bit ? (uint64_t)0 - m[k].b : m[k].b);
+        bit ^= par[k];
+    }
+    *parity = bit;
+    return t;
+}
+
+/* MPI reduction of (a, b, parity) triples in rank order: inout = in, then
+ * inout (in holds the lower ranks' rows). */
+static void fnv_compose_op(void *in, void *inout, int *len, MPI_Datatype *type) {
+    (void)type;
+    const uint64_t *x = in;
+    uint64_t *y = inout;
+    for (int i = 0; i < *len; i++, x += 3, y += 3) {
+        uint64_t b = y[0] * x[1] + (x[2] ? (uint64_t)0 - y[1] : y[1]);
+        y[0] *= x[0];
+        y[1] = b;
+        y[2] ^= x[2];
+    }
+}
+
 int corun_life_slab_summary(void *state, const corun_life_grid_t *own, int64_t *population,
                             uint64_t *hash, corun_err_t *err) {
-    slab_t *s = state;
-    int64_t mine = corun_life_grid_population(own);
-    int rc = corun_mpi_comm_check(MPI_Allreduce(&mine, population, 1, MPI_INT64_T, MPI_SUM,
+    (void)state;
+    int64_t pop = corun_life_grid_population(own);
+    int rc = corun_mpi_comm_check(MPI_Allreduce(&pop, population, 1, MPI_INT64_T, MPI_SUM,
                                                 g_comm),
                                   "population: MPI_Allreduce", err);
     if (rc) return rc;
-    uint64_t h = CORUN_FNV1A64_INIT;
-    if (s->rank > 0)
-        rc = MPI_Recv(&h, 1, MPI_UINT64_T, s->rank - 1, TAG_HASH, g_comm, MPI_STATUS_IGNORE);
-    if (!rc) h = corun_fnv1a64(h, own->cells, (size_t)(own->width * own->height));
-    if (!rc && s->rank < s->size - 1)
-        rc = MPI_Send(&h, 1, MPI_UINT64_T, s->rank + 1, TAG_HASH, g_comm);
-    if (!rc) rc = MPI_Bcast(&h, 1, MPI_UINT64_T, s->size - 1, g_comm);
-    *hash = h;
-    return corun_mpi_comm_check(rc, "hash: MPI_Send/MPI_Recv/MPI_Bcast", err);
+    unsigned parity;
+    fnv_map_t m = fnv_slab(own, &parity);
+    uint64_t mine[3] = {m.a, m.b, parity}, all[3] = {1, 0, 0};
+    MPI_Datatype t3 = MPI_DATATYPE_NULL;
+    MPI_Op op = MPI_OP_NULL;
+    rc = MPI_Type_contiguous(3, MPI_UINT64_T, &t3);
+    if (!rc) rc = MPI_Type_commit(&t3);
+    if (!rc) rc = MPI_Op_create(fnv_compose_op, 0, &op); /* not commutative: rank order */
+    if (!rc) rc = MPI_Allreduce(mine, all, 1, t3, op, g_comm);
+    if (op != MPI_OP_NULL) MPI_Op_free(&op);
+    if (t3 != MPI_DATATYPE_NULL) MPI_Type_free(&t3);
+    *hash = fnv_apply((fnv_map_t){all[0], all[1]}, CORUN_FNV1A64_INIT);
+    return corun_mpi_comm_check(rc, "hash: MPI_Allreduce", err);
 }
 
 int corun_life_slab_gather(void *state, const corun_life_grid_t *own, corun_life_grid_t *full,
