@@ -244,11 +244,31 @@ static char *agreed_str(corun_h5_file_t *f, const char *s) {
     return strdup(s);
 }
 
+#if H5IO_PAR
+/* MPI_Allreduce that waits without spinning: the ranks reach an item at
+ * different times, and Open MPI's blocking wait would keep a core busy that
+ * the compute threads need. Polls with a sleep growing to 1 ms. */
+static int allreduce_polite(const void *in, void *out, int n, MPI_Datatype t, MPI_Op op,
+                            MPI_Comm comm) {
+    MPI_Request r;
+    int rc = MPI_Iallreduce(in, out, n, t, op, comm, &r);
+    long ns = 20000;
+    for (int done = 0; rc == MPI_SUCCESS;) {
+        rc = MPI_Test(&r, &done, MPI_STATUS_IGNORE);
+        if (done || rc != MPI_SUCCESS) break;
+        struct timespec ts = {0, ns};
+        nanosleep(&ts, NULL);
+        if (ns < 1000000) ns *= 2;
+    }
+    return rc;
+}
+#endif
+
 int corun_h5_agree(corun_h5_file_t *f, int rc, corun_err_t *err) {
 #if H5IO_PAR
     if (f && parallel(f)) {
         int mine = rc ? f->rank : INT_MAX, first = INT_MAX;
-        if (MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, f->comm) != MPI_SUCCESS) {
+        if (allreduce_polite(&mine, &first, 1, MPI_INT, MPI_MIN, f->comm) != MPI_SUCCESS) {
             corun_err_set(err, CORUN_EIO, "%s: MPI_Allreduce (agreeing on errors) failed",
                           f->path);
             first = f->rank;
