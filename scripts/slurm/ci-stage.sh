@@ -56,7 +56,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-eval "$("$here/local-cluster.sh" start "$work/cluster")"
+# CI itself may run inside a Slurm job: nothing of that job may leak into ours
+for v in $(compgen -e | grep -E '^(SLURM|SBATCH|SRUN|SALLOC)_' || true); do unset "$v"; done
+conf=$("$here/local-cluster.sh" start "$work/cluster") || fail "the local Slurm did not start (above)"
+eval "$conf"
 export SLURM_CONF
 cd "$work"
 export CORUN_SLURM_DIR=$here

@@ -6,7 +6,7 @@
 # selftest.sh; needs root (slurmd starts jobs as their user) and Debian's
 # slurmctld, slurmd and munge.
 #
-#   eval "$(scripts/slurm/local-cluster.sh start DIR)"   # prints `export SLURM_CONF=DIR/slurm.conf`
+#   conf=$(scripts/slurm/local-cluster.sh start DIR) && eval "$conf"   # conf: export SLURM_CONF=DIR/slurm.conf
 #   scripts/slurm/local-cluster.sh stop DIR              # cancels its jobs, stops its daemons
 #
 # The node advertises one generic resource gpu:1 (a stand-in device node; none
@@ -26,7 +26,7 @@ say() { echo "local-cluster: $*" >&2; }
 
 logs() {
     local f
-    for f in "$dir"/munged.log "$dir"/slurmctld.log "$dir"/slurmd.log; do
+    for f in "$dir"/daemons.out "$dir"/munged.log "$dir"/slurmctld.log "$dir"/slurmd.log; do
         [ -s "$f" ] && { echo "---- $f (last 25 lines)"; tail -n 25 "$f"; } >&2
     done
     return 0
@@ -78,8 +78,11 @@ cpus=$(nproc)
 # munge: its own key and socket (munged checks that only its user can write them)
 [ -s "$dir/munge/munge.key" ] || dd if=/dev/urandom bs=1 count=1024 of="$dir/munge/munge.key" 2>/dev/null
 chmod 400 "$dir/munge/munge.key"
+# (the daemons get no stdout/stderr of ours: a pipe held open by a daemon
+# would keep whoever reads our output, such as CI's log, waiting)
 munged --force --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.socket" \
-    --pid-file="$dir/munged.pid" --log-file="$dir/munged.log" --seed-file="$dir/munge/seed" ||
+    --pid-file="$dir/munged.pid" --log-file="$dir/munged.log" --seed-file="$dir/munge/seed" \
+    </dev/null >>"$dir/daemons.out" 2>&1 ||
     { say "munged did not start"; logs; exit 1; }
 
 # slurmd drops a GPU without a character device file, and numbers it by the
@@ -127,8 +130,9 @@ CONF
 export SLURM_CONF=$dir/slurm.conf
 
 # -i: ignore state saved by an earlier start in the same folder
-slurmctld -i -f "$SLURM_CONF" || { say "slurmctld did not start"; logs; exit 1; }
-slurmd -f "$SLURM_CONF" || { say "slurmd did not start"; logs; exit 1; }
+slurmctld -i -f "$SLURM_CONF" </dev/null >>"$dir/daemons.out" 2>&1 ||
+    { say "slurmctld did not start"; logs; exit 1; }
+slurmd -f "$SLURM_CONF" </dev/null >>"$dir/daemons.out" 2>&1 || { say "slurmd did not start"; logs; exit 1; }
 state=
 for _ in $(seq 1 60); do
     state=$(sinfo -h -n "$host" -o %T 2>/dev/null || true)

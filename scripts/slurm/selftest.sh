@@ -18,7 +18,8 @@ total=${2:-3000000}
 work=$(mktemp -d /tmp/corun-slurm-selftest-XXXXXX)
 chmod 755 "$work"
 trap '"$here/local-cluster.sh" stop "$work/cluster"' EXIT
-eval "$("$here/local-cluster.sh" start "$work/cluster")"
+conf=$("$here/local-cluster.sh" start "$work/cluster") || exit 1
+eval "$conf"
 export SLURM_CONF
 cd "$work"
 id=$(CORUN=$corun CONFIG=$root/configs/demo.ini OUT=$work/run.h5 TOTAL=$total EVERY=5000 \
