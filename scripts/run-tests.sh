@@ -49,6 +49,9 @@ echo "== notebooks: small data from corun, every notebook executed headless (~1 
 
 if [ "${CORUN_SKIP_ASAN:-0}" != 1 ]; then
     echo "== ASan+UBSan build + tests =="
+    # -DCORUN_MPI=OFF: LeakSanitizer reports Open MPI's own allocations (in
+    # MPI_Init and its plugins, not reachable from corun's code); the MPI code
+    # runs in build 1's mpi tests and CI's Slurm stage instead.
     corun_build "$CORUN_ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug \
         -DCORUN_SANITIZE=address,undefined -DCORUN_WERROR=ON -DCORUN_CUDA=EMULATE -DCORUN_MPI=OFF
     # OpenMP's runtime keeps thread-pool memory until exit: not our leak.
