@@ -31,9 +31,10 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 [ $# -ge 1 ] || { echo "usage: $0 CORUN [CORUN_CUDA_EMULATOR]" >&2; exit 2; }
-corun=$(realpath "$1")
-corun_gpu=${2:+$(realpath "$2")}
+corun=$(realpath -m "$1")
+corun_gpu=${2:+$(realpath -m "$2")}
 [ -x "$corun" ] || { echo "slurm-ci: $corun is not built" >&2; exit 2; }
+[ -z "$corun_gpu" ] || [ -x "$corun_gpu" ] || { echo "slurm-ci: $corun_gpu is not built" >&2; exit 2; }
 
 say() { echo "slurm-ci: $*"; }
 fail() { echo "slurm-ci: FAIL: $*" >&2; exit 1; }
