@@ -8,6 +8,11 @@ and bytes: equal digests = identical datasets) and "status S"; exit 1 with a
 reason on any mismatch.
 
 usage: mpi_snap_check.py FILE --gens G0,G1,... --pops N --ranks P [--status S] [--job J]
+       mpi_snap_check.py FILE --write-legacy
+The second form writes a file as corun wrote them before issue 9 (h5py's
+default chunk allocation, no mpi_ranks/slurm_job_id): the pattern at
+generations 0 and 5 of a 70x9 grid, every 5, bit-packed. --legacy checks such
+a file (continued) without the provenance attributes.
 """
 import argparse
 import hashlib
@@ -33,12 +38,36 @@ def cells(f, k):
     return fr.astype(np.uint8)
 
 
+def write_legacy(path):
+    w, h = 70, 9
+    wpr = (w + 63) // 64
+    with h5py.File(path, "w") as f:
+        for k, v in (("rule", "B3/S23"), ("boundary", "torus"), ("frame_format", "bits"),
+                     ("compression", "none"), ("status", "complete"), ("host", "rank0")):
+            f.attrs[k] = v
+        for k, v in (("width", w), ("height", h), ("words_per_row", wpr), ("snapshot_every", 5)):
+            f.attrs[k] = np.int64(v)
+        frames = []
+        for g in (0, 5):
+            c = np.zeros((h, wpr * 64), np.uint8)
+            c[:, :w] = pattern(w, h, g)
+            frames.append(np.packbits(c, axis=1, bitorder="little").view("<u8"))
+        f.create_dataset("frames", data=np.stack(frames), maxshape=(None, h, wpr), chunks=(1, h, wpr))
+        f.create_dataset("generation", data=np.array([0, 5], "<i8"), maxshape=(None,), chunks=(1024,))
+        pops = np.array([pattern(w, h, g).sum() for g in range(6)], "<i8")
+        f.create_dataset("population", data=pops, maxshape=(None,), chunks=(4096,))
+
+
 def main():
+    if "--write-legacy" in sys.argv:
+        write_legacy(sys.argv[1])
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("file")
     ap.add_argument("--gens", required=True)
     ap.add_argument("--pops", type=int, required=True)
-    ap.add_argument("--ranks", type=int, required=True)
+    ap.add_argument("--ranks", type=int, default=1)
+    ap.add_argument("--legacy", action="store_true")
     ap.add_argument("--status", default="complete")
     ap.add_argument("--job", default=None, help="expected slurm_job_id")
     a = ap.parse_args()
@@ -63,13 +92,16 @@ def main():
             if int(n) != int(pattern(w, h, g).sum()):
                 bad.append(f"/population[{g}] is {int(n)}, expected {int(pattern(w, h, g).sum())}")
                 break
-        for name, want in (("mpi_ranks", a.ranks), ("status", a.status), ("host", "rank0")):
+        provenance = () if a.legacy else (("mpi_ranks", a.ranks), ("host", "rank0"))
+        for name, want in (("status", a.status),) + provenance:
             got = f.attrs.get(name)
             if isinstance(got, bytes):
                 got = got.decode()
             if got != want and not (name == "mpi_ranks" and got is not None and int(got) == want):
                 bad.append(f"attribute {name} is {got!r}, expected {want!r}")
-        if "slurm_job_id" not in f.attrs:
+        if a.legacy:
+            pass
+        elif "slurm_job_id" not in f.attrs:
             bad.append("attribute slurm_job_id is missing")
         elif a.job is not None and f.attrs["slurm_job_id"] != a.job:
             bad.append(f"attribute slurm_job_id is {f.attrs['slurm_job_id']!r}, expected {a.job!r}")

@@ -237,6 +237,26 @@ static void test_one_rank_failing_fails_all(void) {
     CU_ASSERT_STRING_EQUAL(d1, d3);
 }
 
+/* A file from before issue 9 (chunks allocated at the first write, which
+ * parallel HDF5 cannot append to): refused clearly under P > 1, continued
+ * by a single process. */
+static void test_legacy_file(void) {
+    mpi_require();
+    char buf[8192], args[1024], d[80];
+    const char *path = test_tmp_path("legacy.h5");
+    unlink(path);
+    CU_ASSERT_EQUAL_FATAL(
+        sh(buf, sizeof buf, PY " %s/../mpi_snap_check.py %s --write-legacy", test_data_dir(), path),
+        0);
+    snprintf(args, sizeof args, "restart %s 5", path);
+    CU_ASSERT_EQUAL(drive(2, buf, sizeof buf, args), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "written by an older corun"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "continue it with a single process"));
+    CU_ASSERT_EQUAL(check(path, "--gens 0,5 --pops 6 --legacy", d), 0); /* untouched */
+    CU_ASSERT_EQUAL(drive(0, buf, sizeof buf, args), 0);
+    CU_ASSERT_EQUAL(check(path, "--gens 0,5,10 --pops 11 --legacy", d), 0);
+}
+
 static void test_swmr_refused_in_parallel(void) {
     mpi_require();
     char buf[8192], args[1024], d[80];
@@ -399,6 +419,7 @@ static const test_case_t cases[] = {
     {"status and provenance agreed (rank 0's job id and host)", test_status_and_provenance_agreed},
     {"a rank failing alone fails all ranks, file intact", test_one_rank_failing_fails_all},
     {"--swmr refused under P > 1", test_swmr_refused_in_parallel},
+    {"a pre-issue-9 file: refused under P > 1, continued by one process", test_legacy_file},
     {"corun life --out: P = 3 file = P = 1 file (bits/bytes, none/gzip/lz4)", test_corun_p3_equals_p1},
     {"corun life --restart across P (2, 3, 1) = uninterrupted run", test_corun_restart_across_p},
     {"SIGUSR1 to mpiexec: final frame once, exit 3, restart = uninterrupted", test_corun_signal_then_restart},
