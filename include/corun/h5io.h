@@ -9,8 +9,9 @@
  * Threads. Debian's HDF5 is not thread-safe, so every HDF5 call is made by
  * one thread at a time: the corun_h5_* functions are only ever called from
  * the snapshot pipeline's single I/O worker (or, in tests and tools, from a
- * single thread). The pipeline (corun_snap_*) is called from the compute
- * thread only; it never touches HDF5 itself.
+ * single thread; corun_h5_codec_available and corun_h5_read_meta also
+ * before a pipeline exists). The pipeline (corun_snap_*) is called from the
+ * compute thread only; it never touches HDF5 itself.
  *
  * Memory. Writers and pipelines are opaque, created and freed here. Frames
  * passed in are copied or written before the call returns, except in the
