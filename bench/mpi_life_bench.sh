@@ -62,23 +62,31 @@ run "2 ranks x 1 thread" env OMP_NUM_THREADS=1 "$MPIRUN" -np 2 --bind-to core "$
 set -- $SECS; BM2=$(best_median "$@"); HASH2=$(field hash "$LINE")
 HS=$(field halo_seconds "$LINE"); WS=$(field wait_seconds "$LINE"); S2=$(field seconds "$LINE")
 D=$(field halo "$LINE")
-# The pure exchange cost: an empty grid (change tracking skips all compute),
-# the same slabs and halo depth, so what is left is edge rows + messages.
-EMPTY="life --backend omp --size $SIZE --steps 800 --init random:0:1 --quiet --threads 1"
+run "2 ranks x 1, halo-overlap" env OMP_NUM_THREADS=1 "$MPIRUN" -np 2 --bind-to core "$CORUN" $ARGS --threads 1 --halo-overlap on
+set -- $SECS; BM3=$(best_median "$@"); HASH3=$(field hash "$LINE")
+# The exchange cost alone: an empty grid (change tracking skips all compute),
+# the same slabs and halo depth, so what is left is (edge rows +) messages.
+EMPTY="life --backend omp --size $SIZE --steps 8000 --init random:0:1 --quiet --threads 1"
 ELINE=$(env OMP_NUM_THREADS=1 "$MPIRUN" -np 2 --bind-to core "$CORUN" $EMPTY | grep '^backend=')
+OLINE=$(env OMP_NUM_THREADS=1 "$MPIRUN" -np 2 --bind-to core "$CORUN" $EMPTY --halo-overlap on | grep '^backend=')
 echo
 
 set -- $BM1; B1=$1; M1=$2
 set -- $BM2; B2=$1; M2=$2
-echo "1 rank x 2 threads : best $B1 s, median $M1 s   hash $HASH1"
-echo "2 ranks x 1 thread : best $B2 s, median $M2 s   hash $HASH2"
-[ "$HASH1" = "$HASH2" ] || { echo "HASH MISMATCH" >&2; exit 1; }
-awk -v b1="$B1" -v b2="$B2" -v m1="$M1" -v m2="$M2" 'BEGIN {
-    printf "ratio (rate of 2x1 / rate of 1x2): best %.3f, median %.3f (target >= 0.9)\n", b1 / b2, m1 / m2 }'
+set -- $BM3; B3=$1; M3=$2
+echo "1 rank x 2 threads             : best $B1 s, median $M1 s   hash $HASH1"
+echo "2 ranks x 1 thread             : best $B2 s, median $M2 s   hash $HASH2"
+echo "2 ranks x 1 thread, overlap on : best $B3 s, median $M3 s   hash $HASH3"
+[ "$HASH1" = "$HASH2" ] && [ "$HASH1" = "$HASH3" ] || { echo "HASH MISMATCH" >&2; exit 1; }
+awk -v b1="$B1" -v b2="$B2" -v m1="$M1" -v m2="$M2" -v b3="$B3" -v m3="$M3" 'BEGIN {
+    printf "ratio (rate of 2x1 / rate of 1x2): best %.3f, median %.3f (target >= 0.9); with overlap: best %.3f, median %.3f\n",
+        b1 / b2, m1 / m2, b1 / b3, m1 / m3 }'
 awk -v s="$S2" -v h="$HS" -v w="$WS" -v n="$STEPS" -v d="$D" -v size="$SIZE" 'BEGIN {
     printf "last 2-rank run: %.3f ms/generation, of which %.3f ms outside the node stepping (%.3f ms blocked in MPI_Waitall); halo %d rows, an exchange every %d generations\n",
         1e3 * s / n, 1e3 * h / n, 1e3 * w / n, d, d }'
-awk -v h="$(field halo_seconds "$ELINE")" -v w="$(field wait_seconds "$ELINE")" -v d="$D" 'BEGIN {
-    n = 800 / d;
-    printf "empty grid (exchange cost alone): %.1f us per exchange (%.1f us blocked in MPI_Waitall), %d exchanges\n",
-        1e6 * h / n, 1e6 * w / n, n }'
+for L in "$ELINE" "$OLINE"; do
+awk -v h="$(field halo_seconds "$L")" -v w="$(field wait_seconds "$L")" -v d="$D" -v o="$(field halo_overlap "$L")" 'BEGIN {
+    n = int(8000 / d);
+    printf "empty grid, overlap %s (exchange cost alone): %.1f us per exchange (%.1f us blocked in MPI_Waitall), %d exchanges\n",
+        o, 1e6 * h / n, 1e6 * w / n, n }'
+done

@@ -256,17 +256,19 @@ static void test_halo_depths(void) {
     same_as_serial("--size 90x61 --steps 47 --init random:0.4:21", "omp", "--halo 20", p3);
     same_as_serial("--size 90x61 --steps 47 --init random:0.4:21 --boundary dead", "omp",
                    "--halo 9", p2);
-    /* without overlap: the plain step-then-exchange path */
+    /* edge rows first, exchanged while the rest steps */
+    const int p1234[] = {1, 2, 3, 4, 0};
+    same_as_serial("--size 90x61 --steps 47 --init random:0.4:21", "omp",
+                   "--halo-overlap on --halo 5", p1234);
+    same_as_serial("--size 90x61 --steps 47 --init random:0.4:21 --boundary dead", "serial",
+                   "--halo-overlap on", p3);
     static char out[65536];
-    char oracle[128], got[128];
-    CU_ASSERT_EQUAL(run(NULL, 0, "--backend serial --size 90x61 --steps 47 --init random:0.4:21",
-                        out, sizeof out), 0);
-    result_of(out, oracle, sizeof oracle);
-    CU_ASSERT_EQUAL(run("CORUN_LIFE_NO_OVERLAP=1", 3,
-                        "--backend omp --size 90x61 --steps 47 --init random:0.4:21 --halo 5",
-                        out, sizeof out), 0);
-    result_of(out, got, sizeof got);
-    CU_ASSERT_STRING_EQUAL(got, oracle);
+    CU_ASSERT_EQUAL(run(NULL, 3, "--size 90x61 --steps 4 --halo-overlap on --halo 5", out,
+                        sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "halo_overlap=on"));
+    /* slabs under 2 halos: no room for edge grids, plain exchange */
+    CU_ASSERT_EQUAL(run(NULL, 3, "--size 90x61 --steps 4 --halo-overlap on --halo 15", out,
+                        sizeof out), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "halo_overlap=off"));
 }
 
@@ -275,7 +277,7 @@ static void test_change_tracking(void) {
      * for the soup to settle, so tiles really are skipped. */
     const int p23[] = {2, 3, 0};
     same_as_serial("--size 200x150 --steps 300 --init random:0.35:4", "omp",
-                   "--skip-stable on --halo 4", p23);
+                   "--skip-stable on --halo 4 --halo-overlap on", p23);
     same_as_serial("--size 200x150 --steps 300 --init random:0.35:4 --boundary dead", "omp",
                    "--skip-stable on", p23);
 }

@@ -49,6 +49,8 @@ static const char life_usage[] =
     "  --halo D               under MPI: rows exchanged with each neighbour, and\n"
     "                         generations stepped, per exchange (default: 8, at\n"
     "                         most the smallest slab's rows)\n"
+    "  --halo-overlap on|off  under MPI: step the edge rows first and exchange them\n"
+    "                         while the rest steps (default off: docs/MPI.md)\n"
     "\n"
     "MPI (docs/MPI.md): mpirun -np P corun life ... splits the grid into P slabs of\n"
     "rows; the summary adds ranks= halo= halo_overlap= halo_seconds= wait_seconds=\n"
@@ -368,11 +370,8 @@ int cmd_life(int argc, char **argv) {
     corun_life_params_t p = {o.rule, o.boundary, o.threads, o.skip_stable, o.device};
     const corun_life_backend_t *stepper = be;
     if (team) {
-        /* Edge-first overlap costs a few small steps and copies per
-         * exchange: cheap beside a CPU's generation, not beside a GPU's
-         * (each is a synchronous PCIe copy or launch; docs/MPI.md). */
         corun_life_slab_cfg_t cfg = {be, o.width, o.height, life_opts_halo(),
-                                     !getenv("CORUN_LIFE_NO_OVERLAP") && strcmp(be->name, "cuda")};
+                                     life_opts_halo_overlap()};
         stepper = &corun_life_backend_slab;
         rc = corun_life_slab_open(&st, &cfg, &grid, &p, &err);
         if (rc == CORUN_EIO) { /* the first exchange failed: others may wait for it */

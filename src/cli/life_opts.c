@@ -8,11 +8,13 @@
 #include "cli.h"
 #include "life_run.h"
 
-/* --halo lives here rather than in life_opts_t (cli.h, shared by every
- * subcommand, is not this file's to change): one `corun life` per process. */
-static int opt_halo;
+/* --halo and --halo-overlap live here rather than in life_opts_t (cli.h,
+ * shared by every subcommand, is not this file's to change): one `corun
+ * life` per process. */
+static int opt_halo, opt_halo_overlap;
 
 int life_opts_halo(void) { return opt_halo; }
+int life_opts_halo_overlap(void) { return opt_halo_overlap; }
 
 void life_opts_defaults(life_opts_t *o) {
     memset(o, 0, sizeof *o);
@@ -27,6 +29,7 @@ void life_opts_defaults(life_opts_t *o) {
     snprintf(o->compress, sizeof o->compress, "none");
     o->snapshot_buffers = 3;
     opt_halo = 0;
+    opt_halo_overlap = 0;
 }
 
 int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *err) {
@@ -107,12 +110,14 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
         if (corun_parse_i64(v, &d) || d < 1 || d > 1 << 20)
             return corun_err_set(err, CORUN_EINVAL, "halo: '%s' is not 1..1048576 rows", v);
         opt_halo = (int)d;
+    } else if (!strcmp(key, "halo-overlap")) {
+        return cli_parse_bool(key, v, &opt_halo_overlap, err);
     } else {
         return corun_err_set(err, CORUN_EINVAL,
                              "unknown option '%s' (known: size, rule, boundary, init, at, steps, "
                              "backend, device, threads, skip-stable, print, quiet, write-rle, out, "
                              "snapshot-every, snapshot-format, compress, swmr, force, restart, "
-                             "snapshot-buffers, halo)",
+                             "snapshot-buffers, halo, halo-overlap)",
                              key);
     }
     return 0;
@@ -128,7 +133,7 @@ const cli_key_t life_keys[] = {
     {"threads", 1, 0},        {"skip-stable", 1, 0},    {"print", 0, 0},         {"quiet", 0, 0},
     {"write-rle", 1, 0},      {"out", 1, 0},            {"snapshot-every", 1, 0}, {"snapshot-format", 1, 0},
     {"compress", 1, 0},       {"swmr", 0, 0},           {"force", 0, 0},         {"restart", 1, 0},
-    {"snapshot-buffers", 1, 0}, {"halo", 1, 0}, {NULL, 0, 0},
+    {"snapshot-buffers", 1, 0}, {"halo", 1, 0}, {"halo-overlap", 1, 0}, {NULL, 0, 0},
 };
 
 int life_opts_parse_args(int argc, char **argv, life_opts_t *o, int *help) {
