@@ -14,7 +14,7 @@
  * frames.
  *
  *   mpi_snap_driver create FILE WxH GENS EVERY bits|bytes none|gzip|lz4 [swmr]
- *                   [interrupt-on-last] [fail=R:G]
+ *                   [interrupt-on-last] [fail=R:G] [bad-slab]
  *   mpi_snap_driver restart FILE GENS [interrupt-on-last]
  *
  * restart reads the file's metadata (corun_h5_read_meta), chooses this P's
@@ -24,7 +24,8 @@
  * (the file must say so: statuses are agreed). fail=R:G: frames come
  * through the asynchronous snapshot hooks (as from a GPU), and rank R's copy
  * of generation G fails: every rank must fail with rank R's message, the
- * frames before G stay listed. Rank 0 prints
+ * frames before G stay listed. bad-slab: the last rank's slab starts a row
+ * early (an overlap and a hole): refused. Rank 0 prints
  * "ok gen=G io_seconds=... status=S" on success; exit 0, 1 (failure) or 2
  * (usage or a refused option, message on stderr).
  */
@@ -176,6 +177,8 @@ int main(int argc, char **argv) {
     }
     fake_t fk = {m->width, 0, 0, 0};
     slab(m->height, rank, size, &fk.row0, &fk.rows);
+    for (int i = 3; i < argc; i++)
+        if (!strcmp(argv[i], "bad-slab") && rank == size - 1 && size > 1) fk.row0--;
     sc.par.row0 = fk.row0;
     sc.par.rows = fk.rows;
     corun_snap_t *snap = NULL;

@@ -266,7 +266,14 @@ static void test_swmr_refused_in_parallel(void) {
     int rc = drive(2, buf, sizeof buf, args);
     CU_ASSERT_NOT_EQUAL(rc, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "--swmr needs a single process"));
+    /* slabs that do not tile the grid: refused on every rank */
+    unlink(path);
+    snprintf(args, sizeof args, "create %s 70x9 6 3 bits none bad-slab", path);
+    CU_ASSERT_EQUAL(drive(3, buf, sizeof buf, args), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "rank 0: "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "slabs of rows do not cover the grid's 9 rows exactly once"));
     /* -np 1 is a single process: the default driver, SWMR allowed */
+    snprintf(args, sizeof args, "create %s 70x9 6 3 bits none swmr", path);
     unlink(path);
     CU_ASSERT_EQUAL(drive(1, buf, sizeof buf, args), 0);
     CU_ASSERT_EQUAL(check(path, "--gens 0,3,6 --pops 7 --ranks 1", d), 0);
@@ -418,7 +425,7 @@ static const test_case_t cases[] = {
     {"restart across P = uninterrupted run", test_restart_across_p},
     {"status and provenance agreed (rank 0's job id and host)", test_status_and_provenance_agreed},
     {"a rank failing alone fails all ranks, file intact", test_one_rank_failing_fails_all},
-    {"--swmr refused under P > 1", test_swmr_refused_in_parallel},
+    {"--swmr and slabs that do not tile the grid refused", test_swmr_refused_in_parallel},
     {"a pre-issue-9 file: refused under P > 1, continued by one process", test_legacy_file},
     {"corun life --out: P = 3 file = P = 1 file (bits/bytes, none/gzip/lz4)", test_corun_p3_equals_p1},
     {"corun life --restart across P (2, 3, 1) = uninterrupted run", test_corun_restart_across_p},

@@ -177,6 +177,15 @@ static int par_setup(corun_h5_file_t *f, const corun_h5_par_t *par, corun_err_t 
     return 0;
 }
 
+static int all_ok(corun_h5_file_t *f, int ok);
+
+#if H5IO_PAR
+static int cmp_slab(const void *a, const void *b) {
+    const int64_t *x = a, *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : (x[1] > y[1]) - (x[1] < y[1]);
+}
+#endif
+
 /* Checks the slab against the height (known once the metadata is) and finds
  * the largest slab of any rank. */
 static int slab_check(corun_h5_file_t *f, corun_err_t *err) {
@@ -195,12 +204,29 @@ static int slab_check(corun_h5_file_t *f, corun_err_t *err) {
     f->max_rows = f->rows;
 #if H5IO_PAR
     if (parallel(f)) {
-        int64_t mine[2] = {f->rows, bad}, all[2];
-        MPI_Allreduce(mine, all, 2, MPI_INT64_T, MPI_MAX, f->comm);
-        f->max_rows = all[0];
-        if (all[1] && !bad)
-            return corun_err_set(err, CORUN_EINVAL, "%s: another rank's slab of rows is outside "
-                                 "the grid", f->path);
+        /* The slabs must cover every row exactly once (a row nobody
+         * writes would be a silent hole in every frame). */
+        int64_t mine[2] = {f->row0, f->rows}, *all = malloc(sizeof mine * (size_t)f->nranks);
+        int ok = all && MPI_Allgather(mine, 2, MPI_INT64_T, all, 2, MPI_INT64_T, f->comm) ==
+                            MPI_SUCCESS;
+        if (ok) {
+            qsort(all, (size_t)f->nranks, sizeof mine, cmp_slab);
+            int64_t next = 0;
+            f->max_rows = 0;
+            for (int r = 0; r < f->nranks; r++) {
+                ok &= all[2 * r] == next && all[2 * r + 1] >= 0;
+                next = all[2 * r] + all[2 * r + 1];
+                if (all[2 * r + 1] > f->max_rows) f->max_rows = all[2 * r + 1];
+            }
+            ok &= next == h;
+        }
+        free(all);
+        if (!all_ok(f, ok && !bad) && !bad)
+            return corun_err_set(err, CORUN_EINVAL,
+                                 "%s: the %d ranks' slabs of rows do not cover the grid's %lld "
+                                 "rows exactly once (this rank: %lld..%lld)",
+                                 f->path, f->nranks, (long long)h, (long long)f->row0,
+                                 (long long)(f->row0 + f->rows - 1));
     }
 #endif
     if (bad)
