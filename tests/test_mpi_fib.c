@@ -76,7 +76,7 @@ static char *normalise(const char *text) {
     size_t n = 0;
     for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l && n < 4096;
          l = strtok_r(NULL, "\n", &save)) {
-        char *o = malloc(strlen(l) + 1), *save2 = NULL;
+        char *o = malloc(strlen(l) + 2), *save2 = NULL; /* tokens + one space each */
         o[0] = '\0';
         for (char *t = strtok_r(l, " ", &save2); t; t = strtok_r(NULL, " ", &save2)) {
             if (strstr(t, "seconds=") || !strncmp(t, "tasks_per_s=", 12) || !strncmp(t, "ranks=", 6))

@@ -66,6 +66,7 @@ static int append_rows(mctx_t *c, corun_err_t *err) {
     corun_csv_scan_t *s = &c->scan;
     for (int t = 0; t < s->nslots; t++) {
         csv_slot_t *sl = &s->slots[t];
+        if (!sl->nrows) continue;
         if (c->nrows + sl->nrows > c->rcap) {
             size_t cap = c->rcap ? c->rcap : 4096;
             while (cap < c->nrows + sl->nrows) cap *= 2;
