@@ -70,7 +70,8 @@ typedef struct corun_h5_meta {
 /* Which part of the grid this process writes and reads, and with whom.
  * All zero (the default): a single process, the whole grid. */
 typedef struct corun_h5_par {
-    int64_t row0, rows; /* this rank's rows row0 .. row0+rows-1; rows 0: the whole grid */
+    int64_t row0, rows; /* this rank's rows row0 .. row0+rows-1; rows 0: the whole grid.
+                         * P > 1: every rank at least one row, the slabs tiling the grid */
     int mpi;            /* 1: all ranks of the MPI job share the file (parallel HDF5 when
                          * the job has more than one rank; ignored without MPI) */
 } corun_h5_par_t;
