@@ -133,6 +133,29 @@ static void test_generated(void) {
     unlink(f);
 }
 
+/* Inside each rank: small windows and OpenMP chunks of 16 bytes
+ * (CORUN_CSV_MIN_CHUNK), against the serial backend. */
+static void test_windows_and_chunks(void) {
+    const char *f = test_tmp_path("mpi_q5.csv");
+    const char *g[] = {"csv", "gen", "--rows", "400", "--seed", "9", "--quoted-fraction", "0.5",
+                       "--crlf", "-o", f, NULL};
+    CU_ASSERT_EQUAL_FATAL(run(0, g, NULL), 0);
+    const char *ref = test_tmp_path("csv_wref"), *dir = test_tmp_path("csv_wmpi");
+    test_rmtree(ref);
+    test_rmtree(dir);
+    const char *a[] = {"csv", "split", f, "--by", "Country", "-o", ref, "--backend", "serial", NULL};
+    CU_ASSERT_EQUAL_FATAL(run(0, a, NULL), 0);
+    setenv("CORUN_CSV_MIN_CHUNK", "16", 1);
+    const char *b[] = {"csv", "split", f, "--by", "Country", "-o", dir, "--threads", "2",
+                       "--window", "300", NULL};
+    CU_ASSERT_EQUAL(run(3, b, NULL), 0);
+    unsetenv("CORUN_CSV_MIN_CHUNK");
+    CU_ASSERT(same_dirs(ref, dir) > 100);
+    test_rmtree(ref);
+    test_rmtree(dir);
+    unlink(f);
+}
+
 /* Every record is mostly a quoted field of line breaks, so every rank
  * boundary (for any P) falls inside quotes, usually just after an LF. */
 static void test_quoted_newlines_at_boundaries(void) {
@@ -229,6 +252,7 @@ static void test_force(void) {
 }
 
 static const test_case_t cases[] = {{"generated", test_generated},
+                                    {"windows_and_chunks", test_windows_and_chunks},
                                     {"quoted_newlines_at_boundaries", test_quoted_newlines_at_boundaries},
                                     {"colliding_names", test_colliding_names},
                                     {"tiny", test_tiny},
