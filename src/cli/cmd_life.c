@@ -419,12 +419,14 @@ int cmd_life(int argc, char **argv) {
         rc = corun_life_slab_summary(st, &grid, &population, &hash, &err);
         if (!rc) rc = corun_life_slab_max(st, info.halo_seconds, &halo_max, &err);
         if (!rc) rc = corun_life_slab_max(st, info.wait_seconds, &wait_max, &err);
-        if (!rc && o.write_rle[0]) rc = corun_life_slab_gather(st, &grid, &full, &err);
-        if (rc) {
+        if (rc) { /* an MPI failure: the others may be inside a collective */
             cli_error("life: %s", err.msg);
             corun_mpi_abort(CORUN_EXIT_FAILURE);
         }
-        if (rank == 0 && o.write_rle[0])
+        /* The gather's failures (too large, rank 0 out of memory) are known
+         * to every rank; rank 0 writes the file. */
+        if (o.write_rle[0]) rc = corun_life_slab_gather(st, &grid, &full, &err);
+        if (!rc && rank == 0 && o.write_rle[0])
             rc = corun_life_rle_save(o.write_rle, &full, o.rule, o.boundary, &err);
         corun_life_grid_close(&full);
         if ((exit_code = setup_result(team, rc ? CORUN_EXIT_FAILURE : 0, &err))) goto out;

@@ -483,30 +483,30 @@ int corun_life_slab_gather(void *state, const corun_life_grid_t *own, corun_life
                              (long long)s->width, (long long)s->height);
     uint64_t *mine = malloc((size_t)(s->rows * s->wpr) * sizeof *mine), *all = NULL;
     int *counts = NULL, *displs = NULL, rc = 0;
-    if (!mine) return corun_err_set(err, CORUN_ENOMEM, "rank %d: out of memory", s->rank);
-    corun_life_pack(own, mine);
+    if (mine) corun_life_pack(own, mine);
     if (s->rank == 0) {
         all = malloc((size_t)(s->height * s->wpr) * sizeof *all);
         counts = malloc((size_t)s->size * sizeof *counts);
         displs = malloc((size_t)s->size * sizeof *displs);
-        if (!all || !counts || !displs) rc = CORUN_ENOMEM;
-        for (int r = 0; !rc && r < s->size; r++) {
+        for (int r = 0; all && counts && displs && r < s->size; r++) {
             int64_t r0, n;
             corun_life_slab_rows(s->height, r, s->size, &r0, &n);
             counts[r] = (int)(n * s->wpr);
             displs[r] = (int)(r0 * s->wpr);
         }
     }
-    /* A root that ran out of memory still takes part (into nothing), so no
-     * rank waits forever; it reports the failure afterwards. */
-    int bad = rc != 0;
-    MPI_Bcast(&bad, 1, MPI_INT, 0, g_comm);
-    if (!bad)
+    /* Everyone learns whether every rank has its buffers before the gather,
+     * so no rank waits for one that gave up. */
+    int bad = !mine || (s->rank == 0 && (!all || !counts || !displs)), any = 0;
+    rc = corun_mpi_comm_check(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, g_comm),
+                              "gather: MPI_Allreduce", err);
+    if (!rc && any)
+        rc = corun_err_set(err, CORUN_ENOMEM, "out of memory gathering the grid on rank 0%s",
+                           bad ? "" : " (on another rank)");
+    if (!rc)
         rc = corun_mpi_comm_check(MPI_Gatherv(mine, (int)(s->rows * s->wpr), MPI_UINT64_T, all,
                                               counts, displs, MPI_UINT64_T, 0, g_comm),
                                   "gather: MPI_Gatherv", err);
-    else if (s->rank == 0)
-        rc = corun_err_set(err, CORUN_ENOMEM, "rank 0: out of memory gathering the grid");
     if (!rc && s->rank == 0) {
         rc = corun_life_grid_init(full, s->width, s->height, err);
         if (!rc) corun_life_unpack(all, full);
