@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
-# selftest.sh — the time-limit path, by hand (~3 min, so not in CI): runs
+# selftest.sh — the time-limit path, by hand (5-10 min, so not in CI): runs
 # life-omp.sbatch on a throw-away one-node Slurm (local-cluster.sh) with a
 # 1-minute limit and --signal=USR1@45, so it is Slurm itself that warns corun
 # before the limit (CI's ci-stage.sh sends the same signal with scancel); the
 # job requeues itself until the run is complete; then the final hash is
 # compared with one uninterrupted run.
 #
-#   scripts/slurm/selftest.sh [BUILD_DIR] [TOTAL]      (root; default build, 3000000)
+#   scripts/slurm/selftest.sh [BUILD_DIR] [TOTAL]      (root; default build, 600000)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${1:-build}
 case $build in /*) ;; *) build=$root/$build ;; esac
 corun=$build/corun
-total=${2:-3000000}
+total=${2:-600000}
 [ -x "$corun" ] || { echo "selftest: $corun not built" >&2; exit 2; }
 work=$(mktemp -d /tmp/corun-slurm-selftest-XXXXXX)
 chmod 755 "$work"
