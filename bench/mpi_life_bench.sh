@@ -36,18 +36,11 @@ best_median() { # best_median VALUES...: "best median" (smallest seconds first)
     printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{printf "%s %s", a[1], a[int((NR+1)/2)]}'
 }
 
-run() { # run LABEL command...: REPEAT runs; sets SECS (all), LINE (last)
-    label=$1; shift
-    SECS=""
-    i=0
-    while [ "$i" -lt "$REPEAT" ]; do
-        LINE=$("$@" | grep '^backend=' | tail -n 1)
-        s=$(field seconds "$LINE")
-        SECS="$SECS $s"
-        printf '  %-28s run %d: %8.3f s  %s\n' "$label" $((i + 1)) "$s" \
-            "$(printf '%s\n' "$LINE" | tr ' ' '\n' | grep -E '^(mode|hash|halo|halo_overlap|halo_seconds|wait_seconds)=' | tr '\n' ' ')"
-        i=$((i + 1))
-    done
+one() { # one LABEL RUN command...: one run; appends its seconds to SECS_<tag>
+    label=$1; i=$2; shift 2
+    LINE=$("$@" | grep '^backend=' | tail -n 1)
+    printf '  %-28s run %d: %8.3f s  %s\n' "$label" "$i" "$(field seconds "$LINE")" \
+        "$(printf '%s\n' "$LINE" | tr ' ' '\n' | grep -E '^(mode|hash|halo|halo_overlap|halo_seconds|wait_seconds)=' | tr '\n' ' ')"
 }
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cpus"
@@ -56,14 +49,22 @@ echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), load average before: $(cut -d' ' -
 echo "run: corun $ARGS"
 echo
 
-run "1 rank x 2 threads" env OMP_NUM_THREADS=2 "$CORUN" $ARGS --threads 2
-set -- $SECS; BM1=$(best_median "$@"); HASH1=$(field hash "$LINE")
-run "2 ranks x 1 thread" env OMP_NUM_THREADS=1 "$MPIRUN" -np 2 --bind-to core "$CORUN" $ARGS --threads 1
-set -- $SECS; BM2=$(best_median "$@"); HASH2=$(field hash "$LINE")
-HS=$(field halo_seconds "$LINE"); WS=$(field wait_seconds "$LINE"); S2=$(field seconds "$LINE")
-D=$(field halo "$LINE")
-run "2 ranks x 1, halo-overlap" env OMP_NUM_THREADS=1 "$MPIRUN" -np 2 --bind-to core "$CORUN" $ARGS --threads 1 --halo-overlap on
-set -- $SECS; BM3=$(best_median "$@"); HASH3=$(field hash "$LINE")
+# The cases take turns (A B C A B C ...), so that other work on the machine
+# hits them alike.
+S1=""; S2=""; S3=""
+i=1
+while [ "$i" -le "$REPEAT" ]; do
+    one "1 rank x 2 threads" $i env OMP_NUM_THREADS=2 "$CORUN" $ARGS --threads 2
+    S1="$S1 $(field seconds "$LINE")"; HASH1=$(field hash "$LINE")
+    one "2 ranks x 1 thread" $i env OMP_NUM_THREADS=1 "$MPIRUN" -np 2 --bind-to core "$CORUN" $ARGS --threads 1
+    S2="$S2 $(field seconds "$LINE")"; HASH2=$(field hash "$LINE")
+    HS=$(field halo_seconds "$LINE"); WS=$(field wait_seconds "$LINE"); SL=$(field seconds "$LINE")
+    D=$(field halo "$LINE")
+    one "2 ranks x 1, halo-overlap" $i env OMP_NUM_THREADS=1 "$MPIRUN" -np 2 --bind-to core "$CORUN" $ARGS --threads 1 --halo-overlap on
+    S3="$S3 $(field seconds "$LINE")"; HASH3=$(field hash "$LINE")
+    i=$((i + 1))
+done
+BM1=$(best_median $S1); BM2=$(best_median $S2); BM3=$(best_median $S3)
 # The exchange cost alone: an empty grid (change tracking skips all compute),
 # the same slabs and halo depth, so what is left is (edge rows +) messages.
 EMPTY="life --backend omp --size $SIZE --steps 8000 --init random:0:1 --quiet --threads 1"
@@ -81,7 +82,7 @@ echo "2 ranks x 1 thread, overlap on : best $B3 s, median $M3 s   hash $HASH3"
 awk -v b1="$B1" -v b2="$B2" -v m1="$M1" -v m2="$M2" -v b3="$B3" -v m3="$M3" 'BEGIN {
     printf "ratio (rate of 2x1 / rate of 1x2): best %.3f, median %.3f (target >= 0.9); with overlap: best %.3f, median %.3f\n",
         b1 / b2, m1 / m2, b1 / b3, m1 / m3 }'
-awk -v s="$S2" -v h="$HS" -v w="$WS" -v n="$STEPS" -v d="$D" -v size="$SIZE" 'BEGIN {
+awk -v s="$SL" -v h="$HS" -v w="$WS" -v n="$STEPS" -v d="$D" -v size="$SIZE" 'BEGIN {
     printf "last 2-rank run: %.3f ms/generation, of which %.3f ms outside the node stepping (%.3f ms blocked in MPI_Waitall); halo %d rows, an exchange every %d generations\n",
         1e3 * s / n, 1e3 * h / n, 1e3 * w / n, d, d }'
 for L in "$ELINE" "$OLINE"; do
