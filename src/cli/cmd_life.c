@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "corun/cuda.h"
 #include "corun/h5io.h"
 #include "corun/mpi.h"
 #include "life_run.h"
@@ -39,7 +40,8 @@ static const char life_usage[] =
     "  --steps N              generations to compute (default 100)\n"
     "  --backend NAME         serial | omp | cuda | auto (default auto: cuda when a\n"
     "                         GPU is visible, else omp)\n"
-    "  --device N             cuda: GPU index (default 0 in CUDA_VISIBLE_DEVICES order)\n"
+    "  --device N             cuda: GPU index (default 0 in CUDA_VISIBLE_DEVICES order;\n"
+    "                         under MPI each rank on a node takes the next one)\n"
     "  --threads T            OpenMP threads (default: OMP_NUM_THREADS or all cores)\n"
     "  --skip-stable on|off|auto  omp: skip tiles that are still or period 2\n"
     "                         (default auto: on for grids of at least 512x512)\n"
@@ -370,6 +372,14 @@ int cmd_life(int argc, char **argv) {
     corun_life_params_t p = {o.rule, o.boundary, o.threads, o.skip_stable, o.device};
     const corun_life_backend_t *stepper = be;
     if (team) {
+        /* One GPU per rank: the node's ranks take the visible devices in
+         * turn (with one device per task, as Slurm's --gpus-per-task sets
+         * CUDA_VISIBLE_DEVICES, that is device 0 everywhere). */
+        if (!strcmp(be->name, "cuda") && o.device < 0) {
+            corun_cuda_device_t devs[64];
+            int local = corun_life_mpi_local_rank(), n = corun_cuda_devices(devs, 64, NULL);
+            if (n > 0) p.device = o.device = local % n;
+        }
         corun_life_slab_cfg_t cfg = {be, o.width, o.height, life_opts_halo(),
                                      life_opts_halo_overlap()};
         stepper = &corun_life_backend_slab;

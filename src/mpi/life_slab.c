@@ -86,6 +86,16 @@ int corun_life_mpi_agree_code(int code, int *first) {
     return -out[0];
 }
 
+int corun_life_mpi_local_rank(void) {
+    MPI_Comm node;
+    int r = 0;
+    if (MPI_Comm_split_type(g_comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) != MPI_SUCCESS)
+        return 0;
+    MPI_Comm_rank(node, &r);
+    MPI_Comm_free(&node);
+    return r;
+}
+
 typedef struct slab {
     const corun_life_backend_t *node;
     void *inner;            /* the extended grid: top + rows + bot rows */
@@ -548,6 +558,7 @@ int corun_life_mpi_begin(corun_err_t *err) {
     return corun_err_set(err, CORUN_ENOTSUP, "this corun was built without MPI");
 }
 void corun_life_mpi_end(void) {}
+int corun_life_mpi_local_rank(void) { return 0; }
 int corun_life_mpi_agree_code(int code, int *first) {
     *first = code ? 0 : -1;
     return code;

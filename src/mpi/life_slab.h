@@ -40,6 +40,10 @@ void corun_life_mpi_end(void);
  * if none), the one that prints its message. Collective. */
 int corun_life_mpi_agree_code(int code, int *first);
 
+/* This rank's index among the ranks on its node (0 outside MPI): which GPU
+ * it takes. Collective. */
+int corun_life_mpi_local_rank(void);
+
 /* Rows of `rank` of `size` for a grid `height` rows high: balanced, the
  * first height % size ranks one row more. */
 void corun_life_slab_rows(int64_t height, int rank, int size, int64_t *row0, int64_t *rows);
