@@ -275,6 +275,15 @@ int cmd_life(int argc, char **argv) {
         cli_error("life: %s", err.msg);
         return CORUN_EXIT_FAILURE;
     }
+    int local_rank = 0, node_ranks = team ? corun_life_mpi_node_ranks(&local_rank) : 1;
+    /* Ranks sharing a node share its cores: without --threads, and when the
+     * default would be all the cores this process sees (not OMP_NUM_THREADS
+     * or the Slurm allocation), each rank takes its part. Under mpirun's
+     * default binding a rank already sees only its own core. */
+    if (node_ranks > 1 && !o.threads && !strcmp(corun_default_threads_source(), "cores")) {
+        o.threads = corun_default_threads() / node_ranks;
+        if (o.threads < 1) o.threads = 1;
+    }
     corun_life_grid_t grid = {0};
     corun_snap_t *snap = NULL;
     void *st = NULL;
@@ -377,8 +386,8 @@ int cmd_life(int argc, char **argv) {
          * CUDA_VISIBLE_DEVICES, that is device 0 everywhere). */
         if (!strcmp(be->name, "cuda") && o.device < 0) {
             corun_cuda_device_t devs[64];
-            int local = corun_life_mpi_local_rank(), n = corun_cuda_devices(devs, 64, NULL);
-            if (n > 0) p.device = o.device = local % n;
+            int n = corun_cuda_devices(devs, 64, NULL);
+            if (n > 0) p.device = o.device = local_rank % n;
         }
         corun_life_slab_cfg_t cfg = {be, o.width, o.height, life_opts_halo(),
                                      life_opts_halo_overlap()};

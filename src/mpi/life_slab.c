@@ -86,14 +86,16 @@ int corun_life_mpi_agree_code(int code, int *first) {
     return -out[0];
 }
 
-int corun_life_mpi_local_rank(void) {
+int corun_life_mpi_node_ranks(int *local_rank) {
     MPI_Comm node;
-    int r = 0;
+    int n = 1;
+    *local_rank = 0;
     if (MPI_Comm_split_type(g_comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) != MPI_SUCCESS)
-        return 0;
-    MPI_Comm_rank(node, &r);
+        return 1;
+    MPI_Comm_rank(node, local_rank);
+    MPI_Comm_size(node, &n);
     MPI_Comm_free(&node);
-    return r;
+    return n;
 }
 
 typedef struct slab {
@@ -558,7 +560,10 @@ int corun_life_mpi_begin(corun_err_t *err) {
     return corun_err_set(err, CORUN_ENOTSUP, "this corun was built without MPI");
 }
 void corun_life_mpi_end(void) {}
-int corun_life_mpi_local_rank(void) { return 0; }
+int corun_life_mpi_node_ranks(int *local_rank) {
+    *local_rank = 0;
+    return 1;
+}
 int corun_life_mpi_agree_code(int code, int *first) {
     *first = code ? 0 : -1;
     return code;

@@ -40,9 +40,10 @@ void corun_life_mpi_end(void);
  * if none), the one that prints its message. Collective. */
 int corun_life_mpi_agree_code(int code, int *first);
 
-/* This rank's index among the ranks on its node (0 outside MPI): which GPU
- * it takes. Collective. */
-int corun_life_mpi_local_rank(void);
+/* The number of ranks on this node, and this rank's index among them
+ * (1 and 0 outside MPI): which GPU a rank takes, how many cores it gets.
+ * Collective. */
+int corun_life_mpi_node_ranks(int *local_rank);
 
 /* Rows of `rank` of `size` for a grid `height` rows high: balanced, the
  * first height % size ranks one row more. */
