@@ -20,6 +20,11 @@
 # stops the daemons (~30 s; CORUN_SKIP_SLURM=1 skips it). It fails when the
 # cluster does not start; it skips (exit 77, with the reason) only where slurmd
 # cannot run at all: not root and no password-less sudo.
+# AArch64 (docs/AIO.md): scripts/check-aio-aarch64.sh cross-builds the aio
+# suites for arm64 and runs them under qemu-user, so the AArch64 context
+# switch is tested on this x86-64 machine (CORUN_SKIP_AARCH64=1 skips it).
+# MPI (docs/MPI.md): build 1 is an MPI build when Open MPI and parallel HDF5
+# are installed (setup.sh installs them); its ctest runs the `mpi` suites.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 corun_install_packages "${CORUN_PACKAGES[@]}"
@@ -41,6 +46,13 @@ if [ "${CORUN_SKIP_SLURM:-0}" != 1 ]; then
     echo "== Slurm: one-node cluster on localhost, job scripts submitted and checked (~30 s) =="
     rc=0
     "$CORUN_ROOT/scripts/slurm/ci-stage.sh" "$CORUN_ROOT/build/corun" "$CORUN_ROOT/build-cuda-emu/corun" || rc=$?
+    [ "$rc" = 0 ] || [ "$rc" = 77 ] || exit "$rc"
+fi
+
+if [ "${CORUN_SKIP_AARCH64:-0}" != 1 ]; then
+    echo "== aio on AArch64: cross-built suites under qemu-user (~1 min) =="
+    rc=0
+    "$CORUN_ROOT/scripts/check-aio-aarch64.sh" "$CORUN_ROOT/build-aarch64" || rc=$?
     [ "$rc" = 0 ] || [ "$rc" = 77 ] || exit "$rc"
 fi
 
