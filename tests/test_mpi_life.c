@@ -4,8 +4,9 @@
  * the serial, omp (also with change tracking) and cuda backends (the last
  * where the build has it: the emulator build), halo depths with and without
  * overlap, --write-rle gathered on rank 0, --out/--restart (parallel HDF5)
- * against the single-process file; more ranks than rows is a usage
- * error; a rank failing alone ends the job without a hang.
+ * against the single-process file, SIGUSR1 to one rank only; more ranks
+ * than rows is a usage error; a rank failing alone ends the job without a
+ * hang.
  *
  * Also, without MPI: the backend hooks the slab layer relies on
  * (read_rows, write_rows, count_rows) against the serial backend.
@@ -345,6 +346,39 @@ static void test_snapshots(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "same"));
 }
 
+/* SIGUSR1 to one rank only: every rank stops at the same generation, the
+ * final frame is written once (the file's last generation is the summary's),
+ * the job exits 3. */
+static void test_signal_one_rank(void) {
+    static char out[65536];
+    char cmd[2048], h5[512];
+    snprintf(h5, sizeof h5, "%s", test_tmp_path("mpi_life_sig.h5"));
+    snprintf(cmd, sizeof cmd,
+             "OMPI_MCA_mpi_yield_when_idle=1 timeout 60 %s -np 2 --oversubscribe --bind-to none "
+             "%s life --quiet --size 512x300 --steps 100000000 --threads 1 --out %s --force "
+             "--snapshot-every 1000 2>&1 & mp=$!; sleep 2; "
+             "kill -USR1 $(pgrep -P $mp | tail -n 1); wait $mp; echo \"exit=$?\"; "
+             "/usr/bin/python3 -c \"import h5py, sys; f = h5py.File(sys.argv[1], 'r'); "
+             "print('last=%%d frames=%%d' %% (f['generation'][-1], len(f['generation'])))\" %s",
+             mpiexec(), test_corun_bin(), h5, h5);
+    fflush(stdout);
+    FILE *p = popen(cmd, "r");
+    CU_ASSERT_FATAL(p != NULL);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    pclose(p);
+    const char *line = strstr(out, "backend="), *gen = line ? strstr(line, " generation=") : NULL;
+    const char *last = strstr(out, "last=");
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "exit=3"));
+    CU_ASSERT_PTR_NOT_NULL(line && strstr(line, "status=interrupted"));
+    CU_ASSERT_PTR_NULL(line ? strstr(line + 1, "backend=") : NULL); /* one summary */
+    CU_ASSERT_FATAL(gen && last);
+    long long g = atoll(gen + 12), l = atoll(last + 5);
+    CU_ASSERT(g > 0);
+    CU_ASSERT_EQUAL(g, l);
+    if (!strstr(out, "exit=3") || g != l) printf("\n  %s\n", out);
+}
+
 static void test_cuda_backend(void) {
 #if CORUN_CUDA_BACKEND
     if (corun_cuda_build() != CORUN_CUDA_BUILD_EMULATED) return; /* real GPUs: one per rank */
@@ -388,6 +422,7 @@ static const test_case_t cases[] = {
     {"change_tracking", test_change_tracking},
     {"pattern_and_rle", test_pattern_and_rle},
     {"snapshots", test_snapshots},
+    {"signal_one_rank", test_signal_one_rank},
     {"cuda_backend", test_cuda_backend},
     {"errors", test_errors},
     {NULL, NULL},
