@@ -387,6 +387,8 @@ static void test_cuda_backend(void) {
                    p23);
     same_as_serial("--size 70x23 --steps 30 --init random:0.4:3 --boundary dead", "cuda",
                    "--halo 3", p23);
+    /* the cuda default halo (32), deeper than 8 */
+    same_as_serial("--size 70x99 --steps 70 --init random:0.4:3", "cuda", NULL, p23);
 #endif
 }
 

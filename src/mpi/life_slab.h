@@ -60,8 +60,10 @@ typedef struct corun_life_slab_cfg {
                                        * exchange them while the interior runs */
 } corun_life_slab_cfg_t;
 
-/* The default halo depth (capped by the smallest slab's rows). */
+/* The default halo depth (capped by the smallest slab's rows), and the
+ * cuda backend's. */
 #define CORUN_LIFE_SLAB_HALO 8
+#define CORUN_LIFE_SLAB_HALO_CUDA 32
 
 /* Opens this rank's slab: own = its rows (width x rows, rows from
  * corun_life_slab_rows()), p = the node backend's parameters. Collective:
