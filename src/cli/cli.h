@@ -37,6 +37,9 @@ typedef struct life_opts {
     char compress[16];          /* none | gzip[:L] | lz4 */
     int swmr, force;
     int snapshot_buffers;
+    /* MPI (docs/MPI.md) */
+    int halo;         /* --halo D rows per exchange; 0: the default */
+    int halo_overlap; /* --halo-overlap on|off */
 } life_opts_t;
 
 /* The effective options as INI text (recorded in snapshot files). */

@@ -42,7 +42,8 @@ static const char life_usage[] =
     "                         GPU is visible, else omp)\n"
     "  --device N             cuda: GPU index (default 0 in CUDA_VISIBLE_DEVICES order;\n"
     "                         under MPI each rank on a node takes the next one)\n"
-    "  --threads T            OpenMP threads (default: OMP_NUM_THREADS or all cores)\n"
+    "  --threads T            OpenMP threads (default: OMP_NUM_THREADS, else\n"
+    "                         SLURM_CPUS_PER_TASK, else all cores)\n"
     "  --skip-stable on|off|auto  omp: skip tiles that are still or period 2\n"
     "                         (default auto: on for grids of at least 512x512)\n"
     "  --print                print every generation side by side ('*' alive, '-' empty)\n"
@@ -249,11 +250,11 @@ static int check_team(const life_opts_t *o, int ranks, corun_err_t *err) {
         return corun_err_set(err, CORUN_EINVAL,
                              "--print needs one rank; with %d use --write-rle to get the grid",
                              ranks);
-    if (life_opts_halo() > o->height / ranks)
+    if (o->halo > o->height / ranks)
         return corun_err_set(err, CORUN_EINVAL,
                              "--halo %d: deeper than the smallest slab (%lld rows: %lld rows over "
                              "%d rank%s); use at most %lld",
-                             life_opts_halo(), (long long)(o->height / ranks),
+                             o->halo, (long long)(o->height / ranks),
                              (long long)o->height, ranks, ranks == 1 ? "" : "s",
                              (long long)(o->height / ranks));
     return 0;
@@ -389,8 +390,7 @@ int cmd_life(int argc, char **argv) {
             int n = corun_cuda_devices(devs, 64, NULL);
             if (n > 0) p.device = o.device = local_rank % n;
         }
-        corun_life_slab_cfg_t cfg = {be, o.width, o.height, life_opts_halo(),
-                                     life_opts_halo_overlap()};
+        corun_life_slab_cfg_t cfg = {be, o.width, o.height, o.halo, o.halo_overlap};
         stepper = &corun_life_backend_slab;
         rc = corun_life_slab_open(&st, &cfg, &grid, &p, &err);
         if (rc == CORUN_EIO) { /* the first exchange failed: others may wait for it */

@@ -8,14 +8,6 @@
 #include "cli.h"
 #include "life_run.h"
 
-/* --halo and --halo-overlap live here rather than in life_opts_t (cli.h,
- * shared by every subcommand, is not this file's to change): one `corun
- * life` per process. */
-static int opt_halo, opt_halo_overlap;
-
-int life_opts_halo(void) { return opt_halo; }
-int life_opts_halo_overlap(void) { return opt_halo_overlap; }
-
 void life_opts_defaults(life_opts_t *o) {
     memset(o, 0, sizeof *o);
     o->width = o->height = 256; /* used only when nothing else sets a size */
@@ -28,8 +20,6 @@ void life_opts_defaults(life_opts_t *o) {
     o->skip_stable = CORUN_LIFE_SKIP_AUTO;
     snprintf(o->compress, sizeof o->compress, "none");
     o->snapshot_buffers = 3;
-    opt_halo = 0;
-    opt_halo_overlap = 0;
 }
 
 int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *err) {
@@ -109,9 +99,9 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
         int64_t d;
         if (corun_parse_i64(v, &d) || d < 1 || d > 1 << 20)
             return corun_err_set(err, CORUN_EINVAL, "halo: '%s' is not 1..1048576 rows", v);
-        opt_halo = (int)d;
+        o->halo = (int)d;
     } else if (!strcmp(key, "halo-overlap")) {
-        return cli_parse_bool(key, v, &opt_halo_overlap, err);
+        return cli_parse_bool(key, v, &o->halo_overlap, err);
     } else {
         return corun_err_set(err, CORUN_EINVAL,
                              "unknown option '%s' (known: size, rule, boundary, init, at, steps, "
@@ -148,12 +138,13 @@ void life_opts_to_ini(const life_opts_t *o, char *buf, size_t n) {
              "[life]\nsize = %lldx%lld\nrule = %s\nboundary = %s\ninit = %s\nat = %lld,%lld\n"
              "steps = %lld\nbackend = %s\n%sthreads = %d\nskip-stable = %s\n"
              "snapshot-every = %lld\nsnapshot-format = %s\ncompress = %s\nswmr = %s\n"
-             "snapshot-buffers = %d\n",
+             "snapshot-buffers = %d\n%shalo = %d\nhalo-overlap = %s\n",
              (long long)o->width, (long long)o->height, rule,
              corun_life_boundary_name(o->boundary), o->init, (long long)o->at_x,
              (long long)o->at_y, (long long)o->steps, o->backend,
              o->threads ? "" : "; (OpenMP default) ", o->threads,
              skip[o->skip_stable], (long long)o->snapshot_every,
              o->snapshot_bytes ? "bytes" : "bits", o->compress, o->swmr ? "true" : "false",
-             o->snapshot_buffers);
+             o->snapshot_buffers, o->halo ? "" : "; (default) ", o->halo,
+             o->halo_overlap ? "on" : "off");
 }

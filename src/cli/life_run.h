@@ -13,11 +13,6 @@ typedef struct life_result {
 } life_result_t;
 
 void life_signals_install(void);
-
-/* --halo D (life_opts.c): rows per halo exchange under MPI; 0 = default.
- * --halo-overlap on|off: edge rows first, exchanged while the rest steps. */
-int life_opts_halo(void);
-int life_opts_halo_overlap(void);
 int life_signal_received(void);
 
 /* Steps the backend state st (opened by the caller from grid, which it also
