@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "corun/mpi.h"
 #include "testlib.h"
 
 #define MAX_SUITES 64
@@ -150,6 +151,51 @@ static int add_suite(int i) {
     for (const test_case_t *c = suites[i].cases; c->name; c++)
         if (!CU_add_test(s, c->name, c->fn)) return -1;
     return 0;
+}
+
+const char *test_mpiexec(void) {
+    const char *m = getenv("CORUN_MPIEXEC");
+    if (!corun_mpi_build() || !m || !m[0]) {
+        printf("\nSKIPPED: %s\n",
+               corun_mpi_build() ? "CORUN_MPIEXEC is not set" : "no MPI in this build");
+        fflush(stdout);
+        exit(77);
+    }
+    return m;
+}
+
+int test_run_mpi(int np, const char *const *args, char **out, char **errout) {
+    char outname[300], errname[300], npstr[16];
+    snprintf(outname, sizeof outname, "%s/mpi_run_stdout.txt", test_tmp_dir());
+    snprintf(errname, sizeof errname, "%s/mpi_run_stderr.txt", test_tmp_dir());
+    snprintf(npstr, sizeof npstr, "%d", np);
+    const char *argv[64];
+    int n = 0;
+    if (np) {
+        argv[n++] = test_mpiexec();
+        argv[n++] = "-np";
+        argv[n++] = npstr;
+        argv[n++] = "--oversubscribe";
+    }
+    argv[n++] = test_corun_bin();
+    for (int i = 0; args[i] && n < 63; i++) argv[n++] = args[i];
+    argv[n] = NULL;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fo = open(outname, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int fe = open(errname, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fo, 1);
+        dup2(fe, 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    size_t len;
+    if (out) *out = test_slurp(outname, &len);
+    if (errout) *errout = test_slurp(errname, &len);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 int main(int argc, char **argv) {

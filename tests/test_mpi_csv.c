@@ -17,54 +17,13 @@
 #include "corun/mpi.h"
 #include "testlib.h"
 
-static const char *mpiexec(void) {
-    const char *m = getenv("CORUN_MPIEXEC");
-    if (!corun_mpi_build() || !m || !m[0]) {
-        printf("\nSKIPPED: %s\n", corun_mpi_build() ? "CORUN_MPIEXEC is not set" : "no MPI in this build");
-        fflush(stdout);
-        exit(77);
-    }
-    return m;
+static int run(int np, const char *const *args, char **errout) {
+    return test_run_mpi(np, args, NULL, errout);
 }
 
 static char *slurp(const char *path, size_t *n) {
     size_t k;
     return test_slurp(path, n ? n : &k);
-}
-
-/* `mpiexec -np P corun args...` (np 0: corun alone); stderr into *errout
- * (malloc'd) if given; returns the exit status. */
-static int run(int np, const char *const *args, char **errout) {
-    const char *launcher = mpiexec();
-    char outname[300], errname[300], npstr[16];
-    snprintf(outname, sizeof outname, "%s/mpi_csv_stdout.txt", test_tmp_dir());
-    snprintf(errname, sizeof errname, "%s/mpi_csv_stderr.txt", test_tmp_dir());
-    snprintf(npstr, sizeof npstr, "%d", np);
-    const char *argv[64];
-    int n = 0;
-    if (np) {
-        argv[n++] = launcher;
-        argv[n++] = "-np";
-        argv[n++] = npstr;
-        argv[n++] = "--oversubscribe";
-    }
-    argv[n++] = test_corun_bin();
-    for (int i = 0; args[i] && n < 63; i++) argv[n++] = args[i];
-    argv[n] = NULL;
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fo = open(outname, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int fe = open(errname, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fo, 1);
-        dup2(fe, 2);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int st = 0;
-    waitpid(pid, &st, 0);
-    if (errout) *errout = slurp(errname, NULL);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* Same file names with the same bytes in both folders; returns the count

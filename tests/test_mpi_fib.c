@@ -15,54 +15,13 @@
 #include "corun/mpi.h"
 #include "testlib.h"
 
-static const char *mpiexec(void) {
-    const char *m = getenv("CORUN_MPIEXEC");
-    if (!corun_mpi_build() || !m || !m[0]) {
-        printf("\nSKIPPED: %s\n", corun_mpi_build() ? "CORUN_MPIEXEC is not set" : "no MPI in this build");
-        fflush(stdout);
-        exit(77);
-    }
-    return m;
+static int run(int np, const char *const *args, char **out) {
+    return test_run_mpi(np, args, out, NULL);
 }
 
 static char *slurp(const char *path) {
     size_t n;
     return test_slurp(path, &n);
-}
-
-/* Runs `mpiexec -np P corun args...` (np 0: corun alone); stdout into
- * out (malloc'd, *out may be NULL); returns the exit status. */
-static int run(int np, const char *const *args, char **out) {
-    const char *launcher = mpiexec(); /* skips the suite without MPI */
-    char outname[300], errname[300], npstr[16];
-    snprintf(outname, sizeof outname, "%s/mpi_fib_stdout.txt", test_tmp_dir());
-    snprintf(errname, sizeof errname, "%s/mpi_fib_stderr.txt", test_tmp_dir());
-    snprintf(npstr, sizeof npstr, "%d", np);
-    const char *argv[64];
-    int n = 0;
-    if (np) {
-        argv[n++] = launcher;
-        argv[n++] = "-np";
-        argv[n++] = npstr;
-        argv[n++] = "--oversubscribe";
-    }
-    argv[n++] = test_corun_bin();
-    for (int i = 0; args[i] && n < 63; i++) argv[n++] = args[i];
-    argv[n] = NULL;
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fo = open(outname, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int fe = open(errname, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fo, 1);
-        dup2(fe, 2);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int st = 0;
-    waitpid(pid, &st, 0);
-    if (out) *out = slurp(outname);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 static int cmp_str(const void *a, const void *b) {
@@ -202,12 +161,11 @@ static void test_failed_task_fails_all(void) {
         for (const char *const *t = (const char *const[]){"0", "5", NULL}; *t; t++) {
             setenv("CORUN_FIB_FAIL_TASK", *t, 1);
             const char *a[] = {"fib", "--n", "2000,30,40", "--tasks", "3", "--threads", "1", NULL};
-            char *got = NULL;
-            int rc = run(p, a, &got);
+            char *got = NULL, *err = NULL;
+            int rc = test_run_mpi(p, a, &got, &err);
             unsetenv("CORUN_FIB_FAIL_TASK");
             CU_ASSERT_NOT_EQUAL(rc, 0);
             CU_ASSERT_PTR_NULL(got ? strstr(got, "tasks=") : NULL);
-            char *err = slurp(test_tmp_path("mpi_fib_stderr.txt"));
             CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "failed on purpose") : NULL);
             free(err);
             free(got);

@@ -139,17 +139,6 @@ static void test_hooks_cuda(void) {
 
 /* ------------------------------------------------------------ launches */
 
-static const char *mpiexec(void) {
-    const char *m = getenv("CORUN_MPIEXEC");
-    if (!corun_mpi_build() || !m || !m[0]) {
-        printf("\nSKIPPED: %s\n",
-               corun_mpi_build() ? "CORUN_MPIEXEC is not set" : "no MPI in this build");
-        fflush(stdout);
-        exit(77);
-    }
-    return m;
-}
-
 /* Runs `[env] timeout 60 mpiexec -np P corun life ARGS` (np 0: corun
  * alone) with stdout and stderr into out; returns the exit status (124:
  * timed out). Busy-polling ranks on an oversubscribed machine crawl, so
@@ -160,7 +149,7 @@ static int run(const char *env, int np, const char *args, char *out, size_t cap)
         snprintf(cmd, sizeof cmd,
                  "%s OMPI_MCA_mpi_yield_when_idle=1 timeout 60 %s -np %d --oversubscribe "
                  "--bind-to none %s life --quiet %s 2>&1",
-                 env ? env : "", mpiexec(), np, test_corun_bin(), args);
+                 env ? env : "", test_mpiexec(), np, test_corun_bin(), args);
     else
         snprintf(cmd, sizeof cmd, "%s timeout 60 %s life --quiet %s 2>&1", env ? env : "",
                  test_corun_bin(), args);
@@ -360,7 +349,7 @@ static void test_signal_one_rank(void) {
              "kill -USR1 $(pgrep -P $mp | tail -n 1); wait $mp; echo \"exit=$?\"; "
              "/usr/bin/python3 -c \"import h5py, sys; f = h5py.File(sys.argv[1], 'r'); "
              "print('last=%%d frames=%%d' %% (f['generation'][-1], len(f['generation'])))\" %s",
-             mpiexec(), test_corun_bin(), h5, h5);
+             test_mpiexec(), test_corun_bin(), h5, h5);
     fflush(stdout);
     FILE *p = popen(cmd, "r");
     CU_ASSERT_FATAL(p != NULL);

@@ -51,4 +51,14 @@ int test_h5check(const char *path, const char *flags, char *buf, size_t cap);
 int test_run_corun(const char *const *argv, char *out, size_t outcap, char *errout,
                    size_t errcap);
 
+/* The MPI launcher CTest names in CORUN_MPIEXEC. Without MPI in this build,
+ * or without a launcher, prints why and exits 77 (CTest: Skipped). */
+const char *test_mpiexec(void);
+
+/* Runs `mpiexec -np P --oversubscribe corun args...` (np 0: corun alone;
+ * args NULL-terminated, up to 60), stdout and stderr into files under
+ * test_tmp_dir(); *out / *errout receive them (malloc'd) when not NULL.
+ * Returns the exit status, -1 if it did not exit normally. */
+int test_run_mpi(int np, const char *const *args, char **out, char **errout);
+
 #endif
