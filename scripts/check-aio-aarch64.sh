@@ -26,15 +26,18 @@ rm -f "$out/aio_tests" "$out/aio_bench"
 cd "$CORUN_ROOT"
 common=(-std=c11 -O2 -g -fopenmp -D_GNU_SOURCE -DCORUN_BUILD_TYPE='"Release"'
     -DCORUN_SANITIZERS='""' -Iinclude -Isrc -Ikernels -Itests -Wall -Wextra -Werror)
-aarch64-linux-gnu-gcc "${common[@]}" src/aio/*.c src/aio/switch_aarch64.S src/core/*.c \
+aarch64-linux-gnu-gcc "${common[@]}" src/aio/*.c src/aio/switch_aarch64.S src/core/*.c src/mpi/env.c \
     tests/test_main.c tests/test_aio_*.c -o "$out/aio_tests" -static -lcunit -lpthread -lm 2>&1 |
     grep -v -e "statically linked applications requires" -e "in function .goacc" || true
-aarch64-linux-gnu-gcc "${common[@]}" src/aio/*.c src/aio/switch_aarch64.S src/core/*.c \
+aarch64-linux-gnu-gcc "${common[@]}" src/aio/*.c src/aio/switch_aarch64.S src/core/*.c src/mpi/env.c \
     bench/aio/aio_bench.c -o "$out/aio_bench" -static -lpthread -lm 2>&1 |
     grep -v -e "statically linked applications requires" -e "in function .goacc" || true
 [ -x "$out/aio_tests" ] && [ -x "$out/aio_bench" ] || { echo "check-aio-aarch64: build failed" >&2; exit 1; }
 
 export QEMU_STACK_SIZE=8388608
+# qemu-user lists its own threads in /proc/self/task: the thread-leak count
+# of aio_coro cannot be exact there (file descriptors are still checked).
+export CORUN_TEST_UNDER_QEMU=1
 status=0
 for s in aio_coro aio_future aio_channel aio_stress; do
     if timeout 600 qemu-aarch64 "$out/aio_tests" "$s" >"$out/$s.log" 2>&1; then

@@ -633,6 +633,10 @@ static int task_count_settles_at(int want) {
 }
 
 static void test_no_leaked_threads_or_fds(void) {
+    /* Under qemu-user (scripts/check-aio-aarch64.sh sets this), qemu's own
+     * threads are listed in /proc/self/task too and come and go: only the
+     * file descriptors are checked there. */
+    const int threads_checked = getenv("CORUN_TEST_UNDER_QEMU") == NULL;
     corun_aio_loop_t *warm = mkloop(1);
     endloop(warm);
     int t0 = count_dir("/proc/self/task"), f0 = count_dir("/proc/self/fd");
@@ -642,10 +646,10 @@ static void test_no_leaked_threads_or_fds(void) {
         CU_ASSERT_EQUAL(corun_aio_spawn(l, job_outer, (void *)(intptr_t)2, &f, NULL), 0);
         CU_ASSERT_EQUAL(corun_aio_future_result(f, 5.0, NULL, NULL), 0);
         corun_aio_future_release(f);
-        CU_ASSERT_EQUAL(count_dir("/proc/self/task"), t0 + 5);
+        if (threads_checked) CU_ASSERT_EQUAL(count_dir("/proc/self/task"), t0 + 5);
         endloop(l);
     }
-    CU_ASSERT_EQUAL(task_count_settles_at(t0), t0);
+    if (threads_checked) CU_ASSERT_EQUAL(task_count_settles_at(t0), t0);
     CU_ASSERT_EQUAL(count_dir("/proc/self/fd"), f0);
 }
 
