@@ -480,9 +480,13 @@ static hid_t make_dataset(hid_t file, const char *name, hid_t type, int rank, co
     /* Chunks are allocated when the dataset is extended (not at the first
      * write): parallel HDF5 can only append to datasets made so, and it
      * forces it on the files it creates, so single-process files are made
-     * the same way and any P can continue any file. */
+     * the same way and any P can continue any file. Early allocation would
+     * also write every new chunk full of the fill value first, i.e. each
+     * frame twice: chunks are never filled (a frame's data is written right
+     * after the extend, and a frame counts only once /generation lists it). */
     if (sp >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, rank, chunk) >= 0 &&
-        H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) >= 0) {
+        H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) >= 0 &&
+        H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) >= 0) {
         int ok = 1;
         /* Optional filters: a chunk that does not compress is stored as is. */
         if (codec == CORUN_H5_GZIP) {
