@@ -325,10 +325,7 @@ static int slab_setup(slab_t *s, const corun_life_slab_cfg_t *cfg, const corun_l
                              "%d ranks for a grid of %lld rows: each rank needs at least one "
                              "row (use at most %lld ranks)",
                              s->size, (long long)cfg->height, (long long)cfg->height);
-    /* cuda: every exchange costs synchronous PCIe copies, worth a GPU
-     * generation or two, so exchange less often (docs/MPI.md's model). */
-    const int want = strcmp(node->name, "cuda") ? CORUN_LIFE_SLAB_HALO : CORUN_LIFE_SLAB_HALO_CUDA;
-    s->d = cfg->halo > 0 ? cfg->halo : (int)mini(want, smallest);
+    s->d = cfg->halo > 0 ? cfg->halo : (int)mini(CORUN_LIFE_SLAB_HALO, smallest);
     if (s->d > smallest)
         return corun_err_set(err, CORUN_EINVAL,
                              "--halo %d: deeper than the smallest slab (%lld rows of %lld over "

@@ -60,10 +60,14 @@ typedef struct corun_life_slab_cfg {
                                        * exchange them while the interior runs */
 } corun_life_slab_cfg_t;
 
-/* The default halo depth (capped by the smallest slab's rows), and the
- * cuda backend's. */
-#define CORUN_LIFE_SLAB_HALO 8
-#define CORUN_LIFE_SLAB_HALO_CUDA 32
+/* The default halo depth, capped by the smallest slab's rows. 32, not 8,
+ * also on the CPU: what costs at an exchange is mostly waiting for the
+ * neighbour's slower generations (a shared host's noise), which fewer
+ * exchanges amortise; the 2 x 32 extra rows are 0.8 % of a 8192-row slab.
+ * Measured (docs/MPI.md): 16384x16384 dense on 2 ranks, wait 0.04-0.07 s of
+ * 0.40 s with 8, 0.004-0.012 s with 32. The cuda backend needs it anyway
+ * (four PCIe copies per exchange). */
+#define CORUN_LIFE_SLAB_HALO 32
 
 /* Opens this rank's slab: own = its rows (width x rows, rows from
  * corun_life_slab_rows()), p = the node backend's parameters. Collective:
