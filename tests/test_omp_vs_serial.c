@@ -192,6 +192,30 @@ static void test_tiles_settled_soup(void) {
     compare(&c, short_run, short_run);
 }
 
+/* skip_stable=auto where temporal blocking pays (here: 2 threads, >= 512 in
+ * both directions): the backend steps blocked, probes with change tracking
+ * every 256 generations and switches between the two as the soup settles;
+ * uneven chunks put probes at odd places (a probe cut after 1 or 2
+ * generations finishes in the next call). */
+static void test_adaptive_switch(void) {
+    static const int chunks[] = {2600, 0};
+    static const int uneven[] = {256, 1, 2, 250, 6, 1, 300, 1, 1, 700, 3, 255, 2, 1, 821, 0};
+    for (int b = 0; b < 2; b++) {
+        run_cfg_t c = {520, 512, b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS, b ? "B36/S23" : "B3/S23",
+                       2, CORUN_LIFE_SKIP_AUTO, 11 + (uint64_t)b, 0.5};
+        compare(&c, chunks, b ? chunks : uneven);
+        compare(&c, chunks, b ? uneven : chunks);
+    }
+    corun_life_grid_t g;
+    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, 520, 512, NULL), 0);
+    corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, 2, CORUN_LIFE_SKIP_AUTO, -1};
+    void *st = NULL;
+    CU_ASSERT_EQUAL_FATAL(corun_life_backend_omp.init(&st, &g, &p, NULL), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(corun_life_backend_omp.describe(st), "tblock+tiles"));
+    corun_life_backend_omp.fini(st);
+    corun_life_grid_close(&g);
+}
+
 /* Temporal blocking, forced on small grids with small bands so that bands,
  * levels, torus wrap of the halo and the dead edge are all exercised. */
 static void test_temporal_blocking(void) {
@@ -282,6 +306,7 @@ static void test_b0_padding(void) {
 
 static const test_case_t cases[] = {
     {"listed sizes x boundaries x rules x threads x skip", test_sizes_rules},
+    {"auto: blocked stepping and change tracking by turns", test_adaptive_switch},
     {"random sizes", test_random_sizes},
     {"uneven step chunks equal one step", test_uneven_chunks},
     {"change tracking on a settling soup", test_tiles_settled_soup},

@@ -23,12 +23,19 @@
  *            skip_stable=auto turns tiles on for grids of at least 512x512,
  *            where settled soups make it pay; below that the bookkeeping
  *            costs about what it saves.
+ *   tblock+tiles — skip_stable=auto on a grid where tblock would be chosen:
+ *            a fresh soup changes everywhere, and there tiles (no temporal
+ *            blocking) ran 2.5x slower than tblock at 16384x16384. So step
+ *            with tblock and every PROBE_EVERY generations probe a few with
+ *            tiles; stay with tiles while few tiles need work, go back to
+ *            tblock when many do (step_adaptive).
  *
  * The state owns two full buffers (generation t and the back buffer), a zero
  * row, per-thread scratch, and per mode the band buffers or tile bitmaps.
  * step() never fails once init() succeeded.
  */
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,6 +66,8 @@ typedef struct omp_state {
     uint64_t *need;                /* per tile: recompute this generation */
     int pc;                        /* chg[pc] describes the current generation */
     int64_t dense_left;            /* generations that must still be dense */
+    int adaptive;                  /* tblock+tiles: mode switches between the two */
+    int64_t since_probe;           /* tblock generations since the last probe */
     uint8_t *force;                /* per tile row: generations it must still be
                                     * recomputed in full (rows written by write_rows) */
     /* step_counted counts rows cy0..cy1-1 (count_rows(); default all). */
@@ -337,6 +346,50 @@ static void step_tiles(omp_state_t *s, int64_t n, int64_t *pops) {
         s->force[ty] = s->force[ty] > n ? (uint8_t)(s->force[ty] - n) : 0;
 }
 
+/* tblock+tiles (step_adaptive). A probe is 2 generations that rebuild the
+ * change maps (all tiles) and 2 measured ones: at 2.5x tblock's cost per
+ * generation, a probe every 256 generations costs ~2 % while all is active.
+ * Tiles pay when the fraction of tiles needing work is below ~1/2.5 of the
+ * whole; the thresholds leave a margin and some hysteresis. */
+#define PROBE_EVERY 256
+#define PROBE_GENS 4
+#define TILES_ENTER 0.30 /* after a probe: stay with tiles at or below this */
+#define TILES_LEAVE 0.50 /* with tiles: back to tblock above this */
+
+/* Fraction of tiles the last generation recomputed. */
+static double need_fraction(const omp_state_t *s) {
+    int64_t n = 0;
+    for (int64_t i = 0; i < s->nty * s->nbw; i++) n += __builtin_popcountll(s->need[i]);
+    return (double)n / (double)(s->ntx * s->nty);
+}
+
+static void step_adaptive(omp_state_t *s, int64_t n, int64_t *pops) {
+    while (n > 0) {
+        int64_t k = n;
+        if (s->mode == MODE_TBLOCK && s->since_probe < PROBE_EVERY) {
+            if (k > PROBE_EVERY - s->since_probe) k = PROBE_EVERY - s->since_probe;
+            step_tblock(s, k, pops);
+            s->since_probe += k;
+        } else if (s->mode == MODE_TBLOCK) { /* probe */
+            s->mode = MODE_TILES;
+            s->dense_left = 2; /* as after init(): no valid change maps yet */
+            if (k > PROBE_GENS) k = PROBE_GENS;
+            step_tiles(s, k, pops);
+            s->since_probe = 0;
+            /* (k < 3: still rebuilding; the next call measures) */
+            if (s->dense_left == 0 && need_fraction(s) > TILES_ENTER) s->mode = MODE_TBLOCK;
+        } else {
+            step_tiles(s, k, pops);
+            if (s->dense_left == 0 && need_fraction(s) > TILES_LEAVE) {
+                s->mode = MODE_TBLOCK;
+                s->since_probe = 0;
+            }
+        }
+        if (pops) pops += k;
+        n -= k;
+    }
+}
+
 /* ------------------------------------------------------------- interface */
 
 static int omp_init(void **state, const corun_life_grid_t *initial, const corun_life_params_t *p,
@@ -398,6 +451,8 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
     int64_t tb_bytes = tuning.tblock_bytes > 0 ? tuning.tblock_bytes
                        : l2 > 0                ? (int64_t)l2
                                                : (int64_t)1 << 20;
+    const int tblock_ok = !tuning.tblock_off &&
+                          (2 * g->h * g->stride * 8 > tb_bytes || (s->nt > 1 && g->h >= 256));
     if (skip) {
         s->mode = MODE_TILES;
         s->tw = tuning.tile_words > 0 ? tuning.tile_words : 2;
@@ -413,8 +468,10 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
         s->force = calloc((size_t)s->nty, 1);
         if (!s->chg[0] || !s->chg[1] || !s->need || !s->force) goto nomem;
         s->dense_left = 2;
-    } else if (!tuning.tblock_off &&
-               (2 * g->h * g->stride * 8 > tb_bytes || (s->nt > 1 && g->h >= 256))) {
+        /* auto, and blocking would pay: start blocked (step_adaptive). */
+        s->adaptive = p->skip_stable == CORUN_LIFE_SKIP_AUTO && tblock_ok;
+    }
+    if (s->adaptive || (!skip && tblock_ok)) {
         /* Also with several threads on grids that fit in cache: one barrier
          * per `levels` generations instead of one per generation. */
         s->mode = MODE_TBLOCK;
@@ -428,11 +485,12 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
         s->band_words = (s->band + 2 * s->levels_max) * g->stride;
         s->bandbuf = alloc64((size_t)(2 * s->nt * s->band_words));
         if (!s->bandbuf) goto nomem;
-    } else {
+    } else if (!skip) {
         s->mode = MODE_DENSE;
     }
     static const char *names[] = {"dense", "tblock", "tiles"};
-    snprintf(s->desc, sizeof s->desc, "%s-%s", names[s->mode], s->k->simd);
+    snprintf(s->desc, sizeof s->desc, "%s-%s", s->adaptive ? "tblock+tiles" : names[s->mode],
+             s->k->simd);
     *state = s;
     return 0;
 nomem:
@@ -449,6 +507,10 @@ static int omp_step_counted(void *state, int64_t generations, int64_t *pops,
     if (generations < 0)
         return corun_err_set(err, CORUN_EINVAL, "omp backend: negative generation count");
     if (generations == 0) return 0;
+    if (s->adaptive) {
+        step_adaptive(s, generations, pops);
+        return 0;
+    }
     switch (s->mode) {
     case MODE_TILES: step_tiles(s, generations, pops); break;
     case MODE_TBLOCK: step_tblock(s, generations, pops); break;
