@@ -192,11 +192,23 @@ static void test_tiles_settled_soup(void) {
     compare(&c, short_run, short_run);
 }
 
-/* skip_stable=auto where temporal blocking pays (here: 2 threads, >= 512 in
- * both directions): the backend steps blocked, probes with change tracking
- * every 256 generations and switches between the two as the soup settles;
- * uneven chunks put probes at odd places (a probe cut after 1 or 2
- * generations finishes in the next call). */
+/* The omp backend's mode for a w x h grid contains `want`. */
+static void assert_mode(int64_t w, int64_t h, int threads, corun_life_skip_t skip,
+                        const char *want) {
+    corun_life_grid_t g;
+    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, w, h, NULL), 0);
+    corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, threads, skip, -1};
+    void *st = NULL;
+    CU_ASSERT_EQUAL_FATAL(corun_life_backend_omp.init(&st, &g, &p, NULL), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(corun_life_backend_omp.describe(st), want));
+    corun_life_backend_omp.fini(st);
+    corun_life_grid_close(&g);
+}
+
+/* skip_stable=auto on a grid of at least 512 x 512: the backend steps
+ * blocked, probes with change tracking every 256 generations and switches
+ * between the two as the soup settles; uneven chunks put probes at odd
+ * places (a probe cut after 1 or 2 generations finishes in the next call). */
 static void test_adaptive_switch(void) {
     static const int chunks[] = {2600, 0};
     static const int uneven[] = {256, 1, 2, 250, 6, 1, 300, 1, 1, 700, 3, 255, 2, 1, 821, 0};
@@ -206,14 +218,7 @@ static void test_adaptive_switch(void) {
         compare(&c, chunks, b ? chunks : uneven);
         compare(&c, chunks, b ? uneven : chunks);
     }
-    corun_life_grid_t g;
-    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, 520, 512, NULL), 0);
-    corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, 2, CORUN_LIFE_SKIP_AUTO, -1};
-    void *st = NULL;
-    CU_ASSERT_EQUAL_FATAL(corun_life_backend_omp.init(&st, &g, &p, NULL), 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(corun_life_backend_omp.describe(st), "tblock+tiles"));
-    corun_life_backend_omp.fini(st);
-    corun_life_grid_close(&g);
+    assert_mode(520, 512, 2, CORUN_LIFE_SKIP_AUTO, "tblock+tiles");
 }
 
 /* Temporal blocking, forced on small grids with small bands so that bands,
@@ -240,14 +245,7 @@ static void test_temporal_blocking(void) {
             }
     }
     /* Make sure the knob really selected temporal blocking. */
-    corun_life_grid_t g;
-    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, 70, 40, NULL), 0);
-    corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, 1, CORUN_LIFE_SKIP_OFF, -1};
-    void *st = NULL;
-    CU_ASSERT_EQUAL_FATAL(corun_life_backend_omp.init(&st, &g, &p, NULL), 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(corun_life_backend_omp.describe(st), "tblock"));
-    corun_life_backend_omp.fini(st);
-    corun_life_grid_close(&g);
+    assert_mode(70, 40, 1, CORUN_LIFE_SKIP_OFF, "tblock");
     set_base_tuning(NULL);
 }
 
