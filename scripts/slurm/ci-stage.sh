@@ -99,7 +99,8 @@ signal_mid_run() {
         sleep 0.2
     done
     sleep 0.5
-    scancel --signal=USR1 "$id"
+    scancel --signal=USR1 "$id" ||
+        fail "job $id could not be signalled ($(job_state "$id")): did it finish within 0.5 s?"
     say "job $id: SIGUSR1 sent mid-run"
 }
 
@@ -152,9 +153,11 @@ fi
 
 # ---- the jobs (the node runs them one or two at a time); the checkpointed
 # runs are signalled soon after they start
-total=20000
-every=2000
-printf '[life]\nsize = 2048x2048\ninit = random:0.5:7\n' >omp.ini
+# (a few seconds of stepping: long enough to be signalled mid-run even
+# when the stepper is at its fastest; 2048x2048 x 20,000 took 0.4 s)
+total=40000
+every=4000
+printf '[life]\nsize = 4096x4096\ninit = random:0.5:7\n' >omp.ini
 omp=$(CORUN=$corun CONFIG=$work/omp.ini OUT=$work/omp.h5 TOTAL=$total EVERY=$every \
     sbatch --parsable --cpus-per-task=2 --output="$work/omp-%j.out" "$here/life-omp.sbatch")
 say "submitted life-omp.sbatch as job $omp"
