@@ -210,8 +210,15 @@ static void assert_mode(int64_t w, int64_t h, int threads, corun_life_skip_t ski
  * between the two as the soup settles; uneven chunks put probes at odd
  * places (a probe cut after 1 or 2 generations finishes in the next call). */
 static void test_adaptive_switch(void) {
-    static const int chunks[] = {2600, 0};
-    static const int uneven[] = {256, 1, 2, 250, 6, 1, 300, 1, 1, 700, 3, 255, 2, 1, 821, 0};
+    /* 2600 generations see the soup settle (switches both ways); Debug and
+     * sanitizer builds, ~50x slower, run the first 600 (two probes, one cut
+     * after a single generation). */
+    const int full = !strcmp(CORUN_BUILD_TYPE, "Release") && !CORUN_SANITIZERS[0];
+    static const int long_chunks[] = {2600, 0}, short_chunks[] = {600, 0};
+    static const int long_uneven[] = {256, 1, 2, 250, 6, 1, 300, 1, 1, 700, 3, 255, 2, 1, 821, 0};
+    static const int short_uneven[] = {256, 1, 2, 250, 6, 85, 0};
+    const int *chunks = full ? long_chunks : short_chunks;
+    const int *uneven = full ? long_uneven : short_uneven;
     for (int b = 0; b < 2; b++) {
         run_cfg_t c = {520, 512, b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS, b ? "B36/S23" : "B3/S23",
                        2, CORUN_LIFE_SKIP_AUTO, 11 + (uint64_t)b, 0.5};
