@@ -446,10 +446,7 @@ fail:
 /* Row access for the MPI slab layer: through the pinned buffer, in order
  * with the kernels on the compute stream. */
 static int cuda_rows(cuda_state *s, int64_t y0, int64_t n, corun_err_t *err) {
-    if (y0 < 0 || n < 0 || y0 + n > s->G.h)
-        return corun_err_set(err, CORUN_EINVAL, "cuda backend: rows %lld..%lld outside 0..%lld",
-                             (long long)y0, (long long)(y0 + n - 1), (long long)s->G.h - 1);
-    return 0;
+    return corun_life_rows_check("cuda backend", s->G.h, y0, n, err);
 }
 
 static int cuda_read_rows(void *state, int64_t y0, int64_t n, uint64_t *words,

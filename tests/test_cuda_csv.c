@@ -22,37 +22,6 @@
 #if CORUN_CUDA_BACKEND
 #include "csv/csv_cuda.h"
 
-
-
-/* Every file of a is in b with the same bytes, and b has no other. */
-static int same_dirs(const char *a, const char *b) {
-    DIR *d = opendir(a);
-    if (!d) return 0;
-    int ok = 1, na = 0, nb = 0;
-    struct dirent *e;
-    char pa[1024], pb[1024];
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' && (!e->d_name[1] || !strcmp(e->d_name, ".."))) continue;
-        na++;
-        snprintf(pa, sizeof pa, "%s/%s", a, e->d_name);
-        snprintf(pb, sizeof pb, "%s/%s", b, e->d_name);
-        size_t la, lb;
-        char *x = test_slurp(pa, &la), *y = test_slurp(pb, &lb);
-        if (!x || !y || la != lb || memcmp(x, y, la)) {
-            fprintf(stderr, "\n%s differs from %s\n", pb, pa);
-            ok = 0;
-        }
-        free(x);
-        free(y);
-    }
-    closedir(d);
-    if ((d = opendir(b)) == NULL) return 0;
-    while ((e = readdir(d)) != NULL)
-        if (!(e->d_name[0] == '.' && (!e->d_name[1] || !strcmp(e->d_name, "..")))) nb++;
-    closedir(d);
-    return ok && na == nb && na > 0;
-}
-
 static int split(const char *in, const char *by, const char *dir, const char *be,
                  size_t window, corun_csv_split_result_t *r, corun_err_t *err) {
     corun_csv_split_opts_t o;
@@ -87,7 +56,7 @@ static void split_both(const char *input, const char *by) {
         CU_ASSERT_EQUAL(r1.rows, r2.rows);
         CU_ASSERT_EQUAL(r1.files, r2.files);
         CU_ASSERT_EQUAL(r1.hash, r2.hash);
-        CU_ASSERT(same_dirs(d1, d2));
+        CU_ASSERT(test_same_dir_files(d1, d2, NULL) > 0);
         test_rmtree(d1);
         test_rmtree(d2);
     }
@@ -256,7 +225,7 @@ void cuda_csv_cli(void) {
                        "serial", NULL};
     CU_ASSERT_EQUAL(test_run_corun(b, out, sizeof out, err, sizeof err), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
-    CU_ASSERT(same_dirs(d1, d2));
+    CU_ASSERT(test_same_dir_files(d1, d2, NULL) > 0);
     test_rmtree(d1);
     test_rmtree(d2);
 }

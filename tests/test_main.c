@@ -153,6 +153,35 @@ static int add_suite(int i) {
     return 0;
 }
 
+static int listed(const char *name, const char *skip) {
+    return strcmp(name, ".") && strcmp(name, "..") && !(skip && !strcmp(name, skip));
+}
+
+int test_same_dir_files(const char *a, const char *b, const char *skip) {
+    int na = 0, nb = 0, same = 1;
+    DIR *d = opendir(a);
+    if (!d) return -1;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (!listed(e->d_name, skip)) continue;
+        na++;
+        char pa[1200], pb[1200];
+        snprintf(pa, sizeof pa, "%s/%s", a, e->d_name);
+        snprintf(pb, sizeof pb, "%s/%s", b, e->d_name);
+        size_t la = 0, lb = 0;
+        char *x = test_slurp(pa, &la), *y = test_slurp(pb, &lb);
+        if (!x || !y || la != lb || memcmp(x, y, la)) {
+            printf("\n  differs: %s/%s\n", b, e->d_name);
+            same = 0;
+        }
+        free(x), free(y);
+    }
+    closedir(d);
+    if (!(d = opendir(b))) return -1;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) nb += listed(e->d_name, skip);
+    closedir(d);
+    return same && na == nb ? na : -1;
+}
+
 const char *test_mpiexec(void) {
     const char *m = getenv("CORUN_MPIEXEC");
     if (!corun_mpi_build() || !m || !m[0]) {

@@ -26,34 +26,6 @@ static char *slurp(const char *path, size_t *n) {
     return test_slurp(path, n ? n : &k);
 }
 
-/* Same file names with the same bytes in both folders; returns the count
- * (-1 if they differ). */
-static int same_dirs(const char *a, const char *b) {
-    int na = 0, nb = 0, same = 1;
-    DIR *d = opendir(a);
-    if (!d) return -1;
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        na++;
-        char pa[1200], pb[1200];
-        snprintf(pa, sizeof pa, "%s/%s", a, e->d_name);
-        snprintf(pb, sizeof pb, "%s/%s", b, e->d_name);
-        size_t la = 0, lb = 0;
-        char *x = slurp(pa, &la), *y = slurp(pb, &lb);
-        if (!x || !y || la != lb || memcmp(x, y, la)) {
-            printf("\n  differs: %s/%s\n", b, e->d_name);
-            same = 0;
-        }
-        free(x), free(y);
-    }
-    closedir(d);
-    if (!(d = opendir(b))) return -1;
-    for (struct dirent *e; (e = readdir(d)) != NULL;)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) nb++;
-    closedir(d);
-    return same && na == nb ? na : -1;
-}
-
 /* Splits input by `by` alone and with each P in ps (e.g. "1234"), with
  * --only if given, and compares every output folder with the
  * single-process one; returns the number of files. (Each mpirun costs
@@ -73,7 +45,7 @@ static int check_split(const char *input, const char *by, const char *only, cons
         const char *b[] = {"csv", "split", input, "--by", by, "-o", dir, "--threads", "1",
                            only ? "--only" : NULL, only, NULL};
         CU_ASSERT_EQUAL(run(p, b, NULL), 0);
-        int n = same_dirs(ref, dir);
+        int n = test_same_dir_files(ref, dir, NULL);
         CU_ASSERT(n > 0);
         files = n;
         test_rmtree(dir);
@@ -109,7 +81,7 @@ static void test_windows_and_chunks(void) {
                        "--window", "300", NULL};
     CU_ASSERT_EQUAL(run(3, b, NULL), 0);
     unsetenv("CORUN_CSV_MIN_CHUNK");
-    CU_ASSERT(same_dirs(ref, dir) > 100);
+    CU_ASSERT(test_same_dir_files(ref, dir, NULL) > 100);
     test_rmtree(ref);
     test_rmtree(dir);
     unlink(f);

@@ -84,33 +84,6 @@ static char *csv_rows(const char *dir) {
     return r;
 }
 
-/* Every file of a is in b with the same bytes, and b has no others. */
-static int same_files(const char *a, const char *b, const char *skip) {
-    int same = 1, na = 0, nb = 0;
-    DIR *d = opendir(a);
-    if (!d) return 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (e->d_name[0] == '.' || (skip && !strcmp(e->d_name, skip))) continue;
-        na++;
-        char pa[1200], pb[1200];
-        snprintf(pa, sizeof pa, "%s/%s", a, e->d_name);
-        snprintf(pb, sizeof pb, "%s/%s", b, e->d_name);
-        size_t la = 0, lb = 0;
-        char *x = test_slurp(pa, &la), *y = test_slurp(pb, &lb);
-        if (!x || !y || la != lb || memcmp(x, y, la)) {
-            printf("\n  differs: %s\n", e->d_name);
-            same = 0;
-        }
-        free(x), free(y);
-    }
-    closedir(d);
-    if (!(d = opendir(b))) return 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL;)
-        if (e->d_name[0] != '.' && !(skip && !strcmp(e->d_name, skip))) nb++;
-    closedir(d);
-    return same && na == nb && na > 0;
-}
-
 static void test_same_as_single_process(void) {
     const char *one = test_tmp_path("fib_p0");
     test_rmtree(one);
@@ -133,7 +106,7 @@ static void test_same_as_single_process(void) {
         snprintf(ranks, sizeof ranks, " ranks=%d\n", p);
         CU_ASSERT_PTR_NOT_NULL(got ? strstr(got, ranks) : NULL);
         CU_ASSERT_PTR_NOT_NULL(got ? strstr(got, "verify=ok") : NULL);
-        CU_ASSERT(same_files(one, dir, "summary.csv"));
+        CU_ASSERT(test_same_dir_files(one, dir, "summary.csv") > 0);
         free(got), free(ngot), free(cgot);
         test_rmtree(dir);
     }

@@ -38,6 +38,11 @@ const char *test_write_tmp(const char *name, const char *text);
 
 /* Reads a whole file (malloc'd, NUL-terminated; NULL if unreadable). */
 char *test_slurp(const char *path, size_t *n);
+/* Compares two folders: the same file names (but "." / ".." and `skip`,
+ * which may be NULL) with the same bytes, printing each that differs.
+ * Returns how many files there are, or -1 if they differ or a folder is
+ * unreadable. */
+int test_same_dir_files(const char *a, const char *b, const char *skip);
 /* Removes a folder and the files directly in it (no subfolders). */
 void test_rmtree(const char *dir);
 

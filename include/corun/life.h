@@ -185,6 +185,12 @@ typedef struct corun_life_backend {
     int (*count_rows)(void *state, int64_t y0, int64_t y1, corun_err_t *err);
 } corun_life_backend_t;
 
+/* The row hooks' argument check, shared by the backends: 0 if rows
+ * y0..y0+n-1 lie inside 0..height-1, else CORUN_EINVAL with a message naming
+ * `who` (e.g. "omp backend") and the rows. */
+CORUN_API int corun_life_rows_check(const char *who, int64_t height, int64_t y0, int64_t n,
+                                    corun_err_t *err);
+
 /* Words per row in the bit-packed layout. */
 static inline int64_t corun_life_words_per_row(int64_t width) { return (width + 63) / 64; }
 /* Packs a byte grid into the bit-packed layout, and back. */

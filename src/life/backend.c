@@ -1,4 +1,5 @@
-/* backend.c — the table of Life backends and lookup by name. */
+/* backend.c — the table of Life backends, lookup by name, and what the
+ * backends share (the row hooks' argument check). */
 #include <string.h>
 
 #include "corun/cuda.h"
@@ -11,6 +12,14 @@ static const corun_life_backend_t *const backends[] = {
     &corun_life_backend_cuda,
 #endif
 };
+
+int corun_life_rows_check(const char *who, int64_t height, int64_t y0, int64_t n,
+                          corun_err_t *err) {
+    if (y0 < 0 || n < 0 || y0 + n > height)
+        return corun_err_set(err, CORUN_EINVAL, "%s: rows %lld..%lld outside 0..%lld", who,
+                             (long long)y0, (long long)(y0 + n - 1), (long long)height - 1);
+    return 0;
+}
 
 const corun_life_backend_t *corun_life_backend_find(const char *name, corun_err_t *err) {
     if (name && strcmp(name, "auto") == 0) {

@@ -537,10 +537,7 @@ static int omp_read_packed(void *state, uint64_t *words, corun_err_t *err) {
 }
 
 static int rows_check(const omp_state_t *s, int64_t y0, int64_t n, corun_err_t *err) {
-    if (y0 < 0 || n < 0 || y0 + n > s->g.h)
-        return corun_err_set(err, CORUN_EINVAL, "omp backend: rows %lld..%lld outside 0..%lld",
-                             (long long)y0, (long long)(y0 + n - 1), (long long)s->g.h - 1);
-    return 0;
+    return corun_life_rows_check("omp backend", s->g.h, y0, n, err);
 }
 
 static int omp_read_rows(void *state, int64_t y0, int64_t n, uint64_t *words, corun_err_t *err) {

@@ -109,10 +109,7 @@ static int serial_step_counted(void *state, int64_t generations, int64_t *pops,
 }
 
 static int rows_check(const serial_state_t *s, int64_t y0, int64_t n, corun_err_t *err) {
-    if (y0 < 0 || n < 0 || y0 + n > s->cur.height)
-        return corun_err_set(err, CORUN_EINVAL, "serial backend: rows %lld..%lld outside 0..%lld",
-                             (long long)y0, (long long)(y0 + n - 1), (long long)s->cur.height - 1);
-    return 0;
+    return corun_life_rows_check("serial backend", s->cur.height, y0, n, err);
 }
 
 static int serial_read_rows(void *state, int64_t y0, int64_t n, uint64_t *words,
