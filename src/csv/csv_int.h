@@ -20,7 +20,8 @@
 /* ---- dictionary: byte strings -> dense ids 0, 1, ... (open addressing) ---- */
 typedef struct csv_dict_ent {
     uint64_t hash;
-    uint64_t koff; /* in arena */
+    uint64_t w0, w1; /* a key of at most 16 bytes, as csv_scan.c's key_words packs it */
+    uint64_t koff;   /* in arena */
     uint32_t klen;
 } csv_dict_ent_t;
 
@@ -82,6 +83,7 @@ struct corun_csv_scan {
     int keep_rows;                     /* split: keep the record list */
     int threads;
     uint64_t min_chunk;                /* omp: bytes per chunk at least */
+    int scalar;                        /* test hook: no fast scanner (CORUN_CSV_SCALAR=1) */
     csv_slot_t *slots;
     int nslots;
     /* Line numbers in errors: line `line_at` starts at byte `line_from`
@@ -93,6 +95,8 @@ struct corun_csv_scan {
 /* Parses the records starting in [from, to) into sl; returns the offset
  * after the last one parsed. Stops at the slot's first error (sl->ekind). */
 uint64_t csv_scan_range(corun_csv_scan_t *s, csv_slot_t *sl, uint64_t from, uint64_t to);
+/* The number of '"' bytes in b[from, to): corun_csv_count_quotes with SIMD. */
+uint64_t csv_count_quotes(const unsigned char *b, uint64_t from, uint64_t to);
 /* stats: adds one row of key id to the slot's count and --sum totals (cents);
  * -1 with the slot's error set (the amount field, or out of memory). */
 int csv_slot_add_amounts(corun_csv_scan_t *s, csv_slot_t *sl, uint32_t id, uint64_t start,

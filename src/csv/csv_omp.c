@@ -1,5 +1,5 @@
 /* csv_omp.c — the OpenMP backend: a window is cut into one chunk per thread
- * at arbitrary byte offsets; each thread counts the quotes of its chunk, a
+ * at arbitrary byte offsets; the threads count the quotes of the chunks, a
  * prefix XOR of those parities says whether each chunk starts inside a quoted
  * field, and then every thread parses the records that START in its chunk
  * (the last one may run into the next chunk) into its own slot. Slots are
@@ -22,21 +22,32 @@ static int omp_scan(corun_csv_scan_t *s, uint64_t begin, uint64_t end, uint64_t 
         return sl->ekind ? CORUN_EPARSE : 0;
     }
     uint64_t cut[65], nxt[64];
-    uint8_t par[64];
+    /* Quote parities of T sub-pieces of every chunk but the last, so that
+     * all threads count (with one pass per chunk, one thread would count
+     * while the others wait). */
+    uint8_t par[64 * 64];
     if (T > 64) T = 64;
     for (int c = 0; c <= T; c++) cut[c] = begin + len * (uint64_t)c / (uint64_t)T;
-    /* Two loops rather than one region with a barrier: correct for any
-     * team size the runtime grants (OMP_DYNAMIC, nesting). */
-#pragma omp parallel for num_threads(T) schedule(static, 1)
-    for (int c = 0; c < T - 1; c++)
-        par[c] = (uint8_t)(corun_csv_count_quotes(s->b, cut[c], cut[c + 1]) & 1);
-    par[T - 1] = 0; /* the last chunk's parity is never needed */
-#pragma omp parallel for num_threads(T) schedule(static, 1)
-    for (int c = 0; c < T; c++) {
-        int inq = 0;
-        for (int j = 0; j < c; j++) inq ^= par[j];
-        uint64_t first = corun_csv_first_row(s->b, begin, cut[c], cut[c + 1], inq);
-        nxt[c] = csv_scan_range(s, &s->slots[c], first, cut[c + 1]);
+    const int npiece = (T - 1) * T;
+    /* One region, two worksharing loops: correct for any team size the
+     * runtime grants (OMP_DYNAMIC, nesting), one fork per window. */
+#pragma omp parallel num_threads(T)
+    {
+#pragma omp for schedule(static)
+        for (int i = 0; i < npiece; i++) {
+            int c = i / T, j = i % T;
+            uint64_t w = cut[c + 1] - cut[c];
+            uint64_t lo = cut[c] + w * (uint64_t)j / (uint64_t)T,
+                     hi = cut[c] + w * (uint64_t)(j + 1) / (uint64_t)T;
+            par[i] = (uint8_t)(csv_count_quotes(s->b, lo, hi) & 1);
+        }
+#pragma omp for schedule(static, 1)
+        for (int c = 0; c < T; c++) {
+            int inq = 0;
+            for (int i = 0; i < c * T; i++) inq ^= par[i];
+            uint64_t first = corun_csv_first_row(s->b, begin, cut[c], cut[c + 1], inq);
+            nxt[c] = csv_scan_range(s, &s->slots[c], first, cut[c + 1]);
+        }
     }
     uint64_t mx = begin;
     int failed = 0;

@@ -13,26 +13,59 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+#endif
 
 #include "corun/core.h"
 #include "csv_int.h"
 
 /* ------------------------------------------------------------ dictionary */
 
-/* A cheap multiplicative hash over 8-byte words: keys are short and this
- * runs once per record. */
-static uint64_t key_hash(const char *k, size_t len) {
-    uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ len;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, k + i, 8);
-        h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
-        h ^= h >> 32;
+/* Keys are short (country names) and looked up once per record, so the
+ * lookup avoids calls: a key of at most 16 bytes is packed into two words
+ * by loads that may overlap (first 8 and last 8 bytes; for shorter keys
+ * first and last 4, or three single bytes), a packing that is one-to-one for
+ * a given length. Such keys then compare as (length, w0, w1), with no
+ * memcmp; longer keys hash all their words and compare with memcmp. */
+static inline uint64_t load8(const char *k) {
+    uint64_t w;
+    memcpy(&w, k, 8);
+    return w;
+}
+
+static inline uint64_t load_short(const char *k, size_t len) { /* len < 8 */
+    if (len >= 4) {
+        uint32_t a, b;
+        memcpy(&a, k, 4);
+        memcpy(&b, k + len - 4, 4);
+        return a | (uint64_t)b << ((len - 4) * 8);
     }
-    uint64_t w = 0;
-    memcpy(&w, k + i, len - i);
-    h = (h ^ w) * UINT64_C(0xc4ceb9fe1a85ec53);
+    if (!len) return 0;
+    return (uint64_t)(unsigned char)k[0] | (uint64_t)(unsigned char)k[len / 2] << (len / 2 * 8) |
+           (uint64_t)(unsigned char)k[len - 1] << ((len - 1) * 8);
+}
+
+static inline void key_words(const char *k, size_t len, uint64_t *w0, uint64_t *w1) {
+    if (len <= 8) {
+        *w0 = len == 8 ? load8(k) : load_short(k, len);
+        *w1 = 0;
+    } else {
+        *w0 = load8(k);
+        *w1 = load8(k + len - 8);
+    }
+}
+
+static inline uint64_t key_hash(const char *k, size_t len, uint64_t w0, uint64_t w1) {
+    uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ len;
+    if (len > 16)
+        for (size_t i = 8; i + 8 < len; i += 8) {
+            h = (h ^ load8(k + i)) * UINT64_C(0xff51afd7ed558ccd);
+            h ^= h >> 32;
+        }
+    h = (h ^ w0) * UINT64_C(0xff51afd7ed558ccd);
+    h ^= h >> 32;
+    h = (h ^ w1) * UINT64_C(0xc4ceb9fe1a85ec53);
     h ^= h >> 29;
     return h;
 }
@@ -62,18 +95,23 @@ static int dict_grow(csv_dict_t *d) {
 }
 
 int64_t csv_dict_get(csv_dict_t *d, const char *key, size_t len, int add) {
-    uint64_t h = key_hash(key, len);
+    uint64_t w0, w1;
+    key_words(key, len, &w0, &w1);
+    uint64_t h = key_hash(key, len, w0, w1);
     if (d->cap) {
         size_t j = h & (d->cap - 1);
         for (uint32_t t; (t = d->tab[j]) != 0; j = (j + 1) & (d->cap - 1)) {
             const csv_dict_ent_t *e = &d->ent[t - 1];
-            if (e->hash == h && e->klen == len && !memcmp(d->arena + e->koff, key, len))
+            if (e->hash == h && e->klen == len && e->w0 == w0 && e->w1 == w1 &&
+                (len <= 16 || !memcmp(d->arena + e->koff, key, len)))
                 return t - 1;
         }
     }
     if (!add) return -1;
     if (d->n >= UINT32_MAX - 1 || len > UINT32_MAX) return -2;
-    if ((d->n + 1) * 2 > d->cap && dict_grow(d)) return -2;
+    /* At most a quarter full: a lookup that has to probe past its first slot
+     * is a mispredicted branch, and this runs once per record. */
+    if ((d->n + 1) * 4 > d->cap && dict_grow(d)) return -2;
     if (d->n == d->ecap) {
         size_t c = d->ecap ? d->ecap * 2 : 64;
         csv_dict_ent_t *e = realloc(d->ent, c * sizeof *e);
@@ -91,7 +129,7 @@ int64_t csv_dict_get(csv_dict_t *d, const char *key, size_t len, int add) {
     }
     memcpy(d->arena + d->alen, key, len);
     d->arena[d->alen + len] = '\0';
-    d->ent[d->n] = (csv_dict_ent_t){h, d->alen, (uint32_t)len};
+    d->ent[d->n] = (csv_dict_ent_t){h, w0, w1, d->alen, (uint32_t)len};
     d->alen += len + 1;
     size_t j = h & (d->cap - 1);
     while (d->tab[j]) j = (j + 1) & (d->cap - 1);
@@ -199,74 +237,103 @@ static int take_row(corun_csv_scan_t *s, csv_slot_t *sl, uint64_t start, uint64_
     return 0;
 }
 
-/* The common case on the host, ~10x faster than the byte loop: a record
- * with no '"' before its LF and not starting with CR/LF. memchr finds the
- * LF, and commas are found 16 bytes at a time. Anything else returns -1 and
- * the caller uses corun_csv_parse_row, the one definition of the format;
- * on the records accepted here both give the same fields (tests compare). */
-static int fast_row(const unsigned char *b, uint64_t p, uint64_t n, const uint32_t *want,
-                    int nwant, corun_csv_field_t *f, uint64_t *end, uint32_t *nfields) {
-    if (b[p] == '\r' || b[p] == '\n') return -1;
-    const unsigned char *nl = memchr(b + p, '\n', n - p);
-    uint64_t e = nl ? (uint64_t)(nl - b) : n;
-    if (memchr(b + p, '"', e - p)) return -1;
-    uint64_t ce = b[e - 1] == '\r' ? e - 1 : e; /* the CR of CRLF is not data */
-    uint32_t col = 0;
-    int k = 0;
-    uint64_t fs = p, i = p;
-#define FIELD_END(pos)                                   \
-    do {                                                 \
-        if (k < nwant && want[k] == col) {               \
-            f[k].off = fs;                               \
-            f[k].len = (uint32_t)((pos) - fs);           \
-            f[k].quoted = 0;                             \
-            k++;                                         \
-        }                                                \
-        col++;                                           \
-        fs = (pos) + 1;                                  \
-    } while (0)
+/* The record scanner, one copy per SIMD target (csv_fastscan.h says why);
+ * csv_scan_range picks the best copy the CPU runs. */
+#define NAME(x) csv_base_##x
 #ifdef __SSE2__
-    const __m128i comma = _mm_set1_epi8(',');
-    for (; i + 16 <= ce; i += 16) {
-        unsigned m = (unsigned)_mm_movemask_epi8(
-            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(b + i)), comma));
-        while (m) {
-            FIELD_END(i + (unsigned)__builtin_ctz(m));
-            m &= m - 1;
-        }
-    }
+#define CSV_MASKS(p, cm, qm, nm)                                                                \
+    do {                                                                                        \
+        cm = qm = nm = 0;                                                                       \
+        for (int i_ = 0; i_ < 64; i_ += 16) {                                                   \
+            __m128i v_ = _mm_loadu_si128((const __m128i *)((p) + i_));                          \
+            cm |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v_, _mm_set1_epi8(','))) \
+                  << i_;                                                                        \
+            qm |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v_, _mm_set1_epi8('"'))) \
+                  << i_;                                                                        \
+            nm |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v_, _mm_set1_epi8('\n')))\
+                  << i_;                                                                        \
+        }                                                                                       \
+    } while (0)
+#else
+#define CSV_MASKS(p, cm, qm, nm)                                                                \
+    do {                                                                                        \
+        cm = qm = nm = 0;                                                                       \
+        for (int i_ = 0; i_ < 64; i_++) {                                                       \
+            cm |= (uint64_t)((p)[i_] == ',') << i_;                                             \
+            qm |= (uint64_t)((p)[i_] == '"') << i_;                                             \
+            nm |= (uint64_t)((p)[i_] == '\n') << i_;                                            \
+        }                                                                                       \
+    } while (0)
 #endif
-    for (; i < ce; i++)
-        if (b[i] == ',') FIELD_END(i);
-    FIELD_END(ce);
-#undef FIELD_END
-    *end = nl ? e + 1 : n;
-    *nfields = col;
-    return 0;
+#include "csv_fastscan.h"
+#undef CSV_MASKS
+#undef NAME
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CSV_X86 1
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,bmi,bmi2,popcnt")
+#define NAME(x) csv_avx512_##x
+#define CSV_MASKS(p, cm, qm, nm)                                                                \
+    do {                                                                                        \
+        __m512i v_ = _mm512_loadu_si512((const void *)(p));                                     \
+        cm = _mm512_cmpeq_epi8_mask(v_, _mm512_set1_epi8(','));                                 \
+        qm = _mm512_cmpeq_epi8_mask(v_, _mm512_set1_epi8('"'));                                 \
+        nm = _mm512_cmpeq_epi8_mask(v_, _mm512_set1_epi8('\n'));                                \
+    } while (0)
+#include "csv_fastscan.h"
+#undef CSV_MASKS
+#undef NAME
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx2,bmi,bmi2,popcnt")
+#define NAME(x) csv_avx2_##x
+#define CSV_MASKS(p, cm, qm, nm)                                                                \
+    do {                                                                                        \
+        __m256i lo_ = _mm256_loadu_si256((const __m256i *)(p));                                 \
+        __m256i hi_ = _mm256_loadu_si256((const __m256i *)((p) + 32));                          \
+        __m256i c_ = _mm256_set1_epi8(','), q_ = _mm256_set1_epi8('"'),                         \
+                n_ = _mm256_set1_epi8('\n');                                                    \
+        cm = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo_, c_)) |                       \
+             (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi_, c_)) << 32;        \
+        qm = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo_, q_)) |                       \
+             (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi_, q_)) << 32;        \
+        nm = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo_, n_)) |                       \
+             (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi_, n_)) << 32;        \
+    } while (0)
+#include "csv_fastscan.h"
+#undef CSV_MASKS
+#undef NAME
+#pragma GCC pop_options
+#endif
+
+typedef struct csv_scanner {
+    uint64_t (*scan_range)(corun_csv_scan_t *, csv_slot_t *, uint64_t, uint64_t);
+    uint64_t (*count_quotes)(const unsigned char *, uint64_t, uint64_t);
+} csv_scanner_t;
+
+static const csv_scanner_t *scanner(void) {
+    static const csv_scanner_t base = {csv_base_scan_range, csv_base_count_quotes};
+#ifdef CSV_X86
+    static const csv_scanner_t avx2 = {csv_avx2_scan_range, csv_avx2_count_quotes};
+    static const csv_scanner_t avx512 = {csv_avx512_scan_range, csv_avx512_count_quotes};
+    __builtin_cpu_init();
+    int bmi = __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
+              __builtin_cpu_supports("popcnt");
+    if (bmi && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"))
+        return &avx512;
+    if (bmi && __builtin_cpu_supports("avx2")) return &avx2;
+#endif
+    return &base;
 }
 
 uint64_t csv_scan_range(corun_csv_scan_t *s, csv_slot_t *sl, uint64_t from, uint64_t to) {
-    corun_csv_field_t f[CORUN_CSV_WANT_MAX];
-    uint64_t p = from;
-    while (p < to) {
-        uint64_t end, eo = 0;
-        uint32_t nf = 0;
-        int rc = fast_row(s->b, p, s->n, s->want, s->nwant, f, &end, &nf);
-        if (rc < 0) rc = corun_csv_parse_row(s->b, p, s->n, s->want, s->nwant, f, &end, &nf, &eo);
-        if (rc < 0) {
-            slot_fail(sl, rc, eo, 0);
-            return p;
-        }
-        if (rc == CORUN_CSV_ROW_OK) {
-            if (nf != s->ncols) {
-                slot_fail(sl, CORUN_CSV_E_RAGGED, p, nf);
-                return p;
-            }
-            if (take_row(s, sl, p, end, f)) return p;
-        }
-        p = end;
-    }
-    return p;
+    return scanner()->scan_range(s, sl, from, to);
+}
+
+uint64_t csv_count_quotes(const unsigned char *b, uint64_t from, uint64_t to) {
+    return scanner()->count_quotes(b, from, to);
 }
 
 void csv_scan_reset_rows(corun_csv_scan_t *s) {
@@ -441,6 +508,10 @@ int csv_scan_init(corun_csv_scan_t *s, const csv_input_t *in, int threads, corun
     const char *mc = getenv("CORUN_CSV_MIN_CHUNK");
     uint64_t v;
     if (mc && !corun_parse_u64(mc, &v) && v >= 1) s->min_chunk = v;
+    /* Test hook: every record through corun_csv_parse_row (the fast
+     * scanner off), to compare the two. */
+    const char *sc = getenv("CORUN_CSV_SCALAR");
+    s->scalar = sc && sc[0] == '1';
     s->slots = calloc((size_t)s->nslots, sizeof *s->slots);
     if (!s->slots) return corun_err_set(err, CORUN_ENOMEM, "out of memory");
     return 0;

@@ -95,7 +95,7 @@ static int scan_range(mctx_t *c, corun_err_t *err) {
 #pragma omp parallel for num_threads(c->scan.threads) reduction(+ : quotes) schedule(static)
     for (int64_t k = 0; k < nblk; k++) {
         uint64_t lo = c->cut0 + ((uint64_t)k << 20), hi = lo + (1u << 20);
-        quotes += corun_csv_count_quotes(c->in.b, lo, hi < c->cut1 ? hi : c->cut1);
+        quotes += csv_count_quotes(c->in.b, lo, hi < c->cut1 ? hi : c->cut1);
     }
     int par = (int)(quotes & 1), inq = 0;
     MPI_Exscan(&par, &inq, 1, MPI_INT, MPI_BXOR, c->comm);
