@@ -574,8 +574,110 @@ static void test_stats(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "stats_bad.csv:3: field 'Total Revenue' (column 3)"));
 }
 
+/* ------------------------------------------------------------ fuzz */
+
+static uint64_t fz_state;
+static unsigned fz(unsigned n) { /* xorshift64*: reproducible for a seed */
+    fz_state ^= fz_state >> 12;
+    fz_state ^= fz_state << 25;
+    fz_state ^= fz_state >> 27;
+    return (unsigned)((fz_state * UINT64_C(2685821657736338717)) >> 33) % n;
+}
+
+/* A random file of ncols columns: plain fields with CR inside, quoted fields
+ * with commas, LFs and doubled quotes, fields longer than a 64-byte block,
+ * blank lines, LF and CRLF, with or without a final LF; with `bad`, now and
+ * then a ragged record or a misplaced quote. Keys come from a small set. */
+static size_t fuzz_file(char *b, int ncols, int nrec, int bad) {
+    static const char *keys[] = {"a", "b", "Bb", "longer key of 17+", "x y", ""};
+    size_t o = 0;
+    for (int c = 0; c < ncols; c++) o += (size_t)sprintf(b + o, "%sc%d", c ? "," : "", c);
+    o += (size_t)sprintf(b + o, "%s", fz(2) ? "\n" : "\r\n");
+    for (int r = 0; r < nrec; r++) {
+        if (!fz(15)) o += (size_t)sprintf(b + o, "%s", fz(2) ? "\n" : "\r\n"); /* blank */
+        int nf = ncols;
+        if (bad && !fz(40)) nf += fz(2) ? 1 : -1;
+        for (int c = 0; c < nf; c++) {
+            if (c) b[o++] = ',';
+            unsigned kind = fz(10);
+            if (c == 1 || kind < 3) { /* a key-like value */
+                const char *k = keys[fz(6)];
+                if (kind == 0) o += (size_t)sprintf(b + o, "\"%s\"", k);
+                else o += (size_t)sprintf(b + o, "%s", k);
+            } else if (kind < 5) { /* quoted, with separators inside */
+                b[o++] = '"';
+                int len = (int)fz(90);
+                for (int i = 0; i < len; i++) {
+                    static const char al[] = "ab,\n\r x";
+                    char ch = fz(12) ? al[fz(7)] : '"';
+                    b[o++] = ch;
+                    if (ch == '"') b[o++] = '"';
+                }
+                b[o++] = '"';
+            } else { /* plain, up to ~2 blocks, CR inside is data */
+                int len = (int)fz(140);
+                for (int i = 0; i < len; i++) b[o++] = "abcdefgh 12345\r"[fz(15)];
+            }
+            if (bad && !fz(150)) b[o++] = '"'; /* a bare quote or text after a quote */
+        }
+        if (r + 1 < nrec || fz(2)) o += (size_t)sprintf(b + o, "%s", fz(3) ? "\n" : "\r\n");
+    }
+    if (bad && !fz(10)) o += (size_t)sprintf(b + o, "\"unterminated,\n");
+    return o;
+}
+
+/* The SIMD scanner (csv_fastscan.h) against the byte parser it falls back
+ * to (CORUN_CSV_SCALAR=1): the same outputs or the same error message on
+ * random valid and invalid files, by every backend and thread count; valid
+ * files also against the reference here. */
+static void test_split_fuzz(void) {
+    /* fewer under sanitizers and in Debug builds, where each split is slower */
+    const int files = !strcmp(CORUN_BUILD_TYPE, "Release") && !CORUN_SANITIZERS[0] ? 300 : 60;
+    char *b = malloc(1 << 20);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    const char *in = tmp("fuzz.csv"), *d1 = tmp("fuzz_fast"), *d2 = tmp("fuzz_scalar");
+    int valid = 0, invalid = 0;
+    for (int i = 0; i < files; i++) {
+        fz_state = UINT64_C(0x9E3779B97F4A7C15) * (uint64_t)(i + 1);
+        int ncols = 2 + (int)fz(4), bad = i % 3 == 2;
+        size_t n = fuzz_file(b, ncols, 1 + (int)fz(120), bad);
+        spit(in, b, n);
+        for (int be = 0; be < 2; be++) {
+            int t = be ? 2 : 1;
+            setenv("CORUN_CSV_MIN_CHUNK", be ? "97" : "65536", 1);
+            corun_err_t e1 = {0}, e2 = {0};
+            test_rmtree(d1);
+            test_rmtree(d2);
+            int r1 = split(in, "c1", d1, be ? "omp" : "serial", t, be ? 1000 : 0, &e1);
+            setenv("CORUN_CSV_SCALAR", "1", 1);
+            int r2 = split(in, "c1", d2, be ? "omp" : "serial", t, be ? 1000 : 0, &e2);
+            unsetenv("CORUN_CSV_SCALAR");
+            if (r1 != r2 || strcmp(e1.msg, e2.msg))
+                fprintf(stderr, "\nfuzz file %d (%s): fast %d '%s', scalar %d '%s'\n", i,
+                        be ? "omp" : "serial", r1, e1.msg, r2, e2.msg);
+            CU_ASSERT_EQUAL(r1, r2);
+            CU_ASSERT_STRING_EQUAL(e1.msg, e2.msg);
+            if (r1 == 0 && r2 == 0) {
+                CU_ASSERT(test_same_dir_files(d1, d2, NULL) > 0);
+                if (!be) check_split_against_ref(in, "c1", d1);
+                valid += !be;
+            } else {
+                invalid += !be;
+            }
+        }
+    }
+    unsetenv("CORUN_CSV_MIN_CHUNK");
+    test_rmtree(d1);
+    test_rmtree(d2);
+    free(b);
+    /* the generator must produce both kinds, or this tests little */
+    CU_ASSERT(valid > files / 3);
+    CU_ASSERT(invalid > files / 10);
+}
+
 static const test_case_t cases[] = {
     {"names", test_names},
+    {"split_fuzz", test_split_fuzz},
     {"gen", test_gen},
     {"split_generated", test_split_generated},
     {"split_handmade", test_split_handmade},
