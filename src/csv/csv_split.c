@@ -228,9 +228,13 @@ static int plan_window(split_ctx_t *c, size_t nkeys, corun_err_t *err) {
     }
     plan_t *p = c->nspare ? c->spare[--c->nspare] : calloc(1, sizeof *p);
     if (p && p->bufcap < total) {
+        /* Windows differ in size by a record or so: with room to spare the
+         * buffer is allocated once, not again (and page-faulted again) for
+         * every window a few bytes larger than the last. */
+        size_t cap = total + total / 8;
         free(p->buf);
-        p->buf = malloc(total);
-        p->bufcap = p->buf ? total : 0;
+        p->buf = malloc(cap);
+        p->bufcap = p->buf ? cap : 0;
     }
     if (p && p->jobcap < nj) {
         free(p->jobs);
