@@ -83,6 +83,10 @@ NAME(fast_row)(const unsigned char *b, uint64_t p, uint64_t n, const uint32_t *w
     return 0;
 }
 
+#ifndef CSV_PREFETCH
+#define CSV_PREFETCH 1024
+#endif
+
 /* csv_scan_range of csv_int.h, for this target. */
 static uint64_t NAME(scan_range)(corun_csv_scan_t *s, csv_slot_t *sl, uint64_t from, uint64_t to) {
     corun_csv_field_t f[CORUN_CSV_WANT_MAX];
@@ -92,6 +96,11 @@ static uint64_t NAME(scan_range)(corun_csv_scan_t *s, csv_slot_t *sl, uint64_t f
     while (p < to) {
         uint64_t end, eo = 0;
         uint32_t nf = 0;
+        /* The input comes from memory once: ask for it ahead, across page
+         * boundaries the hardware prefetcher stops at (two lines per record
+         * of ~124 bytes; measured: the scan waited on its loads otherwise). */
+        __builtin_prefetch(b + p + CSV_PREFETCH, 0, 0);
+        __builtin_prefetch(b + p + CSV_PREFETCH + 64, 0, 0);
         int rc = s->scalar ? -1 : NAME(fast_row)(b, p, n, s->want, s->nwant, f, &end, &nf);
         if (rc < 0) rc = corun_csv_parse_row(b, p, n, s->want, s->nwant, f, &end, &nf, &eo);
         if (rc < 0) {

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/uio.h>
 
 #include "corun/csv.h"
 #include "csv_scan.h"
@@ -20,14 +22,22 @@
 /* ---- dictionary: byte strings -> dense ids 0, 1, ... (open addressing) ---- */
 typedef struct csv_dict_ent {
     uint64_t hash;
-    uint64_t w0, w1; /* a key of at most 16 bytes, as csv_scan.c's key_words packs it */
-    uint64_t koff;   /* in arena */
+    uint64_t koff; /* in arena */
     uint32_t klen;
 } csv_dict_ent_t;
 
+/* A slot of the open-addressing table carries the key's packed words, so a
+ * lookup of a key of at most 16 bytes reads one slot and nothing else. */
+typedef struct csv_dict_slot {
+    uint64_t w0, w1; /* the key packed as csv_scan.c's key_words does */
+    uint32_t len;
+    uint32_t id1;    /* 0 empty, else id + 1 */
+} csv_dict_slot_t;
+
 typedef struct csv_dict {
-    uint32_t *tab; /* 0 empty, else id + 1 */
+    csv_dict_slot_t *tab;
     size_t cap;    /* power of two */
+    int shift;     /* 64 - log2(cap): the slot of hash h is h >> shift */
     csv_dict_ent_t *ent;
     size_t n, ecap;
     char *arena;
@@ -53,6 +63,22 @@ typedef struct csv_rowrec {
 
 enum { CSV_ERR_NONE = 0, CSV_ERR_AMOUNT = -10, CSV_ERR_NOMEM = -11 };
 
+/* ---- staging (csv_stage.c): a split's records copied by key as parsed ---- */
+typedef struct csv_arena {
+    char **blk;
+    size_t *size;
+    size_t nblk, bcap;
+    size_t cur, off; /* carving position: block, offset */
+} csv_arena_t;
+
+typedef struct csv_stage_key {
+    struct iovec *iov; /* the key's chunks in this window, in input order */
+    size_t niov, icap;
+    char *cur, *end;   /* free space of the last chunk */
+    uint64_t bytes, rows;
+    int wanted;        /* 0: not an --only value, not staged */
+} csv_stage_key_t;
+
 typedef struct csv_slot {
     csv_dict_t dict;
     uint32_t *to_global; /* local id -> global id, for ids merged so far */
@@ -65,6 +91,9 @@ typedef struct csv_slot {
     int dec[CORUN_CSV_SUM_MAX]; /* most decimals seen per sum column */
     char *scratch;    /* unescaped quoted keys/amounts */
     size_t scap;
+    csv_stage_key_t *sk; /* split with staging: per local id */
+    size_t nsk, skcap;
+    csv_arena_t arena;
     /* the slot's first error (scans stop at it) */
     int ekind;        /* CORUN_CSV_E_* or CSV_ERR_* ; 0 none */
     uint64_t eoff;    /* offending byte (record start for a ragged record) */
@@ -81,6 +110,9 @@ struct corun_csv_scan {
     int sum_k[CORUN_CSV_SUM_MAX];      /* index in want[] of each sum column */
     int nsum;
     int keep_rows;                     /* split: keep the record list */
+    int stage;                         /* split: stage records as parsed (csv_stage.c) */
+    const csv_dict_t *only_dict;       /* split --only: staged keys are its ids < only_n */
+    size_t only_n;
     int threads;
     uint64_t min_chunk;                /* omp: bytes per chunk at least */
     int scalar;                        /* test hook: no fast scanner (CORUN_CSV_SCALAR=1) */
@@ -101,6 +133,35 @@ uint64_t csv_count_quotes(const unsigned char *b, uint64_t from, uint64_t to);
  * -1 with the slot's error set (the amount field, or out of memory). */
 int csv_slot_add_amounts(corun_csv_scan_t *s, csv_slot_t *sl, uint32_t id, uint64_t start,
                          const corun_csv_field_t *f);
+
+/* Copies the record p[0..len) of local key id to the end of the key's
+ * staging chunks (nothing for a key --only leaves out); -1: out of memory. */
+int csv_stage_append(const corun_csv_scan_t *s, csv_slot_t *sl, uint32_t id,
+                     const unsigned char *p, size_t len);
+/* csv_stage_append, with its common case (room in the key's chunk) inline:
+ * it runs once per record. */
+static inline int csv_stage_put(const corun_csv_scan_t *s, csv_slot_t *sl, uint32_t id,
+                                const unsigned char *p, size_t len) {
+    if (id < sl->nsk) {
+        csv_stage_key_t *k = &sl->sk[id];
+        if (!k->wanted) return 0;
+        if ((size_t)(k->end - k->cur) >= len) {
+            k->rows++;
+            k->bytes += len;
+            memcpy(k->cur, p, len);
+            k->cur += len;
+            k->iov[k->niov - 1].iov_len += len;
+            return 0;
+        }
+    }
+    return csv_stage_append(s, sl, id, p, len);
+}
+/* Stages every slot's record list (for backends that index rows). */
+int csv_stage_rows(corun_csv_scan_t *s);
+/* Empties a slot's staging (after its chunks went into a write plan). */
+void csv_stage_reset(csv_slot_t *sl);
+void csv_stage_free(csv_slot_t *sl);
+void csv_arena_free(csv_arena_t *a);
 
 /* Clears every slot's record list (keeps dictionaries and counters). */
 void csv_scan_reset_rows(corun_csv_scan_t *s);

@@ -2,10 +2,13 @@
  *
  * Pipeline. The mapped input is cut into windows of window_bytes. For each
  * window the backend indexes the records (offset, length, key), the driver
- * merges keys into the global dictionary and builds a write plan: the
- * window's records copied (in parallel) into one buffer, grouped by output
- * file and in input order within each, each group to be written at a file
- * offset known in advance (the file's size so far). The plan goes to a
+ * merges keys into the global dictionary and builds a write plan: for every
+ * output file, the window's records of that file in input order, to be
+ * written at a file offset known in advance (the file's size so far). The
+ * records are already in per-key chunks: the host backends copy each record
+ * there as they parse it (csv_stage.c says why); for a backend that only
+ * indexes records (cuda), the driver stages them after the scan. The plan
+ * (the chunks as iovecs, and the arenas they live in) goes to a
  * coroutine on the aio loop that runs the pwrite calls in the loop's pool,
  * while this thread parses the
  * next window; at most PLANS_IN_FLIGHT plans exist (back-pressure), so memory
@@ -42,24 +45,29 @@ typedef struct out_file {
 
 typedef struct write_job {
     int fd;
-    uint64_t off;   /* in the file */
-    size_t from, len; /* in the plan's buffer */
+    uint64_t off;      /* in the file */
+    size_t from, niov; /* in the plan's iovecs */
     uint32_t out;
 } write_job_t;
 
-/* One window's output: its records gathered key by key into one buffer (so
- * the kernel copies long runs, not one iovec per 124-byte record). */
+/* One window's output: the staging chunks of every output file, one file
+ * after the other, a job per file, and the slots' arenas holding the chunks
+ * (swapped for the plan's previous ones, which the slots reuse). */
 typedef struct plan {
-    char *buf;
-    size_t bufcap;
+    struct iovec *iov;
+    size_t iovcap;
     write_job_t *jobs;
     size_t njobs, jobcap;
+    csv_arena_t *arenas;
+    int narenas;
     const char *outdir;
 } plan_t;
 
 static void plan_free(plan_t *p) {
     if (!p) return;
-    free(p->buf);
+    for (int i = 0; i < p->narenas; i++) csv_arena_free(&p->arenas[i]);
+    free(p->arenas);
+    free(p->iov);
     free(p->jobs);
     free(p);
 }
@@ -94,8 +102,7 @@ static int plan_write(void *arg, void **value, corun_err_t *err) {
     plan_t *p = arg;
     for (size_t j = 0; j < p->njobs; j++) {
         write_job_t *wj = &p->jobs[j];
-        struct iovec v = {p->buf + wj->from, wj->len};
-        if (pwritev_all(wj->fd, &v, 1, wj->off))
+        if (pwritev_all(wj->fd, p->iov + wj->from, wj->niov, wj->off))
             return corun_err_set(err, CORUN_EIO, "%s/.corun-split-%ld-%u.tmp: write failed: %s",
                                  p->outdir, (long)getpid(), wj->out, strerror(errno));
     }
@@ -103,8 +110,8 @@ static int plan_write(void *arg, void **value, corun_err_t *err) {
 }
 
 /* Coroutine: hands the plan's writes to the pool. The plan is recycled by
- * the parsing thread once the future is resolved (buffers stay mapped, so
- * the next window does not page-fault a fresh 64 MiB). */
+ * the parsing thread once the future is resolved (its arenas go back to the
+ * slots, so the next windows do not page-fault fresh memory). */
 static int plan_coro(void *arg, void **value, corun_err_t *err) {
     return corun_aio_run_in_pool(plan_write, arg, value, err);
 }
@@ -189,73 +196,84 @@ static int await_oldest(split_ctx_t *c, corun_err_t *err) {
     return rc;
 }
 
-/* Builds and hands over the write plan of the window just scanned: byte
- * counts per (key, slot), a prefix sum giving every slot its place inside
- * every key's region, then each slot copies its records in parallel. */
+static void reset_stages(corun_csv_scan_t *s) {
+    for (int t = 0; t < s->nslots; t++) csv_stage_reset(&s->slots[t]);
+}
+
+/* Builds and hands over the write plan of the window just scanned (merged:
+ * the slots' to_global maps are complete): for every output in id order,
+ * the staged chunks of slot 0, then slot 1, ... (slots hold consecutive
+ * parts of the window, so this is input order). */
 static int plan_window(split_ctx_t *c, size_t nkeys, corun_err_t *err) {
     corun_csv_scan_t *s = &c->scan;
     int T = s->nslots;
     size_t limit = c->o->nonly ? c->o->nonly : nkeys; /* --only: ids 0..nonly-1 */
     if (!limit) return 0;
-    /* cur[t * limit + k]: bytes of key k in slot t, then slot t's cursor. */
-    uint64_t *cur = calloc((size_t)T * limit, sizeof *cur);
-    if (!cur) return corun_err_set(err, CORUN_ENOMEM, "out of memory (write plan)");
-#pragma omp parallel for num_threads(T) schedule(static, 1)
+    /* loc[t * limit + k]: slot t's local id of output k, or -1 */
+    int64_t *loc = malloc((size_t)T * limit * sizeof *loc);
+    if (!loc) return corun_err_set(err, CORUN_ENOMEM, "out of memory (write plan)");
+    for (size_t i = 0; i < (size_t)T * limit; i++) loc[i] = -1;
+    size_t nj = 0, niov = 0;
     for (int t = 0; t < T; t++) {
-        csv_slot_t *sl = &s->slots[t];
-        uint64_t *ct = cur + (size_t)t * limit;
-        for (size_t r = 0; r < sl->nrows; r++)
-            if (sl->rows[r].key < limit) ct[sl->rows[r].key] += sl->rows[r].len;
+        const csv_slot_t *sl = &s->slots[t];
+        for (size_t lk = 0; lk < sl->nsk; lk++) {
+            uint32_t k = sl->to_global[lk];
+            if (k >= limit || !sl->sk[lk].niov) continue;
+            loc[(size_t)t * limit + k] = (int64_t)lk;
+            niov += sl->sk[lk].niov;
+        }
     }
-    size_t nj = 0;
-    uint64_t total = 0;
-    for (size_t k = 0; k < limit; k++) {
-        uint64_t kb = 0;
-        for (int t = 0; t < T; t++) kb += cur[(size_t)t * limit + k];
-        nj += kb != 0;
-        total += kb;
-    }
-    if (!total) {
-        free(cur);
+    for (size_t k = 0; k < limit; k++)
+        for (int t = 0; t < T; t++)
+            if (loc[(size_t)t * limit + k] >= 0) {
+                nj++;
+                break;
+            }
+    if (!niov) {
+        free(loc);
+        reset_stages(s);
         return 0;
     }
     if (c->nfl == PLANS_IN_FLIGHT) { /* back-pressure: a plan must come back */
         int rc = await_oldest(c, err);
         if (rc) {
-            free(cur);
+            free(loc);
             return rc;
         }
     }
     plan_t *p = c->nspare ? c->spare[--c->nspare] : calloc(1, sizeof *p);
-    if (p && p->bufcap < total) {
-        /* Windows differ in size by a record or so: with room to spare the
-         * buffer is allocated once, not again (and page-faulted again) for
-         * every window a few bytes larger than the last. */
-        size_t cap = total + total / 8;
-        free(p->buf);
-        p->buf = malloc(cap);
-        p->bufcap = p->buf ? cap : 0;
+    if (p && p->iovcap < niov) {
+        free(p->iov);
+        p->iov = malloc(niov * sizeof *p->iov);
+        p->iovcap = p->iov ? niov : 0;
     }
     if (p && p->jobcap < nj) {
         free(p->jobs);
         p->jobs = malloc(nj * sizeof *p->jobs);
         p->jobcap = p->jobs ? nj : 0;
     }
-    if (!p || !p->buf || !p->jobs) {
+    if (p && !p->arenas && (p->arenas = calloc((size_t)T, sizeof *p->arenas)) != NULL)
+        p->narenas = T;
+    if (!p || !p->iov || !p->jobs || !p->arenas) {
         plan_free(p);
-        free(cur);
-        return corun_err_set(err, CORUN_ENOMEM, "out of memory (write plan of %llu bytes)",
-                             (unsigned long long)total);
+        free(loc);
+        return corun_err_set(err, CORUN_ENOMEM, "out of memory (write plan of %zu pieces)",
+                             niov);
     }
     p->njobs = 0;
     p->outdir = c->o->outdir;
-    uint64_t pos = 0;
+    size_t pos = 0;
     for (size_t k = 0; k < limit; k++) {
-        uint64_t start = pos;
+        size_t start = pos;
+        uint64_t bytes = 0, rows = 0;
         for (int t = 0; t < T; t++) {
-            uint64_t b = cur[(size_t)t * limit + k];
-            cur[(size_t)t * limit + k] = pos;
-            pos += b;
+            int64_t lk = loc[(size_t)t * limit + k];
+            if (lk < 0) continue;
+            const csv_stage_key_t *sk = &s->slots[t].sk[lk];
+            memcpy(p->iov + pos, sk->iov, sk->niov * sizeof *sk->iov);
+            pos += sk->niov;
+            bytes += sk->bytes;
+            rows += sk->rows;
         }
         if (pos == start) continue;
         out_file_t *f = &c->outs[k];
@@ -263,28 +281,23 @@ static int plan_window(split_ctx_t *c, size_t nkeys, corun_err_t *err) {
             int rc = open_out(c, k, err);
             if (rc) {
                 c->spare[c->nspare++] = p;
-                free(cur);
+                free(loc);
                 return rc;
             }
         }
         p->jobs[p->njobs++] = (write_job_t){f->fd, f->size, start, pos - start, (uint32_t)k};
-        f->size += pos - start;
+        f->size += bytes;
+        f->rows += rows;
     }
-#pragma omp parallel for num_threads(T) schedule(static, 1)
+    free(loc);
+    /* The chunks now belong to the plan; the slots stage the next window in
+     * the plan's previous arenas. */
     for (int t = 0; t < T; t++) {
-        csv_slot_t *sl = &s->slots[t];
-        uint64_t *ct = cur + (size_t)t * limit;
-        for (size_t r = 0; r < sl->nrows; r++) {
-            const csv_rowrec_t *rr = &sl->rows[r];
-            if (rr->key >= limit) continue;
-            memcpy(p->buf + ct[rr->key], c->in.b + rr->off, rr->len);
-            ct[rr->key] += rr->len;
-        }
+        csv_arena_t a = p->arenas[t];
+        p->arenas[t] = s->slots[t].arena;
+        s->slots[t].arena = a;
     }
-    for (int t = 0; t < T; t++)
-        for (size_t r = 0; r < s->slots[t].nrows; r++)
-            if (s->slots[t].rows[r].key < limit) c->outs[s->slots[t].rows[r].key].rows++;
-    free(cur);
+    reset_stages(s);
     corun_aio_future_t *f = NULL;
     int rc = corun_aio_spawn(c->loop, plan_coro, p, &f, err);
     if (rc) {
@@ -444,7 +457,12 @@ int corun_csv_split(const corun_csv_split_opts_t *o, corun_csv_split_result_t *r
     c.scan.want[0] = keycol;
     c.scan.nwant = 1;
     c.scan.key_k = 0;
-    c.scan.keep_rows = 1;
+    /* The host backends copy records into per-key chunks as they parse
+     * them; other backends index rows, which are staged after the scan. */
+    c.scan.stage = be == &corun_csv_backend_omp || be == &corun_csv_backend_serial;
+    c.scan.keep_rows = !c.scan.stage;
+    c.scan.only_dict = o->nonly ? &c.g : NULL;
+    c.scan.only_n = o->nonly;
     /* --only values take ids 0..nonly-1 (duplicates refused). */
     if ((rc = csv_split_only(&c.g, o->only, o->nonly, err))) goto done;
     if ((rc = csv_split_outdir(o->outdir, o->force, &c.created, err))) goto done;
@@ -464,6 +482,10 @@ int corun_csv_split(const corun_csv_split_opts_t *o, corun_csv_split_result_t *r
         rc = be->scan(&c.scan, pos, we, &next, err);
         if (rc == CORUN_EPARSE) rc = csv_scan_error(&c.scan, o->input, (const char *const *)c.in.colnames, err);
         if (rc) goto done;
+        if (!c.scan.stage && csv_stage_rows(&c.scan)) {
+            rc = corun_err_set(err, CORUN_ENOMEM, "out of memory (staging records)");
+            goto done;
+        }
         if (csv_scan_merge(&c.scan, &c.g)) {
             rc = corun_err_set(err, CORUN_ENOMEM, "out of memory (key dictionary)");
             goto done;
