@@ -278,10 +278,12 @@ static void test_simd_paths(void) {
 
 /* Wide rows: the AVX-512 kernel walks strips of 1 to 4 vectors (8 to 32
  * words) with masked tails, and a row of more than 32 words takes several
- * strips; both ends of the row wrap. These widths cover each strip shape,
+ * strips; both ends of the row wrap (a torus row of 1-4 full vectors as one
+ * ring). These widths cover each strip shape,
  * both boundaries, dense and tiles (whose word ranges start mid-row). */
 static void test_wide_rows(void) {
-    static const int64_t widths[] = {577, 1000, 1472, 2048, 2111, 4097};
+    /* 512 .. 2048: whole-row "ring" strips of full words (cw_ring) */
+    static const int64_t widths[] = {512, 577, 1000, 1024, 1472, 1536, 2048, 2111, 4097};
     static const int chunks[] = {60, 0};
     for (size_t i = 0; i < sizeof widths / sizeof *widths; i++)
         for (int v = 0; v < 4; v++) {
