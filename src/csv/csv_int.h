@@ -145,7 +145,7 @@ static inline int csv_stage_put(const corun_csv_scan_t *s, csv_slot_t *sl, uint3
     if (id < sl->nsk) {
         csv_stage_key_t *k = &sl->sk[id];
         if (!k->wanted) return 0;
-        if ((size_t)(k->end - k->cur) >= len) {
+        if (k->cur && (size_t)(k->end - k->cur) >= len) {
             k->rows++;
             k->bytes += len;
             memcpy(k->cur, p, len);
