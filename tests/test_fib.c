@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "corun/fib.h"
+#include "fib/fib_int.h"
 #include "fib_limb.h"
 #include "testlib.h"
 
@@ -259,6 +260,55 @@ static void test_limits_and_names(void) {
     corun_fib_result_free(NULL);
 }
 
+/* gmp_mem.c: a block GMP got from malloc before the functions were
+ * installed, then grown and freed through them; mapped blocks grown in place
+ * or moved (mremap), shrunk below the mapping size (a copy to malloc), and
+ * their contents kept across every change. */
+static void fill(mpz_ptr z, size_t limbs, unsigned seed) {
+    mpz_realloc2(z, (mp_bitcnt_t)limbs * 64);
+    mp_limb_t *d = mpz_limbs_write(z, (mp_size_t)limbs);
+    for (size_t i = 0; i < limbs; i++) d[i] = (mp_limb_t)(i * 2654435761u + seed) | 1u;
+    mpz_limbs_finish(z, (mp_size_t)limbs);
+}
+
+static int same_prefix(mpz_srcptr z, size_t limbs, unsigned seed) {
+    const mp_limb_t *d = mpz_limbs_read(z);
+    for (size_t i = 0; i < limbs; i++)
+        if (d[i] != ((mp_limb_t)(i * 2654435761u + seed) | 1u)) return 0;
+    return 1;
+}
+
+static void test_gmp_memory(void) {
+    const size_t big = (size_t)3 << 20 >> 3; /* limbs: 3 MiB */
+    mpz_t early, a, b;
+    /* Allocated while GMP may still use its defaults (an earlier test may
+     * have installed ours already: then this is a mapped block too). */
+    mpz_init(early);
+    fill(early, big, 1);
+    corun_fib_mem_init();
+    corun_fib_mem_init(); /* once */
+    mpz_realloc2(early, (mp_bitcnt_t)big * 64 * 3); /* grown through ours */
+    CU_ASSERT(same_prefix(early, big, 1));
+    mpz_clear(early);
+    mpz_inits(a, b, NULL);
+    fill(a, big, 2);              /* mapped */
+    mpz_realloc2(a, (mp_bitcnt_t)big * 64 * 4); /* mremap: grown */
+    CU_ASSERT(same_prefix(a, big, 2));
+    fill(b, 1000, 3);             /* malloc */
+    mpz_realloc2(b, (mp_bitcnt_t)big * 64); /* malloc -> mapped: copied */
+    CU_ASSERT(same_prefix(b, 1000, 3));
+    fill(b, big, 4);
+    mpz_realloc2(b, 100 * 64);    /* mapped -> malloc: copied */
+    CU_ASSERT(same_prefix(b, 100, 4));
+    mpz_mul(b, a, a);             /* GMP's own temporaries through ours */
+    mpz_t c;
+    mpz_init(c);
+    mpz_set(c, a);
+    mpz_mul(c, c, a);
+    CU_ASSERT_EQUAL(mpz_cmp(b, c), 0);
+    mpz_clears(a, b, c, NULL);
+}
+
 static const test_case_t cases[] = {
     {"known values (F(0), F(1), F(93), F(94), F(100), F(10^6))", test_known_values},
     {"linear and doubling vs mpz_fib_ui, n <= 400 and limb edges", test_against_gmp_small},
@@ -268,6 +318,7 @@ static const test_case_t cases[] = {
     {"batches on every backend: each task once, largest first, stop", test_backends},
     {"schedule order; one task with spare threads", test_schedule_and_fewer_tasks},
     {"limits, algorithm and backend names", test_limits_and_names},
+    {"GMP memory functions: mapped, malloc'd, grown, shrunk, moved", test_gmp_memory},
     {NULL, NULL},
 };
 CORUN_TEST_SUITE(fib, cases)

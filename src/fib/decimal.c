@@ -84,6 +84,7 @@ static void convert(void *arg) {
 }
 
 int corun_fib_decimal(const mpz_t v, int threads, char **out, size_t *len, corun_err_t *err) {
+    corun_fib_mem_init();
     *out = NULL;
     *len = 0;
     if (mpz_sgn(v) < 0)

@@ -38,6 +38,7 @@ static void two_squares(int threads, mpz_ptr a2, mpz_srcptr a, mpz_ptr b2, mpz_s
 }
 
 int corun_fib_doubling(mpz_t out, uint64_t n, int threads, corun_err_t *err) {
+    corun_fib_mem_init();
     (void)err; /* nothing fails here that GMP would report */
     if (n < 2) {
         mpz_set_ui(out, (unsigned long)n);

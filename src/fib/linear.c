@@ -193,6 +193,7 @@ static void team_entry(void *arg, int p, int P) {
 }
 
 int corun_fib_linear(mpz_t out, uint64_t n, int threads, corun_err_t *err) {
+    corun_fib_mem_init();
     if (n < 2) {
         mpz_set_ui(out, (unsigned long)n);
         return 0;
