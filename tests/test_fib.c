@@ -307,6 +307,25 @@ static void test_gmp_memory(void) {
     mpz_mul(c, c, a);
     CU_ASSERT_EQUAL(mpz_cmp(b, c), 0);
     mpz_clears(a, b, c, NULL);
+    /* Freed mapped blocks wait in the cache; a block of a size that fits
+     * takes one out again, and all of it is usable. */
+    size_t n0, bytes0, n1, bytes1, n2, bytes2;
+    corun_fib_mem_cached(&n0, &bytes0);
+    CU_ASSERT(n0 >= 1);
+    mpz_init(a);
+    fill(a, big * 2, 5);
+    mpz_init(b);
+    fill(b, big * 2, 6);
+    mpz_clear(b); /* b's block returns to the cache */
+    corun_fib_mem_cached(&n1, &bytes1);
+    mpz_init(b);
+    fill(b, big * 2, 7); /* and is taken again */
+    corun_fib_mem_cached(&n2, &bytes2);
+    CU_ASSERT_EQUAL(n2 + 1, n1);
+    CU_ASSERT(bytes2 < bytes1);
+    CU_ASSERT(same_prefix(a, big * 2, 5));
+    CU_ASSERT(same_prefix(b, big * 2, 7));
+    mpz_clears(a, b, NULL);
 }
 
 static const test_case_t cases[] = {

@@ -25,6 +25,8 @@ const char *fib_linear_simd(void);
 /* gmp_mem.c: GMP's memory functions with huge pages for big blocks,
  * installed once (every entry point that runs GMP calls it first). */
 void corun_fib_mem_init(void);
+/* What the cache of freed big blocks holds now (for tests). */
+void corun_fib_mem_cached(size_t *blocks, size_t *bytes);
 
 /* Bit length of F(n) is at most this (for size estimates). */
 static inline double fib_bits(uint64_t n) { return (double)n * 0.6942419136306174 + 1.0; }
