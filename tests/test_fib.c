@@ -166,6 +166,72 @@ static void test_decimal_split(void) {
     mpz_clear(v);
 }
 
+/* The conversion tree with thresholds shrunk so small numbers reach every
+ * branch: leaves of 1-50 digits, heads of 0.1-99.9 %, 2-4 threads, on
+ * random numbers and on numbers with runs of zeros and nines at the splits
+ * (10^a +- 1, 10^a + 10^b), against mpz_get_str. */
+static void check_tuned(mpz_srcptr v, int threads, size_t leaf, unsigned head) {
+    char *s = NULL;
+    size_t len = 0;
+    corun_err_t err;
+    int rc = fib_decimal_tuned(v, threads, 1, leaf, head, &s, &len, &err);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    char *ref = mpz_get_str(NULL, 10, v);
+    CU_ASSERT_EQUAL(len, strlen(ref));
+    int same = strcmp(s, ref) == 0;
+    CU_ASSERT(same);
+    if (!same) fprintf(stderr, "decimal tree: threads %d leaf %zu head %u: %.40s... != %.40s...\n",
+                       threads, leaf, head, s, ref);
+    free(s);
+    void (*gmp_free)(void *, size_t);
+    mp_get_memory_functions(NULL, NULL, &gmp_free);
+    gmp_free(ref, strlen(ref) + 1);
+}
+
+static void test_decimal_tree(void) {
+    static const size_t leaves[] = {1, 2, 3, 7, 50};
+    static const unsigned heads[] = {1, 150, 500, 999};
+    gmp_randstate_t rs;
+    gmp_randinit_default(rs);
+    gmp_randseed_ui(rs, 12345);
+    mpz_t v, w;
+    mpz_inits(v, w, NULL);
+    int cases = 0;
+    for (unsigned long digits = 1; digits <= 3000; digits = digits * 3 / 2 + 1) {
+        for (int kind = 0; kind < 5; kind++) {
+            unsigned long a = digits, b = (unsigned long)gmp_urandomm_ui(rs, digits) + 0;
+            switch (kind) {
+            case 0: /* random with exactly `digits` digits or fewer */
+                mpz_ui_pow_ui(w, 10, a);
+                mpz_urandomm(v, rs, w);
+                break;
+            case 1: mpz_ui_pow_ui(v, 10, a); break;                          /* 1000...0 */
+            case 2: mpz_ui_pow_ui(v, 10, a); mpz_sub_ui(v, v, 1); break;     /* 999...9 */
+            case 3: mpz_ui_pow_ui(v, 10, a); mpz_add_ui(v, v, 1); break;     /* 100...01 */
+            default: /* 10^a + 10^b: zeros on both sides of a 1 inside */
+                mpz_ui_pow_ui(v, 10, a);
+                mpz_ui_pow_ui(w, 10, b);
+                mpz_add(v, v, w);
+                break;
+            }
+            for (int i = 0; i < 3; i++, cases++)
+                check_tuned(v, 2 + (cases % 3), leaves[cases % 5], heads[(cases / 5) % 4]);
+        }
+    }
+    /* Zero and one-digit values take the one-call path. */
+    mpz_set_ui(v, 0);
+    check_tuned(v, 2, 1, 150);
+    mpz_set_ui(v, 7);
+    check_tuned(v, 2, 1, 150);
+    /* A head outside 1..999 per mille is refused. */
+    char *s = NULL;
+    size_t len;
+    CU_ASSERT_EQUAL(fib_decimal_tuned(v, 2, 1, 1, 1000, &s, &len, NULL), CORUN_EINVAL);
+    CU_ASSERT_PTR_NULL(s);
+    mpz_clears(v, w, NULL);
+    gmp_randclear(rs);
+}
+
 typedef struct collect {
     atomic_int calls;
     int seen[64];
@@ -334,6 +400,7 @@ static const test_case_t cases[] = {
     {"tile edges, limb split and parallel squarings vs mpz_fib_ui", test_against_gmp_tiles},
     {"limb kernel: carry step, carry-free step, normalise", test_limb_kernel},
     {"decimal split vs mpz_get_str (zeros at the split)", test_decimal_split},
+    {"decimal tree, tiny leaves and heads, vs mpz_get_str", test_decimal_tree},
     {"batches on every backend: each task once, largest first, stop", test_backends},
     {"schedule order; one task with spare threads", test_schedule_and_fewer_tasks},
     {"limits, algorithm and backend names", test_limits_and_names},

@@ -16,6 +16,20 @@ void fib_par_team(int threads, void (*fn)(void *arg, int p, int P), void *arg);
  * inside another parallel region too), else one after the other. */
 void fib_par2(int threads, void (*f)(void *), void *a, void (*g)(void *), void *b);
 
+/* Runs root(arg) on one thread of a team of up to `threads`; the others
+ * take the tasks that root and its tasks spawn. Returns when all are done. */
+void fib_par_tasks(int threads, void (*root)(void *), void *arg);
+/* Inside fib_par_tasks: fn(arg) as a task for any thread of the team
+ * (outside a team it runs at once). */
+void fib_par_spawn(void (*fn)(void *), void *arg);
+
+/* decimal.c with its size thresholds as parameters (tests shrink them to
+ * reach every branch with small numbers): below split_limbs limbs one
+ * mpz_get_str; tree leaves of at most leaf_digits digits; the head (the
+ * part split off first) about head_permille of the digits. */
+int fib_decimal_tuned(const mpz_t v, int threads, size_t split_limbs, size_t leaf_digits,
+                      unsigned head_permille, char **out, size_t *len, corun_err_t *err);
+
 /* OpenMP's default thread count. */
 int fib_par_default_threads(void);
 

@@ -1,5 +1,6 @@
 /* par.c — the OpenMP helpers of the Fibonacci code: a team for the linear
- * limb split and "two jobs at once" for fast doubling and the decimal split.
+ * limb split, "two jobs at once" for fast doubling and the decimal split, and
+ * a task team for the decimal conversion's tree.
  * Kept in one file so the algorithms stay free of omp.h. */
 #include <omp.h>
 
@@ -16,15 +17,36 @@ void fib_par_team(int threads, void (*fn)(void *arg, int p, int P), void *arg) {
     fn(arg, omp_get_thread_num(), omp_get_num_threads());
 }
 
+/* A task may itself run inside the batch's parallel loop: allow the nesting
+ * (the default is one active level). */
+static void allow_nesting(void) {
+    if (omp_get_max_active_levels() < 8) omp_set_max_active_levels(8);
+}
+
+void fib_par_tasks(int threads, void (*root)(void *), void *arg) {
+    if (threads < 2) {
+        root(arg); /* fib_par_spawn then runs each task at once */
+        return;
+    }
+    allow_nesting();
+#pragma omp parallel num_threads(threads)
+#pragma omp single
+    root(arg);
+    /* The region's closing barrier waits for every task. */
+}
+
+void fib_par_spawn(void (*fn)(void *), void *arg) {
+#pragma omp task firstprivate(fn, arg)
+    fn(arg);
+}
+
 void fib_par2(int threads, void (*f)(void *), void *a, void (*g)(void *), void *b) {
     if (threads < 2) {
         f(a);
         g(b);
         return;
     }
-    /* A task with spare threads may itself run inside the batch's parallel
-     * loop: allow the nesting (the default is one active level). */
-    if (omp_get_max_active_levels() < 8) omp_set_max_active_levels(8);
+    allow_nesting();
 #pragma omp parallel sections num_threads(2)
     {
 #pragma omp section
