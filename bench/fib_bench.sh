@@ -43,6 +43,17 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 echo "fib_bench: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), REPEAT=$REPEAT, $COR"
 echo "simd: $("$COR" info 2>/dev/null | grep -i simd | head -1)"
+# The cores of a VM need not be equally fast (another tenant on a sibling
+# hyperthread): a 2-thread run goes at the pace of the slower one, while a
+# 1-thread reference may land on the faster. Show each core's speed.
+core_check() {
+    command -v taskset >/dev/null || return 0
+    for c in $(seq 0 $(($(nproc) - 1))); do
+        printf 'core %s: mpz_fib_ui(10^8) %s s (%s)\n' "$c" \
+            "$(taskset -c "$c" "$REF" fibui 100000000 | grep -o 'mpz_fib_ui_seconds=[0-9.]*' | cut -d= -f2)" "$1"
+    done
+}
+core_check "before"
 
 # ---- seed: 2 x F(10^6) with decimal output ----
 if [ "${SKIP_SEED:-0}" != 1 ] && command -v python3 >/dev/null; then
@@ -115,4 +126,5 @@ if [ "${SKIP_BIG:-0}" != 1 ]; then
     echo "  $(ratio "$cb" "$gb")x the time (median $(ratio "$cm" "$gm")x; target <= 0.6x)"
     echo "F(10^9) compute: mpz_fib_ui best $ub s, corun doubling best $db s: $(ratio "$ub" "$db")x faster"
 fi
+core_check "after"
 echo "raw numbers: $CSV"
