@@ -107,6 +107,12 @@ static struct {
     size_t ndev, capdev, nhost, caphost;
     size_t dev_bytes;
     int device; /* cudaSetDevice's choice (always 0) */
+    struct {
+        const void *fn;
+        size_t max_dynamic; /* cudaFuncAttributeMaxDynamicSharedMemorySize */
+    } attrs[64];
+    size_t nattrs;
+    void *dynamic; /* the running launch's dynamic shared memory */
 #if AIO_ASAN
     const void *asan_main_bottom;
     size_t asan_main_size;
@@ -119,6 +125,9 @@ const corun_emu_idx_t *corun_emu_cur;
 /* Emulated "device memory": what a test grid needs, reported by
  * cudaGetDeviceProperties/cudaMemGetInfo; allocations are not capped by it. */
 #define EMU_TOTAL_MEM ((size_t)16 << 30)
+/* Shared memory per block: without opting in, and the most with (sm_90). */
+#define EMU_SHARED_DEFAULT ((size_t)48 << 10)
+#define EMU_SHARED_OPTIN ((size_t)227 << 10)
 
 static void set_detail(const char *fmt, ...) CORUN_PRINTF(1, 2);
 static void set_detail(const char *fmt, ...) {
@@ -185,7 +194,8 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp *p, int device) {
     snprintf(p->name, sizeof p->name, "corun CUDA emulator (%s)",
              AIO_USE_UCONTEXT ? "ucontext threads" : "asm-switched threads");
     p->totalGlobalMem = EMU_TOTAL_MEM;
-    p->sharedMemPerBlock = 48 * 1024;
+    p->sharedMemPerBlock = EMU_SHARED_DEFAULT;
+    p->sharedMemPerBlockOptin = EMU_SHARED_OPTIN;
     p->warpSize = 32;
     p->maxThreadsPerBlock = (int)EMU_MAX_THREADS;
     p->maxThreadsDim[0] = p->maxThreadsDim[1] = 1024;
@@ -241,6 +251,7 @@ cudaError_t cudaDeviceReset(void) {
     E.dev_bytes = 0;
     E.sticky = E.last = cudaSuccess;
     E.detail[0] = '\0';
+    E.nattrs = 0; /* kernel attributes belong to the context too */
     UNLOCK();
     return cudaSuccess;
 }
@@ -768,9 +779,48 @@ static int prepare_stacks(unsigned nthreads) {
     return 0;
 }
 
-cudaError_t corun_emu_launch(const char *name, corun_emu_dim3_t grid, corun_emu_dim3_t block,
-                             size_t shmem, cudaStream_t stream, void (*thunk)(void *),
-                             void *ctx) {
+/* The dynamic shared memory fn may use (with the lock held). */
+static size_t dynamic_limit(const void *fn) {
+    for (size_t i = 0; i < E.nattrs; i++)
+        if (E.attrs[i].fn == fn) return E.attrs[i].max_dynamic;
+    return EMU_SHARED_DEFAULT;
+}
+
+cudaError_t corun_emu_func_set_attribute(const void *fn, cudaFuncAttribute attr, int value) {
+    LOCK();
+    cudaError_t e = ret(cudaSuccess);
+    if (e) goto out;
+    if (!fn || attr != cudaFuncAttributeMaxDynamicSharedMemorySize) {
+        e = fail(cudaErrorInvalidValue, "cudaFuncSetAttribute: %s",
+                 fn ? "only cudaFuncAttributeMaxDynamicSharedMemorySize is emulated"
+                    : "no kernel");
+        goto out;
+    }
+    if (value < 0 || (size_t)value > EMU_SHARED_OPTIN) {
+        e = fail(cudaErrorInvalidValue,
+                 "cudaFuncSetAttribute: %d bytes of dynamic shared memory, the most is %zu",
+                 value, EMU_SHARED_OPTIN);
+        goto out;
+    }
+    size_t i = 0;
+    while (i < E.nattrs && E.attrs[i].fn != fn) i++;
+    if (i == sizeof E.attrs / sizeof E.attrs[0]) {
+        e = fail(cudaErrorMemoryAllocation, "cudaFuncSetAttribute: more than %zu kernels", i);
+        goto out;
+    }
+    if (i == E.nattrs) E.nattrs++;
+    E.attrs[i].fn = fn;
+    E.attrs[i].max_dynamic = (size_t)value;
+out:
+    UNLOCK();
+    return e;
+}
+
+void *corun_emu_dynamic_shared(void) { return E.dynamic; }
+
+cudaError_t corun_emu_launch(const char *name, const void *fn, corun_emu_dim3_t grid,
+                             corun_emu_dim3_t block, size_t shmem, cudaStream_t stream,
+                             void (*thunk)(void *), void *ctx) {
     (void)stream;
     LOCK();
     cudaError_t e = ret(cudaSuccess);
@@ -783,11 +833,16 @@ cudaError_t corun_emu_launch(const char *name, corun_emu_dim3_t grid, corun_emu_
                  grid.x, grid.y, grid.z, block.x, block.y, block.z);
         goto out;
     }
-    if (shmem) {
+    if (shmem > dynamic_limit(fn)) {
         e = fail(cudaErrorInvalidValue,
-                 "kernel %s: %zu bytes of dynamic shared memory: not emulated (use static "
-                 "__shared__ arrays)",
-                 name, shmem);
+                 "kernel %s: %zu bytes of dynamic shared memory, more than the %zu allowed "
+                 "(above 48 KiB: cudaFuncSetAttribute(kernel, "
+                 "cudaFuncAttributeMaxDynamicSharedMemorySize, bytes) first)",
+                 name, shmem, dynamic_limit(fn));
+        goto out;
+    }
+    if (shmem && (E.dynamic = malloc(shmem)) == NULL) {
+        e = ret(cudaErrorMemoryAllocation);
         goto out;
     }
     if (E.running) {
@@ -813,6 +868,7 @@ cudaError_t corun_emu_launch(const char *name, corun_emu_dim3_t grid, corun_emu_
             for (unsigned bx = 0; bx < grid.x; bx++) {
                 for (unsigned i = 0; i < nthreads; i++)
                     E.threads[i].idx.bid = (corun_emu_dim3_t){bx, by, bz};
+                if (shmem) memset(E.dynamic, 0xA5, shmem); /* not zero on a GPU either */
                 if (run_block((unsigned)nthreads) != 0) {
                     /* Threads still parked are abandoned: their stacks are
                      * remade (and, under ASan, cleaned whole) next time. */
@@ -825,6 +881,8 @@ cudaError_t corun_emu_launch(const char *name, corun_emu_dim3_t grid, corun_emu_
                 }
             }
 out:
+    free(E.dynamic);
+    E.dynamic = NULL;
     E.thunk = NULL;
     E.ctx = NULL;
     UNLOCK();

@@ -29,8 +29,13 @@
  * Memory: device memory is plain heap memory of exactly the requested size,
  * so AddressSanitizer catches out-of-bounds accesses in kernels. `__shared__`
  * variables are function-level statics: blocks run one at a time, so one copy
- * per kernel is one copy per running block. Dynamic (extern) shared memory is
- * not emulated. Streams and events exist, but every operation completes
+ * per kernel is one copy per running block. Dynamic shared memory (the
+ * launch's shmem bytes) is declared with CORUN_DYNAMIC_SHARED(type, name),
+ * extern __shared__ under nvcc; the emulator gives each block one buffer,
+ * filled with 0xA5 bytes first (CUDA does not clear it either), and refuses
+ * more than 48 KiB unless cudaFuncSetAttribute(kernel,
+ * cudaFuncAttributeMaxDynamicSharedMemorySize, bytes) allowed it, and more
+ * than sharedMemPerBlockOptin (227 KiB, as on sm_90) at all. Streams and events exist, but every operation completes
  * before the call returns (a stream is trivially in order; an event is
  * complete once recorded).
  *
@@ -47,6 +52,7 @@
 #define CORUN_CUDA_EMULATED 0
 #define CORUN_LAUNCH(kernel, grid, block, shmem, stream, ...) \
     kernel<<<(grid), (block), (shmem), (stream)>>>(__VA_ARGS__)
+#define CORUN_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
 /* Under nvcc there is no emulator detail to add to an error message. */
 static inline const char *corun_emu_detail(void) { return ""; }
 
@@ -92,10 +98,15 @@ typedef struct CUevent_st *cudaEvent_t;
 #define cudaEventDisableTiming 0x02
 #define cudaHostAllocDefault 0x00
 
+typedef enum cudaFuncAttribute {
+    cudaFuncAttributeMaxDynamicSharedMemorySize = 8
+} cudaFuncAttribute;
+
 typedef struct cudaDeviceProp {
     char name[256];
     size_t totalGlobalMem;
     size_t sharedMemPerBlock;
+    size_t sharedMemPerBlockOptin;
     int warpSize;
     int maxThreadsPerBlock;
     int maxThreadsDim[3];
@@ -163,11 +174,16 @@ cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t start, cudaEvent_t end);
 /* More about the last failure than cudaGetErrorString says (which barrier,
  * block and thread; which pointer): "" if nothing to add. */
 const char *corun_emu_detail(void);
-/* Runs thunk(ctx) once per thread of a grid x block launch; returns the
- * launch's error (also kept for cudaGetLastError). */
-cudaError_t corun_emu_launch(const char *name, corun_emu_dim3_t grid, corun_emu_dim3_t block,
-                             size_t shmem, cudaStream_t stream, void (*thunk)(void *),
-                             void *ctx);
+/* Runs thunk(ctx) once per thread of a grid x block launch of the kernel fn
+ * (its identity, for cudaFuncSetAttribute's limits); returns the launch's
+ * error (also kept for cudaGetLastError). */
+cudaError_t corun_emu_launch(const char *name, const void *fn, corun_emu_dim3_t grid,
+                             corun_emu_dim3_t block, size_t shmem, cudaStream_t stream,
+                             void (*thunk)(void *), void *ctx);
+/* cudaFuncSetAttribute for the kernel fn. */
+cudaError_t corun_emu_func_set_attribute(const void *fn, cudaFuncAttribute attr, int value);
+/* The running block's dynamic shared memory (CORUN_DYNAMIC_SHARED). */
+void *corun_emu_dynamic_shared(void);
 
 enum {
     CORUN_EMU_SYNC = 0, /* __syncthreads and friends: result by op below */
@@ -230,6 +246,11 @@ template <class T>
 static inline cudaError_t cudaMallocHost(T **p, size_t n) {
     return cudaMallocHost((void **)p, n);
 }
+template <class T>
+static inline cudaError_t cudaFuncSetAttribute(T *fn, cudaFuncAttribute attr, int value) {
+    return corun_emu_func_set_attribute(reinterpret_cast<const void *>(fn), attr, value);
+}
+#define CORUN_DYNAMIC_SHARED(type, name) type *const name = (type *)corun_emu_dynamic_shared()
 
 static inline void __syncthreads(void) { corun_emu_syncthreads(CORUN_EMU_SYNC, 0); }
 static inline int __syncthreads_count(int p) { return corun_emu_syncthreads(CORUN_EMU_SYNC_COUNT, p); }
@@ -320,8 +341,8 @@ static inline cudaError_t corun_emu_launch_(const char *name, dim3 grid, dim3 bl
                                             void (*kernel)(P...), A &&...a) {
     corun_emu_call<P...> c{kernel, std::tuple<typename std::decay<P>::type...>(
                                        std::forward<A>(a)...)};
-    return corun_emu_launch(name, corun_emu_dim_(grid), corun_emu_dim_(block), shmem, stream,
-                            &corun_emu_call<P...>::run, &c);
+    return corun_emu_launch(name, reinterpret_cast<const void *>(kernel), corun_emu_dim_(grid),
+                            corun_emu_dim_(block), shmem, stream, &corun_emu_call<P...>::run, &c);
 }
 #define CORUN_LAUNCH(kernel, grid, block, shmem, stream, ...) \
     ((void)corun_emu_launch_(#kernel, (grid), (block), (shmem), (stream), kernel, __VA_ARGS__))

@@ -51,6 +51,17 @@ st_warp(const unsigned *in, int n, unsigned *down, unsigned *up, unsigned *bcast
     }
 }
 
+/* Block b reverses in[b*n .. b*n+n-1] through n words of dynamic shared
+ * memory (more than the 48 KiB default when n > 12288). */
+__global__ void __launch_bounds__(ST_THREADS) st_dynamic(const unsigned *in, unsigned *out, int n) {
+    CORUN_DYNAMIC_SHARED(unsigned, st_dyn);
+    const unsigned *src = in + (size_t)blockIdx.x * (size_t)n;
+    for (int i = (int)threadIdx.x; i < n; i += (int)blockDim.x) st_dyn[i] = src[i];
+    __syncthreads();
+    unsigned *dst = out + (size_t)blockIdx.x * (size_t)n;
+    for (int i = (int)threadIdx.x; i < n; i += (int)blockDim.x) dst[i] = st_dyn[n - 1 - i];
+}
+
 __global__ void st_divergent_sync(int *x) {
     if (threadIdx.x < 16) __syncthreads(); /* half the block never arrives */
     x[threadIdx.x] = 1;
@@ -184,5 +195,53 @@ extern "C" int corun_cuda_selftest_oob(int n, corun_err_t *err) {
     ST(cudaDeviceSynchronize());
 out:
     cudaFree(d);
+    return rc;
+}
+
+extern "C" int corun_cuda_selftest_dynamic_shared(int n, corun_err_t *err) {
+    int rc = 0, dev = 0;
+    const int nb = 3;
+    const size_t bytes = (size_t)n * sizeof(unsigned);
+    unsigned *h = (unsigned *)malloc(bytes * nb * 2), *d_in = NULL, *d_out = NULL;
+    cudaDeviceProp prop;
+    if (!h) return corun_err_set(err, CORUN_ENOMEM, "cuda selftest: out of memory");
+    ST(cudaGetDevice(&dev));
+    ST(cudaGetDeviceProperties(&prop, dev));
+    if (bytes > prop.sharedMemPerBlockOptin) {
+        rc = corun_err_set(err, CORUN_ENOTSUP,
+                           "cuda selftest: %zu bytes of shared memory per block, the device "
+                           "allows %zu", bytes, (size_t)prop.sharedMemPerBlockOptin);
+        goto out;
+    }
+    for (int i = 0; i < n * nb; i++) h[i] = (unsigned)i * 2654435761u;
+    ST(cudaMalloc(&d_in, bytes * nb));
+    ST(cudaMalloc(&d_out, bytes * nb));
+    ST(cudaMemcpy(d_in, h, bytes * nb, cudaMemcpyHostToDevice));
+    if (bytes > prop.sharedMemPerBlock) {
+        /* Without opting in, the launch must fail (and not stick). */
+        CORUN_LAUNCH(st_dynamic, dim3(nb), dim3(ST_THREADS), bytes, 0, d_in, d_out, n);
+        if (cudaGetLastError() == cudaSuccess) {
+            rc = corun_err_set(err, CORUN_EINTERNAL,
+                               "cuda selftest: %zu bytes of dynamic shared memory launched "
+                               "without cudaFuncSetAttribute", bytes);
+            goto out;
+        }
+        ST(cudaFuncSetAttribute(st_dynamic, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes));
+    }
+    CORUN_LAUNCH(st_dynamic, dim3(nb), dim3(ST_THREADS), bytes, 0, d_in, d_out, n);
+    ST(cudaGetLastError());
+    ST(cudaDeviceSynchronize());
+    ST(cudaMemcpy(h + (size_t)n * nb, d_out, bytes * nb, cudaMemcpyDeviceToHost));
+    for (int b = 0; b < nb && !rc; b++)
+        for (int i = 0; i < n && !rc; i++)
+            if (h[(size_t)n * nb + (size_t)b * n + i] != h[(size_t)b * n + (n - 1 - i)])
+                rc = corun_err_set(err, CORUN_EINTERNAL,
+                                   "cuda selftest: dynamic shared memory, block %d word %d: %u, "
+                                   "expected %u", b, i, h[(size_t)n * nb + (size_t)b * n + i],
+                                   h[(size_t)b * n + (n - 1 - i)]);
+out:
+    cudaFree(d_in);
+    cudaFree(d_out);
+    free(h);
     return rc;
 }

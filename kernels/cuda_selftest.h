@@ -17,6 +17,11 @@ extern "C" {
  * a shuffle/ballot/atomic kernel over n values; 0 if every result matches
  * the host's, else CORUN_EINTERNAL naming the first wrong value. */
 int corun_cuda_selftest_features(int n, corun_err_t *err);
+/* Each of a few blocks reverses n words through n words of dynamic shared
+ * memory (CORUN_DYNAMIC_SHARED); above the 48 KiB default the launch must
+ * first fail, then succeed after cudaFuncSetAttribute. CORUN_ENOTSUP if the
+ * device allows less shared memory per block than n words. */
+int corun_cuda_selftest_dynamic_shared(int n, corun_err_t *err);
 /* Emulator only (CORUN_ENOTSUP on a device, where these are undefined
  * behaviour or a hang): launches a kernel whose __syncthreads (which = 0) or
  * whose __shfl_sync (which = 1) not every thread reaches, and returns the

@@ -19,9 +19,10 @@
  * the 48 KiB every architecture allows without opting in), otherwise in
  * global memory (3 x limbs per task). F(1,000,000) needs 11,600 limbs,
  * 278 KiB for three buffers: more than the static limit, so it runs from
- * global memory (L2-resident on a large GPU). Using up to 227 KiB of
- * dynamic shared memory on Hopper needs extern __shared__ and
- * cudaFuncSetAttribute, which the emulator does not provide yet.
+ * global memory (L2-resident on a large GPU). Up to 227 KiB of dynamic
+ * shared memory on Hopper (CORUN_DYNAMIC_SHARED, which the emulator runs
+ * too) would hold F(10^6) in two buffers updated in place (a += b, b += a)
+ * plus a byte of carry per limb: still to be written.
  *
  * A batch runs in waves of 2 blocks per SM, largest n first; each wave's
  * results are normalised and imported into GMP on the host (the same

@@ -31,6 +31,28 @@ static void test_features(void) {
     CU_ASSERT_EQUAL(rc, 0);
 }
 
+/* Dynamic shared memory: 4 KiB, then 200 KiB (refused until opted in), and
+ * more than the 227 KiB any sm_90 block gets. */
+static void test_dynamic_shared(void) {
+    corun_err_t err = {0};
+    int rc = corun_cuda_selftest_dynamic_shared(1000, &err);
+    if (rc) fprintf(stderr, "\n%s\n", err.msg);
+    CU_ASSERT_EQUAL(rc, 0);
+    rc = corun_cuda_selftest_dynamic_shared(50000, &err);
+    if (rc) fprintf(stderr, "\n%s\n", err.msg);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_EQUAL(corun_cuda_selftest_dynamic_shared(60000, &err), CORUN_ENOTSUP);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "232448"));
+    /* The attribute itself: the limit, and only that attribute. */
+    CU_ASSERT_EQUAL(corun_emu_func_set_attribute((const void *)test_dynamic_shared,
+                                                 cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                 300 << 10),
+                    cudaErrorInvalidValue);
+    CU_ASSERT_PTR_NOT_NULL(strstr(corun_emu_detail(), "the most is 232448"));
+    CU_ASSERT_EQUAL(cudaGetLastError(), cudaErrorInvalidValue); /* reported, not sticky */
+    CU_ASSERT_EQUAL(cudaGetLastError(), cudaSuccess);
+}
+
 static void test_divergent_syncthreads(void) {
     corun_err_t err = {0};
     CU_ASSERT_EQUAL(corun_cuda_selftest_divergence(0, &err), CORUN_EIO);
@@ -130,6 +152,7 @@ static const test_case_t cases[] = {
     {"require_emulated", test_require_emulated},
 #if CORUN_CUDA_EMULATE
     {"features", test_features},
+    {"dynamic_shared", test_dynamic_shared},
     {"divergent_syncthreads", test_divergent_syncthreads},
     {"divergent_shfl", test_divergent_shfl},
     {"sticky", test_sticky},

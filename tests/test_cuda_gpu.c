@@ -27,9 +27,26 @@ static void test_features(void) {
     CU_ASSERT_EQUAL(rc, 0);
 }
 
+/* 4 KiB and 80 KiB of dynamic shared memory (the second needs opting in;
+ * a device that allows less per block answers CORUN_ENOTSUP). */
+static void test_dynamic_shared(void) {
+    corun_err_t err = {0};
+#if CORUN_CUDA_BACKEND
+    int rc = corun_cuda_selftest_dynamic_shared(1000, &err);
+    if (rc) fprintf(stderr, "\n%s\n", err.msg);
+    CU_ASSERT_EQUAL(rc, 0);
+    rc = corun_cuda_selftest_dynamic_shared(20000, &err);
+    if (rc && rc != CORUN_ENOTSUP) fprintf(stderr, "\n%s\n", err.msg);
+    CU_ASSERT(rc == 0 || rc == CORUN_ENOTSUP);
+#else
+    (void)err; /* not reached: require_device skipped the suite */
+#endif
+}
+
 static const test_case_t cases[] = {
     {"require_device", test_require_device},
     {"features", test_features},
+    {"dynamic_shared", test_dynamic_shared},
     {"sizes_rules", cuda_eq_sizes_rules},
     {"random_sizes", cuda_eq_random_sizes},
     {"wide_tall", cuda_eq_wide_tall},
