@@ -19,10 +19,16 @@
  * the 48 KiB every architecture allows without opting in), otherwise in
  * global memory (3 x limbs per task). F(1,000,000) needs 11,600 limbs,
  * 278 KiB for three buffers: more than the static limit, so it runs from
- * global memory (L2-resident on a large GPU). Up to 227 KiB of dynamic
- * shared memory on Hopper (CORUN_DYNAMIC_SHARED, which the emulator runs
- * too) would hold F(10^6) in two buffers updated in place (a += b, b += a)
- * plus a byte of carry per limb: still to be written.
+ * global memory (L2-resident on a large GPU) -- unless the device lets a
+ * block opt in to more shared memory (227 KiB on Hopper): then a second
+ * kernel keeps two buffers in dynamic shared memory and updates them in
+ * place, x += y and the roles swap, plus two byte arrays for the carried
+ * steps (18 bytes per limb: F(10^6) takes 204 KiB). In place, a carried
+ * step needs the high part of the limb below before that limb is
+ * overwritten: each thread first stores its limbs' high parts (a byte:
+ * they are below 16), a barrier, then writes the new limbs. The byte
+ * arrays alternate between carried steps, so no second barrier is needed.
+ * Limb for limb the values are those of the three-buffer kernel.
  *
  * A batch runs in waves of 2 blocks per SM, largest n first; each wave's
  * results are normalised and imported into GMP on the host (the same
@@ -95,11 +101,66 @@ fib_linear_kernel(const uint64_t *__restrict__ ns, const uint64_t *__restrict__ 
     for (uint64_t i = tid; i < L; i += nth) o[i] = a[i];
 }
 
+/* Two buffers in place in dynamic shared memory: x (older), y (newer), and
+ * two carry byte arrays, laid out for lm limbs (the launch's largest). */
+__global__ void __launch_bounds__(FIB_CUDA_THREADS)
+fib_linear_kernel_dyn(const uint64_t *__restrict__ ns, const uint64_t *__restrict__ offs,
+                      const uint64_t *__restrict__ lens, uint64_t lm, uint64_t *__restrict__ out) {
+    CORUN_DYNAMIC_SHARED(uint64_t, fib_dyn);
+    const unsigned tid = threadIdx.x, nth = blockDim.x;
+    const uint64_t n = ns[blockIdx.x], L = lens[blockIdx.x];
+    uint64_t *x = fib_dyn, *y = fib_dyn + lm;
+    unsigned char *const hi = (unsigned char *)(fib_dyn + 2 * lm); /* two arrays of lm */
+    for (uint64_t i = tid; i < L; i += nth) x[i] = y[i] = 0;
+    __syncthreads();
+    if (tid == 0) y[0] = 1; /* x = F(0), y = F(1) */
+    int h = 0;
+    /* Between barriers a thread touches only its own limbs of x and y; the
+     * carried steps' bytes are the one thing shared. */
+    for (uint64_t t = 0; t < n;) {
+        if (t % CORUN_FIB_CYCLE == 0 && t + 4 <= n) {
+            uint64_t len = corun_fib_lin_limbs(t + 4);
+            if (len > L) len = L;
+            for (uint64_t i = tid; i < len; i += nth) { /* four steps: the roles end as they began */
+                uint64_t a = x[i], b = y[i];
+                a += b;
+                b += a;
+                a += b;
+                b += a;
+                x[i] = a;
+                y[i] = b;
+            }
+            t += 4;
+            continue;
+        }
+        uint64_t len = corun_fib_lin_limbs(t + 1);
+        if (len > L) len = L;
+        if (corun_fib_lin_carries(t)) {
+            unsigned char *c = hi + (h ? lm : 0); /* not hi[h]: an array would go to local memory */
+            h ^= 1;
+            for (uint64_t i = tid; i < len; i += nth)
+                c[i] = (unsigned char)corun_fib_lin_high(x[i] + y[i]);
+            __syncthreads(); /* every high part stored before any limb changes */
+            for (uint64_t i = tid; i < len; i += nth)
+                x[i] = ((x[i] + y[i]) & CORUN_FIB_DIGIT_MASK) + (i ? c[i - 1] : 0);
+        } else {
+            for (uint64_t i = tid; i < len; i += nth) x[i] += y[i];
+        }
+        uint64_t *r = x; /* x now holds the newer number */
+        x = y;
+        y = r;
+        t++;
+    }
+    uint64_t *o = out + offs[blockIdx.x];
+    for (uint64_t i = tid; i < L; i += nth) o[i] = x[i]; /* own limbs: final */
+}
+
 /* ================================================================ host */
 
 struct fib_cuda_state {
     int device;
     int wave; /* blocks per launch */
+    size_t optin; /* the most shared memory a block may opt in to */
 };
 
 static int cuda_fail(corun_err_t *err, int device, const char *call, cudaError_t e) {
@@ -143,6 +204,7 @@ static int fib_cuda_init(void **state, const corun_fib_params_t *p, corun_err_t 
     CU(cudaSetDevice(dev));
     CU(cudaGetDeviceProperties(&prop, dev));
     s->wave = 2 * (prop.multiProcessorCount > 0 ? prop.multiProcessorCount : 1);
+    s->optin = prop.sharedMemPerBlockOptin;
     *state = s;
     return 0;
 fail:
@@ -159,7 +221,8 @@ static int run_wave(fib_cuda_state *s, const uint64_t *n, const size_t *order, s
     uint64_t *d_n = NULL, *d_off = NULL, *d_len = NULL, *d_buf = NULL, *d_out = NULL;
     uint64_t total = 0, maxlen = 0;
     double t0 = corun_now(), secs;
-    int shared;
+    int shared, dynamic;
+    size_t dyn_bytes;
     if (!h_n || !h_off || !h_len) {
         rc = corun_err_set(err, CORUN_ENOMEM, "cuda fib backend: out of memory");
         goto fail;
@@ -171,9 +234,15 @@ static int run_wave(fib_cuda_state *s, const uint64_t *n, const size_t *order, s
         total += h_len[i];
         if (h_len[i] > maxlen) maxlen = h_len[i];
     }
-    /* CORUN_FIB_CUDA_GLOBAL=1 forces global memory (so the tests cover that
-     * path with numbers small enough for the emulator). */
-    shared = maxlen <= FIB_SHARED_LIMBS && !getenv("CORUN_FIB_CUDA_GLOBAL");
+    /* Static shared memory if the numbers fit it, else dynamic shared memory
+     * if the device allows enough, else global memory. CORUN_FIB_CUDA_GLOBAL=1
+     * forces global and CORUN_FIB_CUDA_DYNAMIC=1 dynamic memory (where it
+     * fits), so the tests cover those paths with numbers small enough for
+     * the emulator. */
+    dyn_bytes = (size_t)maxlen * 18 + 16;
+    dynamic = !getenv("CORUN_FIB_CUDA_GLOBAL") && dyn_bytes <= s->optin &&
+              (maxlen > FIB_SHARED_LIMBS || getenv("CORUN_FIB_CUDA_DYNAMIC"));
+    shared = !dynamic && maxlen <= FIB_SHARED_LIMBS && !getenv("CORUN_FIB_CUDA_GLOBAL");
     h_out = (uint64_t *)malloc(total * sizeof *h_out);
     if (!h_out) {
         rc = corun_err_set(err, CORUN_ENOMEM, "cuda fib backend: out of memory for %llu limbs",
@@ -185,11 +254,16 @@ static int run_wave(fib_cuda_state *s, const uint64_t *n, const size_t *order, s
     CU(cudaMalloc(&d_off, k * 8));
     CU(cudaMalloc(&d_len, k * 8));
     CU(cudaMalloc(&d_out, total * 8));
-    if (!shared) CU(cudaMalloc(&d_buf, 3 * total * 8));
+    if (!shared && !dynamic) CU(cudaMalloc(&d_buf, 3 * total * 8));
     CU(cudaMemcpy(d_n, h_n, k * 8, cudaMemcpyHostToDevice));
     CU(cudaMemcpy(d_off, h_off, k * 8, cudaMemcpyHostToDevice));
     CU(cudaMemcpy(d_len, h_len, k * 8, cudaMemcpyHostToDevice));
-    if (shared)
+    if (dynamic) {
+        CU(cudaFuncSetAttribute(fib_linear_kernel_dyn, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                (int)dyn_bytes));
+        CORUN_LAUNCH(fib_linear_kernel_dyn, dim3((unsigned)k), dim3(FIB_CUDA_THREADS), dyn_bytes, 0,
+                     d_n, d_off, d_len, maxlen, d_out);
+    } else if (shared)
         CORUN_LAUNCH(fib_linear_kernel<1>, dim3((unsigned)k), dim3(FIB_CUDA_THREADS), 0, 0, d_n,
                      d_off, d_len, d_buf, d_out);
     else

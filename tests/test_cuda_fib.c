@@ -1,6 +1,7 @@
 /* test_cuda_fib.c — the cuda Fibonacci backend must equal GMP's mpz_fib_ui
  * (and so the CPU backends): small n one by one, limb and carry-cycle edges,
- * a batch wider than one wave, the shared- and the global-memory kernels,
+ * a batch wider than one wave, the shared-, dynamic-shared- and global-memory
+ * kernels,
  * and the CLI. Suite `cuda_fib` runs on the emulator (CORUN_CUDA=EMULATE
  * builds; skipped otherwise); test_cuda_fib_gpu.c runs the same functions on
  * a real device. Sizes are kept small: the emulator switches every thread of
@@ -84,6 +85,15 @@ void cuda_fib_global(void) {
     unsetenv("CORUN_FIB_CUDA_GLOBAL");
 }
 
+void cuda_fib_dynamic(void) {
+    /* The two-buffer kernel in dynamic shared memory (forced where it fits),
+     * across limb and carry-cycle edges. */
+    setenv("CORUN_FIB_CUDA_DYNAMIC", "1", 1);
+    const uint64_t n[] = {0, 1, 2, 3, 4, 5, 6, 7, 11, 93, 94, 600, 1201, 2500, 2501, 2503};
+    run_cuda(n, sizeof n / sizeof *n);
+    unsetenv("CORUN_FIB_CUDA_DYNAMIC");
+}
+
 void cuda_fib_cli(void) {
     static char out[1 << 16], err[1 << 14];
     const char *a[] = {"corun", "fib", "--backend", "cuda", "--n", "1,93,100,777", "--tasks",
@@ -113,6 +123,7 @@ static const test_case_t cases[] = {
     {"n = 0..199 in waves vs mpz_fib_ui", cuda_fib_small},
     {"limb and carry-cycle edges", cuda_fib_edges},
     {"global-memory kernel", cuda_fib_global},
+    {"dynamic shared memory, two buffers in place", cuda_fib_dynamic},
     {"CLI: same hash as serial; doubling refused", cuda_fib_cli},
     {NULL, NULL},
 };

@@ -6,6 +6,7 @@
 void cuda_fib_small(void);
 void cuda_fib_edges(void);
 void cuda_fib_global(void);
+void cuda_fib_dynamic(void);
 void cuda_fib_cli(void);
 
 #endif

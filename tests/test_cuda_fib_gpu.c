@@ -25,6 +25,7 @@ static const test_case_t cases[] = {
     {"small", cuda_fib_small},
     {"edges", cuda_fib_edges},
     {"global", cuda_fib_global},
+    {"dynamic", cuda_fib_dynamic},
     {"cli", cuda_fib_cli},
     {"F(10^6) x 4", million},
     {NULL, NULL},
