@@ -166,16 +166,6 @@ static void pow_run(void *arg) {
     mpz_ui_pow_ui(j->out, 5, (unsigned long)j->e);
 }
 
-typedef struct mul_job {
-    mpz_ptr out;
-    mpz_srcptr a, b;
-} mul_job_t;
-
-static void mul_run(void *arg) {
-    mul_job_t *j = arg;
-    mpz_mul(j->out, j->a, j->b);
-}
-
 /* head = v div 10^K, rest = v mod 10^K, given p5 = 5^K. The quotient is
  * small, so the costly part is head * 5^K: two products of half of 5^K. */
 static void split_head(int threads, mpz_ptr head, mpz_ptr rest, mpz_srcptr v, size_t K,
@@ -188,8 +178,7 @@ static void split_head(int threads, mpz_ptr head, mpz_ptr rest, mpz_srcptr v, si
     size_t h = mpz_sizeinbase(p5, 2) / 2;
     mpz_tdiv_q_2exp(ph, p5, (mp_bitcnt_t)h);
     mpz_tdiv_r_2exp(pl, p5, (mp_bitcnt_t)h);
-    mul_job_t jh = {a, head, ph}, jl = {b, head, pl};
-    fib_par2(mpz_size(head) >= PAR_MUL_LIMBS ? threads : 1, mul_run, &jh, mul_run, &jl);
+    fib_par_mul2(mpz_size(head) >= PAR_MUL_LIMBS ? threads : 1, a, head, ph, b, head, pl);
     mpz_mul_2exp(a, a, (mp_bitcnt_t)h);
     mpz_add(a, a, b);  /* head * 5^K */
     mpz_sub(y, y, a);  /* y mod 5^K */

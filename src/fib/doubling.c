@@ -21,20 +21,8 @@
 
 #define PAR_LIMBS 1500 /* measured: below ~1000 limbs the fork costs more than it saves */
 
-typedef struct sqr_job {
-    mpz_ptr out;
-    mpz_srcptr in;
-} sqr_job_t;
-
-static void sqr(void *p) {
-    sqr_job_t *j = p;
-    mpz_mul(j->out, j->in, j->in);
-}
-
 static void two_squares(int threads, mpz_ptr a2, mpz_srcptr a, mpz_ptr b2, mpz_srcptr b) {
-    sqr_job_t ja = {a2, a}, jb = {b2, b};
-    int t = mpz_size(a) >= PAR_LIMBS ? threads : 1;
-    fib_par2(t, sqr, &ja, sqr, &jb);
+    fib_par_mul2(mpz_size(a) >= PAR_LIMBS ? threads : 1, a2, a, a, b2, b, b);
 }
 
 int corun_fib_doubling(mpz_t out, uint64_t n, int threads, corun_err_t *err) {

@@ -16,6 +16,10 @@ void fib_par_team(int threads, void (*fn)(void *arg, int p, int P), void *arg);
  * inside another parallel region too), else one after the other. */
 void fib_par2(int threads, void (*f)(void *), void *a, void (*g)(void *), void *b);
 
+/* r1 = a1 * b1 and r2 = a2 * b2, at once when threads >= 2 (fib_par2). */
+void fib_par_mul2(int threads, mpz_ptr r1, mpz_srcptr a1, mpz_srcptr b1, mpz_ptr r2,
+                  mpz_srcptr a2, mpz_srcptr b2);
+
 /* Runs root(arg) on one thread of a team of up to `threads`; the others
  * take the tasks that root and its tasks spawn. Returns when all are done. */
 void fib_par_tasks(int threads, void (*root)(void *), void *arg);

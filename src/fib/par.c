@@ -55,3 +55,19 @@ void fib_par2(int threads, void (*f)(void *), void *a, void (*g)(void *), void *
         g(b);
     }
 }
+
+typedef struct mul_job {
+    mpz_ptr out;
+    mpz_srcptr a, b;
+} mul_job_t;
+
+static void mul_run(void *arg) {
+    mul_job_t *j = arg;
+    mpz_mul(j->out, j->a, j->b);
+}
+
+void fib_par_mul2(int threads, mpz_ptr r1, mpz_srcptr a1, mpz_srcptr b1, mpz_ptr r2,
+                  mpz_srcptr a2, mpz_srcptr b2) {
+    mul_job_t j1 = {r1, a1, b1}, j2 = {r2, a2, b2};
+    fib_par2(threads, mul_run, &j1, mul_run, &j2);
+}
