@@ -251,6 +251,23 @@ static void test_temporal_blocking(void) {
                 compare(&c, chunks, chunks);
             }
     }
+    /* B3/S23 on rows of whole 512-cell vectors: the last level's streaming
+     * stores (full vectors; a partial one is stored as usual), on strips
+     * (1100, 4160 = 65 words) and on 2048-wide torus rows (the ring kernel),
+     * with the next band prefetched (several bands per thread). */
+    static const int wide[] = {1100, 2048, 4160};
+    for (size_t i = 0; i < sizeof wide / sizeof *wide; i++) {
+        corun_life_omp_tuning_t tu = {0};
+        tu.tblock_bytes = 1;
+        tu.band_rows = 6;
+        tu.levels = 4;
+        set_base_tuning(&tu);
+        for (int b = 0; b < 2; b++) {
+            run_cfg_t c = {wide[i], 37, b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS, "B3/S23", 2,
+                           CORUN_LIFE_SKIP_OFF, 70 + (uint64_t)(2 * i) + (uint64_t)b, 0.5};
+            compare(&c, chunks, uneven);
+        }
+    }
     /* Make sure the knob really selected temporal blocking. */
     assert_mode(70, 40, 1, CORUN_LIFE_SKIP_OFF, "tblock");
     set_base_tuning(NULL);

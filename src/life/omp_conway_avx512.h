@@ -120,7 +120,7 @@ cw_hsum_row(const omp_geom_t *g, const uint64_t *r, int64_t j, const int nv, con
 static inline __attribute__((always_inline)) void
 cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
          int64_t y1, int64_t j, const int nv, const int has_w, const int has_e, const int ring,
-         const int with_diff, __mmask8 lm, uint64_t *diff) {
+         const int with_diff, const int stream, __mmask8 lm, uint64_t *diff) {
     __m512i dacc[4];
     __mmask8 mk[4];
     for (int v = 0; v < nv; v++) {
@@ -153,8 +153,12 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
             if (with_diff)                                                                      \
                 dacc[v] = _mm512_ternarylogic_epi64(                                            \
                     dacc[v], nx, _mm512_maskz_loadu_epi64(mk[v], out + 8 * v), CW_OR_XOR);           \
-            _mm512_mask_storeu_epi64(out + 8 * v, mk[v], nx);                                   \
+            if (stream && mk[v] == 0xFF) /* rows start on a cache line: aligned */              \
+                _mm512_stream_si512((void *)(out + 8 * v), nx);                                 \
+            else                                                                                \
+                _mm512_mask_storeu_epi64(out + 8 * v, mk[v], nx);                               \
         }                                                                                       \
+        omp_prefetch_step(src.pf);                                                              \
         if (++y >= y1) goto done;                                                               \
     } while (0)
     int64_t y = y0;
@@ -173,47 +177,48 @@ done:
         }
 }
 
-/* One instantiation per (has_w, has_e, ring, with_diff), each switching on nv. */
-#define CW_VARIANT(name, HW, HE, RG, WD)                                                        \
+/* One instantiation per (has_w, has_e, ring, with_diff or stream), each
+ * switching on nv. */
+#define CW_VARIANT(name, HW, HE, RG, WD, ST)                                                    \
     static void name(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,    \
                      int64_t y0, int64_t y1, int64_t j, int nv, __mmask8 lm, uint64_t *diff) { \
         switch (nv) {                                                                           \
-        case 4: cw_strip(g, src, dst, dst_origin, y0, y1, j, 4, HW, HE, RG, WD, lm, diff); break; \
-        case 3: cw_strip(g, src, dst, dst_origin, y0, y1, j, 3, HW, HE, RG, WD, lm, diff); break; \
-        case 2: cw_strip(g, src, dst, dst_origin, y0, y1, j, 2, HW, HE, RG, WD, lm, diff); break; \
-        default: cw_strip(g, src, dst, dst_origin, y0, y1, j, 1, HW, HE, RG, WD, lm, diff); break; \
+        case 4: cw_strip(g, src, dst, dst_origin, y0, y1, j, 4, HW, HE, RG, WD, ST, lm, diff); break; \
+        case 3: cw_strip(g, src, dst, dst_origin, y0, y1, j, 3, HW, HE, RG, WD, ST, lm, diff); break; \
+        case 2: cw_strip(g, src, dst, dst_origin, y0, y1, j, 2, HW, HE, RG, WD, ST, lm, diff); break; \
+        default: cw_strip(g, src, dst, dst_origin, y0, y1, j, 1, HW, HE, RG, WD, ST, lm, diff); break; \
         }                                                                                       \
     }
-CW_VARIANT(cw_mid, 0, 0, 0, 0)
-CW_VARIANT(cw_w, 1, 0, 0, 0)
-CW_VARIANT(cw_e, 0, 1, 0, 0)
-CW_VARIANT(cw_we, 1, 1, 0, 0)
-CW_VARIANT(cw_ring, 1, 1, 1, 0)
-CW_VARIANT(cw_mid_d, 0, 0, 0, 1)
-CW_VARIANT(cw_w_d, 1, 0, 0, 1)
-CW_VARIANT(cw_e_d, 0, 1, 0, 1)
-CW_VARIANT(cw_we_d, 1, 1, 0, 1)
-CW_VARIANT(cw_ring_d, 1, 1, 1, 1)
+CW_VARIANT(cw_mid, 0, 0, 0, 0, 0)
+CW_VARIANT(cw_w, 1, 0, 0, 0, 0)
+CW_VARIANT(cw_e, 0, 1, 0, 0, 0)
+CW_VARIANT(cw_we, 1, 1, 0, 0, 0)
+CW_VARIANT(cw_ring, 1, 1, 1, 0, 0)
+CW_VARIANT(cw_mid_d, 0, 0, 0, 1, 0)
+CW_VARIANT(cw_w_d, 1, 0, 0, 1, 0)
+CW_VARIANT(cw_e_d, 0, 1, 0, 1, 0)
+CW_VARIANT(cw_we_d, 1, 1, 0, 1, 0)
+CW_VARIANT(cw_ring_d, 1, 1, 1, 1, 0)
+CW_VARIANT(cw_mid_s, 0, 0, 0, 0, 1)
+CW_VARIANT(cw_w_s, 1, 0, 0, 0, 1)
+CW_VARIANT(cw_e_s, 0, 1, 0, 0, 1)
+CW_VARIANT(cw_we_s, 1, 1, 0, 0, 1)
+CW_VARIANT(cw_ring_s, 1, 1, 1, 0, 1)
 #undef CW_VARIANT
 
 typedef void (*cw_fn)(const omp_geom_t *, omp_src_t, uint64_t *, int64_t, int64_t, int64_t,
                       int64_t, int, __mmask8, uint64_t *);
 
-/* omp_block_fn for B3/S23 (born/survive ignored: the rule is folded). */
-static void omp_avx512_conway_fast(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
-                                   int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
-                                   int64_t j1, uint64_t *scratch, uint64_t *diff, unsigned born,
-                                   unsigned survive) {
-    (void)scratch;
-    (void)born;
-    (void)survive;
-    static const cw_fn variants[2][4] = {{cw_mid, cw_w, cw_e, cw_we},
-                                         {cw_mid_d, cw_w_d, cw_e_d, cw_we_d}};
+/* Row blocks for B3/S23 with one of three variant sets: plain, with diff,
+ * or streaming stores. */
+static inline __attribute__((always_inline)) void
+cw_blocks(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
+          int64_t y1, int64_t j0, int64_t j1, uint64_t *diff, const cw_fn *variants,
+          cw_fn ring) {
     /* The whole row of a torus whose rows are 1-4 full vectors of full words. */
     if (g->torus && j0 == 0 && j1 == g->wpr && g->lastbits == 64 && g->wpr % 8 == 0 &&
         g->wpr <= 32) {
-        (diff ? cw_ring_d : cw_ring)(g, src, dst, dst_origin, y0, y1, 0, (int)(g->wpr / 8), 0xFF,
-                                     diff);
+        ring(g, src, dst, dst_origin, y0, y1, 0, (int)(g->wpr / 8), 0xFF, diff);
         return;
     }
     /* Strips of up to 4 vectors (32 words): 4 x 5 sums plus accumulators fit
@@ -224,9 +229,40 @@ static void omp_avx512_conway_fast(const omp_geom_t *g, omp_src_t src, uint64_t 
         int64_t tail = cnt - 8 * (nv - 1);
         __mmask8 lm = (__mmask8)(tail == 8 ? 0xFF : (1u << tail) - 1);
         int ends = (j == 0) | (j + cnt == g->wpr) << 1;
-        variants[diff != NULL][ends](g, src, dst, dst_origin, y0, y1, j, nv, lm,
-                                     diff ? diff + (j - j0) : NULL);
+        variants[ends](g, src, dst, dst_origin, y0, y1, j, nv, lm, diff ? diff + (j - j0) : NULL);
     }
+}
+
+/* omp_block_fn for B3/S23 (born/survive ignored: the rule is folded). */
+static void omp_avx512_conway_fast(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
+                                   int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
+                                   int64_t j1, uint64_t *scratch, uint64_t *diff, unsigned born,
+                                   unsigned survive) {
+    (void)scratch;
+    (void)born;
+    (void)survive;
+    static const cw_fn plain[4] = {cw_mid, cw_w, cw_e, cw_we};
+    static const cw_fn with_diff[4] = {cw_mid_d, cw_w_d, cw_e_d, cw_we_d};
+    if (diff)
+        cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, diff, with_diff, cw_ring_d);
+    else
+        cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, plain, cw_ring);
+}
+
+/* The same with non-temporal stores (omp_kernels_t.conway_stream). The
+ * fence orders them before whatever tells another thread the rows are
+ * ready: streaming stores are weakly ordered. */
+static void omp_avx512_conway_stream(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
+                                     int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
+                                     int64_t j1, uint64_t *scratch, uint64_t *diff,
+                                     unsigned born, unsigned survive) {
+    (void)scratch;
+    (void)diff;
+    (void)born;
+    (void)survive;
+    static const cw_fn streaming[4] = {cw_mid_s, cw_w_s, cw_e_s, cw_we_s};
+    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, streaming, cw_ring_s);
+    _mm_sfence();
 }
 
 /* omp_count_fn with vpopcntq: population counts run every generation when

@@ -41,17 +41,18 @@
 #endif
 
 static const omp_kernels_t k_portable = {"portable", omp_portable_block_conway,
-                                         omp_portable_block_generic, omp_portable_count};
+                                         omp_portable_block_generic, omp_portable_count, NULL};
 #ifdef CORUN_OMP_X86
 static const omp_kernels_t k_avx2 = {"avx2", omp_avx2_block_conway, omp_avx2_block_generic,
-                                     omp_avx2_count};
+                                     omp_avx2_count, NULL};
 static const omp_kernels_t k_avx512 = {"avx512", omp_avx512_conway_fast,
-                                       omp_avx512_block_generic, omp_avx512_count_fast};
+                                       omp_avx512_block_generic, omp_avx512_count_fast,
+                                       omp_avx512_conway_stream};
 /* The same AVX-512 target with gcc's vectorisation of the shared C for B3/S23
  * too: only on request (CORUN_OMP_SIMD=avx512-autovec), to measure what the
  * intrinsics kernel buys. */
 static const omp_kernels_t k_avx512_autovec = {"avx512-autovec", omp_avx512_block_conway,
-                                               omp_avx512_block_generic, omp_avx512_count};
+                                               omp_avx512_block_generic, omp_avx512_count, NULL};
 #endif
 
 const omp_kernels_t *corun_life_omp_kernels(const char *want) {

@@ -78,6 +78,7 @@ OMP_NAME(block)(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_o
     const int64_t a = j0 > 1 ? j0 : 1, b = j1 < n - 1 ? j1 : n - 1;
     int up = 0, mid = 1, dn = 2;
     for (int64_t y = y0; y < y1; y++) {
+        omp_prefetch_step(src.pf);
         const uint64_t *restrict rm = OMP_NAME(src_row)(g, src, y);
         const uint64_t *restrict rd = OMP_NAME(src_row)(g, src, y + 1);
         uint64_t *restrict out = dst + (y - dst_origin) * st;

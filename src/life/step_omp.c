@@ -53,7 +53,8 @@ typedef struct omp_state {
     uint64_t *scratch;       /* nt * scratch_words */
     int64_t scratch_words;   /* per thread: kernel ring + a diff row */
     const omp_kernels_t *k;
-    omp_block_fn fn;
+    omp_block_fn fn;         /* the rule's kernel */
+    omp_block_fn fn_last;    /* tblock's last level: fn, or the streaming B3/S23 one */
     int mode;                /* MODE_* */
     /* tblock */
     int levels, levels_max;  /* generations per pass: usual, largest */
@@ -132,7 +133,7 @@ static void step_dense(omp_state_t *s, int64_t n, int64_t *pops) {
         uint64_t *scr = s->scratch + tid * s->scratch_words;
         for (int64_t i = 0; i < n; i++) {
             int c = s->cur ^ (int)(i & 1);
-            omp_src_t src = {s->buf[c], 0, g->torus};
+            omp_src_t src = {s->buf[c], 0, g->torus, NULL};
             if (y0 < y1)
                 s->fn(g, src, s->buf[c ^ 1], 0, y0, y1, 0, g->wpr, scr, NULL, s->born,
                       s->survive);
@@ -151,6 +152,78 @@ static void step_dense(omp_state_t *s, int64_t n, int64_t *pops) {
 
 /* --------------------------------------------------------------- tblock */
 
+/* Pulls rows y0..y1-1 of the grid (wrapped on a torus) into the cache,
+ * writing if `write`, in address order. */
+static void prefetch_rows(const omp_geom_t *g, const uint64_t *grid, int64_t y0, int64_t y1,
+                          int write) {
+    for (int64_t y = y0; y < y1; y++) {
+        int64_t yy = y;
+        if (yy < 0 || yy >= g->h) {
+            if (!g->torus) continue;
+            yy = (yy % g->h + g->h) % g->h;
+        }
+        const char *row = (const char *)(grid + yy * g->stride);
+        for (int64_t off = 0; off < g->wpr * 8; off += 64) {
+            if (write) __builtin_prefetch(row + off, 1, 2);
+            else __builtin_prefetch(row + off, 0, 2);
+        }
+    }
+}
+
+/* One band of a pass: generations t+1..t+L of rows b*band.. from `in`
+ * (generation t) to `out`; `next` is the band this thread does after it
+ * (-1: none), whose source rows are prefetched while this one computes. */
+static void tblock_band(omp_state_t *s, int64_t b, int64_t next, int warm, int L,
+                        const uint64_t *in, uint64_t *out, int64_t *pops, int tid) {
+    const omp_geom_t *g = &s->g;
+    uint64_t *scr = s->scratch + tid * s->scratch_words;
+    uint64_t *bb[2] = {s->bandbuf + (2 * tid) * s->band_words,
+                       s->bandbuf + (2 * tid + 1) * s->band_words};
+    int64_t y0 = b * s->band, y1 = y0 + s->band < g->h ? y0 + s->band : g->h;
+    /* Level k holds generation t+k for rows y0-(L-k) .. y1+(L-k)-1; band
+     * buffers index rows from y0-L. Unwrapped row numbers: only level 0 (the
+     * grid) wraps on a torus. */
+    int64_t origin = y0 - L;
+    /* The kernels walk rows in narrow column strips, a pattern the hardware
+     * prefetcher does not follow across rows, so without help the first
+     * level waits on memory. A thread's first band pulls its source rows in
+     * up front; while it computes, the next band's follow, a line per row
+     * computed (omp_prefetch_t; the halo rows a torus wraps around are left
+     * out: a few rows at the grid's ends). */
+    if (warm) prefetch_rows(g, in, y0 - L, y1 + L, 0);
+    omp_prefetch_t pf = {NULL, NULL};
+    if (next >= 0) {
+        int64_t n0 = next * s->band - L, n1 = (next + 1) * s->band + L;
+        n0 = n0 < 0 ? 0 : n0;
+        n1 = n1 > g->h ? g->h : n1;
+        pf.cur = (const char *)(in + n0 * g->stride);
+        pf.end = (const char *)(in + n1 * g->stride);
+    }
+    /* The last level streams its rows to memory where the kernels can
+     * (nothing reads them before the next pass); otherwise a store to a
+     * line not in the cache first reads it, so pull those in too. */
+    if (s->fn_last == s->fn) prefetch_rows(g, out, y0, y1, 1);
+    omp_src_t src = {in, 0, g->torus, &pf};
+    for (int k = 1; k <= L; k++) {
+        int64_t lo = y0 - (L - k), hi = y1 + (L - k);
+        if (!g->torus) { /* rows outside a dead grid stay dead: not computed */
+            lo = lo < 0 ? 0 : lo;
+            hi = hi > g->h ? g->h : hi;
+        }
+        uint64_t *dst = k == L ? out : bb[k & 1];
+        int64_t dorg = k == L ? 0 : origin;
+        (k == L ? s->fn_last : s->fn)(g, src, dst, dorg, lo, hi, 0, g->wpr, scr, NULL, s->born,
+                                      s->survive);
+        if (pops) { /* the band's own (counted) rows of generation t+k */
+            int64_t a = y0 > s->cy0 ? y0 : s->cy0, e = y1 < s->cy1 ? y1 : s->cy1;
+            int64_t c = a < e ? s->k->count(g, dst, dorg, a, e) : 0;
+#pragma omp atomic
+            pops[k - 1] += c;
+        }
+        src = (omp_src_t){dst, dorg, 0, &pf};
+    }
+}
+
 static void step_tblock(omp_state_t *s, int64_t n, int64_t *pops) {
     const omp_geom_t *g = &s->g;
     const int64_t nb = (g->h + s->band - 1) / s->band;
@@ -163,54 +236,23 @@ static void step_tblock(omp_state_t *s, int64_t n, int64_t *pops) {
         int64_t passes = (n + s->levels - 1) / s->levels;
         if (passes > 1 && n <= (int64_t)s->levels_max * (passes - 1)) passes--;
         const int L = (int)((n + passes - 1) / passes);
-        uint64_t *in = s->buf[s->cur], *out = s->buf[s->cur ^ 1];
-#pragma omp parallel for num_threads(s->nt) schedule(dynamic, 1)
-        for (int64_t b = 0; b < nb; b++) {
+        const uint64_t *in = s->buf[s->cur];
+        uint64_t *out = s->buf[s->cur ^ 1];
+        int64_t claimed = 0;
+        /* Bands are handed out one at a time, as with dynamic scheduling (a
+         * VM's cores are not always equally fast), but a thread claims its
+         * next band before it computes the current one, so it knows what to
+         * prefetch. */
+#pragma omp parallel num_threads(s->nt)
+        {
             int tid = omp_get_thread_num();
-            uint64_t *scr = s->scratch + tid * s->scratch_words;
-            uint64_t *bb[2] = {s->bandbuf + (2 * tid) * s->band_words,
-                               s->bandbuf + (2 * tid + 1) * s->band_words};
-            int64_t y0 = b * s->band, y1 = y0 + s->band < g->h ? y0 + s->band : g->h;
-            /* Level k holds generation t+k for rows y0-(L-k) .. y1+(L-k)-1;
-             * band buffers index rows from y0-L. Unwrapped row numbers: only
-             * level 0 (the grid) wraps on a torus. */
-            int64_t origin = y0 - L;
-            omp_src_t src = {in, 0, g->torus};
-            /* Pull the band's source rows into the cache in address order
-             * first: the kernels walk them in narrow column strips, a
-             * pattern the hardware prefetcher does not follow across rows,
-             * so without this the first level waits on memory. */
-            for (int64_t y = y0 - L; y < y1 + L; y++) {
-                int64_t yy = y;
-                if (yy < 0 || yy >= g->h) {
-                    if (!g->torus) continue;
-                    yy = (yy % g->h + g->h) % g->h;
-                }
-                const char *row = (const char *)(in + yy * g->stride);
-                for (int64_t off = 0; off < g->wpr * 8; off += 64) __builtin_prefetch(row + off, 0, 2);
-            }
-            /* Likewise the rows the last level writes (a store to a line
-             * not in the cache first has to read it). */
-            for (int64_t y = y0; y < y1; y++) {
-                char *row = (char *)(out + y * g->stride);
-                for (int64_t off = 0; off < g->wpr * 8; off += 64) __builtin_prefetch(row + off, 1, 2);
-            }
-            for (int k = 1; k <= L; k++) {
-                int64_t lo = y0 - (L - k), hi = y1 + (L - k);
-                if (!g->torus) { /* rows outside a dead grid stay dead: not computed */
-                    lo = lo < 0 ? 0 : lo;
-                    hi = hi > g->h ? g->h : hi;
-                }
-                uint64_t *dst = k == L ? out : bb[k & 1];
-                int64_t dorg = k == L ? 0 : origin;
-                s->fn(g, src, dst, dorg, lo, hi, 0, g->wpr, scr, NULL, s->born, s->survive);
-                if (pops) { /* the band's own (counted) rows of generation t+k */
-                    int64_t a = y0 > s->cy0 ? y0 : s->cy0, e = y1 < s->cy1 ? y1 : s->cy1;
-                    int64_t c = a < e ? s->k->count(g, dst, dorg, a, e) : 0;
-#pragma omp atomic
-                    pops[k - 1] += c;
-                }
-                src = (omp_src_t){dst, dorg, 0};
+            int64_t b, next;
+#pragma omp atomic capture
+            b = claimed++;
+            for (int warm = 1; b < nb; warm = 0, b = next) {
+#pragma omp atomic capture
+                next = claimed++;
+                tblock_band(s, b, next < nb ? next : -1, warm, L, in, out, pops, tid);
             }
         }
         s->cur ^= 1;
@@ -301,7 +343,7 @@ static void step_tiles(omp_state_t *s, int64_t n, int64_t *pops) {
                 uint64_t *cr = chg_next + ty * nbw;
                 memset(cr, 0, (size_t)nbw * sizeof *cr);
                 int64_t y0 = ty * s->th, y1 = y0 + s->th < g->h ? y0 + s->th : g->h;
-                omp_src_t src = {s->buf[c], 0, g->torus};
+                omp_src_t src = {s->buf[c], 0, g->torus, NULL};
                 for (int64_t a = next_bit(nr, s->ntx, 0, 1); a < s->ntx;) {
                     int64_t b = next_bit(nr, s->ntx, a, 0);
                     int64_t j0 = a * s->tw, j1 = b * s->tw < g->wpr ? b * s->tw : g->wpr;
@@ -422,7 +464,9 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
     const char *want = getenv("CORUN_OMP_SIMD");
     if (!want || !*want) want = tuning.simd;
     s->k = corun_life_omp_kernels(want);
-    s->fn = (s->born == (1u << 3) && s->survive == (3u << 2)) ? s->k->conway : s->k->generic;
+    const int conway = s->born == (1u << 3) && s->survive == (3u << 2);
+    s->fn = conway ? s->k->conway : s->k->generic;
+    s->fn_last = conway && s->k->conway_stream ? s->k->conway_stream : s->fn;
 
     size_t gw = (size_t)(g->h * g->stride);
     s->buf[0] = alloc64(gw);
