@@ -478,12 +478,19 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
     s->partial = alloc64((size_t)(2 * s->nt * 8));
     if (!s->buf[0] || !s->buf[1] || !s->zero || !s->scratch || !s->partial) goto nomem;
 
-    /* Pack: bit i of word j of row y = cell (64j + i, y). */
+    /* Pack: bit i of word j of row y = cell (64j + i, y). Branch-free and
+     * over all threads: a test per cell made this serial loop take longer
+     * than 100 generations of a 16384x16384 grid. */
+#pragma omp parallel for num_threads(s->nt) schedule(static)
     for (int64_t y = 0; y < g->h; y++) {
         const uint8_t *src = initial->cells + y * g->w;
         uint64_t *row = s->buf[0] + y * g->stride;
-        for (int64_t x = 0; x < g->w; x++)
-            if (src[x]) row[x >> 6] |= 1ull << (x & 63);
+        for (int64_t j = 0; j < g->wpr; j++) {
+            int64_t n = g->w - 64 * j < 64 ? g->w - 64 * j : 64;
+            uint64_t word = 0;
+            for (int64_t i = 0; i < n; i++) word |= (uint64_t)(src[64 * j + i] != 0) << i;
+            row[j] = word;
+        }
     }
 
     int skip = p->skip_stable == CORUN_LIFE_SKIP_ON ||
@@ -636,6 +643,7 @@ static int omp_read(void *state, corun_life_grid_t *out, corun_err_t *err) {
     const omp_geom_t *g = &s->g;
     if (out->width != g->w || out->height != g->h)
         return corun_err_set(err, CORUN_EINVAL, "omp backend: read into a grid of another size");
+#pragma omp parallel for num_threads(s->nt) schedule(static)
     for (int64_t y = 0; y < g->h; y++) {
         const uint64_t *row = s->buf[s->cur] + y * g->stride;
         uint8_t *dst = out->cells + y * g->w;
