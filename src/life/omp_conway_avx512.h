@@ -31,17 +31,18 @@
 #define CW_OR_XOR 0xF6 /* a | (b ^ c) */
 #define CW_MAJ_FROM_SUM 0xD4 /* (a, b, s = x^a^b) -> maj(x, a, b): a == b ? a : ~s */
 
-/* Horizontal sums of the (masked by m) 8 words at p. The west and east
- * neighbour loads use their own masks (wm, em) so nothing is read outside
- * the row; wi/ei are OR-ed into the shifted words: they carry the wrapped
- * cell of a torus into the row's first and last word (zero otherwise). */
-static inline __attribute__((always_inline)) void cw_hsum(const uint64_t *p, __mmask8 m,
-                                                          __mmask8 wm, __mmask8 em, __m512i wi,
-                                                          __m512i ei, __m512i *c, __m512i *h0,
+/* Horizontal sums of the 8 words in cc, whose west and east neighbour words
+ * are lane 7 of prev and lane 0 of next: both neighbour vectors come from
+ * lane rotations (valignq) of vectors already in registers. (Unaligned
+ * loads at p-1 and p+1 instead, each split across two cache lines, made the
+ * strips ~8 % slower.) wi/ei are OR-ed into the shifted words: they carry the
+ * wrapped cell of a torus into the row's first and last word (zero
+ * otherwise). */
+static inline __attribute__((always_inline)) void cw_hsum(__m512i prev, __m512i cc, __m512i next,
+                                                          __m512i wi, __m512i ei, __m512i *h0,
                                                           __m512i *h1) {
-    __m512i cc = _mm512_maskz_loadu_epi64(m, p);
-    __m512i w = _mm512_shldi_epi64(cc, _mm512_maskz_loadu_epi64(wm, p - 1), 1);
-    __m512i e = _mm512_shrdi_epi64(cc, _mm512_maskz_loadu_epi64(em, p + 1), 1);
+    __m512i w = _mm512_shldi_epi64(cc, _mm512_alignr_epi64(cc, prev, 7), 1);
+    __m512i e = _mm512_shrdi_epi64(cc, _mm512_alignr_epi64(next, cc, 1), 1);
     w = _mm512_or_si512(w, wi);
     e = _mm512_or_si512(e, ei);
     /* maj(w,c,e) from (c, e, w^c^e): if c == e it is c, else it is w = ~(w^c^e).
@@ -50,7 +51,6 @@ static inline __attribute__((always_inline)) void cw_hsum(const uint64_t *p, __m
     __m512i s = _mm512_ternarylogic_epi64(w, cc, e, CW_XOR3);
     *h1 = _mm512_ternarylogic_epi64(e, cc, s, CW_MAJ_FROM_SUM);
     *h0 = s;
-    *c = cc;
 }
 
 static inline __attribute__((always_inline)) __m512i cw_next(__m512i alive, __m512i u0,
@@ -67,35 +67,29 @@ static inline __attribute__((always_inline)) __m512i cw_next(__m512i alive, __m5
 
 /* Horizontal sums of row r (words j.. of a strip of nv vectors). has_w: the
  * strip starts at word 0 (vector 0, lane 0); has_e: word wpr-1 is in the
- * last vector, at lane bit el. Those words' outside neighbours are not
- * loaded; on a torus the wrapped cell is OR-ed in instead.
+ * last vector, at lane bit el. Those words' outside neighbours are zero; on
+ * a torus the wrapped cell is OR-ed in instead (a scalar extract, a
+ * broadcast and an OR per end).
  * ring: the strip is the whole row of a torus whose width is 64 * 8 * nv
  * cells (512, 1024, 1536 or 2048): the words west of word 0 and east of the
- * last word are then lanes of the strip's own vectors, rotated in with one
- * valignq each, instead of a scalar extract, a broadcast and an OR per end
+ * last word are then lanes of the strip's own vectors, and there is no patch
  * (about 10 % of the ops of a 2048-wide row). */
 static inline __attribute__((always_inline)) void
 cw_hsum_row(const omp_geom_t *g, const uint64_t *r, int64_t j, const int nv, const int has_w,
             const int has_e, const int ring, const __mmask8 *mk, __mmask8 el, __m512i *c,
             __m512i *h0, __m512i *h1) {
     const __m512i zero = _mm512_setzero_si512();
+    /* cc[1..nv]: the strip; cc[0] and cc[nv+1]: the words just outside it. */
+    __m512i cc[6];
     if (ring) {
-        __m512i cc[4];
-        for (int v = 0; v < nv; v++) cc[v] = _mm512_loadu_si512(r + 8 * v);
+        for (int v = 0; v < nv; v++) cc[v + 1] = _mm512_loadu_si512(r + 8 * v);
+        cc[0] = cc[nv];
+        cc[nv + 1] = cc[1];
         for (int v = 0; v < nv; v++) {
-            /* words 8v-1 .. 8v+6 and 8v+1 .. 8v+8 of the ring */
-            __m512i wv = v == 0 ? _mm512_alignr_epi64(cc[0], cc[nv - 1], 7)
-                                : _mm512_loadu_si512(r + 8 * v - 1);
-            __m512i ev = v == nv - 1 ? _mm512_alignr_epi64(cc[0], cc[nv - 1], 1)
-                                     : _mm512_loadu_si512(r + 8 * v + 1);
-            __m512i w = _mm512_shldi_epi64(cc[v], wv, 1);
-            __m512i e = _mm512_shrdi_epi64(cc[v], ev, 1);
-            __m512i s = _mm512_ternarylogic_epi64(w, cc[v], e, CW_XOR3);
-            h1[v] = _mm512_ternarylogic_epi64(e, cc[v], s, CW_MAJ_FROM_SUM);
-            h0[v] = s;
-            c[v] = cc[v];
+            cw_hsum(cc[v], cc[v + 1], cc[v + 2], zero, zero, &h0[v], &h1[v]);
+            c[v] = cc[v + 1];
         }
-        (void)g, (void)j, (void)has_w, (void)has_e, (void)mk, (void)el, (void)zero;
+        (void)g, (void)j, (void)has_w, (void)has_e, (void)mk, (void)el;
         return;
     }
     __m512i wi = zero, ei = zero;
@@ -105,11 +99,22 @@ cw_hsum_row(const omp_geom_t *g, const uint64_t *r, int64_t j, const int nv, con
         if (has_w) wi = _mm512_maskz_set1_epi64(1, (long long)last);
         if (has_e) ei = _mm512_maskz_set1_epi64(el, (long long)(first << (g->lastbits - 1)));
     }
+    /* The neighbour words are single-lane masked loads: nothing outside the
+     * row's stride is touched (word j-1 may be the first of a buffer). A
+     * strip that does not end the row may still end inside a vector (change
+     * tracking's column ranges): its vectors are loaded whole, so the word
+     * after it is in a lane, and the lanes past it compute values the
+     * masked stores drop. They stay inside the row's stride, which has at
+     * least 8 words of zero padding after the row. */
+    cc[0] = has_w ? zero : _mm512_maskz_loadu_epi64(0x80, r + j - 8);
+    for (int v = 0; v < nv; v++)
+        cc[v + 1] = has_e ? _mm512_maskz_loadu_epi64(mk[v], r + j + 8 * v)
+                          : _mm512_loadu_si512(r + j + 8 * v);
+    cc[nv + 1] = has_e ? zero : _mm512_maskz_loadu_epi64(0x01, r + j + 8 * nv);
     for (int v = 0; v < nv; v++) {
-        const int w_here = has_w && v == 0, e_here = has_e && v == nv - 1;
-        cw_hsum(r + j + 8 * v, mk[v], w_here ? (__mmask8)(mk[v] & ~1u) : mk[v],
-                e_here ? (__mmask8)(mk[v] & ~el) : mk[v], w_here ? wi : zero, e_here ? ei : zero,
-                &c[v], &h0[v], &h1[v]);
+        cw_hsum(cc[v], cc[v + 1], cc[v + 2], has_w && v == 0 ? wi : zero,
+                has_e && v == nv - 1 ? ei : zero, &h0[v], &h1[v]);
+        c[v] = cc[v + 1];
     }
 }
 
