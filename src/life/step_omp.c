@@ -466,7 +466,7 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
     s->k = corun_life_omp_kernels(want);
     const int conway = s->born == (1u << 3) && s->survive == (3u << 2);
     s->fn = conway ? s->k->conway : s->k->generic;
-    s->fn_last = conway && s->k->conway_stream ? s->k->conway_stream : s->fn;
+    s->fn_last = s->fn;
 
     size_t gw = (size_t)(g->h * g->stride);
     s->buf[0] = alloc64(gw);
@@ -508,6 +508,11 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
                        : l2 > 0                ? (int64_t)l2
                                                : (int64_t)1 << 20;
     const int tblock_ok = !tuning.tblock_off && 2 * g->h * g->stride * 8 > tb_bytes * s->nt;
+    /* Streaming stores only where the grid does not stay in the caches
+     * anyway: skip_stable=auto blocks in-cache grids too, and there the
+     * next pass would have to read the streamed rows back from memory
+     * (2048x2048, 1 thread, auto: -11 % in interleaved pairs). */
+    if (tblock_ok && conway && s->k->conway_stream) s->fn_last = s->k->conway_stream;
     if (skip) {
         s->mode = MODE_TILES;
         s->tw = tuning.tile_words > 0 ? tuning.tile_words : 2;
