@@ -299,16 +299,27 @@ static void test_simd_paths(void) {
  * ring). These widths cover each strip shape,
  * both boundaries, dense and tiles (whose word ranges start mid-row). */
 static void test_wide_rows(void) {
-    /* 512 .. 2048: whole-row "ring" strips of full words (cw_ring) */
-    static const int64_t widths[] = {512, 577, 1000, 1024, 1472, 1536, 2048, 2111, 4097};
+    /* 512 .. 2048: whole-row "ring" strips of full words (cw_ring); 1 .. 5
+     * words: the AVX2 kernel's first and last vectors (4 words) alone,
+     * together and overlapping. */
+    static const int64_t widths[] = {512, 577, 1000, 1024, 1472, 1536, 2048, 2111, 4097,
+                                     1,   63,  64,   65,   200,  256,  257,  320};
+    static const char *paths[] = {"", "avx2"}; /* the fastest: avx512 here */
     static const int chunks[] = {60, 0};
-    for (size_t i = 0; i < sizeof widths / sizeof *widths; i++)
-        for (int v = 0; v < 4; v++) {
-            run_cfg_t c = {widths[i], 37 + (int64_t)i, v & 1 ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS,
-                           "B3/S23", 1 + (v >> 1), v & 2 ? CORUN_LIFE_SKIP_ON : CORUN_LIFE_SKIP_OFF,
-                           (uint64_t)(100 + i), 0.45};
-            compare(&c, chunks, chunks);
-        }
+    for (size_t p = 0; p < sizeof paths / sizeof *paths; p++) {
+        corun_life_omp_tuning_t tu = {0};
+        tu.simd = paths[p];
+        set_base_tuning(&tu);
+        for (size_t i = 0; i < sizeof widths / sizeof *widths; i++)
+            for (int v = 0; v < 4; v++) {
+                run_cfg_t c = {widths[i], 37 + (int64_t)i, v & 1 ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS,
+                               "B3/S23", 1 + (v >> 1),
+                               v & 2 ? CORUN_LIFE_SKIP_ON : CORUN_LIFE_SKIP_OFF,
+                               (uint64_t)(100 + i), 0.45};
+                compare(&c, chunks, chunks);
+            }
+    }
+    set_base_tuning(NULL);
 }
 
 /* Padding bits stay dead under B0 (every dead cell with 0 neighbours is
@@ -336,7 +347,7 @@ static const test_case_t cases[] = {
     {"change tracking on a settling soup", test_tiles_settled_soup},
     {"temporal blocking (forced)", test_temporal_blocking},
     {"every SIMD path gives the same bits", test_simd_paths},
-    {"wide rows: every AVX-512 strip shape", test_wide_rows},
+    {"wide rows: every AVX-512 and AVX2 strip shape", test_wide_rows},
     {"B0 rules keep padding dead", test_b0_padding},
     {NULL, NULL},
 };

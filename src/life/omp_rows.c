@@ -27,7 +27,10 @@
 #pragma GCC push_options
 #pragma GCC target("avx2,bmi2,popcnt")
 #define OMP_NAME(x) omp_avx2_##x
+#define OMP_VW 4
 #include "life/omp_rows.h"
+#include "life/omp_conway_vec.h"
+#undef OMP_VW
 #undef OMP_NAME
 #pragma GCC pop_options
 
@@ -43,7 +46,7 @@
 static const omp_kernels_t k_portable = {"portable", omp_portable_block_conway,
                                          omp_portable_block_generic, omp_portable_count, NULL};
 #ifdef CORUN_OMP_X86
-static const omp_kernels_t k_avx2 = {"avx2", omp_avx2_block_conway, omp_avx2_block_generic,
+static const omp_kernels_t k_avx2 = {"avx2", omp_avx2_conway_vec, omp_avx2_block_generic,
                                      omp_avx2_count, NULL};
 static const omp_kernels_t k_avx512 = {"avx512", omp_avx512_conway_fast,
                                        omp_avx512_block_generic, omp_avx512_count_fast,

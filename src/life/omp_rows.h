@@ -136,7 +136,8 @@ OMP_NAME(block)(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_o
     }
 }
 
-static void OMP_NAME(block_conway)(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
+/* (Unused where omp_conway_vec.h serves B3/S23: the AVX2 copy.) */
+static __attribute__((unused)) void OMP_NAME(block_conway)(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
                                    int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
                                    int64_t j1, uint64_t *scratch, uint64_t *diff, unsigned born,
                                    unsigned survive) {
