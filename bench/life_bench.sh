@@ -59,6 +59,8 @@ run "2048x2048 dense, 1 thread, $S1 gens" \
 R_DENSE1=$LAST_RATE
 run "2048x2048 dense avx512-autovec, 1 thread" \
     env CORUN_OMP_SIMD=avx512-autovec "$CORUN" life --backend omp --threads 1 --size 2048x2048 --steps $S1 --skip-stable off $SOUP
+run "2048x2048 dense avx2, 1 thread" \
+    env CORUN_OMP_SIMD=avx2 "$CORUN" life --backend omp --threads 1 --size 2048x2048 --steps $S1 --skip-stable off $SOUP
 run "2048x2048 dense portable, 1 thread" \
     env CORUN_OMP_SIMD=portable "$CORUN" life --backend omp --threads 1 --size 2048x2048 --steps $S1 --skip-stable off $SOUP
 run "2048x2048 dense, 2 threads" \
