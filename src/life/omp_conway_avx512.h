@@ -144,14 +144,15 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
      * the next; the loop is unrolled three times so the rotation is a change
      * of names, not register copies. */
     __m512i a0[4], a1[4], ac[4], b0[4], b1[4], bc[4], c0[4], c1[4], cc[4];
+    const uint64_t *rd = omp_avx512_src_row(g, src, y0); /* the row below y: y + 1 */
+    uint64_t *out = dst + (y0 - dst_origin) * g->stride + j;
     cw_hsum_row(g, omp_avx512_src_row(g, src, y0 - 1), j, nv, has_w, has_e, ring, mk, el, ac, a0,
                 a1);
-    cw_hsum_row(g, omp_avx512_src_row(g, src, y0), j, nv, has_w, has_e, ring, mk, el, bc, b0, b1);
+    cw_hsum_row(g, rd, j, nv, has_w, has_e, ring, mk, el, bc, b0, b1);
 #define CW_ROW(U0, U1, M0, M1, MC, D0, D1, DC)                                                  \
     do {                                                                                        \
-        cw_hsum_row(g, omp_avx512_src_row(g, src, y + 1), j, nv, has_w, has_e, ring, mk, el, DC, \
-                    D0, D1);                                                                    \
-        uint64_t *out = dst + (y - dst_origin) * g->stride + j;                                 \
+        rd = omp_avx512_src_next(g, src, y + 1, rd);                                            \
+        cw_hsum_row(g, rd, j, nv, has_w, has_e, ring, mk, el, DC, D0, D1);                      \
         for (int v = 0; v < nv; v++) {                                                          \
             __m512i nx = cw_next(MC[v], U0[v], U1[v], M0[v], M1[v], D0[v], D1[v]);              \
             if (has_e && !ring && v == nv - 1) nx = _mm512_and_si512(nx, keep);                 \
@@ -164,6 +165,7 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
                 _mm512_mask_storeu_epi64(out + 8 * v, mk[v], nx);                               \
         }                                                                                       \
         omp_prefetch_step(src.pf);                                                              \
+        out += g->stride;                                                                       \
         if (++y >= y1) goto done;                                                               \
     } while (0)
     int64_t y = y0;

@@ -96,14 +96,16 @@ OMP_NAME(cv_strip)(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t ds
     CV dacc = {0};
     uint64_t part[OMP_VW] = {0}; /* diff of a partial vector */
     CV ac, a0, a1, bc, b0, b1, cc, c0, c1;
+    const uint64_t *rd = OMP_NAME(src_row)(g, src, y0); /* the row below y: y + 1 */
+    uint64_t *out = dst + (y0 - dst_origin) * g->stride + j;
     OMP_NAME(cv_hsum)(g, OMP_NAME(src_row)(g, src, y0 - 1), j, edge, &ac, &a0, &a1);
-    OMP_NAME(cv_hsum)(g, OMP_NAME(src_row)(g, src, y0), j, edge, &bc, &b0, &b1);
+    OMP_NAME(cv_hsum)(g, rd, j, edge, &bc, &b0, &b1);
     /* Three row slots rotate roles (above, at, below), unrolled three
      * times so that the rotation is a change of names. */
 #define CV_ROW(U0, U1, M0, M1, MC, DC, D0, D1)                                                 \
     do {                                                                                        \
-        OMP_NAME(cv_hsum)(g, OMP_NAME(src_row)(g, src, y + 1), j, edge, &DC, &D0, &D1);         \
-        uint64_t *out = dst + (y - dst_origin) * g->stride + j;                                 \
+        rd = OMP_NAME(src_next)(g, src, y + 1, rd);                                             \
+        OMP_NAME(cv_hsum)(g, rd, j, edge, &DC, &D0, &D1);                                       \
         CV nx = OMP_NAME(cv_next)(MC, U0, U1, M0, M1, D0, D1);                                  \
         if (edge) nx &= keep;                                                                   \
         if (full) {                                                                             \
@@ -118,6 +120,7 @@ OMP_NAME(cv_strip)(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t ds
             }                                                                                   \
         }                                                                                       \
         omp_prefetch_step(src.pf);                                                              \
+        out += g->stride;                                                                       \
         if (++y >= y1) goto done;                                                               \
     } while (0)
     int64_t y = y0;
