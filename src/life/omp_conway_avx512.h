@@ -140,43 +140,35 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
         el = (__mmask8)(1u << (g->wpr - 1 - (j + 8 * (nv - 1))));
         keep = _mm512_mask_set1_epi64(keep, el, (long long)g->lastmask);
     }
-    /* Three row slots, A B C, rotate roles (above, at, below) from one row to
-     * the next; the loop is unrolled three times so the rotation is a change
-     * of names, not register copies. */
+    /* Three row slots, a b c, rotate roles (above, at, below): OMP_WALK3 in
+     * omp_int.h. */
     __m512i a0[4], a1[4], ac[4], b0[4], b1[4], bc[4], c0[4], c1[4], cc[4];
     const uint64_t *rd = omp_avx512_src_row(g, src, y0); /* the row below y: y + 1 */
     uint64_t *out = dst + (y0 - dst_origin) * g->stride + j;
     cw_hsum_row(g, omp_avx512_src_row(g, src, y0 - 1), j, nv, has_w, has_e, ring, mk, el, ac, a0,
                 a1);
     cw_hsum_row(g, rd, j, nv, has_w, has_e, ring, mk, el, bc, b0, b1);
-#define CW_ROW(U0, U1, M0, M1, MC, D0, D1, DC)                                                  \
-    do {                                                                                        \
-        rd = omp_avx512_src_next(g, src, y + 1, rd);                                            \
-        cw_hsum_row(g, rd, j, nv, has_w, has_e, ring, mk, el, DC, D0, D1);                      \
-        for (int v = 0; v < nv; v++) {                                                          \
-            __m512i nx = cw_next(MC[v], U0[v], U1[v], M0[v], M1[v], D0[v], D1[v]);              \
-            if (has_e && !ring && v == nv - 1) nx = _mm512_and_si512(nx, keep);                 \
-            if (with_diff)                                                                      \
-                dacc[v] = _mm512_ternarylogic_epi64(                                            \
-                    dacc[v], nx, _mm512_maskz_loadu_epi64(mk[v], out + 8 * v), CW_OR_XOR);           \
-            if (stream && mk[v] == 0xFF) /* rows start on a cache line: aligned */              \
-                _mm512_stream_si512((void *)(out + 8 * v), nx);                                 \
-            else                                                                                \
-                _mm512_mask_storeu_epi64(out + 8 * v, mk[v], nx);                               \
-        }                                                                                       \
-        omp_prefetch_step(src.pf);                                                              \
-        out += g->stride;                                                                       \
-        if (++y >= y1) goto done;                                                               \
+#define CW_ROW(U, M, D)                                                                            \
+    do {                                                                                           \
+        rd = omp_avx512_src_next(g, src, y + 1, rd);                                               \
+        cw_hsum_row(g, rd, j, nv, has_w, has_e, ring, mk, el, D##c, D##0, D##1);                   \
+        for (int v = 0; v < nv; v++) {                                                             \
+            __m512i nx = cw_next(M##c[v], U##0[v], U##1[v], M##0[v], M##1[v], D##0[v], D##1[v]);   \
+            if (has_e && !ring && v == nv - 1) nx = _mm512_and_si512(nx, keep);                    \
+            if (with_diff)                                                                         \
+                dacc[v] = _mm512_ternarylogic_epi64(                                               \
+                    dacc[v], nx, _mm512_maskz_loadu_epi64(mk[v], out + 8 * v), CW_OR_XOR);         \
+            if (stream && mk[v] == 0xFF) /* rows start on a cache line: aligned */                 \
+                _mm512_stream_si512((void *)(out + 8 * v), nx);                                    \
+            else                                                                                   \
+                _mm512_mask_storeu_epi64(out + 8 * v, mk[v], nx);                                  \
+        }                                                                                          \
+        omp_prefetch_step(src.pf);                                                                 \
+        out += g->stride;                                                                          \
     } while (0)
     int64_t y = y0;
-    if (y >= y1) goto done;
-    for (;;) {
-        CW_ROW(a0, a1, b0, b1, bc, c0, c1, cc);
-        CW_ROW(b0, b1, c0, c1, cc, a0, a1, ac);
-        CW_ROW(c0, c1, a0, a1, ac, b0, b1, bc);
-    }
+    OMP_WALK3(y, y1, CW_ROW, a, b, c);
 #undef CW_ROW
-done:
     if (with_diff)
         for (int v = 0; v < nv; v++) {
             __m512i d = _mm512_maskz_loadu_epi64(mk[v], diff + 8 * v);

@@ -101,38 +101,30 @@ OMP_NAME(cv_strip)(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t ds
     uint64_t *out = dst + (y0 - dst_origin) * g->stride + j;
     OMP_NAME(cv_hsum)(g, OMP_NAME(src_row)(g, src, y0 - 1), j, edge, &ac, &a0, &a1);
     OMP_NAME(cv_hsum)(g, rd, j, edge, &bc, &b0, &b1);
-    /* Three row slots rotate roles (above, at, below), unrolled three
-     * times so that the rotation is a change of names. */
-#define CV_ROW(U0, U1, M0, M1, MC, DC, D0, D1)                                                 \
-    do {                                                                                        \
-        rd = OMP_NAME(src_next)(g, src, y + 1, rd);                                             \
-        OMP_NAME(cv_hsum)(g, rd, j, edge, &DC, &D0, &D1);                                       \
-        CV nx = OMP_NAME(cv_next)(MC, U0, U1, M0, M1, D0, D1);                                  \
-        if (edge) nx &= keep;                                                                   \
-        if (full) {                                                                             \
-            if (diff) dacc |= nx ^ OMP_NAME(cv_load)(out);                                      \
-            memcpy(out, &nx, sizeof nx);                                                        \
-        } else { /* through an array: no vector lives in memory on the full path */             \
-            uint64_t v[OMP_VW];                                                                 \
-            memcpy(v, &nx, sizeof v);                                                           \
-            for (int i = 0; i < n; i++) {                                                       \
-                if (diff) part[i] |= v[i] ^ out[i];                                             \
-                out[i] = v[i];                                                                  \
-            }                                                                                   \
-        }                                                                                       \
-        omp_prefetch_step(src.pf);                                                              \
-        out += g->stride;                                                                       \
-        if (++y >= y1) goto done;                                                               \
+    /* One row of the walk (OMP_WALK3 in omp_int.h). */
+#define CV_ROW(U, M, D)                                                                            \
+    do {                                                                                           \
+        rd = OMP_NAME(src_next)(g, src, y + 1, rd);                                                \
+        OMP_NAME(cv_hsum)(g, rd, j, edge, &D##c, &D##0, &D##1);                                    \
+        CV nx = OMP_NAME(cv_next)(M##c, U##0, U##1, M##0, M##1, D##0, D##1);                       \
+        if (edge) nx &= keep;                                                                      \
+        if (full) {                                                                                \
+            if (diff) dacc |= nx ^ OMP_NAME(cv_load)(out);                                         \
+            memcpy(out, &nx, sizeof nx);                                                           \
+        } else { /* through an array: no vector lives in memory on the full path */                \
+            uint64_t v[OMP_VW];                                                                    \
+            memcpy(v, &nx, sizeof v);                                                              \
+            for (int i = 0; i < n; i++) {                                                          \
+                if (diff) part[i] |= v[i] ^ out[i];                                                \
+                out[i] = v[i];                                                                     \
+            }                                                                                      \
+        }                                                                                          \
+        omp_prefetch_step(src.pf);                                                                 \
+        out += g->stride;                                                                          \
     } while (0)
     int64_t y = y0;
-    if (y >= y1) goto done;
-    for (;;) {
-        CV_ROW(a0, a1, b0, b1, bc, cc, c0, c1);
-        CV_ROW(b0, b1, c0, c1, cc, ac, a0, a1);
-        CV_ROW(c0, c1, a0, a1, ac, bc, b0, b1);
-    }
+    OMP_WALK3(y, y1, CV_ROW, a, b, c);
 #undef CV_ROW
-done:
     if (diff) {
         uint64_t v[OMP_VW];
         memcpy(v, &dacc, sizeof v);

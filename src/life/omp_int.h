@@ -42,6 +42,23 @@ static inline void omp_prefetch_step(omp_prefetch_t *pf) {
     }
 }
 
+/* The strip kernels' walk down rows y .. y1-1: three slots of row sums,
+ * named by the prefixes A, B and C (A0, A1, Ac: the two sum planes and the
+ * cells), take turns as the rows above, at and below. ROW(U, M, D)
+ * computes row y from U, M and D after filling D with row y+1's sums. The
+ * walk is unrolled three times so that the rotation is a change of names,
+ * not register copies. */
+#define OMP_WALK3(y, y1, ROW, A, B, C)                                                          \
+    if ((y) < (y1))                                                                             \
+        for (;;) {                                                                              \
+            ROW(A, B, C);                                                                       \
+            if (++(y) >= (y1)) break;                                                           \
+            ROW(B, C, A);                                                                       \
+            if (++(y) >= (y1)) break;                                                           \
+            ROW(C, A, B);                                                                       \
+            if (++(y) >= (y1)) break;                                                           \
+        }
+
 /* Where a kernel reads generation t from: row y is at base + (y - origin) *
  * stride. With wrap, y is first reduced modulo the height (torus, the full
  * grid); a dead grid answers rows outside 0..h-1 with the zero row. pf, if
