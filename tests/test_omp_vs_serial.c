@@ -192,6 +192,33 @@ static void test_tiles_settled_soup(void) {
     compare(&c, short_run, short_run);
 }
 
+/* Change tracking recomputes a tile only if it or a neighbour's facing edge
+ * changed (step_omp.c, change maps): small tiles on sparse soups, whose
+ * gliders and debris cross tile edges and corners in every direction, on
+ * both boundaries; bitmap rows of more than one word (over 64 tiles across),
+ * a last tile narrower than the others, a last word of 1 or 5 cells, tiles
+ * one row high. */
+static void test_tiles_edges(void) {
+    static const int chunks[] = {260, 0};
+    static const int uneven[] = {1, 2, 3, 120, 1, 133, 0};
+    static const int64_t shapes[][4] = {/* w, h, tile words, tile rows */
+                                        {4485, 23, 1, 4}, {4417, 30, 2, 3}, {300, 96, 1, 1},
+                                        {129, 77, 1, 8},  {64, 64, 1, 5},   {70, 9, 2, 2}};
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        corun_life_omp_tuning_t tu = {0};
+        tu.tile_words = (int)shapes[i][2];
+        tu.tile_rows = (int)shapes[i][3];
+        set_base_tuning(&tu);
+        for (int b = 0; b < 2; b++) {
+            run_cfg_t c = {shapes[i][0], shapes[i][1], b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS,
+                           b ? "B36/S23" : "B3/S23", 1 + (int)(i & 1), CORUN_LIFE_SKIP_ON,
+                           40 + (uint64_t)i, 0.3};
+            compare(&c, chunks, i & 1 ? uneven : chunks);
+        }
+    }
+    set_base_tuning(NULL);
+}
+
 /* The omp backend's mode for a w x h grid contains `want`. */
 static void assert_mode(int64_t w, int64_t h, int threads, corun_life_skip_t skip,
                         const char *want) {
@@ -345,6 +372,7 @@ static const test_case_t cases[] = {
     {"random sizes", test_random_sizes},
     {"uneven step chunks equal one step", test_uneven_chunks},
     {"change tracking on a settling soup", test_tiles_settled_soup},
+    {"change tracking: tile edges and corners", test_tiles_edges},
     {"temporal blocking (forced)", test_temporal_blocking},
     {"every SIMD path gives the same bits", test_simd_paths},
     {"wide rows: every AVX-512 and AVX2 strip shape", test_wide_rows},

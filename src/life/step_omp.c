@@ -12,8 +12,9 @@
  *            bands: some redundant work for a `levels`-fold cut in memory
  *            traffic.
  *   tiles  — change tracking (params->skip_stable): the grid is cut into
- *            tiles; a tile is recomputed only if some tile in its 3x3
- *            neighbourhood changed between generations t-2 and t. Why t-2:
+ *            tiles; a tile is recomputed only if it, or the edge of a
+ *            neighbour facing it, changed between generations t-2 and t
+ *            (the change maps, below). Why t-2:
  *            we double-buffer, so when stepping t -> t+1 the back buffer
  *            holds t-1; if the neighbourhood at t equals t-2, then t+1
  *            equals t-1, which the back buffer already holds, so doing
@@ -51,7 +52,7 @@ typedef struct omp_state {
     int cur;                 /* buf[cur] holds the current generation */
     uint64_t *zero;
     uint64_t *scratch;       /* nt * scratch_words */
-    int64_t scratch_words;   /* per thread: kernel ring + a diff row */
+    int64_t scratch_words;   /* per thread: kernel ring + 3 rows for change tracking */
     const omp_kernels_t *k;
     omp_block_fn fn;         /* the rule's kernel */
     omp_block_fn fn_last;    /* tblock's last level: fn, or the streaming B3/S23 one */
@@ -63,7 +64,8 @@ typedef struct omp_state {
     /* tiles */
     int64_t tw, th, ntx, nty, nbw; /* tile size (words, rows), counts, bitmap words per row */
     uint64_t tmask;                /* valid bits of a bitmap row's last word */
-    uint64_t *chg[2];              /* per tile: changed between t-2 and t (bitmap rows) */
+    uint64_t *chg[2];              /* change maps: what changed between t-2 and t (PL_N planes) */
+    uint8_t *rowany[2];            /* per map and tile row: any bit set (settled rows cost nothing) */
     uint64_t *need;                /* per tile: recompute this generation */
     int pc;                        /* chg[pc] describes the current generation */
     int64_t dense_left;            /* generations that must still be dense */
@@ -105,6 +107,8 @@ static void omp_fini(void *state) {
     free(s->bandbuf);
     free(s->chg[0]);
     free(s->chg[1]);
+    free(s->rowany[0]);
+    free(s->rowany[1]);
     free(s->need);
     free(s->force);
     free(s->partial);
@@ -277,42 +281,87 @@ static int64_t next_bit(const uint64_t *row, int64_t nbits, int64_t from, int wa
     return nbits;
 }
 
-/* need row = (chg rows ty-1, ty, ty+1) dilated by one tile west and east. */
-static void need_row(const omp_state_t *s, const uint64_t *chg, int64_t ty, uint64_t *out) {
-    const int64_t nbw = s->nbw, nty = s->nty;
+/* Change maps. A tile's next generation depends on its own cells and the
+ * ring of cells around it, so besides "the tile changed" (PL_ANY) each map
+ * records which of the tile's edges changed: its top and bottom row, its
+ * west and east column. A tile is recomputed if it changed or if a
+ * neighbour's edge facing it did: the tile below's top row, the tile west's
+ * east column, and for the diagonal neighbours the corner cell, taken as
+ * "both edges that meet there changed" (a superset). A glider in the middle
+ * of a tile then costs that tile, not its whole 3x3 neighbourhood. Each
+ * plane is nty bitmap rows of nbw words, bit tx of row ty = tile (tx, ty). */
+enum { PL_ANY, PL_TOP, PL_BOT, PL_WEST, PL_EAST, PL_N };
+#define PLANE(s, m, k, ty) ((m) + ((k) * (s)->nty + (ty)) * (s)->nbw)
+
+/* Tile row ty's neighbour `ty + d` (d = -1 or 1), or -1 past a dead edge. */
+static int64_t tile_row_at(const omp_state_t *s, int64_t ty, int d) {
+    int64_t t = ty + d;
+    if (t >= 0 && t < s->nty) return t;
+    return s->g.torus ? (t + s->nty) % s->nty : -1;
+}
+
+/* Word q of the tiles in row ty (and the rows above and below) whose
+ * `side` column (PL_WEST or PL_EAST) changed at a cell their neighbour in
+ * row ty sees: their own row's whole column, the upper row's bottom corner,
+ * the lower row's top corner. */
+static inline __attribute__((always_inline)) uint64_t side_word(const omp_state_t *s, const uint64_t *m, int side, int64_t up,
+                          int64_t ty, int64_t dn, int64_t q) {
+    uint64_t v = PLANE(s, m, side, ty)[q];
+    if (up >= 0) v |= PLANE(s, m, PL_BOT, up)[q] & PLANE(s, m, side, up)[q];
+    if (dn >= 0) v |= PLANE(s, m, PL_TOP, dn)[q] & PLANE(s, m, side, dn)[q];
+    return v;
+}
+
+/* The tiles of row ty to recompute, from the change maps of the current
+ * generation. */
+static void need_row(const omp_state_t *s, const uint64_t *m, int64_t ty, uint64_t *out) {
+    const int64_t nbw = s->nbw;
     const int torus = s->g.torus;
-    const uint64_t *rows[3];
-    int nr = 0;
-    for (int d = -1; d <= 1; d++) {
-        int64_t t = ty + d;
-        if (t < 0 || t >= nty) {
-            if (!torus) continue;
-            t = (t + nty) % nty;
-        }
-        rows[nr++] = chg + t * nbw;
-    }
-    const unsigned lastbits = (unsigned)(s->ntx - 64 * (nbw - 1));
+    const unsigned top = (unsigned)(s->ntx - 64 * (nbw - 1)) - 1; /* last tile's bit */
+    const int64_t up = tile_row_at(s, ty, -1), dn = tile_row_at(s, ty, 1);
     for (int64_t q = 0; q < nbw; q++) {
-        uint64_t v = 0;
-        for (int i = 0; i < nr; i++) v |= rows[i][q];
-        out[q] = v;
+        uint64_t v = PLANE(s, m, PL_ANY, ty)[q];
+        if (up >= 0) v |= PLANE(s, m, PL_BOT, up)[q];
+        if (dn >= 0) v |= PLANE(s, m, PL_TOP, dn)[q];
+        /* East columns that changed make the tile east of them (bit + 1)
+         * recompute; west columns the tile west of them (bit - 1). The bit
+         * past either end wraps on a torus. */
+        uint64_t e = side_word(s, m, PL_EAST, up, ty, dn, q) << 1;
+        if (q > 0) e |= side_word(s, m, PL_EAST, up, ty, dn, q - 1) >> 63;
+        else if (torus) e |= (side_word(s, m, PL_EAST, up, ty, dn, nbw - 1) >> top) & 1u;
+        uint64_t w = side_word(s, m, PL_WEST, up, ty, dn, q) >> 1;
+        if (q < nbw - 1) w |= side_word(s, m, PL_WEST, up, ty, dn, q + 1) << 63;
+        else if (torus) w |= (side_word(s, m, PL_WEST, up, ty, dn, 0) & 1u) << top;
+        out[q] = (v | e | w) & (q == nbw - 1 ? s->tmask : ~0ull);
     }
-    /* Dilate in place needs the undilated neighbours: keep the previous
-     * word's original value while going east. */
-    uint64_t prev_orig = 0, first_orig = out[0];
-    for (int64_t q = 0; q < nbw; q++) {
-        uint64_t c = out[q];
-        uint64_t nxt = q + 1 < nbw ? out[q + 1] : 0;
-        uint64_t win, ein;
-        if (q > 0) win = prev_orig >> 63;
-        else win = torus ? (out[nbw - 1] >> (lastbits - 1)) & 1u : 0;
-        if (q < nbw - 1) ein = nxt << 63;
-        else ein = torus ? (first_orig & 1u) << (lastbits - 1) : 0;
-        /* out[nbw-1] read above for q == 0 is still undilated (q < nbw-1) or
-         * is c itself (nbw == 1). */
-        out[q] = (c | (c << 1) | win | (c >> 1) | ein) & (q == nbw - 1 ? s->tmask : ~0ull);
-        prev_orig = c;
+}
+
+/* Marks tile (tx, ty) in the maps m from what recomputing it changed: diff
+ * (the OR over its rows of new ^ old per word, indexed from word j0), and
+ * its top and bottom row's new ^ old (rows tdiff and bdiff, same indexing).
+ * Returns whether it changed. */
+static int mark_tile(const omp_state_t *s, uint64_t *m, int64_t tx, int64_t ty, int64_t j0,
+                      int64_t j1, const uint64_t *diff, const uint64_t *tdiff,
+                      const uint64_t *bdiff) {
+    const int64_t a = tx * s->tw, e = (tx + 1) * s->tw < j1 ? (tx + 1) * s->tw : j1;
+    uint64_t any = 0, t = 0, b = 0;
+    for (int64_t j = a; j < e; j++) {
+        any |= diff[j - j0];
+        t |= tdiff[j - j0];
+        b |= bdiff[j - j0];
     }
+    if (!any) return 0;
+    /* The east column is the tile's last cell: bit 63 of its last word, or
+     * of the row's last word the last valid bit. */
+    const unsigned ebit = e == s->g.wpr ? s->g.lastbits - 1 : 63;
+    const uint64_t bit = 1ull << (tx & 63);
+    const int64_t q = tx >> 6;
+    PLANE(s, m, PL_ANY, ty)[q] |= bit;
+    if (t) PLANE(s, m, PL_TOP, ty)[q] |= bit;
+    if (b) PLANE(s, m, PL_BOT, ty)[q] |= bit;
+    if (diff[a - j0] & 1u) PLANE(s, m, PL_WEST, ty)[q] |= bit;
+    if ((diff[e - 1 - j0] >> ebit) & 1u) PLANE(s, m, PL_EAST, ty)[q] |= bit;
+    return 1;
 }
 
 static void step_tiles(omp_state_t *s, int64_t n, int64_t *pops) {
@@ -322,45 +371,64 @@ static void step_tiles(omp_state_t *s, int64_t n, int64_t *pops) {
     {
         int tid = omp_get_thread_num();
         uint64_t *scr = s->scratch + tid * s->scratch_words;
+        /* After the kernel's ring: the diff row and the old top and bottom rows. */
         uint64_t *diff = scr + omp_scratch_words(g);
+        uint64_t *told = diff + g->stride, *bold = told + g->stride;
         for (int64_t i = 0; i < n; i++) {
-            int c = s->cur ^ (int)(i & 1);
-            const uint64_t *chg_cur = s->chg[s->pc ^ (int)(i & 1)];
-            uint64_t *chg_next = s->chg[s->pc ^ (int)(i & 1) ^ 1];
+            int c = s->cur ^ (int)(i & 1), pc = s->pc ^ (int)(i & 1);
+            const uint64_t *chg_cur = s->chg[pc];
+            uint64_t *chg_next = s->chg[pc ^ 1];
+            const uint8_t *any_cur = s->rowany[pc];
+            uint8_t *any_next = s->rowany[pc ^ 1];
+            const uint64_t *in = s->buf[c];
+            uint64_t *out = s->buf[c ^ 1];
             int64_t left = s->dense_left - i;
-#pragma omp for schedule(static)
+            /* need_row reads only chg_cur, which nobody writes during this
+             * generation, so each tile row's need is made where it is used. */
+#pragma omp for schedule(dynamic, 4)
             for (int64_t ty = 0; ty < nty; ty++) {
                 uint64_t *nr = s->need + ty * nbw;
+                if (any_next[ty]) { /* clear what generation t-1 left in this map */
+                    for (int k = 0; k < PL_N; k++)
+                        for (int64_t q = 0; q < nbw; q++) PLANE(s, chg_next, k, ty)[q] = 0;
+                    any_next[ty] = 0;
+                }
                 if (left > 0 || s->force[ty] > i) {
                     for (int64_t q = 0; q < nbw; q++) nr[q] = q == nbw - 1 ? s->tmask : ~0ull;
                 } else {
+                    const int64_t up = tile_row_at(s, ty, -1), dn = tile_row_at(s, ty, 1);
+                    if (!any_cur[ty] && (up < 0 || !any_cur[up]) && (dn < 0 || !any_cur[dn])) {
+                        for (int64_t q = 0; q < nbw; q++) nr[q] = 0;
+                        continue;
+                    }
                     need_row(s, chg_cur, ty, nr);
                 }
-            }
-#pragma omp for schedule(dynamic, 4)
-            for (int64_t ty = 0; ty < nty; ty++) {
-                const uint64_t *nr = s->need + ty * nbw;
-                uint64_t *cr = chg_next + ty * nbw;
-                memset(cr, 0, (size_t)nbw * sizeof *cr);
                 int64_t y0 = ty * s->th, y1 = y0 + s->th < g->h ? y0 + s->th : g->h;
-                omp_src_t src = {s->buf[c], 0, g->torus, NULL};
+                uint64_t *top = out + y0 * g->stride, *bot = out + (y1 - 1) * g->stride;
+                omp_src_t src = {in, 0, g->torus, NULL};
                 for (int64_t a = next_bit(nr, s->ntx, 0, 1); a < s->ntx;) {
                     int64_t b = next_bit(nr, s->ntx, a, 0);
                     int64_t j0 = a * s->tw, j1 = b * s->tw < g->wpr ? b * s->tw : g->wpr;
-                    memset(diff, 0, (size_t)(j1 - j0) * sizeof *diff);
-                    s->fn(g, src, s->buf[c ^ 1], 0, y0, y1, j0, j1, scr, diff, s->born,
-                          s->survive);
-                    for (int64_t tx = a; tx < b; tx++) {
-                        uint64_t d = 0;
-                        int64_t e = (tx + 1) * s->tw < j1 ? (tx + 1) * s->tw : j1;
-                        for (int64_t j = tx * s->tw; j < e; j++) d |= diff[j - j0];
-                        if (d) cr[tx >> 6] |= 1ull << (tx & 63);
+                    size_t nw = (size_t)(j1 - j0) * sizeof *diff;
+                    memset(diff, 0, nw);
+                    memcpy(told, top + j0, nw);
+                    memcpy(bold, bot + j0, nw);
+                    s->fn(g, src, out, 0, y0, y1, j0, j1, scr, diff, s->born, s->survive);
+                    for (int64_t j = j0; j < j1; j++) {
+                        told[j - j0] ^= top[j];
+                        bold[j - j0] ^= bot[j];
                     }
+                    for (int64_t tx = a; tx < b; tx++)
+                        any_next[ty] |= mark_tile(s, chg_next, tx, ty, j0, j1, diff, told, bold);
                     a = b < s->ntx ? next_bit(nr, s->ntx, b, 1) : s->ntx;
                 }
                 /* Generation 1 has no generation -1 to compare with. */
-                if (left == 2)
-                    for (int64_t q = 0; q < nbw; q++) cr[q] = q == nbw - 1 ? s->tmask : ~0ull;
+                if (left == 2) {
+                    any_next[ty] = 1;
+                    for (int k = 0; k < PL_N; k++)
+                        for (int64_t q = 0; q < nbw; q++)
+                            PLANE(s, chg_next, k, ty)[q] = q == nbw - 1 ? s->tmask : ~0ull;
+                }
             }
             if (pops) {
                 /* A full count: skipped tiles still hold live cells. (An
@@ -372,7 +440,7 @@ static void step_tiles(omp_state_t *s, int64_t n, int64_t *pops) {
                     int64_t y0 = ty * s->th, y1 = y0 + s->th < g->h ? y0 + s->th : g->h;
                     if (y0 < s->cy0) y0 = s->cy0;
                     if (y1 > s->cy1) y1 = s->cy1;
-                    if (y0 < y1) cnt += s->k->count(g, s->buf[c ^ 1], 0, y0, y1);
+                    if (y0 < y1) cnt += s->k->count(g, out, 0, y0, y1);
                 }
                 PARTIAL(s, i, tid) = cnt;
 #pragma omp barrier
@@ -473,7 +541,7 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
     s->buf[1] = alloc64(gw);
     s->zero = alloc64((size_t)g->stride);
     g->zero = s->zero;
-    s->scratch_words = (omp_scratch_words(g) + g->stride + 7) & ~(int64_t)7;
+    s->scratch_words = (omp_scratch_words(g) + 3 * g->stride + 7) & ~(int64_t)7;
     s->scratch = alloc64((size_t)(s->scratch_words * s->nt));
     s->partial = alloc64((size_t)(2 * s->nt * 8));
     if (!s->buf[0] || !s->buf[1] || !s->zero || !s->scratch || !s->partial) goto nomem;
@@ -522,11 +590,14 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
         s->nbw = (s->ntx + 63) / 64;
         unsigned tb = (unsigned)(s->ntx - 64 * (s->nbw - 1));
         s->tmask = tb == 64 ? ~0ull : (1ull << tb) - 1;
-        s->chg[0] = alloc64((size_t)(s->nty * s->nbw));
-        s->chg[1] = alloc64((size_t)(s->nty * s->nbw));
+        s->chg[0] = alloc64((size_t)(PL_N * s->nty * s->nbw));
+        s->chg[1] = alloc64((size_t)(PL_N * s->nty * s->nbw));
+        s->rowany[0] = calloc((size_t)s->nty, 1);
+        s->rowany[1] = calloc((size_t)s->nty, 1);
         s->need = alloc64((size_t)(s->nty * s->nbw));
         s->force = calloc((size_t)s->nty, 1);
-        if (!s->chg[0] || !s->chg[1] || !s->need || !s->force) goto nomem;
+        if (!s->chg[0] || !s->chg[1] || !s->rowany[0] || !s->rowany[1] || !s->need || !s->force)
+            goto nomem;
         s->dense_left = 2;
         /* auto: start blocked (step_adaptive). Also on grids that fit in
          * L2, where blocking gains little: dense stepping beats tiles while
