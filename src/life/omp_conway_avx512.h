@@ -205,6 +205,83 @@ CW_VARIANT(cw_we_s, 1, 1, 0, 0, 1)
 CW_VARIANT(cw_ring_s, 1, 1, 1, 0, 1)
 #undef CW_VARIANT
 
+/* Narrow strips, for change tracking, whose runs of tiles are mostly a
+ * tile or two wide (2-4 words) and scattered over the grid, so their rows
+ * come from L2, not L1: the cost is cache lines, not instructions. A run of
+ * k <= CW_NARROW words is one vector whose lane L holds word j-1+L, so the
+ * west and east neighbour words come in the same masked load: one or two
+ * lines per row, where a strip vector with its separate neighbour loads
+ * touches three or four. Lanes 1..k are computed; lane 0 and k+1 are the
+ * neighbours. At the row's start (has_w) the words are loaded from word 0
+ * and moved up a lane, and the results moved back down to be stored; at its
+ * end (has_e) the lane past the row stays zero. Always with diff. */
+#define CW_NARROW 6
+static inline __attribute__((always_inline)) void
+cwn_row(const omp_geom_t *g, const uint64_t *r, int64_t j, __mmask8 ld, const int has_w,
+        const int has_e, __mmask8 el, __m512i *c, __m512i *h0, __m512i *h1) {
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i v = has_w ? _mm512_alignr_epi64(_mm512_maskz_loadu_epi64(ld, r), zero, 7)
+                      : _mm512_maskz_loadu_epi64(ld, r + j - 1);
+    __m512i wi = zero, ei = zero;
+    if ((has_w || has_e) && g->torus) {
+        uint64_t last = (r[g->wpr - 1] >> (g->lastbits - 1)) & 1u, first = r[0] & 1u;
+        if (has_w) wi = _mm512_maskz_set1_epi64(0x02, (long long)last);
+        if (has_e) ei = _mm512_maskz_set1_epi64(el, (long long)(first << (g->lastbits - 1)));
+    }
+    cw_hsum(zero, v, zero, wi, ei, h0, h1);
+    *c = v;
+}
+
+static inline __attribute__((always_inline)) void
+cwn_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
+          int64_t y1, int64_t j, int k, const int has_w, const int has_e, uint64_t *diff) {
+    const __m512i zero = _mm512_setzero_si512();
+    /* Load mask (in memory order, from word j-1, or word 0 at the row's
+     * start), store mask (lanes 1..k, or 0..k-1 at the row's start). */
+    const __mmask8 words = (__mmask8)((1u << k) - 1);
+    const __mmask8 ld = (__mmask8)(has_w ? (words << 1 | 1u) >> has_e : (words << 2 | 3u) >> has_e);
+    const __mmask8 st = has_w ? words : (__mmask8)(words << 1);
+    __mmask8 el = 0;
+    __m512i keep = _mm512_set1_epi64(-1);
+    if (has_e) {
+        el = (__mmask8)(1u << k);
+        keep = _mm512_mask_set1_epi64(keep, el, (long long)g->lastmask);
+    }
+    __m512i dacc = zero;
+    __m512i a0, a1, ac, b0, b1, bc, c0, c1, cc;
+    const uint64_t *rd = omp_avx512_src_row(g, src, y0);
+    uint64_t *out = dst + (y0 - dst_origin) * g->stride + j - 1 + has_w;
+    cwn_row(g, omp_avx512_src_row(g, src, y0 - 1), j, ld, has_w, has_e, el, &ac, &a0, &a1);
+    cwn_row(g, rd, j, ld, has_w, has_e, el, &bc, &b0, &b1);
+#define CWN_ROW(U, M, D)                                                                          \
+    do {                                                                                          \
+        rd = omp_avx512_src_next(g, src, y + 1, rd);                                              \
+        cwn_row(g, rd, j, ld, has_w, has_e, el, &D##c, &D##0, &D##1);                             \
+        __m512i nx = cw_next(M##c, U##0, U##1, M##0, M##1, D##0, D##1);                           \
+        if (has_e) nx = _mm512_and_si512(nx, keep);                                               \
+        if (has_w) nx = _mm512_alignr_epi64(zero, nx, 1);                                         \
+        dacc = _mm512_ternarylogic_epi64(dacc, nx, _mm512_maskz_loadu_epi64(st, out), CW_OR_XOR); \
+        _mm512_mask_storeu_epi64(out, st, nx);                                                    \
+        out += g->stride;                                                                         \
+    } while (0)
+    int64_t y = y0;
+    OMP_WALK3(y, y1, CWN_ROW, a, b, c);
+#undef CWN_ROW
+    uint64_t *d = diff - 1 + has_w;
+    _mm512_mask_storeu_epi64(d, st, _mm512_or_si512(_mm512_maskz_loadu_epi64(st, d), dacc));
+}
+
+#define CWN_VARIANT(name, HW, HE)                                                               \
+    static void name(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,    \
+                     int64_t y0, int64_t y1, int64_t j, int k, uint64_t *diff) {               \
+        cwn_strip(g, src, dst, dst_origin, y0, y1, j, k, HW, HE, diff);                         \
+    }
+CWN_VARIANT(cwn_mid, 0, 0)
+CWN_VARIANT(cwn_w, 1, 0)
+CWN_VARIANT(cwn_e, 0, 1)
+CWN_VARIANT(cwn_we, 1, 1)
+#undef CWN_VARIANT
+
 typedef void (*cw_fn)(const omp_geom_t *, omp_src_t, uint64_t *, int64_t, int64_t, int64_t,
                       int64_t, int, __mmask8, uint64_t *);
 
@@ -242,7 +319,13 @@ static void omp_avx512_conway_fast(const omp_geom_t *g, omp_src_t src, uint64_t 
     (void)survive;
     static const cw_fn plain[4] = {cw_mid, cw_w, cw_e, cw_we};
     static const cw_fn with_diff[4] = {cw_mid_d, cw_w_d, cw_e_d, cw_we_d};
-    if (diff)
+    typedef void (*cwn_fn)(const omp_geom_t *, omp_src_t, uint64_t *, int64_t, int64_t, int64_t,
+                           int64_t, int, uint64_t *);
+    static const cwn_fn narrow[4] = {cwn_mid, cwn_w, cwn_e, cwn_we};
+    if (diff && j1 - j0 <= CW_NARROW) {
+        int ends = (j0 == 0) | (j1 == g->wpr) << 1;
+        narrow[ends](g, src, dst, dst_origin, y0, y1, j0, (int)(j1 - j0), diff);
+    } else if (diff)
         cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, diff, with_diff, cw_ring_d);
     else
         cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, plain, cw_ring);
