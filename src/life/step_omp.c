@@ -364,72 +364,109 @@ static int mark_tile(const omp_state_t *s, uint64_t *m, int64_t tx, int64_t ty, 
     return 1;
 }
 
+/* One generation of change tracking, as every thread sees it. */
+typedef struct tiles_gen {
+    const uint64_t *chg_cur; /* maps of generation t (read only) */
+    uint64_t *chg_next;      /* maps of t+1, written by the tile rows' owners */
+    const uint8_t *any_cur;
+    uint8_t *any_next;
+    const uint64_t *in; /* generation t */
+    uint64_t *out;      /* generation t+1 (held t-1) */
+    int64_t left;       /* dense generations left, counting this one */
+    int64_t i;          /* generation index within this call */
+} tiles_gen_t;
+
+/* Words n of p set to v: maps and need rows are usually one word long,
+ * where a loop the compiler turns into a memset call costs more than it does. */
+static inline void set_words(uint64_t *p, int64_t n, uint64_t v, uint64_t last) {
+    for (int64_t q = 0; q < n - 1; q++) p[q] = v;
+    p[n - 1] = last;
+}
+
+/* Tile row ty of generation t.i: its need row, the recomputed runs of
+ * tiles, and its rows of the maps of t+1. scr: the thread's scratch. */
+static void tiles_row(omp_state_t *s, const tiles_gen_t *t, int64_t ty, uint64_t *scr) {
+    const omp_geom_t *g = &s->g;
+    const int64_t nbw = s->nbw;
+    /* After the kernel's ring: the diff row and the old top and bottom rows. */
+    uint64_t *diff = scr + omp_scratch_words(g);
+    uint64_t *told = diff + g->stride, *bold = told + g->stride;
+    uint64_t *nr = s->need + ty * nbw;
+    if (t->any_next[ty]) { /* clear what generation t-1 left in this map */
+        for (int k = 0; k < PL_N; k++) set_words(PLANE(s, t->chg_next, k, ty), nbw, 0, 0);
+        t->any_next[ty] = 0;
+    }
+    if (t->left > 0 || s->force[ty] > t->i) {
+        set_words(nr, nbw, ~0ull, s->tmask);
+    } else {
+        const int64_t up = tile_row_at(s, ty, -1), dn = tile_row_at(s, ty, 1);
+        if (!t->any_cur[ty] && (up < 0 || !t->any_cur[up]) && (dn < 0 || !t->any_cur[dn])) {
+            set_words(nr, nbw, 0, 0);
+            return;
+        }
+        need_row(s, t->chg_cur, ty, nr);
+    }
+    int64_t y0 = ty * s->th, y1 = y0 + s->th < g->h ? y0 + s->th : g->h;
+    uint64_t *top = t->out + y0 * g->stride, *bot = t->out + (y1 - 1) * g->stride;
+    omp_src_t src = {t->in, 0, g->torus, NULL};
+    for (int64_t a = next_bit(nr, s->ntx, 0, 1); a < s->ntx;) {
+        int64_t b = next_bit(nr, s->ntx, a, 0);
+        int64_t j0 = a * s->tw, j1 = b * s->tw < g->wpr ? b * s->tw : g->wpr;
+        for (int64_t j = j0; j < j1; j++) {
+            diff[j - j0] = 0;
+            told[j - j0] = top[j];
+            bold[j - j0] = bot[j];
+        }
+        s->fn(g, src, t->out, 0, y0, y1, j0, j1, scr, diff, s->born, s->survive);
+        for (int64_t j = j0; j < j1; j++) {
+            told[j - j0] ^= top[j];
+            bold[j - j0] ^= bot[j];
+        }
+        for (int64_t tx = a; tx < b; tx++)
+            t->any_next[ty] |= mark_tile(s, t->chg_next, tx, ty, j0, j1, diff, told, bold);
+        a = b < s->ntx ? next_bit(nr, s->ntx, b, 1) : s->ntx;
+    }
+    /* Generation 1 has no generation -1 to compare with. */
+    if (t->left == 2) {
+        t->any_next[ty] = 1;
+        for (int k = 0; k < PL_N; k++) set_words(PLANE(s, t->chg_next, k, ty), nbw, ~0ull, s->tmask);
+    }
+}
+
 static void step_tiles(omp_state_t *s, int64_t n, int64_t *pops) {
     const omp_geom_t *g = &s->g;
-    const int64_t nbw = s->nbw, nty = s->nty;
+    const int64_t nty = s->nty;
+    /* Tile rows are handed out 4 at a time from a counter per generation
+     * parity, which costs less than an OpenMP dynamic loop: a settled grid's
+     * generation is mostly this hand-out and one barrier. The counter of
+     * generation i+1 is reset during i, after everyone has left i-1. */
+    int64_t claim[2] = {0, 0};
 #pragma omp parallel num_threads(s->nt)
     {
         int tid = omp_get_thread_num();
         uint64_t *scr = s->scratch + tid * s->scratch_words;
-        /* After the kernel's ring: the diff row and the old top and bottom rows. */
-        uint64_t *diff = scr + omp_scratch_words(g);
-        uint64_t *told = diff + g->stride, *bold = told + g->stride;
         for (int64_t i = 0; i < n; i++) {
             int c = s->cur ^ (int)(i & 1), pc = s->pc ^ (int)(i & 1);
-            const uint64_t *chg_cur = s->chg[pc];
-            uint64_t *chg_next = s->chg[pc ^ 1];
-            const uint8_t *any_cur = s->rowany[pc];
-            uint8_t *any_next = s->rowany[pc ^ 1];
-            const uint64_t *in = s->buf[c];
-            uint64_t *out = s->buf[c ^ 1];
-            int64_t left = s->dense_left - i;
-            /* need_row reads only chg_cur, which nobody writes during this
-             * generation, so each tile row's need is made where it is used. */
-#pragma omp for schedule(dynamic, 4)
-            for (int64_t ty = 0; ty < nty; ty++) {
-                uint64_t *nr = s->need + ty * nbw;
-                if (any_next[ty]) { /* clear what generation t-1 left in this map */
-                    for (int k = 0; k < PL_N; k++)
-                        for (int64_t q = 0; q < nbw; q++) PLANE(s, chg_next, k, ty)[q] = 0;
-                    any_next[ty] = 0;
-                }
-                if (left > 0 || s->force[ty] > i) {
-                    for (int64_t q = 0; q < nbw; q++) nr[q] = q == nbw - 1 ? s->tmask : ~0ull;
-                } else {
-                    const int64_t up = tile_row_at(s, ty, -1), dn = tile_row_at(s, ty, 1);
-                    if (!any_cur[ty] && (up < 0 || !any_cur[up]) && (dn < 0 || !any_cur[dn])) {
-                        for (int64_t q = 0; q < nbw; q++) nr[q] = 0;
-                        continue;
-                    }
-                    need_row(s, chg_cur, ty, nr);
-                }
-                int64_t y0 = ty * s->th, y1 = y0 + s->th < g->h ? y0 + s->th : g->h;
-                uint64_t *top = out + y0 * g->stride, *bot = out + (y1 - 1) * g->stride;
-                omp_src_t src = {in, 0, g->torus, NULL};
-                for (int64_t a = next_bit(nr, s->ntx, 0, 1); a < s->ntx;) {
-                    int64_t b = next_bit(nr, s->ntx, a, 0);
-                    int64_t j0 = a * s->tw, j1 = b * s->tw < g->wpr ? b * s->tw : g->wpr;
-                    size_t nw = (size_t)(j1 - j0) * sizeof *diff;
-                    memset(diff, 0, nw);
-                    memcpy(told, top + j0, nw);
-                    memcpy(bold, bot + j0, nw);
-                    s->fn(g, src, out, 0, y0, y1, j0, j1, scr, diff, s->born, s->survive);
-                    for (int64_t j = j0; j < j1; j++) {
-                        told[j - j0] ^= top[j];
-                        bold[j - j0] ^= bot[j];
-                    }
-                    for (int64_t tx = a; tx < b; tx++)
-                        any_next[ty] |= mark_tile(s, chg_next, tx, ty, j0, j1, diff, told, bold);
-                    a = b < s->ntx ? next_bit(nr, s->ntx, b, 1) : s->ntx;
-                }
-                /* Generation 1 has no generation -1 to compare with. */
-                if (left == 2) {
-                    any_next[ty] = 1;
-                    for (int k = 0; k < PL_N; k++)
-                        for (int64_t q = 0; q < nbw; q++)
-                            PLANE(s, chg_next, k, ty)[q] = q == nbw - 1 ? s->tmask : ~0ull;
-                }
+            /* need_row reads only the maps of t, which nobody writes during
+             * this generation, so each tile row's need is made where it is
+             * used. */
+            tiles_gen_t t = {s->chg[pc], s->chg[pc ^ 1], s->rowany[pc], s->rowany[pc ^ 1],
+                             s->buf[c], s->buf[c ^ 1], s->dense_left - i, i};
+            if (tid == 0) {
+#pragma omp atomic write
+                claim[(i + 1) & 1] = 0;
             }
+            for (;;) {
+                int64_t ty0;
+#pragma omp atomic capture
+                {
+                    ty0 = claim[i & 1];
+                    claim[i & 1] += 4;
+                }
+                if (ty0 >= nty) break;
+                for (int64_t ty = ty0; ty < ty0 + 4 && ty < nty; ty++) tiles_row(s, &t, ty, scr);
+            }
+#pragma omp barrier
             if (pops) {
                 /* A full count: skipped tiles still hold live cells. (An
                  * incremental count from the recomputed tiles would be
@@ -440,7 +477,7 @@ static void step_tiles(omp_state_t *s, int64_t n, int64_t *pops) {
                     int64_t y0 = ty * s->th, y1 = y0 + s->th < g->h ? y0 + s->th : g->h;
                     if (y0 < s->cy0) y0 = s->cy0;
                     if (y1 > s->cy1) y1 = s->cy1;
-                    if (y0 < y1) cnt += s->k->count(g, out, 0, y0, y1);
+                    if (y0 < y1) cnt += s->k->count(g, t.out, 0, y0, y1);
                 }
                 PARTIAL(s, i, tid) = cnt;
 #pragma omp barrier
