@@ -496,12 +496,17 @@ static void step_tiles(omp_state_t *s, int64_t n, int64_t *pops) {
 /* tblock+tiles (step_adaptive). A probe is 2 generations that rebuild the
  * change maps (all tiles) and 2 measured ones: at 2.5x tblock's cost per
  * generation, a probe every 256 generations costs ~2 % while all is active.
- * Tiles pay when the fraction of tiles needing work is below ~1/2.5 of the
- * whole; the thresholds leave a margin and some hysteresis. */
+ * Where tiles pay depends on how scattered the needed tiles are: a lone
+ * tile costs several times its share of a dense pass (its rows' cache
+ * lines are fetched for 2 words each). The thresholds are the best of
+ * 0.04-0.30 (with 2x for leaving) measured in interleaved pairs on 2048x2048
+ * (1 and 2 threads) and 4096x4096 (2 threads) soups: 0.10/0.20 ran
+ * 1.10x, 1.32x and 1.28x the 0.30/0.50 chosen when every tile next to a
+ * changed one was recomputed. */
 #define PROBE_EVERY 256
 #define PROBE_GENS 4
-#define TILES_ENTER 0.30 /* after a probe: stay with tiles at or below this */
-#define TILES_LEAVE 0.50 /* with tiles: back to tblock above this */
+#define TILES_ENTER 0.10 /* after a probe: stay with tiles at or below this */
+#define TILES_LEAVE 0.20 /* with tiles: back to tblock above this */
 
 /* Fraction of tiles the last generation recomputed. */
 static double need_fraction(const omp_state_t *s) {
