@@ -246,12 +246,19 @@ static void test_adaptive_switch(void) {
     static const int short_uneven[] = {256, 1, 2, 250, 6, 85, 0};
     const int *chunks = full ? long_chunks : short_chunks;
     const int *uneven = full ? long_uneven : short_uneven;
+    /* A 520x512 soup still needs 40 % of its tiles at generation 2600, above
+     * the default thresholds: these make it switch within the run. */
+    corun_life_omp_tuning_t tu = {0};
+    tu.tiles_enter = 0.5;
+    tu.tiles_leave = 0.55;
+    set_base_tuning(&tu);
     for (int b = 0; b < 2; b++) {
         run_cfg_t c = {520, 512, b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS, b ? "B36/S23" : "B3/S23",
                        2, CORUN_LIFE_SKIP_AUTO, 11 + (uint64_t)b, 0.5};
         compare(&c, chunks, b ? chunks : uneven);
         compare(&c, chunks, b ? uneven : chunks);
     }
+    set_base_tuning(NULL);
     assert_mode(520, 512, 2, CORUN_LIFE_SKIP_AUTO, "tblock+tiles");
 }
 

@@ -117,6 +117,9 @@ typedef struct corun_life_omp_tuning {
     int tile_words;          /* change tracking: tile width in words */
     int tile_rows;           /* change tracking: tile height in rows */
     int64_t words_per_thread; /* fewer threads if a thread would get fewer words */
+    double tiles_enter, tiles_leave; /* skip_stable=auto: fractions of tiles needed
+                                      * below which tiles are entered / above
+                                      * which they are left */
 } corun_life_omp_tuning_t;
 
 void corun_life_omp_set_tuning(const corun_life_omp_tuning_t *t);

@@ -71,6 +71,7 @@ typedef struct omp_state {
     int64_t dense_left;            /* generations that must still be dense */
     int adaptive;                  /* tblock+tiles: mode switches between the two */
     int64_t since_probe;           /* tblock generations since the last probe */
+    double tiles_enter, tiles_leave; /* TILES_ENTER, TILES_LEAVE or the tuning's */
     uint8_t *force;                /* per tile row: generations it must still be
                                     * recomputed in full (rows written by write_rows) */
     /* step_counted counts rows cy0..cy1-1 (count_rows(); default all). */
@@ -529,10 +530,10 @@ static void step_adaptive(omp_state_t *s, int64_t n, int64_t *pops) {
             step_tiles(s, k, pops);
             s->since_probe = 0;
             /* (k < 3: still rebuilding; the next call measures) */
-            if (s->dense_left == 0 && need_fraction(s) > TILES_ENTER) s->mode = MODE_TBLOCK;
+            if (s->dense_left == 0 && need_fraction(s) > s->tiles_enter) s->mode = MODE_TBLOCK;
         } else {
             step_tiles(s, k, pops);
-            if (s->dense_left == 0 && need_fraction(s) > TILES_LEAVE) {
+            if (s->dense_left == 0 && need_fraction(s) > s->tiles_leave) {
                 s->mode = MODE_TBLOCK;
                 s->since_probe = 0;
             }
@@ -646,6 +647,8 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
          * a soup is young (2048x2048, 1 thread, 20,000 generations: best of
          * 6 runs 292 G/s with tiles throughout, 315 G/s this way). */
         s->adaptive = p->skip_stable == CORUN_LIFE_SKIP_AUTO && !tuning.tblock_off;
+        s->tiles_enter = tuning.tiles_enter > 0 ? tuning.tiles_enter : TILES_ENTER;
+        s->tiles_leave = tuning.tiles_leave > 0 ? tuning.tiles_leave : TILES_LEAVE;
     }
     if (s->adaptive || (!skip && tblock_ok)) {
         s->mode = MODE_TBLOCK;
