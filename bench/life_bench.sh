@@ -71,7 +71,7 @@ run "16384x16384 dense, 1 thread, $S2 gens" \
     "$CORUN" life --backend omp --threads 1 --size 16384x16384 --steps $S2 --skip-stable off $SOUP
 run "2048x2048 change tracking, 1 thread, $S3 gens" \
     "$CORUN" life --backend omp --threads 1 --size 2048x2048 --steps $S3 --skip-stable on $SOUP
-run "2048x2048 auto (blocked + tiles), 1 thread, $S3 gens" \
+run "2048x2048 auto (dense/blocked + tiles), 1 thread, $S3 gens" \
     "$CORUN" life --backend omp --threads 1 --size 2048x2048 --steps $S3 --skip-stable auto $SOUP
 R_TILES=$LAST_RATE
 

@@ -233,9 +233,10 @@ static void assert_mode(int64_t w, int64_t h, int threads, corun_life_skip_t ski
 }
 
 /* skip_stable=auto on a grid of at least 512 x 512: the backend steps
- * blocked, probes with change tracking every 256 generations and switches
- * between the two as the soup settles; uneven chunks put probes at odd
- * places (a probe cut after 1 or 2 generations finishes in the next call). */
+ * dense (in-cache grids; blocked when forced, on the torus here), probes
+ * with change tracking every 256 generations and switches between the two
+ * as the soup settles; uneven chunks put probes at odd places (a probe cut
+ * after 1 or 2 generations finishes in the next call). */
 static void test_adaptive_switch(void) {
     /* 2600 generations see the soup settle (switches both ways); Debug and
      * sanitizer builds, ~50x slower, run the first 600 (two probes, one cut
@@ -248,18 +249,24 @@ static void test_adaptive_switch(void) {
     const int *uneven = full ? long_uneven : short_uneven;
     /* A 520x512 soup still needs 40 % of its tiles at generation 2600, above
      * the default thresholds: these make it switch within the run. */
-    corun_life_omp_tuning_t tu = {0};
-    tu.tiles_enter = 0.5;
-    tu.tiles_leave = 0.55;
-    set_base_tuning(&tu);
     for (int b = 0; b < 2; b++) {
+        corun_life_omp_tuning_t tu = {0};
+        tu.tiles_enter = 0.5;
+        tu.tiles_leave = 0.55;
+        tu.tblock_bytes = b ? 0 : 1; /* the torus blocked, the dead grid dense */
+        set_base_tuning(&tu);
         run_cfg_t c = {520, 512, b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS, b ? "B36/S23" : "B3/S23",
                        2, CORUN_LIFE_SKIP_AUTO, 11 + (uint64_t)b, 0.5};
         compare(&c, chunks, b ? chunks : uneven);
         compare(&c, chunks, b ? uneven : chunks);
     }
     set_base_tuning(NULL);
+    assert_mode(520, 512, 2, CORUN_LIFE_SKIP_AUTO, "dense+tiles");
+    corun_life_omp_tuning_t tu = {0};
+    tu.tblock_bytes = 1;
+    set_base_tuning(&tu);
     assert_mode(520, 512, 2, CORUN_LIFE_SKIP_AUTO, "tblock+tiles");
+    set_base_tuning(NULL);
 }
 
 /* Temporal blocking, forced on small grids with small bands so that bands,
