@@ -296,7 +296,8 @@ static int64_t next_bit(const uint64_t *row, int64_t nbits, int64_t from, int wa
 enum { PL_ANY, PL_TOP, PL_BOT, PL_WEST, PL_EAST, PL_N };
 #define PLANE(s, m, k, ty) ((m) + ((k) * (s)->nty + (ty)) * (s)->nbw)
 
-/* Tile row ty's neighbour `ty + d` (d = -1 or 1), or -1 past a dead edge. */
+/* Tile row ty + d (at most one row past either end), wrapped on a torus;
+ * -1 past a dead edge. */
 static int64_t tile_row_at(const omp_state_t *s, int64_t ty, int d) {
     int64_t t = ty + d;
     if (t >= 0 && t < s->nty) return t;
@@ -307,8 +308,9 @@ static int64_t tile_row_at(const omp_state_t *s, int64_t ty, int d) {
  * `side` column (PL_WEST or PL_EAST) changed at a cell their neighbour in
  * row ty sees: their own row's whole column, the upper row's bottom corner,
  * the lower row's top corner. */
-static inline __attribute__((always_inline)) uint64_t side_word(const omp_state_t *s, const uint64_t *m, int side, int64_t up,
-                          int64_t ty, int64_t dn, int64_t q) {
+static inline __attribute__((always_inline)) uint64_t
+side_word(const omp_state_t *s, const uint64_t *m, int side, int64_t up, int64_t ty, int64_t dn,
+          int64_t q) {
     uint64_t v = PLANE(s, m, side, ty)[q];
     if (up >= 0) v |= PLANE(s, m, PL_BOT, up)[q] & PLANE(s, m, side, up)[q];
     if (dn >= 0) v |= PLANE(s, m, PL_TOP, dn)[q] & PLANE(s, m, side, dn)[q];
@@ -758,11 +760,8 @@ static int omp_write_rows(void *state, int64_t y0, int64_t n, const uint64_t *wo
                (size_t)s->g.wpr * 8);
     if (s->mode == MODE_TILES) {
         for (int64_t t = y0 / s->th - 1; t <= (y0 + n - 1) / s->th + 1; t++) {
-            int64_t ty = t;
-            if (ty < 0 || ty >= s->nty) {
-                if (!s->g.torus) continue;
-                ty = (ty + s->nty) % s->nty;
-            }
+            int64_t ty = tile_row_at(s, t, 0);
+            if (ty < 0) continue;
             s->force[ty] = 2;
         }
     }
