@@ -96,6 +96,9 @@ static void test_hooks_omp(void) {
     /* dense, temporal blocking (>= 256 rows with 2 threads) and tiles */
     check_hooks(&corun_life_backend_omp, 37, 23, CORUN_LIFE_TORUS, CORUN_LIFE_SKIP_OFF, 0.4);
     check_hooks(&corun_life_backend_omp, 130, 300, CORUN_LIFE_DEAD, CORUN_LIFE_SKIP_OFF, 0.4);
+    /* rows in the lane-strided order (AVX-512 CPUs): a ring row, strips */
+    check_hooks(&corun_life_backend_omp, 1024, 23, CORUN_LIFE_TORUS, CORUN_LIFE_SKIP_OFF, 0.4);
+    check_hooks(&corun_life_backend_omp, 2560, 40, CORUN_LIFE_TORUS, CORUN_LIFE_SKIP_OFF, 0.4);
     check_hooks(&corun_life_backend_omp, 200, 150, CORUN_LIFE_TORUS, CORUN_LIFE_SKIP_ON, 0.4);
     check_hooks(&corun_life_backend_omp, 200, 150, CORUN_LIFE_DEAD, CORUN_LIFE_SKIP_ON, 0.4);
     /* Nearly empty: the tiles settle and are skipped until the rows

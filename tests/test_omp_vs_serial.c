@@ -219,17 +219,24 @@ static void test_tiles_edges(void) {
     set_base_tuning(NULL);
 }
 
-/* The omp backend's mode for a w x h grid contains `want`. */
-static void assert_mode(int64_t w, int64_t h, int threads, corun_life_skip_t skip,
-                        const char *want) {
+/* The omp backend's mode for a w x h B3/S23 torus (a static buffer). */
+static const char *mode_of(int64_t w, int64_t h, int threads, corun_life_skip_t skip) {
+    static char desc[64];
     corun_life_grid_t g;
     CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, w, h, NULL), 0);
     corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, threads, skip, -1};
     void *st = NULL;
     CU_ASSERT_EQUAL_FATAL(corun_life_backend_omp.init(&st, &g, &p, NULL), 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(corun_life_backend_omp.describe(st), want));
+    snprintf(desc, sizeof desc, "%s", corun_life_backend_omp.describe(st));
     corun_life_backend_omp.fini(st);
     corun_life_grid_close(&g);
+    return desc;
+}
+
+/* The omp backend's mode for a w x h grid contains `want`. */
+static void assert_mode(int64_t w, int64_t h, int threads, corun_life_skip_t skip,
+                        const char *want) {
+    CU_ASSERT_PTR_NOT_NULL(strstr(mode_of(w, h, threads, skip), want));
 }
 
 /* skip_stable=auto on a grid of at least 512 x 512: the backend steps
@@ -363,6 +370,47 @@ static void test_wide_rows(void) {
     set_base_tuning(NULL);
 }
 
+/* Lane-strided rows (omp_int.h): B3/S23 on a torus whose width is a
+ * multiple of 512, dense and blocked, with its streaming last level. Rows
+ * of 1 to 9 vectors: whole-row rings of 1 to 4, strips of 4+1 and 4+4+1
+ * (both row ends rotate lanes); heights down to 1, where a row is its own
+ * neighbour above and below; 1 and 2 threads; uneven chunks. test_mpi_life
+ * checks the conversions of read_rows and write_rows. */
+static void test_lane_strided(void) {
+    static const int64_t widths[] = {512, 1024, 1536, 2048, 2560, 4608};
+    static const int64_t heights[] = {1, 2, 5, 37};
+    static const int chunks[] = {40, 0};
+    static const int uneven[] = {3, 1, 17, 19, 0};
+    for (int blocked = 0; blocked < 2; blocked++) {
+        corun_life_omp_tuning_t tu = {0};
+        if (blocked) {
+            tu.tblock_bytes = 1;
+            tu.band_rows = 6;
+            tu.levels = 3;
+        }
+        set_base_tuning(&tu);
+        for (size_t i = 0; i < sizeof widths / sizeof *widths; i++)
+            for (size_t k = 0; k < sizeof heights / sizeof *heights; k++) {
+                run_cfg_t c = {widths[i], heights[k], CORUN_LIFE_TORUS, "B3/S23",
+                               1 + (int)((i + k) & 1), CORUN_LIFE_SKIP_OFF,
+                               200 + 10 * (uint64_t)i + (uint64_t)k, 0.5};
+                compare(&c, chunks, blocked ? uneven : chunks);
+            }
+    }
+    /* Taken where the CPU has the kernel (AVX-512); only for whole vectors
+     * on a torus, not with change tracking; perm_off turns it off. */
+    set_base_tuning(NULL);
+    const int has = corun_life_omp_kernels(NULL)->conway_perm != NULL;
+    CU_ASSERT_EQUAL(strstr(mode_of(1024, 8, 1, CORUN_LIFE_SKIP_OFF), "-strided") != NULL, has);
+    CU_ASSERT_PTR_NULL(strstr(mode_of(1088, 8, 1, CORUN_LIFE_SKIP_OFF), "-strided"));
+    CU_ASSERT_PTR_NULL(strstr(mode_of(1024, 8, 1, CORUN_LIFE_SKIP_ON), "-strided"));
+    corun_life_omp_tuning_t off = {0};
+    off.perm_off = 1;
+    set_base_tuning(&off);
+    CU_ASSERT_PTR_NULL(strstr(mode_of(1024, 8, 1, CORUN_LIFE_SKIP_OFF), "-strided"));
+    set_base_tuning(NULL);
+}
+
 /* Padding bits stay dead under B0 (every dead cell with 0 neighbours is
  * born): a width just over a word boundary, read back after odd and even
  * generation counts. */
@@ -391,6 +439,7 @@ static const test_case_t cases[] = {
     {"every SIMD path gives the same bits", test_simd_paths},
     {"wide rows: every AVX-512 and AVX2 strip shape", test_wide_rows},
     {"B0 rules keep padding dead", test_b0_padding},
+    {"lane-strided rows: dense and blocked", test_lane_strided},
     {NULL, NULL},
 };
 CORUN_TEST_SUITE(omp_vs_serial, cases)

@@ -31,18 +31,15 @@
 #define CW_OR_XOR 0xF6 /* a | (b ^ c) */
 #define CW_MAJ_FROM_SUM 0xD4 /* (a, b, s = x^a^b) -> maj(x, a, b): a == b ? a : ~s */
 
-/* Horizontal sums of the 8 words in cc, whose west and east neighbour words
- * are lane 7 of prev and lane 0 of next: both neighbour vectors come from
- * lane rotations (valignq) of vectors already in registers. (Unaligned
- * loads at p-1 and p+1 instead, each split across two cache lines, made the
- * strips ~8 % slower.) wi/ei are OR-ed into the shifted words: they carry the
- * wrapped cell of a torus into the row's first and last word (zero
- * otherwise). */
-static inline __attribute__((always_inline)) void cw_hsum(__m512i prev, __m512i cc, __m512i next,
-                                                          __m512i wi, __m512i ei, __m512i *h0,
-                                                          __m512i *h1) {
-    __m512i w = _mm512_shldi_epi64(cc, _mm512_alignr_epi64(cc, prev, 7), 1);
-    __m512i e = _mm512_shrdi_epi64(cc, _mm512_alignr_epi64(next, cc, 1), 1);
+/* Horizontal sums of the 8 words in cc, given the vectors wn and en whose
+ * lane L holds the word west and east of lane L of cc. wi/ei are OR-ed into
+ * the shifted words: they carry the wrapped cell of a torus into the row's
+ * first and last word (zero otherwise). */
+static inline __attribute__((always_inline)) void cw_hsum_nb(__m512i wn, __m512i cc, __m512i en,
+                                                             __m512i wi, __m512i ei, __m512i *h0,
+                                                             __m512i *h1) {
+    __m512i w = _mm512_shldi_epi64(cc, wn, 1);
+    __m512i e = _mm512_shrdi_epi64(cc, en, 1);
     w = _mm512_or_si512(w, wi);
     e = _mm512_or_si512(e, ei);
     /* maj(w,c,e) from (c, e, w^c^e): if c == e it is c, else it is w = ~(w^c^e).
@@ -51,6 +48,20 @@ static inline __attribute__((always_inline)) void cw_hsum(__m512i prev, __m512i 
     __m512i s = _mm512_ternarylogic_epi64(w, cc, e, CW_XOR3);
     *h1 = _mm512_ternarylogic_epi64(e, cc, s, CW_MAJ_FROM_SUM);
     *h0 = s;
+}
+
+/* The same for a row in word order, whose vectors hold 8 consecutive words:
+ * the west and east neighbour words of cc are lane 7 of prev and lane 0 of
+ * next, so both neighbour vectors come from lane rotations (valignq) of
+ * vectors already in registers. (Unaligned loads at p-1 and p+1 instead,
+ * each split across two cache lines, measured no faster.) These two
+ * valignq are 2 of the 14 vector instructions per 512 cells, which is what
+ * the lane-strided order (omp_int.h) saves. */
+static inline __attribute__((always_inline)) void cw_hsum(__m512i prev, __m512i cc, __m512i next,
+                                                          __m512i wi, __m512i ei, __m512i *h0,
+                                                          __m512i *h1) {
+    cw_hsum_nb(_mm512_alignr_epi64(cc, prev, 7), cc, _mm512_alignr_epi64(next, cc, 1), wi, ei, h0,
+               h1);
 }
 
 static inline __attribute__((always_inline)) __m512i cw_next(__m512i alive, __m512i u0,
@@ -76,11 +87,32 @@ static inline __attribute__((always_inline)) __m512i cw_next(__m512i alive, __m5
  * (about 10 % of the ops of a 2048-wide row). */
 static inline __attribute__((always_inline)) void
 cw_hsum_row(const omp_geom_t *g, const uint64_t *r, int64_t j, const int nv, const int has_w,
-            const int has_e, const int ring, const __mmask8 *mk, __mmask8 el, __m512i *c,
-            __m512i *h0, __m512i *h1) {
+            const int has_e, const int ring, const int perm, const __mmask8 *mk, __mmask8 el,
+            __m512i *c, __m512i *h0, __m512i *h1) {
     const __m512i zero = _mm512_setzero_si512();
-    /* cc[1..nv]: the strip; cc[0] and cc[nv+1]: the words just outside it. */
+    /* cc[1..nv]: the strip; cc[0] and cc[nv+1]: the vectors just outside it. */
     __m512i cc[6];
+    if (perm) {
+        /* A torus row in the lane-strided order (omp_int.h), all vectors
+         * full: lane L of the vector before the strip's first holds the
+         * word west of that vector's lane L, and the vector after the
+         * last the words east, so no lane moves, except across the row's
+         * ends: west of vector 0 is the last vector with its lanes
+         * rotated up one (lane L gets lane L-1, lane 0 lane 7: the row's
+         * last word, the torus wrap), east of the last is vector 0
+         * rotated down. */
+        for (int v = 0; v < nv; v++) cc[v + 1] = _mm512_load_si512(r + j + 8 * v);
+        __m512i wv = ring ? cc[nv] : _mm512_load_si512(r + (has_w ? g->wpr : j) - 8);
+        __m512i ev = ring ? cc[1] : _mm512_load_si512(r + (has_e ? 0 : j + 8 * nv));
+        cc[0] = has_w ? _mm512_alignr_epi64(wv, wv, 7) : wv;
+        cc[nv + 1] = has_e ? _mm512_alignr_epi64(ev, ev, 1) : ev;
+        for (int v = 0; v < nv; v++) {
+            cw_hsum_nb(cc[v], cc[v + 1], cc[v + 2], zero, zero, &h0[v], &h1[v]);
+            c[v] = cc[v + 1];
+        }
+        (void)mk, (void)el;
+        return;
+    }
     if (ring) {
         for (int v = 0; v < nv; v++) cc[v + 1] = _mm512_loadu_si512(r + 8 * v);
         cc[0] = cc[nv];
@@ -136,7 +168,7 @@ cw_hsum_row(const omp_geom_t *g, const uint64_t *r, int64_t j, const int nv, con
 static inline __attribute__((always_inline)) void
 cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
          int64_t y1, int64_t j, const int nv, const int has_w, const int has_e, const int ring,
-         const int with_diff, const int stream, __mmask8 lm, uint64_t *diff) {
+         const int perm, const int with_diff, const int stream, __mmask8 lm, uint64_t *diff) {
     __m512i dacc[4];
     __mmask8 mk[4];
     for (int v = 0; v < nv; v++) {
@@ -147,7 +179,7 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
      * padding bits dead. */
     __mmask8 el = 0;
     __m512i keep = _mm512_set1_epi64(-1);
-    if (has_e && !ring) { /* a ring row has no padding bits */
+    if (has_e && !ring && !perm) { /* ring and lane-strided rows have no padding bits */
         el = (__mmask8)(1u << (g->wpr - 1 - (j + 8 * (nv - 1))));
         keep = _mm512_mask_set1_epi64(keep, el, (long long)g->lastmask);
     }
@@ -156,9 +188,9 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
     __m512i a0[4], a1[4], ac[4], b0[4], b1[4], bc[4], c0[4], c1[4], cc[4];
     const uint64_t *rd = omp_avx512_src_row(g, src, y0); /* the row below y: y + 1 */
     uint64_t *out = dst + (y0 - dst_origin) * g->stride + j;
-    cw_hsum_row(g, omp_avx512_src_row(g, src, y0 - 1), j, nv, has_w, has_e, ring, mk, el, ac, a0,
-                a1);
-    cw_hsum_row(g, rd, j, nv, has_w, has_e, ring, mk, el, bc, b0, b1);
+    cw_hsum_row(g, omp_avx512_src_row(g, src, y0 - 1), j, nv, has_w, has_e, ring, perm, mk, el, ac,
+                a0, a1);
+    cw_hsum_row(g, rd, j, nv, has_w, has_e, ring, perm, mk, el, bc, b0, b1);
 #define CW_ROW(U, M, D)                                                                            \
     do {                                                                                           \
         rd = omp_avx512_src_next(g, src, y + 1, rd);                                               \
@@ -167,10 +199,10 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
                 _mm_prefetch((const char *)((uintptr_t)(rd + j) +                                  \
                                             (uintptr_t)(CW_PREFETCH_ROWS * g->stride * 8 + 64 * v)), \
                              _MM_HINT_T0);                                                         \
-        cw_hsum_row(g, rd, j, nv, has_w, has_e, ring, mk, el, D##c, D##0, D##1);                   \
+        cw_hsum_row(g, rd, j, nv, has_w, has_e, ring, perm, mk, el, D##c, D##0, D##1);             \
         for (int v = 0; v < nv; v++) {                                                             \
             __m512i nx = cw_next(M##c[v], U##0[v], U##1[v], M##0[v], M##1[v], D##0[v], D##1[v]);   \
-            if (has_e && !ring && v == nv - 1) nx = _mm512_and_si512(nx, keep);                    \
+            if (has_e && !ring && !perm && v == nv - 1) nx = _mm512_and_si512(nx, keep);           \
             if (with_diff)                                                                         \
                 dacc[v] = _mm512_ternarylogic_epi64(                                               \
                     dacc[v], nx, _mm512_maskz_loadu_epi64(mk[v], out + 8 * v), CW_OR_XOR);         \
@@ -192,33 +224,43 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
         }
 }
 
-/* One instantiation per (has_w, has_e, ring, with_diff or stream), each
- * switching on nv. */
-#define CW_VARIANT(name, HW, HE, RG, WD, ST)                                                    \
+/* One instantiation per (has_w, has_e, ring, lane-strided, with_diff or
+ * stream), each switching on nv. */
+#define CW_VARIANT(name, HW, HE, RG, PM, WD, ST)                                                \
     static void name(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,    \
                      int64_t y0, int64_t y1, int64_t j, int nv, __mmask8 lm, uint64_t *diff) { \
         switch (nv) {                                                                           \
-        case 4: cw_strip(g, src, dst, dst_origin, y0, y1, j, 4, HW, HE, RG, WD, ST, lm, diff); break; \
-        case 3: cw_strip(g, src, dst, dst_origin, y0, y1, j, 3, HW, HE, RG, WD, ST, lm, diff); break; \
-        case 2: cw_strip(g, src, dst, dst_origin, y0, y1, j, 2, HW, HE, RG, WD, ST, lm, diff); break; \
-        default: cw_strip(g, src, dst, dst_origin, y0, y1, j, 1, HW, HE, RG, WD, ST, lm, diff); break; \
+        case 4: cw_strip(g, src, dst, dst_origin, y0, y1, j, 4, HW, HE, RG, PM, WD, ST, lm, diff); break; \
+        case 3: cw_strip(g, src, dst, dst_origin, y0, y1, j, 3, HW, HE, RG, PM, WD, ST, lm, diff); break; \
+        case 2: cw_strip(g, src, dst, dst_origin, y0, y1, j, 2, HW, HE, RG, PM, WD, ST, lm, diff); break; \
+        default: cw_strip(g, src, dst, dst_origin, y0, y1, j, 1, HW, HE, RG, PM, WD, ST, lm, diff); break; \
         }                                                                                       \
     }
-CW_VARIANT(cw_mid, 0, 0, 0, 0, 0)
-CW_VARIANT(cw_w, 1, 0, 0, 0, 0)
-CW_VARIANT(cw_e, 0, 1, 0, 0, 0)
-CW_VARIANT(cw_we, 1, 1, 0, 0, 0)
-CW_VARIANT(cw_ring, 1, 1, 1, 0, 0)
-CW_VARIANT(cw_mid_d, 0, 0, 0, 1, 0)
-CW_VARIANT(cw_w_d, 1, 0, 0, 1, 0)
-CW_VARIANT(cw_e_d, 0, 1, 0, 1, 0)
-CW_VARIANT(cw_we_d, 1, 1, 0, 1, 0)
-CW_VARIANT(cw_ring_d, 1, 1, 1, 1, 0)
-CW_VARIANT(cw_mid_s, 0, 0, 0, 0, 1)
-CW_VARIANT(cw_w_s, 1, 0, 0, 0, 1)
-CW_VARIANT(cw_e_s, 0, 1, 0, 0, 1)
-CW_VARIANT(cw_we_s, 1, 1, 0, 0, 1)
-CW_VARIANT(cw_ring_s, 1, 1, 1, 0, 1)
+CW_VARIANT(cw_mid, 0, 0, 0, 0, 0, 0)
+CW_VARIANT(cw_w, 1, 0, 0, 0, 0, 0)
+CW_VARIANT(cw_e, 0, 1, 0, 0, 0, 0)
+CW_VARIANT(cw_we, 1, 1, 0, 0, 0, 0)
+CW_VARIANT(cw_ring, 1, 1, 1, 0, 0, 0)
+CW_VARIANT(cw_mid_d, 0, 0, 0, 0, 1, 0)
+CW_VARIANT(cw_w_d, 1, 0, 0, 0, 1, 0)
+CW_VARIANT(cw_e_d, 0, 1, 0, 0, 1, 0)
+CW_VARIANT(cw_we_d, 1, 1, 0, 0, 1, 0)
+CW_VARIANT(cw_ring_d, 1, 1, 1, 0, 1, 0)
+CW_VARIANT(cw_mid_s, 0, 0, 0, 0, 0, 1)
+CW_VARIANT(cw_w_s, 1, 0, 0, 0, 0, 1)
+CW_VARIANT(cw_e_s, 0, 1, 0, 0, 0, 1)
+CW_VARIANT(cw_we_s, 1, 1, 0, 0, 0, 1)
+CW_VARIANT(cw_ring_s, 1, 1, 1, 0, 0, 1)
+/* Lane-strided rows: a row of at most 4 vectors is always a ring, so a
+ * strip never has both ends without it. */
+CW_VARIANT(cwp_mid, 0, 0, 0, 1, 0, 0)
+CW_VARIANT(cwp_w, 1, 0, 0, 1, 0, 0)
+CW_VARIANT(cwp_e, 0, 1, 0, 1, 0, 0)
+CW_VARIANT(cwp_ring, 1, 1, 1, 1, 0, 0)
+CW_VARIANT(cwp_mid_s, 0, 0, 0, 1, 0, 1)
+CW_VARIANT(cwp_w_s, 1, 0, 0, 1, 0, 1)
+CW_VARIANT(cwp_e_s, 0, 1, 0, 1, 0, 1)
+CW_VARIANT(cwp_ring_s, 1, 1, 1, 1, 0, 1)
 #undef CW_VARIANT
 
 /* Narrow strips, for change tracking, whose runs of tiles are mostly a
@@ -360,6 +402,28 @@ static void omp_avx512_conway_stream(const omp_geom_t *g, omp_src_t src, uint64_
     (void)survive;
     static const cw_fn streaming[4] = {cw_mid_s, cw_w_s, cw_e_s, cw_we_s};
     cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, streaming, cw_ring_s);
+    _mm_sfence();
+}
+
+/* omp_block_fn for B3/S23 on torus rows in the lane-strided order
+ * (omp_kernels_t.conway_perm): whole rows (j0 = 0, j1 = wpr), of whole
+ * vectors (wpr % 8 == 0), no diff. stream: non-temporal stores. */
+static void omp_avx512_conway_perm(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
+                                   int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
+                                   int64_t j1, uint64_t *scratch, uint64_t *diff, unsigned born,
+                                   unsigned survive) {
+    (void)scratch, (void)diff, (void)born, (void)survive;
+    static const cw_fn plain[4] = {cwp_mid, cwp_w, cwp_e, cwp_ring};
+    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, plain, cwp_ring);
+}
+
+static void omp_avx512_conway_perm_stream(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
+                                          int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
+                                          int64_t j1, uint64_t *scratch, uint64_t *diff,
+                                          unsigned born, unsigned survive) {
+    (void)scratch, (void)diff, (void)born, (void)survive;
+    static const cw_fn streaming[4] = {cwp_mid_s, cwp_w_s, cwp_e_s, cwp_ring_s};
+    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, streaming, cwp_ring_s);
     _mm_sfence();
 }
 

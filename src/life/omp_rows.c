@@ -44,18 +44,21 @@
 #endif
 
 static const omp_kernels_t k_portable = {"portable", omp_portable_block_conway,
-                                         omp_portable_block_generic, omp_portable_count, NULL};
+                                         omp_portable_block_generic, omp_portable_count, NULL,
+                                         NULL, NULL};
 #ifdef CORUN_OMP_X86
 static const omp_kernels_t k_avx2 = {"avx2", omp_avx2_conway_vec, omp_avx2_block_generic,
-                                     omp_avx2_count, NULL};
+                                     omp_avx2_count, NULL, NULL, NULL};
 static const omp_kernels_t k_avx512 = {"avx512", omp_avx512_conway_fast,
                                        omp_avx512_block_generic, omp_avx512_count_fast,
-                                       omp_avx512_conway_stream};
+                                       omp_avx512_conway_stream, omp_avx512_conway_perm,
+                                       omp_avx512_conway_perm_stream};
 /* The same AVX-512 target with gcc's vectorisation of the shared C for B3/S23
  * too: only on request (CORUN_OMP_SIMD=avx512-autovec), to measure what the
  * intrinsics kernel buys. */
 static const omp_kernels_t k_avx512_autovec = {"avx512-autovec", omp_avx512_block_conway,
-                                               omp_avx512_block_generic, omp_avx512_count, NULL};
+                                               omp_avx512_block_generic, omp_avx512_count, NULL,
+                                               NULL, NULL};
 #endif
 
 const omp_kernels_t *corun_life_omp_kernels(const char *want) {

@@ -58,6 +58,7 @@ typedef struct omp_state {
     omp_block_fn fn;         /* the rule's kernel */
     omp_block_fn fn_last;    /* tblock's last level: fn, or the streaming B3/S23 one */
     int mode;                /* MODE_* */
+    int perm;                /* rows in the lane-strided order (omp_int.h) */
     /* tblock */
     int levels, levels_max;  /* generations per pass: usual, largest */
     int64_t band, band_words; /* rows per band; words per band buffer */
@@ -98,6 +99,35 @@ static void *alloc64(size_t words) {
     void *p = aligned_alloc(64, bytes ? bytes : 64);
     if (p) memset(p, 0, bytes ? bytes : 64);
     return p;
+}
+
+/* Where word j of a row sits in the state's buffers: j, or its place in the
+ * lane-strided order (omp_int.h). */
+static inline int64_t word_pos(const omp_state_t *s, int64_t j) {
+    if (!s->perm) return j;
+    const int64_t q = s->g.wpr / 8;
+    return 8 * (j % q) + j / q;
+}
+
+/* A row between word order (words) and the state's order (row). */
+static void row_out(const omp_state_t *s, const uint64_t *row, uint64_t *words) {
+    const int64_t n = s->g.wpr, q = n / 8;
+    if (!s->perm) {
+        memcpy(words, row, (size_t)n * 8);
+        return;
+    }
+    for (int64_t l = 0; l < 8; l++)
+        for (int64_t i = 0; i < q; i++) words[l * q + i] = row[8 * i + l];
+}
+
+static void row_in(const omp_state_t *s, const uint64_t *words, uint64_t *row) {
+    const int64_t n = s->g.wpr, q = n / 8;
+    if (!s->perm) {
+        memcpy(row, words, (size_t)n * 8);
+        return;
+    }
+    for (int64_t l = 0; l < 8; l++)
+        for (int64_t i = 0; i < q; i++) row[8 * i + l] = words[l * q + i];
 }
 
 static void omp_fini(void *state) {
@@ -594,6 +624,14 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
     s->partial = alloc64((size_t)(2 * s->nt * 8));
     if (!s->buf[0] || !s->buf[1] || !s->zero || !s->scratch || !s->partial) goto nomem;
 
+    /* Dense and blocked B3/S23 on a torus of whole vectors keep rows in the
+     * lane-strided order (omp_int.h). Not with change tracking, whose
+     * tiles are ranges of words. */
+    const int skip_any = p->skip_stable == CORUN_LIFE_SKIP_ON ||
+                         (p->skip_stable == CORUN_LIFE_SKIP_AUTO && g->w >= 512 && g->h >= 512);
+    s->perm = conway && !skip_any && g->torus && g->w % 512 == 0 && s->k->conway_perm &&
+              !tuning.perm_off;
+
     /* Pack: bit i of word j of row y = cell (64j + i, y). Branch-free and
      * over all threads: a test per cell made this serial loop take longer
      * than 100 generations of a 16384x16384 grid. */
@@ -605,12 +643,11 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
             int64_t n = g->w - 64 * j < 64 ? g->w - 64 * j : 64;
             uint64_t word = 0;
             for (int64_t i = 0; i < n; i++) word |= (uint64_t)(src[64 * j + i] != 0) << i;
-            row[j] = word;
+            row[word_pos(s, j)] = word;
         }
     }
 
-    int skip = p->skip_stable == CORUN_LIFE_SKIP_ON ||
-               (p->skip_stable == CORUN_LIFE_SKIP_AUTO && g->w >= 512 && g->h >= 512);
+    const int skip = skip_any;
     /* Temporal blocking once the two generations outgrow the L2 caches of
      * the cores stepping them, one per thread (a dense pass then streams
      * from L3 or memory: 4096x4096 on one thread ran at a third of the in-L2
@@ -629,6 +666,10 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
      * next pass would have to read the streamed rows back from memory
      * (2048x2048, 1 thread, auto: -11 % in interleaved pairs). */
     if (tblock_ok && conway && s->k->conway_stream) s->fn_last = s->k->conway_stream;
+    if (s->perm) {
+        s->fn = s->k->conway_perm;
+        s->fn_last = tblock_ok && s->k->conway_perm_stream ? s->k->conway_perm_stream : s->fn;
+    }
     if (skip) {
         s->mode = MODE_TILES;
         s->tw = tuning.tile_words > 0 ? tuning.tile_words : 2;
@@ -679,7 +720,7 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
     const char *mode = !s->adaptive            ? names[s->mode]
                        : s->bulk == MODE_TBLOCK ? "tblock+tiles"
                                                 : "dense+tiles";
-    snprintf(s->desc, sizeof s->desc, "%s-%s", mode, s->k->simd);
+    snprintf(s->desc, sizeof s->desc, "%s-%s%s", mode, s->k->simd, s->perm ? "-strided" : "");
     *state = s;
     return 0;
 nomem:
@@ -717,8 +758,7 @@ static int omp_read_packed(void *state, uint64_t *words, corun_err_t *err) {
     omp_state_t *s = state;
     const omp_geom_t *g = &s->g;
 #pragma omp parallel for num_threads(s->nt) schedule(static)
-    for (int64_t y = 0; y < g->h; y++)
-        memcpy(words + y * g->wpr, s->buf[s->cur] + y * g->stride, (size_t)g->wpr * 8);
+    for (int64_t y = 0; y < g->h; y++) row_out(s, s->buf[s->cur] + y * g->stride, words + y * g->wpr);
     return 0;
 }
 
@@ -731,8 +771,7 @@ static int omp_read_rows(void *state, int64_t y0, int64_t n, uint64_t *words, co
     int rc = rows_check(s, y0, n, err);
     if (rc) return rc;
     for (int64_t y = 0; y < n; y++)
-        memcpy(words + y * s->g.wpr, s->buf[s->cur] + (y0 + y) * s->g.stride,
-               (size_t)s->g.wpr * 8);
+        row_out(s, s->buf[s->cur] + (y0 + y) * s->g.stride, words + y * s->g.wpr);
     return 0;
 }
 
@@ -756,8 +795,7 @@ static int omp_write_rows(void *state, int64_t y0, int64_t n, const uint64_t *wo
     int rc = rows_check(s, y0, n, err);
     if (rc || n == 0) return rc;
     for (int64_t y = 0; y < n; y++)
-        memcpy(s->buf[s->cur] + (y0 + y) * s->g.stride, words + y * s->g.wpr,
-               (size_t)s->g.wpr * 8);
+        row_in(s, words + y * s->g.wpr, s->buf[s->cur] + (y0 + y) * s->g.stride);
     if (s->mode == MODE_TILES) {
         for (int64_t t = y0 / s->th - 1; t <= (y0 + n - 1) / s->th + 1; t++) {
             int64_t ty = tile_row_at(s, t, 0);
@@ -777,7 +815,11 @@ static int omp_read(void *state, corun_life_grid_t *out, corun_err_t *err) {
     for (int64_t y = 0; y < g->h; y++) {
         const uint64_t *row = s->buf[s->cur] + y * g->stride;
         uint8_t *dst = out->cells + y * g->w;
-        for (int64_t x = 0; x < g->w; x++) dst[x] = (uint8_t)((row[x >> 6] >> (x & 63)) & 1u);
+        for (int64_t j = 0; j < g->wpr; j++) {
+            const uint64_t word = row[word_pos(s, j)];
+            const int64_t n = g->w - 64 * j < 64 ? g->w - 64 * j : 64;
+            for (int64_t i = 0; i < n; i++) dst[64 * j + i] = (uint8_t)((word >> i) & 1u);
+        }
     }
     return 0;
 }
