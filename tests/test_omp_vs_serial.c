@@ -255,20 +255,33 @@ static void test_adaptive_switch(void) {
     const int *chunks = full ? long_chunks : short_chunks;
     const int *uneven = full ? long_uneven : short_uneven;
     /* A 520x512 soup still needs 40 % of its tiles at generation 2600, above
-     * the default thresholds: these make it switch within the run. */
-    for (int b = 0; b < 2; b++) {
+     * the default thresholds: these make it switch within the run. The torus
+     * blocked, the dead grid dense; widths of whole vectors step their bulk
+     * in the lane-strided order and convert at each switch (AVX-512). */
+    static const struct {
+        int64_t w, h;
+        corun_life_boundary_t b;
+        const char *rule;
+        int blocked;
+    } cfg[] = {{520, 512, CORUN_LIFE_TORUS, "B3/S23", 1},
+               {520, 512, CORUN_LIFE_DEAD, "B36/S23", 0},
+               {512, 520, CORUN_LIFE_TORUS, "B3/S23", 0},
+               {1024, 512, CORUN_LIFE_TORUS, "B3/S23", 1}};
+    for (size_t i = 0; i < sizeof cfg / sizeof *cfg; i++) {
         corun_life_omp_tuning_t tu = {0};
         tu.tiles_enter = 0.5;
         tu.tiles_leave = 0.55;
-        tu.tblock_bytes = b ? 0 : 1; /* the torus blocked, the dead grid dense */
+        tu.tblock_bytes = cfg[i].blocked;
         set_base_tuning(&tu);
-        run_cfg_t c = {520, 512, b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS, b ? "B36/S23" : "B3/S23",
-                       2, CORUN_LIFE_SKIP_AUTO, 11 + (uint64_t)b, 0.5};
-        compare(&c, chunks, b ? chunks : uneven);
-        compare(&c, chunks, b ? uneven : chunks);
+        run_cfg_t c = {cfg[i].w, cfg[i].h, cfg[i].b, cfg[i].rule, 2, CORUN_LIFE_SKIP_AUTO,
+                       11 + (uint64_t)i, 0.5};
+        compare(&c, chunks, i & 1 ? chunks : uneven);
+        compare(&c, chunks, i & 1 ? uneven : chunks);
     }
     set_base_tuning(NULL);
     assert_mode(520, 512, 2, CORUN_LIFE_SKIP_AUTO, "dense+tiles");
+    if (corun_life_omp_kernels(NULL)->conway_perm)
+        assert_mode(512, 520, 2, CORUN_LIFE_SKIP_AUTO, "dense+tiles-avx512-strided");
     corun_life_omp_tuning_t tu = {0};
     tu.tblock_bytes = 1;
     set_base_tuning(&tu);

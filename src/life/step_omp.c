@@ -58,7 +58,10 @@ typedef struct omp_state {
     omp_block_fn fn;         /* the rule's kernel */
     omp_block_fn fn_last;    /* tblock's last level: fn, or the streaming B3/S23 one */
     int mode;                /* MODE_* */
-    int perm;                /* rows in the lane-strided order (omp_int.h) */
+    int perm;                /* buf[cur]'s rows are in the lane-strided order (omp_int.h) */
+    int perm_ok;             /* dense and blocked stepping use that order */
+    omp_block_fn fnw, fnw_last; /* fn and fn_last in word order */
+    omp_block_fn fnp, fnp_last; /* and lane-strided (perm_ok) */
     /* tblock */
     int levels, levels_max;  /* generations per pass: usual, largest */
     int64_t band, band_words; /* rows per band; words per band buffer */
@@ -109,10 +112,10 @@ static inline int64_t word_pos(const omp_state_t *s, int64_t j) {
     return 8 * (j % q) + j / q;
 }
 
-/* A row between word order (words) and the state's order (row). */
-static void row_out(const omp_state_t *s, const uint64_t *row, uint64_t *words) {
-    const int64_t n = s->g.wpr, q = n / 8;
-    if (!s->perm) {
+/* A row from the order `perm` says (row) to word order (words), or back. */
+static void row_out(const omp_geom_t *g, int perm, const uint64_t *row, uint64_t *words) {
+    const int64_t n = g->wpr, q = n / 8;
+    if (!perm) {
         memcpy(words, row, (size_t)n * 8);
         return;
     }
@@ -120,14 +123,43 @@ static void row_out(const omp_state_t *s, const uint64_t *row, uint64_t *words) 
         for (int64_t i = 0; i < q; i++) words[l * q + i] = row[8 * i + l];
 }
 
-static void row_in(const omp_state_t *s, const uint64_t *words, uint64_t *row) {
-    const int64_t n = s->g.wpr, q = n / 8;
-    if (!s->perm) {
+static void row_in(const omp_geom_t *g, int perm, const uint64_t *words, uint64_t *row) {
+    const int64_t n = g->wpr, q = n / 8;
+    if (!perm) {
         memcpy(row, words, (size_t)n * 8);
         return;
     }
     for (int64_t l = 0; l < 8; l++)
         for (int64_t i = 0; i < q; i++) row[8 * i + l] = words[l * q + i];
+}
+
+/* Puts buf[cur]'s rows in the lane-strided order (on) or in word order, a
+ * row at a time through each thread's scratch, and picks the kernels for
+ * it. The back buffer is left alone: bulk stepping overwrites all of it,
+ * and change tracking recomputes every tile for the two generations after
+ * a switch (dense_left), so it never trusts the old contents. */
+static void set_perm(omp_state_t *s, int on) {
+    const omp_geom_t *g = &s->g;
+    if (s->perm != on) {
+#pragma omp parallel num_threads(s->nt)
+        {
+            uint64_t *tmp = s->scratch + omp_get_thread_num() * s->scratch_words;
+#pragma omp for schedule(static)
+            for (int64_t y = 0; y < g->h; y++) {
+                uint64_t *row = s->buf[s->cur] + y * g->stride;
+                if (on) {
+                    memcpy(tmp, row, (size_t)g->wpr * 8);
+                    row_in(g, 1, tmp, row);
+                } else {
+                    row_out(g, 1, row, tmp);
+                    memcpy(row, tmp, (size_t)g->wpr * 8);
+                }
+            }
+        }
+    }
+    s->perm = on;
+    s->fn = on ? s->fnp : s->fnw;
+    s->fn_last = on ? s->fnp_last : s->fnw_last;
 }
 
 static void omp_fini(void *state) {
@@ -555,12 +587,14 @@ static void step_adaptive(omp_state_t *s, int64_t n, int64_t *pops) {
         int64_t k = n;
         if (s->mode != MODE_TILES && s->since_probe < PROBE_EVERY) {
             if (k > PROBE_EVERY - s->since_probe) k = PROBE_EVERY - s->since_probe;
+            set_perm(s, s->perm_ok);
             if (s->mode == MODE_TBLOCK) step_tblock(s, k, pops);
             else step_dense(s, k, pops);
             s->since_probe += k;
         } else if (s->mode != MODE_TILES) { /* probe */
             s->mode = MODE_TILES;
             s->dense_left = 2; /* as after init(): no valid change maps yet */
+            set_perm(s, 0);
             if (k > PROBE_GENS) k = PROBE_GENS;
             step_tiles(s, k, pops);
             s->since_probe = 0;
@@ -625,12 +659,15 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
     if (!s->buf[0] || !s->buf[1] || !s->zero || !s->scratch || !s->partial) goto nomem;
 
     /* Dense and blocked B3/S23 on a torus of whole vectors keep rows in the
-     * lane-strided order (omp_int.h). Not with change tracking, whose
-     * tiles are ranges of words. */
-    const int skip_any = p->skip_stable == CORUN_LIFE_SKIP_ON ||
-                         (p->skip_stable == CORUN_LIFE_SKIP_AUTO && g->w >= 512 && g->h >= 512);
-    s->perm = conway && !skip_any && g->torus && g->w % 512 == 0 && s->k->conway_perm &&
-              !tuning.perm_off;
+     * lane-strided order (omp_int.h); change tracking, whose tiles are
+     * ranges of words, in word order: skip_stable=auto switches (set_perm),
+     * starting with bulk stepping. */
+    const int skip = p->skip_stable == CORUN_LIFE_SKIP_ON ||
+                     (p->skip_stable == CORUN_LIFE_SKIP_AUTO && g->w >= 512 && g->h >= 512);
+    const int adaptive = p->skip_stable == CORUN_LIFE_SKIP_AUTO && skip && !tuning.tblock_off;
+    s->perm_ok = conway && (!skip || adaptive) && g->torus && g->w % 512 == 0 &&
+                 s->k->conway_perm && !tuning.perm_off;
+    s->perm = s->perm_ok;
 
     /* Pack: bit i of word j of row y = cell (64j + i, y). Branch-free and
      * over all threads: a test per cell made this serial loop take longer
@@ -647,7 +684,6 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
         }
     }
 
-    const int skip = skip_any;
     /* Temporal blocking once the two generations outgrow the L2 caches of
      * the cores stepping them, one per thread (a dense pass then streams
      * from L3 or memory: 4096x4096 on one thread ran at a third of the in-L2
@@ -666,10 +702,11 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
      * next pass would have to read the streamed rows back from memory
      * (2048x2048, 1 thread, auto: -11 % in interleaved pairs). */
     if (tblock_ok && conway && s->k->conway_stream) s->fn_last = s->k->conway_stream;
-    if (s->perm) {
-        s->fn = s->k->conway_perm;
-        s->fn_last = tblock_ok && s->k->conway_perm_stream ? s->k->conway_perm_stream : s->fn;
-    }
+    s->fnw = s->fn;
+    s->fnw_last = s->fn_last;
+    s->fnp = s->k->conway_perm;
+    s->fnp_last = tblock_ok && s->k->conway_perm_stream ? s->k->conway_perm_stream : s->fnp;
+    set_perm(s, s->perm); /* (the rows were packed in that order) */
     if (skip) {
         s->mode = MODE_TILES;
         s->tw = tuning.tile_words > 0 ? tuning.tile_words : 2;
@@ -694,7 +731,7 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
          * with tiles throughout, 315 G/s blocked first). Dense rather than
          * blocked on in-cache grids, interleaved pairs: 1.03x on 1 thread,
          * 1.18x on 2 (2048x2048, 20,000 generations). */
-        s->adaptive = p->skip_stable == CORUN_LIFE_SKIP_AUTO && !tuning.tblock_off;
+        s->adaptive = adaptive;
         s->bulk = tblock_ok ? MODE_TBLOCK : MODE_DENSE;
         s->tiles_enter = tuning.tiles_enter > 0 ? tuning.tiles_enter : TILES_ENTER;
         s->tiles_leave = tuning.tiles_leave > 0 ? tuning.tiles_leave : TILES_LEAVE;
@@ -720,7 +757,7 @@ static int omp_init(void **state, const corun_life_grid_t *initial, const corun_
     const char *mode = !s->adaptive            ? names[s->mode]
                        : s->bulk == MODE_TBLOCK ? "tblock+tiles"
                                                 : "dense+tiles";
-    snprintf(s->desc, sizeof s->desc, "%s-%s%s", mode, s->k->simd, s->perm ? "-strided" : "");
+    snprintf(s->desc, sizeof s->desc, "%s-%s%s", mode, s->k->simd, s->perm_ok ? "-strided" : "");
     *state = s;
     return 0;
 nomem:
@@ -758,7 +795,8 @@ static int omp_read_packed(void *state, uint64_t *words, corun_err_t *err) {
     omp_state_t *s = state;
     const omp_geom_t *g = &s->g;
 #pragma omp parallel for num_threads(s->nt) schedule(static)
-    for (int64_t y = 0; y < g->h; y++) row_out(s, s->buf[s->cur] + y * g->stride, words + y * g->wpr);
+    for (int64_t y = 0; y < g->h; y++)
+        row_out(g, s->perm, s->buf[s->cur] + y * g->stride, words + y * g->wpr);
     return 0;
 }
 
@@ -771,7 +809,7 @@ static int omp_read_rows(void *state, int64_t y0, int64_t n, uint64_t *words, co
     int rc = rows_check(s, y0, n, err);
     if (rc) return rc;
     for (int64_t y = 0; y < n; y++)
-        row_out(s, s->buf[s->cur] + (y0 + y) * s->g.stride, words + y * s->g.wpr);
+        row_out(&s->g, s->perm, s->buf[s->cur] + (y0 + y) * s->g.stride, words + y * s->g.wpr);
     return 0;
 }
 
@@ -795,7 +833,7 @@ static int omp_write_rows(void *state, int64_t y0, int64_t n, const uint64_t *wo
     int rc = rows_check(s, y0, n, err);
     if (rc || n == 0) return rc;
     for (int64_t y = 0; y < n; y++)
-        row_in(s, words + y * s->g.wpr, s->buf[s->cur] + (y0 + y) * s->g.stride);
+        row_in(&s->g, s->perm, words + y * s->g.wpr, s->buf[s->cur] + (y0 + y) * s->g.stride);
     if (s->mode == MODE_TILES) {
         for (int64_t t = y0 / s->th - 1; t <= (y0 + n - 1) / s->th + 1; t++) {
             int64_t ty = tile_row_at(s, t, 0);
