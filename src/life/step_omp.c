@@ -32,6 +32,11 @@
  *            tiles; stay with tiles while few tiles need work, go back when
  *            many do (step_adaptive).
  *
+ * Dense and blocked B3/S23 on a torus of whole 512-cell vectors keep the
+ * rows' words in the lane-strided order (omp_int.h, set_perm), which the
+ * AVX-512 kernel steps with fewer lane moves; change tracking keeps word
+ * order, so auto converts at its switches.
+ *
  * The state owns two full buffers (generation t and the back buffer), a zero
  * row, per-thread scratch, and per mode the band buffers or tile bitmaps.
  * step() never fails once init() succeeded.
