@@ -117,25 +117,20 @@ static inline int64_t word_pos(const omp_state_t *s, int64_t j) {
     return 8 * (j % q) + j / q;
 }
 
-/* A row from the order `perm` says (row) to word order (words), or back. */
-static void row_out(const omp_geom_t *g, int perm, const uint64_t *row, uint64_t *words) {
+/* Copies a row from word order into the lane-strided order (to_perm) or
+ * back; just copies when perm is 0 (the state keeps word order). */
+static void row_copy(const omp_geom_t *g, int perm, int to_perm, const uint64_t *src,
+                     uint64_t *dst) {
     const int64_t n = g->wpr, q = n / 8;
     if (!perm) {
-        memcpy(words, row, (size_t)n * 8);
+        memcpy(dst, src, (size_t)n * 8);
         return;
     }
     for (int64_t l = 0; l < 8; l++)
-        for (int64_t i = 0; i < q; i++) words[l * q + i] = row[8 * i + l];
-}
-
-static void row_in(const omp_geom_t *g, int perm, const uint64_t *words, uint64_t *row) {
-    const int64_t n = g->wpr, q = n / 8;
-    if (!perm) {
-        memcpy(row, words, (size_t)n * 8);
-        return;
-    }
-    for (int64_t l = 0; l < 8; l++)
-        for (int64_t i = 0; i < q; i++) row[8 * i + l] = words[l * q + i];
+        for (int64_t i = 0; i < q; i++) {
+            if (to_perm) dst[8 * i + l] = src[l * q + i];
+            else dst[l * q + i] = src[8 * i + l];
+        }
 }
 
 /* Puts buf[cur]'s rows in the lane-strided order (on) or in word order, a
@@ -152,13 +147,8 @@ static void set_perm(omp_state_t *s, int on) {
 #pragma omp for schedule(static)
             for (int64_t y = 0; y < g->h; y++) {
                 uint64_t *row = s->buf[s->cur] + y * g->stride;
-                if (on) {
-                    memcpy(tmp, row, (size_t)g->wpr * 8);
-                    row_in(g, 1, tmp, row);
-                } else {
-                    row_out(g, 1, row, tmp);
-                    memcpy(row, tmp, (size_t)g->wpr * 8);
-                }
+                memcpy(tmp, row, (size_t)g->wpr * 8);
+                row_copy(g, 1, on, tmp, row);
             }
         }
     }
@@ -801,7 +791,7 @@ static int omp_read_packed(void *state, uint64_t *words, corun_err_t *err) {
     const omp_geom_t *g = &s->g;
 #pragma omp parallel for num_threads(s->nt) schedule(static)
     for (int64_t y = 0; y < g->h; y++)
-        row_out(g, s->perm, s->buf[s->cur] + y * g->stride, words + y * g->wpr);
+        row_copy(g, s->perm, 0, s->buf[s->cur] + y * g->stride, words + y * g->wpr);
     return 0;
 }
 
@@ -814,7 +804,7 @@ static int omp_read_rows(void *state, int64_t y0, int64_t n, uint64_t *words, co
     int rc = rows_check(s, y0, n, err);
     if (rc) return rc;
     for (int64_t y = 0; y < n; y++)
-        row_out(&s->g, s->perm, s->buf[s->cur] + (y0 + y) * s->g.stride, words + y * s->g.wpr);
+        row_copy(&s->g, s->perm, 0, s->buf[s->cur] + (y0 + y) * s->g.stride, words + y * s->g.wpr);
     return 0;
 }
 
@@ -838,7 +828,7 @@ static int omp_write_rows(void *state, int64_t y0, int64_t n, const uint64_t *wo
     int rc = rows_check(s, y0, n, err);
     if (rc || n == 0) return rc;
     for (int64_t y = 0; y < n; y++)
-        row_in(&s->g, s->perm, words + y * s->g.wpr, s->buf[s->cur] + (y0 + y) * s->g.stride);
+        row_copy(&s->g, s->perm, 1, words + y * s->g.wpr, s->buf[s->cur] + (y0 + y) * s->g.stride);
     if (s->mode == MODE_TILES) {
         for (int64_t t = y0 / s->th - 1; t <= (y0 + n - 1) / s->th + 1; t++) {
             int64_t ty = tile_row_at(s, t, 0);
