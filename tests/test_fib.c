@@ -109,6 +109,52 @@ static void test_against_gmp_tiles(void) {
     CU_ASSERT(same_as_gmp(2000001, CORUN_FIB_DOUBLING, 2));
 }
 
+/* Doubling's last step in each of its forms: one product on one thread
+ * (GMP), two squarings at once, and one product on FLINT's threads, here
+ * forced from 256 limbs on so that sizes a test can afford reach it. Odd
+ * and even n (two identities), m = n/2 odd and even (the sign of 2(-1)^m). */
+static void test_doubling_last_step(void) {
+    const uint64_t ns[] = {50000, 50001, 50002, 50003, 99999, 180001, 1000000, 2000001};
+    for (size_t i = 0; i < sizeof ns / sizeof *ns; i++)
+        for (int t = 1; t <= 3; t++) {
+            mpz_t got, ref;
+            mpz_inits(got, ref, NULL);
+            mpz_fib_ui(ref, (unsigned long)ns[i]);
+            CU_ASSERT_EQUAL(fib_doubling_tuned(got, ns[i], t, FIB_FFT_MIN_LIMBS), 0);
+            CU_ASSERT_EQUAL(mpz_cmp(got, ref), 0);
+            if (mpz_cmp(got, ref))
+                fprintf(stderr, "\nF(%llu) threads=%d via FLINT differs\n",
+                        (unsigned long long)ns[i], t);
+            mpz_clears(got, ref, NULL);
+        }
+    CU_ASSERT(same_as_gmp(2000001, CORUN_FIB_DOUBLING, 1)); /* GMP's product, large */
+}
+
+/* fib_mul_fft against mpz_mul: balanced and unbalanced sizes, the fallback
+ * below FLINT's minimum, an aliased result, and zero. */
+static void test_mul_fft(void) {
+    gmp_randstate_t rs;
+    gmp_randinit_default(rs);
+    gmp_randseed_ui(rs, 42);
+    const unsigned long bits[][2] = {{64, 64},         {16384, 16384},   {16448, 20000},
+                                     {100000, 17000}, {300001, 299999}, {1 << 20, 12345},
+                                     {0, 50000}};
+    mpz_t a, b, r, ref;
+    mpz_inits(a, b, r, ref, NULL);
+    for (size_t i = 0; i < sizeof bits / sizeof *bits; i++)
+        for (int t = 1; t <= 2; t++) {
+            mpz_urandomb(a, rs, bits[i][0]);
+            mpz_urandomb(b, rs, bits[i][1]);
+            mpz_mul(ref, a, b);
+            fib_mul_fft(r, a, b, t);
+            CU_ASSERT_EQUAL(mpz_cmp(r, ref), 0);
+            fib_mul_fft(a, a, b, t); /* aliased: mpz_mul's job */
+            CU_ASSERT_EQUAL(mpz_cmp(a, ref), 0);
+        }
+    mpz_clears(a, b, r, ref, NULL);
+    gmp_randclear(rs);
+}
+
 /* The kernel alone: a carrying step is a pure function of (a, b) per limb
  * pair, and normalise keeps the value. */
 static void test_limb_kernel(void) {
@@ -398,6 +444,8 @@ static const test_case_t cases[] = {
     {"known values (F(0), F(1), F(93), F(94), F(100), F(10^6))", test_known_values},
     {"linear and doubling vs mpz_fib_ui, n <= 400 and limb edges", test_against_gmp_small},
     {"tile edges, limb split and parallel squarings vs mpz_fib_ui", test_against_gmp_tiles},
+    {"doubling's last step: GMP product, two squarings, FLINT product", test_doubling_last_step},
+    {"FLINT's threaded FFT product vs mpz_mul", test_mul_fft},
     {"limb kernel: carry step, carry-free step, normalise", test_limb_kernel},
     {"decimal split vs mpz_get_str (zeros at the split)", test_decimal_split},
     {"decimal tree, tiny leaves and heads, vs mpz_get_str", test_decimal_tree},

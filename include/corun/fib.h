@@ -61,6 +61,9 @@ CORUN_API int corun_fib_doubling(mpz_t out, uint64_t n, int threads, corun_err_t
 CORUN_API int corun_fib_compute(mpz_t out, uint64_t n, corun_fib_algo_t algo, int threads,
                                 corun_err_t *err);
 
+/* "gmp X.Y.Z, flint X.Y.Z": the big-integer libraries linked (corun info). */
+CORUN_API const char *corun_fib_libraries(void);
+
 /* ------------------------------------------------------- decimal output */
 
 /* The decimal string of v >= 0 (malloc'd, NUL-terminated, *len = strlen)

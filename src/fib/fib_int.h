@@ -46,6 +46,17 @@ void corun_fib_mem_init(void);
 /* What the cache of freed big blocks holds now (for tests). */
 void corun_fib_mem_cached(size_t *blocks, size_t *bytes);
 
+/* bigmul.c: r = a * b (a, b >= 0) by FLINT's FFT multiplication on up to
+ * `threads` threads (FLINT's own pool). Operands below FIB_FFT_MIN_LIMBS
+ * (FLINT's FFT needs a few dozen limbs), or r aliasing a or b, go to
+ * mpz_mul. */
+#define FIB_FFT_MIN_LIMBS 256
+void fib_mul_fft(mpz_ptr r, mpz_srcptr a, mpz_srcptr b, int threads);
+
+/* doubling.c with the size from which the last step's product runs on
+ * FLINT's threads as a parameter (tests lower it). */
+int fib_doubling_tuned(mpz_t out, uint64_t n, int threads, size_t fft_limbs);
+
 /* Bit length of F(n) is at most this (for size estimates). */
 static inline double fib_bits(uint64_t n) { return (double)n * 0.6942419136306174 + 1.0; }
 
