@@ -3,6 +3,7 @@
  * boundaries of the linear kernel included), the parallel decimal split
  * against mpz_get_str, batches on every backend (each task delivered once,
  * largest first), limits and names. */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,43 @@ static void test_mul_fft(void) {
         }
     mpz_clears(a, b, r, ref, NULL);
     gmp_randclear(rs);
+}
+
+/* fib_mul_fft from two threads at once, each asking FLINT for 2 threads (what
+ * two tasks of a batch do at their last steps when each has 2 threads): FLINT
+ * resizes its one global pool when the count changes, and aborts if another
+ * thread is using it, so calls must not overlap. */
+typedef struct mul_arg {
+    unsigned long seed;
+    int ok;
+} mul_arg_t;
+
+static void *mul_thread(void *p) {
+    mul_arg_t *m = p;
+    gmp_randstate_t rs;
+    gmp_randinit_default(rs);
+    gmp_randseed_ui(rs, m->seed);
+    mpz_t a, b, r, ref;
+    mpz_inits(a, b, r, ref, NULL);
+    m->ok = 1;
+    for (int i = 0; i < 40; i++) {
+        mpz_urandomb(a, rs, 300000 + 64 * (unsigned long)i);
+        mpz_urandomb(b, rs, 200000);
+        mpz_mul(ref, a, b);
+        fib_mul_fft(r, a, b, 2 + (i & 1));
+        if (mpz_cmp(r, ref)) m->ok = 0;
+    }
+    mpz_clears(a, b, r, ref, NULL);
+    gmp_randclear(rs);
+    return NULL;
+}
+
+static void test_mul_fft_concurrent(void) {
+    pthread_t th[2];
+    mul_arg_t args[2] = {{1, 0}, {2, 0}};
+    for (int i = 0; i < 2; i++) CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, mul_thread, &args[i]), 0);
+    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    CU_ASSERT(args[0].ok && args[1].ok);
 }
 
 /* The kernel alone: a carrying step is a pure function of (a, b) per limb
@@ -446,6 +484,7 @@ static const test_case_t cases[] = {
     {"tile edges, limb split and parallel squarings vs mpz_fib_ui", test_against_gmp_tiles},
     {"doubling's last step: GMP product, two squarings, FLINT product", test_doubling_last_step},
     {"FLINT's threaded FFT product vs mpz_mul", test_mul_fft},
+    {"FLINT's threaded FFT product from two threads at once", test_mul_fft_concurrent},
     {"limb kernel: carry step, carry-free step, normalise", test_limb_kernel},
     {"decimal split vs mpz_get_str (zeros at the split)", test_decimal_split},
     {"decimal tree, tiny leaves and heads, vs mpz_get_str", test_decimal_tree},
