@@ -50,7 +50,20 @@ run() { # run LABEL command...: REPEAT runs; reports the best and the median rat
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cpus"
 echo "corun: $("$CORUN" --version 2>/dev/null | head -n 1), omp SIMD path: $("$CORUN" info 2>/dev/null | grep -i simd | head -n 1 | tr -s ' ')"
+# The core clock, pinned to each core: this VM's host moves it between about
+# 2.1 and 2.7 GHz for minutes at a time, and every rate below moves with it.
+CLOCK=$TMP/clock
+cc -O1 -o "$CLOCK" "$(dirname "$0")/clock.c" 2>/dev/null || CLOCK=
+clocks() {
+    [ -n "$CLOCK" ] || { echo "core clock: (bench/clock.c did not build)"; return; }
+    printf 'core clock %s:' "$1"
+    for c in $(seq 0 $(($(nproc) - 1))); do
+        printf ' core %s %s GHz' "$c" "$(taskset -c "$c" "$CLOCK" 2>/dev/null | sed -n 's/^clock_ghz=//p')"
+    done
+    echo
+}
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+clocks before
 echo
 
 SOUP="--init random:0.5:1 --rule B3/S23 --boundary torus --quiet"
@@ -100,3 +113,4 @@ else
     echo "bgolly not found (apt-get install golly): Golly rows skipped"
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+clocks after
