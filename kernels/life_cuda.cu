@@ -277,7 +277,7 @@ extern "C" int corun_cuda_devices(corun_cuda_device_t *out, int max, corun_err_t
 
 static void cuda_fini(void *state);
 
-static int cuda_init(void **state, const corun_life_grid_t *initial, const corun_life_params_t *p,
+static int cuda_init(void **state, const corun_life_cells_t *initial, const corun_life_params_t *p,
                      corun_err_t *err) {
     *state = NULL;
     int rc = 0, dev = p->device < 0 ? 0 : p->device, n = 0;
@@ -429,7 +429,7 @@ fail:
     return rc;
 }
 
-static int cuda_read(void *state, corun_life_grid_t *out, corun_err_t *err) {
+static int cuda_read(void *state, corun_life_cells_t *out, corun_err_t *err) {
     cuda_state *s = (cuda_state *)state;
     int rc = 0, dev = s->device;
     if (out->width != s->width || out->height != s->G.h)
@@ -582,7 +582,7 @@ extern "C" const uint64_t *corun_life_cuda_snap_words(const corun_life_cuda_snap
     return n->h_words;
 }
 
-extern "C" int corun_life_cuda_snap_unpack(const corun_life_cuda_snap_t *n, corun_life_grid_t *out,
+extern "C" int corun_life_cuda_snap_unpack(const corun_life_cuda_snap_t *n, corun_life_cells_t *out,
                                            corun_err_t *err) {
     if (out->width != n->width || out->height != n->height)
         return corun_err_set(err, CORUN_EINVAL,

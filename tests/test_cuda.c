@@ -45,23 +45,23 @@ typedef struct cfg {
     double density;
 } cfg_t;
 
-static void make(const cfg_t *c, corun_life_grid_t *g, corun_life_params_t *p) {
+static void make(const cfg_t *c, corun_life_cells_t *g, corun_life_params_t *p) {
     memset(p, 0, sizeof *p);
     CU_ASSERT_EQUAL_FATAL(corun_life_rule_parse(c->rule, &p->rule, NULL), 0);
     p->boundary = c->b;
     p->device = -1;
-    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(g, c->w, c->h, NULL), 0);
-    corun_life_grid_fill_random(g, c->density, c->seed);
+    CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(g, c->w, c->h, NULL), 0);
+    corun_life_cells_fill_random(g, c->density, c->seed);
 }
 
 /* Runs be from init through chunks (0-ended); the final grid into out. */
-static int run(const corun_life_backend_t *be, const corun_life_grid_t *init,
-               const corun_life_params_t *p, const int *chunks, corun_life_grid_t *out) {
+static int run(const corun_life_backend_t *be, const corun_life_cells_t *init,
+               const corun_life_params_t *p, const int *chunks, corun_life_cells_t *out) {
     corun_err_t err = {0};
     void *st = NULL;
     int rc = be->init(&st, init, p, &err);
     for (int i = 0; !rc && chunks[i]; i++) rc = be->step(st, chunks[i], &err);
-    if (!rc) rc = corun_life_grid_init(out, init->width, init->height, &err);
+    if (!rc) rc = corun_life_cells_init(out, init->width, init->height, &err);
     if (!rc) rc = be->read(st, out, &err);
     if (rc) fprintf(stderr, "\n%s: %s\n", be->name, err.msg);
     be->fini(st);
@@ -69,23 +69,23 @@ static int run(const corun_life_backend_t *be, const corun_life_grid_t *init,
 }
 
 static int compare(const cfg_t *c, const int *chunks) {
-    corun_life_grid_t init, a = {0}, b = {0};
+    corun_life_cells_t init, a = {0}, b = {0};
     corun_life_params_t p;
     make(c, &init, &p);
     int rc = run(&corun_life_backend_serial, &init, &p, chunks, &a);
     if (!rc) rc = run(&corun_life_backend_cuda, &init, &p, chunks, &b);
     CU_ASSERT_EQUAL(rc, 0);
-    int same = !rc && corun_life_grid_hash(&a) == corun_life_grid_hash(&b) &&
-               corun_life_grid_population(&a) == corun_life_grid_population(&b);
+    int same = !rc && corun_life_cells_hash(&a) == corun_life_cells_hash(&b) &&
+               corun_life_cells_population(&a) == corun_life_cells_population(&b);
     if (!same)
         fprintf(stderr, "\nMISMATCH %lldx%lld %s %s seed=%llu pop serial=%lld cuda=%lld\n",
                 (long long)c->w, (long long)c->h, corun_life_boundary_name(c->b), c->rule,
-                (unsigned long long)c->seed, (long long)(a.cells ? corun_life_grid_population(&a) : -1),
-                (long long)(b.cells ? corun_life_grid_population(&b) : -1));
+                (unsigned long long)c->seed, (long long)(a.cells ? corun_life_cells_population(&a) : -1),
+                (long long)(b.cells ? corun_life_cells_population(&b) : -1));
     CU_ASSERT_TRUE(same);
-    corun_life_grid_close(&init);
-    corun_life_grid_close(&a);
-    corun_life_grid_close(&b);
+    corun_life_cells_close(&init);
+    corun_life_cells_close(&a);
+    corun_life_cells_close(&b);
     return same;
 }
 
@@ -152,7 +152,7 @@ void cuda_eq_counted(void) {
                   {67, 200, CORUN_LIFE_DEAD, "B3678/S34678", 12, 0.5},
                   {1, 1, CORUN_LIFE_TORUS, "B0/S8", 13, 0.5}};
     for (size_t k = 0; k < sizeof cs / sizeof *cs; k++) {
-        corun_life_grid_t init;
+        corun_life_cells_t init;
         corun_life_params_t p;
         make(&cs[k], &init, &p);
         int64_t pa[40], pb[40];
@@ -172,7 +172,7 @@ void cuda_eq_counted(void) {
         }
         corun_life_backend_serial.fini(sa);
         corun_life_backend_cuda.fini(sb);
-        corun_life_grid_close(&init);
+        corun_life_cells_close(&init);
     }
 }
 
@@ -180,7 +180,7 @@ void cuda_eq_counted(void) {
 void cuda_eq_packed(void) {
     cfg_t c = {150, 33, CORUN_LIFE_TORUS, "B2/S", 21, 0.3};
     static const int chunks[] = {9, 0};
-    corun_life_grid_t init, a = {0};
+    corun_life_cells_t init, a = {0};
     corun_life_params_t p;
     make(&c, &init, &p);
     CU_ASSERT_EQUAL_FATAL(run(&corun_life_backend_serial, &init, &p, chunks, &a), 0);
@@ -196,8 +196,8 @@ void cuda_eq_packed(void) {
     corun_life_backend_cuda.fini(st);
     free(wa);
     free(wb);
-    corun_life_grid_close(&init);
-    corun_life_grid_close(&a);
+    corun_life_cells_close(&init);
+    corun_life_cells_close(&a);
 }
 
 /* A snapshot taken at generation 10 still holds generation 10 after 20 more
@@ -205,7 +205,7 @@ void cuda_eq_packed(void) {
 void cuda_eq_snapshot(void) {
     cfg_t c = {200, 70, CORUN_LIFE_TORUS, "B3/S23", 31, 0.4};
     static const int ten[] = {10, 0}, thirty[] = {30, 0};
-    corun_life_grid_t init, a10 = {0}, a30 = {0}, s = {0}, fin = {0};
+    corun_life_cells_t init, a10 = {0}, a30 = {0}, s = {0}, fin = {0};
     corun_life_params_t p;
     make(&c, &init, &p);
     CU_ASSERT_EQUAL_FATAL(run(&corun_life_backend_serial, &init, &p, ten, &a10), 0);
@@ -217,24 +217,24 @@ void cuda_eq_snapshot(void) {
     CU_ASSERT_EQUAL(corun_life_backend_cuda.step(st, 10, &err), 0);
     CU_ASSERT_EQUAL(corun_life_cuda_snap_begin(st, &snap, &err), 0);
     CU_ASSERT_EQUAL(corun_life_backend_cuda.step(st, 20, &err), 0);
-    CU_ASSERT_EQUAL(corun_life_grid_init(&fin, c.w, c.h, NULL), 0);
+    CU_ASSERT_EQUAL(corun_life_cells_init(&fin, c.w, c.h, NULL), 0);
     CU_ASSERT_EQUAL(corun_life_backend_cuda.read(st, &fin, &err), 0);
     corun_life_backend_cuda.fini(st);
-    CU_ASSERT_EQUAL(corun_life_grid_hash(&fin), corun_life_grid_hash(&a30));
+    CU_ASSERT_EQUAL(corun_life_cells_hash(&fin), corun_life_cells_hash(&a30));
     if (snap) {
         CU_ASSERT_EQUAL(corun_life_cuda_snap_wait(snap, &err), 0);
         CU_ASSERT_EQUAL(corun_life_cuda_snap_poll(snap, &err), 1);
         CU_ASSERT_EQUAL(corun_life_cuda_snap_generation(snap), 10);
-        CU_ASSERT_EQUAL(corun_life_grid_init(&s, c.w, c.h, NULL), 0);
+        CU_ASSERT_EQUAL(corun_life_cells_init(&s, c.w, c.h, NULL), 0);
         CU_ASSERT_EQUAL(corun_life_cuda_snap_unpack(snap, &s, &err), 0);
-        CU_ASSERT_EQUAL(corun_life_grid_hash(&s), corun_life_grid_hash(&a10));
+        CU_ASSERT_EQUAL(corun_life_cells_hash(&s), corun_life_cells_hash(&a10));
         corun_life_cuda_snap_release(snap);
     }
-    corun_life_grid_close(&init);
-    corun_life_grid_close(&a10);
-    corun_life_grid_close(&a30);
-    corun_life_grid_close(&s);
-    corun_life_grid_close(&fin);
+    corun_life_cells_close(&init);
+    corun_life_cells_close(&a10);
+    corun_life_cells_close(&a30);
+    corun_life_cells_close(&s);
+    corun_life_cells_close(&fin);
 }
 
 static const char *field(const char *line, const char *key, char *buf, size_t n) {

@@ -12,12 +12,12 @@
 typedef struct counted_run {
     int64_t pops[64];
     uint64_t *packed;
-    corun_life_grid_t final;
+    corun_life_cells_t final;
 } counted_run_t;
 
 /* Steps `init` in the chunks (0-ended) with step_counted; keeps the
  * populations, the packed final generation and its byte grid. */
-static void run_counted(const corun_life_backend_t *be, const corun_life_grid_t *init,
+static void run_counted(const corun_life_backend_t *be, const corun_life_cells_t *init,
                         const corun_life_params_t *p, const int *chunks, counted_run_t *r) {
     void *st = NULL;
     corun_err_t err = {0};
@@ -30,7 +30,7 @@ static void run_counted(const corun_life_backend_t *be, const corun_life_grid_t 
     int64_t wpr = corun_life_words_per_row(init->width);
     r->packed = calloc((size_t)(wpr * init->height), 8);
     CU_ASSERT_EQUAL(be->read_packed(st, r->packed, &err), 0);
-    CU_ASSERT_EQUAL(corun_life_grid_init(&r->final, init->width, init->height, NULL), 0);
+    CU_ASSERT_EQUAL(corun_life_cells_init(&r->final, init->width, init->height, NULL), 0);
     CU_ASSERT_EQUAL(be->read(st, &r->final, &err), 0);
     be->fini(st);
 }
@@ -38,9 +38,9 @@ static void run_counted(const corun_life_backend_t *be, const corun_life_grid_t 
 static void check_case(int64_t w, int64_t h, corun_life_boundary_t b, corun_life_skip_t skip,
                        int force_tblock, int threads) {
     static const int serial_chunks[] = {40, 0}, omp_chunks[] = {3, 1, 17, 19, 0};
-    corun_life_grid_t init;
-    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&init, w, h, NULL), 0);
-    corun_life_grid_fill_random(&init, 0.4, (uint64_t)(w * 31 + h));
+    corun_life_cells_t init;
+    CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&init, w, h, NULL), 0);
+    corun_life_cells_fill_random(&init, 0.4, (uint64_t)(w * 31 + h));
     corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, b, threads, skip, -1};
     corun_life_omp_tuning_t tu = {0};
     tu.words_per_thread = 1;
@@ -57,22 +57,22 @@ static void check_case(int64_t w, int64_t h, corun_life_boundary_t b, corun_life
     for (int i = 0; i < 40; i++) CU_ASSERT_EQUAL(a.pops[i], o.pops[i]);
     int64_t wpr = corun_life_words_per_row(w);
     CU_ASSERT_EQUAL(memcmp(a.packed, o.packed, (size_t)(wpr * h) * 8), 0);
-    CU_ASSERT_EQUAL(corun_life_grid_population(&a.final), a.pops[39]);
+    CU_ASSERT_EQUAL(corun_life_cells_population(&a.final), a.pops[39]);
     /* pack/unpack round trip of the final grid gives the packed words */
     uint64_t *pk = calloc((size_t)(wpr * h), 8);
     corun_life_pack(&a.final, pk);
     CU_ASSERT_EQUAL(memcmp(pk, a.packed, (size_t)(wpr * h) * 8), 0);
-    corun_life_grid_t back;
-    CU_ASSERT_EQUAL(corun_life_grid_init(&back, w, h, NULL), 0);
+    corun_life_cells_t back;
+    CU_ASSERT_EQUAL(corun_life_cells_init(&back, w, h, NULL), 0);
     corun_life_unpack(pk, &back);
-    CU_ASSERT_EQUAL(corun_life_grid_hash(&back), corun_life_grid_hash(&a.final));
-    corun_life_grid_close(&back);
+    CU_ASSERT_EQUAL(corun_life_cells_hash(&back), corun_life_cells_hash(&a.final));
+    corun_life_cells_close(&back);
     free(pk);
     free(a.packed);
     free(o.packed);
-    corun_life_grid_close(&a.final);
-    corun_life_grid_close(&o.final);
-    corun_life_grid_close(&init);
+    corun_life_cells_close(&a.final);
+    corun_life_cells_close(&o.final);
+    corun_life_cells_close(&init);
 }
 
 static void test_dense(void) {

@@ -32,11 +32,11 @@
 static void check_hooks(const corun_life_backend_t *be, int64_t w, int64_t h,
                         corun_life_boundary_t b, corun_life_skip_t skip, double density) {
     corun_err_t err = {0};
-    corun_life_grid_t g, got, want;
-    CU_ASSERT_FATAL(corun_life_grid_init(&g, w, h, &err) == 0);
-    CU_ASSERT_FATAL(corun_life_grid_init(&got, w, h, &err) == 0);
-    CU_ASSERT_FATAL(corun_life_grid_init(&want, w, h, &err) == 0);
-    corun_life_grid_fill_random(&g, density, 99);
+    corun_life_cells_t g, got, want;
+    CU_ASSERT_FATAL(corun_life_cells_init(&g, w, h, &err) == 0);
+    CU_ASSERT_FATAL(corun_life_cells_init(&got, w, h, &err) == 0);
+    CU_ASSERT_FATAL(corun_life_cells_init(&want, w, h, &err) == 0);
+    corun_life_cells_fill_random(&g, density, 99);
     corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, b, 2, skip, -1};
     void *ser = NULL, *st = NULL;
     CU_ASSERT_FATAL(corun_life_backend_serial.init(&ser, &g, &p, &err) == 0);
@@ -55,8 +55,8 @@ static void check_hooks(const corun_life_backend_t *be, int64_t w, int64_t h,
         CU_ASSERT(be->step_counted(st, 5, pops, &err) == 0);
         /* the counted rows only */
         CU_ASSERT(corun_life_backend_serial.read(ser, &want, &err) == 0);
-        corun_life_grid_t part = {w, r1 - r0, want.cells + r0 * w};
-        CU_ASSERT_EQUAL(pops[4], corun_life_grid_population(&part));
+        corun_life_cells_t part = {w, r1 - r0, want.cells + r0 * w};
+        CU_ASSERT_EQUAL(pops[4], corun_life_cells_population(&part));
         /* Change a band of rows in both (a settled region woken up from
          * outside, as a halo does): later generations must still agree,
          * change tracking included. */
@@ -77,14 +77,14 @@ static void check_hooks(const corun_life_backend_t *be, int64_t w, int64_t h,
     CU_ASSERT(be->read_rows(st, h - 1, 2, rows, &err) == CORUN_EINVAL);
     CU_ASSERT(be->read(st, &got, &err) == 0);
     CU_ASSERT(corun_life_backend_serial.read(ser, &want, &err) == 0);
-    CU_ASSERT_EQUAL(corun_life_grid_hash(&got), corun_life_grid_hash(&want));
+    CU_ASSERT_EQUAL(corun_life_cells_hash(&got), corun_life_cells_hash(&want));
     free(rows);
     free(junk);
     be->fini(st);
     corun_life_backend_serial.fini(ser);
-    corun_life_grid_close(&g);
-    corun_life_grid_close(&got);
-    corun_life_grid_close(&want);
+    corun_life_cells_close(&g);
+    corun_life_cells_close(&got);
+    corun_life_cells_close(&want);
 }
 
 static void test_hooks_serial(void) {
@@ -112,9 +112,9 @@ static void test_hooks_omp(void) {
  * recompute its tile a second time, or the cell would stay. */
 static void test_hooks_lone_cell(void) {
     corun_err_t err = {0};
-    corun_life_grid_t g, got;
-    CU_ASSERT_FATAL(corun_life_grid_init(&g, 256, 128, &err) == 0);
-    CU_ASSERT_FATAL(corun_life_grid_init(&got, 256, 128, &err) == 0);
+    corun_life_cells_t g, got;
+    CU_ASSERT_FATAL(corun_life_cells_init(&g, 256, 128, &err) == 0);
+    CU_ASSERT_FATAL(corun_life_cells_init(&got, 256, 128, &err) == 0);
     corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, 1, CORUN_LIFE_SKIP_ON, -1};
     void *st = NULL;
     CU_ASSERT_FATAL(corun_life_backend_omp.init(&st, &g, &p, &err) == 0);
@@ -124,11 +124,11 @@ static void test_hooks_lone_cell(void) {
     for (int i = 0; i < 4; i++) {
         CU_ASSERT(corun_life_backend_omp.step(st, 1, &err) == 0);
         CU_ASSERT(corun_life_backend_omp.read(st, &got, &err) == 0);
-        CU_ASSERT_EQUAL(corun_life_grid_population(&got), 0);
+        CU_ASSERT_EQUAL(corun_life_cells_population(&got), 0);
     }
     corun_life_backend_omp.fini(st);
-    corun_life_grid_close(&g);
-    corun_life_grid_close(&got);
+    corun_life_cells_close(&g);
+    corun_life_cells_close(&got);
 }
 
 static void test_hooks_cuda(void) {

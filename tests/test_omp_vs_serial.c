@@ -33,8 +33,8 @@ typedef struct run_cfg {
 
 /* Steps a copy of `init` with backend `be`, in the chunks listed (0-ended),
  * and returns the final grid in out (caller closes). */
-static int run_backend(const corun_life_backend_t *be, const corun_life_grid_t *init,
-                       const corun_life_params_t *p, const int *chunks, corun_life_grid_t *out,
+static int run_backend(const corun_life_backend_t *be, const corun_life_cells_t *init,
+                       const corun_life_params_t *p, const int *chunks, corun_life_cells_t *out,
                        const char **mode) {
     corun_err_t err = {0};
     void *st = NULL;
@@ -46,7 +46,7 @@ static int run_backend(const corun_life_backend_t *be, const corun_life_grid_t *
     }
     for (int i = 0; chunks[i] && !rc; i++) rc = be->step(st, chunks[i], &err);
     CU_ASSERT_EQUAL(rc, 0);
-    if (!rc) rc = corun_life_grid_init(out, init->width, init->height, &err);
+    if (!rc) rc = corun_life_cells_init(out, init->width, init->height, &err);
     if (!rc) rc = be->read(st, out, &err);
     CU_ASSERT_EQUAL(rc, 0);
     static char desc[64];
@@ -57,14 +57,14 @@ static int run_backend(const corun_life_backend_t *be, const corun_life_grid_t *
 }
 
 static int compare(const run_cfg_t *c, const int *serial_chunks, const int *omp_chunks) {
-    corun_life_grid_t init, a = {0}, b = {0};
+    corun_life_cells_t init, a = {0}, b = {0};
     corun_life_params_t p = {0};
     CU_ASSERT_EQUAL_FATAL(corun_life_rule_parse(c->rule, &p.rule, NULL), 0);
     p.boundary = c->b;
     p.threads = c->threads;
     p.skip_stable = c->skip;
-    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&init, c->w, c->h, NULL), 0);
-    corun_life_grid_fill_random(&init, c->density, c->seed);
+    CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&init, c->w, c->h, NULL), 0);
+    corun_life_cells_fill_random(&init, c->density, c->seed);
     const char *mode = "";
     /* The oracle is slow and does not depend on threads or skip mode: reuse
      * its last answer when only those changed. */
@@ -84,14 +84,14 @@ static int compare(const run_cfg_t *c, const int *serial_chunks, const int *omp_
         if (!rc) {
             last = key;
             last_chunks = serial_chunks;
-            last_hash = corun_life_grid_hash(&a);
-            last_pop = corun_life_grid_population(&a);
+            last_hash = corun_life_cells_hash(&a);
+            last_pop = corun_life_cells_population(&a);
             have_last = 1;
         }
     }
     if (!rc) rc = run_backend(&corun_life_backend_omp, &init, &p, omp_chunks, &b, &mode);
-    int same = !rc && last_hash == corun_life_grid_hash(&b) &&
-               last_pop == corun_life_grid_population(&b);
+    int same = !rc && last_hash == corun_life_cells_hash(&b) &&
+               last_pop == corun_life_cells_population(&b);
     if (!same)
         fprintf(stderr,
                 "\nMISMATCH %lldx%lld %s %s threads=%d skip=%d seed=%llu mode=%s "
@@ -99,11 +99,11 @@ static int compare(const run_cfg_t *c, const int *serial_chunks, const int *omp_
                 (long long)c->w, (long long)c->h, corun_life_boundary_name(c->b), c->rule,
                 c->threads, (int)c->skip, (unsigned long long)c->seed, mode,
                 (long long)last_pop,
-                (long long)corun_life_grid_population(&b));
+                (long long)corun_life_cells_population(&b));
     CU_ASSERT_TRUE(same);
-    corun_life_grid_close(&init);
-    corun_life_grid_close(&a);
-    corun_life_grid_close(&b);
+    corun_life_cells_close(&init);
+    corun_life_cells_close(&a);
+    corun_life_cells_close(&b);
     return same;
 }
 
@@ -222,14 +222,14 @@ static void test_tiles_edges(void) {
 /* The omp backend's mode for a w x h B3/S23 torus (a static buffer). */
 static const char *mode_of(int64_t w, int64_t h, int threads, corun_life_skip_t skip) {
     static char desc[64];
-    corun_life_grid_t g;
-    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, w, h, NULL), 0);
+    corun_life_cells_t g;
+    CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&g, w, h, NULL), 0);
     corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, threads, skip, -1};
     void *st = NULL;
     CU_ASSERT_EQUAL_FATAL(corun_life_backend_omp.init(&st, &g, &p, NULL), 0);
     snprintf(desc, sizeof desc, "%s", corun_life_backend_omp.describe(st));
     corun_life_backend_omp.fini(st);
-    corun_life_grid_close(&g);
+    corun_life_cells_close(&g);
     return desc;
 }
 

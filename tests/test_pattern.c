@@ -18,7 +18,7 @@ static void data_path(char *buf, size_t n, const char *file) {
     snprintf(buf, n, "%s/%s", test_data_dir(), file);
 }
 
-static int same_cells(const corun_life_grid_t *a, const corun_life_grid_t *b) {
+static int same_cells(const corun_life_cells_t *a, const corun_life_cells_t *b) {
     return a->width == b->width && a->height == b->height &&
            !memcmp(a->cells, b->cells, (size_t)(a->width * a->height));
 }
@@ -190,7 +190,7 @@ static void test_load_files(void) {
     CU_ASSERT_EQUAL(p.cells.width, 9);
     CU_ASSERT_EQUAL(p.cells.height, 5);
     /* (y,x) = (0,3),(1,4),(2,2),(2,3),(2,4) */
-    CU_ASSERT_EQUAL(corun_life_grid_population(&p.cells), 5);
+    CU_ASSERT_EQUAL(corun_life_cells_population(&p.cells), 5);
     CU_ASSERT_EQUAL(*corun_life_cell(&p.cells, 3, 0), 1);
     CU_ASSERT_EQUAL(*corun_life_cell(&p.cells, 4, 1), 1);
     CU_ASSERT_EQUAL(*corun_life_cell(&p.cells, 2, 2), 1);
@@ -202,7 +202,7 @@ static void test_load_files(void) {
     CU_ASSERT_EQUAL_FATAL(corun_life_pattern_load(path, &p, &err), 0);
     CU_ASSERT_EQUAL(p.cells.width, 5);
     CU_ASSERT_EQUAL(p.cells.height, 5);
-    CU_ASSERT_EQUAL(corun_life_grid_population(&p.cells), 3);
+    CU_ASSERT_EQUAL(corun_life_cells_population(&p.cells), 3);
     corun_life_pattern_close(&p);
 
     data_path(path, sizeof path, "glider_torus16.rle");
@@ -225,12 +225,12 @@ static void test_load_files(void) {
     CU_ASSERT_EQUAL_FATAL(corun_life_pattern_load(path, &p, &err), 0);
     CU_ASSERT_EQUAL(p.cells.width, 7);
     CU_ASSERT_EQUAL(p.cells.height, 3);
-    CU_ASSERT_EQUAL(corun_life_grid_population(&p.cells), 7);
+    CU_ASSERT_EQUAL(corun_life_cells_population(&p.cells), 7);
     corun_life_pattern_close(&p);
 
     data_path(path, sizeof path, "rpentomino.rle");
     CU_ASSERT_EQUAL_FATAL(corun_life_pattern_load(path, &p, &err), 0);
-    CU_ASSERT_EQUAL(corun_life_grid_population(&p.cells), 5);
+    CU_ASSERT_EQUAL(corun_life_cells_population(&p.cells), 5);
     corun_life_pattern_close(&p);
 }
 
@@ -295,7 +295,7 @@ static void test_bad_files(void) {
 /* ---------------------------------------------------------------- writer */
 
 /* Writes g as RLE to memory, checks the line-length limit, reads it back. */
-static void roundtrip(const corun_life_grid_t *g, corun_life_rule_t rule, corun_life_boundary_t b) {
+static void roundtrip(const corun_life_cells_t *g, corun_life_rule_t rule, corun_life_boundary_t b) {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -335,12 +335,12 @@ static void test_roundtrip_random(void) {
     uint64_t seed = 1;
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
         for (size_t d = 0; d < sizeof dens / sizeof *dens; d++) {
-            corun_life_grid_t g;
-            CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, sizes[i][0], sizes[i][1], NULL), 0);
-            corun_life_grid_fill_random(&g, dens[d], seed++);
+            corun_life_cells_t g;
+            CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&g, sizes[i][0], sizes[i][1], NULL), 0);
+            corun_life_cells_fill_random(&g, dens[d], seed++);
             roundtrip(&g, (seed & 1) ? CORUN_LIFE_RULE_CONWAY : highlife,
                       (seed & 2) ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS);
-            corun_life_grid_close(&g);
+            corun_life_cells_close(&g);
         }
     }
 }
@@ -348,8 +348,8 @@ static void test_roundtrip_random(void) {
 /* Empty rows merge into "N$", trailing dead cells are dropped, runs are
  * counted: the exact text for a small grid. */
 static void test_writer_exact(void) {
-    corun_life_grid_t g;
-    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, 6, 6, NULL), 0);
+    corun_life_cells_t g;
+    CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&g, 6, 6, NULL), 0);
     *corun_life_cell(&g, 1, 1) = 1;
     *corun_life_cell(&g, 2, 1) = 1;
     *corun_life_cell(&g, 3, 1) = 1;
@@ -369,7 +369,7 @@ static void test_writer_exact(void) {
     fclose(f);
     CU_ASSERT_STRING_EQUAL(buf, "x = 6, y = 6, rule = B3/S23:P6,6\n!\n");
     free(buf);
-    corun_life_grid_close(&g);
+    corun_life_cells_close(&g);
 }
 
 static int count_tmp_files(const char *dir, const char *prefix) {
@@ -385,13 +385,13 @@ static int count_tmp_files(const char *dir, const char *prefix) {
 static void test_save(void) {
     char path[512];
     snprintf(path, sizeof path, "%s/saved.rle", test_tmp_dir());
-    corun_life_grid_t g;
-    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, 100, 40, NULL), 0);
-    corun_life_grid_fill_random(&g, 0.4, 7);
+    corun_life_cells_t g;
+    CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&g, 100, 40, NULL), 0);
+    corun_life_cells_fill_random(&g, 0.4, 7);
     corun_err_t err = {0};
     /* Twice: the second save replaces the first. */
     CU_ASSERT_EQUAL(corun_life_rle_save(path, &g, CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_DEAD, &err), 0);
-    corun_life_grid_fill_random(&g, 0.4, 8);
+    corun_life_cells_fill_random(&g, 0.4, 8);
     CU_ASSERT_EQUAL(corun_life_rle_save(path, &g, CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, &err), 0);
     CU_ASSERT_EQUAL(count_tmp_files(test_tmp_dir(), "saved.rle"), 0);
     corun_life_pattern_t p;
@@ -406,17 +406,17 @@ static void test_save(void) {
     CU_ASSERT_NOT_EQUAL(corun_life_rle_save(path, &g, CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, &err),
                         0);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, path));
-    corun_life_grid_close(&g);
+    corun_life_cells_close(&g);
 }
 
 /* ----------------------------------------------------------------- place */
 
 static void test_place(void) {
-    corun_life_grid_t g, pat = {3, 3, (uint8_t *)glider_cells};
-    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, 10, 8, NULL), 0);
+    corun_life_cells_t g, pat = {3, 3, (uint8_t *)glider_cells};
+    CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&g, 10, 8, NULL), 0);
     corun_err_t err = {0};
     CU_ASSERT_EQUAL(corun_life_pattern_place(&g, &pat, 7, 5, &err), 0);
-    CU_ASSERT_EQUAL(corun_life_grid_population(&g), 5);
+    CU_ASSERT_EQUAL(corun_life_cells_population(&g), 5);
     CU_ASSERT_EQUAL(*corun_life_cell(&g, 8, 5), 1);
     CU_ASSERT_EQUAL(*corun_life_cell(&g, 9, 6), 1);
     CU_ASSERT_EQUAL(*corun_life_cell(&g, 7, 7), 1);
@@ -426,7 +426,7 @@ static void test_place(void) {
     CU_ASSERT_NOT_EQUAL(corun_life_pattern_place(&g, &pat, 0, 6, &err), 0);
     CU_ASSERT_NOT_EQUAL(corun_life_pattern_place(&g, &pat, -1, 0, &err), 0);
     CU_ASSERT_NOT_EQUAL(corun_life_pattern_place(&g, &pat, INT64_MAX, 0, &err), 0);
-    corun_life_grid_close(&g);
+    corun_life_cells_close(&g);
 }
 
 /* -------------------------------------------------------------------- CLI */

@@ -32,7 +32,7 @@
 
 /* Loads tests/data/<file> and places it at (x, y) of a fresh w x h grid. */
 static void load_into(const char *file, int64_t w, int64_t h, int64_t x, int64_t y,
-                      corun_life_grid_t *g) {
+                      corun_life_cells_t *g) {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", test_data_dir(), file);
     corun_life_pattern_t p;
@@ -40,7 +40,7 @@ static void load_into(const char *file, int64_t w, int64_t h, int64_t x, int64_t
     int rc = corun_life_pattern_load(path, &p, &err);
     if (rc) fprintf(stderr, "\n  %s\n", err.msg);
     CU_ASSERT_EQUAL_FATAL(rc, 0);
-    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(g, w, h, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(g, w, h, &err), 0);
     CU_ASSERT_EQUAL_FATAL(corun_life_pattern_place(g, &p.cells, x, y, &err), 0);
     corun_life_pattern_close(&p);
 }
@@ -49,18 +49,18 @@ static void load_into(const char *file, int64_t w, int64_t h, int64_t x, int64_t
 typedef struct run {
     const corun_life_backend_t *be;
     void *st;
-    corun_life_grid_t now;
+    corun_life_cells_t now;
     int64_t gen;
 } run_t;
 
-static void run_start(run_t *r, const corun_life_backend_t *be, const corun_life_grid_t *g,
+static void run_start(run_t *r, const corun_life_backend_t *be, const corun_life_cells_t *g,
                       corun_life_boundary_t b) {
     corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, b, 0, CORUN_LIFE_SKIP_AUTO, -1};
     corun_err_t err = {0};
     r->be = be;
     r->gen = 0;
     CU_ASSERT_EQUAL_FATAL(be->init(&r->st, g, &p, &err), 0);
-    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&r->now, g->width, g->height, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&r->now, g->width, g->height, &err), 0);
 }
 
 /* Advances to generation `gen` and reads it into r->now. */
@@ -73,7 +73,7 @@ static void run_to(run_t *r, int64_t gen) {
 
 static void run_end(run_t *r) {
     r->be->fini(r->st);
-    corun_life_grid_close(&r->now);
+    corun_life_cells_close(&r->now);
 }
 
 /* The omp backend if it is built and agrees with serial on a quick check
@@ -87,9 +87,9 @@ static const corun_life_backend_t *fast_backend(void) {
         fprintf(stderr, "\n  patterns_known: omp backend not built yet, using serial\n");
         return chosen;
     }
-    corun_life_grid_t g;
-    if (corun_life_grid_init(&g, 50, 37, NULL)) return chosen;
-    corun_life_grid_fill_random(&g, 0.4, 11);
+    corun_life_cells_t g;
+    if (corun_life_cells_init(&g, 50, 37, NULL)) return chosen;
+    corun_life_cells_fill_random(&g, 0.4, 11);
     run_t a, b;
     run_start(&a, &corun_life_backend_serial, &g, CORUN_LIFE_TORUS);
     run_start(&b, omp, &g, CORUN_LIFE_TORUS);
@@ -99,26 +99,26 @@ static const corun_life_backend_t *fast_backend(void) {
     else fprintf(stderr, "\n  patterns_known: omp disagrees with serial, using serial\n");
     run_end(&a);
     run_end(&b);
-    corun_life_grid_close(&g);
+    corun_life_cells_close(&g);
     return chosen;
 }
 
 /* ------------------------------------------------------- small patterns */
 
 static void test_blinker_period2(void) {
-    corun_life_grid_t g;
+    corun_life_cells_t g;
     load_into("blinker.cells", 7, 6, 1, 0, &g);
     run_t r;
     run_start(&r, &corun_life_backend_serial, &g, CORUN_LIFE_TORUS);
     run_to(&r, 1);
     CU_ASSERT_NOT_EQUAL(memcmp(r.now.cells, g.cells, 42), 0); /* not still */
-    CU_ASSERT_EQUAL(corun_life_grid_population(&r.now), 3);
+    CU_ASSERT_EQUAL(corun_life_cells_population(&r.now), 3);
     for (int64_t gen = 2; gen <= 20; gen += 2) {
         run_to(&r, gen);
         CU_ASSERT_EQUAL(memcmp(r.now.cells, g.cells, 42), 0);
     }
     run_end(&r);
-    corun_life_grid_close(&g);
+    corun_life_cells_close(&g);
 }
 
 static void test_block_still(void) {
@@ -126,8 +126,8 @@ static void test_block_still(void) {
     corun_life_pattern_t p;
     CU_ASSERT_EQUAL_FATAL(corun_life_rle_parse(t, strlen(t), "block", &p, NULL), 0);
     for (int b = 0; b < 2; b++) {
-        corun_life_grid_t g;
-        CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, 6, 5, NULL), 0);
+        corun_life_cells_t g;
+        CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&g, 6, 5, NULL), 0);
         CU_ASSERT_EQUAL_FATAL(corun_life_pattern_place(&g, &p.cells, 2, 1, NULL), 0);
         run_t r;
         run_start(&r, &corun_life_backend_serial, &g, b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS);
@@ -136,7 +136,7 @@ static void test_block_still(void) {
             CU_ASSERT_EQUAL(memcmp(r.now.cells, g.cells, 30), 0);
         }
         run_end(&r);
-        corun_life_grid_close(&g);
+        corun_life_cells_close(&g);
     }
     corun_life_pattern_close(&p);
 }
@@ -146,9 +146,9 @@ static void test_block_still(void) {
  * than a full lap in each direction of the 8x6 torus). */
 static void test_glider_torus(void) {
     const int64_t W = 8, H = 6;
-    corun_life_grid_t g, want;
+    corun_life_cells_t g, want;
     load_into("glider.rle", W, H, 0, 0, &g);
-    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&want, W, H, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&want, W, H, NULL), 0);
     run_t r;
     run_start(&r, &corun_life_backend_serial, &g, CORUN_LIFE_TORUS);
     for (int64_t k = 1; k <= 48; k++) {
@@ -158,14 +158,14 @@ static void test_glider_torus(void) {
             for (int64_t x = 0; x < W; x++)
                 *corun_life_cell(&want, (x + k) % W, (y + k) % H) = *corun_life_cell(&g, x, y);
         CU_ASSERT_EQUAL(memcmp(r.now.cells, want.cells, (size_t)(W * H)), 0);
-        CU_ASSERT_EQUAL(corun_life_grid_population(&r.now), 5);
+        CU_ASSERT_EQUAL(corun_life_cells_population(&r.now), 5);
     }
     /* In between, the glider is not a shifted copy of itself. */
     run_to(&r, r.gen + 2);
     CU_ASSERT_NOT_EQUAL(memcmp(r.now.cells, want.cells, (size_t)(W * H)), 0);
     run_end(&r);
-    corun_life_grid_close(&want);
-    corun_life_grid_close(&g);
+    corun_life_cells_close(&want);
+    corun_life_cells_close(&g);
 }
 
 /* -------------------------------------------------------- methuselahs */
@@ -174,7 +174,7 @@ static void test_glider_torus(void) {
  * and P(g) == P(g+2) for g in [G, G+100]. */
 static void check_methuselah(const char *file, int64_t w, int64_t h, int64_t G, int64_t pop,
                              const corun_life_backend_t *be) {
-    corun_life_grid_t g;
+    corun_life_cells_t g;
     load_into(file, w, h, w / 2, h / 2, &g);
     run_t r;
     run_start(&r, be, &g, CORUN_LIFE_TORUS);
@@ -182,7 +182,7 @@ static void check_methuselah(const char *file, int64_t w, int64_t h, int64_t G, 
     int64_t P[AFTER + 4];
     for (int64_t k = 0; k < AFTER + 4; k++) {
         run_to(&r, G - 1 + k);
-        P[k] = corun_life_grid_population(&r.now);
+        P[k] = corun_life_cells_population(&r.now);
     }
     /* P[k] is the population at generation G - 1 + k. */
     CU_ASSERT_EQUAL(P[1], pop);
@@ -195,7 +195,7 @@ static void check_methuselah(const char *file, int64_t w, int64_t h, int64_t G, 
                 (long long)w, (long long)h, be->name, (long long)P[0], (long long)P[1],
                 (long long)P[2], (long long)P[3]);
     run_end(&r);
-    corun_life_grid_close(&g);
+    corun_life_cells_close(&g);
 }
 
 static void test_rpentomino(void) {

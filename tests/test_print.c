@@ -50,10 +50,10 @@ static void test_seed_example_cli(void) {
 /* Prints frames[0..n) of a w x h grid where frame i has only cell i % (w*h)
  * (row-major) alive, and compares with the seed's ColumnPrinter output. */
 static void check_frames(int64_t w, int64_t h, int n, const char *want) {
-    corun_life_grid_t *frames = calloc((size_t)n, sizeof *frames);
+    corun_life_cells_t *frames = calloc((size_t)n, sizeof *frames);
     CU_ASSERT_PTR_NOT_NULL_FATAL(frames);
     for (int i = 0; i < n; i++) {
-        CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&frames[i], w, h, NULL), 0);
+        CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&frames[i], w, h, NULL), 0);
         frames[i].cells[i % (w * h)] = 1;
     }
     char *buf = NULL;
@@ -64,7 +64,7 @@ static void check_frames(int64_t w, int64_t h, int n, const char *want) {
     fclose(f);
     CU_ASSERT_STRING_EQUAL(buf, want);
     free(buf);
-    for (int i = 0; i < n; i++) corun_life_grid_close(&frames[i]);
+    for (int i = 0; i < n; i++) corun_life_cells_close(&frames[i]);
     free(frames);
 }
 

@@ -1,9 +1,9 @@
 /* life.h — Game of Life (any Life-like rule): rules, grids, patterns and the
  * stepping backends.
  *
- * Memory: a corun_life_grid_t is caller-owned storage, one byte per cell
- * (0 dead, 1 alive), row-major, set up with corun_life_grid_init() and freed
- * with corun_life_grid_close(). Backends keep their own private state (e.g.
+ * Memory: a corun_life_cells_t is caller-owned storage, one byte per cell
+ * (0 dead, 1 alive), row-major, set up with corun_life_cells_init() and freed
+ * with corun_life_cells_close(). Backends keep their own private state (e.g.
  * bit-packed words) behind a void pointer; the byte grid is the exchange
  * format between them, the pattern files and the printers.
  *
@@ -51,40 +51,106 @@ typedef enum corun_life_boundary {
 CORUN_API const char *corun_life_boundary_name(corun_life_boundary_t b);
 CORUN_API int corun_life_boundary_parse(const char *s, corun_life_boundary_t *out, corun_err_t *err);
 
+/* The packed grid: the exchange format of a run. Patterns are placed into
+ * it, the random fill writes it, backends open from it and read back into
+ * it, and hash, population, snapshots, restart and MPI slabs work on it.
+ *
+ * Layout: 64 cells per uint64 word, bit i of word j of a row is cell
+ * x = 64*j + i. A row is wpr = ceil(width/64) words; rows sit `stride` words
+ * apart (corun_life_grid_stride(): a multiple of 8 words plus 8, so rows start
+ * on a cache line and power-of-two widths do not alias in the caches; the omp
+ * backend steps in this memory directly). Bits at x >= width ("padding") and
+ * the words from wpr to stride are always 0.
+ *
+ * A grid from corun_life_grid_init() owns its words (64-byte aligned, zero
+ * pages mapped lazily, so a huge grid costs nothing until written);
+ * corun_life_grid_rows() makes a view of some of its rows, which shares the
+ * memory and is never closed. */
 typedef struct corun_life_grid {
     int64_t width, height;
-    uint8_t *cells; /* width*height bytes, row-major, each 0 or 1 */
+    int64_t wpr;     /* words per row: ceil(width / 64) */
+    int64_t stride;  /* words from one row to the next */
+    uint64_t *words; /* height * stride words */
 } corun_life_grid_t;
+
+/* Words per row in the bit-packed layout. */
+static inline int64_t corun_life_words_per_row(int64_t width) { return (width + 63) / 64; }
+/* The row stride corun_life_grid_init() uses for a width. */
+static inline int64_t corun_life_grid_stride(int64_t width) {
+    return ((corun_life_words_per_row(width) + 7) & ~(int64_t)7) + 8;
+}
 
 /* Refuses sizes < 1, sizes whose byte count overflows, and grids that would
  * not fit in available memory (bytes_per_cell: the caller's estimate of the
  * total bytes a run needs per cell). */
 CORUN_API int corun_life_check_size(int64_t width, int64_t height, double bytes_per_cell,
                                     corun_err_t *err);
-/* Allocates an all-dead grid. */
+/* Allocates an all-dead grid (zero-filled memory, mapped lazily). */
 CORUN_API int corun_life_grid_init(corun_life_grid_t *g, int64_t width, int64_t height,
                                    corun_err_t *err);
 CORUN_API void corun_life_grid_close(corun_life_grid_t *g);
-static inline uint8_t *corun_life_cell(corun_life_grid_t *g, int64_t x, int64_t y) {
+/* Rows y0..y0+n-1 of g as a grid of its own (shares g's memory; not closed). */
+static inline corun_life_grid_t corun_life_grid_rows(const corun_life_grid_t *g, int64_t y0,
+                                                     int64_t n) {
+    corun_life_grid_t v = *g;
+    v.height = n;
+    v.words = g->words + y0 * g->stride;
+    return v;
+}
+static inline uint64_t *corun_life_grid_row(const corun_life_grid_t *g, int64_t y) {
+    return g->words + y * g->stride;
+}
+static inline int corun_life_grid_get(const corun_life_grid_t *g, int64_t x, int64_t y) {
+    return (int)((g->words[y * g->stride + (x >> 6)] >> (x & 63)) & 1u);
+}
+static inline void corun_life_grid_set(corun_life_grid_t *g, int64_t x, int64_t y, int alive) {
+    uint64_t *w = &g->words[y * g->stride + (x >> 6)], bit = (uint64_t)1 << (x & 63);
+    *w = alive ? *w | bit : *w & ~bit;
+}
+/* FNV-1a 64 over the cells, row-major, one byte (0/1) per cell: the
+ * summary's hash, the same value the byte grid gives (corun_life_cells_hash).
+ * Computed on `threads` threads (0: the OpenMP default). */
+CORUN_API uint64_t corun_life_grid_hash(const corun_life_grid_t *g, int threads);
+CORUN_API int64_t corun_life_grid_population(const corun_life_grid_t *g, int threads);
+/* Cell (x, y) is alive iff corun_rng_u64(seed, (row0 + y) * width + x) >> 11
+ * < density * 2^53: the same cells for every backend, thread count and MPI
+ * rank count (a rank fills its slab with row0 = its first global row). */
+CORUN_API void corun_life_grid_fill_random(corun_life_grid_t *g, double density, uint64_t seed,
+                                           int64_t row0, int threads);
+
+/* The byte-per-cell grid: the serial oracle's own state and the column
+ * printer's input (small grids), not an exchange format. */
+typedef struct corun_life_cells {
+    int64_t width, height;
+    uint8_t *cells; /* width*height bytes, row-major, each 0 or 1 */
+} corun_life_cells_t;
+
+/* Allocates an all-dead byte grid. */
+CORUN_API int corun_life_cells_init(corun_life_cells_t *g, int64_t width, int64_t height,
+                                    corun_err_t *err);
+CORUN_API void corun_life_cells_close(corun_life_cells_t *g);
+static inline uint8_t *corun_life_cell(corun_life_cells_t *g, int64_t x, int64_t y) {
     return &g->cells[y * g->width + x];
 }
-/* FNV-1a 64 over the cells, row-major, one byte (0/1) per cell. */
-CORUN_API uint64_t corun_life_grid_hash(const corun_life_grid_t *g);
-CORUN_API int64_t corun_life_grid_population(const corun_life_grid_t *g);
-/* Cell i (row-major index) is alive iff corun_rng_u64(seed, i) < density*2^64:
- * the same grid for every backend and thread count. */
-CORUN_API void corun_life_grid_fill_random(corun_life_grid_t *g, double density, uint64_t seed);
-/* The same fill for a slab: g holds rows row0.. of a grid g->width wide, so
- * its cell (x, y) gets the value global cell (x, row0 + y) gets above (what
- * an MPI rank uses to build only its own rows). */
-CORUN_API void corun_life_grid_fill_random_rows(corun_life_grid_t *g, double density,
-                                                uint64_t seed, int64_t row0);
+/* FNV-1a 64 over the bytes: the hash's definition, byte by byte. */
+CORUN_API uint64_t corun_life_cells_hash(const corun_life_cells_t *g);
+CORUN_API int64_t corun_life_cells_population(const corun_life_cells_t *g);
+/* The random fill's definition, cell by cell (row0 as above). */
+CORUN_API void corun_life_cells_fill_random_rows(corun_life_cells_t *g, double density,
+                                                 uint64_t seed, int64_t row0);
+static inline void corun_life_cells_fill_random(corun_life_cells_t *g, double density,
+                                                uint64_t seed) {
+    corun_life_cells_fill_random_rows(g, density, seed, 0);
+}
+/* Byte grid <-> packed grid of the same size. */
+CORUN_API void corun_life_cells_pack(const corun_life_cells_t *c, corun_life_grid_t *g);
+CORUN_API void corun_life_cells_unpack(const corun_life_grid_t *g, corun_life_cells_t *c);
 
 /* --------------------------------------------------------------- patterns */
 
 /* A pattern as read from a file: its cells plus what its header declared. */
 typedef struct corun_life_pattern {
-    corun_life_grid_t cells;    /* width x height = declared size */
+    corun_life_cells_t cells;    /* width x height = declared size */
     int has_rule;               /* header named a rule */
     corun_life_rule_t rule;
     int has_bounded;            /* Golly bounded-grid suffix (:T / :P) */
@@ -103,14 +169,14 @@ CORUN_API int corun_life_cells_parse(const char *text, size_t len, const char *n
 CORUN_API void corun_life_pattern_close(corun_life_pattern_t *p);
 /* Writes g as RLE (header x, y, rule with Golly's :T/:P suffix, lines <= 70
  * characters) that Golly and corun read back. */
-CORUN_API int corun_life_rle_write(FILE *f, const corun_life_grid_t *g, corun_life_rule_t rule,
+CORUN_API int corun_life_rle_write(FILE *f, const corun_life_cells_t *g, corun_life_rule_t rule,
                                    corun_life_boundary_t b, corun_err_t *err);
-CORUN_API int corun_life_rle_save(const char *path, const corun_life_grid_t *g,
+CORUN_API int corun_life_rle_save(const char *path, const corun_life_cells_t *g,
                                   corun_life_rule_t rule, corun_life_boundary_t b,
                                   corun_err_t *err);
 /* Copies pattern cells into g with the top-left corner at (x, y); an error if
  * it does not fit. */
-CORUN_API int corun_life_pattern_place(corun_life_grid_t *g, const corun_life_grid_t *pat,
+CORUN_API int corun_life_pattern_place(corun_life_cells_t *g, const corun_life_cells_t *pat,
                                        int64_t x, int64_t y, corun_err_t *err);
 
 /* ----------------------------------------------------------------- printer */
@@ -118,7 +184,7 @@ CORUN_API int corun_life_pattern_place(corun_life_grid_t *g, const corun_life_gr
 /* The seed's ColumnPrinter: generations side by side, a header row with the
  * generation number centred, " | " between columns, '*' alive, '-' empty.
  * frames[i] is generation i. */
-CORUN_API int corun_life_print_columns(FILE *f, const corun_life_grid_t *frames, int nframes);
+CORUN_API int corun_life_print_columns(FILE *f, const corun_life_cells_t *frames, int nframes);
 
 /* ---------------------------------------------------------------- backends */
 
@@ -142,10 +208,10 @@ typedef struct corun_life_params {
  * same size; fini() frees everything (safe on a failed init's NULL). */
 typedef struct corun_life_backend {
     const char *name;
-    int (*init)(void **state, const corun_life_grid_t *initial, const corun_life_params_t *p,
+    int (*init)(void **state, const corun_life_cells_t *initial, const corun_life_params_t *p,
                 corun_err_t *err);
     int (*step)(void *state, int64_t generations, corun_err_t *err);
-    int (*read)(void *state, corun_life_grid_t *out, corun_err_t *err);
+    int (*read)(void *state, corun_life_cells_t *out, corun_err_t *err);
     void (*fini)(void *state);
     /* Short description of the mode actually used (e.g. "dense-avx512", no
      * spaces), for the summary; may be NULL. */
@@ -191,11 +257,9 @@ typedef struct corun_life_backend {
 CORUN_API int corun_life_rows_check(const char *who, int64_t height, int64_t y0, int64_t n,
                                     corun_err_t *err);
 
-/* Words per row in the bit-packed layout. */
-static inline int64_t corun_life_words_per_row(int64_t width) { return (width + 63) / 64; }
 /* Packs a byte grid into the bit-packed layout, and back. */
-CORUN_API void corun_life_pack(const corun_life_grid_t *g, uint64_t *words);
-CORUN_API void corun_life_unpack(const uint64_t *words, corun_life_grid_t *g);
+CORUN_API void corun_life_pack(const corun_life_cells_t *g, uint64_t *words);
+CORUN_API void corun_life_unpack(const uint64_t *words, corun_life_cells_t *g);
 
 CORUN_API extern const corun_life_backend_t corun_life_backend_serial;
 CORUN_API extern const corun_life_backend_t corun_life_backend_omp;

@@ -2,7 +2,7 @@
  *
  * How each workload is reached, and why (one implementation of each idea):
  *   life — the stepping backends directly (corun_life_backend_t): init,
- *          step(steps) timed alone, read, then corun_life_grid_hash, which is
+ *          step(steps) timed alone, read, then corun_life_cells_hash, which is
  *          exactly the hash= of `corun life`'s summary.
  *   csv  — the library calls corun_csv_stats / corun_csv_split: they return
  *          their own seconds and the hash the `corun csv` summary prints, so
@@ -121,7 +121,7 @@ static int run_life(const bench_opts_t *o, const bench_problem_t *p, const char 
                     int threads, bench_sample_t *s, corun_err_t *err) {
     const corun_life_backend_t *be = corun_life_backend_find(backend, err);
     if (!be) return CORUN_EINVAL;
-    corun_life_grid_t grid = {0};
+    corun_life_cells_t grid = {0};
     void *st = NULL;
     /* Dense stepping (no change tracking): the work per generation is then
      * the same for every backend and thread count, which is what a scaling
@@ -129,9 +129,9 @@ static int run_life(const bench_opts_t *o, const bench_problem_t *p, const char 
     corun_life_params_t params = {CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, threads,
                                   CORUN_LIFE_SKIP_OFF, o->device};
     int rc = corun_life_check_size(p->width, p->height, 2.0, err);
-    if (!rc) rc = corun_life_grid_init(&grid, p->width, p->height, err);
+    if (!rc) rc = corun_life_cells_init(&grid, p->width, p->height, err);
     if (rc) return rc;
-    corun_life_grid_fill_random(&grid, o->life_density, o->life_seed);
+    corun_life_cells_fill_random(&grid, o->life_density, o->life_seed);
     rc = be->init(&st, &grid, &params, err);
     if (!rc) {
         snprintf(s->mode, sizeof s->mode, "%s", be->describe ? be->describe(st) : "-");
@@ -141,13 +141,13 @@ static int run_life(const bench_opts_t *o, const bench_problem_t *p, const char 
     }
     if (!rc) rc = be->read(st, &grid, err);
     if (!rc) {
-        s->hash = corun_life_grid_hash(&grid);
+        s->hash = corun_life_cells_hash(&grid);
         s->fom = s->seconds > 0
                      ? (double)p->width * (double)p->height * (double)p->steps / s->seconds
                      : 0;
     }
     be->fini(st);
-    corun_life_grid_close(&grid);
+    corun_life_cells_close(&grid);
     return rc;
 }
 

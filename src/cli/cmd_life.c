@@ -87,7 +87,7 @@ static const char life_usage[] =
 
 /* Copies the rows of a pattern placed at (x, y) in a width x height grid
  * that fall into g, which holds rows row0.. of it (an MPI rank's slab). */
-static int place_rows(corun_life_grid_t *g, const corun_life_grid_t *pat, int64_t x, int64_t y,
+static int place_rows(corun_life_cells_t *g, const corun_life_cells_t *pat, int64_t x, int64_t y,
                       int64_t height, int64_t row0, corun_err_t *err) {
     if (x < 0 || y < 0 || pat->width > g->width || pat->height > height ||
         x > g->width - pat->width || y > height - pat->height)
@@ -108,7 +108,7 @@ static int place_rows(corun_life_grid_t *g, const corun_life_grid_t *pat, int64_
  * and boundary that the user did not give. With `ranks` > 1, g gets only the
  * rows of this rank's slab (corun_life_slab_rows). */
 static int make_initial(life_opts_t *o, const corun_life_backend_t *be, int rank, int ranks,
-                        corun_life_grid_t *g, corun_err_t *err) {
+                        corun_life_cells_t *g, corun_err_t *err) {
     /* Bytes per cell the whole run holds: this byte grid plus the backend's
      * two generations (bytes for serial, bits + tile flags for omp). */
     double bpc = strcmp(be->name, "serial") ? 1.3 : 3.0;
@@ -161,8 +161,8 @@ static int make_initial(life_opts_t *o, const corun_life_backend_t *be, int rank
         corun_life_slab_rows(o->height, rank, ranks, &row0, &rows);
     }
     if (!rc) rc = corun_life_check_size(o->width, rows, bpc, err);
-    if (!rc) rc = corun_life_grid_init(g, o->width, rows, err);
-    if (!rc && random) corun_life_grid_fill_random_rows(g, density, seed, row0);
+    if (!rc) rc = corun_life_cells_init(g, o->width, rows, err);
+    if (!rc && random) corun_life_cells_fill_random_rows(g, density, seed, row0);
     if (!rc && !random)
         rc = ranks > 1 ? place_rows(g, &pat.cells, o->at_x, o->at_y, o->height, row0, err)
                        : corun_life_pattern_place(g, &pat.cells, o->at_x, o->at_y, err);
@@ -286,7 +286,7 @@ int cmd_life(int argc, char **argv) {
         o.threads = corun_default_threads() / node_ranks;
         if (o.threads < 1) o.threads = 1;
     }
-    corun_life_grid_t grid = {0};
+    corun_life_cells_t grid = {0};
     corun_snap_t *snap = NULL;
     void *st = NULL;
     int64_t start_gen = 0;
@@ -341,7 +341,7 @@ int cmd_life(int argc, char **argv) {
             adopt_restart_meta(&o, &sc.meta, &err) ||
             corun_life_check_size(o.width, team ? rows : o.height,
                                   strcmp(be->name, "serial") ? 1.3 : 3.0, &err) ||
-            corun_life_grid_init(&grid, o.width, team ? rows : o.height, &err)) {
+            corun_life_cells_init(&grid, o.width, team ? rows : o.height, &err)) {
             code = CORUN_EXIT_USAGE;
         } else {
             uint64_t *w = malloc((size_t)(corun_life_words_per_row(o.width) * grid.height) * 8);
@@ -435,7 +435,7 @@ int cmd_life(int argc, char **argv) {
         corun_life_slab_info_t info;
         corun_life_slab_info(st, &info);
         double halo_max = 0, wait_max = 0;
-        corun_life_grid_t full = {0};
+        corun_life_cells_t full = {0};
         rc = corun_life_slab_summary(st, &grid, &population, &hash, &err);
         if (!rc) rc = corun_life_slab_max(st, info.halo_seconds, &halo_max, &err);
         if (!rc) rc = corun_life_slab_max(st, info.wait_seconds, &wait_max, &err);
@@ -448,7 +448,7 @@ int cmd_life(int argc, char **argv) {
         if (o.write_rle[0]) rc = corun_life_slab_gather(st, &grid, &full, &err);
         if (!rc && rank == 0 && o.write_rle[0])
             rc = corun_life_rle_save(o.write_rle, &full, o.rule, o.boundary, &err);
-        corun_life_grid_close(&full);
+        corun_life_cells_close(&full);
         if ((exit_code = setup_result(team, rc ? CORUN_EXIT_FAILURE : 0, &err))) goto out;
         snprintf(mpi_info, sizeof mpi_info,
                  " ranks=%d halo=%d halo_overlap=%s halo_seconds=%.6f wait_seconds=%.6f",
@@ -459,8 +459,8 @@ int cmd_life(int argc, char **argv) {
             exit_code = CORUN_EXIT_FAILURE;
             goto out;
         }
-        population = corun_life_grid_population(&grid);
-        hash = corun_life_grid_hash(&grid);
+        population = corun_life_cells_population(&grid);
+        hash = corun_life_cells_hash(&grid);
     }
     char rule[32], io[160] = "";
     corun_life_rule_format(o.rule, rule, sizeof rule);
@@ -496,7 +496,7 @@ out:
     }
     if (st) (team ? &corun_life_backend_slab : be)->fini(st);
     free(cmdline);
-    corun_life_grid_close(&grid);
+    corun_life_cells_close(&grid);
     if (team) corun_life_mpi_end();
     return exit_code;
 }

@@ -54,13 +54,13 @@ int life_signal_received(void) { return (int)stop_signal; }
 /* Steps n generations writing populations into pops; backends without
  * step_counted step one generation at a time and count the byte grid. */
 static int step_counted(const corun_life_backend_t *be, void *st, int64_t n, int64_t *pops,
-                        corun_life_grid_t *scratch, corun_err_t *err) {
+                        corun_life_cells_t *scratch, corun_err_t *err) {
     if (be->step_counted) return be->step_counted(st, n, pops, err);
     for (int64_t i = 0; i < n; i++) {
         int rc = be->step(st, 1, err);
         if (!rc) rc = be->read(st, scratch, err);
         if (rc) return rc;
-        pops[i] = corun_life_grid_population(scratch);
+        pops[i] = corun_life_cells_population(scratch);
     }
     return 0;
 }
@@ -77,17 +77,17 @@ static void progress(const life_opts_t *o, int64_t done, double t0) {
 
 #define POP_SEGMENT 65536 /* populations buffered between hand-overs */
 
-int life_run(life_opts_t *o, const corun_life_backend_t *be, void *st, corun_life_grid_t *grid,
+int life_run(life_opts_t *o, const corun_life_backend_t *be, void *st, corun_life_cells_t *grid,
              int64_t start_gen, corun_snap_t *snap, life_result_t *res, corun_err_t *err) {
     memset(res, 0, sizeof *res);
     int64_t *pops = NULL;
-    corun_life_grid_t scratch = {0}, *frames = NULL;
+    corun_life_cells_t scratch = {0}, *frames = NULL;
     int rc = 0, stop = 0;
     const int team = be == &corun_life_backend_slab; /* chunks agreed between ranks */
     snprintf(res->mode, sizeof res->mode, "%s", be->describe ? be->describe(st) : "-");
     const int show = !o->quiet && isatty(2) && corun_mpi_rank() == 0;
     const int64_t every = o->snapshot_every, end = start_gen + o->steps;
-    int64_t pop0 = snap && !o->restart[0] ? corun_life_grid_population(grid) : 0; /* set-up */
+    int64_t pop0 = snap && !o->restart[0] ? corun_life_cells_population(grid) : 0; /* set-up */
     if (team && snap && !o->restart[0] && (rc = corun_life_slab_sum(st, pop0, &pop0, err)))
         goto done; /* the global generation-0 population */
     double t0 = corun_now();
@@ -99,7 +99,7 @@ int life_run(life_opts_t *o, const corun_life_backend_t *be, void *st, corun_lif
         }
         for (int64_t i = 0; i <= o->steps && !rc; i++) {
             if (i) rc = be->step(st, 1, err);
-            if (!rc) rc = corun_life_grid_init(&frames[i], grid->width, grid->height, err);
+            if (!rc) rc = corun_life_cells_init(&frames[i], grid->width, grid->height, err);
             if (!rc) rc = be->read(st, &frames[i], err);
         }
         res->generation = end;
@@ -108,7 +108,7 @@ int life_run(life_opts_t *o, const corun_life_backend_t *be, void *st, corun_lif
     if (snap) {
         pops = malloc(POP_SEGMENT * sizeof *pops);
         if (!pops || (!be->step_counted &&
-                      corun_life_grid_init(&scratch, grid->width, grid->height, err))) {
+                      corun_life_cells_init(&scratch, grid->width, grid->height, err))) {
             rc = pops ? rc : corun_err_set(err, CORUN_ENOMEM, "out of memory");
             goto done;
         }
@@ -170,10 +170,10 @@ stepped:
     if (!rc && o->print) rc = corun_life_print_columns(stdout, frames, (int)o->steps + 1);
 done:
     if (frames) {
-        for (int64_t i = 0; i <= o->steps; i++) corun_life_grid_close(&frames[i]);
+        for (int64_t i = 0; i <= o->steps; i++) corun_life_cells_close(&frames[i]);
         free(frames);
     }
     free(pops);
-    corun_life_grid_close(&scratch);
+    corun_life_cells_close(&scratch);
     return rc;
 }

@@ -21,7 +21,7 @@ int life_signal_received(void);
  * caller opened it and closes it). The final state is read back into grid.
  * With the MPI slab backend (be == &corun_life_backend_slab) grid is this
  * rank's rows and every chunk is agreed between the ranks. */
-int life_run(life_opts_t *o, const corun_life_backend_t *be, void *st, corun_life_grid_t *grid,
+int life_run(life_opts_t *o, const corun_life_backend_t *be, void *st, corun_life_cells_t *grid,
              int64_t start_gen, corun_snap_t *snap, life_result_t *res, corun_err_t *err);
 
 #endif

@@ -1,6 +1,6 @@
-/* grid.c — the byte-per-cell grid: allocation with size checks, hash,
- * population, counter-based random fill (whole grids and slabs of rows),
- * boundary names. */
+/* grid.c — the packed grid and the byte-per-cell grid: allocation with size
+ * checks, hash, population, counter-based random fill (whole grids and
+ * slabs of rows), pack/unpack between them, boundary names. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -47,7 +47,7 @@ int corun_life_check_size(int64_t w, int64_t h, double bytes_per_cell, corun_err
     return 0;
 }
 
-int corun_life_grid_init(corun_life_grid_t *g, int64_t w, int64_t h, corun_err_t *err) {
+int corun_life_cells_init(corun_life_cells_t *g, int64_t w, int64_t h, corun_err_t *err) {
     g->width = g->height = 0;
     g->cells = NULL;
     int rc = corun_life_check_size(w, h, 1.0, err);
@@ -61,17 +61,17 @@ int corun_life_grid_init(corun_life_grid_t *g, int64_t w, int64_t h, corun_err_t
     return 0;
 }
 
-void corun_life_grid_close(corun_life_grid_t *g) {
+void corun_life_cells_close(corun_life_cells_t *g) {
     free(g->cells);
     g->cells = NULL;
     g->width = g->height = 0;
 }
 
-uint64_t corun_life_grid_hash(const corun_life_grid_t *g) {
+uint64_t corun_life_cells_hash(const corun_life_cells_t *g) {
     return corun_fnv1a64(CORUN_FNV1A64_INIT, g->cells, (size_t)(g->width * g->height));
 }
 
-int64_t corun_life_grid_population(const corun_life_grid_t *g) {
+int64_t corun_life_cells_population(const corun_life_cells_t *g) {
     /* Cells are 0 or 1, so the popcount of 8 cells read as one word is the
      * number of live ones among them; threads split the words. */
     const int64_t total = g->width * g->height, words = total / 8;
@@ -86,7 +86,7 @@ int64_t corun_life_grid_population(const corun_life_grid_t *g) {
     return n;
 }
 
-void corun_life_grid_fill_random_rows(corun_life_grid_t *g, double density, uint64_t seed,
+void corun_life_cells_fill_random_rows(corun_life_cells_t *g, double density, uint64_t seed,
                                       int64_t row0) {
     /* Compare the top 53 bits with density scaled to 2^53: exact for 0 and 1. */
     uint64_t limit = density >= 1.0 ? (UINT64_C(1) << 53)
@@ -99,11 +99,7 @@ void corun_life_grid_fill_random_rows(corun_life_grid_t *g, double density, uint
         g->cells[i] = (corun_rng_u64(seed, first + (uint64_t)i) >> 11) < limit;
 }
 
-void corun_life_grid_fill_random(corun_life_grid_t *g, double density, uint64_t seed) {
-    corun_life_grid_fill_random_rows(g, density, seed, 0);
-}
-
-void corun_life_pack(const corun_life_grid_t *g, uint64_t *words) {
+void corun_life_pack(const corun_life_cells_t *g, uint64_t *words) {
     const int64_t wpr = corun_life_words_per_row(g->width);
 #pragma omp parallel for schedule(static)
     for (int64_t y = 0; y < g->height; y++) {
@@ -114,7 +110,7 @@ void corun_life_pack(const corun_life_grid_t *g, uint64_t *words) {
     }
 }
 
-void corun_life_unpack(const uint64_t *words, corun_life_grid_t *g) {
+void corun_life_unpack(const uint64_t *words, corun_life_cells_t *g) {
     const int64_t wpr = corun_life_words_per_row(g->width);
 #pragma omp parallel for schedule(static)
     for (int64_t y = 0; y < g->height; y++) {
@@ -122,4 +118,77 @@ void corun_life_unpack(const uint64_t *words, corun_life_grid_t *g) {
         uint8_t *dst = g->cells + y * g->width;
         for (int64_t x = 0; x < g->width; x++) dst[x] = (uint8_t)((row[x >> 6] >> (x & 63)) & 1u);
     }
+}
+
+/* ---------------------------------------------------------- packed grid */
+
+int corun_life_grid_init(corun_life_grid_t *g, int64_t w, int64_t h, corun_err_t *err) {
+    memset(g, 0, sizeof *g);
+    int rc = corun_life_check_size(w, h, 0.0, err);
+    if (rc) return rc;
+    const int64_t stride = corun_life_grid_stride(w);
+    size_t bytes = ((size_t)(stride * h) * 8 + 63) & ~(size_t)63;
+    g->words = aligned_alloc(64, bytes);
+    if (!g->words)
+        return corun_err_set(err, CORUN_ENOMEM, "grid %lldx%lld: out of memory", (long long)w,
+                             (long long)h);
+    memset(g->words, 0, bytes);
+    g->width = w;
+    g->height = h;
+    g->wpr = corun_life_words_per_row(w);
+    g->stride = stride;
+    return 0;
+}
+
+void corun_life_grid_close(corun_life_grid_t *g) {
+    free(g->words);
+    memset(g, 0, sizeof *g);
+}
+
+uint64_t corun_life_grid_hash(const corun_life_grid_t *g, int threads) {
+    (void)threads;
+    uint64_t h = CORUN_FNV1A64_INIT;
+    for (int64_t y = 0; y < g->height; y++)
+        for (int64_t x = 0; x < g->width; x++) {
+            uint8_t c = (uint8_t)corun_life_grid_get(g, x, y);
+            h = corun_fnv1a64(h, &c, 1);
+        }
+    return h;
+}
+
+int64_t corun_life_grid_population(const corun_life_grid_t *g, int threads) {
+    (void)threads;
+    int64_t n = 0;
+    for (int64_t y = 0; y < g->height; y++)
+        for (int64_t j = 0; j < g->wpr; j++) n += __builtin_popcountll(corun_life_grid_row(g, y)[j]);
+    return n;
+}
+
+void corun_life_grid_fill_random(corun_life_grid_t *g, double density, uint64_t seed,
+                                 int64_t row0, int threads) {
+    (void)threads;
+    uint64_t limit = density >= 1.0 ? (UINT64_C(1) << 53)
+                     : density <= 0.0 ? 0
+                                      : (uint64_t)(density * 9007199254740992.0);
+    for (int64_t y = 0; y < g->height; y++)
+        for (int64_t x = 0; x < g->width; x++)
+            corun_life_grid_set(
+                g, x, y,
+                (corun_rng_u64(seed, (uint64_t)(row0 + y) * (uint64_t)g->width + (uint64_t)x) >>
+                 11) < limit);
+}
+
+void corun_life_cells_pack(const corun_life_cells_t *c, corun_life_grid_t *g) {
+    for (int64_t y = 0; y < c->height; y++) {
+        uint64_t *row = corun_life_grid_row(g, y);
+        memset(row, 0, (size_t)g->stride * 8);
+        for (int64_t x = 0; x < c->width; x++)
+            row[x >> 6] |= (uint64_t)(c->cells[y * c->width + x] & 1u) << (x & 63);
+    }
+}
+
+void corun_life_cells_unpack(const corun_life_grid_t *g, corun_life_cells_t *c) {
+    for (int64_t y = 0; y < c->height; y++)
+        for (int64_t x = 0; x < c->width; x++)
+            c->cells[y * c->width + x] = (uint8_t)corun_life_grid_get(g, x, y);
 }

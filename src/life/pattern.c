@@ -96,14 +96,14 @@ int corun_life_pattern_load(const char *path, corun_life_pattern_t *p, corun_err
 }
 
 void corun_life_pattern_close(corun_life_pattern_t *p) {
-    corun_life_grid_close(&p->cells);
+    corun_life_cells_close(&p->cells);
     memset(p, 0, sizeof *p);
 }
 
 /* a + b for the message, saturated: the offset may be absurd (INT64_MAX). */
 static int64_t sat_add(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
 
-int corun_life_pattern_place(corun_life_grid_t *g, const corun_life_grid_t *pat, int64_t x,
+int corun_life_pattern_place(corun_life_cells_t *g, const corun_life_cells_t *pat, int64_t x,
                              int64_t y, corun_err_t *err) {
     if (x < 0 || y < 0 || pat->width > g->width || pat->height > g->height ||
         x > g->width - pat->width || y > g->height - pat->height)
@@ -118,7 +118,7 @@ int corun_life_pattern_place(corun_life_grid_t *g, const corun_life_grid_t *pat,
     return 0;
 }
 
-int corun_life_rle_save(const char *path, const corun_life_grid_t *g, corun_life_rule_t rule,
+int corun_life_rle_save(const char *path, const corun_life_cells_t *g, corun_life_rule_t rule,
                         corun_life_boundary_t b, corun_err_t *err) {
     /* Write next to the target and rename over it only when everything
      * succeeded: rename() within one directory is atomic, so a full disk or

@@ -52,7 +52,7 @@ static int64_t for_each_row(const char *text, size_t len, row_fn fn, void *ctx, 
 typedef struct scan_ctx {
     const char *name;
     size_t width;
-    corun_life_grid_t *g; /* NULL in the first (measuring) pass */
+    corun_life_cells_t *g; /* NULL in the first (measuring) pass */
     corun_err_t *err;
 } scan_ctx_t;
 
@@ -93,7 +93,7 @@ int corun_life_cells_parse(const char *text, size_t len, const char *name,
                              "comment lines)",
                              name);
     rc = corun_life_check_size((int64_t)c.width, rows, 1.0, err);
-    if (!rc) rc = corun_life_grid_init(&p->cells, (int64_t)c.width, rows, err);
+    if (!rc) rc = corun_life_cells_init(&p->cells, (int64_t)c.width, rows, err);
     if (rc) {
         corun_err_prefix(err, "%s", name);
         return rc;

@@ -236,7 +236,7 @@ int corun_life_rle_parse(const char *text, size_t len, const char *name,
         corun_err_prefix(err, "%s:%d", name, header_line);
         goto fail;
     }
-    rc = corun_life_grid_init(&p->cells, w, h, err);
+    rc = corun_life_cells_init(&p->cells, w, h, err);
     if (rc) goto fail;
     next_line(&in);
 
@@ -349,7 +349,7 @@ static void emit(rle_out_t *o, int64_t n, char tag) {
     o->col += len;
 }
 
-int corun_life_rle_write(FILE *f, const corun_life_grid_t *g, corun_life_rule_t rule,
+int corun_life_rle_write(FILE *f, const corun_life_cells_t *g, corun_life_rule_t rule,
                          corun_life_boundary_t b, corun_err_t *err) {
     char rs[32];
     corun_life_rule_format(rule, rs, sizeof rs);

@@ -9,7 +9,7 @@
 
 #include "corun/life.h"
 
-int corun_life_print_columns(FILE *f, const corun_life_grid_t *frames, int nframes) {
+int corun_life_print_columns(FILE *f, const corun_life_cells_t *frames, int nframes) {
     if (nframes < 1) return 0;
     int64_t height = frames[0].height, width = frames[0].width;
     for (int64_t j = 0; j <= height; j++) {

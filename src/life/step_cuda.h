@@ -36,7 +36,7 @@ int corun_life_cuda_snap_wait(corun_life_cuda_snap_t *snap, corun_err_t *err);
 /* Generations stepped since init() when the snapshot was taken. */
 int64_t corun_life_cuda_snap_generation(const corun_life_cuda_snap_t *snap);
 const uint64_t *corun_life_cuda_snap_words(const corun_life_cuda_snap_t *snap, int64_t *wpr);
-int corun_life_cuda_snap_unpack(const corun_life_cuda_snap_t *snap, corun_life_grid_t *out,
+int corun_life_cuda_snap_unpack(const corun_life_cuda_snap_t *snap, corun_life_cells_t *out,
                                 corun_err_t *err);
 /* Waits for a copy still in flight, then frees (NULL is fine). */
 void corun_life_cuda_snap_release(corun_life_cuda_snap_t *snap);

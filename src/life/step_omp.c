@@ -609,7 +609,7 @@ static void step_adaptive(omp_state_t *s, int64_t n, int64_t *pops) {
 
 /* ------------------------------------------------------------- interface */
 
-static int omp_init(void **state, const corun_life_grid_t *initial, const corun_life_params_t *p,
+static int omp_init(void **state, const corun_life_cells_t *initial, const corun_life_params_t *p,
                     corun_err_t *err) {
     *state = NULL;
     if (!initial || initial->width < 1 || initial->height < 1 || !initial->cells)
@@ -839,7 +839,7 @@ static int omp_write_rows(void *state, int64_t y0, int64_t n, const uint64_t *wo
     return 0;
 }
 
-static int omp_read(void *state, corun_life_grid_t *out, corun_err_t *err) {
+static int omp_read(void *state, corun_life_cells_t *out, corun_err_t *err) {
     omp_state_t *s = state;
     const omp_geom_t *g = &s->g;
     if (out->width != g->w || out->height != g->h)

@@ -12,12 +12,12 @@
 #include "corun/life.h"
 
 typedef struct serial_state {
-    corun_life_grid_t cur, next;
+    corun_life_cells_t cur, next;
     corun_life_params_t p;
     int64_t cy0, cy1; /* step_counted counts rows cy0..cy1-1 */
 } serial_state_t;
 
-static int get_cell(const corun_life_grid_t *g, corun_life_boundary_t b, int64_t y, int64_t x) {
+static int get_cell(const corun_life_cells_t *g, corun_life_boundary_t b, int64_t y, int64_t x) {
     if (b == CORUN_LIFE_TORUS) {
         /* Python's % is non-negative for a positive modulus; C's is not. */
         y = ((y % g->height) + g->height) % g->height;
@@ -29,7 +29,7 @@ static int get_cell(const corun_life_grid_t *g, corun_life_boundary_t b, int64_t
 }
 
 static void step_once(serial_state_t *s) {
-    const corun_life_grid_t *g = &s->cur;
+    const corun_life_cells_t *g = &s->cur;
     for (int64_t y = 0; y < g->height; y++) {
         for (int64_t x = 0; x < g->width; x++) {
             int n = 0;
@@ -40,20 +40,20 @@ static void step_once(serial_state_t *s) {
                 (uint8_t)corun_life_rule_apply(s->p.rule, g->cells[y * g->width + x], n);
         }
     }
-    corun_life_grid_t t = s->cur;
+    corun_life_cells_t t = s->cur;
     s->cur = s->next;
     s->next = t;
 }
 
-static int serial_init(void **state, const corun_life_grid_t *initial,
+static int serial_init(void **state, const corun_life_cells_t *initial,
                        const corun_life_params_t *p, corun_err_t *err) {
     *state = NULL;
     serial_state_t *s = calloc(1, sizeof *s);
     if (!s) return corun_err_set(err, CORUN_ENOMEM, "serial backend: out of memory");
-    int rc = corun_life_grid_init(&s->cur, initial->width, initial->height, err);
-    if (!rc) rc = corun_life_grid_init(&s->next, initial->width, initial->height, err);
+    int rc = corun_life_cells_init(&s->cur, initial->width, initial->height, err);
+    if (!rc) rc = corun_life_cells_init(&s->next, initial->width, initial->height, err);
     if (rc) {
-        corun_life_grid_close(&s->cur);
+        corun_life_cells_close(&s->cur);
         free(s);
         return rc;
     }
@@ -70,7 +70,7 @@ static int serial_step(void *state, int64_t generations, corun_err_t *err) {
     return 0;
 }
 
-static int serial_read(void *state, corun_life_grid_t *out, corun_err_t *err) {
+static int serial_read(void *state, corun_life_cells_t *out, corun_err_t *err) {
     serial_state_t *s = state;
     if (out->width != s->cur.width || out->height != s->cur.height)
         return corun_err_set(err, CORUN_EINVAL, "serial backend: read into a grid of another size");
@@ -81,8 +81,8 @@ static int serial_read(void *state, corun_life_grid_t *out, corun_err_t *err) {
 static void serial_fini(void *state) {
     serial_state_t *s = state;
     if (!s) return;
-    corun_life_grid_close(&s->cur);
-    corun_life_grid_close(&s->next);
+    corun_life_cells_close(&s->cur);
+    corun_life_cells_close(&s->next);
     free(s);
 }
 
@@ -93,8 +93,8 @@ static const char *serial_describe(void *state) {
 
 /* Live cells of the current generation in the counted rows. */
 static int64_t count_rows(const serial_state_t *s) {
-    corun_life_grid_t part = {s->cur.width, s->cy1 - s->cy0, s->cur.cells + s->cy0 * s->cur.width};
-    return corun_life_grid_population(&part);
+    corun_life_cells_t part = {s->cur.width, s->cy1 - s->cy0, s->cur.cells + s->cy0 * s->cur.width};
+    return corun_life_cells_population(&part);
 }
 
 static int serial_step_counted(void *state, int64_t generations, int64_t *pops,
@@ -117,7 +117,7 @@ static int serial_read_rows(void *state, int64_t y0, int64_t n, uint64_t *words,
     serial_state_t *s = state;
     int rc = rows_check(s, y0, n, err);
     if (rc) return rc;
-    corun_life_grid_t part = {s->cur.width, n, s->cur.cells + y0 * s->cur.width};
+    corun_life_cells_t part = {s->cur.width, n, s->cur.cells + y0 * s->cur.width};
     corun_life_pack(&part, words);
     return 0;
 }
@@ -136,7 +136,7 @@ static int serial_write_rows(void *state, int64_t y0, int64_t n, const uint64_t 
     serial_state_t *s = state;
     int rc = rows_check(s, y0, n, err);
     if (rc) return rc;
-    corun_life_grid_t part = {s->cur.width, n, s->cur.cells + y0 * s->cur.width};
+    corun_life_cells_t part = {s->cur.width, n, s->cur.cells + y0 * s->cur.width};
     corun_life_unpack(words, &part);
     return 0;
 }

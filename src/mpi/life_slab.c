@@ -243,7 +243,7 @@ static int slab_read_packed(void *state, uint64_t *words, corun_err_t *err) {
     return s->node->read_rows(s->inner, s->halo[0], s->rows, words, err);
 }
 
-static int slab_read(void *state, corun_life_grid_t *out, corun_err_t *err) {
+static int slab_read(void *state, corun_life_cells_t *out, corun_err_t *err) {
     slab_t *s = state;
     if (out->width != s->width || out->height != s->rows)
         return corun_err_set(err, CORUN_EINVAL, "slab: read into a grid of another size");
@@ -277,7 +277,7 @@ static const char *slab_describe(void *state) {
     return s && s->node->describe ? s->node->describe(s->inner) : "-";
 }
 
-static int slab_init(void **state, const corun_life_grid_t *initial, const corun_life_params_t *p,
+static int slab_init(void **state, const corun_life_cells_t *initial, const corun_life_params_t *p,
                      corun_err_t *err) {
     (void)initial, (void)p;
     *state = NULL;
@@ -286,20 +286,20 @@ static int slab_init(void **state, const corun_life_grid_t *initial, const corun
 
 /* A byte grid of `h` rows holding `own` at row `at` (the rest dead) and
  * the node backend initialised with it. */
-static int node_open(slab_t *s, void **st, const corun_life_grid_t *own, int64_t at, int64_t h,
+static int node_open(slab_t *s, void **st, const corun_life_cells_t *own, int64_t at, int64_t h,
                      const corun_life_params_t *p, corun_err_t *err) {
-    corun_life_grid_t g;
-    int rc = corun_life_grid_init(&g, s->width, h, err);
+    corun_life_cells_t g;
+    int rc = corun_life_cells_init(&g, s->width, h, err);
     if (rc) return rc;
     if (own) memcpy(g.cells + at * s->width, own->cells, (size_t)(own->width * own->height));
     rc = s->node->init(st, &g, p, err);
-    corun_life_grid_close(&g);
+    corun_life_cells_close(&g);
     return rc;
 }
 
 /* Everything local to this rank that can fail: sizes, buffers, the node
  * backend states. */
-static int slab_setup(slab_t *s, const corun_life_slab_cfg_t *cfg, const corun_life_grid_t *own,
+static int slab_setup(slab_t *s, const corun_life_slab_cfg_t *cfg, const corun_life_cells_t *own,
                       const corun_life_params_t *p, corun_err_t *err) {
     const corun_life_backend_t *node = cfg->node;
     if (!node->read_rows || !node->write_rows || !node->count_rows)
@@ -362,7 +362,7 @@ static int slab_setup(slab_t *s, const corun_life_slab_cfg_t *cfg, const corun_l
 }
 
 int corun_life_slab_open(void **state, const corun_life_slab_cfg_t *cfg,
-                         const corun_life_grid_t *own, const corun_life_params_t *p,
+                         const corun_life_cells_t *own, const corun_life_params_t *p,
                          corun_err_t *err) {
     *state = NULL;
     slab_t *s = calloc(1, sizeof *s);
@@ -427,7 +427,7 @@ static fnv_map_t fnv_map(const uint8_t *c, size_t n, unsigned *parity) {
 
 /* The map of a whole slab: 64 chunks mapped by the threads, then composed
  * in order (chunk k starts with bit 0 = the parity of the chunks before). */
-static fnv_map_t fnv_slab(const corun_life_grid_t *own, unsigned *parity) {
+static fnv_map_t fnv_slab(const corun_life_cells_t *own, unsigned *parity) {
     enum { CHUNKS = 64 };
     const size_t n = (size_t)(own->width * own->height);
     fnv_map_t m[CHUNKS];
@@ -462,10 +462,10 @@ static void fnv_compose_op(void *in, void *inout, int *len, MPI_Datatype *type) 
     }
 }
 
-int corun_life_slab_summary(void *state, const corun_life_grid_t *own, int64_t *population,
+int corun_life_slab_summary(void *state, const corun_life_cells_t *own, int64_t *population,
                             uint64_t *hash, corun_err_t *err) {
     (void)state;
-    int64_t pop = corun_life_grid_population(own);
+    int64_t pop = corun_life_cells_population(own);
     int rc = corun_mpi_comm_check(MPI_Allreduce(&pop, population, 1, MPI_INT64_T, MPI_SUM,
                                                 g_comm),
                                   "population: MPI_Allreduce", err);
@@ -485,7 +485,7 @@ int corun_life_slab_summary(void *state, const corun_life_grid_t *own, int64_t *
     return corun_mpi_comm_check(rc, "hash: MPI_Allreduce", err);
 }
 
-int corun_life_slab_gather(void *state, const corun_life_grid_t *own, corun_life_grid_t *full,
+int corun_life_slab_gather(void *state, const corun_life_cells_t *own, corun_life_cells_t *full,
                            corun_err_t *err) {
     slab_t *s = state;
     memset(full, 0, sizeof *full);
@@ -520,7 +520,7 @@ int corun_life_slab_gather(void *state, const corun_life_grid_t *own, corun_life
                                               counts, displs, MPI_UINT64_T, 0, g_comm),
                                   "gather: MPI_Gatherv", err);
     if (!rc && s->rank == 0) {
-        rc = corun_life_grid_init(full, s->width, s->height, err);
+        rc = corun_life_cells_init(full, s->width, s->height, err);
         if (!rc) corun_life_unpack(all, full);
     }
     free(mine);
@@ -573,13 +573,13 @@ static int slab_none(corun_err_t *err) {
     return corun_err_set(err, CORUN_ENOTSUP, "this corun was built without MPI");
 }
 int corun_life_slab_open(void **state, const corun_life_slab_cfg_t *cfg,
-                         const corun_life_grid_t *own, const corun_life_params_t *p,
+                         const corun_life_cells_t *own, const corun_life_params_t *p,
                          corun_err_t *err) {
     (void)cfg, (void)own, (void)p;
     *state = NULL;
     return slab_none(err);
 }
-static int slab_init(void **state, const corun_life_grid_t *initial, const corun_life_params_t *p,
+static int slab_init(void **state, const corun_life_cells_t *initial, const corun_life_params_t *p,
                      corun_err_t *err) {
     (void)initial, (void)p;
     *state = NULL;
@@ -589,7 +589,7 @@ static int slab_step(void *state, int64_t n, corun_err_t *err) {
     (void)state, (void)n;
     return slab_none(err);
 }
-static int slab_read(void *state, corun_life_grid_t *out, corun_err_t *err) {
+static int slab_read(void *state, corun_life_cells_t *out, corun_err_t *err) {
     (void)state, (void)out;
     return slab_none(err);
 }
@@ -610,14 +610,14 @@ int corun_life_slab_agree(void *state, int64_t *n, int *stop, corun_err_t *err) 
     (void)state, (void)n, (void)stop, (void)err;
     return 0;
 }
-int corun_life_slab_summary(void *state, const corun_life_grid_t *own, int64_t *population,
+int corun_life_slab_summary(void *state, const corun_life_cells_t *own, int64_t *population,
                             uint64_t *hash, corun_err_t *err) {
     (void)state, (void)err;
-    *population = corun_life_grid_population(own);
-    *hash = corun_life_grid_hash(own);
+    *population = corun_life_cells_population(own);
+    *hash = corun_life_cells_hash(own);
     return 0;
 }
-int corun_life_slab_gather(void *state, const corun_life_grid_t *own, corun_life_grid_t *full,
+int corun_life_slab_gather(void *state, const corun_life_cells_t *own, corun_life_cells_t *full,
                            corun_err_t *err) {
     (void)state, (void)own;
     memset(full, 0, sizeof *full);

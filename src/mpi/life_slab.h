@@ -76,7 +76,7 @@ typedef struct corun_life_slab_cfg {
  * CORUN_ECANCELED); an MPI failure in that exchange returns CORUN_EIO and
  * may leave other ranks waiting (end the job). */
 int corun_life_slab_open(void **state, const corun_life_slab_cfg_t *cfg,
-                         const corun_life_grid_t *own, const corun_life_params_t *p,
+                         const corun_life_cells_t *own, const corun_life_params_t *p,
                          corun_err_t *err);
 
 /* The backend over an opened slab: step, read (this rank's rows), fini,
@@ -88,15 +88,15 @@ extern const corun_life_backend_t corun_life_backend_slab;
  * largest (a signal seen by any rank stops them all). Collective. */
 int corun_life_slab_agree(void *state, int64_t *n, int *stop, corun_err_t *err);
 
-/* Global population and FNV-1a 64 hash (equal to corun_life_grid_hash of the
+/* Global population and FNV-1a 64 hash (equal to corun_life_cells_hash of the
  * whole grid) of the current generation; own: this rank's rows, as read()
  * gives them. Collective; every rank gets the result. */
-int corun_life_slab_summary(void *state, const corun_life_grid_t *own, int64_t *population,
+int corun_life_slab_summary(void *state, const corun_life_cells_t *own, int64_t *population,
                             uint64_t *hash, corun_err_t *err);
 
 /* The whole grid on rank 0 (for --write-rle): *full is initialised there
  * (width x height) and left empty elsewhere. Collective. */
-int corun_life_slab_gather(void *state, const corun_life_grid_t *own, corun_life_grid_t *full,
+int corun_life_slab_gather(void *state, const corun_life_cells_t *own, corun_life_cells_t *full,
                            corun_err_t *err);
 
 /* The sum of the ranks' values (e.g. own populations). Collective. */
