@@ -41,7 +41,8 @@ static void check_case(int64_t w, int64_t h, corun_life_boundary_t b, corun_life
     corun_life_cells_t init;
     CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&init, w, h, NULL), 0);
     corun_life_cells_fill_random(&init, 0.4, (uint64_t)(w * 31 + h));
-    corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, b, threads, skip, -1};
+    corun_life_params_t p = {.rule = CORUN_LIFE_RULE_CONWAY, .boundary = b, .threads = threads,
+                             .skip_stable = skip, .device = -1};
     corun_life_omp_tuning_t tu = {0};
     tu.words_per_thread = 1;
     if (force_tblock) {

@@ -37,7 +37,8 @@ static void check_hooks(const corun_life_backend_t *be, int64_t w, int64_t h,
     CU_ASSERT_FATAL(corun_life_cells_init(&got, w, h, &err) == 0);
     CU_ASSERT_FATAL(corun_life_cells_init(&want, w, h, &err) == 0);
     corun_life_cells_fill_random(&g, density, 99);
-    corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, b, 2, skip, -1};
+    corun_life_params_t p = {.rule = CORUN_LIFE_RULE_CONWAY, .boundary = b, .threads = 2,
+                             .skip_stable = skip, .device = -1};
     void *ser = NULL, *st = NULL;
     CU_ASSERT_FATAL(corun_life_backend_serial.init(&ser, &g, &p, &err) == 0);
     CU_ASSERT_FATAL(be->init(&st, &g, &p, &err) == 0);
@@ -115,7 +116,8 @@ static void test_hooks_lone_cell(void) {
     corun_life_cells_t g, got;
     CU_ASSERT_FATAL(corun_life_cells_init(&g, 256, 128, &err) == 0);
     CU_ASSERT_FATAL(corun_life_cells_init(&got, 256, 128, &err) == 0);
-    corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, 1, CORUN_LIFE_SKIP_ON, -1};
+    corun_life_params_t p = {.rule = CORUN_LIFE_RULE_CONWAY, .boundary = CORUN_LIFE_TORUS,
+                             .threads = 1, .skip_stable = CORUN_LIFE_SKIP_ON, .device = -1};
     void *st = NULL;
     CU_ASSERT_FATAL(corun_life_backend_omp.init(&st, &g, &p, &err) == 0);
     CU_ASSERT(corun_life_backend_omp.step(st, 6, &err) == 0);

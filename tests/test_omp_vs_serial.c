@@ -224,7 +224,8 @@ static const char *mode_of(int64_t w, int64_t h, int threads, corun_life_skip_t 
     static char desc[64];
     corun_life_cells_t g;
     CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&g, w, h, NULL), 0);
-    corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, threads, skip, -1};
+    corun_life_params_t p = {.rule = CORUN_LIFE_RULE_CONWAY, .boundary = CORUN_LIFE_TORUS,
+                             .threads = threads, .skip_stable = skip, .device = -1};
     void *st = NULL;
     CU_ASSERT_EQUAL_FATAL(corun_life_backend_omp.init(&st, &g, &p, NULL), 0);
     snprintf(desc, sizeof desc, "%s", corun_life_backend_omp.describe(st));

@@ -55,7 +55,8 @@ typedef struct run {
 
 static void run_start(run_t *r, const corun_life_backend_t *be, const corun_life_cells_t *g,
                       corun_life_boundary_t b) {
-    corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, b, 0, CORUN_LIFE_SKIP_AUTO, -1};
+    corun_life_params_t p = {.rule = CORUN_LIFE_RULE_CONWAY, .boundary = b, .threads = 0,
+                             .skip_stable = CORUN_LIFE_SKIP_AUTO, .device = -1};
     corun_err_t err = {0};
     r->be = be;
     r->gen = 0;

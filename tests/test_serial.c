@@ -9,7 +9,8 @@
 
 /* Steps g in place by n generations on the serial backend. */
 static void step(corun_life_cells_t *g, const char *rule, corun_life_boundary_t b, int64_t n) {
-    corun_life_params_t p = {CORUN_LIFE_RULE_CONWAY, b, 1, CORUN_LIFE_SKIP_OFF, -1};
+    corun_life_params_t p = {.rule = CORUN_LIFE_RULE_CONWAY, .boundary = b, .threads = 1,
+                             .skip_stable = CORUN_LIFE_SKIP_OFF, .device = -1};
     CU_ASSERT_EQUAL_FATAL(corun_life_rule_parse(rule, &p.rule, NULL), 0);
     void *st = NULL;
     CU_ASSERT_EQUAL_FATAL(corun_life_backend_serial.init(&st, g, &p, NULL), 0);

@@ -200,7 +200,20 @@ typedef struct corun_life_params {
     int threads;               /* 0: the OpenMP default */
     corun_life_skip_t skip_stable;
     int device;                /* cuda: device index; -1 = CUDA_VISIBLE_DEVICES / device 0 */
+    /* Populations from step() count rows count_y0..count_y1-1 (both 0: every
+     * row): an MPI slab counts its own rows, not the halo rows it also holds. */
+    int64_t count_y0, count_y1;
+    /* omp: tuning knobs for tests and benchmarks (src/life/omp_int.h); NULL:
+     * the built-in choices. */
+    const struct corun_life_omp_tuning *omp_tuning;
 } corun_life_params_t;
+
+/* What a backend reports about the run it steps (summary, file metadata). */
+typedef struct corun_life_info {
+    char mode[48]; /* stepping mode actually used, no spaces, e.g. "tblock-avx512-strided" */
+    char simd[16]; /* SIMD code path: "avx512", "avx2", "portable"; "-" where none applies */
+    int threads;   /* threads really used (a small grid may use fewer than asked) */
+} corun_life_info_t;
 
 /* A stepping backend (struct of function pointers, one file per backend).
  * init() copies the initial grid into private state; step() advances n

@@ -126,8 +126,9 @@ static int run_life(const bench_opts_t *o, const bench_problem_t *p, const char 
     /* Dense stepping (no change tracking): the work per generation is then
      * the same for every backend and thread count, which is what a scaling
      * curve compares. */
-    corun_life_params_t params = {CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, threads,
-                                  CORUN_LIFE_SKIP_OFF, o->device};
+    corun_life_params_t params = {.rule = CORUN_LIFE_RULE_CONWAY, .boundary = CORUN_LIFE_TORUS,
+                                  .threads = threads, .skip_stable = CORUN_LIFE_SKIP_OFF,
+                                  .device = o->device};
     int rc = corun_life_check_size(p->width, p->height, 2.0, err);
     if (!rc) rc = corun_life_cells_init(&grid, p->width, p->height, err);
     if (rc) return rc;

@@ -380,7 +380,8 @@ int cmd_life(int argc, char **argv) {
     }
     /* The stepping state: the node backend itself, or under MPI the slab
      * that steps this rank's rows with it. */
-    corun_life_params_t p = {o.rule, o.boundary, o.threads, o.skip_stable, o.device};
+    corun_life_params_t p = {.rule = o.rule, .boundary = o.boundary, .threads = o.threads,
+                             .skip_stable = o.skip_stable, .device = o.device};
     const corun_life_backend_t *stepper = be;
     if (team) {
         /* One GPU per rank: the node's ranks take the visible devices in
