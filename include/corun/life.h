@@ -118,6 +118,21 @@ CORUN_API int64_t corun_life_grid_population(const corun_life_grid_t *g, int thr
 CORUN_API void corun_life_grid_fill_random(corun_life_grid_t *g, double density, uint64_t seed,
                                            int64_t row0, int threads);
 
+/* The hash as a map, for composing parts computed apart (threads, MPI
+ * ranks): with cells 0/1, FNV-1a over a run of n cells is
+ * h -> a*h + (h & 1 ? -b : b) (mod 2^64, a = prime^n), and the run flips
+ * bit 0 of h `parity` times (mod 2). */
+typedef struct corun_life_fnv_map {
+    uint64_t a, b;
+    unsigned parity;
+} corun_life_fnv_map_t;
+/* The map of g's cells in row-major order. */
+CORUN_API corun_life_fnv_map_t corun_life_grid_hash_map(const corun_life_grid_t *g, int threads);
+/* The map of `first` followed by `then`. */
+CORUN_API corun_life_fnv_map_t corun_life_fnv_compose(corun_life_fnv_map_t first,
+                                                      corun_life_fnv_map_t then);
+CORUN_API uint64_t corun_life_fnv_apply(corun_life_fnv_map_t m, uint64_t h);
+
 /* The byte-per-cell grid: the serial oracle's own state and the column
  * printer's input (small grids), not an exchange format. */
 typedef struct corun_life_cells {
@@ -206,6 +221,9 @@ typedef struct corun_life_params {
     /* omp: tuning knobs for tests and benchmarks (src/life/omp_int.h); NULL:
      * the built-in choices. */
     const struct corun_life_omp_tuning *omp_tuning;
+    /* The MPI slab backend (src/mpi/life_slab.h): the decomposition and the
+     * node backend that steps the rank's rows. */
+    const struct corun_life_slab_cfg *slab;
 } corun_life_params_t;
 
 /* What a backend reports about the run it steps (summary, file metadata). */
@@ -215,53 +233,55 @@ typedef struct corun_life_info {
     int threads;   /* threads really used (a small grid may use fewer than asked) */
 } corun_life_info_t;
 
-/* A stepping backend (struct of function pointers, one file per backend).
- * init() copies the initial grid into private state; step() advances n
- * generations; read() writes the current generation into a byte grid of the
- * same size; fini() frees everything (safe on a failed init's NULL). */
+/* Optional asynchronous snapshots, for backends whose grid lives in another
+ * memory (a GPU): begin() queues a copy of the current generation and returns
+ * a handle at once, so stepping goes on while it travels; poll() never
+ * blocks (1 ready, 0 not yet, < 0 error); words() is the frame once ready
+ * (height rows of wpr words, no gaps); release() frees the handle. Handles do
+ * not refer back to the state: poll, words and release may be called from
+ * another thread (the I/O thread), also after close(). */
+typedef struct corun_life_snap_ops {
+    int (*begin)(void *state, void **snap, corun_err_t *err);
+    int (*poll)(void *snap, corun_err_t *err);
+    const uint64_t *(*words)(void *snap);
+    void (*release)(void *snap);
+} corun_life_snap_ops_t;
+
+/* A stepping backend: a small table of functions over the packed grid, in
+ * the spirit of Redis's ae backends (one file per backend; the table is
+ * looked up by name with corun_life_backend_find()).
+ *
+ *   open     opens on g, the initial generation. The backend may step in g's
+ *            memory (omp: g's words are one of its two generations), so g
+ *            must stay open until close() and its contents are undefined
+ *            in between.
+ *   step     advances n generations; pops is NULL, or n entries that receive
+ *            the population after each generation (rows p->count_y0..).
+ *   get_rows rows y0..y0+n-1 of the current generation, copied into words
+ *            (row k at words + k*stride, wpr words in the packed layout);
+ *   put_rows replaces them (padding bits 0); the next step() computes from
+ *            the new values. Both synchronous: snapshots, halos, --print.
+ *   close    leaves the current generation in g (the grid given to open(),
+ *            which may now hold other memory of the same size: omp hands
+ *            over whichever buffer is current) and frees the rest; the state
+ *            is freed even when it fails (a GPU download). close(NULL) is 0.
+ *   info     mode, SIMD path and threads really used.
+ *   snap     optional (NULL: snapshots go through get_rows).
+ *   bytes_per_cell  the host memory the backend needs per cell on top of
+ *            the grid given to open(): the run's memory estimate. */
 typedef struct corun_life_backend {
     const char *name;
-    int (*init)(void **state, const corun_life_cells_t *initial, const corun_life_params_t *p,
+    int (*open)(void **state, corun_life_grid_t *g, const corun_life_params_t *p,
                 corun_err_t *err);
-    int (*step)(void *state, int64_t generations, corun_err_t *err);
-    int (*read)(void *state, corun_life_cells_t *out, corun_err_t *err);
-    void (*fini)(void *state);
-    /* Short description of the mode actually used (e.g. "dense-avx512", no
-     * spaces), for the summary; may be NULL. */
-    const char *(*describe)(void *state);
-    /* Optional (NULL: the caller falls back to step(1) + read()).
-     * step_counted: like step(), and pops[i] receives the population after
-     * the i-th of the n generations. read_packed: the current generation
-     * bit-packed in the snapshot layout: height rows of ceil(width/64)
-     * uint64 words, bit i of word j is cell x = 64*j + i, padding bits 0. */
-    int (*step_counted)(void *state, int64_t generations, int64_t *pops, corun_err_t *err);
-    int (*read_packed)(void *state, uint64_t *words, corun_err_t *err);
-    /* Optional asynchronous snapshot, for backends whose grid lives in another
-     * memory (a GPU): snap_begin() queues a copy of the current generation
-     * and returns a handle at once, so stepping goes on while it travels;
-     * snap_poll() never blocks (1 ready, 0 not yet, < 0 error); snap_words()
-     * is the frame in the read_packed layout once ready; snap_release()
-     * frees the handle. Handles do not refer back to the state: poll, words
-     * and release may be called from another thread, also after fini(). */
-    int (*snap_begin)(void *state, void **snap, corun_err_t *err);
-    int (*snap_poll)(void *snap, corun_err_t *err);
-    const uint64_t *(*snap_words)(void *snap);
-    void (*snap_release)(void *snap);
-    /* Optional row access, for the MPI slab layer (src/mpi/life_slab.c),
-     * which keeps halo rows inside the grid a backend steps and refreshes
-     * them between steps without a new init(). Rows y0..y0+n-1 (0 <= y0,
-     * y0+n <= height) of the current generation in the read_packed layout
-     * (n rows of ceil(width/64) words): read_rows copies them out;
-     * write_rows replaces them (padding bits must be 0), and the next step()
-     * computes from the new values (the omp backend's change tracking
-     * recomputes the tiles around them). Both synchronous. */
-    int (*read_rows)(void *state, int64_t y0, int64_t n, uint64_t *words, corun_err_t *err);
-    int (*write_rows)(void *state, int64_t y0, int64_t n, const uint64_t *words,
-                      corun_err_t *err);
-    /* Optional, with the two above: from now on step_counted() counts only
-     * rows y0..y1-1 (after init(): every row), e.g. a rank's own rows of a
-     * grid that also holds halo rows. */
-    int (*count_rows)(void *state, int64_t y0, int64_t y1, corun_err_t *err);
+    int (*step)(void *state, int64_t n, int64_t *pops, corun_err_t *err);
+    int (*get_rows)(void *state, int64_t y0, int64_t n, uint64_t *words, int64_t stride,
+                    corun_err_t *err);
+    int (*put_rows)(void *state, int64_t y0, int64_t n, const uint64_t *words, int64_t stride,
+                    corun_err_t *err);
+    int (*close)(void *state, corun_err_t *err);
+    void (*info)(void *state, corun_life_info_t *out);
+    const corun_life_snap_ops_t *snap;
+    double bytes_per_cell;
 } corun_life_backend_t;
 
 /* The row hooks' argument check, shared by the backends: 0 if rows

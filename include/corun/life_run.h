@@ -1,0 +1,70 @@
+/* life_run.h — the stepping loop of a Life run (src/life/run.c): chunks sized
+ * by time, so a stop request or a progress update is never far away; the
+ * population of every generation and the frames handed to an output sink;
+ * under MPI, every chunk agreed by the team.
+ *
+ * The loop knows nothing of HDF5, MPI or signals: the caller passes a sink
+ * (corun_snap_submit for snapshot files), a team (src/mpi for a job of
+ * ranks; NULL for one process) and a flag a signal handler sets.
+ *
+ * Threads: called on one thread; the backend uses its own.
+ */
+#ifndef CORUN_LIFE_RUN_H
+#define CORUN_LIFE_RUN_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "corun/life.h"
+
+/* Where frames and populations go. submit() gets generation gen's frame when
+ * be is not NULL (it reads the frame from be/state: get_rows or the
+ * backend's snap ops) and the populations of generations first..first+n-1
+ * (global ones under a team). The loop calls it for generation 0 (when
+ * asked), every snapshot_every-th generation, whenever its population buffer
+ * fills, and for the last generation. */
+typedef struct corun_life_sink {
+    void *ctx;
+    int (*submit)(void *ctx, int64_t gen, const corun_life_backend_t *be, void *state,
+                  int64_t first, const int64_t *pops, int64_t n, corun_err_t *err);
+} corun_life_sink_t;
+
+/* Processes stepping one grid together (MPI ranks, a slab of rows each).
+ * Every call is collective: all members make it, in the same order. */
+typedef struct corun_life_team {
+    void *ctx;
+    int rank, size;
+    /* *n becomes the smallest over the team, *stop the largest. */
+    int (*agree)(void *ctx, int64_t *n, int *stop, corun_err_t *err);
+    int (*sum)(void *ctx, int64_t mine, int64_t *sum, corun_err_t *err);
+    int (*max)(void *ctx, double mine, double *max, corun_err_t *err);
+    /* The hash of the whole grid from each member's map of its rows. */
+    int (*hash)(void *ctx, corun_life_fnv_map_t mine, uint64_t *hash, corun_err_t *err);
+} corun_life_team_t;
+
+typedef struct corun_life_run_cfg {
+    int64_t start_gen;      /* generation the grid holds */
+    int64_t steps;          /* generations to step */
+    int64_t snapshot_every; /* frame interval; 0: first and last only */
+    int frame0;             /* submit generation start_gen first (a new file) */
+    int64_t pop0;           /* its population (global), with frame0 */
+    int64_t cells;          /* cells of the whole grid, for the progress rate */
+    int progress;           /* progress line on stderr */
+    volatile sig_atomic_t *stop; /* non-zero: stop after the chunk in progress */
+} corun_life_run_cfg_t;
+
+typedef struct corun_life_run_result {
+    double seconds;     /* wall time of the loop (stepping + hand-overs) */
+    int64_t generation; /* generation reached */
+    int interrupted;    /* stopped on request (by any member of the team) */
+} corun_life_run_result_t;
+
+/* Steps state (an open backend) from cfg->start_gen for cfg->steps
+ * generations, fewer when *cfg->stop becomes non-zero. sink and team may be
+ * NULL. */
+CORUN_API int corun_life_run(const corun_life_run_cfg_t *cfg, const corun_life_backend_t *be,
+                             void *state, const corun_life_sink_t *sink,
+                             const corun_life_team_t *team, corun_life_run_result_t *res,
+                             corun_err_t *err);
+
+#endif
