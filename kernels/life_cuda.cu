@@ -1,12 +1,15 @@
 /* life_cuda.cu — the cuda Life backend: the stepping kernels and their host
- * glue (init/step/read/fini, device discovery), one source for nvcc and for
- * the host C++ compiler against corun's emulator (kernels/cuda_emu.h).
+ * glue (the backend table of corun/life.h, snapshots, device discovery), one
+ * source for nvcc and for the host C++ compiler against corun's emulator
+ * (kernels/cuda_emu.h).
  *
  * Layout on the device: the omp backend's bit packing (src/life/omp_int.h):
  * a row is wpr = ceil(W/64) words, bit i of word j is cell 64*j + i, padding
- * bits above the width are always zero; rows are wpr words apart. Two grids
- * (generation t and t+1) stay on the device for the whole run; the host sees
- * the cells only in read() (and in snapshots, see step_cuda.h).
+ * bits above the width are always zero; rows are wpr words apart (the host
+ * grid's rows are `stride` words apart: every copy is a 2D copy with the two
+ * pitches). Two generations stay on the device for the whole run; the host
+ * sees the cells in open() and close() (the caller's packed grid, no host
+ * copy of its own), get_rows()/put_rows() and snapshots (step_cuda.h).
  *
  * Kernel: one thread per word column of a strip of LIFE_ROWS rows; a warp is
  * 32 neighbouring words of one row, so loads and stores are coalesced (256
@@ -186,15 +189,15 @@ struct cuda_state {
     unsigned born, survive;
     int conway;
     int device;
+    corun_life_grid_t *grid; /* the caller's, given to open(): close() downloads into it */
     uint64_t *d_grid[2];   /* device: generation t is d_grid[cur] */
     int cur;
-    int64_t generation;    /* generations stepped since init */
-    uint64_t *h_words;     /* pinned: packing for init(), unpacking for read() */
+    int64_t generation;    /* generations stepped since open() */
     cudaStream_t compute;  /* every kernel, in order */
     cudaStream_t copy;     /* snapshot copies (step_cuda.h), beside the kernels */
-    unsigned long long *d_pop, *h_pop; /* step_counted: LIFE_POP_CHUNK counters */
-    dim3 grid, block;
-    char desc[96];
+    unsigned long long *d_pop, *h_pop; /* counted steps: LIFE_POP_CHUNK counters */
+    dim3 grid_dim, block_dim;
+    char mode[48];
 };
 
 static int cuda_fail(corun_err_t *err, int code, int device, const char *call, cudaError_t e) {
@@ -214,6 +217,24 @@ static int cuda_fail(corun_err_t *err, int code, int device, const char *call, c
             goto fail;                                                             \
         }                                                                          \
     } while (0)
+
+/* A 2D copy between a host grid (rows `stride` words apart) and the device
+ * layout (rows wpr words apart), in order on `stream`. The emulator completes
+ * every copy when issued and has no asynchronous 2D form; on a device the
+ * synchronous cudaMemcpy2D would run on the legacy stream, which does not
+ * wait for the non-blocking compute stream. Callers synchronise the stream
+ * before they touch the host side. */
+static cudaError_t copy_rows(void *dst, size_t dpitch, const void *src, size_t spitch,
+                             size_t row_bytes, size_t rows, cudaMemcpyKind kind,
+                             cudaStream_t stream) {
+    if (rows == 0) return cudaSuccess;
+#if CORUN_CUDA_EMULATED
+    (void)stream;
+    return cudaMemcpy2D(dst, dpitch, src, spitch, row_bytes, rows, kind);
+#else
+    return cudaMemcpy2DAsync(dst, dpitch, src, spitch, row_bytes, rows, kind, stream);
+#endif
+}
 
 /* Why no device is usable, in words a user can act on. */
 static int no_device(corun_err_t *err, cudaError_t e) {
@@ -275,9 +296,22 @@ extern "C" int corun_cuda_devices(corun_cuda_device_t *out, int max, corun_err_t
     return n;
 }
 
-static void cuda_fini(void *state);
+/* Frees everything; waits for work still queued first (snapshot copies in
+ * flight read their own staging buffers, but the copy stream goes away). */
+static void cuda_free(cuda_state *s) {
+    if (!s) return;
+    if (s->copy) cudaStreamSynchronize(s->copy);
+    if (s->compute) cudaStreamSynchronize(s->compute);
+    cudaFree(s->d_grid[0]);
+    cudaFree(s->d_grid[1]);
+    cudaFree(s->d_pop);
+    cudaFreeHost(s->h_pop);
+    if (s->copy) cudaStreamDestroy(s->copy);
+    if (s->compute) cudaStreamDestroy(s->compute);
+    free(s);
+}
 
-static int cuda_init(void **state, const corun_life_cells_t *initial, const corun_life_params_t *p,
+static int cuda_open(void **state, corun_life_grid_t *g, const corun_life_params_t *p,
                      corun_err_t *err) {
     *state = NULL;
     int rc = 0, dev = p->device < 0 ? 0 : p->device, n = 0;
@@ -290,33 +324,37 @@ static int cuda_init(void **state, const corun_life_cells_t *initial, const coru
         return corun_err_set(err, CORUN_EINVAL,
                              "cuda backend: --device %d: only %d CUDA device%s visible (0..%d)",
                              dev, n, n == 1 ? " is" : "s are", n - 1);
+    const int64_t cy0 = p->count_y0, cy1 = p->count_y1 ? p->count_y1 : g->height;
+    if (cy0 < 0 || cy0 > cy1 || cy1 > g->height)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "cuda backend: counted rows %lld..%lld outside the grid's %lld rows",
+                             (long long)cy0, (long long)cy1 - 1, (long long)g->height);
+    const int64_t strips = (g->height + LIFE_ROWS - 1) / LIFE_ROWS;
+    if ((g->wpr + 31) / 32 > 0x7fffffff || (strips + LIFE_WARPS - 1) / LIFE_WARPS > 65535)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "cuda backend: %lldx%lld does not fit one launch (at most %d rows)",
+                             (long long)g->width, (long long)g->height,
+                             65535 * LIFE_ROWS * LIFE_WARPS);
     cuda_state *s = (cuda_state *)calloc(1, sizeof *s);
     if (!s) return corun_err_set(err, CORUN_ENOMEM, "cuda backend: out of memory");
     s->device = dev;
-    s->width = initial->width;
-    s->G.h = initial->height;
-    s->G.wpr = (initial->width + 63) / 64;
-    s->G.lastbits = (unsigned)(initial->width - 64 * (s->G.wpr - 1));
+    s->grid = g;
+    s->width = g->width;
+    s->G.h = g->height;
+    s->G.wpr = g->wpr;
+    s->G.lastbits = (unsigned)(g->width - 64 * (g->wpr - 1));
     s->G.lastmask = s->G.lastbits == 64 ? ~(uint64_t)0 : (((uint64_t)1 << s->G.lastbits) - 1);
     s->G.torus = p->boundary == CORUN_LIFE_TORUS;
-    s->G.cy0 = 0;
-    s->G.cy1 = s->G.h;
+    s->G.cy0 = cy0;
+    s->G.cy1 = cy1;
     s->words = (size_t)s->G.h * (size_t)s->G.wpr;
     s->born = p->rule.born & 0x1ffu;
     s->survive = p->rule.survive & 0x1ffu;
     s->conway = s->born == (1u << 3) && s->survive == (3u << 2);
-    const int64_t strips = (s->G.h + LIFE_ROWS - 1) / LIFE_ROWS;
-    s->block = dim3(32, LIFE_WARPS, 1);
-    s->grid = dim3((unsigned)((s->G.wpr + 31) / 32), (unsigned)((strips + LIFE_WARPS - 1) / LIFE_WARPS), 1);
-    if ((s->G.wpr + 31) / 32 > 0x7fffffff || (strips + LIFE_WARPS - 1) / LIFE_WARPS > 65535) {
-        free(s);
-        return corun_err_set(err, CORUN_EINVAL,
-                             "cuda backend: %lldx%lld does not fit one launch (at most %d rows)",
-                             (long long)initial->width, (long long)initial->height,
-                             65535 * LIFE_ROWS * LIFE_WARPS);
-    }
-    *state = s;
-    const size_t bytes = s->words * sizeof(uint64_t);
+    s->block_dim = dim3(32, LIFE_WARPS, 1);
+    s->grid_dim = dim3((unsigned)((s->G.wpr + 31) / 32),
+                       (unsigned)((strips + LIFE_WARPS - 1) / LIFE_WARPS), 1);
+    const size_t bytes = s->words * sizeof(uint64_t), row = (size_t)s->G.wpr * sizeof(uint64_t);
     cudaDeviceProp prop;
     size_t free_b = 0, total_b = 0;
     CU(cudaSetDevice(dev));
@@ -326,7 +364,7 @@ static int cuda_init(void **state, const corun_life_cells_t *initial, const coru
         rc = corun_err_set(err, CORUN_ENOMEM,
                            "cuda backend: %lldx%lld needs %.2f GiB on device %d (%s), %.2f GiB "
                            "free",
-                           (long long)initial->width, (long long)initial->height,
+                           (long long)g->width, (long long)g->height,
                            2.0 * (double)bytes / (1 << 30), dev, prop.name,
                            (double)free_b / (1 << 30));
         goto fail;
@@ -335,19 +373,20 @@ static int cuda_init(void **state, const corun_life_cells_t *initial, const coru
     CU(cudaStreamCreateWithFlags(&s->copy, cudaStreamNonBlocking));
     CU(cudaMalloc(&s->d_grid[0], bytes));
     CU(cudaMalloc(&s->d_grid[1], bytes));
-    CU(cudaMallocHost(&s->h_words, bytes));
-    corun_life_pack(initial, s->h_words);
-    CU(cudaMemcpyAsync(s->d_grid[0], s->h_words, bytes, cudaMemcpyHostToDevice, s->compute));
+    /* Straight from the caller's grid, row by row past its stride padding:
+     * no host copy of the grid. */
+    CU(copy_rows(s->d_grid[0], row, g->words, (size_t)g->stride * sizeof(uint64_t), row,
+                 (size_t)g->height, cudaMemcpyHostToDevice, s->compute));
     /* The back buffer too: its padding must start zeroed like the front's. */
     CU(cudaMemsetAsync(s->d_grid[1], 0, bytes, s->compute));
     CU(cudaStreamSynchronize(s->compute));
     /* No spaces (the summary line is key=value); the device is in --device. */
-    snprintf(s->desc, sizeof s->desc, "%sbitpack-%s", CORUN_CUDA_EMULATED ? "emulated-" : "",
+    snprintf(s->mode, sizeof s->mode, "%sbitpack-%s", CORUN_CUDA_EMULATED ? "emulated-" : "",
              s->conway ? "b3s23" : "rule");
+    *state = s;
     return 0;
 fail:
-    cuda_fini(s);
-    *state = NULL;
+    cuda_free(s);
     return rc;
 }
 
@@ -359,16 +398,17 @@ static int launch(cuda_state *s, int64_t n, unsigned long long *d_pop, corun_err
         const uint64_t *src = s->d_grid[s->cur];
         uint64_t *dst = s->d_grid[s->cur ^ 1];
         if (d_pop && s->conway)
-            CORUN_LAUNCH(life_step_conway_counted, s->grid, s->block, 0, s->compute, src, dst,
-                         s->G, d_pop + i);
+            CORUN_LAUNCH(life_step_conway_counted, s->grid_dim, s->block_dim, 0, s->compute, src,
+                         dst, s->G, d_pop + i);
         else if (d_pop)
-            CORUN_LAUNCH(life_step_generic_counted, s->grid, s->block, 0, s->compute, src, dst,
-                         s->G, s->born, s->survive, d_pop + i);
+            CORUN_LAUNCH(life_step_generic_counted, s->grid_dim, s->block_dim, 0, s->compute, src,
+                         dst, s->G, s->born, s->survive, d_pop + i);
         else if (s->conway)
-            CORUN_LAUNCH(life_step_conway, s->grid, s->block, 0, s->compute, src, dst, s->G);
+            CORUN_LAUNCH(life_step_conway, s->grid_dim, s->block_dim, 0, s->compute, src, dst,
+                         s->G);
         else
-            CORUN_LAUNCH(life_step_generic, s->grid, s->block, 0, s->compute, src, dst, s->G,
-                         s->born, s->survive);
+            CORUN_LAUNCH(life_step_generic, s->grid_dim, s->block_dim, 0, s->compute, src, dst,
+                         s->G, s->born, s->survive);
         CU(cudaGetLastError()); /* launch errors now; faults at the synchronisation */
         s->cur ^= 1;
         s->generation++;
@@ -378,26 +418,20 @@ fail:
     return rc;
 }
 
-static int cuda_step(void *state, int64_t generations, corun_err_t *err) {
-    cuda_state *s = (cuda_state *)state;
-    int rc = launch(s, generations, NULL, err), dev = s->device;
-    if (rc) return rc;
-    /* Returning with the generations done keeps step() timings honest and
-     * reports a kernel fault from the step() that caused it. */
-    CU(cudaStreamSynchronize(s->compute));
-    return 0;
-fail:
-    return rc;
-}
-
 /* Populations come back in chunks of LIFE_POP_CHUNK generations: one small
  * copy per chunk instead of a synchronisation per generation. */
 #define LIFE_POP_CHUNK 1024
 
-static int cuda_step_counted(void *state, int64_t generations, int64_t *pops, corun_err_t *err) {
+static int cuda_step(void *state, int64_t generations, int64_t *pops, corun_err_t *err) {
     cuda_state *s = (cuda_state *)state;
     int rc = 0, dev = s->device;
-    if (!pops) return cuda_step(state, generations, err);
+    if (!pops) {
+        if ((rc = launch(s, generations, NULL, err))) return rc;
+        /* Returning with the generations done keeps step() timings honest
+         * and reports a kernel fault from the step() that caused it. */
+        CU(cudaStreamSynchronize(s->compute));
+        return 0;
+    }
     if (!s->d_pop) {
         CU(cudaMalloc(&s->d_pop, LIFE_POP_CHUNK * sizeof *s->d_pop));
         CU(cudaMallocHost(&s->h_pop, LIFE_POP_CHUNK * sizeof *s->h_pop));
@@ -417,96 +451,53 @@ fail:
     return rc;
 }
 
-static int cuda_read_packed(void *state, uint64_t *words, corun_err_t *err) {
+/* Row access (snapshots without snap ops, MPI halos, --print): in order
+ * with the kernels on the compute stream, finished before returning. */
+static int cuda_get_rows(void *state, int64_t y0, int64_t n, uint64_t *words, int64_t stride,
+                         corun_err_t *err) {
     cuda_state *s = (cuda_state *)state;
-    int rc = 0, dev = s->device;
-    CU(cudaMemcpyAsync(s->h_words, s->d_grid[s->cur], s->words * sizeof(uint64_t),
-                       cudaMemcpyDeviceToHost, s->compute));
-    CU(cudaStreamSynchronize(s->compute));
-    memcpy(words, s->h_words, s->words * sizeof(uint64_t));
-    return 0;
-fail:
-    return rc;
-}
-
-static int cuda_read(void *state, corun_life_cells_t *out, corun_err_t *err) {
-    cuda_state *s = (cuda_state *)state;
-    int rc = 0, dev = s->device;
-    if (out->width != s->width || out->height != s->G.h)
-        return corun_err_set(err, CORUN_EINVAL, "cuda backend: read into a grid of another size");
-    CU(cudaMemcpyAsync(s->h_words, s->d_grid[s->cur], s->words * sizeof(uint64_t),
-                       cudaMemcpyDeviceToHost, s->compute));
-    CU(cudaStreamSynchronize(s->compute));
-    corun_life_unpack(s->h_words, out);
-    return 0;
-fail:
-    return rc;
-}
-
-/* Row access for the MPI slab layer: through the pinned buffer, in order
- * with the kernels on the compute stream. */
-static int cuda_rows(cuda_state *s, int64_t y0, int64_t n, corun_err_t *err) {
-    return corun_life_rows_check("cuda backend", s->G.h, y0, n, err);
-}
-
-static int cuda_read_rows(void *state, int64_t y0, int64_t n, uint64_t *words,
-                          corun_err_t *err) {
-    cuda_state *s = (cuda_state *)state;
-    int rc = cuda_rows(s, y0, n, err), dev = s->device;
-    const size_t bytes = (size_t)n * (size_t)s->G.wpr * sizeof(uint64_t);
+    int rc = corun_life_rows_check("cuda backend", s->G.h, y0, n, err), dev = s->device;
+    const size_t row = (size_t)s->G.wpr * sizeof(uint64_t);
     if (rc || n == 0) return rc;
-    CU(cudaMemcpyAsync(s->h_words, s->d_grid[s->cur] + y0 * s->G.wpr, bytes,
-                       cudaMemcpyDeviceToHost, s->compute));
+    CU(copy_rows(words, (size_t)stride * sizeof(uint64_t), s->d_grid[s->cur] + y0 * s->G.wpr,
+                 row, row, (size_t)n, cudaMemcpyDeviceToHost, s->compute));
     CU(cudaStreamSynchronize(s->compute));
-    memcpy(words, s->h_words, bytes);
     return 0;
 fail:
     return rc;
 }
 
-static int cuda_write_rows(void *state, int64_t y0, int64_t n, const uint64_t *words,
-                           corun_err_t *err) {
+static int cuda_put_rows(void *state, int64_t y0, int64_t n, const uint64_t *words,
+                         int64_t stride, corun_err_t *err) {
     cuda_state *s = (cuda_state *)state;
-    int rc = cuda_rows(s, y0, n, err), dev = s->device;
-    const size_t bytes = (size_t)n * (size_t)s->G.wpr * sizeof(uint64_t);
+    int rc = corun_life_rows_check("cuda backend", s->G.h, y0, n, err), dev = s->device;
+    const size_t row = (size_t)s->G.wpr * sizeof(uint64_t);
     if (rc || n == 0) return rc;
-    memcpy(s->h_words, words, bytes);
-    CU(cudaMemcpyAsync(s->d_grid[s->cur] + y0 * s->G.wpr, s->h_words, bytes,
-                       cudaMemcpyHostToDevice, s->compute));
-    CU(cudaStreamSynchronize(s->compute)); /* h_words is reused by the next call */
+    CU(copy_rows(s->d_grid[s->cur] + y0 * s->G.wpr, row, words,
+                 (size_t)stride * sizeof(uint64_t), row, (size_t)n, cudaMemcpyHostToDevice,
+                 s->compute));
+    CU(cudaStreamSynchronize(s->compute)); /* the caller may reuse words at once */
     return 0;
 fail:
     return rc;
 }
 
-static int cuda_count_rows(void *state, int64_t y0, int64_t y1, corun_err_t *err) {
+static int cuda_close(void *state, corun_err_t *err) {
     cuda_state *s = (cuda_state *)state;
-    int rc = cuda_rows(s, y0, y1 - y0, err);
-    if (rc) return rc;
-    s->G.cy0 = y0; /* passed by value to every later launch */
-    s->G.cy1 = y1;
-    return 0;
+    if (!s) return 0;
+    int rc = cuda_get_rows(s, 0, s->G.h, s->grid->words, s->grid->stride, err);
+    cuda_free(s);
+    return rc;
 }
 
-static void cuda_fini(void *state) {
+static void cuda_info(void *state, corun_life_info_t *out) {
     cuda_state *s = (cuda_state *)state;
-    if (!s) return;
-    /* Snapshot copies still in flight read their own staging buffers, but
-     * the copy stream goes away here: let them finish first. */
-    if (s->copy) cudaStreamSynchronize(s->copy);
-    if (s->compute) cudaStreamSynchronize(s->compute);
-    cudaFree(s->d_grid[0]);
-    cudaFree(s->d_grid[1]);
-    cudaFreeHost(s->h_words);
-    cudaFree(s->d_pop);
-    cudaFreeHost(s->h_pop);
-    if (s->copy) cudaStreamDestroy(s->copy);
-    if (s->compute) cudaStreamDestroy(s->compute);
-    free(s);
-}
-
-static const char *cuda_describe(void *state) {
-    return state ? ((cuda_state *)state)->desc : "bitpack";
+    memset(out, 0, sizeof *out);
+    snprintf(out->mode, sizeof out->mode, "%s", s ? s->mode : "bitpack");
+    /* The kernels are the GPU's own code path; the emulator runs them as
+     * plain scalar C++. One host thread drives either. */
+    snprintf(out->simd, sizeof out->simd, "%s", CORUN_CUDA_EMULATED ? "-" : "gpu");
+    out->threads = 1;
 }
 
 /* ------------------------------------------------------------ snapshots */
@@ -576,19 +567,18 @@ extern "C" int64_t corun_life_cuda_snap_generation(const corun_life_cuda_snap_t 
     return n->generation;
 }
 
-extern "C" const uint64_t *corun_life_cuda_snap_words(const corun_life_cuda_snap_t *n,
-                                                     int64_t *wpr) {
-    if (wpr) *wpr = n->wpr;
+extern "C" const uint64_t *corun_life_cuda_snap_words(const corun_life_cuda_snap_t *n) {
     return n->h_words;
 }
 
-extern "C" int corun_life_cuda_snap_unpack(const corun_life_cuda_snap_t *n, corun_life_cells_t *out,
-                                           corun_err_t *err) {
-    if (out->width != n->width || out->height != n->height)
-        return corun_err_set(err, CORUN_EINVAL,
-                             "cuda backend: snapshot unpacked into a grid of another size");
-    corun_life_unpack(n->h_words, out);
-    return 0;
+extern "C" corun_life_grid_t corun_life_cuda_snap_grid(const corun_life_cuda_snap_t *n) {
+    corun_life_grid_t g;
+    g.width = n->width;
+    g.height = n->height;
+    g.wpr = n->wpr;
+    g.stride = n->wpr;
+    g.words = n->h_words;
+    return g;
 }
 
 extern "C" void corun_life_cuda_snap_release(corun_life_cuda_snap_t *n) {
@@ -601,9 +591,9 @@ extern "C" void corun_life_cuda_snap_release(corun_life_cuda_snap_t *n) {
     free(n);
 }
 
-/* The backend interface's asynchronous snapshot hooks (used by the snapshot
- * pipeline in src/h5io/snapshot.c: the aio loop polls, the I/O worker writes
- * from the pinned buffer and releases). */
+/* The backend's asynchronous snapshot ops (used by the snapshot pipeline in
+ * src/h5io/snapshot.c: the aio loop polls, the I/O worker writes from the
+ * pinned buffer and releases). */
 static int cuda_snap_begin(void *state, void **snap, corun_err_t *err) {
     corun_life_cuda_snap_t *s = NULL;
     int rc = corun_life_cuda_snap_begin(state, &s, err);
@@ -614,16 +604,21 @@ static int cuda_snap_poll(void *snap, corun_err_t *err) {
     return corun_life_cuda_snap_poll((corun_life_cuda_snap_t *)snap, err);
 }
 static const uint64_t *cuda_snap_words(void *snap) {
-    int64_t wpr;
-    return corun_life_cuda_snap_words((const corun_life_cuda_snap_t *)snap, &wpr);
+    return corun_life_cuda_snap_words((const corun_life_cuda_snap_t *)snap);
 }
 static void cuda_snap_release(void *snap) {
     corun_life_cuda_snap_release((corun_life_cuda_snap_t *)snap);
 }
 
+static const corun_life_snap_ops_t cuda_snap_ops = {
+    cuda_snap_begin, cuda_snap_poll, cuda_snap_words, cuda_snap_release,
+};
+
+/* Host memory on top of the caller's grid: none that grows with the grid
+ * (snapshot frames in flight are the snapshot pipeline's, bounded by its
+ * pool). Positional: nvcc's C++ dialect may predate designated
+ * initialisers. */
 extern "C" const corun_life_backend_t corun_life_backend_cuda = {
-    "cuda",          cuda_init,          cuda_step,          cuda_read,
-    cuda_fini,       cuda_describe,      cuda_step_counted,  cuda_read_packed,
-    cuda_snap_begin, cuda_snap_poll,     cuda_snap_words,    cuda_snap_release,
-    cuda_read_rows,  cuda_write_rows,    cuda_count_rows,
+    "cuda",        cuda_open,  cuda_step, cuda_get_rows, cuda_put_rows,
+    cuda_close,    cuda_info,  &cuda_snap_ops, 0.0,
 };

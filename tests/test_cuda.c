@@ -1,7 +1,8 @@
 /* test_cuda.c — the cuda backend must equal the serial oracle bit for bit
  * (hash and population): every listed size incl. 1 and 2 wide/high, both
- * boundaries, several rules, uneven step chunks, per-generation populations,
- * the packed read, snapshots taken while stepping, and the CLI. Suite `cuda`
+ * boundaries, several rules, uneven step chunks, per-generation populations
+ * (all rows and a band), row access with a host stride, close() into the
+ * caller's grid, snapshots taken while stepping, info, and the CLI. Suite `cuda`
  * runs them on the emulator (CORUN_CUDA=EMULATE builds; skipped otherwise);
  * test_cuda_gpu.c runs the same functions on a real device. */
 #include <stdio.h>
@@ -45,47 +46,57 @@ typedef struct cfg {
     double density;
 } cfg_t;
 
-static void make(const cfg_t *c, corun_life_cells_t *g, corun_life_params_t *p) {
+static void make(const cfg_t *c, corun_life_grid_t *g, corun_life_params_t *p) {
     memset(p, 0, sizeof *p);
     CU_ASSERT_EQUAL_FATAL(corun_life_rule_parse(c->rule, &p->rule, NULL), 0);
     p->boundary = c->b;
     p->device = -1;
-    CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(g, c->w, c->h, NULL), 0);
-    corun_life_cells_fill_random(g, c->density, c->seed);
+    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(g, c->w, c->h, NULL), 0);
+    corun_life_grid_fill_random(g, c->density, c->seed, 0, 1);
 }
 
-/* Runs be from init through chunks (0-ended); the final grid into out. */
-static int run(const corun_life_backend_t *be, const corun_life_cells_t *init,
-               const corun_life_params_t *p, const int *chunks, corun_life_cells_t *out) {
+/* A grid of its own with src's cells (open() takes over a grid's memory). */
+static void copy_grid(const corun_life_grid_t *src, corun_life_grid_t *dst) {
+    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(dst, src->width, src->height, NULL), 0);
+    memcpy(dst->words, src->words, (size_t)(src->height * src->stride) * sizeof(uint64_t));
+}
+
+/* Runs be from init through chunks (0-ended); the final generation into
+ * out (left by close()). */
+static int run(const corun_life_backend_t *be, const corun_life_grid_t *init,
+               const corun_life_params_t *p, const int *chunks, corun_life_grid_t *out) {
     corun_err_t err = {0};
     void *st = NULL;
-    int rc = be->init(&st, init, p, &err);
-    for (int i = 0; !rc && chunks[i]; i++) rc = be->step(st, chunks[i], &err);
-    if (!rc) rc = corun_life_cells_init(out, init->width, init->height, &err);
-    if (!rc) rc = be->read(st, out, &err);
+    copy_grid(init, out);
+    int rc = be->open(&st, out, p, &err);
+    for (int i = 0; !rc && chunks[i]; i++) rc = be->step(st, chunks[i], NULL, &err);
+    if (st) {
+        int crc = be->close(st, rc ? NULL : &err);
+        if (!rc) rc = crc;
+    }
     if (rc) fprintf(stderr, "\n%s: %s\n", be->name, err.msg);
-    be->fini(st);
     return rc;
 }
 
 static int compare(const cfg_t *c, const int *chunks) {
-    corun_life_cells_t init, a = {0}, b = {0};
+    corun_life_grid_t init, a = {0}, b = {0};
     corun_life_params_t p;
     make(c, &init, &p);
     int rc = run(&corun_life_backend_serial, &init, &p, chunks, &a);
     if (!rc) rc = run(&corun_life_backend_cuda, &init, &p, chunks, &b);
     CU_ASSERT_EQUAL(rc, 0);
-    int same = !rc && corun_life_cells_hash(&a) == corun_life_cells_hash(&b) &&
-               corun_life_cells_population(&a) == corun_life_cells_population(&b);
+    int same = !rc && corun_life_grid_hash(&a, 1) == corun_life_grid_hash(&b, 1) &&
+               corun_life_grid_population(&a, 1) == corun_life_grid_population(&b, 1);
     if (!same)
         fprintf(stderr, "\nMISMATCH %lldx%lld %s %s seed=%llu pop serial=%lld cuda=%lld\n",
                 (long long)c->w, (long long)c->h, corun_life_boundary_name(c->b), c->rule,
-                (unsigned long long)c->seed, (long long)(a.cells ? corun_life_cells_population(&a) : -1),
-                (long long)(b.cells ? corun_life_cells_population(&b) : -1));
+                (unsigned long long)c->seed,
+                (long long)(a.words ? corun_life_grid_population(&a, 1) : -1),
+                (long long)(b.words ? corun_life_grid_population(&b, 1) : -1));
     CU_ASSERT_TRUE(same);
-    corun_life_cells_close(&init);
-    corun_life_cells_close(&a);
-    corun_life_cells_close(&b);
+    corun_life_grid_close(&init);
+    corun_life_grid_close(&a);
+    corun_life_grid_close(&b);
     return same;
 }
 
@@ -145,96 +156,196 @@ void cuda_eq_chunks(void) {
     compare(&c, uneven);
 }
 
-/* step_counted's populations, generation by generation. */
+/* Counted steps, generation by generation: every row, and a band of rows
+ * (an MPI slab counts its own rows only). */
 void cuda_eq_counted(void) {
     const int n = 40;
     cfg_t cs[] = {{130, 45, CORUN_LIFE_TORUS, "B3/S23", 11, 0.4},
                   {67, 200, CORUN_LIFE_DEAD, "B3678/S34678", 12, 0.5},
                   {1, 1, CORUN_LIFE_TORUS, "B0/S8", 13, 0.5}};
-    for (size_t k = 0; k < sizeof cs / sizeof *cs; k++) {
-        corun_life_cells_t init;
-        corun_life_params_t p;
-        make(&cs[k], &init, &p);
-        int64_t pa[40], pb[40];
-        corun_err_t err = {0};
-        void *sa = NULL, *sb = NULL;
-        CU_ASSERT_EQUAL(corun_life_backend_serial.init(&sa, &init, &p, &err), 0);
-        int rc = corun_life_backend_cuda.init(&sb, &init, &p, &err);
-        CU_ASSERT_EQUAL(rc, 0);
-        if (!rc) {
-            CU_ASSERT_EQUAL(corun_life_backend_serial.step_counted(sa, n, pa, &err), 0);
-            /* two calls: the counters are reset between chunks */
-            CU_ASSERT_EQUAL(corun_life_backend_cuda.step_counted(sb, 15, pb, &err), 0);
-            CU_ASSERT_EQUAL(corun_life_backend_cuda.step_counted(sb, n - 15, pb + 15, &err), 0);
-            CU_ASSERT_EQUAL(memcmp(pa, pb, sizeof pa), 0);
-        } else {
-            fprintf(stderr, "\n%s\n", err.msg);
+    for (size_t k = 0; k < sizeof cs / sizeof *cs; k++)
+        for (int band = 0; band < 2; band++) {
+            corun_life_grid_t init, ga, gb;
+            corun_life_params_t p;
+            make(&cs[k], &init, &p);
+            if (band) {
+                p.count_y0 = cs[k].h / 3;
+                p.count_y1 = cs[k].h - cs[k].h / 4;
+            }
+            copy_grid(&init, &ga);
+            copy_grid(&init, &gb);
+            int64_t pa[40], pb[40];
+            corun_err_t err = {0};
+            void *sa = NULL, *sb = NULL;
+            CU_ASSERT_EQUAL(corun_life_backend_serial.open(&sa, &ga, &p, &err), 0);
+            int rc = corun_life_backend_cuda.open(&sb, &gb, &p, &err);
+            CU_ASSERT_EQUAL(rc, 0);
+            if (!rc) {
+                CU_ASSERT_EQUAL(corun_life_backend_serial.step(sa, n, pa, &err), 0);
+                /* two calls: the counters are reset between chunks */
+                CU_ASSERT_EQUAL(corun_life_backend_cuda.step(sb, 15, pb, &err), 0);
+                CU_ASSERT_EQUAL(corun_life_backend_cuda.step(sb, n - 15, pb + 15, &err), 0);
+                CU_ASSERT_EQUAL(memcmp(pa, pb, sizeof pa), 0);
+            } else {
+                fprintf(stderr, "\n%s\n", err.msg);
+            }
+            CU_ASSERT_EQUAL(corun_life_backend_serial.close(sa, &err), 0);
+            CU_ASSERT_EQUAL(corun_life_backend_cuda.close(sb, &err), 0);
+            /* the counted band of the final generation is the last count */
+            corun_life_grid_t part = corun_life_grid_rows(
+                &gb, p.count_y0, (p.count_y1 ? p.count_y1 : cs[k].h) - p.count_y0);
+            CU_ASSERT_EQUAL(corun_life_grid_population(&part, 1), pb[n - 1]);
+            CU_ASSERT_EQUAL(corun_life_grid_hash(&ga, 1), corun_life_grid_hash(&gb, 1));
+            corun_life_grid_close(&init);
+            corun_life_grid_close(&ga);
+            corun_life_grid_close(&gb);
         }
-        corun_life_backend_serial.fini(sa);
-        corun_life_backend_cuda.fini(sb);
-        corun_life_cells_close(&init);
-    }
-}
-
-/* read_packed gives the snapshot layout: the serial grid packed. */
-void cuda_eq_packed(void) {
-    cfg_t c = {150, 33, CORUN_LIFE_TORUS, "B2/S", 21, 0.3};
-    static const int chunks[] = {9, 0};
-    corun_life_cells_t init, a = {0};
+    /* counted rows outside the grid are refused at open() */
+    corun_life_grid_t g;
     corun_life_params_t p;
-    make(&c, &init, &p);
-    CU_ASSERT_EQUAL_FATAL(run(&corun_life_backend_serial, &init, &p, chunks, &a), 0);
-    size_t words = (size_t)(corun_life_words_per_row(c.w) * c.h);
-    uint64_t *wa = calloc(words, 8), *wb = calloc(words, 8);
-    corun_life_pack(&a, wa);
+    cfg_t c = {10, 10, CORUN_LIFE_TORUS, "B3/S23", 1, 0.5};
+    make(&c, &g, &p);
+    p.count_y1 = 11;
     corun_err_t err = {0};
     void *st = NULL;
-    CU_ASSERT_EQUAL(corun_life_backend_cuda.init(&st, &init, &p, &err), 0);
-    CU_ASSERT_EQUAL(corun_life_backend_cuda.step(st, 9, &err), 0);
-    CU_ASSERT_EQUAL(corun_life_backend_cuda.read_packed(st, wb, &err), 0);
-    CU_ASSERT_EQUAL(memcmp(wa, wb, words * 8), 0);
-    corun_life_backend_cuda.fini(st);
-    free(wa);
-    free(wb);
-    corun_life_cells_close(&init);
-    corun_life_cells_close(&a);
+    CU_ASSERT_EQUAL(corun_life_backend_cuda.open(&st, &g, &p, &err), CORUN_EINVAL);
+    CU_ASSERT_PTR_NULL(st);
+    corun_life_grid_close(&g);
+}
+
+/* get_rows/put_rows with a host stride that is neither wpr nor the grid's:
+ * bands of rows read, changed, written back into both backends; the grids,
+ * the rows read and the rows around each copied band keep agreeing with the
+ * oracle. */
+void cuda_eq_rows(void) {
+    cfg_t c = {150, 33, CORUN_LIFE_TORUS, "B3/S23", 21, 0.3};
+    corun_life_grid_t init, ga, gb;
+    corun_life_params_t p;
+    make(&c, &init, &p);
+    copy_grid(&init, &ga);
+    copy_grid(&init, &gb);
+    const int64_t wpr = init.wpr, stride = wpr + 3;
+    uint64_t *ra = calloc((size_t)(c.h * stride), 8), *rb = calloc((size_t)(c.h * stride), 8);
+    CU_ASSERT_FATAL(ra && rb);
+    corun_err_t err = {0};
+    void *sa = NULL, *sb = NULL;
+    CU_ASSERT_FATAL(corun_life_backend_serial.open(&sa, &ga, &p, &err) == 0);
+    CU_ASSERT_FATAL(corun_life_backend_cuda.open(&sb, &gb, &p, &err) == 0);
+    for (int round = 0; round < 8; round++) {
+        CU_ASSERT(corun_life_backend_serial.step(sa, 3, NULL, &err) == 0);
+        CU_ASSERT(corun_life_backend_cuda.step(sb, 3, NULL, &err) == 0);
+        int64_t y0 = (round * 11) % c.h, n = 1 + round % 5;
+        if (y0 + n > c.h) n = c.h - y0;
+        for (int64_t i = 0; i < c.h * stride; i++) rb[i] = 0xa5a5a5a5a5a5a5a5ull;
+        CU_ASSERT(corun_life_backend_serial.get_rows(sa, 0, c.h, ra, stride, &err) == 0);
+        CU_ASSERT(corun_life_backend_cuda.get_rows(sb, 0, c.h, rb, stride, &err) == 0);
+        int same = 1, gaps = 1;
+        for (int64_t y = 0; y < c.h; y++) {
+            same &= !memcmp(ra + y * stride, rb + y * stride, (size_t)wpr * 8);
+            /* the words between rows are not the backend's to write */
+            for (int64_t j = wpr; j < stride; j++)
+                gaps &= rb[y * stride + j] == 0xa5a5a5a5a5a5a5a5ull;
+        }
+        CU_ASSERT_TRUE(same);
+        CU_ASSERT_TRUE(gaps);
+        for (int64_t y = 0; y < n; y++)
+            for (int64_t j = 0; j < wpr; j++) {
+                uint64_t *w = &ra[y * stride + j];
+                *w ^= 0x9e3779b97f4a7c15ull * (uint64_t)(y + j + round + 1);
+                if (j == wpr - 1 && c.w % 64) *w &= (1ull << (c.w % 64)) - 1;
+            }
+        CU_ASSERT(corun_life_backend_serial.put_rows(sa, y0, n, ra, stride, &err) == 0);
+        CU_ASSERT(corun_life_backend_cuda.put_rows(sb, y0, n, ra, stride, &err) == 0);
+    }
+    CU_ASSERT(corun_life_backend_cuda.get_rows(sb, c.h - 1, 2, rb, stride, &err) ==
+              CORUN_EINVAL);
+    CU_ASSERT(corun_life_backend_cuda.put_rows(sb, -1, 1, rb, stride, &err) == CORUN_EINVAL);
+    CU_ASSERT(corun_life_backend_serial.close(sa, &err) == 0);
+    CU_ASSERT(corun_life_backend_cuda.close(sb, &err) == 0);
+    CU_ASSERT_EQUAL(corun_life_grid_hash(&ga, 1), corun_life_grid_hash(&gb, 1));
+    /* close() leaves the grid's stride padding words zero */
+    int clean = 1;
+    for (int64_t y = 0; y < c.h; y++)
+        for (int64_t j = wpr; j < gb.stride; j++) clean &= gb.words[y * gb.stride + j] == 0;
+    CU_ASSERT_TRUE(clean);
+    free(ra);
+    free(rb);
+    corun_life_grid_close(&init);
+    corun_life_grid_close(&ga);
+    corun_life_grid_close(&gb);
 }
 
 /* A snapshot taken at generation 10 still holds generation 10 after 20 more
- * generations were stepped, and survives the backend's fini(). */
+ * generations were stepped, and survives the backend's close(); the table's
+ * snap ops are the same functions. */
 void cuda_eq_snapshot(void) {
     cfg_t c = {200, 70, CORUN_LIFE_TORUS, "B3/S23", 31, 0.4};
     static const int ten[] = {10, 0}, thirty[] = {30, 0};
-    corun_life_cells_t init, a10 = {0}, a30 = {0}, s = {0}, fin = {0};
+    corun_life_grid_t init, a10 = {0}, a30 = {0}, fin;
     corun_life_params_t p;
     make(&c, &init, &p);
     CU_ASSERT_EQUAL_FATAL(run(&corun_life_backend_serial, &init, &p, ten, &a10), 0);
     CU_ASSERT_EQUAL_FATAL(run(&corun_life_backend_serial, &init, &p, thirty, &a30), 0);
+    const corun_life_snap_ops_t *ops = corun_life_backend_cuda.snap;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ops);
     corun_err_t err = {0};
-    void *st = NULL;
+    void *st = NULL, *via_ops = NULL;
     corun_life_cuda_snap_t *snap = NULL;
-    CU_ASSERT_EQUAL_FATAL(corun_life_backend_cuda.init(&st, &init, &p, &err), 0);
-    CU_ASSERT_EQUAL(corun_life_backend_cuda.step(st, 10, &err), 0);
+    copy_grid(&init, &fin);
+    CU_ASSERT_EQUAL_FATAL(corun_life_backend_cuda.open(&st, &fin, &p, &err), 0);
+    CU_ASSERT_EQUAL(corun_life_backend_cuda.step(st, 10, NULL, &err), 0);
     CU_ASSERT_EQUAL(corun_life_cuda_snap_begin(st, &snap, &err), 0);
-    CU_ASSERT_EQUAL(corun_life_backend_cuda.step(st, 20, &err), 0);
-    CU_ASSERT_EQUAL(corun_life_cells_init(&fin, c.w, c.h, NULL), 0);
-    CU_ASSERT_EQUAL(corun_life_backend_cuda.read(st, &fin, &err), 0);
-    corun_life_backend_cuda.fini(st);
-    CU_ASSERT_EQUAL(corun_life_cells_hash(&fin), corun_life_cells_hash(&a30));
+    CU_ASSERT_EQUAL(ops->begin(st, &via_ops, &err), 0);
+    CU_ASSERT_EQUAL(corun_life_backend_cuda.step(st, 20, NULL, &err), 0);
+    CU_ASSERT_EQUAL(corun_life_backend_cuda.close(st, &err), 0);
+    CU_ASSERT_EQUAL(corun_life_grid_hash(&fin, 1), corun_life_grid_hash(&a30, 1));
     if (snap) {
         CU_ASSERT_EQUAL(corun_life_cuda_snap_wait(snap, &err), 0);
         CU_ASSERT_EQUAL(corun_life_cuda_snap_poll(snap, &err), 1);
         CU_ASSERT_EQUAL(corun_life_cuda_snap_generation(snap), 10);
-        CU_ASSERT_EQUAL(corun_life_cells_init(&s, c.w, c.h, NULL), 0);
-        CU_ASSERT_EQUAL(corun_life_cuda_snap_unpack(snap, &s, &err), 0);
-        CU_ASSERT_EQUAL(corun_life_cells_hash(&s), corun_life_cells_hash(&a10));
+        corun_life_grid_t s = corun_life_cuda_snap_grid(snap);
+        CU_ASSERT_EQUAL(s.stride, s.wpr);
+        CU_ASSERT_EQUAL(corun_life_grid_hash(&s, 1), corun_life_grid_hash(&a10, 1));
         corun_life_cuda_snap_release(snap);
     }
-    corun_life_cells_close(&init);
-    corun_life_cells_close(&a10);
-    corun_life_cells_close(&a30);
-    corun_life_cells_close(&s);
-    corun_life_cells_close(&fin);
+    if (via_ops) {
+        int ready = 0;
+        for (int i = 0; i < 1000000 && !ready; i++) ready = ops->poll(via_ops, &err);
+        CU_ASSERT_EQUAL(ready, 1);
+        /* height rows of wpr words, no gaps */
+        const uint64_t *w = ops->words(via_ops);
+        int same = 1;
+        for (int64_t y = 0; y < c.h; y++)
+            same &= !memcmp(w + y * a10.wpr, corun_life_grid_row(&a10, y),
+                            (size_t)a10.wpr * 8);
+        CU_ASSERT_TRUE(same);
+        ops->release(via_ops);
+    }
+    corun_life_grid_close(&init);
+    corun_life_grid_close(&a10);
+    corun_life_grid_close(&a30);
+    corun_life_grid_close(&fin);
+}
+
+/* What the summary and the file metadata say about the run. */
+void cuda_eq_info(void) {
+    cfg_t c = {70, 9, CORUN_LIFE_DEAD, "B36/S23", 5, 0.4};
+    corun_life_grid_t g;
+    corun_life_params_t p;
+    make(&c, &g, &p);
+    corun_err_t err = {0};
+    void *st = NULL;
+    corun_life_info_t info;
+    CU_ASSERT_EQUAL_FATAL(corun_life_backend_cuda.open(&st, &g, &p, &err), 0);
+    corun_life_backend_cuda.info(st, &info);
+    CU_ASSERT_PTR_NOT_NULL(strstr(info.mode, "bitpack-rule"));
+    CU_ASSERT_PTR_NULL(strchr(info.mode, ' '));
+    CU_ASSERT_STRING_EQUAL(info.simd,
+                           corun_cuda_build() == CORUN_CUDA_BUILD_EMULATED ? "-" : "gpu");
+    CU_ASSERT_EQUAL(info.threads, 1);
+    CU_ASSERT_EQUAL(corun_life_backend_cuda.close(st, &err), 0);
+    CU_ASSERT_EQUAL(corun_life_backend_cuda.close(NULL, &err), 0);
+    corun_life_grid_close(&g);
 }
 
 static const char *field(const char *line, const char *key, char *buf, size_t n) {
@@ -277,8 +388,9 @@ void cuda_eq_random_sizes(void) {}
 void cuda_eq_wide_tall(void) {}
 void cuda_eq_chunks(void) {}
 void cuda_eq_counted(void) {}
-void cuda_eq_packed(void) {}
+void cuda_eq_rows(void) {}
 void cuda_eq_snapshot(void) {}
+void cuda_eq_info(void) {}
 void cuda_eq_cli(void) {}
 #endif
 
@@ -304,8 +416,9 @@ static const test_case_t cases[] = {
     {"wide_tall", cuda_eq_wide_tall},
     {"chunks", cuda_eq_chunks},
     {"counted", cuda_eq_counted},
-    {"packed", cuda_eq_packed},
+    {"rows", cuda_eq_rows},
     {"snapshot", cuda_eq_snapshot},
+    {"info", cuda_eq_info},
     {"cli", cuda_eq_cli},
     {"auto_and_hidden", test_auto_and_hidden},
     {NULL, NULL},

@@ -8,8 +8,9 @@ void cuda_eq_random_sizes(void);
 void cuda_eq_wide_tall(void);
 void cuda_eq_chunks(void);
 void cuda_eq_counted(void);
-void cuda_eq_packed(void);
+void cuda_eq_rows(void);
 void cuda_eq_snapshot(void);
+void cuda_eq_info(void);
 void cuda_eq_cli(void);
 
 /* Exits with CTest's skip code (77) after saying why, unless the cuda

@@ -52,8 +52,9 @@ static const test_case_t cases[] = {
     {"wide_tall", cuda_eq_wide_tall},
     {"chunks", cuda_eq_chunks},
     {"counted", cuda_eq_counted},
-    {"packed", cuda_eq_packed},
+    {"rows", cuda_eq_rows},
     {"snapshot", cuda_eq_snapshot},
+    {"info", cuda_eq_info},
     {"cli", cuda_eq_cli},
     {NULL, NULL},
 };

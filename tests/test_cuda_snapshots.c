@@ -1,8 +1,8 @@
-/* test_cuda_snapshots.c — HDF5 snapshots and restart with --backend cuda
- * (issues 4 and 5): frames copied off the device asynchronously and awaited
- * by the aio loop's poll function must equal the omp backend's frames, and a
- * GPU run restarts (on the GPU or the CPU) into the same final state. Runs
- * on the emulator in CORUN_CUDA=EMULATE builds; skipped (77) elsewhere. */
+/* test_cuda_snapshots.c — HDF5 snapshots and restart with --backend cuda:
+ * frames copied off the device asynchronously and awaited by the aio loop's
+ * poll function must equal the omp backend's frames, and a GPU run restarts
+ * (on the GPU or the CPU) into the same final state. Runs on the emulator in
+ * CORUN_CUDA=EMULATE builds; skipped (77) elsewhere. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +15,6 @@
 
 static char out[1 << 16], err[1 << 16];
 #define RUN(...) test_run_corun((const char *const[]){"corun", __VA_ARGS__, NULL}, out, sizeof out, err, sizeof err)
-
-
 
 static void test_cuda_frames_equal_omp(void) {
     cuda_require(CORUN_CUDA_BUILD_EMULATED);

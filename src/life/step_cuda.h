@@ -7,17 +7,19 @@
  * buffer into pinned host memory on a separate copy stream, and returns at
  * once; later step() calls compute while the host copy crosses the bus. The
  * aio loop's poll function calls snap_poll() (never blocks) and, once it
- * returns 1, the I/O coroutine writes the frame from snap_words() (or
- * snap_unpack() into a byte grid) and calls snap_release().
+ * returns 1, the I/O coroutine writes the frame from snap_words() and calls
+ * snap_release(). The backend table's snap ops (corun_life_snap_ops_t) are
+ * these functions.
  *
  * Ownership: a snapshot owns its staging buffer, pinned buffer and events; it
- * does not point back at the backend state, so it may outlive fini() and be
+ * does not point back at the backend state, so it may outlive close() and be
  * polled/released from another thread (the I/O thread). Each snapshot
  * allocates its own buffers: a bounded pool (and waiting when every buffer is
  * in flight) is the snapshot writer's to add on top.
  *
- * Packed layout of snap_words(): `height` rows of wpr = ceil(width/64)
- * uint64 words; bit i of word j is cell 64*j + i; bits past the width are 0.
+ * Frame layout of snap_words(): `height` rows of wpr = ceil(width/64)
+ * uint64 words with no gaps between rows; bit i of word j is cell 64*j + i;
+ * bits past the width are 0.
  */
 #ifndef CORUN_LIFE_STEP_CUDA_H
 #define CORUN_LIFE_STEP_CUDA_H
@@ -28,16 +30,18 @@
 
 typedef struct corun_life_cuda_snap corun_life_cuda_snap_t;
 
-/* state: a cuda backend state from corun_life_backend_cuda.init(). */
+/* state: a cuda backend state from corun_life_backend_cuda.open(). */
 int corun_life_cuda_snap_begin(void *state, corun_life_cuda_snap_t **out, corun_err_t *err);
 /* 1: the host copy is complete; 0: still in flight; < 0: a CUDA error. */
 int corun_life_cuda_snap_poll(corun_life_cuda_snap_t *snap, corun_err_t *err);
 int corun_life_cuda_snap_wait(corun_life_cuda_snap_t *snap, corun_err_t *err);
-/* Generations stepped since init() when the snapshot was taken. */
+/* Generations stepped since open() when the snapshot was taken. */
 int64_t corun_life_cuda_snap_generation(const corun_life_cuda_snap_t *snap);
-const uint64_t *corun_life_cuda_snap_words(const corun_life_cuda_snap_t *snap, int64_t *wpr);
-int corun_life_cuda_snap_unpack(const corun_life_cuda_snap_t *snap, corun_life_cells_t *out,
-                                corun_err_t *err);
+/* The frame, once poll() said 1 (or wait() returned 0). */
+const uint64_t *corun_life_cuda_snap_words(const corun_life_cuda_snap_t *snap);
+/* The frame as a packed grid (stride = wpr) that shares the snapshot's
+ * memory: hash or population it in place; valid until release(). */
+corun_life_grid_t corun_life_cuda_snap_grid(const corun_life_cuda_snap_t *snap);
 /* Waits for a copy still in flight, then frees (NULL is fine). */
 void corun_life_cuda_snap_release(corun_life_cuda_snap_t *snap);
 
