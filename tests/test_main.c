@@ -249,3 +249,19 @@ int main(int argc, char **argv) {
     CU_cleanup_registry();
     return (failed || ran == 0) ? 1 : 0;
 }
+
+int test_life_step(const corun_life_backend_t *be, corun_life_cells_t *g,
+                   const corun_life_params_t *p, int64_t n, int64_t *pops, corun_err_t *err) {
+    corun_life_grid_t packed;
+    void *st = NULL;
+    int rc = corun_life_grid_init(&packed, g->width, g->height, err);
+    if (rc) return rc;
+    corun_life_cells_pack(g, &packed);
+    rc = be->open(&st, &packed, p, err);
+    if (!rc) rc = be->step(st, n, pops, err);
+    int crc = be->close(st, rc ? NULL : err);
+    if (!rc) rc = crc;
+    if (!rc) corun_life_cells_unpack(&packed, g);
+    corun_life_grid_close(&packed);
+    return rc;
+}

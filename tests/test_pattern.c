@@ -294,6 +294,29 @@ static void test_bad_files(void) {
 
 /* ---------------------------------------------------------------- writer */
 
+/* The writers take the packed grid: these write a byte grid through one. */
+static int write_cells(FILE *f, const corun_life_cells_t *g, corun_life_rule_t rule,
+                       corun_life_boundary_t b, corun_err_t *err) {
+    corun_life_grid_t packed;
+    int rc = corun_life_grid_init(&packed, g->width, g->height, err);
+    if (rc) return rc;
+    corun_life_cells_pack(g, &packed);
+    rc = corun_life_rle_write(f, &packed, rule, b, err);
+    corun_life_grid_close(&packed);
+    return rc;
+}
+
+static int save_cells(const char *path, const corun_life_cells_t *g, corun_life_rule_t rule,
+                      corun_life_boundary_t b, corun_err_t *err) {
+    corun_life_grid_t packed;
+    int rc = corun_life_grid_init(&packed, g->width, g->height, err);
+    if (rc) return rc;
+    corun_life_cells_pack(g, &packed);
+    rc = corun_life_rle_save(path, &packed, rule, b, err);
+    corun_life_grid_close(&packed);
+    return rc;
+}
+
 /* Writes g as RLE to memory, checks the line-length limit, reads it back. */
 static void roundtrip(const corun_life_cells_t *g, corun_life_rule_t rule, corun_life_boundary_t b) {
     char *buf = NULL;
@@ -301,7 +324,7 @@ static void roundtrip(const corun_life_cells_t *g, corun_life_rule_t rule, corun
     FILE *f = open_memstream(&buf, &len);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     corun_err_t err = {0};
-    CU_ASSERT_EQUAL(corun_life_rle_write(f, g, rule, b, &err), 0);
+    CU_ASSERT_EQUAL(write_cells(f, g, rule, b, &err), 0);
     fclose(f);
     /* Every line, the header aside, is at most 70 characters. */
     const char *line = strchr(buf, '\n');
@@ -358,14 +381,14 @@ static void test_writer_exact(void) {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    CU_ASSERT_EQUAL(corun_life_rle_write(f, &g, CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, NULL),
+    CU_ASSERT_EQUAL(write_cells(f, &g, CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, NULL),
                     0);
     fclose(f);
     CU_ASSERT_STRING_EQUAL(buf, "x = 6, y = 6, rule = B3/S23:T6,6\n$b3o3$o4bo!\n");
     free(buf);
     memset(g.cells, 0, 36);
     f = open_memstream(&buf, &len);
-    CU_ASSERT_EQUAL(corun_life_rle_write(f, &g, CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_DEAD, NULL), 0);
+    CU_ASSERT_EQUAL(write_cells(f, &g, CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_DEAD, NULL), 0);
     fclose(f);
     CU_ASSERT_STRING_EQUAL(buf, "x = 6, y = 6, rule = B3/S23:P6,6\n!\n");
     free(buf);
@@ -390,9 +413,9 @@ static void test_save(void) {
     corun_life_cells_fill_random(&g, 0.4, 7);
     corun_err_t err = {0};
     /* Twice: the second save replaces the first. */
-    CU_ASSERT_EQUAL(corun_life_rle_save(path, &g, CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_DEAD, &err), 0);
+    CU_ASSERT_EQUAL(save_cells(path, &g, CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_DEAD, &err), 0);
     corun_life_cells_fill_random(&g, 0.4, 8);
-    CU_ASSERT_EQUAL(corun_life_rle_save(path, &g, CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, &err), 0);
+    CU_ASSERT_EQUAL(save_cells(path, &g, CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, &err), 0);
     CU_ASSERT_EQUAL(count_tmp_files(test_tmp_dir(), "saved.rle"), 0);
     corun_life_pattern_t p;
     CU_ASSERT_EQUAL_FATAL(corun_life_pattern_load(path, &p, &err), 0);
@@ -403,7 +426,7 @@ static void test_save(void) {
 
     /* A directory that does not exist: an error naming the file, nothing left. */
     snprintf(path, sizeof path, "%s/no/such/dir/out.rle", test_tmp_dir());
-    CU_ASSERT_NOT_EQUAL(corun_life_rle_save(path, &g, CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, &err),
+    CU_ASSERT_NOT_EQUAL(save_cells(path, &g, CORUN_LIFE_RULE_CONWAY, CORUN_LIFE_TORUS, &err),
                         0);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, path));
     corun_life_cells_close(&g);
@@ -412,21 +435,30 @@ static void test_save(void) {
 /* ----------------------------------------------------------------- place */
 
 static void test_place(void) {
-    corun_life_cells_t g, pat = {3, 3, (uint8_t *)glider_cells};
-    CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&g, 10, 8, NULL), 0);
+    corun_life_cells_t pat = {3, 3, (uint8_t *)glider_cells};
+    corun_life_grid_t g;
+    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, 10, 8, NULL), 0);
     corun_err_t err = {0};
-    CU_ASSERT_EQUAL(corun_life_pattern_place(&g, &pat, 7, 5, &err), 0);
-    CU_ASSERT_EQUAL(corun_life_cells_population(&g), 5);
-    CU_ASSERT_EQUAL(*corun_life_cell(&g, 8, 5), 1);
-    CU_ASSERT_EQUAL(*corun_life_cell(&g, 9, 6), 1);
-    CU_ASSERT_EQUAL(*corun_life_cell(&g, 7, 7), 1);
-    CU_ASSERT_NOT_EQUAL(corun_life_pattern_place(&g, &pat, 8, 0, &err), 0);
+    CU_ASSERT_EQUAL(corun_life_pattern_place(&g, &pat, 7, 5, 0, 8, &err), 0);
+    CU_ASSERT_EQUAL(corun_life_grid_population(&g, 1), 5);
+    CU_ASSERT_EQUAL(corun_life_grid_get(&g, 8, 5), 1);
+    CU_ASSERT_EQUAL(corun_life_grid_get(&g, 9, 6), 1);
+    CU_ASSERT_EQUAL(corun_life_grid_get(&g, 7, 7), 1);
+    CU_ASSERT_NOT_EQUAL(corun_life_pattern_place(&g, &pat, 8, 0, 0, 8, &err), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "3x3 pattern placed at 8,0 does not fit in the 10x8 "
                                            "grid (it needs at least 11x3)"));
-    CU_ASSERT_NOT_EQUAL(corun_life_pattern_place(&g, &pat, 0, 6, &err), 0);
-    CU_ASSERT_NOT_EQUAL(corun_life_pattern_place(&g, &pat, -1, 0, &err), 0);
-    CU_ASSERT_NOT_EQUAL(corun_life_pattern_place(&g, &pat, INT64_MAX, 0, &err), 0);
-    corun_life_cells_close(&g);
+    CU_ASSERT_NOT_EQUAL(corun_life_pattern_place(&g, &pat, 0, 6, 0, 8, &err), 0);
+    CU_ASSERT_NOT_EQUAL(corun_life_pattern_place(&g, &pat, -1, 0, 0, 8, &err), 0);
+    CU_ASSERT_NOT_EQUAL(corun_life_pattern_place(&g, &pat, INT64_MAX, 0, 0, 8, &err), 0);
+    /* A slab of rows 6..7 of the same 10x8 grid gets the pattern's last row. */
+    corun_life_grid_t slab;
+    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&slab, 10, 2, NULL), 0);
+    CU_ASSERT_EQUAL(corun_life_pattern_place(&slab, &pat, 7, 5, 6, 8, &err), 0);
+    for (int64_t y = 0; y < 2; y++)
+        for (int64_t x = 0; x < 10; x++)
+            CU_ASSERT_EQUAL(corun_life_grid_get(&slab, x, y), corun_life_grid_get(&g, x, y + 6));
+    corun_life_grid_close(&slab);
+    corun_life_grid_close(&g);
 }
 
 /* -------------------------------------------------------------------- CLI */

@@ -12,11 +12,7 @@ static void step(corun_life_cells_t *g, const char *rule, corun_life_boundary_t 
     corun_life_params_t p = {.rule = CORUN_LIFE_RULE_CONWAY, .boundary = b, .threads = 1,
                              .skip_stable = CORUN_LIFE_SKIP_OFF, .device = -1};
     CU_ASSERT_EQUAL_FATAL(corun_life_rule_parse(rule, &p.rule, NULL), 0);
-    void *st = NULL;
-    CU_ASSERT_EQUAL_FATAL(corun_life_backend_serial.init(&st, g, &p, NULL), 0);
-    CU_ASSERT_EQUAL(corun_life_backend_serial.step(st, n, NULL), 0);
-    CU_ASSERT_EQUAL(corun_life_backend_serial.read(st, g, NULL), 0);
-    corun_life_backend_serial.fini(st);
+    CU_ASSERT_EQUAL(test_life_step(&corun_life_backend_serial, g, &p, n, NULL, NULL), 0);
 }
 
 static void test_1x1_torus_counts_itself_eight_times(void) {

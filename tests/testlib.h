@@ -8,6 +8,7 @@
 #ifndef CORUN_TESTLIB_H
 #define CORUN_TESTLIB_H
 
+#include "corun/life.h"
 #include <CUnit/CUnit.h>
 #include <stdint.h>
 
@@ -65,5 +66,11 @@ const char *test_mpiexec(void);
  * test_tmp_dir(); *out / *errout receive them (malloc'd) when not NULL.
  * Returns the exit status, -1 if it did not exit normally. */
 int test_run_mpi(int np, const char *const *args, char **out, char **errout);
+
+/* Steps the byte grid g in place by n generations on backend be, through a
+ * packed grid (open, step, close); pops (NULL or n entries) gets the
+ * populations. Returns the first error. */
+int test_life_step(const corun_life_backend_t *be, corun_life_cells_t *g,
+                   const corun_life_params_t *p, int64_t n, int64_t *pops, corun_err_t *err);
 
 #endif

@@ -57,7 +57,11 @@ CORUN_API const char *corun_cpu_simd(void);
 CORUN_API int corun_slurm_job(char *buf, size_t n);
 
 /* ---- memory ---- */
-/* Bytes of physical memory available now (MemAvailable), or 0 if unknown. */
+/* corun_mem_limit(NULL): what every memory check compares with. */
 CORUN_API uint64_t corun_mem_available(void);
+/* Bytes this process may still allocate: the smallest of MemAvailable, the
+ * cgroup's memory limit less its usage, and RLIMIT_AS/RLIMIT_DATA (0 if
+ * none is known); *which (if not NULL) names the limit that applied. */
+CORUN_API uint64_t corun_mem_limit(const char **which);
 
 #endif

@@ -157,14 +157,14 @@ typedef struct corun_snap_config {
  *
  * MPI (par.mpi, P > 1): open, submit and close are collective over the
  * ranks (see the top of this file): every rank submits the same sequence of
- * generations and (global) populations; be->read_packed (or snap_words) must
+ * generations and (global) populations; be->get_rows (or its snap ops) must
  * give only the slab's rows, rows * words_per_row words. The statistics
  * close returns are the agreed ones. */
 CORUN_API int corun_snap_open(corun_snap_config_t *cfg, corun_snap_t **out, int64_t *start_gen,
                               corun_err_t *err);
-/* With restart: copies the last frame's rows of this slab (bit-packed,
- * rows * words_per_row words) into words. */
-CORUN_API int corun_snap_restart_frame(corun_snap_t *s, uint64_t *words, corun_err_t *err);
+/* With restart: copies the last frame's rows of this slab into g (a grid of
+ * the slab's rows). */
+CORUN_API int corun_snap_restart_frame(corun_snap_t *s, corun_life_grid_t *g, corun_err_t *err);
 /* Hands over generation `gen` of the backend state as a frame, with the
  * populations of generations first_pop .. first_pop+npops-1 recorded since
  * the last call. Waits only if every buffer is in flight (stall time).

@@ -184,15 +184,19 @@ CORUN_API int corun_life_cells_parse(const char *text, size_t len, const char *n
 CORUN_API void corun_life_pattern_close(corun_life_pattern_t *p);
 /* Writes g as RLE (header x, y, rule with Golly's :T/:P suffix, lines <= 70
  * characters) that Golly and corun read back. */
-CORUN_API int corun_life_rle_write(FILE *f, const corun_life_cells_t *g, corun_life_rule_t rule,
+CORUN_API int corun_life_rle_write(FILE *f, const corun_life_grid_t *g, corun_life_rule_t rule,
                                    corun_life_boundary_t b, corun_err_t *err);
-CORUN_API int corun_life_rle_save(const char *path, const corun_life_cells_t *g,
+CORUN_API int corun_life_rle_save(const char *path, const corun_life_grid_t *g,
                                   corun_life_rule_t rule, corun_life_boundary_t b,
                                   corun_err_t *err);
-/* Copies pattern cells into g with the top-left corner at (x, y); an error if
- * it does not fit. */
-CORUN_API int corun_life_pattern_place(corun_life_cells_t *g, const corun_life_cells_t *pat,
-                                       int64_t x, int64_t y, corun_err_t *err);
+/* Sets the pattern's live cells in a grid `height` rows high with the
+ * pattern's top-left corner at (x, y); g holds rows row0..row0+g->height-1
+ * of it (the whole grid: row0 = 0, height = g->height; an MPI rank: its
+ * slab) and gets the pattern rows that fall there. An error if the pattern
+ * does not fit in the whole grid. */
+CORUN_API int corun_life_pattern_place(corun_life_grid_t *g, const corun_life_cells_t *pat,
+                                       int64_t x, int64_t y, int64_t row0, int64_t height,
+                                       corun_err_t *err);
 
 /* ----------------------------------------------------------------- printer */
 
@@ -301,6 +305,9 @@ CORUN_API extern const corun_life_backend_t corun_life_backend_cuda;
 
 /* The SIMD code path the omp backend picked at run time on this CPU. */
 CORUN_API const char *corun_life_omp_simd(void);
+
+/* Every backend compiled into this build (the first is serial, the oracle). */
+CORUN_API int corun_life_backends(const corun_life_backend_t *const **list);
 
 /* Looks a backend up by name ("serial", "omp", "cuda", "auto" = cuda if a
  * real GPU is visible, else omp); NULL with a message listing the choices if

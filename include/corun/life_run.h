@@ -67,4 +67,44 @@ CORUN_API int corun_life_run(const corun_life_run_cfg_t *cfg, const corun_life_b
                              const corun_life_team_t *team, corun_life_run_result_t *res,
                              corun_err_t *err);
 
+/* ------------------------------------------------------------ the plan */
+
+/* Where the initial cells come from: "random:DENSITY:SEED" or a pattern
+ * file (.rle / .cells) placed at (at_x, at_y). */
+typedef struct corun_life_source {
+    int random;
+    double density;
+    uint64_t seed;
+    corun_life_pattern_t pat; /* pattern files: cells and header */
+    int64_t at_x, at_y;
+} corun_life_source_t;
+
+/* Parses spec (loading a pattern file); --at applies to pattern files only.
+ * Errors name the spec or the file and line. */
+CORUN_API int corun_life_source_open(const char *spec, int64_t at_x, int64_t at_y,
+                                     corun_life_source_t *src, corun_err_t *err);
+CORUN_API void corun_life_source_close(corun_life_source_t *src);
+/* Writes the initial cells of rows row0..row0+g->height-1 of a grid
+ * g->width x height into g (all dead before), on `threads` threads. */
+CORUN_API int corun_life_source_fill(const corun_life_source_t *src, corun_life_grid_t *g,
+                                     int64_t row0, int64_t height, int threads,
+                                     corun_err_t *err);
+
+/* A team of `ranks` processes on a grid `height` rows high with halo depth
+ * halo (0: none asked): every rank needs a row, and a halo no deeper than the
+ * smallest slab. */
+CORUN_API int corun_life_team_check(int64_t height, int ranks, int halo, corun_err_t *err);
+
+/* The host memory a run of backend be over a width x rows grid needs: the
+ * grid (corun_life_grid_stride(width) words per row) plus the backend's
+ * be->bytes_per_cell, plus `frames` snapshot buffers of rows * wpr words. */
+CORUN_API double corun_life_memory_need(const corun_life_backend_t *be, int64_t width,
+                                        int64_t rows, int frames);
+/* Refuses (CORUN_ENOMEM, a message with the numbers and which limit
+ * applied: MemAvailable, the cgroup's memory limit or RLIMIT_AS/DATA) a run
+ * that needs more than the memory available to this process. */
+CORUN_API int corun_life_memory_check(const corun_life_backend_t *be, int64_t width,
+                                      int64_t height, int64_t rows, int frames,
+                                      corun_err_t *err);
+
 #endif

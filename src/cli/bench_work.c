@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "bench_cli.h"
+#include "corun/life_run.h"
 #include "corun/csv.h"
 #include "corun/life.h"
 
@@ -121,7 +122,7 @@ static int run_life(const bench_opts_t *o, const bench_problem_t *p, const char 
                     int threads, bench_sample_t *s, corun_err_t *err) {
     const corun_life_backend_t *be = corun_life_backend_find(backend, err);
     if (!be) return CORUN_EINVAL;
-    corun_life_cells_t grid = {0};
+    corun_life_grid_t grid = {0};
     void *st = NULL;
     /* Dense stepping (no change tracking): the work per generation is then
      * the same for every backend and thread count, which is what a scaling
@@ -129,26 +130,28 @@ static int run_life(const bench_opts_t *o, const bench_problem_t *p, const char 
     corun_life_params_t params = {.rule = CORUN_LIFE_RULE_CONWAY, .boundary = CORUN_LIFE_TORUS,
                                   .threads = threads, .skip_stable = CORUN_LIFE_SKIP_OFF,
                                   .device = o->device};
-    int rc = corun_life_check_size(p->width, p->height, 2.0, err);
-    if (!rc) rc = corun_life_cells_init(&grid, p->width, p->height, err);
+    int rc = corun_life_memory_check(be, p->width, p->height, p->height, 0, err);
+    if (!rc) rc = corun_life_grid_init(&grid, p->width, p->height, err);
     if (rc) return rc;
-    corun_life_cells_fill_random(&grid, o->life_density, o->life_seed);
-    rc = be->init(&st, &grid, &params, err);
+    corun_life_grid_fill_random(&grid, o->life_density, o->life_seed, 0, threads);
+    rc = be->open(&st, &grid, &params, err);
     if (!rc) {
-        snprintf(s->mode, sizeof s->mode, "%s", be->describe ? be->describe(st) : "-");
+        corun_life_info_t info;
+        be->info(st, &info);
+        snprintf(s->mode, sizeof s->mode, "%s", info.mode);
         double t0 = corun_now();
-        rc = be->step(st, p->steps, err);
+        rc = be->step(st, p->steps, NULL, err);
         s->seconds = corun_now() - t0;
     }
-    if (!rc) rc = be->read(st, &grid, err);
+    int crc = be->close(st, rc ? NULL : err);
+    if (!rc) rc = crc;
     if (!rc) {
-        s->hash = corun_life_cells_hash(&grid);
+        s->hash = corun_life_grid_hash(&grid, threads);
         s->fom = s->seconds > 0
                      ? (double)p->width * (double)p->height * (double)p->steps / s->seconds
                      : 0;
     }
-    be->fini(st);
-    corun_life_cells_close(&grid);
+    corun_life_grid_close(&grid);
     return rc;
 }
 

@@ -37,6 +37,7 @@ typedef struct life_opts {
     char compress[16];          /* none | gzip[:L] | lz4 */
     int swmr, force;
     int snapshot_buffers;
+    int has_snapshot_buffers;   /* given: not lowered to fit in memory */
     /* MPI (docs/MPI.md) */
     int halo;         /* --halo D rows per exchange; 0: the default */
     int halo_overlap; /* --halo-overlap on|off */
@@ -88,5 +89,8 @@ int cmd_info(int argc, char **argv);
 
 /* Prints "corun: <msg>" to stderr. */
 void cli_error(const char *fmt, ...) CORUN_PRINTF(1, 2);
+
+/* corun_now() when main() began: the summaries' wall_seconds. */
+extern double cli_start_time;
 
 #endif

@@ -1,5 +1,6 @@
-/* cmd_life.c — `corun life`: build the run plan from config + flags, set up
- * the initial grid, step it on the chosen backend, print the summary line.
+/* cmd_life.c — `corun life`: options into a run (the plan's decisions, the
+ * stepping loop and the grid work live in the library: src/life/plan.c,
+ * run.c, grid*.c), signals, and the summary line.
  *
  * Under MPI (`mpirun -np P corun life ...`, docs/MPI.md) every rank builds
  * only its own slab of rows and steps it with the slab backend
@@ -13,19 +14,25 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include "cli.h"
 #include "corun/cuda.h"
 #include "corun/h5io.h"
+#include "corun/life_run.h"
 #include "corun/mpi.h"
-#include "life_run.h"
 #include "mpi/life_slab.h"
 
 static const char life_usage[] =
     "usage: corun life [options]\n"
     "\n"
     "Steps a Life-like cellular automaton and prints a one-line summary:\n"
-    "  backend= threads= mode= size= rule= boundary= steps= population= hash=\n"
-    "  seconds= cell_updates_per_s=\n"
+    "  backend= threads= mode= simd= size= rule= boundary= steps= population= hash=\n"
+    "  seconds= cell_updates_per_s= setup_seconds= wall_seconds= peak_rss_bytes=\n"
+    "seconds is the stepping loop; setup_seconds from the start to the first\n"
+    "generation (parse, allocate, fill or load); wall_seconds the whole process\n"
+    "up to the summary; threads the number the backend really used.\n"
     "hash is FNV-1a 64 over the final grid, row-major, one byte (0/1) per cell.\n"
     "\n"
     "options (each also an INI key under [life], e.g. 'size = 4096x4096';\n"
@@ -74,7 +81,8 @@ static const char life_usage[] =
     "  --force                overwrite an existing --out file\n"
     "  --restart FILE.h5      continue from the file's last frame for --steps more\n"
     "                         generations, appending to it\n"
-    "  --snapshot-buffers N   frames in flight before computing waits (default 3)\n"
+    "  --snapshot-buffers N   frames in flight before computing waits (default 3,\n"
+    "                         fewer when three do not fit in memory)\n"
     "\n"
     "SIGTERM, SIGINT, SIGUSR1: finish the current chunk (~0.1 s), write a final\n"
     "frame, exit 3; a second signal stops at once.\n"
@@ -85,97 +93,40 @@ static const char life_usage[] =
     "Exit codes: 0 success, 1 run-time failure, 2 bad usage or input, 3 stopped by\n"
     "a signal (final frame written when snapshotting).\n";
 
-/* Copies the rows of a pattern placed at (x, y) in a width x height grid
- * that fall into g, which holds rows row0.. of it (an MPI rank's slab). */
-static int place_rows(corun_life_cells_t *g, const corun_life_cells_t *pat, int64_t x, int64_t y,
-                      int64_t height, int64_t row0, corun_err_t *err) {
-    if (x < 0 || y < 0 || pat->width > g->width || pat->height > height ||
-        x > g->width - pat->width || y > height - pat->height)
-        return corun_err_set(err, CORUN_ERANGE,
-                             "the %lldx%lld pattern placed at %lld,%lld does not fit in the "
-                             "%lldx%lld grid",
-                             (long long)pat->width, (long long)pat->height, (long long)x,
-                             (long long)y, (long long)g->width, (long long)height);
-    for (int64_t r = 0; r < pat->height; r++) {
-        int64_t gy = y + r - row0;
-        if (gy >= 0 && gy < g->height)
-            memcpy(corun_life_cell(g, x, gy), pat->cells + r * pat->width, (size_t)pat->width);
+
+/* ------------------------------------------------------------ signals */
+
+/* SIGTERM, SIGINT and SIGUSR1 (what Slurm sends before a time limit with
+ * --signal) ask the loop to stop after the chunk in progress (~0.1 s); it
+ * writes a final frame and the program exits CORUN_EXIT_SIGNAL. A second
+ * signal restores the default action and re-raises it: the process ends at
+ * once (frames already flushed stay readable). */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig) {
+    if (stop_signal) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
     }
-    return 0;
+    stop_signal = sig;
 }
 
-/* Sets up the initial grid from o->init; pattern headers fill in rule, size
- * and boundary that the user did not give. With `ranks` > 1, g gets only the
- * rows of this rank's slab (corun_life_slab_rows). */
-static int make_initial(life_opts_t *o, const corun_life_backend_t *be, int rank, int ranks,
-                        corun_life_cells_t *g, corun_err_t *err) {
-    /* Bytes per cell the whole run holds: this byte grid plus the backend's
-     * two generations (bytes for serial, bits + tile flags for omp). */
-    double bpc = strcmp(be->name, "serial") ? 1.3 : 3.0;
-    corun_life_pattern_t pat;
-    int random = !strncmp(o->init, "random:", 7), rc = 0;
-    double density = 0;
-    uint64_t seed = 0;
-    if (random) {
-        char *spec = o->init + 7, *colon = strchr(spec, ':');
-        if (!colon)
-            return corun_err_set(err, CORUN_EINVAL,
-                                 "init '%s': expected random:DENSITY:SEED, e.g. random:0.5:1",
-                                 o->init);
-        *colon = '\0';
-        int bad = corun_parse_double(spec, &density) || density < 0 || density > 1;
-        *colon = ':';
-        if (bad)
-            return corun_err_set(err, CORUN_EINVAL,
-                                 "init '%s': density must be a number from 0 to 1", o->init);
-        if (corun_parse_u64(colon + 1, &seed))
-            return corun_err_set(err, CORUN_EINVAL,
-                                 "init '%s': seed must be a non-negative integer below 2^64",
-                                 o->init);
-        if (o->at_x || o->at_y)
-            return corun_err_set(err, CORUN_EINVAL, "--at applies to pattern files, not random");
-    } else {
-        rc = corun_life_pattern_load(o->init, &pat, err);
-        if (rc) return rc;
-        if (pat.has_rule && !o->has_rule) o->rule = pat.rule;
-        if (pat.has_bounded) {
-            if (!o->has_boundary) o->boundary = pat.boundary;
-            if (!o->has_size) {
-                o->width = pat.bounded_w;
-                o->height = pat.bounded_h;
-                o->has_size = 1;
-            }
-        }
-        if (!o->has_size) {
-            o->width = pat.cells.width + o->at_x;
-            o->height = pat.cells.height + o->at_y;
-        }
-    }
-    int64_t row0 = 0, rows = o->height;
-    if (ranks > 1) {
-        if (ranks > o->height)
-            rc = corun_err_set(err, CORUN_EINVAL,
-                               "%d MPI ranks for a grid of %lld rows: each rank needs at least "
-                               "one row (use at most %lld ranks)",
-                               ranks, (long long)o->height, (long long)o->height);
-        corun_life_slab_rows(o->height, rank, ranks, &row0, &rows);
-    }
-    if (!rc) rc = corun_life_check_size(o->width, rows, bpc, err);
-    if (!rc) rc = corun_life_cells_init(g, o->width, rows, err);
-    if (!rc && random) corun_life_cells_fill_random_rows(g, density, seed, row0);
-    if (!rc && !random)
-        rc = ranks > 1 ? place_rows(g, &pat.cells, o->at_x, o->at_y, o->height, row0, err)
-                       : corun_life_pattern_place(g, &pat.cells, o->at_x, o->at_y, err);
-    if (!random) {
-        if (rc) corun_err_prefix(err, "init %s", o->init);
-        corun_life_pattern_close(&pat);
-    }
-    return rc;
+static void signals_install(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
 }
+
+/* ------------------------------------------------------------ helpers */
 
 /* Fills the snapshot file's metadata from the options. */
-static void fill_meta(const life_opts_t *o, const corun_life_backend_t *be, const char *cmdline,
-                      const char *config, corun_h5_meta_t *m) {
+static void fill_meta(const life_opts_t *o, const corun_life_backend_t *be, int threads,
+                      const char *cmdline, const char *config, corun_h5_meta_t *m) {
     memset(m, 0, sizeof *m);
     m->width = o->width;
     m->height = o->height;
@@ -186,7 +137,7 @@ static void fill_meta(const life_opts_t *o, const corun_life_backend_t *be, cons
     m->snapshot_every = o->snapshot_every;
     m->swmr = o->swmr;
     snprintf(m->backend, sizeof m->backend, "%s", be->name);
-    m->threads = strcmp(be->name, "serial") ? (o->threads ? o->threads : corun_default_threads()) : 1;
+    m->threads = threads;
     if (gethostname(m->host, sizeof m->host) != 0) snprintf(m->host, sizeof m->host, "unknown");
     m->host[sizeof m->host - 1] = '\0';
     m->config_text = config;
@@ -233,6 +184,25 @@ static int adopt_restart_meta(life_opts_t *o, const corun_h5_meta_t *m, corun_er
     return 0;
 }
 
+/* A pattern header fills in rule, size and boundary the user did not give. */
+static void adopt_pattern(life_opts_t *o, const corun_life_source_t *src) {
+    const corun_life_pattern_t *pat = &src->pat;
+    if (src->random) return;
+    if (pat->has_rule && !o->has_rule) o->rule = pat->rule;
+    if (pat->has_bounded) {
+        if (!o->has_boundary) o->boundary = pat->boundary;
+        if (!o->has_size) {
+            o->width = pat->bounded_w;
+            o->height = pat->bounded_h;
+            o->has_size = 1;
+        }
+    }
+    if (!o->has_size) {
+        o->width = pat->cells.width + o->at_x;
+        o->height = pat->cells.height + o->at_y;
+    }
+}
+
 /* One set-up outcome for the whole job. Under MPI the ranks agree on it
  * (the largest exit code) and only the first failing rank prints its
  * message; otherwise the message is printed here. Returns the exit code
@@ -244,24 +214,47 @@ static int setup_result(int team, int code, const corun_err_t *err) {
     return code;
 }
 
-/* Under MPI, once the grid's size is known: options that need one process
- * and a halo no slab can hold (the same answer on every rank). */
-static int check_team(const life_opts_t *o, int ranks, corun_err_t *err) {
-    if (ranks > 1 && o->print)
-        return corun_err_set(err, CORUN_EINVAL,
-                             "--print needs one rank; with %d use --write-rle to get the grid",
-                             ranks);
-    if (o->halo > o->height / ranks)
-        return corun_err_set(err, CORUN_EINVAL,
-                             "--halo %d: deeper than the smallest slab (%lld rows: %lld rows over "
-                             "%d rank%s); use at most %lld",
-                             o->halo, (long long)(o->height / ranks),
-                             (long long)o->height, ranks, ranks == 1 ? "" : "s",
-                             (long long)(o->height / ranks));
-    return 0;
+static int usage_or_failure(const corun_err_t *err) {
+    return err->code == CORUN_EINVAL || err->code == CORUN_ERANGE || err->code == CORUN_ENOMEM
+               ? CORUN_EXIT_USAGE
+               : CORUN_EXIT_FAILURE;
 }
 
+/* --print: every generation kept and printed side by side (small grids). */
+static int print_run(const life_opts_t *o, const corun_life_backend_t *be, void *st,
+                     const corun_life_grid_t *g, corun_err_t *err) {
+    corun_life_cells_t *frames = calloc((size_t)o->steps + 1, sizeof *frames);
+    corun_life_grid_t tmp = {0};
+    int rc = frames ? corun_life_grid_init(&tmp, g->width, g->height, err)
+                    : corun_err_set(err, CORUN_ENOMEM, "--print: out of memory");
+    for (int64_t i = 0; i <= o->steps && !rc; i++) {
+        if (i) rc = be->step(st, 1, NULL, err);
+        if (!rc) rc = be->get_rows(st, 0, g->height, tmp.words, tmp.stride, err);
+        if (!rc) rc = corun_life_cells_init(&frames[i], g->width, g->height, err);
+        if (!rc) corun_life_cells_unpack(&tmp, &frames[i]);
+    }
+    if (!rc) rc = corun_life_print_columns(stdout, frames, (int)o->steps + 1);
+    for (int64_t i = 0; frames && i <= o->steps; i++) corun_life_cells_close(&frames[i]);
+    free(frames);
+    corun_life_grid_close(&tmp);
+    return rc;
+}
+
+/* The run's output sink: the snapshot file. */
+static int snap_sink(void *ctx, int64_t gen, const corun_life_backend_t *be, void *st,
+                     int64_t first, const int64_t *pops, int64_t n, corun_err_t *err) {
+    return corun_snap_submit(ctx, gen, be, st, first, pops, n, err);
+}
+
+static int64_t peak_rss_bytes(void) {
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) ? 0 : (int64_t)ru.ru_maxrss * 1024;
+}
+
+/* ---------------------------------------------------------------- run */
+
 int cmd_life(int argc, char **argv) {
+    const double t_start = cli_start_time;
     life_opts_t o;
     life_opts_defaults(&o);
     int help = 0, rc = life_opts_parse_args(argc, argv, &o, &help);
@@ -286,13 +279,16 @@ int cmd_life(int argc, char **argv) {
         o.threads = corun_default_threads() / node_ranks;
         if (o.threads < 1) o.threads = 1;
     }
-    corun_life_cells_t grid = {0};
+    const int set_threads = o.threads ? o.threads : corun_default_threads();
+    corun_life_grid_t grid = {0};
+    corun_life_source_t src = {0};
     corun_snap_t *snap = NULL;
+    corun_life_team_t tm = {0};
     void *st = NULL;
-    int64_t start_gen = 0;
+    const corun_life_backend_t *be = corun_life_backend_find(o.backend, &err), *stepper = be;
+    int64_t start_gen = 0, row0 = 0, rows = 0, top = 0, bot = 0;
     char *cmdline = join_argv(argc, argv), config[4096];
-    int exit_code = CORUN_EXIT_OK, code = 0;
-    const corun_life_backend_t *be = corun_life_backend_find(o.backend, &err);
+    int exit_code = CORUN_EXIT_OK, code = 0, have_src = 0;
     if (!be) {
         code = CORUN_EXIT_USAGE;
     } else if (o.restart[0] && o.out[0] && strcmp(o.out, o.restart)) {
@@ -302,6 +298,10 @@ int cmd_life(int argc, char **argv) {
     } else if (o.print && (o.out[0] || o.restart[0])) {
         corun_err_set(&err, CORUN_EINVAL, "--print cannot be combined with --out or --restart");
         code = CORUN_EXIT_USAGE;
+    } else if (o.print && ranks > 1) {
+        corun_err_set(&err, CORUN_EINVAL,
+                      "--print needs one rank; with %d use --write-rle to get the grid", ranks);
+        code = CORUN_EXIT_USAGE;
     } else if (o.out[0] && !o.restart[0]) {
         corun_h5_codec_t codec;
         int level;
@@ -309,80 +309,91 @@ int cmd_life(int argc, char **argv) {
             !corun_h5_codec_available(codec, &err))
             code = CORUN_EXIT_USAGE;
     }
+    if (!code && team && (rc = corun_life_mpi_team(&tm, &err))) code = CORUN_EXIT_FAILURE;
     if ((exit_code = setup_result(team, code, &err))) goto out;
-    /* This rank's rows (all of them in one process) and, under MPI, its part
-     * of the snapshot file. */
-    int64_t row0 = 0, rows = 0;
-    corun_h5_par_t par = {0, 0, team};
+
+    /* The grid's size: from the file (restart) or from the options and the
+     * pattern's header. */
+    corun_snap_config_t sc = {0};
     if (o.restart[0]) {
-        corun_snap_config_t sc = {0};
-        sc.path = o.restart;
-        sc.restart = 1;
-        sc.buffers = o.snapshot_buffers;
-        if (team) { /* the slabs follow the file's height */
-            corun_h5_meta_t m;
-            int64_t last;
-            if (corun_h5_read_meta(o.restart, &m, &last, &err)) {
-                code = CORUN_EXIT_USAGE;
-            } else if (ranks > m.height) {
-                corun_err_set(&err, CORUN_EINVAL,
-                              "%d MPI ranks for a grid of %lld rows: each rank needs at least "
-                              "one row (use at most %lld ranks)",
-                              ranks, (long long)m.height, (long long)m.height);
-                code = CORUN_EXIT_USAGE;
-            } else {
-                corun_life_slab_rows(m.height, rank, ranks, &row0, &rows);
-                par = (corun_h5_par_t){row0, rows, 1};
-            }
-            if ((exit_code = setup_result(team, code, &err))) goto out;
-            sc.par = par;
-        }
-        if (corun_snap_open(&sc, &snap, &start_gen, &err) ||
-            adopt_restart_meta(&o, &sc.meta, &err) ||
-            corun_life_check_size(o.width, team ? rows : o.height,
-                                  strcmp(be->name, "serial") ? 1.3 : 3.0, &err) ||
-            corun_life_cells_init(&grid, o.width, team ? rows : o.height, &err)) {
+        corun_h5_meta_t m;
+        int64_t last;
+        if (corun_h5_read_meta(o.restart, &m, &last, &err) || adopt_restart_meta(&o, &m, &err))
             code = CORUN_EXIT_USAGE;
-        } else {
-            uint64_t *w = malloc((size_t)(corun_life_words_per_row(o.width) * grid.height) * 8);
-            if (!w) corun_err_set(&err, CORUN_ENOMEM, "out of memory");
-            if (!w || corun_snap_restart_frame(snap, w, &err)) code = CORUN_EXIT_FAILURE;
-            else corun_life_unpack(w, &grid);
-            free(w);
-        }
-    } else if (make_initial(&o, be, rank, ranks, &grid, &err)) {
+    } else if (corun_life_source_open(o.init, o.at_x, o.at_y, &src, &err)) {
         code = CORUN_EXIT_USAGE;
-    } else if (team) {
-        corun_life_slab_rows(o.height, rank, ranks, &row0, &rows);
-        par = (corun_h5_par_t){row0, rows, 1};
+    } else {
+        have_src = 1;
+        adopt_pattern(&o, &src);
     }
-    if (!code && team && check_team(&o, ranks, &err)) code = CORUN_EXIT_USAGE;
-    if ((exit_code = setup_result(team, code, &err))) goto out;
-    if (o.print && ((double)(o.steps + 1) * (double)(grid.width * grid.height) > 64e6)) {
+    if (!code && team && corun_life_team_check(o.height, ranks, o.halo, &err))
+        code = CORUN_EXIT_USAGE;
+    if (!code && o.print && (double)(o.steps + 1) * (double)o.width * (double)o.height > 64e6) {
         corun_err_set(&err, CORUN_EINVAL,
                       "--print keeps every generation in memory; %lldx%lld for %lld steps "
                       "is too large (use a smaller grid or fewer steps)",
-                      (long long)grid.width, (long long)grid.height, (long long)o.steps);
-        exit_code = setup_result(team, CORUN_EXIT_USAGE, &err);
-        goto out;
+                      (long long)o.width, (long long)o.height, (long long)o.steps);
+        code = CORUN_EXIT_USAGE;
     }
+    /* This rank's rows (all of them in one process) and its halo rows. */
+    corun_life_slab_cfg_t scfg = {0};
+    rows = o.height;
+    if (!code && team) {
+        corun_life_slab_rows(o.height, rank, ranks, &row0, &rows);
+        scfg = (corun_life_slab_cfg_t){be, o.width, o.height, o.halo, o.halo_overlap};
+        corun_life_slab_layout(&scfg, rank, ranks, &top, &bot);
+        stepper = &corun_life_backend_slab;
+    }
+    /* Memory: refuse before allocating. Snapshot buffers not asked for are
+     * fewer when three do not fit. */
+    const int snapshots = o.out[0] || o.restart[0];
+    if (!code) {
+        if (snapshots && !o.has_snapshot_buffers)
+            while (o.snapshot_buffers > 1 &&
+                   corun_life_memory_check(be, o.width, o.height,
+                                           rows + top + bot, o.snapshot_buffers, NULL))
+                o.snapshot_buffers--;
+        if (corun_life_memory_check(be, o.width, o.height, rows + top + bot,
+                                    snapshots ? o.snapshot_buffers : 0, &err))
+            code = CORUN_EXIT_USAGE;
+    }
+    if (!code && corun_life_grid_init(&grid, o.width, rows + top + bot, &err))
+        code = CORUN_EXIT_FAILURE;
+    if ((exit_code = setup_result(team, code, &err))) goto out;
+    corun_life_grid_t own = corun_life_grid_rows(&grid, top, rows);
+    corun_h5_par_t par = {row0, team ? rows : 0, team};
+
+    /* The initial cells: the file's last frame, a random fill or a pattern. */
+    if (o.restart[0]) {
+        sc.path = o.restart;
+        sc.restart = 1;
+        sc.buffers = o.snapshot_buffers;
+        sc.par = par;
+        if (corun_snap_open(&sc, &snap, &start_gen, &err)) code = CORUN_EXIT_USAGE;
+        else if (corun_snap_restart_frame(snap, &own, &err)) code = CORUN_EXIT_FAILURE;
+    } else if (corun_life_source_fill(&src, &own, row0, o.height, set_threads, &err)) {
+        corun_err_prefix(&err, "init %s", o.init);
+        code = CORUN_EXIT_USAGE;
+    }
+    if ((exit_code = setup_result(team, code, &err))) goto out;
+    int64_t pop0 = 0;
     if (o.out[0] && !o.restart[0]) {
-        corun_snap_config_t sc = {0};
+        pop0 = corun_life_grid_population(&own, set_threads);
+        if (team && tm.sum(tm.ctx, pop0, &pop0, &err)) corun_mpi_abort(CORUN_EXIT_FAILURE);
         sc.path = o.out;
         sc.force = o.force;
         sc.buffers = o.snapshot_buffers;
         sc.par = par;
         life_opts_to_ini(&o, config, sizeof config);
-        fill_meta(&o, be, cmdline ? cmdline : "corun life", config, &sc.meta);
-        if (corun_snap_open(&sc, &snap, &start_gen, &err))
-            code = err.code == CORUN_EINVAL ? CORUN_EXIT_USAGE : CORUN_EXIT_FAILURE;
+        fill_meta(&o, be, set_threads, cmdline ? cmdline : "corun life", config, &sc.meta);
+        if (corun_snap_open(&sc, &snap, &start_gen, &err)) code = usage_or_failure(&err);
         if ((exit_code = setup_result(team, code, &err))) goto out;
     }
+
     /* The stepping state: the node backend itself, or under MPI the slab
      * that steps this rank's rows with it. */
     corun_life_params_t p = {.rule = o.rule, .boundary = o.boundary, .threads = o.threads,
                              .skip_stable = o.skip_stable, .device = o.device};
-    const corun_life_backend_t *stepper = be;
     if (team) {
         /* One GPU per rank: the node's ranks take the visible devices in
          * turn (with one device per task, as Slurm's --gpus-per-task sets
@@ -392,9 +403,8 @@ int cmd_life(int argc, char **argv) {
             int n = corun_cuda_devices(devs, 64, NULL);
             if (n > 0) p.device = o.device = local_rank % n;
         }
-        corun_life_slab_cfg_t cfg = {be, o.width, o.height, o.halo, o.halo_overlap};
-        stepper = &corun_life_backend_slab;
-        rc = corun_life_slab_open(&st, &cfg, &grid, &p, &err);
+        p.slab = &scfg;
+        rc = stepper->open(&st, &grid, &p, &err);
         if (rc == CORUN_EIO) { /* the first exchange failed: others may wait for it */
             cli_error("life: %s", err.msg);
             corun_mpi_abort(CORUN_EXIT_FAILURE);
@@ -403,20 +413,61 @@ int cmd_life(int argc, char **argv) {
          * rank is the one that prints. */
         code = rc && rc != CORUN_ECANCELED ? CORUN_EXIT_FAILURE : 0;
         if ((exit_code = setup_result(team, code, &err))) goto out;
-    } else if (be->init(&st, &grid, &p, &err)) {
+    } else if (be->open(&st, &grid, &p, &err)) {
         cli_error("life: %s", err.msg);
         exit_code = CORUN_EXIT_FAILURE;
         goto out;
     }
-    life_signals_install();
-    life_result_t res;
-    rc = life_run(&o, stepper, st, &grid, start_gen, snap, &res, &err);
+    corun_life_info_t info;
+    stepper->info(st, &info);
+    const double setup_seconds = corun_now() - t_start;
+
+    signals_install();
+    corun_life_run_result_t res = {0};
+    if (o.print) {
+        double t0 = corun_now();
+        rc = print_run(&o, be, st, &grid, &err);
+        res.generation = o.steps;
+        res.seconds = corun_now() - t0;
+    } else {
+        corun_life_run_cfg_t rc_cfg = {
+            .start_gen = start_gen,
+            .steps = o.steps,
+            .snapshot_every = o.snapshot_every,
+            .frame0 = snap && !o.restart[0],
+            .pop0 = pop0,
+            .cells = o.width * o.height,
+            .progress = !o.quiet && isatty(2),
+            .stop = &stop_signal,
+        };
+        corun_life_sink_t sink = {snap, snap_sink};
+        rc = corun_life_run(&rc_cfg, stepper, st, snap ? &sink : NULL, team ? &tm : NULL, &res,
+                            &err);
+    }
+    char mpi_info[160] = "";
+    if (team) {
+        corun_life_slab_info_t si;
+        corun_life_slab_info(st, &si);
+        double halo_max = 0, wait_max = 0;
+        if (!rc) rc = tm.max(tm.ctx, si.halo_seconds, &halo_max, &err);
+        if (!rc) rc = tm.max(tm.ctx, si.wait_seconds, &wait_max, &err);
+        snprintf(mpi_info, sizeof mpi_info,
+                 " ranks=%d halo=%d halo_overlap=%s halo_seconds=%.6f wait_seconds=%.6f",
+                 si.ranks, si.halo, si.overlap ? "on" : "off", halo_max, wait_max);
+    }
+    /* The final generation back in the grid. */
+    corun_err_t cerr = {0};
+    int crc = stepper->close(st, &cerr);
+    st = NULL;
+    if (crc && !rc) {
+        rc = crc;
+        err = cerr;
+    }
     corun_h5_stats_t hs = {0};
     if (snap) {
         hs.final_generation = res.generation;
         hs.status = rc ? "failed" : res.interrupted ? "interrupted" : "complete";
-        corun_err_t cerr = {0};
-        int crc = corun_snap_close(snap, &hs, &cerr);
+        crc = corun_snap_close(snap, &hs, &cerr);
         snap = NULL;
         if (crc && !rc) {
             rc = crc;
@@ -429,75 +480,70 @@ int cmd_life(int argc, char **argv) {
         exit_code = CORUN_EXIT_FAILURE;
         goto out;
     }
-    int64_t population;
+    own = corun_life_grid_rows(&grid, top, rows); /* close may have handed over new memory */
+    int64_t population = corun_life_grid_population(&own, set_threads);
     uint64_t hash;
-    char mpi_info[160] = "";
     if (team) {
-        corun_life_slab_info_t info;
-        corun_life_slab_info(st, &info);
-        double halo_max = 0, wait_max = 0;
-        corun_life_cells_t full = {0};
-        rc = corun_life_slab_summary(st, &grid, &population, &hash, &err);
-        if (!rc) rc = corun_life_slab_max(st, info.halo_seconds, &halo_max, &err);
-        if (!rc) rc = corun_life_slab_max(st, info.wait_seconds, &wait_max, &err);
+        corun_life_fnv_map_t mine = corun_life_grid_hash_map(&own, set_threads);
+        rc = tm.sum(tm.ctx, population, &population, &err);
+        if (!rc) rc = tm.hash(tm.ctx, mine, &hash, &err);
         if (rc) { /* an MPI failure: the others may be inside a collective */
             cli_error("life: %s", err.msg);
             corun_mpi_abort(CORUN_EXIT_FAILURE);
         }
         /* The gather's failures (too large, rank 0 out of memory) are known
          * to every rank; rank 0 writes the file. */
-        if (o.write_rle[0]) rc = corun_life_slab_gather(st, &grid, &full, &err);
+        corun_life_grid_t full = {0};
+        if (o.write_rle[0]) rc = corun_life_slab_gather(&own, row0, o.height, &full, &err);
         if (!rc && rank == 0 && o.write_rle[0])
             rc = corun_life_rle_save(o.write_rle, &full, o.rule, o.boundary, &err);
-        corun_life_cells_close(&full);
+        corun_life_grid_close(&full);
         if ((exit_code = setup_result(team, rc ? CORUN_EXIT_FAILURE : 0, &err))) goto out;
-        snprintf(mpi_info, sizeof mpi_info,
-                 " ranks=%d halo=%d halo_overlap=%s halo_seconds=%.6f wait_seconds=%.6f",
-                 info.ranks, info.halo, info.overlap ? "on" : "off", halo_max, wait_max);
     } else {
-        if (o.write_rle[0] && corun_life_rle_save(o.write_rle, &grid, o.rule, o.boundary, &err)) {
+        hash = corun_life_grid_hash(&own, set_threads);
+        if (o.write_rle[0] && corun_life_rle_save(o.write_rle, &own, o.rule, o.boundary, &err)) {
             cli_error("life: %s", err.msg);
             exit_code = CORUN_EXIT_FAILURE;
             goto out;
         }
-        population = corun_life_cells_population(&grid);
-        hash = corun_life_cells_hash(&grid);
     }
     char rule[32], io[160] = "";
     corun_life_rule_format(o.rule, rule, sizeof rule);
-    int threads = strcmp(be->name, "serial") ? (o.threads ? o.threads : corun_default_threads()) : 1;
     int64_t steps = res.generation - start_gen;
     double updates = (double)o.width * (double)o.height * (double)steps;
     if (o.out[0] || o.restart[0])
         snprintf(io, sizeof io, " generation=%lld io_seconds=%.6f stall_seconds=%.6f overlap=%.3f",
                  (long long)res.generation, hs.io_seconds, hs.stall_seconds, hs.overlap);
     if (rank == 0)
-        printf("backend=%s threads=%d mode=%s size=%lldx%lld rule=%s boundary=%s steps=%lld "
-               "population=%lld hash=%016llx seconds=%.6f cell_updates_per_s=%.4g%s%s%s\n",
-               be->name, threads, res.mode, (long long)o.width, (long long)o.height, rule,
-               corun_life_boundary_name(o.boundary), (long long)steps, (long long)population,
-               (unsigned long long)hash, res.seconds,
-               res.seconds > 0 ? updates / res.seconds : 0.0, io, mpi_info,
+        printf("backend=%s threads=%d mode=%s simd=%s size=%lldx%lld rule=%s boundary=%s "
+               "steps=%lld population=%lld hash=%016llx seconds=%.6f cell_updates_per_s=%.4g "
+               "setup_seconds=%.6f wall_seconds=%.6f peak_rss_bytes=%lld%s%s%s\n",
+               be->name, info.threads, info.mode, info.simd, (long long)o.width,
+               (long long)o.height, rule, corun_life_boundary_name(o.boundary), (long long)steps,
+               (long long)population, (unsigned long long)hash, res.seconds,
+               res.seconds > 0 ? updates / res.seconds : 0.0, setup_seconds,
+               corun_now() - t_start, (long long)peak_rss_bytes(), io, mpi_info,
                res.interrupted ? " status=interrupted" : "");
     if (res.interrupted) {
-        if (rank == 0 && life_signal_received())
+        if (rank == 0 && stop_signal)
             fprintf(stderr, "corun: life: stopped by signal %d at generation %lld%s\n",
-                    life_signal_received(), (long long)res.generation,
-                    snap || o.out[0] || o.restart[0] ? " (final frame written)" : "");
+                    (int)stop_signal, (long long)res.generation,
+                    o.out[0] || o.restart[0] ? " (final frame written)" : "");
         else if (rank == 0)
             fprintf(stderr, "corun: life: stopped by a signal to another rank at generation "
                     "%lld\n", (long long)res.generation);
         exit_code = CORUN_EXIT_SIGNAL;
     }
 out:
+    if (st) stepper->close(st, NULL);
     if (snap) {
         corun_h5_stats_t hs2 = {0};
         hs2.status = "failed";
         corun_snap_close(snap, &hs2, NULL);
     }
-    if (st) (team ? &corun_life_backend_slab : be)->fini(st);
+    if (have_src) corun_life_source_close(&src);
     free(cmdline);
-    corun_life_cells_close(&grid);
+    corun_life_grid_close(&grid);
     if (team) corun_life_mpi_end();
     return exit_code;
 }

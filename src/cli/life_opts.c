@@ -6,7 +6,6 @@
 #include <strings.h>
 
 #include "cli.h"
-#include "life_run.h"
 
 void life_opts_defaults(life_opts_t *o) {
     memset(o, 0, sizeof *o);
@@ -95,6 +94,7 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
         if (corun_parse_i64(v, &b) || b < 1 || b > 16)
             return corun_err_set(err, CORUN_EINVAL, "snapshot-buffers: '%s' is not 1..16", v);
         o->snapshot_buffers = (int)b;
+        o->has_snapshot_buffers = 1;
     } else if (!strcmp(key, "halo")) {
         int64_t d;
         if (corun_parse_i64(v, &d) || d < 1 || d > 1 << 20)

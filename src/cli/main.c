@@ -41,7 +41,10 @@ void cli_error(const char *fmt, ...) {
     va_end(ap);
 }
 
+double cli_start_time;
+
 int main(int argc, char **argv) {
+    cli_start_time = corun_now();
     if (argc < 2) {
         fputs(usage, stderr);
         return CORUN_EXIT_USAGE;

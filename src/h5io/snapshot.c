@@ -4,7 +4,7 @@
  *   compute thread                      aio loop thread        I/O worker (pool of 1)
  *   corun_snap_submit:
  *     buf <- chan_get(free)  (stall)
- *     be->read_packed(buf)
+ *     be->get_rows(buf)
  *     chan_put(work, item) ----------->  writer coroutine:
  *                                          item <- chan_get(work)
  *                                          run_in_pool(write) ----> pops, frame, H5Fflush
@@ -13,7 +13,7 @@
  *     chan_close(work); await writer (stall); finish job ---------> statistics, close
  *
  * A backend with asynchronous snapshots (cuda) starts a device-to-host copy
- * in submit instead of read_packed; the writer coroutine awaits it with a
+ * in submit instead of get_rows (its snap ops); the writer coroutine awaits it with a
  * poll function (corun_aio_await_poll: the loop never blocks on the GPU),
  * then the worker writes from the backend's pinned buffer. The pool buffer
  * then only counts as the frame's slot, so the bound on frames in flight is
@@ -64,7 +64,8 @@ struct corun_snap {
     corun_aio_future_t *writer;
     corun_h5_file_t *file; /* used by I/O worker jobs only */
     corun_snap_config_t cfg;
-    size_t frame_words;
+    size_t frame_words;   /* rows * wpr */
+    int64_t rows, wpr;    /* this slab's rows (P > 1), else the whole grid */
     uint64_t *bufs[SNAP_MAX_BUFFERS];
     int nbuf;
     int64_t last_gen; /* restart: generation of the file's last frame */
@@ -94,7 +95,7 @@ static int job_write(void *arg, void **value, corun_err_t *err) {
     int rc = corun_h5_agree(f, j->pre_rc, err);
     if (!rc) {
         rc = corun_h5_write_pops(f, it->first_pop, it->pops, it->npops, err);
-        const uint64_t *frame = it->asnap ? it->be->snap_words(it->asnap) : it->buf;
+        const uint64_t *frame = it->asnap ? it->be->snap->words(it->asnap) : it->buf;
         if (!rc && it->buf) rc = corun_h5_append_frame(f, it->gen, frame, err);
         if (!rc) rc = corun_h5_flush(f, err);
         rc = corun_h5_agree(f, rc, err); /* and on the outcome */
@@ -107,7 +108,7 @@ static int job_release(void *arg, void **value, corun_err_t *err) {
     (void)value;
     (void)err;
     write_job_t *j = arg;
-    j->item->be->snap_release(j->item->asnap);
+    j->item->be->snap->release(j->item->asnap);
     j->item->asnap = NULL;
     return 0;
 }
@@ -177,7 +178,7 @@ static int run_io(corun_snap_t *s, corun_aio_fn fn, void *arg, corun_err_t *err)
 /* ------------------------------------------------------------ writer */
 
 static void free_item(snap_item_t *it) {
-    if (it->asnap) it->be->snap_release(it->asnap); /* never handed to the writer */
+    if (it->asnap) it->be->snap->release(it->asnap); /* never handed to the writer */
     free(it->pops);
     free(it);
 }
@@ -195,7 +196,7 @@ static int writer_main(void *arg, void **value, corun_err_t *err) {
         int wrc = 0;
         /* A device copy in flight: the loop polls it without blocking. */
         if (it->asnap && !atomic_load(&s->failed))
-            wrc = corun_aio_await_poll(it->be->snap_poll, it->asnap, -1, &e);
+            wrc = corun_aio_await_poll(it->be->snap->poll, it->asnap, -1, &e);
         /* (P > 1: even after a failed copy, so that the ranks agree on it) */
         if (!atomic_load(&s->failed)) {
             corun_err_t pe = e;
@@ -258,8 +259,9 @@ int corun_snap_open(corun_snap_config_t *cfg, corun_snap_t **out, int64_t *start
     *cfg = s->cfg; /* restart: the file's metadata */
     const corun_h5_meta_t *m = &s->cfg.meta;
     /* This slab's rows (P > 1), else the whole grid. */
-    int64_t rows = s->cfg.par.rows > 0 ? s->cfg.par.rows : m->height;
-    s->frame_words = (size_t)(corun_life_words_per_row(m->width) * rows);
+    s->rows = s->cfg.par.rows > 0 ? s->cfg.par.rows : m->height;
+    s->wpr = corun_life_words_per_row(m->width);
+    s->frame_words = (size_t)(s->wpr * s->rows);
     int n = s->nbuf;
     s->nbuf = 0;
     corun_err_t aerr = {0};
@@ -291,10 +293,15 @@ bad:
     return rc;
 }
 
-int corun_snap_restart_frame(corun_snap_t *s, uint64_t *words, corun_err_t *err) {
+int corun_snap_restart_frame(corun_snap_t *s, corun_life_grid_t *g, corun_err_t *err) {
     if (!s->cfg.restart) return corun_err_set(err, CORUN_EINVAL, "snapshots: not a restart");
+    if (g->height != s->rows || g->wpr != s->wpr)
+        return corun_err_set(err, CORUN_EINVAL, "snapshots: restart frame into a grid of another size");
     /* bufs[0] holds the frame until the first submit takes it back. */
-    memcpy(words, s->bufs[0], s->frame_words * 8);
+    const uint64_t *src = s->bufs[0];
+#pragma omp parallel for schedule(static)
+    for (int64_t y = 0; y < s->rows; y++)
+        memcpy(corun_life_grid_row(g, y), src + y * s->wpr, (size_t)s->wpr * 8);
     return 0;
 }
 
@@ -329,8 +336,8 @@ int corun_snap_submit(corun_snap_t *s, int64_t gen, const corun_life_backend_t *
             it->buf = b;
             it->be = be;
             /* A GPU backend starts its copy and returns; others copy now. */
-            rc = be->snap_begin ? be->snap_begin(state, &it->asnap, err)
-                                : be->read_packed(state, it->buf, err);
+            rc = be->snap ? be->snap->begin(state, &it->asnap, err)
+                          : be->get_rows(state, 0, s->rows, it->buf, s->wpr, err);
             if (rc) corun_aio_chan_put(s->free, b, 0, NULL);
         }
     }

@@ -13,6 +13,11 @@ static const corun_life_backend_t *const backends[] = {
 #endif
 };
 
+int corun_life_backends(const corun_life_backend_t *const **list) {
+    *list = backends;
+    return (int)(sizeof backends / sizeof backends[0]);
+}
+
 int corun_life_rows_check(const char *who, int64_t height, int64_t y0, int64_t n,
                           corun_err_t *err) {
     if (y0 < 0 || n < 0 || y0 + n > height)

@@ -103,22 +103,27 @@ void corun_life_pattern_close(corun_life_pattern_t *p) {
 /* a + b for the message, saturated: the offset may be absurd (INT64_MAX). */
 static int64_t sat_add(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
 
-int corun_life_pattern_place(corun_life_cells_t *g, const corun_life_cells_t *pat, int64_t x,
-                             int64_t y, corun_err_t *err) {
-    if (x < 0 || y < 0 || pat->width > g->width || pat->height > g->height ||
-        x > g->width - pat->width || y > g->height - pat->height)
+int corun_life_pattern_place(corun_life_grid_t *g, const corun_life_cells_t *pat, int64_t x,
+                             int64_t y, int64_t row0, int64_t height, corun_err_t *err) {
+    if (x < 0 || y < 0 || pat->width > g->width || pat->height > height ||
+        x > g->width - pat->width || y > height - pat->height)
         return corun_err_set(err, CORUN_ERANGE,
                              "the %" PRId64 "x%" PRId64 " pattern placed at %" PRId64 ",%" PRId64
                              " does not fit in the %" PRId64 "x%" PRId64
                              " grid (it needs at least %" PRId64 "x%" PRId64 ")",
-                             pat->width, pat->height, x, y, g->width, g->height,
+                             pat->width, pat->height, x, y, g->width, height,
                              sat_add(x, pat->width), sat_add(y, pat->height));
-    for (int64_t r = 0; r < pat->height; r++)
-        memcpy(corun_life_cell(g, x, y + r), pat->cells + r * pat->width, (size_t)pat->width);
+    for (int64_t r = 0; r < pat->height; r++) {
+        int64_t gy = y + r - row0;
+        if (gy < 0 || gy >= g->height) continue;
+        const uint8_t *src = pat->cells + r * pat->width;
+        for (int64_t c = 0; c < pat->width; c++)
+            if (src[c]) corun_life_grid_set(g, x + c, gy, 1);
+    }
     return 0;
 }
 
-int corun_life_rle_save(const char *path, const corun_life_cells_t *g, corun_life_rule_t rule,
+int corun_life_rle_save(const char *path, const corun_life_grid_t *g, corun_life_rule_t rule,
                         corun_life_boundary_t b, corun_err_t *err) {
     /* Write next to the target and rename over it only when everything
      * succeeded: rename() within one directory is atomic, so a full disk or

@@ -349,7 +349,7 @@ static void emit(rle_out_t *o, int64_t n, char tag) {
     o->col += len;
 }
 
-int corun_life_rle_write(FILE *f, const corun_life_cells_t *g, corun_life_rule_t rule,
+int corun_life_rle_write(FILE *f, const corun_life_grid_t *g, corun_life_rule_t rule,
                          corun_life_boundary_t b, corun_err_t *err) {
     char rs[32];
     corun_life_rule_format(rule, rs, sizeof rs);
@@ -358,16 +358,18 @@ int corun_life_rle_write(FILE *f, const corun_life_cells_t *g, corun_life_rule_t
     rle_out_t o = {f, 0};
     int64_t pending_rows = 0; /* row ends not yet written: empty rows merge into one N$ */
     for (int64_t y = 0; y < g->height; y++) {
-        const uint8_t *row = g->cells + y * g->width;
-        int64_t end = g->width; /* trailing dead cells are omitted */
-        while (end > 0 && !row[end - 1]) end--;
+        const uint64_t *row = corun_life_grid_row(g, y);
+        int64_t end = 64 * g->wpr; /* trailing dead cells are omitted (padding bits are 0) */
+        while (end > 0 && !row[(end - 1) >> 6]) end = (end - 1) & ~(int64_t)63;
+        if (end > 0) end = 64 * ((end - 1) >> 6) + 64 - __builtin_clzll(row[(end - 1) >> 6]);
         if (end > 0) {
             if (pending_rows) emit(&o, pending_rows, '$');
             pending_rows = 0;
             for (int64_t x = 0; x < end;) {
+                int c = corun_life_grid_get(g, x, y);
                 int64_t run = 1;
-                while (x + run < end && row[x + run] == row[x]) run++;
-                emit(&o, run, row[x] ? 'o' : 'b');
+                while (x + run < end && corun_life_grid_get(g, x + run, y) == c) run++;
+                emit(&o, run, c ? 'o' : 'b');
                 x += run;
             }
         }

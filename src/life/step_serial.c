@@ -6,15 +6,17 @@
  * than 3 a neighbour may be counted more than once, exactly as the seed does)
  * or as dead outside the grid, then apply the rule's truth table.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "corun/life.h"
 
 typedef struct serial_state {
+    corun_life_grid_t *g; /* the grid given to open(): the result goes back there */
     corun_life_cells_t cur, next;
     corun_life_params_t p;
-    int64_t cy0, cy1; /* step_counted counts rows cy0..cy1-1 */
+    int64_t cy0, cy1; /* step() counts rows cy0..cy1-1 */
 } serial_state_t;
 
 static int get_cell(const corun_life_cells_t *g, corun_life_boundary_t b, int64_t y, int64_t x) {
@@ -45,50 +47,41 @@ static void step_once(serial_state_t *s) {
     s->next = t;
 }
 
-static int serial_init(void **state, const corun_life_cells_t *initial,
-                       const corun_life_params_t *p, corun_err_t *err) {
-    *state = NULL;
-    serial_state_t *s = calloc(1, sizeof *s);
-    if (!s) return corun_err_set(err, CORUN_ENOMEM, "serial backend: out of memory");
-    int rc = corun_life_cells_init(&s->cur, initial->width, initial->height, err);
-    if (!rc) rc = corun_life_cells_init(&s->next, initial->width, initial->height, err);
-    if (rc) {
-        corun_life_cells_close(&s->cur);
-        free(s);
-        return rc;
-    }
-    memcpy(s->cur.cells, initial->cells, (size_t)(initial->width * initial->height));
-    s->p = *p;
-    s->cy1 = initial->height;
-    *state = s;
-    return 0;
-}
-
-static int serial_step(void *state, int64_t generations, corun_err_t *err) {
+static int serial_close(void *state, corun_err_t *err) {
     (void)err;
-    for (int64_t i = 0; i < generations; i++) step_once(state);
-    return 0;
-}
-
-static int serial_read(void *state, corun_life_cells_t *out, corun_err_t *err) {
     serial_state_t *s = state;
-    if (out->width != s->cur.width || out->height != s->cur.height)
-        return corun_err_set(err, CORUN_EINVAL, "serial backend: read into a grid of another size");
-    memcpy(out->cells, s->cur.cells, (size_t)(s->cur.width * s->cur.height));
-    return 0;
-}
-
-static void serial_fini(void *state) {
-    serial_state_t *s = state;
-    if (!s) return;
+    if (!s) return 0;
+    if (s->cur.cells) corun_life_cells_pack(&s->cur, s->g);
     corun_life_cells_close(&s->cur);
     corun_life_cells_close(&s->next);
     free(s);
+    return 0;
 }
 
-static const char *serial_describe(void *state) {
-    (void)state;
-    return "bytes";
+static int serial_open(void **state, corun_life_grid_t *g, const corun_life_params_t *p,
+                       corun_err_t *err) {
+    *state = NULL;
+    serial_state_t *s = calloc(1, sizeof *s);
+    if (!s) return corun_err_set(err, CORUN_ENOMEM, "serial backend: out of memory");
+    int rc = corun_life_cells_init(&s->cur, g->width, g->height, err);
+    if (!rc) rc = corun_life_cells_init(&s->next, g->width, g->height, err);
+    if (!rc && (p->count_y0 < 0 || p->count_y1 > g->height || p->count_y0 > p->count_y1))
+        rc = corun_err_set(err, CORUN_EINVAL, "serial backend: counted rows %lld..%lld outside 0..%lld",
+                           (long long)p->count_y0, (long long)p->count_y1 - 1,
+                           (long long)g->height - 1);
+    if (rc) {
+        corun_life_cells_close(&s->cur);
+        corun_life_cells_close(&s->next);
+        free(s);
+        return rc;
+    }
+    corun_life_cells_unpack(g, &s->cur);
+    s->g = g;
+    s->p = *p;
+    s->cy0 = p->count_y0;
+    s->cy1 = p->count_y1 ? p->count_y1 : g->height;
+    *state = s;
+    return 0;
 }
 
 /* Live cells of the current generation in the counted rows. */
@@ -97,66 +90,61 @@ static int64_t count_rows(const serial_state_t *s) {
     return corun_life_cells_population(&part);
 }
 
-static int serial_step_counted(void *state, int64_t generations, int64_t *pops,
-                               corun_err_t *err) {
+static int serial_step(void *state, int64_t generations, int64_t *pops, corun_err_t *err) {
     (void)err;
     serial_state_t *s = state;
     for (int64_t i = 0; i < generations; i++) {
         step_once(s);
-        pops[i] = count_rows(s);
+        if (pops) pops[i] = count_rows(s);
     }
     return 0;
 }
 
-static int rows_check(const serial_state_t *s, int64_t y0, int64_t n, corun_err_t *err) {
-    return corun_life_rows_check("serial backend", s->cur.height, y0, n, err);
+static void serial_info(void *state, corun_life_info_t *out) {
+    (void)state;
+    snprintf(out->mode, sizeof out->mode, "bytes");
+    snprintf(out->simd, sizeof out->simd, "-");
+    out->threads = 1;
 }
 
-static int serial_read_rows(void *state, int64_t y0, int64_t n, uint64_t *words,
-                            corun_err_t *err) {
-    serial_state_t *s = state;
-    int rc = rows_check(s, y0, n, err);
+/* Rows y0..y0+n-1 as a packed grid at words, `stride` words apart. */
+static int rows_view(const serial_state_t *s, int64_t y0, int64_t n, uint64_t *words,
+                     int64_t stride, corun_life_cells_t *part, corun_life_grid_t *packed,
+                     corun_err_t *err) {
+    int rc = corun_life_rows_check("serial backend", s->cur.height, y0, n, err);
     if (rc) return rc;
-    corun_life_cells_t part = {s->cur.width, n, s->cur.cells + y0 * s->cur.width};
-    corun_life_pack(&part, words);
+    *part = (corun_life_cells_t){s->cur.width, n, s->cur.cells + y0 * s->cur.width};
+    *packed = (corun_life_grid_t){s->cur.width, n, corun_life_words_per_row(s->cur.width), stride,
+                                  words};
     return 0;
 }
 
-static int serial_count_rows(void *state, int64_t y0, int64_t y1, corun_err_t *err) {
-    serial_state_t *s = state;
-    int rc = rows_check(s, y0, y1 - y0, err);
-    if (rc) return rc;
-    s->cy0 = y0;
-    s->cy1 = y1;
-    return 0;
+static int serial_get_rows(void *state, int64_t y0, int64_t n, uint64_t *words, int64_t stride,
+                           corun_err_t *err) {
+    corun_life_cells_t part;
+    corun_life_grid_t packed;
+    int rc = rows_view(state, y0, n, words, stride, &part, &packed, err);
+    if (!rc) corun_life_cells_pack(&part, &packed);
+    return rc;
 }
 
-static int serial_write_rows(void *state, int64_t y0, int64_t n, const uint64_t *words,
-                             corun_err_t *err) {
-    serial_state_t *s = state;
-    int rc = rows_check(s, y0, n, err);
-    if (rc) return rc;
-    corun_life_cells_t part = {s->cur.width, n, s->cur.cells + y0 * s->cur.width};
-    corun_life_unpack(words, &part);
-    return 0;
-}
-
-static int serial_read_packed(void *state, uint64_t *words, corun_err_t *err) {
-    (void)err;
-    corun_life_pack(&((serial_state_t *)state)->cur, words);
-    return 0;
+static int serial_put_rows(void *state, int64_t y0, int64_t n, const uint64_t *words,
+                           int64_t stride, corun_err_t *err) {
+    corun_life_cells_t part;
+    corun_life_grid_t packed;
+    int rc = rows_view(state, y0, n, (uint64_t *)words, stride, &part, &packed, err);
+    if (!rc) corun_life_cells_unpack(&packed, &part);
+    return rc;
 }
 
 const corun_life_backend_t corun_life_backend_serial = {
     .name = "serial",
-    .init = serial_init,
+    .open = serial_open,
     .step = serial_step,
-    .read = serial_read,
-    .fini = serial_fini,
-    .describe = serial_describe,
-    .step_counted = serial_step_counted,
-    .read_packed = serial_read_packed,
-    .read_rows = serial_read_rows,
-    .write_rows = serial_write_rows,
-    .count_rows = serial_count_rows,
+    .get_rows = serial_get_rows,
+    .put_rows = serial_put_rows,
+    .close = serial_close,
+    .info = serial_info,
+    .snap = NULL,
+    .bytes_per_cell = 2.0, /* two byte grids */
 };

@@ -1,0 +1,97 @@
+/* run.c — the stepping loop of a Life run (contract in corun/life_run.h).
+ *
+ * Chunks are sized by time: about 0.1 s each, long enough to amortise the
+ * call and to let a backend block several generations in time (omp passes
+ * 8 generations over each cache-sized band), short enough that a stop
+ * request or a progress update is never far away. Under a team every chunk
+ * is a collective step, so before each chunk the members agree on its
+ * length (the smallest of their time-based choices) and on stopping (a
+ * request seen by any member stops all of them at the same generation).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "corun/core.h"
+#include "corun/life_run.h"
+
+#define POP_SEGMENT 65536 /* populations buffered between hand-overs */
+
+static void progress(const corun_life_run_cfg_t *cfg, int64_t done, double t0) {
+    double dt = corun_now() - t0;
+    double rate = dt > 0 ? (double)done / dt : 0;
+    double left = rate > 0 ? (double)(cfg->steps - done) / rate : 0;
+    fprintf(stderr, "\rlife: generation %lld/%lld (%3.0f%%) %.3g cell-updates/s, %.0f s left   ",
+            (long long)done, (long long)cfg->steps,
+            cfg->steps ? 100.0 * (double)done / (double)cfg->steps : 100.0,
+            rate * (double)cfg->cells, left);
+}
+
+static int stop_requested(const corun_life_run_cfg_t *cfg) { return cfg->stop && *cfg->stop; }
+
+int corun_life_run(const corun_life_run_cfg_t *cfg, const corun_life_backend_t *be, void *st,
+                   const corun_life_sink_t *sink, const corun_life_team_t *team,
+                   corun_life_run_result_t *res, corun_err_t *err) {
+    memset(res, 0, sizeof *res);
+    int64_t *pops = NULL;
+    int rc = 0, stop = 0;
+    const int show = cfg->progress && (!team || team->rank == 0);
+    const int64_t every = cfg->snapshot_every, end = cfg->start_gen + cfg->steps;
+    double t0 = corun_now();
+    if (sink) {
+        pops = malloc(POP_SEGMENT * sizeof *pops);
+        if (!pops) return corun_err_set(err, CORUN_ENOMEM, "out of memory");
+        if (cfg->frame0) {
+            pops[0] = cfg->pop0;
+            rc = sink->submit(sink->ctx, cfg->start_gen, be, st, cfg->start_gen, pops, 1, err);
+        }
+    }
+    int64_t gen = cfg->start_gen, seg_first = gen + 1, nseg = 0, chunk = 8, last_frame = gen;
+    while (gen < end && !rc) {
+        int64_t n = end - gen < chunk ? end - gen : chunk;
+        if (sink && every > 0 && n > every - gen % every) n = every - gen % every;
+        if (sink && n > POP_SEGMENT - nseg) n = POP_SEGMENT - nseg;
+        stop = stop_requested(cfg);
+        if (team && (rc = team->agree(team->ctx, &n, &stop, err))) break;
+        if (stop) break;
+        double c0 = corun_now();
+        rc = be->step(st, n, sink ? pops + nseg : NULL, err);
+        if (rc) break;
+        /* At least 8 generations unless one takes > 12 ms. */
+        double per = (corun_now() - c0) / (double)n;
+        int64_t want = per > 0 ? (int64_t)(0.1 / per) : 2 * chunk;
+        if (want < 8 && per < 0.0125) want = 8;
+        chunk = want < 1 ? 1 : want > ((int64_t)1 << 20) ? ((int64_t)1 << 20) : want;
+        gen += n;
+        nseg += n;
+        /* Alone, a stop request skips the interval frame: the final frame
+         * follows at once. A team has agreed on this chunk already. */
+        if (sink && every > 0 && gen % every == 0 && gen < end && (team || !stop_requested(cfg))) {
+            rc = sink->submit(sink->ctx, gen, be, st, seg_first, pops, nseg, err);
+            seg_first = gen + 1;
+            nseg = 0;
+            last_frame = gen;
+        } else if (sink && nseg == POP_SEGMENT) { /* populations only */
+            rc = sink->submit(sink->ctx, gen, NULL, NULL, seg_first, pops, nseg, err);
+            seg_first = gen + 1;
+            nseg = 0;
+        }
+        if (show) progress(cfg, gen - cfg->start_gen, t0);
+    }
+    if (show) fputc('\n', stderr);
+    /* One more agreement: every member reports the same interruption. */
+    if (!rc && team) {
+        int64_t none = 0;
+        stop = stop || stop_requested(cfg);
+        rc = team->agree(team->ctx, &none, &stop, err);
+    }
+    /* The final frame (also after a stop), unless that generation has one. */
+    if (sink && !rc && (gen != last_frame || nseg > 0 || (gen == 0 && !cfg->frame0)))
+        rc = sink->submit(sink->ctx, gen, gen != last_frame ? be : NULL, st, seg_first, pops,
+                          nseg, err);
+    res->generation = gen;
+    res->seconds = corun_now() - t0;
+    res->interrupted = team ? stop : stop_requested(cfg);
+    free(pops);
+    return rc;
+}
