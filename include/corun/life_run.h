@@ -85,9 +85,10 @@ CORUN_API int corun_life_source_open(const char *spec, int64_t at_x, int64_t at_
                                      corun_life_source_t *src, corun_err_t *err);
 CORUN_API void corun_life_source_close(corun_life_source_t *src);
 /* Writes the initial cells of rows row0..row0+g->height-1 of a grid
- * g->width x height into g (all dead before), on `threads` threads. */
+ * g->width x height into g (all dead before), on `threads` threads; with
+ * progress, a big fill shows a progress line on stderr. */
 CORUN_API int corun_life_source_fill(const corun_life_source_t *src, corun_life_grid_t *g,
-                                     int64_t row0, int64_t height, int threads,
+                                     int64_t row0, int64_t height, int threads, int progress,
                                      corun_err_t *err);
 
 /* A team of `ranks` processes on a grid `height` rows high with halo depth

@@ -371,7 +371,8 @@ int cmd_life(int argc, char **argv) {
         sc.par = par;
         if (corun_snap_open(&sc, &snap, &start_gen, &err)) code = CORUN_EXIT_USAGE;
         else if (corun_snap_restart_frame(snap, &own, &err)) code = CORUN_EXIT_FAILURE;
-    } else if (corun_life_source_fill(&src, &own, row0, o.height, set_threads, &err)) {
+    } else if (corun_life_source_fill(&src, &own, row0, o.height, set_threads,
+                                      !o.quiet && isatty(2) && rank == 0, &err)) {
         corun_err_prefix(&err, "init %s", o.init);
         code = CORUN_EXIT_USAGE;
     }

@@ -44,12 +44,21 @@ void corun_life_source_close(corun_life_source_t *src) {
 }
 
 int corun_life_source_fill(const corun_life_source_t *src, corun_life_grid_t *g, int64_t row0,
-                           int64_t height, int threads, corun_err_t *err) {
-    if (src->random) {
-        corun_life_grid_fill_random(g, src->density, src->seed, row0, threads);
-        return 0;
+                           int64_t height, int threads, int progress, corun_err_t *err) {
+    if (!src->random)
+        return corun_life_pattern_place(g, &src->pat.cells, src->at_x, src->at_y, row0, height,
+                                        err);
+    /* A big fill takes seconds: in bands, with a progress line like
+     * stepping's. Each band is filled on all threads. */
+    const int bands = progress && (double)g->width * (double)g->height > 1e9 ? 50 : 1;
+    for (int b = 0; b < bands; b++) {
+        int64_t y0 = g->height * b / bands, y1 = g->height * (b + 1) / bands;
+        corun_life_grid_t part = corun_life_grid_rows(g, y0, y1 - y0);
+        corun_life_grid_fill_random(&part, src->density, src->seed, row0 + y0, threads);
+        if (bands > 1) fprintf(stderr, "\rlife: random fill %3d%%   ", 100 * (b + 1) / bands);
     }
-    return corun_life_pattern_place(g, &src->pat.cells, src->at_x, src->at_y, row0, height, err);
+    if (bands > 1) fputc('\n', stderr);
+    return 0;
 }
 
 int corun_life_team_check(int64_t height, int ranks, int halo, corun_err_t *err) {
