@@ -29,20 +29,13 @@
  * MPI_Waitall (docs/MPI.md has the measured numbers).
  *
  * Global hash: FNV-1a 64 over the cells in row order, one byte (0 or 1) per
- * cell, equal to one process's. A plain chain (rank 0 hashes from the offset
- * basis, hands the state on, ...) would cost P times one slab's hashing, so
- * each rank turns its bytes into an affine map first, all ranks at once:
- * with cells 0/1, h ^ c only touches bit 0, and bit 0 of (h ^ c) * prime is
- * bit 0 of h ^ c (the prime is odd), so along the bytes bit 0 of the state is
- * the starting bit XOR a prefix XOR of the cells, and h ^ c = h + d with d =
- * 0 (c = 0), +1 (bit 0 clear) or -1 (bit 0 set). A run of bytes is then
- * h -> A*h + B (mod 2^64) with A = prime^n, where B is computed for a state
- * with bit 0 clear and is -B for bit 0 set (every d changes sign). Chunks
- * compose the same way, so threads split a slab and one MPI_Allreduce with a
- * non-commutative operation composes the ranks' maps in row order.
+ * cell, equal to one process's. Each rank turns its rows into the affine map
+ * of life.h (corun_life_grid_hash_map, threaded), and one MPI_Allreduce
+ * with a non-commutative operation composes the ranks' maps in row order.
  */
 #include "mpi/life_slab.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,12 +49,51 @@ void corun_life_slab_rows(int64_t height, int rank, int size, int64_t *row0, int
     *rows = base + (rank < extra ? 1 : 0);
 }
 
+static int64_t mini(int64_t a, int64_t b) { return a < b ? a : b; }
+
+int corun_life_slab_layout(const corun_life_slab_cfg_t *cfg, corun_life_boundary_t b,
+                           corun_life_slab_layout_t *out, corun_err_t *err) {
+    memset(out, 0, sizeof *out);
+    if (cfg->size < 1 || cfg->rank < 0 || cfg->rank >= cfg->size)
+        return corun_err_set(err, CORUN_EINVAL, "slab: rank %d of %d ranks", cfg->rank,
+                             cfg->size);
+    const int64_t smallest = cfg->height / cfg->size; /* the lowest slab */
+    if (smallest < 1)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "%d ranks for a grid of %lld rows: each rank needs at least one "
+                             "row (use at most %lld ranks)",
+                             cfg->size, (long long)cfg->height, (long long)cfg->height);
+    const int64_t d = cfg->halo > 0 ? cfg->halo : mini(CORUN_LIFE_SLAB_HALO, smallest);
+    if (d > smallest)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "--halo %lld: deeper than the smallest slab (%lld rows of %lld over "
+                             "%d ranks); use at most %lld",
+                             (long long)d, (long long)smallest, (long long)cfg->height,
+                             cfg->size, (long long)smallest);
+    if (d * corun_life_words_per_row(cfg->width) > INT_MAX)
+        return corun_err_set(err, CORUN_ERANGE,
+                             "--halo %lld: a halo of %lld words is too large for one MPI message",
+                             (long long)d, (long long)(d * corun_life_words_per_row(cfg->width)));
+    corun_life_slab_rows(cfg->height, cfg->rank, cfg->size, &out->row0, &out->rows);
+    out->halo = (int)d;
+    const int torus = b == CORUN_LIFE_TORUS;
+    out->top = torus || cfg->rank > 0 ? d : 0;
+    out->bot = torus || cfg->rank < cfg->size - 1 ? d : 0;
+    return 0;
+}
+
 #if CORUN_MPI
 #include "mpi_int.h"
 
 enum { TAG_UP = 11, TAG_DOWN = 12 };
 
 static MPI_Comm g_comm = MPI_COMM_NULL;
+
+static int need_comm(corun_err_t *err) {
+    if (g_comm != MPI_COMM_NULL) return 0;
+    return corun_err_set(err, CORUN_EINVAL,
+                         "Life under MPI: corun_life_mpi_begin() was not called");
+}
 
 int corun_life_mpi_begin(corun_err_t *err) {
     if (g_comm != MPI_COMM_NULL) return 0;
@@ -98,16 +130,93 @@ int corun_life_mpi_node_ranks(int *local_rank) {
     return n;
 }
 
+/* ------------------------------------------------------------- the team */
+
+static int team_agree(void *ctx, int64_t *n, int *stop, corun_err_t *err) {
+    (void)ctx;
+    int64_t in[2] = {*n, -(int64_t)(*stop != 0)}, out[2];
+    int rc = corun_mpi_comm_check(MPI_Allreduce(in, out, 2, MPI_INT64_T, MPI_MIN, g_comm),
+                                  "chunk agreement: MPI_Allreduce", err);
+    if (rc) return rc;
+    *n = out[0];
+    *stop = out[1] != 0;
+    return 0;
+}
+
+static int team_sum(void *ctx, int64_t mine, int64_t *sum, corun_err_t *err) {
+    (void)ctx;
+    return corun_mpi_comm_check(MPI_Allreduce(&mine, sum, 1, MPI_INT64_T, MPI_SUM, g_comm),
+                                "sum: MPI_Allreduce", err);
+}
+
+static int team_max(void *ctx, double mine, double *max, corun_err_t *err) {
+    (void)ctx;
+    return corun_mpi_comm_check(MPI_Allreduce(&mine, max, 1, MPI_DOUBLE, MPI_MAX, g_comm),
+                                "max: MPI_Allreduce", err);
+}
+
+/* A map travels as three words: a, b, parity. */
+static corun_life_fnv_map_t map_of(const uint64_t *w) {
+    corun_life_fnv_map_t m = {w[0], w[1], (unsigned)w[2]};
+    return m;
+}
+
+/* MPI reduction of maps in rank order: inout = in, then inout (in holds the
+ * lower ranks' rows). */
+static void fnv_compose_op(void *in, void *inout, int *len, MPI_Datatype *type) {
+    (void)type;
+    const uint64_t *x = in;
+    uint64_t *y = inout;
+    for (int i = 0; i < *len; i++, x += 3, y += 3) {
+        corun_life_fnv_map_t m = corun_life_fnv_compose(map_of(x), map_of(y));
+        y[0] = m.a;
+        y[1] = m.b;
+        y[2] = m.parity;
+    }
+}
+
+static int team_hash(void *ctx, corun_life_fnv_map_t mine, uint64_t *hash, corun_err_t *err) {
+    (void)ctx;
+    uint64_t in[3] = {mine.a, mine.b, mine.parity}, all[3] = {1, 0, 0};
+    MPI_Datatype t3 = MPI_DATATYPE_NULL;
+    MPI_Op op = MPI_OP_NULL;
+    int rc = MPI_Type_contiguous(3, MPI_UINT64_T, &t3);
+    if (!rc) rc = MPI_Type_commit(&t3);
+    if (!rc) rc = MPI_Op_create(fnv_compose_op, 0, &op); /* not commutative: rank order */
+    if (!rc) rc = MPI_Allreduce(in, all, 1, t3, op, g_comm);
+    if (op != MPI_OP_NULL) MPI_Op_free(&op);
+    if (t3 != MPI_DATATYPE_NULL) MPI_Type_free(&t3);
+    *hash = corun_life_fnv_apply(map_of(all), CORUN_FNV1A64_INIT);
+    return corun_mpi_comm_check(rc, "hash: MPI_Allreduce", err);
+}
+
+int corun_life_mpi_team(corun_life_team_t *team, corun_err_t *err) {
+    memset(team, 0, sizeof *team);
+    int rc = need_comm(err);
+    if (rc) return rc;
+    MPI_Comm_rank(g_comm, &team->rank);
+    MPI_Comm_size(g_comm, &team->size);
+    team->agree = team_agree;
+    team->sum = team_sum;
+    team->max = team_max;
+    team->hash = team_hash;
+    return 0;
+}
+
+/* ----------------------------------------------------------------- slab */
+
 typedef struct slab {
     const corun_life_backend_t *node;
-    void *inner;            /* the extended grid: top + rows + bot rows */
+    void *inner;            /* the node on the caller's extended grid */
     void *edge[2];          /* overlap: the first and last own rows' light cones */
+    corun_life_grid_t edge_grid[2];
     int rank, size, nb[2];  /* neighbours above [0] and below [1], or MPI_PROC_NULL */
     int64_t width, height, row0, rows, wpr;
     int d, halo[2];         /* halo depth; halo rows above, below (d or 0) */
     int overlap;
     int64_t edge_h[2];      /* rows of the edge grids */
-    uint64_t *send[2], *recv[2], *ebuf; /* d rows each; ebuf: an edge grid's rows */
+    uint64_t *send[2], *recv[2], *ebuf; /* d rows each, wpr words apart; ebuf: an
+                                         * edge grid's rows */
     int64_t *pops;
     int64_t pops_cap;
     double halo_seconds, wait_seconds;
@@ -115,7 +224,7 @@ typedef struct slab {
     int fail; /* test hook: CORUN_TEST_LIFE_FAIL_RANK names this rank */
 } slab_t;
 
-static int64_t mini(int64_t a, int64_t b) { return a < b ? a : b; }
+static int exchanged(const slab_t *s) { return s->halo[0] || s->halo[1]; }
 
 /* Receives into the halos and sends the own edge rows (already in send[]). */
 static int post(slab_t *s, MPI_Request req[4], corun_err_t *err) {
@@ -142,9 +251,11 @@ static int finish(slab_t *s, MPI_Request req[4], corun_err_t *err) {
     int rc = corun_mpi_comm_check(MPI_Waitall(4, req, MPI_STATUSES_IGNORE),
                                   "halo exchange: MPI_Waitall", err);
     s->wait_seconds += corun_now() - t0;
-    if (!rc && s->halo[0]) rc = s->node->write_rows(s->inner, 0, s->halo[0], s->recv[0], err);
+    if (!rc && s->halo[0])
+        rc = s->node->put_rows(s->inner, 0, s->halo[0], s->recv[0], s->wpr, err);
     if (!rc && s->halo[1])
-        rc = s->node->write_rows(s->inner, s->halo[0] + s->rows, s->halo[1], s->recv[1], err);
+        rc = s->node->put_rows(s->inner, s->halo[0] + s->rows, s->halo[1], s->recv[1], s->wpr,
+                               err);
     s->exchanges++;
     return rc;
 }
@@ -152,9 +263,19 @@ static int finish(slab_t *s, MPI_Request req[4], corun_err_t *err) {
 /* The own edge rows into send[] from the extended grid (no overlap). */
 static int read_edges(slab_t *s, corun_err_t *err) {
     int rc = 0;
-    if (s->halo[0]) rc = s->node->read_rows(s->inner, s->halo[0], s->d, s->send[0], err);
+    if (s->halo[0]) rc = s->node->get_rows(s->inner, s->halo[0], s->d, s->send[0], s->wpr, err);
     if (!rc && s->halo[1])
-        rc = s->node->read_rows(s->inner, s->halo[0] + s->rows - s->d, s->d, s->send[1], err);
+        rc = s->node->get_rows(s->inner, s->halo[0] + s->rows - s->d, s->d, s->send[1], s->wpr,
+                               err);
+    return rc;
+}
+
+/* A whole exchange of the current generation's edge rows. */
+static int exchange_now(slab_t *s, corun_err_t *err) {
+    MPI_Request req[4];
+    int rc = read_edges(s, err);
+    if (!rc) rc = post(s, req, err);
+    if (!rc) rc = finish(s, req, err);
     return rc;
 }
 
@@ -165,10 +286,10 @@ static int edges_ahead(slab_t *s, int64_t k, corun_err_t *err) {
     const int64_t out[2] = {s->halo[0], s->d}; /* sent rows, in edge-grid rows */
     for (int i = 0; i < 2; i++) {
         if (!s->halo[i]) continue;
-        int rc = s->node->read_rows(s->inner, first[i], s->edge_h[i], s->ebuf, err);
-        if (!rc) rc = s->node->write_rows(s->edge[i], 0, s->edge_h[i], s->ebuf, err);
-        if (!rc) rc = s->node->step(s->edge[i], k, err);
-        if (!rc) rc = s->node->read_rows(s->edge[i], out[i], s->d, s->send[i], err);
+        int rc = s->node->get_rows(s->inner, first[i], s->edge_h[i], s->ebuf, s->wpr, err);
+        if (!rc) rc = s->node->put_rows(s->edge[i], 0, s->edge_h[i], s->ebuf, s->wpr, err);
+        if (!rc) rc = s->node->step(s->edge[i], k, NULL, err);
+        if (!rc) rc = s->node->get_rows(s->edge[i], out[i], s->d, s->send[i], s->wpr, err);
         if (rc) return rc;
     }
     return 0;
@@ -185,7 +306,7 @@ static int block(slab_t *s, int64_t k, int64_t *pops, corun_err_t *err) {
         if (rc) return rc;
     }
     double t1 = corun_now();
-    rc = pops ? s->node->step_counted(s->inner, k, pops, err) : s->node->step(s->inner, k, err);
+    rc = s->node->step(s->inner, k, pops, err);
     if (rc) return rc;
     double t2 = corun_now();
     if (!s->overlap) {
@@ -198,9 +319,7 @@ static int block(slab_t *s, int64_t k, int64_t *pops, corun_err_t *err) {
     return rc;
 }
 
-static int exchanged(const slab_t *s) { return s->halo[0] || s->halo[1]; }
-
-static int slab_step_counted(void *state, int64_t n, int64_t *pops, corun_err_t *err) {
+static int slab_step(void *state, int64_t n, int64_t *pops, corun_err_t *err) {
     slab_t *s = state;
     if (s->fail)
         return corun_err_set(err, CORUN_EIO,
@@ -216,8 +335,7 @@ static int slab_step_counted(void *state, int64_t n, int64_t *pops, corun_err_t 
         local = s->pops;
     }
     if (!exchanged(s)) { /* one rank, dead boundary: nothing to exchange */
-        int rc = pops ? s->node->step_counted(s->inner, n, local, err)
-                      : s->node->step(s->inner, n, err);
+        int rc = s->node->step(s->inner, n, local, err);
         if (rc) return rc;
     } else {
         for (int64_t done = 0; done < n;) {
@@ -227,41 +345,48 @@ static int slab_step_counted(void *state, int64_t n, int64_t *pops, corun_err_t 
             done += k;
         }
     }
-    if (pops) /* the own rows' counts, summed over the ranks */
-        return corun_mpi_comm_check(MPI_Allreduce(local, pops, (int)n, MPI_INT64_T, MPI_SUM,
-                                                  g_comm),
-                                    "populations: MPI_Allreduce", err);
+    /* The own rows' counts, summed over the ranks, in chunks an int counts. */
+    for (int64_t done = 0; pops && done < n;) {
+        int c = (int)mini(n - done, INT_MAX);
+        int rc = corun_mpi_comm_check(MPI_Allreduce(local + done, pops + done, c, MPI_INT64_T,
+                                                    MPI_SUM, g_comm),
+                                      "populations: MPI_Allreduce", err);
+        if (rc) return rc;
+        done += c;
+    }
     return 0;
 }
 
-static int slab_step(void *state, int64_t n, corun_err_t *err) {
-    return slab_step_counted(state, n, NULL, err);
+static int slab_get_rows(void *state, int64_t y0, int64_t n, uint64_t *words, int64_t stride,
+                         corun_err_t *err) {
+    slab_t *s = state;
+    int rc = corun_life_rows_check("slab", s->rows, y0, n, err);
+    return rc ? rc : s->node->get_rows(s->inner, s->halo[0] + y0, n, words, stride, err);
 }
 
-static int slab_read_packed(void *state, uint64_t *words, corun_err_t *err) {
+/* The neighbours' halos hold copies of this rank's edge rows, so a change
+ * is only complete once they have the new ones: every rank calls put_rows
+ * (n = 0 where it changes nothing) and the halos are exchanged again. */
+static int slab_put_rows(void *state, int64_t y0, int64_t n, const uint64_t *words,
+                         int64_t stride, corun_err_t *err) {
     slab_t *s = state;
-    return s->node->read_rows(s->inner, s->halo[0], s->rows, words, err);
-}
-
-static int slab_read(void *state, corun_life_cells_t *out, corun_err_t *err) {
-    slab_t *s = state;
-    if (out->width != s->width || out->height != s->rows)
-        return corun_err_set(err, CORUN_EINVAL, "slab: read into a grid of another size");
-    uint64_t *w = malloc((size_t)(s->rows * s->wpr) * sizeof *w);
-    if (!w) return corun_err_set(err, CORUN_ENOMEM, "rank %d: out of memory", s->rank);
-    int rc = slab_read_packed(s, w, err);
-    if (!rc) corun_life_unpack(w, out);
-    free(w);
+    int rc = corun_life_rows_check("slab", s->rows, y0, n, err);
+    if (!rc && n) rc = s->node->put_rows(s->inner, s->halo[0] + y0, n, words, stride, err);
+    if (!rc && exchanged(s)) rc = exchange_now(s, err);
     return rc;
 }
 
-static void slab_fini(void *state) {
-    slab_t *s = state;
-    if (!s) return;
+/* Closes the node (first, so that the caller's grid gets the final
+ * generation even if something else fails) and frees the rest. */
+static int slab_free(slab_t *s, corun_err_t *err) {
+    int rc = 0;
+    if (!s) return 0;
     if (s->node) {
-        s->node->fini(s->inner);
-        s->node->fini(s->edge[0]);
-        s->node->fini(s->edge[1]);
+        rc = s->node->close(s->inner, err);
+        for (int i = 0; i < 2; i++) {
+            s->node->close(s->edge[i], NULL);
+            corun_life_grid_close(&s->edge_grid[i]);
+        }
     }
     for (int i = 0; i < 2; i++) {
         free(s->send[i]);
@@ -270,77 +395,55 @@ static void slab_fini(void *state) {
     free(s->ebuf);
     free(s->pops);
     free(s);
-}
-
-static const char *slab_describe(void *state) {
-    slab_t *s = state;
-    return s && s->node->describe ? s->node->describe(s->inner) : "-";
-}
-
-static int slab_init(void **state, const corun_life_cells_t *initial, const corun_life_params_t *p,
-                     corun_err_t *err) {
-    (void)initial, (void)p;
-    *state = NULL;
-    return corun_err_set(err, CORUN_EINVAL, "slab backend: open it with corun_life_slab_open");
-}
-
-/* A byte grid of `h` rows holding `own` at row `at` (the rest dead) and
- * the node backend initialised with it. */
-static int node_open(slab_t *s, void **st, const corun_life_cells_t *own, int64_t at, int64_t h,
-                     const corun_life_params_t *p, corun_err_t *err) {
-    corun_life_cells_t g;
-    int rc = corun_life_cells_init(&g, s->width, h, err);
-    if (rc) return rc;
-    if (own) memcpy(g.cells + at * s->width, own->cells, (size_t)(own->width * own->height));
-    rc = s->node->init(st, &g, p, err);
-    corun_life_cells_close(&g);
     return rc;
+}
+
+static int slab_close(void *state, corun_err_t *err) { return slab_free(state, err); }
+
+static void slab_info(void *state, corun_life_info_t *out) {
+    slab_t *s = state;
+    s->node->info(s->inner, out);
 }
 
 /* Everything local to this rank that can fail: sizes, buffers, the node
  * backend states. */
-static int slab_setup(slab_t *s, const corun_life_slab_cfg_t *cfg, const corun_life_cells_t *own,
-                      const corun_life_params_t *p, corun_err_t *err) {
-    const corun_life_backend_t *node = cfg->node;
-    if (!node->read_rows || !node->write_rows || !node->count_rows)
-        return corun_err_set(err, CORUN_ENOTSUP,
-                             "backend %s cannot run under MPI (no row access hooks)", node->name);
-    s->node = node;
+static int slab_setup(slab_t *s, corun_life_grid_t *ext, const corun_life_params_t *p,
+                      corun_err_t *err) {
+    const corun_life_slab_cfg_t *cfg = p->slab;
+    corun_life_slab_layout_t L;
     s->rank = corun_mpi_rank();
-    s->size = corun_mpi_size();
+    if (!cfg)
+        return corun_err_set(err, CORUN_EINVAL, "slab backend: no decomposition (params.slab)");
+    int rc = need_comm(err);
+    if (rc) return rc;
+    MPI_Comm_rank(g_comm, &s->rank);
+    MPI_Comm_size(g_comm, &s->size);
+    if (cfg->rank != s->rank || cfg->size != s->size)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "slab: configured as rank %d of %d, but this is rank %d of %d",
+                             cfg->rank, cfg->size, s->rank, s->size);
+    if ((rc = corun_life_slab_layout(cfg, p->boundary, &L, err))) return rc;
+    const char *fr = getenv("CORUN_TEST_LIFE_FAIL_RANK");
+    s->fail = fr && *fr && atoi(fr) == s->rank;
     s->width = cfg->width;
     s->height = cfg->height;
     s->wpr = corun_life_words_per_row(cfg->width);
-    corun_life_slab_rows(cfg->height, s->rank, s->size, &s->row0, &s->rows);
-    const char *fr = getenv("CORUN_TEST_LIFE_FAIL_RANK");
-    s->fail = fr && *fr && atoi(fr) == s->rank;
-    const int64_t smallest = cfg->height / s->size; /* the lowest slab */
-    if (own->width != s->width || own->height != s->rows)
+    s->row0 = L.row0;
+    s->rows = L.rows;
+    s->d = L.halo;
+    s->halo[0] = (int)L.top;
+    s->halo[1] = (int)L.bot;
+    if (ext->width != s->width || ext->height != L.top + L.rows + L.bot)
         return corun_err_set(err, CORUN_EINVAL,
-                             "slab: rank %d was given %lldx%lld, not its %lldx%lld", s->rank,
-                             (long long)own->width, (long long)own->height,
-                             (long long)s->width, (long long)s->rows);
-    if (smallest < 1)
-        return corun_err_set(err, CORUN_EINVAL,
-                             "%d ranks for a grid of %lld rows: each rank needs at least one "
-                             "row (use at most %lld ranks)",
-                             s->size, (long long)cfg->height, (long long)cfg->height);
-    s->d = cfg->halo > 0 ? cfg->halo : (int)mini(CORUN_LIFE_SLAB_HALO, smallest);
-    if (s->d > smallest)
-        return corun_err_set(err, CORUN_EINVAL,
-                             "--halo %d: deeper than the smallest slab (%lld rows of %lld over "
-                             "%d ranks); use at most %lld",
-                             s->d, (long long)smallest, (long long)cfg->height, s->size,
-                             (long long)smallest);
-    if ((int64_t)s->d * s->wpr > 0x7fffffff)
-        return corun_err_set(err, CORUN_ERANGE,
-                             "--halo %d: a halo of %lld words is too large for one MPI message",
-                             s->d, (long long)(s->d * s->wpr));
+                             "slab: rank %d was given a %lldx%lld grid, not its extended "
+                             "%lldx%lld (%lld halo rows, %lld own, %lld halo)",
+                             s->rank, (long long)ext->width, (long long)ext->height,
+                             (long long)s->width, (long long)(L.top + L.rows + L.bot),
+                             (long long)L.top, (long long)L.rows, (long long)L.bot);
     const int torus = p->boundary == CORUN_LIFE_TORUS;
     s->nb[0] = s->rank > 0 ? s->rank - 1 : torus ? s->size - 1 : MPI_PROC_NULL;
     s->nb[1] = s->rank < s->size - 1 ? s->rank + 1 : torus ? 0 : MPI_PROC_NULL;
-    s->halo[0] = s->nb[0] == MPI_PROC_NULL ? 0 : s->d;
-    s->halo[1] = s->nb[1] == MPI_PROC_NULL ? 0 : s->d;
+    const int64_t smallest = cfg->height / s->size;
     s->overlap = cfg->overlap && exchanged(s) && smallest >= 2 * (int64_t)s->d;
     for (int i = 0; i < 2; i++) {
         s->send[i] = calloc((size_t)(s->d * s->wpr), sizeof(uint64_t));
@@ -348,25 +451,31 @@ static int slab_setup(slab_t *s, const corun_life_slab_cfg_t *cfg, const corun_l
         if (!s->send[i] || !s->recv[i])
             return corun_err_set(err, CORUN_ENOMEM, "rank %d: out of memory", s->rank);
     }
-    const int64_t ext_h = s->halo[0] + s->rows + s->halo[1];
-    int rc = node_open(s, &s->inner, own, s->halo[0], ext_h, p, err);
-    if (!rc) rc = node->count_rows(s->inner, s->halo[0], s->halo[0] + s->rows, err);
-    if (rc || !s->overlap) return rc;
+    /* The node counts the own rows only; it knows nothing of slabs. */
+    corun_life_params_t np = *p;
+    np.slab = NULL;
+    np.count_y0 = L.top;
+    np.count_y1 = L.top + L.rows;
+    s->node = cfg->node;
+    if ((rc = s->node->open(&s->inner, ext, &np, err)) || !s->overlap) return rc;
+    np.count_y0 = np.count_y1 = 0;
     s->edge_h[0] = s->halo[0] + 2 * s->d;
     s->edge_h[1] = 2 * s->d + s->halo[1];
     s->ebuf = malloc((size_t)(3 * s->d * s->wpr) * sizeof(uint64_t));
     if (!s->ebuf) return corun_err_set(err, CORUN_ENOMEM, "rank %d: out of memory", s->rank);
-    for (int i = 0; i < 2 && !rc; i++)
-        if (s->halo[i]) rc = node_open(s, &s->edge[i], NULL, 0, s->edge_h[i], p, err);
+    for (int i = 0; i < 2 && !rc; i++) {
+        if (!s->halo[i]) continue;
+        rc = corun_life_grid_init(&s->edge_grid[i], s->width, s->edge_h[i], err);
+        if (!rc) rc = s->node->open(&s->edge[i], &s->edge_grid[i], &np, err);
+    }
     return rc;
 }
 
-int corun_life_slab_open(void **state, const corun_life_slab_cfg_t *cfg,
-                         const corun_life_cells_t *own, const corun_life_params_t *p,
-                         corun_err_t *err) {
+static int slab_open(void **state, corun_life_grid_t *ext, const corun_life_params_t *p,
+                     corun_err_t *err) {
     *state = NULL;
     slab_t *s = calloc(1, sizeof *s);
-    int rc = s ? slab_setup(s, cfg, own, p, err)
+    int rc = s ? slab_setup(s, ext, p, err)
                : corun_err_set(err, CORUN_ENOMEM, "rank %d: out of memory", corun_mpi_rank());
     /* All ranks learn whether every one is ready before the first exchange,
      * which would otherwise wait forever for a rank that gave up. */
@@ -374,172 +483,16 @@ int corun_life_slab_open(void **state, const corun_life_slab_cfg_t *cfg,
     if (any && !rc)
         rc = corun_err_set(err, CORUN_ECANCELED, "rank %d could not set up its slab", first);
     if (!rc && exchanged(s)) { /* the first halos */
-        MPI_Request req[4];
-        rc = read_edges(s, err);
-        if (!rc) rc = post(s, req, err);
-        if (!rc) rc = finish(s, req, err);
+        rc = exchange_now(s, err);
         s->exchanges = 0;
         s->wait_seconds = 0;
     }
     if (rc) {
-        slab_fini(s);
+        slab_free(s, NULL);
         return rc;
     }
     *state = s;
     return 0;
-}
-
-int corun_life_slab_agree(void *state, int64_t *n, int *stop, corun_err_t *err) {
-    (void)state;
-    int64_t in[2] = {*n, -(int64_t)(*stop != 0)}, out[2];
-    int rc = corun_mpi_comm_check(MPI_Allreduce(in, out, 2, MPI_INT64_T, MPI_MIN, g_comm),
-                                  "chunk agreement: MPI_Allreduce", err);
-    if (rc) return rc;
-    *n = out[0];
-    *stop = out[1] != 0;
-    return 0;
-}
-
-#define FNV_PRIME UINT64_C(0x100000001b3)
-
-/* The affine map of FNV-1a over cells (0/1): h -> a*h + (h & 1 ? -b : b). */
-typedef struct fnv_map {
-    uint64_t a, b;
-} fnv_map_t;
-
-static uint64_t fnv_apply(fnv_map_t m, uint64_t h) {
-    return m.a * h + ((h & 1) ? (uint64_t)0 - m.b : m.b);
-}
-
-/* The map of n cells; *parity: their XOR (how they change bit 0). */
-static fnv_map_t fnv_map(const uint8_t *c, size_t n, unsigned *parity) {
-    uint64_t a = 1, b = 0;
-    unsigned bit = 0; /* bit 0 of the state, for a start with bit 0 clear */
-    for (size_t i = 0; i < n; i++) {
-        uint64_t d = c[i] ? (bit ? ~UINT64_C(0) : 1) : 0;
-        b = (b + d) * FNV_PRIME;
-        a *= FNV_PRIME;
-        bit ^= c[i];
-    }
-    *parity = bit;
-    return (fnv_map_t){a, b};
-}
-
-/* The map of a whole slab: 64 chunks mapped by the threads, then composed
- * in order (chunk k starts with bit 0 = the parity of the chunks before). */
-static fnv_map_t fnv_slab(const corun_life_cells_t *own, unsigned *parity) {
-    enum { CHUNKS = 64 };
-    const size_t n = (size_t)(own->width * own->height);
-    fnv_map_t m[CHUNKS];
-    unsigned par[CHUNKS];
-#pragma omp parallel for schedule(static) if (n > (1u << 22))
-    for (int k = 0; k < CHUNKS; k++) {
-        size_t lo = n * (size_t)k / CHUNKS, hi = n * (size_t)(k + 1) / CHUNKS;
-        m[k] = fnv_map(own->cells + lo, hi - lo, &par[k]);
-    }
-    fnv_map_t t = {1, 0};
-    unsigned bit = 0;
-    for (int k = 0; k < CHUNKS; k++) {
-        t.a *= m[k].a;
-        t.b = m[k].a * t.b + (bit ? (uint64_t)0 - m[k].b : m[k].b);
-        bit ^= par[k];
-    }
-    *parity = bit;
-    return t;
-}
-
-/* MPI reduction of (a, b, parity) triples in rank order: inout = in, then
- * inout (in holds the lower ranks' rows). */
-static void fnv_compose_op(void *in, void *inout, int *len, MPI_Datatype *type) {
-    (void)type;
-    const uint64_t *x = in;
-    uint64_t *y = inout;
-    for (int i = 0; i < *len; i++, x += 3, y += 3) {
-        uint64_t b = y[0] * x[1] + (x[2] ? (uint64_t)0 - y[1] : y[1]);
-        y[0] *= x[0];
-        y[1] = b;
-        y[2] ^= x[2];
-    }
-}
-
-int corun_life_slab_summary(void *state, const corun_life_cells_t *own, int64_t *population,
-                            uint64_t *hash, corun_err_t *err) {
-    (void)state;
-    int64_t pop = corun_life_cells_population(own);
-    int rc = corun_mpi_comm_check(MPI_Allreduce(&pop, population, 1, MPI_INT64_T, MPI_SUM,
-                                                g_comm),
-                                  "population: MPI_Allreduce", err);
-    if (rc) return rc;
-    unsigned parity;
-    fnv_map_t m = fnv_slab(own, &parity);
-    uint64_t mine[3] = {m.a, m.b, parity}, all[3] = {1, 0, 0};
-    MPI_Datatype t3 = MPI_DATATYPE_NULL;
-    MPI_Op op = MPI_OP_NULL;
-    rc = MPI_Type_contiguous(3, MPI_UINT64_T, &t3);
-    if (!rc) rc = MPI_Type_commit(&t3);
-    if (!rc) rc = MPI_Op_create(fnv_compose_op, 0, &op); /* not commutative: rank order */
-    if (!rc) rc = MPI_Allreduce(mine, all, 1, t3, op, g_comm);
-    if (op != MPI_OP_NULL) MPI_Op_free(&op);
-    if (t3 != MPI_DATATYPE_NULL) MPI_Type_free(&t3);
-    *hash = fnv_apply((fnv_map_t){all[0], all[1]}, CORUN_FNV1A64_INIT);
-    return corun_mpi_comm_check(rc, "hash: MPI_Allreduce", err);
-}
-
-int corun_life_slab_gather(void *state, const corun_life_cells_t *own, corun_life_cells_t *full,
-                           corun_err_t *err) {
-    slab_t *s = state;
-    memset(full, 0, sizeof *full);
-    if (s->height * s->wpr > 0x7fffffff)
-        return corun_err_set(err, CORUN_ERANGE,
-                             "the %lldx%lld grid is too large to gather on one rank",
-                             (long long)s->width, (long long)s->height);
-    uint64_t *mine = malloc((size_t)(s->rows * s->wpr) * sizeof *mine), *all = NULL;
-    int *counts = NULL, *displs = NULL, rc = 0;
-    if (mine) corun_life_pack(own, mine);
-    if (s->rank == 0) {
-        all = malloc((size_t)(s->height * s->wpr) * sizeof *all);
-        counts = malloc((size_t)s->size * sizeof *counts);
-        displs = malloc((size_t)s->size * sizeof *displs);
-        for (int r = 0; all && counts && displs && r < s->size; r++) {
-            int64_t r0, n;
-            corun_life_slab_rows(s->height, r, s->size, &r0, &n);
-            counts[r] = (int)(n * s->wpr);
-            displs[r] = (int)(r0 * s->wpr);
-        }
-    }
-    /* Everyone learns whether every rank has its buffers before the gather,
-     * so no rank waits for one that gave up. */
-    int bad = !mine || (s->rank == 0 && (!all || !counts || !displs)), any = 0;
-    rc = corun_mpi_comm_check(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, g_comm),
-                              "gather: MPI_Allreduce", err);
-    if (!rc && any)
-        rc = corun_err_set(err, CORUN_ENOMEM, "out of memory gathering the grid on rank 0%s",
-                           bad ? "" : " (on another rank)");
-    if (!rc)
-        rc = corun_mpi_comm_check(MPI_Gatherv(mine, (int)(s->rows * s->wpr), MPI_UINT64_T, all,
-                                              counts, displs, MPI_UINT64_T, 0, g_comm),
-                                  "gather: MPI_Gatherv", err);
-    if (!rc && s->rank == 0) {
-        rc = corun_life_cells_init(full, s->width, s->height, err);
-        if (!rc) corun_life_unpack(all, full);
-    }
-    free(mine);
-    free(all);
-    free(counts);
-    free(displs);
-    return rc;
-}
-
-int corun_life_slab_sum(void *state, int64_t mine, int64_t *sum, corun_err_t *err) {
-    (void)state;
-    return corun_mpi_comm_check(MPI_Allreduce(&mine, sum, 1, MPI_INT64_T, MPI_SUM, g_comm),
-                                "MPI_Allreduce", err);
-}
-
-int corun_life_slab_max(void *state, double mine, double *max, corun_err_t *err) {
-    (void)state;
-    return corun_mpi_comm_check(MPI_Allreduce(&mine, max, 1, MPI_DOUBLE, MPI_MAX, g_comm),
-                                "MPI_Allreduce", err);
 }
 
 void corun_life_slab_info(void *state, corun_life_slab_info_t *info) {
@@ -554,7 +507,146 @@ void corun_life_slab_info(void *state, corun_life_slab_info_t *info) {
     info->exchanges = s->exchanges;
 }
 
-#else /* no MPI in this build: nothing is ever opened */
+/* Snapshots: the node's own snap ops where it has them (a GPU copies its
+ * extended grid off the device while stepping goes on; the frame is its own
+ * rows, `off` words in), else a synchronous copy of the own rows. */
+typedef struct slab_snap {
+    const corun_life_snap_ops_t *ops; /* NULL: words is a copy, ready */
+    void *inner;
+    int64_t off;
+    uint64_t *words;
+} slab_snap_t;
+
+static int slab_snap_begin(void *state, void **out, corun_err_t *err) {
+    slab_t *s = state;
+    *out = NULL;
+    slab_snap_t *n = calloc(1, sizeof *n);
+    if (!n) return corun_err_set(err, CORUN_ENOMEM, "rank %d: snapshot: out of memory", s->rank);
+    int rc;
+    if (s->node->snap) {
+        n->ops = s->node->snap;
+        n->off = s->halo[0] * s->wpr;
+        rc = n->ops->begin(s->inner, &n->inner, err);
+    } else {
+        n->words = malloc((size_t)(s->rows * s->wpr) * sizeof(uint64_t));
+        rc = n->words ? slab_get_rows(s, 0, s->rows, n->words, s->wpr, err)
+                      : corun_err_set(err, CORUN_ENOMEM, "rank %d: snapshot: out of memory",
+                                      s->rank);
+    }
+    if (rc) {
+        free(n->words);
+        free(n);
+        return rc;
+    }
+    *out = n;
+    return 0;
+}
+
+static int slab_snap_poll(void *snap, corun_err_t *err) {
+    slab_snap_t *n = snap;
+    return n->ops ? n->ops->poll(n->inner, err) : 1;
+}
+
+static const uint64_t *slab_snap_words(void *snap) {
+    slab_snap_t *n = snap;
+    return n->ops ? n->ops->words(n->inner) + n->off : n->words;
+}
+
+static void slab_snap_release(void *snap) {
+    slab_snap_t *n = snap;
+    if (!n) return;
+    if (n->ops) n->ops->release(n->inner);
+    free(n->words);
+    free(n);
+}
+
+/* ---------------------------------------------------------------- gather */
+
+/* Whether every rank can go on to the next collective of the gather: 0, or
+ * this rank's failure (bad, message in local), or CORUN_ECANCELED for
+ * another rank's. */
+static int all_ready(int bad, const corun_err_t *local, corun_err_t *err) {
+    int any = 0;
+    int rc = corun_mpi_comm_check(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MIN, g_comm),
+                                  "gather: MPI_Allreduce", err);
+    if (rc || !any) return rc;
+    if (bad) return corun_err_set(err, bad, "%s", local->msg);
+    return corun_err_set(err, CORUN_ECANCELED, "gathering the grid failed on another rank");
+}
+
+int corun_life_slab_gather(const corun_life_grid_t *own, int64_t row0, int64_t height,
+                           corun_life_grid_t *full, corun_err_t *err) {
+    memset(full, 0, sizeof *full);
+    int rc = need_comm(err), rank = 0, size = 1, bad = 0;
+    if (rc) return rc;
+    MPI_Comm_rank(g_comm, &rank);
+    MPI_Comm_size(g_comm, &size);
+    int64_t mine[2] = {row0, own->height}, *all = NULL;
+    int *counts = NULL, *displs = NULL;
+    MPI_Datatype send_t = MPI_DATATYPE_NULL, row_t = MPI_DATATYPE_NULL,
+                 recv_t = MPI_DATATYPE_NULL;
+    corun_err_t local = {0};
+    /* Rows travel as MPI types over the grids' strides: no packed copies,
+     * but counts and strides in ints. */
+    if (own->height > INT_MAX || own->stride > INT_MAX || height > INT_MAX)
+        bad = corun_err_set(&local, CORUN_ERANGE,
+                            "the %lldx%lld grid is too large to gather on one rank",
+                            (long long)own->width, (long long)height);
+    if (!bad && rank == 0) {
+        all = malloc((size_t)size * 2 * sizeof *all);
+        counts = malloc((size_t)size * sizeof *counts);
+        displs = malloc((size_t)size * sizeof *displs);
+        if (!all || !counts || !displs)
+            bad = corun_err_set(&local, CORUN_ENOMEM, "rank 0: out of memory");
+        else
+            bad = corun_life_grid_init(full, own->width, height, &local);
+    }
+    rc = all_ready(bad, &local, err);
+    if (!rc)
+        rc = corun_mpi_comm_check(MPI_Gather(mine, 2, MPI_INT64_T, all, 2, MPI_INT64_T, 0,
+                                             g_comm),
+                                  "gather: MPI_Gather", err);
+    if (rc) goto out;
+    for (int r = 0; !bad && rank == 0 && r < size; r++) {
+        if (all[2 * r] < 0 || all[2 * r + 1] < 0 || all[2 * r] + all[2 * r + 1] > height)
+            bad = corun_err_set(&local, CORUN_EINVAL,
+                                "gather: rank %d's rows %lld..%lld lie outside the grid's %lld",
+                                r, (long long)all[2 * r],
+                                (long long)(all[2 * r] + all[2 * r + 1] - 1), (long long)height);
+        counts[r] = (int)all[2 * r + 1];
+        displs[r] = (int)all[2 * r];
+    }
+    if (!bad) {
+        int t = MPI_Type_vector((int)own->height, (int)own->wpr, (int)own->stride, MPI_UINT64_T,
+                                &send_t);
+        if (!t) t = MPI_Type_commit(&send_t);
+        if (!t && rank == 0) { /* one row of the full grid; the next starts a stride on */
+            t = MPI_Type_contiguous((int)full->wpr, MPI_UINT64_T, &row_t);
+            if (!t)
+                t = MPI_Type_create_resized(row_t, 0,
+                                            (MPI_Aint)(full->stride * (int64_t)sizeof(uint64_t)),
+                                            &recv_t);
+            if (!t) t = MPI_Type_commit(&recv_t);
+        }
+        if (t) bad = corun_mpi_comm_check(t, "gather: MPI datatypes", &local);
+    }
+    rc = all_ready(bad, &local, err);
+    if (!rc)
+        rc = corun_mpi_comm_check(MPI_Gatherv(own->words, 1, send_t, full->words, counts, displs,
+                                              recv_t, 0, g_comm),
+                                  "gather: MPI_Gatherv", err);
+out:
+    if (send_t != MPI_DATATYPE_NULL) MPI_Type_free(&send_t);
+    if (row_t != MPI_DATATYPE_NULL) MPI_Type_free(&row_t);
+    if (recv_t != MPI_DATATYPE_NULL) MPI_Type_free(&recv_t);
+    if (rc && full->words) corun_life_grid_close(full);
+    free(all);
+    free(counts);
+    free(displs);
+    return rc;
+}
+
+#else /* no MPI in this build: a team of one, and no slab is ever opened */
 
 int corun_life_mpi_begin(corun_err_t *err) {
     return corun_err_set(err, CORUN_ENOTSUP, "this corun was built without MPI");
@@ -569,85 +661,112 @@ int corun_life_mpi_agree_code(int code, int *first) {
     return code;
 }
 
-static int slab_none(corun_err_t *err) {
-    return corun_err_set(err, CORUN_ENOTSUP, "this corun was built without MPI");
-}
-int corun_life_slab_open(void **state, const corun_life_slab_cfg_t *cfg,
-                         const corun_life_cells_t *own, const corun_life_params_t *p,
-                         corun_err_t *err) {
-    (void)cfg, (void)own, (void)p;
-    *state = NULL;
-    return slab_none(err);
-}
-static int slab_init(void **state, const corun_life_cells_t *initial, const corun_life_params_t *p,
-                     corun_err_t *err) {
-    (void)initial, (void)p;
-    *state = NULL;
-    return slab_none(err);
-}
-static int slab_step(void *state, int64_t n, corun_err_t *err) {
-    (void)state, (void)n;
-    return slab_none(err);
-}
-static int slab_read(void *state, corun_life_cells_t *out, corun_err_t *err) {
-    (void)state, (void)out;
-    return slab_none(err);
-}
-static void slab_fini(void *state) { (void)state; }
-static const char *slab_describe(void *state) {
-    (void)state;
-    return "-";
-}
-static int slab_step_counted(void *state, int64_t n, int64_t *pops, corun_err_t *err) {
-    (void)pops;
-    return slab_step(state, n, err);
-}
-static int slab_read_packed(void *state, uint64_t *words, corun_err_t *err) {
-    (void)state, (void)words;
-    return slab_none(err);
-}
-int corun_life_slab_agree(void *state, int64_t *n, int *stop, corun_err_t *err) {
-    (void)state, (void)n, (void)stop, (void)err;
+static int one_agree(void *ctx, int64_t *n, int *stop, corun_err_t *err) {
+    (void)ctx, (void)n, (void)stop, (void)err;
     return 0;
 }
-int corun_life_slab_summary(void *state, const corun_life_cells_t *own, int64_t *population,
-                            uint64_t *hash, corun_err_t *err) {
-    (void)state, (void)err;
-    *population = corun_life_cells_population(own);
-    *hash = corun_life_cells_hash(own);
-    return 0;
-}
-int corun_life_slab_gather(void *state, const corun_life_cells_t *own, corun_life_cells_t *full,
-                           corun_err_t *err) {
-    (void)state, (void)own;
-    memset(full, 0, sizeof *full);
-    return slab_none(err);
-}
-int corun_life_slab_sum(void *state, int64_t mine, int64_t *sum, corun_err_t *err) {
-    (void)state, (void)err;
+static int one_sum(void *ctx, int64_t mine, int64_t *sum, corun_err_t *err) {
+    (void)ctx, (void)err;
     *sum = mine;
     return 0;
 }
-int corun_life_slab_max(void *state, double mine, double *max, corun_err_t *err) {
-    (void)state, (void)err;
+static int one_max(void *ctx, double mine, double *max, corun_err_t *err) {
+    (void)ctx, (void)err;
     *max = mine;
     return 0;
 }
+static int one_hash(void *ctx, corun_life_fnv_map_t mine, uint64_t *hash, corun_err_t *err) {
+    (void)ctx, (void)err;
+    *hash = corun_life_fnv_apply(mine, CORUN_FNV1A64_INIT);
+    return 0;
+}
+int corun_life_mpi_team(corun_life_team_t *team, corun_err_t *err) {
+    (void)err;
+    memset(team, 0, sizeof *team);
+    team->size = 1;
+    team->agree = one_agree;
+    team->sum = one_sum;
+    team->max = one_max;
+    team->hash = one_hash;
+    return 0;
+}
+
+static int slab_none(corun_err_t *err) {
+    return corun_err_set(err, CORUN_ENOTSUP, "this corun was built without MPI");
+}
+static int slab_open(void **state, corun_life_grid_t *ext, const corun_life_params_t *p,
+                     corun_err_t *err) {
+    (void)ext, (void)p;
+    *state = NULL;
+    return slab_none(err);
+}
+static int slab_step(void *state, int64_t n, int64_t *pops, corun_err_t *err) {
+    (void)state, (void)n, (void)pops;
+    return slab_none(err);
+}
+static int slab_get_rows(void *state, int64_t y0, int64_t n, uint64_t *words, int64_t stride,
+                         corun_err_t *err) {
+    (void)state, (void)y0, (void)n, (void)words, (void)stride;
+    return slab_none(err);
+}
+static int slab_put_rows(void *state, int64_t y0, int64_t n, const uint64_t *words,
+                         int64_t stride, corun_err_t *err) {
+    (void)state, (void)y0, (void)n, (void)words, (void)stride;
+    return slab_none(err);
+}
+static int slab_close(void *state, corun_err_t *err) {
+    (void)state, (void)err;
+    return 0;
+}
+static void slab_info(void *state, corun_life_info_t *out) {
+    (void)state;
+    memset(out, 0, sizeof *out);
+    snprintf(out->mode, sizeof out->mode, "-");
+    snprintf(out->simd, sizeof out->simd, "-");
+}
+static int slab_snap_begin(void *state, void **snap, corun_err_t *err) {
+    (void)state;
+    *snap = NULL;
+    return slab_none(err);
+}
+static int slab_snap_poll(void *snap, corun_err_t *err) {
+    (void)snap;
+    return slab_none(err);
+}
+static const uint64_t *slab_snap_words(void *snap) {
+    (void)snap;
+    return NULL;
+}
+static void slab_snap_release(void *snap) { (void)snap; }
 void corun_life_slab_info(void *state, corun_life_slab_info_t *info) {
     (void)state;
     memset(info, 0, sizeof *info);
     info->ranks = 1;
 }
+int corun_life_slab_gather(const corun_life_grid_t *own, int64_t row0, int64_t height,
+                           corun_life_grid_t *full, corun_err_t *err) {
+    (void)own, (void)row0, (void)height;
+    memset(full, 0, sizeof *full);
+    return slab_none(err);
+}
 
 #endif
 
+static const corun_life_snap_ops_t slab_snap_ops = {
+    .begin = slab_snap_begin,
+    .poll = slab_snap_poll,
+    .words = slab_snap_words,
+    .release = slab_snap_release,
+};
+
 const corun_life_backend_t corun_life_backend_slab = {
     .name = "slab",
-    .init = slab_init,
+    .open = slab_open,
     .step = slab_step,
-    .read = slab_read,
-    .fini = slab_fini,
-    .describe = slab_describe,
-    .step_counted = slab_step_counted,
-    .read_packed = slab_read_packed,
+    .get_rows = slab_get_rows,
+    .put_rows = slab_put_rows,
+    .close = slab_close,
+    .info = slab_info,
+    .snap = &slab_snap_ops,
+    .bytes_per_cell = 0.0,
 };

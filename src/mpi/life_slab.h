@@ -1,17 +1,31 @@
 /* life_slab.h — Life under MPI: the grid split into slabs of rows, one per
  * rank, each stepped by the rank's node backend (serial, omp, cuda) with halo
- * rows exchanged between neighbouring ranks (life_slab.c; docs/MPI.md).
+ * rows exchanged between neighbouring ranks (life_slab.c; docs/MPI.md), and
+ * the team the run loop agrees chunks and sums populations with.
  *
- * A slab is presented as a Life backend over the rank's own rows
- * (corun_life_backend_slab): step() advances the whole distributed grid,
- * read()/read_packed() give this rank's rows, step_counted() the global
- * population of every generation. It is opened with corun_life_slab_open()
- * (its init() refuses: it needs the decomposition). Every call that steps,
- * agrees or sums is collective: all ranks make it, in the same order, with
- * the same generation counts.
+ * The slab is an ordinary backend table (corun_life_backend_slab) over the
+ * rank's EXTENDED grid: `top` halo rows, the rank's own rows, `bot` halo
+ * rows (corun_life_slab_layout()). The caller allocates it (width x
+ * top + rows + bot), sets the own rows, the view
+ * corun_life_grid_rows(ext, top, rows), to the initial cells and opens the
+ * slab on it with params->slab pointing to the decomposition. The node
+ * backend is opened on ext itself (no second copy of the rank's rows):
+ *
+ *   step     advances the whole distributed grid; pops get GLOBAL
+ *            populations (the own rows of every rank, summed);
+ *   get_rows, put_rows  index the own rows (0..rows-1);
+ *   close    closes the node: ext holds the final generation (take the own
+ *            rows' view again: the node may hand over other memory);
+ *   info     the node backend's;
+ *   snap     the node's snap ops where it has them, framing the own rows.
+ *
+ * Every call that steps is collective: all ranks make it, in the same
+ * order, with the same generation counts. bytes_per_cell is 0: the memory
+ * estimate is the node backend's (and ext's halo rows).
  *
  * In builds without MPI everything here still links: corun_life_mpi_begin()
- * reports "not built" and the slab is never opened.
+ * and the slab's open() report "not built", and corun_life_mpi_team() gives
+ * a team of one.
  *
  * Threads: one compute thread per rank calls these; MPI traffic goes over a
  * communicator duplicated from MPI_COMM_WORLD by corun_life_mpi_begin(), so
@@ -27,6 +41,7 @@
 #include <stdint.h>
 
 #include "corun/life.h"
+#include "corun/life_run.h"
 
 /* ------------------------------------------------------------- the team */
 
@@ -34,6 +49,14 @@
  * every rank, before anything below). */
 int corun_life_mpi_begin(corun_err_t *err);
 void corun_life_mpi_end(void);
+
+/* The run loop's team over the Life communicator: agree (*n the smallest,
+ * *stop the largest over the ranks), sum, max, and hash (the ranks' maps
+ * composed in rank order, applied to the FNV offset basis: the hash one
+ * process computes over the whole grid). Independent of any slab: usable
+ * after close(). Needs corun_life_mpi_begin(); without MPI a team of one
+ * (rank 0 of 1, every value its own). */
+int corun_life_mpi_team(corun_life_team_t *team, corun_err_t *err);
 
 /* Set-up agreement: every rank passes its exit code (0 = fine); returns the
  * largest over the ranks, and *first gets the lowest rank that failed (-1
@@ -52,9 +75,10 @@ void corun_life_slab_rows(int64_t height, int rank, int size, int64_t *row0, int
 /* ----------------------------------------------------------------- slab */
 
 typedef struct corun_life_slab_cfg {
-    const corun_life_backend_t *node; /* steps the rank's rows plus halos; needs
-                                       * read_rows, write_rows, count_rows */
+    const corun_life_backend_t *node; /* steps the extended grid */
     int64_t width, height;            /* the global grid */
+    int rank, size;                   /* this rank and the ranks of the Life
+                                       * communicator */
     int halo;                         /* rows (= generations) per exchange; 0: auto */
     int overlap;                      /* 1: compute the edge rows first and
                                        * exchange them while the interior runs */
@@ -69,52 +93,48 @@ typedef struct corun_life_slab_cfg {
  * (four PCIe copies per exchange). */
 #define CORUN_LIFE_SLAB_HALO 32
 
-/* Opens this rank's slab: own = its rows (width x rows, rows from
- * corun_life_slab_rows()), p = the node backend's parameters. Collective:
- * the ranks agree on success before the first halo exchange, so a rank
- * that cannot set up makes all of them return (the others with
+/* Where a rank's rows sit. */
+typedef struct corun_life_slab_layout {
+    int64_t row0, rows; /* own rows: global rows row0..row0+rows-1 */
+    int halo;           /* rows per exchange */
+    int64_t top, bot;   /* halo rows above and below the own rows in the
+                         * extended grid (halo, or 0 on the outer side of the
+                         * first and last rank under the dead boundary) */
+} corun_life_slab_layout_t;
+
+/* The layout of cfg's rank under boundary b; the extended grid is
+ * width x (top + rows + bot). CORUN_EINVAL (the same on every rank) for
+ * more ranks than rows, a halo deeper than the smallest slab, a rank
+ * outside 0..size-1; CORUN_ERANGE for a halo too large for one message. */
+int corun_life_slab_layout(const corun_life_slab_cfg_t *cfg, corun_life_boundary_t b,
+                           corun_life_slab_layout_t *out, corun_err_t *err);
+
+/* The backend over a slab. open(state, ext, p) takes the decomposition from
+ * p->slab (its rank and size must be the Life communicator's) and is
+ * collective: the ranks agree on success before the first halo exchange, so
+ * a rank that cannot set up makes all of them return (the others with
  * CORUN_ECANCELED); an MPI failure in that exchange returns CORUN_EIO and
  * may leave other ranks waiting (end the job). */
-int corun_life_slab_open(void **state, const corun_life_slab_cfg_t *cfg,
-                         const corun_life_cells_t *own, const corun_life_params_t *p,
-                         corun_err_t *err);
-
-/* The backend over an opened slab: step, read (this rank's rows), fini,
- * describe (the node backend's mode), step_counted (GLOBAL populations),
- * read_packed (this rank's rows in the packed layout). */
 extern const corun_life_backend_t corun_life_backend_slab;
-
-/* Agrees on the next chunk: *n becomes the smallest over ranks, *stop the
- * largest (a signal seen by any rank stops them all). Collective. */
-int corun_life_slab_agree(void *state, int64_t *n, int *stop, corun_err_t *err);
-
-/* Global population and FNV-1a 64 hash (equal to corun_life_cells_hash of the
- * whole grid) of the current generation; own: this rank's rows, as read()
- * gives them. Collective; every rank gets the result. */
-int corun_life_slab_summary(void *state, const corun_life_cells_t *own, int64_t *population,
-                            uint64_t *hash, corun_err_t *err);
-
-/* The whole grid on rank 0 (for --write-rle): *full is initialised there
- * (width x height) and left empty elsewhere. Collective. */
-int corun_life_slab_gather(void *state, const corun_life_cells_t *own, corun_life_cells_t *full,
-                           corun_err_t *err);
-
-/* The sum of the ranks' values (e.g. own populations). Collective. */
-int corun_life_slab_sum(void *state, int64_t mine, int64_t *sum, corun_err_t *err);
-
-/* The largest of the ranks' values (e.g. seconds). Collective. */
-int corun_life_slab_max(void *state, double mine, double *max, corun_err_t *err);
 
 typedef struct corun_life_slab_info {
     int ranks, halo, overlap;
     int64_t row0, rows;
     double halo_seconds; /* this rank: time outside the node backend's own
-                          * stepping (edge rows, packing, waiting for halos) */
+                          * stepping (edge rows, copies, waiting for halos) */
     double wait_seconds; /* of which blocked in MPI_Waitall (message time
                           * not hidden, plus waiting for a slower neighbour) */
     int64_t exchanges;
 } corun_life_slab_info_t;
 
+/* This rank's figures so far, from an open slab (read them before close). */
 void corun_life_slab_info(void *state, corun_life_slab_info_t *info);
+
+/* The whole grid on rank 0 (for --write-rle): own = this rank's rows, which
+ * start at global row row0 of a grid `height` rows high. On rank 0 *full is
+ * initialised (own->width x height) and filled; elsewhere it is left
+ * zeroed. Out-of-memory on any rank is reported on every rank. Collective. */
+int corun_life_slab_gather(const corun_life_grid_t *own, int64_t row0, int64_t height,
+                           corun_life_grid_t *full, corun_err_t *err);
 
 #endif
