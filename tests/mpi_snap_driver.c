@@ -7,7 +7,7 @@
  * The fake grid: cell (x, y) of generation g is alive iff
  *     (3x + 5y + 7g + (x*y) % 11) % 4 == 0
  * Each rank owns a slab of rows (the height split as evenly as possible,
- * the first height % P ranks one row more) and its read_packed gives only
+ * the first height % P ranks one row more) and its get_rows gives only
  * those rows; the populations it submits are the whole grid's, identical on
  * every rank. Frames: generation 0, every EVERY-th and the last; populations
  * alone are also submitted every 7th generation, as life_run does between
@@ -46,18 +46,22 @@ static int alive(int64_t x, int64_t y, int64_t g) {
     return (3 * x + 5 * y + 7 * g + (x * y) % 11) % 4 == 0;
 }
 
-static void pack_rows(int64_t width, int64_t row0, int64_t rows, int64_t g, uint64_t *w) {
+/* Rows row0.. of generation g, row k at w + k*stride. */
+static void pack_rows(int64_t width, int64_t row0, int64_t rows, int64_t g, uint64_t *w,
+                      int64_t stride) {
     int64_t wpr = corun_life_words_per_row(width);
-    memset(w, 0, (size_t)(wpr * rows) * 8);
-    for (int64_t y = 0; y < rows; y++)
+    for (int64_t y = 0; y < rows; y++) {
+        memset(w + y * stride, 0, (size_t)wpr * 8);
         for (int64_t x = 0; x < width; x++)
-            if (alive(x, row0 + y, g)) w[y * wpr + x / 64] |= 1ull << (x % 64);
+            if (alive(x, row0 + y, g)) w[y * stride + x / 64] |= 1ull << (x % 64);
+    }
 }
 
-static int fake_read_packed(void *state, uint64_t *words, corun_err_t *err) {
+static int fake_get_rows(void *state, int64_t y0, int64_t n, uint64_t *words, int64_t stride,
+                         corun_err_t *err) {
     (void)err;
     fake_t *f = state;
-    pack_rows(f->width, f->row0, f->rows, f->gen, words);
+    pack_rows(f->width, f->row0 + y0, n, f->gen, words, stride);
     return 0;
 }
 
@@ -76,7 +80,7 @@ static int fake_snap_begin(void *state, void **snap, corun_err_t *err) {
     fake_snap_t *h = malloc(sizeof *h + (size_t)n * 8);
     if (!h) return corun_err_set(err, CORUN_ENOMEM, "out of memory");
     h->fail = my_rank == fail_rank && f->gen == fail_gen;
-    pack_rows(f->width, f->row0, f->rows, f->gen, h->words);
+    pack_rows(f->width, f->row0, f->rows, f->gen, h->words, corun_life_words_per_row(f->width));
     *snap = h;
     return 0;
 }
@@ -188,15 +192,16 @@ int main(int argc, char **argv) {
     }
     if (restart) {
         /* The rows this rank reads must be the pattern at the last frame. */
-        int64_t wpr = corun_life_words_per_row(m->width);
-        uint64_t *got = malloc((size_t)(wpr * fk.rows) * 8), *want = malloc((size_t)(wpr * fk.rows) * 8);
-        int bad = !got || !want || start != last_gen || corun_snap_restart_frame(snap, got, &err);
+        corun_life_grid_t got = {0}, want = {0};
+        int bad = corun_life_grid_init(&got, m->width, fk.rows, &err) ||
+                  corun_life_grid_init(&want, m->width, fk.rows, &err) || start != last_gen ||
+                  corun_snap_restart_frame(snap, &got, &err);
         if (!bad) {
-            pack_rows(m->width, fk.row0, fk.rows, start, want);
-            bad = memcmp(got, want, (size_t)(wpr * fk.rows) * 8) != 0;
+            pack_rows(m->width, fk.row0, fk.rows, start, want.words, want.stride);
+            bad = memcmp(got.words, want.words, (size_t)(want.stride * fk.rows) * 8) != 0;
         }
-        free(got);
-        free(want);
+        corun_life_grid_close(&got);
+        corun_life_grid_close(&want);
         if (bad) fprintf(stderr, "mpi_snap_driver: rank %d: restart rows %lld..%lld of generation "
                                  "%lld differ from the pattern\n",
                          rank, (long long)fk.row0, (long long)(fk.row0 + fk.rows - 1),
@@ -206,12 +211,12 @@ int main(int argc, char **argv) {
         if (anybad) rc = 1;
     }
     my_rank = rank;
-    static const corun_life_backend_t sync_be = {.name = "fake", .read_packed = fake_read_packed};
-    static const corun_life_backend_t async_be = {.name = "fake-async",
-                                                  .snap_begin = fake_snap_begin,
-                                                  .snap_poll = fake_snap_poll,
-                                                  .snap_words = fake_snap_words,
-                                                  .snap_release = fake_snap_release};
+    static const corun_life_snap_ops_t fake_ops = {.begin = fake_snap_begin,
+                                                   .poll = fake_snap_poll,
+                                                   .words = fake_snap_words,
+                                                   .release = fake_snap_release};
+    static const corun_life_backend_t sync_be = {.name = "fake", .get_rows = fake_get_rows};
+    static const corun_life_backend_t async_be = {.name = "fake-async", .snap = &fake_ops};
     const corun_life_backend_t *bep = fail_rank >= 0 ? &async_be : &sync_be;
 
     int64_t end = start + gens, every = m->snapshot_every, first = start + 1;
