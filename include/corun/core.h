@@ -51,10 +51,33 @@ CORUN_API int corun_parse_xy(const char *s, int64_t *x, int64_t *y);
 CORUN_API int corun_default_threads(void);
 CORUN_API const char *corun_default_threads_source(void);
 CORUN_API const char *corun_cpu_simd(void);
+
 /* The Slurm job this process runs in, for people: "JOBID", or
  * "ARRAYJOB_TASK (job JOBID)" for an array task. Returns 0 (and "") outside
  * Slurm (no SLURM_JOB_ID). */
 CORUN_API int corun_slurm_job(char *buf, size_t n);
+
+/* ---- CPU features ---- */
+/* The instruction-set extensions this CPU (and OS) supports, detected once;
+ * the one source for every run-time SIMD dispatch. One bit per extension;
+ * a code path built for several tests them all: corun_cpu_has(mask). */
+#define CORUN_CPU_POPCNT            (1u << 0)
+#define CORUN_CPU_BMI               (1u << 1)
+#define CORUN_CPU_BMI2              (1u << 2)
+#define CORUN_CPU_AVX2              (1u << 3)
+#define CORUN_CPU_AVX512F           (1u << 4)
+#define CORUN_CPU_AVX512BW          (1u << 5)
+#define CORUN_CPU_AVX512VL          (1u << 6)
+#define CORUN_CPU_AVX512DQ          (1u << 7)
+#define CORUN_CPU_AVX512_VPOPCNTDQ  (1u << 8)
+#define CORUN_CPU_AVX512_VBMI2      (1u << 9)
+#define CORUN_CPU_DETECTED          (1u << 31) /* internal: detection has run */
+/* "AVX-512" as the kernels mean it: the Skylake-SP set, F + BW + VL + DQ. */
+#define CORUN_CPU_AVX512                                                                  \
+    (CORUN_CPU_AVX512F | CORUN_CPU_AVX512BW | CORUN_CPU_AVX512VL | CORUN_CPU_AVX512DQ)
+CORUN_API unsigned corun_cpu_features(void);
+/* 1 iff the CPU has every feature in mask. */
+static inline int corun_cpu_has(unsigned mask) { return (corun_cpu_features() & mask) == mask; }
 
 /* ---- memory ---- */
 /* corun_mem_limit(NULL): what every memory check compares with. */

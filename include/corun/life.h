@@ -65,7 +65,12 @@ CORUN_API int corun_life_boundary_parse(const char *s, corun_life_boundary_t *ou
  * A grid from corun_life_grid_init() owns its words (64-byte aligned, zero
  * pages mapped lazily, so a huge grid costs nothing until written);
  * corun_life_grid_rows() makes a view of some of its rows, which shares the
- * memory and is never closed. */
+ * memory and is never closed.
+ *
+ * Grid memory comes only from corun_life_words_alloc() and goes back only
+ * through corun_life_words_free() with the same word count: a backend
+ * allocates its second generation with the pair and may swap buffers with
+ * the grid it opened from, so both must come from the same allocator. */
 typedef struct corun_life_grid {
     int64_t width, height;
     int64_t wpr;     /* words per row: ceil(width / 64) */
@@ -79,6 +84,14 @@ static inline int64_t corun_life_words_per_row(int64_t width) { return (width + 
 static inline int64_t corun_life_grid_stride(int64_t width) {
     return ((corun_life_words_per_row(width) + 7) & ~(int64_t)7) + 8;
 }
+
+/* nwords zero-filled words, 64-byte aligned; NULL if out of memory. Large
+ * blocks (1 MiB and up) are fresh anonymous mappings on transparent huge
+ * pages where the kernel allows: their zero pages cost nothing until
+ * written, and they land on the NUMA node of the thread that first writes
+ * them. Free with corun_life_words_free(p, the same nwords); p may be NULL. */
+CORUN_API uint64_t *corun_life_words_alloc(size_t nwords);
+CORUN_API void corun_life_words_free(uint64_t *p, size_t nwords);
 
 /* Refuses sizes < 1, sizes whose byte count overflows, and grids that would
  * not fit in available memory (bytes_per_cell: the caller's estimate of the
@@ -109,9 +122,34 @@ static inline void corun_life_grid_set(corun_life_grid_t *g, int64_t x, int64_t 
 }
 /* FNV-1a 64 over the cells, row-major, one byte (0/1) per cell: the
  * summary's hash, the same value the byte grid gives (corun_life_cells_hash).
- * Computed on `threads` threads (0: the OpenMP default). */
+ * Computed on `threads` threads (0: the OpenMP default), like everything
+ * below that takes a thread count. Padding bits are never read as cells. */
 CORUN_API uint64_t corun_life_grid_hash(const corun_life_grid_t *g, int threads);
+/* Live cells (padding bits not counted). */
 CORUN_API int64_t corun_life_grid_population(const corun_life_grid_t *g, int threads);
+
+/* The hash of a run of cells as a function of the hash before it, so that
+ * pieces (threads' row ranges, MPI ranks' slabs) are hashed independently
+ * and composed in order. With cells c in {0, 1}, h ^ c = h + c * (1 - 2 *
+ * (h & 1)) and the FNV prime is odd, so bit 0 of the state flips with each
+ * live cell and a run maps h to a * h + (h & 1 ? -b : b) (mod 2^64), where
+ * a = prime^cells and parity is the XOR of the run's cells. */
+typedef struct corun_life_fnv_map {
+    uint64_t a, b;
+    unsigned parity; /* 0 or 1 */
+} corun_life_fnv_map_t;
+
+/* The map of no cells. */
+#define CORUN_LIFE_FNV_MAP_IDENTITY ((corun_life_fnv_map_t){1, 0, 0})
+/* The map of g's cells in row-major order (a view maps its own rows). */
+CORUN_API corun_life_fnv_map_t corun_life_grid_hash_map(const corun_life_grid_t *g, int threads);
+/* The map of `first`'s cells followed by `then`'s. Associative, not
+ * commutative. */
+CORUN_API corun_life_fnv_map_t corun_life_fnv_compose(corun_life_fnv_map_t first,
+                                                      corun_life_fnv_map_t then);
+/* The hash after the run, from the hash h before it; the grid's hash is
+ * corun_life_fnv_apply(map, CORUN_FNV1A64_INIT). */
+CORUN_API uint64_t corun_life_fnv_apply(corun_life_fnv_map_t m, uint64_t h);
 /* Cell (x, y) is alive iff corun_rng_u64(seed, (row0 + y) * width + x) >> 11
  * < density * 2^53: the same cells for every backend, thread count and MPI
  * rank count (a rank fills its slab with row0 = its first global row). */

@@ -1,7 +1,7 @@
 /* threads.c — thread-count defaults (from the command line's absence, OpenMP's
  * environment, or the batch system's allocation), the Slurm job this process
- * runs in, and CPU feature detection: the one place outside the backends that
- * talks to OpenMP.
+ * runs in, and the CPU's SIMD level by name (features: cpu.c): the one place
+ * outside the backends that talks to OpenMP.
  *
  * The default thread count (what threads=0 means) is, first that applies:
  *   1. OMP_NUM_THREADS, when set and not empty: OpenMP's own reading of it
@@ -70,9 +70,8 @@ int corun_slurm_job(char *buf, size_t n) {
 
 const char *corun_cpu_simd(void) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) return "avx512";
-    if (__builtin_cpu_supports("avx2")) return "avx2";
+    if (corun_cpu_has(CORUN_CPU_AVX512F | CORUN_CPU_AVX512BW)) return "avx512";
+    if (corun_cpu_has(CORUN_CPU_AVX2)) return "avx2";
     return "sse2";
 #elif defined(__aarch64__)
     return "neon";

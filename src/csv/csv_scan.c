@@ -346,12 +346,9 @@ static const csv_scanner_t *scanner(void) {
 #ifdef CSV_X86
     static const csv_scanner_t avx2 = {csv_avx2_scan_range, csv_avx2_count_quotes};
     static const csv_scanner_t avx512 = {csv_avx512_scan_range, csv_avx512_count_quotes};
-    __builtin_cpu_init();
-    int bmi = __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
-              __builtin_cpu_supports("popcnt");
-    if (bmi && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"))
-        return &avx512;
-    if (bmi && __builtin_cpu_supports("avx2")) return &avx2;
+    const unsigned bmi = CORUN_CPU_BMI | CORUN_CPU_BMI2 | CORUN_CPU_POPCNT;
+    if (corun_cpu_has(bmi | CORUN_CPU_AVX512F | CORUN_CPU_AVX512BW)) return &avx512;
+    if (corun_cpu_has(bmi | CORUN_CPU_AVX2)) return &avx2;
 #endif
     return &base;
 }

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "corun/core.h"
 #include "fib/fib_int.h"
 #include "fib_limb.h"
 
@@ -86,10 +87,8 @@ static void tile_avx512(uint64_t *const buf[3], size_t lo, size_t hi, uint64_t t
 
 static tile_fn pick_tile(void) {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
-        return tile_avx512;
-    if (__builtin_cpu_supports("avx2")) return tile_avx2;
+    if (corun_cpu_has(CORUN_CPU_AVX512F | CORUN_CPU_AVX512VL)) return tile_avx512;
+    if (corun_cpu_has(CORUN_CPU_AVX2)) return tile_avx2;
 #endif
     return tile_generic;
 }
