@@ -156,21 +156,6 @@ CORUN_API uint64_t corun_life_fnv_apply(corun_life_fnv_map_t m, uint64_t h);
 CORUN_API void corun_life_grid_fill_random(corun_life_grid_t *g, double density, uint64_t seed,
                                            int64_t row0, int threads);
 
-/* The hash as a map, for composing parts computed apart (threads, MPI
- * ranks): with cells 0/1, FNV-1a over a run of n cells is
- * h -> a*h + (h & 1 ? -b : b) (mod 2^64, a = prime^n), and the run flips
- * bit 0 of h `parity` times (mod 2). */
-typedef struct corun_life_fnv_map {
-    uint64_t a, b;
-    unsigned parity;
-} corun_life_fnv_map_t;
-/* The map of g's cells in row-major order. */
-CORUN_API corun_life_fnv_map_t corun_life_grid_hash_map(const corun_life_grid_t *g, int threads);
-/* The map of `first` followed by `then`. */
-CORUN_API corun_life_fnv_map_t corun_life_fnv_compose(corun_life_fnv_map_t first,
-                                                      corun_life_fnv_map_t then);
-CORUN_API uint64_t corun_life_fnv_apply(corun_life_fnv_map_t m, uint64_t h);
-
 /* The byte-per-cell grid: the serial oracle's own state and the column
  * printer's input (small grids), not an exchange format. */
 typedef struct corun_life_cells {

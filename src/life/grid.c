@@ -250,34 +250,3 @@ void corun_life_cells_unpack(const corun_life_grid_t *g, corun_life_cells_t *c) 
     for (int64_t y = 0; y < c->height; y++)
         unpack_row(corun_life_grid_row(g, y), c->width, c->cells + y * c->width);
 }
-
-#define FNV_PRIME UINT64_C(0x100000001b3)
-
-corun_life_fnv_map_t corun_life_grid_hash_map(const corun_life_grid_t *g, int threads) {
-    (void)threads;
-    corun_life_fnv_map_t m = {1, 0, 0};
-    for (int64_t y = 0; y < g->height; y++)
-        for (int64_t x = 0; x < g->width; x++) {
-            int c = corun_life_grid_get(g, x, y);
-            /* bit 0 of the state so far, for a start with bit 0 clear */
-            if (c) m.b += m.parity ? (uint64_t)-1 : 1;
-            m.parity ^= (unsigned)c;
-            m.b *= FNV_PRIME;
-            m.a *= FNV_PRIME;
-        }
-    return m;
-}
-
-corun_life_fnv_map_t corun_life_fnv_compose(corun_life_fnv_map_t first, corun_life_fnv_map_t then) {
-    /* then(first(h)) for a start with bit 0 clear; first leaves bit 0 =
-     * first.parity, which flips the sign of then's b. */
-    corun_life_fnv_map_t m;
-    m.a = then.a * first.a;
-    m.b = then.a * first.b + (first.parity ? (uint64_t)0 - then.b : then.b);
-    m.parity = first.parity ^ then.parity;
-    return m;
-}
-
-uint64_t corun_life_fnv_apply(corun_life_fnv_map_t m, uint64_t h) {
-    return m.a * h + ((h & 1) ? (uint64_t)0 - m.b : m.b);
-}
