@@ -239,9 +239,9 @@ int grid_parts(const corun_life_grid_t *g, int threads, int64_t min_words) {
 void corun_life_cells_pack(const corun_life_cells_t *c, corun_life_grid_t *g) {
 #pragma omp parallel for schedule(static) ROWS_PARALLEL(c->width, c->height)
     for (int64_t y = 0; y < c->height; y++) {
-        uint64_t *row = corun_life_grid_row(g, y);
-        pack_row(c->cells + y * c->width, c->width, row);
-        memset(row + g->wpr, 0, (size_t)(g->stride - g->wpr) * 8);
+        /* Only the row's wpr words: g may be a caller's buffer whose words
+         * between rows are not ours (a grid's own gap words stay 0 anyway). */
+        pack_row(c->cells + y * c->width, c->width, corun_life_grid_row(g, y));
     }
 }
 
