@@ -91,11 +91,6 @@ CORUN_API int corun_life_source_fill(const corun_life_source_t *src, corun_life_
                                      int64_t row0, int64_t height, int threads, int progress,
                                      corun_err_t *err);
 
-/* A team of `ranks` processes on a grid `height` rows high with halo depth
- * halo (0: none asked): every rank needs a row, and a halo no deeper than the
- * smallest slab. */
-CORUN_API int corun_life_team_check(int64_t height, int ranks, int halo, corun_err_t *err);
-
 /* The host memory a run of backend be over a width x rows grid needs: the
  * grid (corun_life_grid_stride(width) words per row) plus the backend's
  * be->bytes_per_cell, plus `frames` snapshot buffers of rows * wpr words. */

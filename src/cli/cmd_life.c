@@ -326,8 +326,6 @@ int cmd_life(int argc, char **argv) {
         have_src = 1;
         adopt_pattern(&o, &src);
     }
-    if (!code && team && corun_life_team_check(o.height, ranks, o.halo, &err))
-        code = CORUN_EXIT_USAGE;
     if (!code && o.print && (double)(o.steps + 1) * (double)o.width * (double)o.height > 64e6) {
         corun_err_set(&err, CORUN_EINVAL,
                       "--print keeps every generation in memory; %lldx%lld for %lld steps "
@@ -339,10 +337,19 @@ int cmd_life(int argc, char **argv) {
     corun_life_slab_cfg_t scfg = {0};
     rows = o.height;
     if (!code && team) {
-        corun_life_slab_rows(o.height, rank, ranks, &row0, &rows);
-        scfg = (corun_life_slab_cfg_t){be, o.width, o.height, o.halo, o.halo_overlap};
-        corun_life_slab_layout(&scfg, rank, ranks, &top, &bot);
-        stepper = &corun_life_backend_slab;
+        corun_life_slab_layout_t lay;
+        scfg = (corun_life_slab_cfg_t){.node = be, .width = o.width, .height = o.height,
+                                       .rank = rank, .size = ranks, .halo = o.halo,
+                                       .overlap = o.halo_overlap};
+        if (corun_life_slab_layout(&scfg, o.boundary, &lay, &err)) {
+            code = CORUN_EXIT_USAGE;
+        } else {
+            row0 = lay.row0;
+            rows = lay.rows;
+            top = lay.top;
+            bot = lay.bot;
+            stepper = &corun_life_backend_slab;
+        }
     }
     /* Memory: refuse before allocating. Snapshot buffers not asked for are
      * fewer when three do not fit. */

@@ -1,7 +1,8 @@
 /* plan.c — the decisions a Life run makes before stepping, made once for
  * every caller (the CLI, the benchmarks, MPI ranks): where the initial cells
- * come from and how they are written into the packed grid, whether a team of
- * ranks fits the grid, and whether the run fits in memory. */
+ * come from and how they are written into the packed grid, and whether the
+ * run fits in memory. (Whether a team of MPI ranks fits the grid is the
+ * slab layout's decision: corun_life_slab_layout.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,22 +59,6 @@ int corun_life_source_fill(const corun_life_source_t *src, corun_life_grid_t *g,
         if (bands > 1) fprintf(stderr, "\rlife: random fill %3d%%   ", 100 * (b + 1) / bands);
     }
     if (bands > 1) fputc('\n', stderr);
-    return 0;
-}
-
-int corun_life_team_check(int64_t height, int ranks, int halo, corun_err_t *err) {
-    if (ranks > height)
-        return corun_err_set(err, CORUN_EINVAL,
-                             "%d MPI ranks for a grid of %lld rows: each rank needs at least one "
-                             "row (use at most %lld ranks)",
-                             ranks, (long long)height, (long long)height);
-    int64_t smallest = height / ranks;
-    if (halo > smallest)
-        return corun_err_set(err, CORUN_EINVAL,
-                             "--halo %d: deeper than the smallest slab (%lld rows: %lld rows over "
-                             "%d rank%s); use at most %lld",
-                             halo, (long long)smallest, (long long)height, ranks,
-                             ranks == 1 ? "" : "s", (long long)smallest);
     return 0;
 }
 
