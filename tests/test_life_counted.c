@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "corun/life.h"
-#include "life/omp_int.h"
+#include "life/omp_tuning.h"
 #include "testlib.h"
 
 typedef struct counted_run {
@@ -50,11 +50,10 @@ static void check_case(int64_t w, int64_t h, corun_life_boundary_t b, corun_life
         tu.band_rows = 8;
         tu.levels = 3;
     }
-    corun_life_omp_set_tuning(&tu);
+    p.omp_tuning = &tu;
     counted_run_t a = {0}, o = {0};
     run_counted(&corun_life_backend_serial, &init, &p, serial_chunks, &a);
     run_counted(&corun_life_backend_omp, &init, &p, omp_chunks, &o);
-    corun_life_omp_set_tuning(NULL);
     for (int i = 0; i < 40; i++) CU_ASSERT_EQUAL(a.pops[i], o.pops[i]);
     int64_t wpr = corun_life_words_per_row(w);
     CU_ASSERT_EQUAL(memcmp(a.packed, o.packed, (size_t)(wpr * h) * 8), 0);

@@ -11,14 +11,17 @@
 #include "life/omp_int.h"
 #include "testlib.h"
 
-/* Every test runs with this tuning unless it sets its own on top: one word
- * per thread is enough to use both threads even on a 1x1 grid. */
-static void set_base_tuning(corun_life_omp_tuning_t *tu) {
+/* The tuning compare() and mode_of() pass to the omp backend
+ * (params.omp_tuning). Every test runs with this base unless it sets its own
+ * on top: one word per thread is enough to use both threads even on a 1x1
+ * grid. */
+static corun_life_omp_tuning_t cur_tuning = {.words_per_thread = 1};
+
+static void set_base_tuning(const corun_life_omp_tuning_t *tu) {
     corun_life_omp_tuning_t base = {0};
+    if (tu) base = *tu;
     base.words_per_thread = 1;
-    if (!tu) tu = &base;
-    else tu->words_per_thread = 1;
-    corun_life_omp_set_tuning(tu);
+    cur_tuning = base;
 }
 
 typedef struct run_cfg {
@@ -63,6 +66,7 @@ static int compare(const run_cfg_t *c, const int *serial_chunks, const int *omp_
     p.boundary = c->b;
     p.threads = c->threads;
     p.skip_stable = c->skip;
+    p.omp_tuning = &cur_tuning;
     CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&init, c->w, c->h, NULL), 0);
     corun_life_cells_fill_random(&init, c->density, c->seed);
     const char *mode = "";
@@ -193,7 +197,7 @@ static void test_tiles_settled_soup(void) {
 }
 
 /* Change tracking recomputes a tile only if it or a neighbour's facing edge
- * changed (step_omp.c, change maps): small tiles on sparse soups, whose
+ * changed (omp_tiles.c, change maps): small tiles on sparse soups, whose
  * gliders and debris cross tile edges and corners in every direction, on
  * both boundaries; bitmap rows of more than one word (over 64 tiles across),
  * a last tile narrower than the others, a last word of 1 or 5 cells, tiles
@@ -225,7 +229,8 @@ static const char *mode_of(int64_t w, int64_t h, int threads, corun_life_skip_t 
     corun_life_cells_t g;
     CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&g, w, h, NULL), 0);
     corun_life_params_t p = {.rule = CORUN_LIFE_RULE_CONWAY, .boundary = CORUN_LIFE_TORUS,
-                             .threads = threads, .skip_stable = skip, .device = -1};
+                             .threads = threads, .skip_stable = skip, .device = -1,
+                             .omp_tuning = &cur_tuning};
     void *st = NULL;
     CU_ASSERT_EQUAL_FATAL(corun_life_backend_omp.init(&st, &g, &p, NULL), 0);
     snprintf(desc, sizeof desc, "%s", corun_life_backend_omp.describe(st));

@@ -203,7 +203,7 @@ typedef struct corun_life_params {
     /* Populations from step() count rows count_y0..count_y1-1 (both 0: every
      * row): an MPI slab counts its own rows, not the halo rows it also holds. */
     int64_t count_y0, count_y1;
-    /* omp: tuning knobs for tests and benchmarks (src/life/omp_int.h); NULL:
+    /* omp: tuning knobs for tests and benchmarks (src/life/omp_tuning.h); NULL:
      * the built-in choices. */
     const struct corun_life_omp_tuning *omp_tuning;
 } corun_life_params_t;
