@@ -4,7 +4,7 @@
  *
  * Why: gcc vectorises omp_rows.h's word loops, but that kernel keeps a ring
  * of row sums in memory and evaluates the rule from four sum planes; on
- * AVX2 it ran at ~20-28 G/s at 2048x2048, this at 38-51 (session 5). The
+ * AVX2 it ran at ~20-28 G/s at 2048x2048, this at 38-51. The
  * same code with 2-word vectors for the baseline copy (SSE2) was 8 % slower
  * than gcc's vectorisation there (measured before row pointers were
  * stepped instead of recomputed), so that copy keeps it.
