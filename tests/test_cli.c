@@ -77,7 +77,7 @@ static void test_bad_flags(void) {
     expect_usage_error(RUN("life", "--size", "10"), "size");
     expect_usage_error(RUN("life", "--size", "-3x4"), "size");
     expect_usage_error(RUN("life", "--size", "99999999999x99999999999"), "overflows");
-    expect_usage_error(RUN("life", "--size", "3000000x3000000"), "available");
+    expect_usage_error(RUN("life", "--size", "3000000x3000000"), "bytes per cell");
     expect_usage_error(RUN("life", "--steps", "-1"), "steps");
     expect_usage_error(RUN("life", "--steps", "12abc"), "steps");
     expect_usage_error(RUN("life", "--threads", "0"), "threads");

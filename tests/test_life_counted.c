@@ -1,12 +1,12 @@
-/* test_life_counted.c — step_counted (the population of every generation,
- * which snapshots record) and read_packed (the snapshot layout) agree across
+/* test_life_counted.c — step() with populations (the population of every
+ * generation, which snapshots record) and get_rows (the snapshot layout) agree across
  * backends and modes: omp dense, temporal blocking and change tracking against
  * the serial oracle, and against pack/unpack of the byte grid. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "corun/life.h"
-#include "life/omp_int.h"
+#include "life/omp_tuning.h"
 #include "testlib.h"
 
 typedef struct counted_run {
@@ -15,24 +15,24 @@ typedef struct counted_run {
     corun_life_cells_t final;
 } counted_run_t;
 
-/* Steps `init` in the chunks (0-ended) with step_counted; keeps the
+/* Steps `init` in the chunks (0-ended) counting populations; keeps the
  * populations, the packed final generation and its byte grid. */
 static void run_counted(const corun_life_backend_t *be, const corun_life_cells_t *init,
                         const corun_life_params_t *p, const int *chunks, counted_run_t *r) {
-    void *st = NULL;
+    test_life_t t;
     corun_err_t err = {0};
-    CU_ASSERT_EQUAL_FATAL(be->init(&st, init, p, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(test_life_open(&t, be, init, p, &err), 0);
     int64_t done = 0;
     for (int i = 0; chunks[i]; i++) {
-        CU_ASSERT_EQUAL(be->step_counted(st, chunks[i], r->pops + done, &err), 0);
+        CU_ASSERT_EQUAL(be->step(t.st, chunks[i], r->pops + done, &err), 0);
         done += chunks[i];
     }
     int64_t wpr = corun_life_words_per_row(init->width);
     r->packed = calloc((size_t)(wpr * init->height), 8);
-    CU_ASSERT_EQUAL(be->read_packed(st, r->packed, &err), 0);
+    CU_ASSERT_EQUAL(be->get_rows(t.st, 0, init->height, r->packed, wpr, &err), 0);
     CU_ASSERT_EQUAL(corun_life_cells_init(&r->final, init->width, init->height, NULL), 0);
-    CU_ASSERT_EQUAL(be->read(st, &r->final, &err), 0);
-    be->fini(st);
+    CU_ASSERT_EQUAL(test_life_read(&t, &r->final, &err), 0);
+    test_life_close(&t);
 }
 
 static void check_case(int64_t w, int64_t h, corun_life_boundary_t b, corun_life_skip_t skip,
@@ -50,22 +50,22 @@ static void check_case(int64_t w, int64_t h, corun_life_boundary_t b, corun_life
         tu.band_rows = 8;
         tu.levels = 3;
     }
-    corun_life_omp_set_tuning(&tu);
+    p.omp_tuning = &tu;
     counted_run_t a = {0}, o = {0};
     run_counted(&corun_life_backend_serial, &init, &p, serial_chunks, &a);
     run_counted(&corun_life_backend_omp, &init, &p, omp_chunks, &o);
-    corun_life_omp_set_tuning(NULL);
     for (int i = 0; i < 40; i++) CU_ASSERT_EQUAL(a.pops[i], o.pops[i]);
     int64_t wpr = corun_life_words_per_row(w);
     CU_ASSERT_EQUAL(memcmp(a.packed, o.packed, (size_t)(wpr * h) * 8), 0);
     CU_ASSERT_EQUAL(corun_life_cells_population(&a.final), a.pops[39]);
     /* pack/unpack round trip of the final grid gives the packed words */
     uint64_t *pk = calloc((size_t)(wpr * h), 8);
-    corun_life_pack(&a.final, pk);
+    corun_life_grid_t pg = {w, h, wpr, wpr, pk, 0};
+    corun_life_cells_pack(&a.final, &pg);
     CU_ASSERT_EQUAL(memcmp(pk, a.packed, (size_t)(wpr * h) * 8), 0);
     corun_life_cells_t back;
     CU_ASSERT_EQUAL(corun_life_cells_init(&back, w, h, NULL), 0);
-    corun_life_unpack(pk, &back);
+    corun_life_cells_unpack(&pg, &back);
     CU_ASSERT_EQUAL(corun_life_cells_hash(&back), corun_life_cells_hash(&a.final));
     corun_life_cells_close(&back);
     free(pk);

@@ -11,14 +11,17 @@
 #include "life/omp_int.h"
 #include "testlib.h"
 
-/* Every test runs with this tuning unless it sets its own on top: one word
- * per thread is enough to use both threads even on a 1x1 grid. */
-static void set_base_tuning(corun_life_omp_tuning_t *tu) {
+/* The tuning compare() and mode_of() pass to the omp backend
+ * (params.omp_tuning). Every test runs with this base unless it sets its own
+ * on top: one word per thread is enough to use both threads even on a 1x1
+ * grid. */
+static corun_life_omp_tuning_t cur_tuning = {.words_per_thread = 1};
+
+static void set_base_tuning(const corun_life_omp_tuning_t *tu) {
     corun_life_omp_tuning_t base = {0};
+    if (tu) base = *tu;
     base.words_per_thread = 1;
-    if (!tu) tu = &base;
-    else tu->words_per_thread = 1;
-    corun_life_omp_set_tuning(tu);
+    cur_tuning = base;
 }
 
 typedef struct run_cfg {
@@ -37,22 +40,22 @@ static int run_backend(const corun_life_backend_t *be, const corun_life_cells_t 
                        const corun_life_params_t *p, const int *chunks, corun_life_cells_t *out,
                        const char **mode) {
     corun_err_t err = {0};
-    void *st = NULL;
-    int rc = be->init(&st, init, p, &err);
+    test_life_t t;
+    int rc = test_life_open(&t, be, init, p, &err);
     CU_ASSERT_EQUAL(rc, 0);
     if (rc) {
-        fprintf(stderr, "init: %s\n", err.msg);
+        fprintf(stderr, "open: %s\n", err.msg);
         return rc;
     }
-    for (int i = 0; chunks[i] && !rc; i++) rc = be->step(st, chunks[i], &err);
+    for (int i = 0; chunks[i] && !rc; i++) rc = be->step(t.st, chunks[i], NULL, &err);
     CU_ASSERT_EQUAL(rc, 0);
     if (!rc) rc = corun_life_cells_init(out, init->width, init->height, &err);
-    if (!rc) rc = be->read(st, out, &err);
+    if (!rc) rc = test_life_read(&t, out, &err);
     CU_ASSERT_EQUAL(rc, 0);
     static char desc[64];
-    snprintf(desc, sizeof desc, "%s", be->describe ? be->describe(st) : "-");
+    snprintf(desc, sizeof desc, "%s", test_life_mode(&t));
     if (mode) *mode = desc;
-    be->fini(st);
+    test_life_close(&t);
     return rc;
 }
 
@@ -63,6 +66,7 @@ static int compare(const run_cfg_t *c, const int *serial_chunks, const int *omp_
     p.boundary = c->b;
     p.threads = c->threads;
     p.skip_stable = c->skip;
+    p.omp_tuning = &cur_tuning;
     CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&init, c->w, c->h, NULL), 0);
     corun_life_cells_fill_random(&init, c->density, c->seed);
     const char *mode = "";
@@ -193,7 +197,7 @@ static void test_tiles_settled_soup(void) {
 }
 
 /* Change tracking recomputes a tile only if it or a neighbour's facing edge
- * changed (step_omp.c, change maps): small tiles on sparse soups, whose
+ * changed (omp_tiles.c, change maps): small tiles on sparse soups, whose
  * gliders and debris cross tile edges and corners in every direction, on
  * both boundaries; bitmap rows of more than one word (over 64 tiles across),
  * a last tile narrower than the others, a last word of 1 or 5 cells, tiles
@@ -225,11 +229,12 @@ static const char *mode_of(int64_t w, int64_t h, int threads, corun_life_skip_t 
     corun_life_cells_t g;
     CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&g, w, h, NULL), 0);
     corun_life_params_t p = {.rule = CORUN_LIFE_RULE_CONWAY, .boundary = CORUN_LIFE_TORUS,
-                             .threads = threads, .skip_stable = skip, .device = -1};
-    void *st = NULL;
-    CU_ASSERT_EQUAL_FATAL(corun_life_backend_omp.init(&st, &g, &p, NULL), 0);
-    snprintf(desc, sizeof desc, "%s", corun_life_backend_omp.describe(st));
-    corun_life_backend_omp.fini(st);
+                             .threads = threads, .skip_stable = skip, .device = -1,
+                             .omp_tuning = &cur_tuning};
+    test_life_t t;
+    CU_ASSERT_EQUAL_FATAL(test_life_open(&t, &corun_life_backend_omp, &g, &p, NULL), 0);
+    snprintf(desc, sizeof desc, "%s", test_life_mode(&t));
+    test_life_close(&t);
     corun_life_cells_close(&g);
     return desc;
 }

@@ -73,4 +73,19 @@ int test_run_mpi(int np, const char *const *args, char **out, char **errout);
 int test_life_step(const corun_life_backend_t *be, corun_life_cells_t *g,
                    const corun_life_params_t *p, int64_t n, int64_t *pops, corun_err_t *err);
 
+/* A backend opened on a packed copy of a byte grid, for tests that compare
+ * byte grids: open, read the current generation back into bytes, close. */
+typedef struct test_life {
+    const corun_life_backend_t *be;
+    void *st;
+    corun_life_grid_t grid;
+} test_life_t;
+int test_life_open(test_life_t *t, const corun_life_backend_t *be, const corun_life_cells_t *init,
+                   const corun_life_params_t *p, corun_err_t *err);
+/* out: a byte grid of the same size (initialised by the caller). */
+int test_life_read(test_life_t *t, corun_life_cells_t *out, corun_err_t *err);
+/* The backend's info().mode (a static buffer). */
+const char *test_life_mode(test_life_t *t);
+void test_life_close(test_life_t *t);
+
 #endif

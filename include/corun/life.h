@@ -76,6 +76,8 @@ typedef struct corun_life_grid {
     int64_t wpr;     /* words per row: ceil(width / 64) */
     int64_t stride;  /* words from one row to the next */
     uint64_t *words; /* height * stride words */
+    int owned;       /* from corun_life_grid_init (not a view): close() frees it,
+                      * and a backend may hand it other memory of the same size */
 } corun_life_grid_t;
 
 /* Words per row in the bit-packed layout. */
@@ -107,6 +109,7 @@ static inline corun_life_grid_t corun_life_grid_rows(const corun_life_grid_t *g,
                                                      int64_t n) {
     corun_life_grid_t v = *g;
     v.height = n;
+    v.owned = 0;
     v.words = g->words + y0 * g->stride;
     return v;
 }
@@ -245,7 +248,7 @@ typedef struct corun_life_params {
     /* Populations from step() count rows count_y0..count_y1-1 (both 0: every
      * row): an MPI slab counts its own rows, not the halo rows it also holds. */
     int64_t count_y0, count_y1;
-    /* omp: tuning knobs for tests and benchmarks (src/life/omp_int.h); NULL:
+    /* omp: tuning knobs for tests and benchmarks (src/life/omp_tuning.h); NULL:
      * the built-in choices. */
     const struct corun_life_omp_tuning *omp_tuning;
     /* The MPI slab backend (src/mpi/life_slab.h): the decomposition and the
@@ -316,10 +319,6 @@ typedef struct corun_life_backend {
  * `who` (e.g. "omp backend") and the rows. */
 CORUN_API int corun_life_rows_check(const char *who, int64_t height, int64_t y0, int64_t n,
                                     corun_err_t *err);
-
-/* Packs a byte grid into the bit-packed layout, and back. */
-CORUN_API void corun_life_pack(const corun_life_cells_t *g, uint64_t *words);
-CORUN_API void corun_life_unpack(const uint64_t *words, corun_life_cells_t *g);
 
 CORUN_API extern const corun_life_backend_t corun_life_backend_serial;
 CORUN_API extern const corun_life_backend_t corun_life_backend_omp;

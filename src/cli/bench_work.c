@@ -29,6 +29,8 @@
 #include "corun/life_run.h"
 #include "corun/csv.h"
 #include "corun/life.h"
+#include "cli.h"
+#include "life/omp_tuning.h"
 
 /* ------------------------------------------------------------ the work folder */
 
@@ -130,6 +132,8 @@ static int run_life(const bench_opts_t *o, const bench_problem_t *p, const char 
     corun_life_params_t params = {.rule = CORUN_LIFE_RULE_CONWAY, .boundary = CORUN_LIFE_TORUS,
                                   .threads = threads, .skip_stable = CORUN_LIFE_SKIP_OFF,
                                   .device = o->device};
+    corun_life_omp_tuning_t omp_tuning;
+    params.omp_tuning = cli_omp_tuning(&omp_tuning);
     int rc = corun_life_memory_check(be, p->width, p->height, p->height, 0, err);
     if (!rc) rc = corun_life_grid_init(&grid, p->width, p->height, err);
     if (rc) return rc;

@@ -53,6 +53,12 @@ void life_opts_defaults(life_opts_t *o);
 int life_opts_set(life_opts_t *o, const char *key, const char *value, corun_err_t *err);
 /* argv of `corun life` (config first, flags over it); prints its errors. */
 int life_opts_parse_args(int argc, char **argv, life_opts_t *o, int *help);
+/* The omp backend's tuning from the environment: CORUN_OMP_SIMD=portable|avx2|
+ * avx512|avx512-autovec forces that kernel set (one the CPU cannot run falls
+ * back to the fastest it can; benchmarks measure the portable path with it).
+ * Fills *tu and returns it for params.omp_tuning, or returns NULL (the
+ * backend's own choices) when the variable is unset or empty. */
+const struct corun_life_omp_tuning *cli_omp_tuning(struct corun_life_omp_tuning *tu);
 
 /* ---- options shared by every subcommand (opts.c) ---- */
 

@@ -8,6 +8,7 @@
 #include "corun/cuda.h"
 #include "corun/fib.h"
 #include "corun/mpi.h"
+#include "life/omp_int.h"
 
 int cmd_info(int argc, char **argv) {
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -58,6 +59,10 @@ int cmd_info(int argc, char **argv) {
                    (double)d[i].global_mem / (1 << 30), d[i].bus_width,
                    d[i].emulated ? " (emulated on the CPU)" : "");
     }
-    printf("cpu simd: %s (omp stepper uses: %s)\n", corun_cpu_simd(), corun_life_omp_simd());
+    /* What the omp backend picks, with the CLI's CORUN_OMP_SIMD override. */
+    corun_life_omp_tuning_t tu;
+    const corun_life_omp_tuning_t *t = cli_omp_tuning(&tu);
+    printf("cpu simd: %s (omp stepper uses: %s)\n", corun_cpu_simd(),
+           corun_life_omp_kernels(t ? t->simd : NULL)->simd);
     return CORUN_EXIT_OK;
 }

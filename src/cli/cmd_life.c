@@ -22,6 +22,7 @@
 #include "corun/h5io.h"
 #include "corun/life_run.h"
 #include "corun/mpi.h"
+#include "life/omp_tuning.h"
 #include "mpi/life_slab.h"
 
 static const char life_usage[] =
@@ -400,8 +401,10 @@ int cmd_life(int argc, char **argv) {
 
     /* The stepping state: the node backend itself, or under MPI the slab
      * that steps this rank's rows with it. */
+    corun_life_omp_tuning_t omp_tuning;
     corun_life_params_t p = {.rule = o.rule, .boundary = o.boundary, .threads = o.threads,
-                             .skip_stable = o.skip_stable, .device = o.device};
+                             .skip_stable = o.skip_stable, .device = o.device,
+                             .omp_tuning = cli_omp_tuning(&omp_tuning)};
     if (team) {
         /* One GPU per rank: the node's ranks take the visible devices in
          * turn (with one device per task, as Slurm's --gpus-per-task sets

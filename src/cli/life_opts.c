@@ -2,10 +2,12 @@
  * INI config reader and the command-line parser, so a key means the same in
  * both places and an unknown one is refused in both. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "cli.h"
+#include "life/omp_tuning.h"
 
 void life_opts_defaults(life_opts_t *o) {
     memset(o, 0, sizeof *o);
@@ -147,4 +149,12 @@ void life_opts_to_ini(const life_opts_t *o, char *buf, size_t n) {
              o->snapshot_bytes ? "bytes" : "bits", o->compress, o->swmr ? "true" : "false",
              o->snapshot_buffers, o->halo ? "" : "; (default) ", o->halo,
              o->halo_overlap ? "on" : "off");
+}
+
+const corun_life_omp_tuning_t *cli_omp_tuning(corun_life_omp_tuning_t *tu) {
+    const char *simd = getenv("CORUN_OMP_SIMD");
+    if (!simd || !*simd) return NULL;
+    memset(tu, 0, sizeof *tu);
+    tu->simd = simd;
+    return tu;
 }

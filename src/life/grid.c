@@ -147,18 +147,6 @@ static void unpack_row(const uint64_t *row, int64_t width, uint8_t *dst) {
 /* Rows are independent; threads pay off from about a million cells. */
 #define ROWS_PARALLEL(w, h) if ((w) * (h) > (1 << 20))
 
-void corun_life_pack(const corun_life_cells_t *g, uint64_t *words) {
-    const int64_t wpr = corun_life_words_per_row(g->width);
-#pragma omp parallel for schedule(static) ROWS_PARALLEL(g->width, g->height)
-    for (int64_t y = 0; y < g->height; y++) pack_row(g->cells + y * g->width, g->width, words + y * wpr);
-}
-
-void corun_life_unpack(const uint64_t *words, corun_life_cells_t *g) {
-    const int64_t wpr = corun_life_words_per_row(g->width);
-#pragma omp parallel for schedule(static) ROWS_PARALLEL(g->width, g->height)
-    for (int64_t y = 0; y < g->height; y++) unpack_row(words + y * wpr, g->width, g->cells + y * g->width);
-}
-
 /* ---------------------------------------------------------- packed grid */
 
 /* From this size on a block is its own mapping: fresh zero pages cost
@@ -221,11 +209,12 @@ int corun_life_grid_init(corun_life_grid_t *g, int64_t w, int64_t h, corun_err_t
     g->height = h;
     g->wpr = corun_life_words_per_row(w);
     g->stride = stride;
+    g->owned = 1;
     return 0;
 }
 
 void corun_life_grid_close(corun_life_grid_t *g) {
-    corun_life_words_free(g->words, (size_t)(g->stride * g->height));
+    if (g->owned) corun_life_words_free(g->words, (size_t)(g->stride * g->height));
     memset(g, 0, sizeof *g);
 }
 

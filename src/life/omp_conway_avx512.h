@@ -1,6 +1,8 @@
 /* omp_conway_avx512.h — the B3/S23 row kernel in AVX-512 intrinsics, included
- * by omp_rows.c inside its AVX-512 target region (after the AVX-512 copy of
- * omp_rows.h, whose functions it uses for the rows' end words).
+ * by omp_kernels_avx512.c under its AVX-512 target pragma (after omp_rows.h,
+ * whose functions it uses for the rows' end words). Defines
+ * omp_conway_avx512, omp_conway_stream_avx512, omp_conway_perm_avx512,
+ * omp_conway_perm_stream_avx512 and omp_count_avx512.
  *
  * Why a hand-written copy: gcc 12 vectorises the shared C of
  * kernels/life_word.h into ~35 vector instructions per 512 cells; written
@@ -186,14 +188,14 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
     /* Three row slots, a b c, rotate roles (above, at, below): OMP_WALK3 in
      * omp_int.h. */
     __m512i a0[4], a1[4], ac[4], b0[4], b1[4], bc[4], c0[4], c1[4], cc[4];
-    const uint64_t *rd = omp_avx512_src_row(g, src, y0); /* the row below y: y + 1 */
+    const uint64_t *rd = rows_src_row(g, src, y0); /* the row below y: y + 1 */
     uint64_t *out = dst + (y0 - dst_origin) * g->stride + j;
-    cw_hsum_row(g, omp_avx512_src_row(g, src, y0 - 1), j, nv, has_w, has_e, ring, perm, mk, el, ac,
+    cw_hsum_row(g, rows_src_row(g, src, y0 - 1), j, nv, has_w, has_e, ring, perm, mk, el, ac,
                 a0, a1);
     cw_hsum_row(g, rd, j, nv, has_w, has_e, ring, perm, mk, el, bc, b0, b1);
 #define CW_ROW(U, M, D)                                                                            \
     do {                                                                                           \
-        rd = omp_avx512_src_next(g, src, y + 1, rd);                                               \
+        rd = rows_src_next(g, src, y + 1, rd);                                               \
         if (!ring) /* the strip's lines and its neighbour words' (a prefetch never faults) */     \
             for (int v = -1; v <= nv; v++)                                                         \
                 _mm_prefetch((const char *)((uintptr_t)(rd + j) +                                  \
@@ -307,13 +309,13 @@ cwn_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
     }
     __m512i dacc = zero;
     __m512i a0, a1, ac, b0, b1, bc, c0, c1, cc;
-    const uint64_t *rd = omp_avx512_src_row(g, src, y0);
+    const uint64_t *rd = rows_src_row(g, src, y0);
     uint64_t *out = dst + (y0 - dst_origin) * g->stride + j - 1 + has_w;
-    cwn_row(g, omp_avx512_src_row(g, src, y0 - 1), j, ld, has_w, has_e, el, &ac, &a0, &a1);
+    cwn_row(g, rows_src_row(g, src, y0 - 1), j, ld, has_w, has_e, el, &ac, &a0, &a1);
     cwn_row(g, rd, j, ld, has_w, has_e, el, &bc, &b0, &b1);
 #define CWN_ROW(U, M, D)                                                                          \
     do {                                                                                          \
-        rd = omp_avx512_src_next(g, src, y + 1, rd);                                              \
+        rd = rows_src_next(g, src, y + 1, rd);                                              \
         cwn_row(g, rd, j, ld, has_w, has_e, el, &D##c, &D##0, &D##1);                             \
         __m512i nx = cw_next(M##c, U##0, U##1, M##0, M##1, D##0, D##1);                           \
         if (has_e) nx = _mm512_and_si512(nx, keep);                                               \
@@ -368,7 +370,7 @@ cw_blocks(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
 }
 
 /* omp_block_fn for B3/S23 (born/survive ignored: the rule is folded). */
-static void omp_avx512_conway_fast(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
+void omp_conway_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
                                    int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
                                    int64_t j1, uint64_t *scratch, uint64_t *diff, unsigned born,
                                    unsigned survive) {
@@ -392,7 +394,7 @@ static void omp_avx512_conway_fast(const omp_geom_t *g, omp_src_t src, uint64_t 
 /* The same with non-temporal stores (omp_kernels_t.conway_stream). The
  * fence orders them before whatever tells another thread the rows are
  * ready: streaming stores are weakly ordered. */
-static void omp_avx512_conway_stream(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
+void omp_conway_stream_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
                                      int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
                                      int64_t j1, uint64_t *scratch, uint64_t *diff,
                                      unsigned born, unsigned survive) {
@@ -408,7 +410,7 @@ static void omp_avx512_conway_stream(const omp_geom_t *g, omp_src_t src, uint64_
 /* omp_block_fn for B3/S23 on torus rows in the lane-strided order
  * (omp_kernels_t.conway_perm): whole rows (j0 = 0, j1 = wpr), of whole
  * vectors (wpr % 8 == 0), no diff. stream: non-temporal stores. */
-static void omp_avx512_conway_perm(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
+void omp_conway_perm_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
                                    int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
                                    int64_t j1, uint64_t *scratch, uint64_t *diff, unsigned born,
                                    unsigned survive) {
@@ -417,7 +419,7 @@ static void omp_avx512_conway_perm(const omp_geom_t *g, omp_src_t src, uint64_t 
     cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, plain, cwp_ring);
 }
 
-static void omp_avx512_conway_perm_stream(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
+void omp_conway_perm_stream_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
                                           int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
                                           int64_t j1, uint64_t *scratch, uint64_t *diff,
                                           unsigned born, unsigned survive) {
@@ -430,7 +432,7 @@ static void omp_avx512_conway_perm_stream(const omp_geom_t *g, omp_src_t src, ui
 /* omp_count_fn with vpopcntq: population counts run every generation when
  * snapshots record the population series, so the scalar loop (one word per
  * cycle) cost ~30 % of a 1-thread run; this is 8 words per instruction. */
-static int64_t omp_avx512_count_fast(const omp_geom_t *g, const uint64_t *base, int64_t origin,
+int64_t omp_count_avx512(const omp_geom_t *g, const uint64_t *base, int64_t origin,
                                      int64_t y0, int64_t y1) {
     __m512i acc = _mm512_setzero_si512();
     const int64_t full = g->wpr & ~(int64_t)7;

@@ -1,10 +1,10 @@
 /* omp_conway_vec.h — the B3/S23 row kernel in GCC vector extensions for
- * AVX2, the widest SIMD of most laptops: included by omp_rows.c after
- * omp_rows.h in its AVX2 copy, with OMP_VW = 4 words per vector.
+ * AVX2, the widest SIMD of most laptops: included by omp_kernels_avx2.c after
+ * omp_rows.h, with OMP_VW = 4 words per vector; defines omp_conway_avx2.
  *
  * Why: gcc vectorises omp_rows.h's word loops, but that kernel keeps a ring
  * of row sums in memory and evaluates the rule from four sum planes; on
- * AVX2 it ran at ~20-28 G/s at 2048x2048, this at 38-51 (session 5). The
+ * AVX2 it ran at ~20-28 G/s at 2048x2048, this at 38-51. The
  * same code with 2-word vectors for the baseline copy (SSE2) was 8 % slower
  * than gcc's vectorisation there (measured before row pointers were
  * stepped instead of recomputed), so that copy keeps it.
@@ -26,10 +26,10 @@
  * The omp_vs_serial tests compare this path (CORUN_OMP_SIMD=portable|avx2)
  * with the serial oracle.
  */
-typedef uint64_t OMP_NAME(vec) __attribute__((vector_size(OMP_VW * 8)));
-#define CV OMP_NAME(vec)
+typedef uint64_t cv_vec __attribute__((vector_size(OMP_VW * 8)));
+#define CV cv_vec
 
-static inline CV OMP_NAME(cv_load)(const uint64_t *p) {
+static inline CV cv_load(const uint64_t *p) {
     CV v;
     memcpy(&v, p, sizeof v);
     return v;
@@ -45,11 +45,11 @@ static inline CV OMP_NAME(cv_load)(const uint64_t *p) {
  * vector holds word 0 or word wpr-1, whose outside neighbours come from
  * the other end of the row (torus) or are dead. */
 static inline __attribute__((always_inline)) void
-OMP_NAME(cv_hsum)(const omp_geom_t *g, const uint64_t *r, int64_t j, const int edge, CV *c,
+cv_hsum(const omp_geom_t *g, const uint64_t *r, int64_t j, const int edge, CV *c,
                   CV *h0, CV *h1) {
     /* Past the row's last word come its zero padding words (rows are at
      * least 8 words longer): the east load of the last vector reads those. */
-    CV cc = OMP_NAME(cv_load)(r + j), ev = OMP_NAME(cv_load)(r + j + 1), wv;
+    CV cc = cv_load(r + j), ev = cv_load(r + j + 1), wv;
     CV wi = {0}, ei = {0};
     if (edge && g->torus) {
         /* West of cell 0 is cell W-1; east of cell W-1 is cell 0. */
@@ -61,7 +61,7 @@ OMP_NAME(cv_hsum)(const omp_geom_t *g, const uint64_t *r, int64_t j, const int e
         const CV west = CV_WEST;
         wv = __builtin_shuffle(cc, wi, west);
     } else {
-        wv = OMP_NAME(cv_load)(r + j - 1);
+        wv = cv_load(r + j - 1);
     }
     CV w = (cc << 1) | (wv >> 63), e = (cc >> 1) | (ev << 63) | ei;
     CV t = w ^ cc;
@@ -70,7 +70,7 @@ OMP_NAME(cv_hsum)(const omp_geom_t *g, const uint64_t *r, int64_t j, const int e
     *c = cc;
 }
 
-static inline __attribute__((always_inline)) CV OMP_NAME(cv_next)(CV alive, CV u0, CV u1, CV m0,
+static inline __attribute__((always_inline)) CV cv_next(CV alive, CV u0, CV u1, CV m0,
                                                                  CV m1, CV d0, CV d1) {
     CV t0 = u0 ^ m0, t1 = u1 ^ m1;
     CV s0 = t0 ^ d0, k = (u0 & m0) | (t0 & d0);
@@ -83,7 +83,7 @@ static inline __attribute__((always_inline)) CV OMP_NAME(cv_next)(CV alive, CV u
 /* Rows y0..y1-1 of the vector at words j..j+VW-1, of which lanes < n are
  * stored (n < VW only at the end of a range; full: n == VW). */
 static inline __attribute__((always_inline)) void
-OMP_NAME(cv_strip)(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
+cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
                    int64_t y0, int64_t y1, int64_t j, int n, const int edge, const int full,
                    uint64_t *diff) {
     /* The row's last word loses its padding bits (lanes past n are not
@@ -97,19 +97,19 @@ OMP_NAME(cv_strip)(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t ds
     CV dacc = {0};
     uint64_t part[OMP_VW] = {0}; /* diff of a partial vector */
     CV ac, a0, a1, bc, b0, b1, cc, c0, c1;
-    const uint64_t *rd = OMP_NAME(src_row)(g, src, y0); /* the row below y: y + 1 */
+    const uint64_t *rd = rows_src_row(g, src, y0); /* the row below y: y + 1 */
     uint64_t *out = dst + (y0 - dst_origin) * g->stride + j;
-    OMP_NAME(cv_hsum)(g, OMP_NAME(src_row)(g, src, y0 - 1), j, edge, &ac, &a0, &a1);
-    OMP_NAME(cv_hsum)(g, rd, j, edge, &bc, &b0, &b1);
+    cv_hsum(g, rows_src_row(g, src, y0 - 1), j, edge, &ac, &a0, &a1);
+    cv_hsum(g, rd, j, edge, &bc, &b0, &b1);
     /* One row of the walk (OMP_WALK3 in omp_int.h). */
 #define CV_ROW(U, M, D)                                                                            \
     do {                                                                                           \
-        rd = OMP_NAME(src_next)(g, src, y + 1, rd);                                                \
-        OMP_NAME(cv_hsum)(g, rd, j, edge, &D##c, &D##0, &D##1);                                    \
-        CV nx = OMP_NAME(cv_next)(M##c, U##0, U##1, M##0, M##1, D##0, D##1);                       \
+        rd = rows_src_next(g, src, y + 1, rd);                                                \
+        cv_hsum(g, rd, j, edge, &D##c, &D##0, &D##1);                                    \
+        CV nx = cv_next(M##c, U##0, U##1, M##0, M##1, D##0, D##1);                       \
         if (edge) nx &= keep;                                                                      \
         if (full) {                                                                                \
-            if (diff) dacc |= nx ^ OMP_NAME(cv_load)(out);                                         \
+            if (diff) dacc |= nx ^ cv_load(out);                                         \
             memcpy(out, &nx, sizeof nx);                                                           \
         } else { /* through an array: no vector lives in memory on the full path */                \
             uint64_t v[OMP_VW];                                                                    \
@@ -133,10 +133,7 @@ OMP_NAME(cv_strip)(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t ds
 }
 
 /* omp_block_fn for B3/S23 (born/survive ignored: the rule is folded). */
-static void OMP_NAME(conway_vec)(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
-                                 int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
-                                 int64_t j1, uint64_t *scratch, uint64_t *diff, unsigned born,
-                                 unsigned survive) {
+void omp_conway_avx2(OMP_BLOCK_PARAMS) {
     (void)scratch;
     (void)born;
     (void)survive;
@@ -147,13 +144,13 @@ static void OMP_NAME(conway_vec)(const omp_geom_t *g, omp_src_t src, uint64_t *d
          * row's zero padding words (rows are at least 8 words longer). */
         const int edge = j == 0 || j + OMP_VW >= g->wpr;
         if (n < OMP_VW) /* the end of a range: rare, one version */
-            OMP_NAME(cv_strip)(g, src, dst, dst_origin, y0, y1, j, n, 1, 0, df);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 0, df);
         else if (edge)
-            OMP_NAME(cv_strip)(g, src, dst, dst_origin, y0, y1, j, n, 1, 1, df);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 1, df);
         else if (df)
-            OMP_NAME(cv_strip)(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, df);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, df);
         else
-            OMP_NAME(cv_strip)(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, NULL);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, NULL);
     }
 }
 

@@ -1,6 +1,8 @@
-/* omp_int.h — internals shared by the files of the omp Life backend
- * (step_omp.c: the driver; omp_rows.c: the row kernels per SIMD target) and
- * its tests. Not part of the public API.
+/* omp_int.h — internals shared by the files of the omp Life backend and its
+ * tests: the row geometry, the kernel interface and the kernel sets per SIMD
+ * target (omp_kernels_*.c, chosen in omp_kernels.c), and the planning
+ * function (omp_plan.c). Not part of the public API. The stepping state and
+ * the modes are in omp_state.h.
  *
  * Bit layout: a row of width W is wpr = ceil(W/64) uint64 words; bit i of
  * word j is cell x = 64*j + i. Bits at x >= W ("padding") are always zero:
@@ -26,6 +28,7 @@
 #include <stdint.h>
 
 #include "corun/life.h"
+#include "life/omp_tuning.h"
 
 typedef struct omp_geom {
     int64_t w, h;         /* cells */
@@ -91,11 +94,11 @@ typedef void (*omp_block_fn)(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
                              int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0, int64_t j1,
                              uint64_t *scratch, uint64_t *diff, unsigned born, unsigned survive);
 
-/* One SIMD target's kernels: B3/S23 folded at compile time, and any rule. */
 /* Live cells in rows y0..y1-1 of a buffer (row y at base + (y - origin) * stride). */
 typedef int64_t (*omp_count_fn)(const omp_geom_t *g, const uint64_t *base, int64_t origin,
                                 int64_t y0, int64_t y1);
 
+/* One SIMD target's kernels: B3/S23 folded at compile time, and any rule. */
 typedef struct omp_kernels {
     const char *simd; /* "avx512", "avx2", "portable" */
     omp_block_fn conway, generic;
@@ -115,29 +118,86 @@ static inline int64_t omp_scratch_words(const omp_geom_t *g) {
     return 6 * OMP_PLANE(g->stride) + 8;
 }
 
-/* The fastest kernels this CPU runs, or those named (NULL/"" = fastest; a
- * name the CPU cannot run falls back to the fastest it can). */
+/* ------------------------------------------------------------ kernel sets */
+
+/* gcc on x86-64 builds the AVX2 and AVX-512 copies (target pragmas); other
+ * compilers and machines have the portable copy only. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define OMP_HAVE_X86_COPIES 1
+#endif
+
+/* Each kernel, by name: omp_kernels_portable.c, omp_kernels_avx2.c and
+ * omp_kernels_avx512.c compile the shared body (omp_rows.h) for their target
+ * and define these; the kernel sets below list them. */
+#define OMP_BLOCK_PARAMS                                                                        \
+    const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,          \
+        int64_t y1, int64_t j0, int64_t j1, uint64_t *scratch, uint64_t *diff, unsigned born,   \
+        unsigned survive
+#define OMP_COUNT_PARAMS                                                                        \
+    const omp_geom_t *g, const uint64_t *base, int64_t origin, int64_t y0, int64_t y1
+
+void omp_conway_portable(OMP_BLOCK_PARAMS);
+void omp_generic_portable(OMP_BLOCK_PARAMS);
+int64_t omp_count_portable(OMP_COUNT_PARAMS);
+#ifdef OMP_HAVE_X86_COPIES
+void omp_conway_avx2(OMP_BLOCK_PARAMS); /* omp_conway_vec.h */
+void omp_generic_avx2(OMP_BLOCK_PARAMS);
+int64_t omp_count_avx2(OMP_COUNT_PARAMS);
+void omp_conway_avx512(OMP_BLOCK_PARAMS); /* omp_conway_avx512.h, and the next four */
+void omp_conway_stream_avx512(OMP_BLOCK_PARAMS);
+void omp_conway_perm_avx512(OMP_BLOCK_PARAMS);
+void omp_conway_perm_stream_avx512(OMP_BLOCK_PARAMS);
+int64_t omp_count_avx512(OMP_COUNT_PARAMS);
+void omp_generic_avx512(OMP_BLOCK_PARAMS);
+void omp_conway_autovec_avx512(OMP_BLOCK_PARAMS); /* gcc's vectorisation of omp_rows.h */
+int64_t omp_count_autovec_avx512(OMP_COUNT_PARAMS);
+#endif
+
+/* ------------------------------------------------------------- planning */
+
+/* What the planning function needs to know about the machine (filled by
+ * omp_machine_probe(); tests make up their own). */
+typedef struct omp_machine {
+    int avx2;          /* CPU and OS run the AVX2 copy (avx2, bmi2, popcnt) */
+    int avx512;        /* ... and the AVX-512 copy (the features it is built with) */
+    int64_t l2_bytes;  /* one core's L2 cache; <= 0: unknown (1 MiB assumed) */
+    int max_threads;   /* OpenMP's default team size: params->threads 0 */
+} omp_machine_t;
+
+void omp_machine_probe(omp_machine_t *m);
+
+/* The kernel set named by want (NULL or "": the fastest) that machine m
+ * runs; a set m cannot run falls back to the fastest it can. */
+const omp_kernels_t *omp_kernels_pick(const char *want, const omp_machine_t *m);
+
+/* The same on this CPU (tests use it to ask what the fastest set offers). */
 const omp_kernels_t *corun_life_omp_kernels(const char *want);
 
-/* Tuning knobs, for tests and benchmarks. init() copies them, so set them
- * before init(); not thread-safe. Zero fields mean "the built-in default".
- * The environment variable CORUN_OMP_SIMD=avx512|avx2|portable overrides
- * `simd` (benchmarks use it to measure the portable path). */
-typedef struct corun_life_omp_tuning {
-    const char *simd;        /* force a kernel set */
-    int64_t tblock_bytes;    /* temporal blocking when one generation needs more bytes */
-    int tblock_off;          /* 1: never block in time */
-    int perm_off;            /* 1: rows in word order even where lane-strided applies */
-    int levels;              /* generations per pass when blocking */
-    int band_rows;           /* rows per band when blocking */
-    int tile_words;          /* change tracking: tile width in words */
-    int tile_rows;           /* change tracking: tile height in rows */
-    int64_t words_per_thread; /* fewer threads if a thread would get fewer words */
-    double tiles_enter, tiles_leave; /* skip_stable=auto: fractions of tiles needed
-                                      * below which tiles are entered / above
-                                      * which they are left */
-} corun_life_omp_tuning_t;
+typedef enum omp_mode { OMP_MODE_DENSE, OMP_MODE_TBLOCK, OMP_MODE_TILES } omp_mode_t;
 
-void corun_life_omp_set_tuning(const corun_life_omp_tuning_t *t);
+/* Every choice omp_open() acts on. */
+typedef struct omp_plan {
+    omp_mode_t mode;          /* the mode stepping starts in */
+    int adaptive;             /* skip_stable=auto: switches between `bulk` and tiles */
+    omp_mode_t bulk;          /* adaptive: OMP_MODE_DENSE or OMP_MODE_TBLOCK */
+    int tiles;                /* change tracking is used (tile maps needed) */
+    int threads;              /* threads stepping uses */
+    const omp_kernels_t *k;   /* the SIMD target's kernels */
+    int conway;               /* the rule is B3/S23: the folded kernels apply */
+    int strided;              /* dense and blocked stepping keep lane-strided rows */
+    int stream;               /* blocking's last level uses non-temporal stores */
+    /* temporal blocking (mode or bulk OMP_MODE_TBLOCK) */
+    int levels, levels_max;   /* generations per pass: usual, largest */
+    int64_t band_rows;
+    /* change tracking (tiles) */
+    int64_t tile_words, tile_rows;
+    double tiles_enter, tiles_leave;
+    char name[48];            /* e.g. "tblock+tiles-avx512-strided" (omp_info's mode) */
+} omp_plan_t;
+
+/* The plan for stepping a width x height grid with params p on machine m.
+ * Pure: depends on its arguments only (p->omp_tuning NULL: the defaults). */
+void omp_plan(int64_t width, int64_t height, const corun_life_params_t *p,
+              const omp_machine_t *m, omp_plan_t *out);
 
 #endif

@@ -1,7 +1,10 @@
-/* omp_rows.h — the body of the omp backend's row kernels, included by
- * omp_rows.c once per SIMD target (OMP_NAME(x) gives each copy its names).
- * The same C code is compiled for AVX-512, AVX2 and baseline x86-64/any CPU;
- * gcc vectorises the word loops, so every copy gives the same bits.
+/* omp_rows.h — the body of the omp backend's row kernels, included once by
+ * each of omp_kernels_portable.c, omp_kernels_avx2.c and omp_kernels_avx512.c
+ * after its target pragma. Everything here is static and inlined into the
+ * kernels those files define by name (omp_generic_avx2, ...), so each file
+ * gets its own copy for its target. The same C code is compiled for AVX-512,
+ * AVX2 and baseline x86-64/any CPU; gcc vectorises the word loops, so every
+ * copy gives the same bits.
  *
  * Algorithm (per block of rows y0..y1-1, words j0..j1-1): walk down the rows
  * keeping the horizontal sums (corun_life_word_hsum) of three consecutive
@@ -14,7 +17,7 @@
  */
 
 /* Row y of the source, or the zero row outside a dead grid. */
-static inline const uint64_t *OMP_NAME(src_row)(const omp_geom_t *g, omp_src_t s, int64_t y) {
+static inline const uint64_t *rows_src_row(const omp_geom_t *g, omp_src_t s, int64_t y) {
     if (s.wrap) { /* y is at most a few heights off: no division per row */
         while (y < 0) y += g->h;
         while (y >= g->h) y -= g->h;
@@ -28,14 +31,14 @@ static inline const uint64_t *OMP_NAME(src_row)(const omp_geom_t *g, omp_src_t s
  * row are adjacent in every source, so the walk down a strip pays an add
  * instead of src_row's wrap and multiply (a fair share of a 4-word strip's
  * instructions). */
-static inline const uint64_t *OMP_NAME(src_next)(const omp_geom_t *g, omp_src_t s, int64_t y,
+static inline const uint64_t *rows_src_next(const omp_geom_t *g, omp_src_t s, int64_t y,
                                                  const uint64_t *prev) {
     if (y > 0 && y < g->h) return prev + g->stride;
-    return OMP_NAME(src_row)(g, s, y);
+    return rows_src_row(g, s, y);
 }
 
 /* West and east neighbour words of word j of row r, with the row's ends. */
-static inline void OMP_NAME(edge_we)(const omp_geom_t *g, const uint64_t *r, int64_t j,
+static inline void rows_edge_we(const omp_geom_t *g, const uint64_t *r, int64_t j,
                                      uint64_t *west, uint64_t *east) {
     int64_t n = g->wpr;
     uint64_t win, ein;
@@ -48,7 +51,7 @@ static inline void OMP_NAME(edge_we)(const omp_geom_t *g, const uint64_t *r, int
 }
 
 /* Horizontal sums of words j0..j1-1 of row r. */
-static inline __attribute__((always_inline)) void OMP_NAME(hrow)(const omp_geom_t *g,
+static inline __attribute__((always_inline)) void rows_hrow(const omp_geom_t *g,
                                                                  const uint64_t *restrict r,
                                                                  uint64_t *restrict h0,
                                                                  uint64_t *restrict h1,
@@ -63,14 +66,14 @@ static inline __attribute__((always_inline)) void OMP_NAME(hrow)(const omp_geom_
             int64_t j = e ? n - 1 : 0;
             if (j < j0 || j >= j1 || (e && n == 1)) continue;
             uint64_t w, x;
-            OMP_NAME(edge_we)(g, r, j, &w, &x);
+            rows_edge_we(g, r, j, &w, &x);
             corun_life_word_hsum(w, r[j], x, &h0[j], &h1[j]);
         }
     }
 }
 
 static inline __attribute__((always_inline)) void
-OMP_NAME(block)(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
+rows_block(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
                 int64_t y1, int64_t j0, int64_t j1, uint64_t *scratch, uint64_t *diff,
                 unsigned born, unsigned survive) {
     const int64_t n = g->wpr, st = g->stride;
@@ -83,14 +86,14 @@ OMP_NAME(block)(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_o
         h[k][0] = scratch + (2 * k) * OMP_PLANE(st);
         h[k][1] = scratch + (2 * k + 1) * OMP_PLANE(st);
     }
-    OMP_NAME(hrow)(g, OMP_NAME(src_row)(g, src, y0 - 1), h[0][0], h[0][1], j0, j1);
-    OMP_NAME(hrow)(g, OMP_NAME(src_row)(g, src, y0), h[1][0], h[1][1], j0, j1);
+    rows_hrow(g, rows_src_row(g, src, y0 - 1), h[0][0], h[0][1], j0, j1);
+    rows_hrow(g, rows_src_row(g, src, y0), h[1][0], h[1][1], j0, j1);
     const int64_t a = j0 > 1 ? j0 : 1, b = j1 < n - 1 ? j1 : n - 1;
     int up = 0, mid = 1, dn = 2;
     for (int64_t y = y0; y < y1; y++) {
         omp_prefetch_step(src.pf);
-        const uint64_t *restrict rm = OMP_NAME(src_row)(g, src, y);
-        const uint64_t *restrict rd = OMP_NAME(src_row)(g, src, y + 1);
+        const uint64_t *restrict rm = rows_src_row(g, src, y);
+        const uint64_t *restrict rd = rows_src_row(g, src, y + 1);
         uint64_t *restrict out = dst + (y - dst_origin) * st;
         const uint64_t *restrict u0 = h[up][0], *restrict u1 = h[up][1];
         const uint64_t *restrict m0 = h[mid][0], *restrict m1 = h[mid][1];
@@ -129,7 +132,7 @@ OMP_NAME(block)(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_o
             if (j < j0 || j >= j1 || (e && n == 1)) continue;
             if (j >= a && j < b) continue; /* done by the loop */
             uint64_t w, x, s0, s1;
-            OMP_NAME(edge_we)(g, rd, j, &w, &x);
+            rows_edge_we(g, rd, j, &w, &x);
             corun_life_word_hsum(w, rd[j], x, &s0, &s1);
             d0[j] = s0;
             d1[j] = s1;
@@ -146,33 +149,28 @@ OMP_NAME(block)(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_o
     }
 }
 
-/* (Unused where omp_conway_vec.h serves B3/S23: the AVX2 copy.) */
-static __attribute__((unused)) void OMP_NAME(block_conway)(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
-                                   int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
-                                   int64_t j1, uint64_t *scratch, uint64_t *diff, unsigned born,
-                                   unsigned survive) {
+/* B3/S23 (born/survive ignored). Unused in the AVX2 copy, where
+ * omp_conway_vec.h serves B3/S23. */
+static inline __attribute__((always_inline, unused)) void rows_conway(OMP_BLOCK_PARAMS) {
     (void)born;
     (void)survive;
     /* Constant masks: the compiler folds the rule (B3: 1<<3, S23: 3<<2). */
     if (diff)
-        OMP_NAME(block)(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, 1u << 3, 3u << 2);
+        rows_block(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, 1u << 3, 3u << 2);
     else
-        OMP_NAME(block)(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, NULL, 1u << 3, 3u << 2);
+        rows_block(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, NULL, 1u << 3, 3u << 2);
 }
 
-static void OMP_NAME(block_generic)(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
-                                    int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
-                                    int64_t j1, uint64_t *scratch, uint64_t *diff, unsigned born,
-                                    unsigned survive) {
+/* Any rule. */
+static inline __attribute__((always_inline)) void rows_generic(OMP_BLOCK_PARAMS) {
     if (diff)
-        OMP_NAME(block)(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive);
+        rows_block(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive);
     else
-        OMP_NAME(block)(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, NULL, born, survive);
+        rows_block(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, NULL, born, survive);
 }
 
 /* Population of rows y0..y1-1 (padding bits are zero, so whole words count). */
-static int64_t OMP_NAME(count)(const omp_geom_t *g, const uint64_t *base, int64_t origin,
-                               int64_t y0, int64_t y1) {
+static inline __attribute__((always_inline, unused)) int64_t rows_count(OMP_COUNT_PARAMS) {
     int64_t n = 0;
     for (int64_t y = y0; y < y1; y++) {
         const uint64_t *r = base + (y - origin) * g->stride;

@@ -115,7 +115,7 @@ static int rows_view(const serial_state_t *s, int64_t y0, int64_t n, uint64_t *w
     if (rc) return rc;
     *part = (corun_life_cells_t){s->cur.width, n, s->cur.cells + y0 * s->cur.width};
     *packed = (corun_life_grid_t){s->cur.width, n, corun_life_words_per_row(s->cur.width), stride,
-                                  words};
+                                  words, 0};
     return 0;
 }
 

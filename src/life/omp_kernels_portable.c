@@ -1,0 +1,20 @@
+/* omp_kernels_portable.c — the omp backend's row kernels for the build's
+ * baseline target (SSE2 on x86-64, whatever the CPU is elsewhere): the
+ * shared body of omp_rows.h, which gcc vectorises. Runs on every CPU. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "life/omp_int.h"
+#include "life_word.h"
+
+#include "life/omp_rows.h"
+
+void omp_conway_portable(OMP_BLOCK_PARAMS) {
+    rows_conway(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive);
+}
+
+void omp_generic_portable(OMP_BLOCK_PARAMS) {
+    rows_generic(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive);
+}
+
+int64_t omp_count_portable(OMP_COUNT_PARAMS) { return rows_count(g, base, origin, y0, y1); }
