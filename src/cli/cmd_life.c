@@ -225,11 +225,19 @@ static int adopt_restart_meta(life_opts_t *o, const corun_h5_meta_t *m, corun_er
                              "restart %s: --boundary %s contradicts the file's %s", o->restart,
                              corun_life_boundary_name(o->boundary),
                              corun_life_boundary_name(m->boundary));
+    /* The file's snapshot_every describes all of its frames (and restart
+     * checks them against it): a new interval would make it false. */
+    if (o->has_snapshot_every && o->snapshot_every != m->snapshot_every)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "restart %s: --snapshot-every %lld contradicts the file's "
+                             "snapshot_every %lld (leave it out to continue with %lld)",
+                             o->restart, (long long)o->snapshot_every,
+                             (long long)m->snapshot_every, (long long)m->snapshot_every);
     o->width = m->width;
     o->height = m->height;
     o->rule = m->rule;
     o->boundary = m->boundary;
-    if (!o->has_snapshot_every) o->snapshot_every = m->snapshot_every;
+    o->snapshot_every = m->snapshot_every;
     return 0;
 }
 
@@ -342,7 +350,8 @@ int cmd_life(int argc, char **argv) {
             corun_life_check_size(o.width, team ? rows : o.height,
                                   strcmp(be->name, "serial") ? 1.3 : 3.0, &err) ||
             corun_life_cells_init(&grid, o.width, team ? rows : o.height, &err)) {
-            code = CORUN_EXIT_USAGE;
+            /* (a file in use by another run is not bad input: exit 1) */
+            code = err.code == CORUN_EBUSY ? CORUN_EXIT_FAILURE : CORUN_EXIT_USAGE;
         } else {
             uint64_t *w = malloc((size_t)(corun_life_words_per_row(o.width) * grid.height) * 8);
             if (!w) corun_err_set(&err, CORUN_ENOMEM, "out of memory");
@@ -415,6 +424,7 @@ int cmd_life(int argc, char **argv) {
     if (snap) {
         hs.final_generation = res.generation;
         hs.status = rc ? "failed" : res.interrupted ? "interrupted" : "complete";
+        hs.error = rc ? err.msg : NULL;
         corun_err_t cerr = {0};
         int crc = corun_snap_close(snap, &hs, &cerr);
         snap = NULL;
@@ -493,6 +503,7 @@ out:
     if (snap) {
         corun_h5_stats_t hs2 = {0};
         hs2.status = "failed";
+        hs2.error = err.msg;
         corun_snap_close(snap, &hs2, NULL);
     }
     if (st) (team ? &corun_life_backend_slab : be)->fini(st);
