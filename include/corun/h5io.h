@@ -81,6 +81,8 @@ typedef struct corun_h5_stats {
     double io_seconds, stall_seconds, overlap;
     int64_t final_generation;
     const char *status; /* "complete", "interrupted" or "failed" */
+    const char *error;  /* "failed": what went wrong, stored as the `error` attribute
+                         * (NULL: none known; a sticky write error is used then) */
 } corun_h5_stats_t;
 
 typedef struct corun_h5_file corun_h5_file_t;
@@ -132,10 +134,23 @@ CORUN_API int corun_h5_agree(corun_h5_file_t *f, int rc, corun_err_t *err);
  * stall seconds, the overlap they give, the worst status. */
 CORUN_API void corun_h5_agree_stats(corun_h5_file_t *f, corun_h5_stats_t *st);
 /* Stores the statistics (agreed first) and closes (reopening without SWMR if needed).
- * The file object is freed whatever happens. */
+ * After a failure (a sticky write error, or status "failed") the status
+ * becomes "failed" with the message as the `error` attribute, as far as the
+ * file can still be written. A restart leg that failed before appending
+ * anything leaves the status the file had. The file object is freed (and
+ * its lock released) whatever happens. */
 CORUN_API int corun_h5_finish(corun_h5_file_t *f, const corun_h5_stats_t *st, corun_err_t *err);
-/* Closes without statistics (error paths). NULL is a no-op. */
+/* Closes without statistics (error paths; the status attribute stays as it
+ * is). NULL is a no-op. */
 CORUN_API void corun_h5_close(corun_h5_file_t *f);
+
+/* Closes an HDF5 file (a hid_t) after one of its writes failed, without
+ * writing more to it: HDF5 would otherwise flush its cached changes at
+ * close, fail again (disk full), keep the file open and crash in its
+ * at-exit clean-up. With the default driver the file's descriptor is
+ * swapped for an anonymous memory file first, so the file on disk keeps
+ * its last flushed state. Returns 0 or -1 (HDF5 still refused). */
+CORUN_API int corun_h5_close_failed(int64_t file);
 
 /* ---- the overlapped snapshot pipeline (compute thread) ---- */
 

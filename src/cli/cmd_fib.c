@@ -215,7 +215,8 @@ int cmd_fib(int argc, char **argv) {
     }
 
     uint64_t *n = malloc(ntasks * sizeof *n);
-    fib_run_t run = {.o = &o, .mode = out_mode(o.out), .ntasks = ntasks};
+    fib_run_t run = {.o = &o, .mode = out_mode(o.out), .ntasks = ntasks,
+                     .lock = CORUN_LOCK_INIT};
     run.rows = calloc(ntasks, sizeof *run.rows);
     run.futs = calloc(ntasks, sizeof *run.futs);
     atomic_init(&run.nfuts, 0);

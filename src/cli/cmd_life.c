@@ -177,11 +177,19 @@ static int adopt_restart_meta(life_opts_t *o, const corun_h5_meta_t *m, corun_er
                              "restart %s: --boundary %s contradicts the file's %s", o->restart,
                              corun_life_boundary_name(o->boundary),
                              corun_life_boundary_name(m->boundary));
+    /* The file's snapshot_every describes all of its frames (and restart
+     * checks them against it): a new interval would make it false. */
+    if (o->has_snapshot_every && o->snapshot_every != m->snapshot_every)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "restart %s: --snapshot-every %lld contradicts the file's "
+                             "snapshot_every %lld (leave it out to continue with %lld)",
+                             o->restart, (long long)o->snapshot_every,
+                             (long long)m->snapshot_every, (long long)m->snapshot_every);
     o->width = m->width;
     o->height = m->height;
     o->rule = m->rule;
     o->boundary = m->boundary;
-    if (!o->has_snapshot_every) o->snapshot_every = m->snapshot_every;
+    o->snapshot_every = m->snapshot_every;
     return 0;
 }
 
@@ -317,10 +325,23 @@ int cmd_life(int argc, char **argv) {
      * pattern's header. */
     corun_snap_config_t sc = {0};
     if (o.restart[0]) {
+        /* One process opens (and locks) the file now: a file another run
+         * writes is refused as busy before anything is read. A team's
+         * slabs follow the file's height, so the ranks read it first and
+         * open it together once each knows its rows. */
         corun_h5_meta_t m;
         int64_t last;
-        if (corun_h5_read_meta(o.restart, &m, &last, &err) || adopt_restart_meta(&o, &m, &err))
+        sc.path = o.restart;
+        sc.restart = 1;
+        sc.buffers = o.snapshot_buffers;
+        if (!team && corun_snap_open(&sc, &snap, &start_gen, &err))
+            /* (a file in use by another run is not bad input: exit 1) */
+            code = err.code == CORUN_EBUSY ? CORUN_EXIT_FAILURE : CORUN_EXIT_USAGE;
+        else if (!team)
+            m = sc.meta;
+        else if (corun_h5_read_meta(o.restart, &m, &last, &err))
             code = CORUN_EXIT_USAGE;
+        if (!code && adopt_restart_meta(&o, &m, &err)) code = CORUN_EXIT_USAGE;
     } else if (corun_life_source_open(o.init, o.at_x, o.at_y, &src, &err)) {
         code = CORUN_EXIT_USAGE;
     } else {
@@ -373,12 +394,11 @@ int cmd_life(int argc, char **argv) {
 
     /* The initial cells: the file's last frame, a random fill or a pattern. */
     if (o.restart[0]) {
-        sc.path = o.restart;
-        sc.restart = 1;
-        sc.buffers = o.snapshot_buffers;
         sc.par = par;
-        if (corun_snap_open(&sc, &snap, &start_gen, &err)) code = CORUN_EXIT_USAGE;
-        else if (corun_snap_restart_frame(snap, &own, &err)) code = CORUN_EXIT_FAILURE;
+        if (team && corun_snap_open(&sc, &snap, &start_gen, &err))
+            code = err.code == CORUN_EBUSY ? CORUN_EXIT_FAILURE : CORUN_EXIT_USAGE;
+        else if (corun_snap_restart_frame(snap, &own, &err))
+            code = CORUN_EXIT_FAILURE;
     } else if (corun_life_source_fill(&src, &own, row0, o.height, set_threads,
                                       !o.quiet && isatty(2) && rank == 0, &err)) {
         corun_err_prefix(&err, "init %s", o.init);
@@ -478,6 +498,7 @@ int cmd_life(int argc, char **argv) {
     if (snap) {
         hs.final_generation = res.generation;
         hs.status = rc ? "failed" : res.interrupted ? "interrupted" : "complete";
+        hs.error = rc ? err.msg : NULL;
         crc = corun_snap_close(snap, &hs, &cerr);
         snap = NULL;
         if (crc && !rc) {
@@ -550,6 +571,7 @@ out:
     if (snap) {
         corun_h5_stats_t hs2 = {0};
         hs2.status = "failed";
+        hs2.error = err.msg;
         corun_snap_close(snap, &hs2, NULL);
     }
     if (have_src) corun_life_source_close(&src);

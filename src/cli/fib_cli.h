@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "corun/aio.h"
 #include "corun/fib.h"
+#include "corun/lock.h"
 #include "mpi/fib_mpi.h"
 
 #define FIB_N_LIST_MAX 1024      /* values in --n */
@@ -73,6 +74,8 @@ typedef struct fib_run {
     double t0;
     FILE *csv;                /* loop thread only */
     int64_t h5;               /* hid_t of the HDF5 file, loop thread only */
+    int h5_failed;            /* a write to it failed: close without writing more */
+    corun_lock_t lock;        /* one run per output (file or folder) */
 } fib_run_t;
 
 /* Opens the output (folder + summary.csv, or the HDF5 file) on the loop. */

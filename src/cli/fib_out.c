@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "corun/h5io.h"
 #include "fib_cli.h"
 
 typedef struct wjob {
@@ -39,9 +40,27 @@ static int open_co(void *arg, void **value, corun_err_t *err) {
     (void)value;
     fib_run_t *run = arg;
     const char *out = run->o->out;
+    /* One run per output, held until the process ends (the kernel drops
+     * it then, whatever the way out). */
+    int rc = corun_lock_output(out, &run->lock, err);
+    if (rc) return rc;
     if (run->mode == FIB_OUT_H5) {
         H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* our messages, not HDF5's stack dump */
-        hid_t f = H5Fcreate(out, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        /* Made under a temporary name and renamed over any old file once it
+         * is a valid (empty) HDF5 file: the old one is never truncated, and
+         * a reader that has it open keeps it. */
+        char tmp[CLI_PATH_MAX + 64];
+        const char *slash = strrchr(out, '/');
+        int dir = slash ? (int)(slash - out) + 1 : 0;
+        snprintf(tmp, sizeof tmp, "%.*s.%s.%ld.new", dir, out, out + dir, (long)getpid());
+        hid_t f = H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+        if (f >= 0 && (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0 || rename(tmp, out) != 0)) {
+            int e = errno;
+            corun_h5_close_failed((int64_t)f);
+            unlink(tmp);
+            return corun_err_set(err, CORUN_EIO, "out %s: cannot create the HDF5 file: %s", out,
+                                 strerror(e));
+        }
         if (f < 0)
             return corun_err_set(err, CORUN_EIO,
                                  "out %s: cannot create the HDF5 file (does the folder exist "
@@ -75,11 +94,16 @@ static int close_co(void *arg, void **value, corun_err_t *err) {
         run->csv = NULL;
     }
     if (run->h5 > 0) {
-        if (H5Fclose((hid_t)run->h5) < 0 && !rc)
+        /* After a failed write HDF5 must not try again at close (it would
+         * fail, keep the file open and crash at exit): the file keeps what
+         * was flushed, every task reported. */
+        if (run->h5_failed) corun_h5_close_failed(run->h5);
+        else if (H5Fclose((hid_t)run->h5) < 0 && !rc)
             rc = corun_err_set(err, CORUN_EIO, "out %s: closing the HDF5 file failed",
                                run->o->out);
         run->h5 = 0;
     }
+    corun_lock_release(&run->lock);
     return rc;
 }
 
@@ -110,12 +134,18 @@ static int write_text(const wjob_t *j, corun_err_t *err) {
     char path[CLI_PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/task%06zu_n%llu.txt", run->o->out, j->task,
              (unsigned long long)j->n);
-    FILE *f = fopen(path, "w");
-    if (!f) return corun_err_set(err, CORUN_EIO, "out %s: cannot create: %m", path);
+    /* Written whole under a temporary name, then renamed: a task file is
+     * either complete or absent, never empty or cut short. */
+    char tmp[CLI_PATH_MAX + 80];
+    snprintf(tmp, sizeof tmp, "%s/.task%06zu.new", run->o->out, j->task);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return corun_err_set(err, CORUN_EIO, "out %s: cannot create: %m", tmp);
     size_t w = fwrite(j->dec, 1, j->len, f);
-    int bad = w != j->len || fputc('\n', f) == EOF || ferror(f);
-    if (fclose(f) != 0 || bad)
+    int bad = w != j->len || fputc('\n', f) == EOF || fflush(f) != 0 || ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+        unlink(tmp);
         return corun_err_set(err, CORUN_EIO, "out %s: write failed (disk full?)", path);
+    }
     return 0;
 }
 
@@ -159,6 +189,9 @@ static int h5_attr(hid_t d, const char *name, hid_t type, const void *v) {
 static int h5_write(fib_run_t *run, const wjob_t *j, const fib_row_t *row, corun_err_t *err) {
     char name[48];
     snprintf(name, sizeof name, "task_%06zu", j->task);
+    if (run->h5_failed)
+        return corun_err_set(err, CORUN_EIO, "out %s: not written (an earlier write failed)",
+                             run->o->out);
     hid_t f = (hid_t)run->h5, t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR), d = -1;
     int bad = t < 0 || sp < 0 || H5Tset_size(t, j->len) < 0 ||
               H5Tset_strpad(t, H5T_STR_NULLPAD) < 0;
@@ -174,9 +207,11 @@ static int h5_write(fib_run_t *run, const wjob_t *j, const fib_row_t *row, corun
     if (sp >= 0) H5Sclose(sp);
     if (t >= 0) H5Tclose(t);
     if (!bad && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) bad = 1;
-    if (bad)
+    if (bad) {
+        run->h5_failed = 1;
         return corun_err_set(err, CORUN_EIO, "out %s: writing dataset %s failed (disk full?)",
                              run->o->out, name);
+    }
     return 0;
 }
 
@@ -197,6 +232,27 @@ static int write_task(void *arg, void **value, corun_err_t *err) {
     row->seconds = j->seconds;
     row->dec_seconds = j->dec_seconds;
     if (run->mode == FIB_OUT_H5 && (rc = h5_write(run, j, row, err)) != 0) goto done;
+    /* The summary row reaches the disk before the task is reported; a row
+     * that does not fit is cut off again, so the CSV lists exactly the
+     * reported tasks. */
+    if (run->csv) {
+        long at = ftell(run->csv);
+        fprintf(run->csv, "%zu,%llu,%zu,%s,%016llx,%.6f,%.6f\n", j->task,
+                (unsigned long long)row->n, row->digits, row->last20,
+                (unsigned long long)row->hash, row->seconds, row->dec_seconds);
+        if (fflush(run->csv) != 0 || ferror(run->csv)) {
+            fclose(run->csv); /* (may flush part of the row: cut below) */
+            run->csv = NULL;
+            char path[CLI_PATH_MAX + 32];
+            snprintf(path, sizeof path, "%s/summary.csv", run->o->out);
+            if (at >= 0 && truncate(path, at) != 0) {
+                /* the cut row stays; the message below still says it failed */
+            }
+            rc = corun_err_set(err, CORUN_EIO, "out %s/summary.csv: write failed (disk full?)",
+                               run->o->out);
+            goto done;
+        }
+    }
     if (j->verified < 0) run->verify_failed = 1;
     printf("task=%zu n=%llu digits=%zu last20=%s hash=%016llx seconds=%.6f "
            "decimal_seconds=%.6f%s\n",
@@ -207,10 +263,6 @@ static int write_task(void *arg, void **value, corun_err_t *err) {
         fwrite(j->dec, 1, j->len, stdout);
         fputc('\n', stdout);
     }
-    if (run->csv)
-        fprintf(run->csv, "%zu,%llu,%zu,%s,%016llx,%.6f,%.6f\n", j->task,
-                (unsigned long long)row->n, row->digits, row->last20,
-                (unsigned long long)row->hash, row->seconds, row->dec_seconds);
     row->written = 1;
     run->nwritten++;
     if (!run->o->quiet && isatty(2))

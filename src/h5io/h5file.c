@@ -27,16 +27,21 @@
  * Rank 0 decides whether the file exists. A single process, also under
  * `mpirun -np 1`, uses the default driver as in a build without MPI.
  */
+#include <errno.h>
 #include <hdf5.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "corun/core.h"
 #include "corun/h5io.h"
+#include "corun/lock.h"
 #include "corun/mpi.h"
 
 #if CORUN_MPI && defined(H5_HAVE_PARALLEL)
@@ -64,6 +69,10 @@ struct corun_h5_file {
     corun_err_t first_err;
     char rule_buf[32];
     char *config_buf, *cmd_buf; /* owned copies for meta read back */
+    corun_lock_t lock;          /* one writer per file (rank 0 holds it) */
+    char *prev_status;          /* restart: the status the file had */
+    int64_t open_nframes, open_npops; /* restart: what it held (after trimming) */
+    char *tmp_path;             /* create: the new file until it is renamed to path */
 };
 
 /* ------------------------------------------------------------ messages */
@@ -590,14 +599,49 @@ static int write_root_attrs(corun_h5_file_t *f) {
 
 static void free_file(corun_h5_file_t *f) {
     if (!f) return;
+    /* A new file that never became valid is not left behind (rank 0 made
+     * the name and removes it; the others only share it). */
+    if (f->tmp_path && f->rank == 0) unlink(f->tmp_path);
+    free(f->tmp_path);
+    free(f->prev_status);
+    corun_lock_release(&f->lock);
     free(f->path);
     free(f->config_buf);
     free(f->cmd_buf);
     free(f);
 }
 
-/* Closes the handles and the communicator (P > 1: collective). */
+int corun_h5_close_failed(int64_t file) {
+    hid_t id = (hid_t)file;
+    void *handle = NULL;
+    hid_t fapl = H5Fget_access_plist(id);
+    /* Only the default (sec2) driver has a plain descriptor to swap. */
+    if (fapl >= 0 && H5Pget_driver(fapl) == H5FD_SEC2 &&
+        H5Fget_vfd_handle(id, H5P_DEFAULT, &handle) >= 0 && handle) {
+        int mfd = memfd_create("corun-h5-abandoned", MFD_CLOEXEC);
+        if (mfd >= 0) {
+            dup2(mfd, *(int *)handle);
+            close(mfd);
+        }
+    }
+    if (fapl >= 0) H5Pclose(fapl);
+    int rc = H5Fclose(id) < 0 ? -1 : 0;
+    H5Eclear2(H5E_DEFAULT);
+    return rc;
+}
+
+/* Closes the handles and the communicator (P > 1: collective). After a
+ * failed write a single process abandons what HDF5 still holds (see
+ * corun_h5_close_failed): the file keeps its last flushed state. */
 static int close_all(corun_h5_file_t *f) {
+    if (f->failed && !parallel(f) && f->file >= 0) {
+        if (f->frames >= 0) H5Dclose(f->frames);
+        if (f->gens >= 0) H5Dclose(f->gens);
+        if (f->pops >= 0) H5Dclose(f->pops);
+        f->frames = f->gens = f->pops = -1;
+        corun_h5_close_failed(f->file);
+        f->file = -1;
+    }
     int bad = 0;
     if (f->frames >= 0) bad |= H5Dclose(f->frames) < 0;
     if (f->gens >= 0) bad |= H5Dclose(f->gens) < 0;
@@ -620,6 +664,7 @@ static corun_h5_file_t *new_file(const char *path) {
     f->file = f->frames = f->gens = f->pops = -1;
     f->dxpl = H5P_DEFAULT;
     f->nranks = 1;
+    f->lock = (corun_lock_t)CORUN_LOCK_INIT;
 #if H5IO_PAR
     f->comm = MPI_COMM_NULL;
 #endif
@@ -628,6 +673,38 @@ static corun_h5_file_t *new_file(const char *path) {
         return NULL;
     }
     return f;
+}
+
+/* One writer per file: rank 0 takes the lock (lock.h), every rank learns
+ * the outcome (the holder's message is rank 0's). */
+static int take_lock(corun_h5_file_t *f, corun_err_t *err) {
+    corun_err_t e = {0};
+    int rc = f->rank == 0 ? corun_lock_output(f->path, &f->lock, &e) : 0;
+    /* Room for the status of a run that fills its disk (corun_h5_finish). */
+    if (!rc && f->rank == 0) corun_lock_reserve(&f->lock, 1 << 20);
+#if H5IO_PAR
+    if (parallel(f)) {
+        MPI_Bcast(&rc, 1, MPI_INT, 0, f->comm);
+        MPI_Bcast(e.msg, (int)sizeof e.msg, MPI_CHAR, 0, f->comm);
+        e.code = rc;
+    }
+#endif
+    if (rc && err) *err = e;
+    return rc;
+}
+
+/* folder/.name.PID.new: hidden next to path (the same file system, so the
+ * rename is atomic); P > 1: rank 0's name on every rank. */
+static char *temp_name(corun_h5_file_t *f) {
+    size_t n = strlen(f->path) + 64;
+    char *t = malloc(n);
+    if (!t) return NULL;
+    const char *slash = strrchr(f->path, '/');
+    int dir = slash ? (int)(slash - f->path) + 1 : 0;
+    snprintf(t, n, "%.*s.%s.%ld.new", dir, f->path, f->path + dir, (long)getpid());
+    char *a = agreed_str(f, t);
+    free(t);
+    return a;
 }
 
 int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force,
@@ -640,6 +717,7 @@ int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force,
     f->meta.config_text = f->meta.command_line = NULL; /* not kept: written once */
     int rc = par_setup(f, par, err);
     if (rc) goto bad;
+    if ((rc = take_lock(f, err))) goto bad;
     if (!force && agreed_i64(f, access(path, F_OK) == 0)) { /* rank 0 decides */
         rc = corun_err_set(err, CORUN_EINVAL,
                            "%s: file exists (use --force to overwrite it, or --restart to "
@@ -657,8 +735,16 @@ int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force,
     if ((rc = slab_check(f, err))) goto bad;
     fill_provenance(f);
     layout(f);
+    /* The new file is made under a temporary name in the same folder and
+     * renamed over path once it is a valid corun file: an existing file is
+     * never truncated, so a reader that has it open keeps its results, and
+     * a run that fails to start leaves it as it was. */
+    if (!(f->tmp_path = temp_name(f))) {
+        rc = corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
+        goto bad;
+    }
     hid_t fapl = file_access(f, m->swmr);
-    f->file = fapl < 0 ? -1 : H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    f->file = fapl < 0 ? -1 : H5Fcreate(f->tmp_path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
     if (fapl >= 0) H5Pclose(fapl);
     if (f->file < 0) {
         rc = fail(f, path, err, CORUN_EIO, "creating the file");
@@ -690,6 +776,16 @@ int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force,
         rc = fail(f, path, err, CORUN_EIO, "flushing");
         goto bad;
     }
+    /* Valid now (status running, no frame yet): it takes the place of any
+     * old file. P > 1: rank 0 renames, every rank waits for the outcome. */
+    int renamed = f->rank != 0 || rename(f->tmp_path, path) == 0;
+    if (!all_ok(f, renamed)) {
+        rc = corun_err_set(err, CORUN_EIO, "%s: renaming the new file %s into place failed%s%s",
+                           path, f->tmp_path, renamed ? "" : ": ", renamed ? "" : strerror(errno));
+        goto bad;
+    }
+    free(f->tmp_path);
+    f->tmp_path = NULL;
     *out = f;
     return 0;
 bad:
@@ -822,16 +918,90 @@ int corun_h5_flush(corun_h5_file_t *f, corun_err_t *err) {
 
 /* ------------------------------------------------------------- restart */
 
-static int64_t first_dim(hid_t d) {
-    hid_t sp = H5Dget_space(d);
-    hsize_t dims[3] = {0, 0, 0};
-    int ok = sp >= 0 && H5Sget_simple_extent_dims(sp, dims, NULL) >= 0;
+/* Everything read from a file is untrusted: a damaged or edited file must be
+ * refused before any of its numbers sizes an allocation, an extend or a
+ * loop. These limits are far beyond anything corun writes. */
+#define H5IO_MAX_SIDE ((int64_t)1 << 32)      /* width, height */
+#define H5IO_MAX_GEN ((int64_t)1 << 62)       /* room for --steps without overflow */
+#define H5IO_GEN_PIECE 4096                   /* /generation is read this many at a time */
+
+static int inconsistent(corun_h5_file_t *f, corun_err_t *err, const char *fmt, ...)
+    CORUN_PRINTF(3, 4);
+static int inconsistent(corun_h5_file_t *f, corun_err_t *err, const char *fmt, ...) {
+    char what[CORUN_ERR_MSG_MAX - 256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return corun_err_set(err, CORUN_EPARSE,
+                         "restart %s: inconsistent snapshot file: %s (refused: the file was "
+                         "damaged or edited)",
+                         f->path, what);
+}
+
+/* Rank, extents and element type of a dataset; 0 if it is what corun
+ * writes: `rank` dimensions, integers of `size` bytes, first dimension
+ * extendable. */
+static int shape_ok(hid_t d, int rank, size_t size, hsize_t *dims) {
+    hid_t sp = H5Dget_space(d), t = H5Dget_type(d);
+    hsize_t maxd[3] = {0, 0, 0};
+    int ok = sp >= 0 && t >= 0 && H5Sget_simple_extent_ndims(sp) == rank &&
+             H5Sget_simple_extent_dims(sp, dims, maxd) == rank && maxd[0] == H5S_UNLIMITED &&
+             H5Tget_class(t) == H5T_INTEGER && H5Tget_size(t) == size;
     if (sp >= 0) H5Sclose(sp);
-    return ok ? (int64_t)dims[0] : -1;
+    if (t >= 0) H5Tclose(t);
+    return ok ? 0 : -1;
+}
+
+/* Reads /generation (ngen entries, a piece at a time) and checks it: starts
+ * at 0, strictly increasing, bounded, and with snapshot_every K > 0 no gap
+ * past the next multiple of K (a leg writes every multiple of K and its
+ * last generation; the next leg's first frame is the next multiple). */
+static int check_generations(corun_h5_file_t *f, int64_t ngen, int64_t *last, corun_err_t *err) {
+    const int64_t K = f->meta.snapshot_every;
+    int64_t buf[H5IO_GEN_PIECE], prev = -1;
+    for (int64_t at = 0; at < ngen; at += H5IO_GEN_PIECE) {
+        int64_t n = ngen - at < H5IO_GEN_PIECE ? ngen - at : H5IO_GEN_PIECE;
+        hid_t fs = H5Dget_space(f->gens);
+        hsize_t off[1] = {(hsize_t)at}, cnt[1] = {(hsize_t)n};
+        hid_t ms = H5Screate_simple(1, cnt, NULL);
+        int ok = fs >= 0 && ms >= 0 &&
+                 H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
+                 H5Dread(f->gens, H5T_NATIVE_INT64, ms, fs, f->dxpl, buf) >= 0;
+        if (ms >= 0) H5Sclose(ms);
+        if (fs >= 0) H5Sclose(fs);
+        if (!ok)
+            return fail(f, f->path, err, CORUN_EPARSE,
+                        "reading /generation (truncated or damaged file)");
+        for (int64_t i = 0; i < n; i++) {
+            int64_t g = buf[i], k = at + i;
+            if (k == 0 && g != 0)
+                return inconsistent(f, err, "/generation[0] is %lld, not 0", (long long)g);
+            if (g < 0 || g > H5IO_MAX_GEN)
+                return inconsistent(f, err, "/generation[%lld] = %lld is out of range",
+                                    (long long)k, (long long)g);
+            if (k > 0 && g <= prev)
+                return inconsistent(f, err,
+                                    "/generation[%lld] = %lld does not follow /generation[%lld] "
+                                    "= %lld (generations must increase)",
+                                    (long long)k, (long long)g, (long long)(k - 1),
+                                    (long long)prev);
+            if (k > 0 && K > 0 && g > (prev / K + 1) * K)
+                return inconsistent(f, err,
+                                    "/generation[%lld] = %lld follows %lld, but snapshot_every "
+                                    "is %lld (the next frame is at generation %lld at the latest)",
+                                    (long long)k, (long long)g, (long long)prev, (long long)K,
+                                    (long long)((prev / K + 1) * K));
+            prev = g;
+        }
+    }
+    *last = prev;
+    return 0;
 }
 
 /* Reads the metadata of the open f->file into f->meta, opens the datasets
- * and finds the last complete frame (f->nframes) and its generation. */
+ * and finds the last complete frame (f->nframes) and its generation,
+ * checking every value read for consistency with the rest of the file. */
 static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
     const char *path = f->path;
     corun_h5_meta_t mm;
@@ -870,6 +1040,30 @@ static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
                              "attributes: rule, boundary, width, height, frame_format, "
                              "compression, snapshot_every)%s%s",
                              path, e2.msg[0] ? ": " : "", e2.msg);
+    char *version = read_attr_str(f->file, "format_version");
+    int vbad = !version || strcmp(version, "1");
+    if (vbad) {
+        int rc = inconsistent(f, err, "format_version is %s%s%s, this corun reads version 1",
+                              version ? "'" : "", version ? version : "missing",
+                              version ? "'" : "");
+        free(version);
+        return rc;
+    }
+    free(version);
+    if (mm.width > H5IO_MAX_SIDE || mm.height > H5IO_MAX_SIDE)
+        return inconsistent(f, err, "width %lld, height %lld: larger than %lld",
+                            (long long)mm.width, (long long)mm.height,
+                            (long long)H5IO_MAX_SIDE);
+    int64_t wpr_attr = 0, wpr = corun_life_words_per_row(mm.width);
+    if (read_attr_i64(f->file, "words_per_row", &wpr_attr) < 0 || wpr_attr != wpr)
+        return inconsistent(f, err, "words_per_row is %lld, but width %lld needs %lld",
+                            (long long)wpr_attr, (long long)mm.width, (long long)wpr);
+    if (mm.snapshot_every < 0 || mm.snapshot_every > H5IO_MAX_GEN)
+        return inconsistent(f, err, "snapshot_every is %lld", (long long)mm.snapshot_every);
+    if ((swmr != 0 && swmr != 1) || threads < 0 || threads > (1 << 24) || ranks < 1 ||
+        ranks > (1 << 24))
+        return inconsistent(f, err, "swmr %lld, threads %lld, mpi_ranks %lld out of range",
+                            (long long)swmr, (long long)threads, (long long)ranks);
     f->frames = H5Dopen2(f->file, "frames", H5P_DEFAULT);
     f->gens = H5Dopen2(f->file, "generation", H5P_DEFAULT);
     f->pops = H5Dopen2(f->file, "population", H5P_DEFAULT);
@@ -879,24 +1073,54 @@ static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
     f->meta.config_text = f->config_buf;
     f->meta.command_line = f->cmd_buf;
     layout(f);
-    f->nframes = first_dim(f->frames);
-    int64_t ngen = first_dim(f->gens);
-    f->npops = first_dim(f->pops);
+    hsize_t fd[3] = {0, 0, 0}, gd[1] = {0}, pd[1] = {0};
+    size_t esize = mm.format == CORUN_H5_BITS ? 8 : 1;
+    if (shape_ok(f->frames, 3, esize, fd) < 0 || fd[1] != (hsize_t)mm.height ||
+        fd[2] != (hsize_t)f->x)
+        return inconsistent(f, err,
+                            "/frames is not frames x %lld x %lld of %zu-byte integers (%s "
+                            "frames of a %lldx%lld grid); it is %llu x %llu x %llu",
+                            (long long)mm.height, (long long)f->x, esize,
+                            mm.format == CORUN_H5_BITS ? "bits" : "bytes", (long long)mm.width,
+                            (long long)mm.height, (unsigned long long)fd[0],
+                            (unsigned long long)fd[1], (unsigned long long)fd[2]);
+    if (shape_ok(f->gens, 1, 8, gd) < 0 || shape_ok(f->pops, 1, 8, pd) < 0)
+        return inconsistent(f, err, "/generation or /population is not an extendable list of "
+                                    "64-bit integers");
+    /* Every entry of /generation and /population takes 8 bytes of the file
+     * (stored raw, allocated when extended): longer lists than the file can
+     * hold are claims, not data. */
+    hsize_t size = 0;
+    if (H5Fget_filesize(f->file, &size) < 0) size = 0;
+    f->nframes = (int64_t)fd[0];
+    int64_t ngen = (int64_t)gd[0];
+    f->npops = (int64_t)pd[0];
+    if (gd[0] > size / 8 || pd[0] > size / 8)
+        return inconsistent(f, err,
+                            "/generation has %llu entries and /population %llu, more than a "
+                            "file of %llu bytes holds",
+                            (unsigned long long)gd[0], (unsigned long long)pd[0],
+                            (unsigned long long)size);
     if (f->nframes < 1 || ngen < 1)
         return corun_err_set(err, CORUN_EPARSE, "restart %s: the file holds no complete frame",
                              path);
-    /* Frames past the generation index (a crash between the two writes) are
-     * not complete: the index decides. */
-    f->nframes = f->nframes < ngen ? f->nframes : ngen;
+    /* Frames past the generation index (a crash between the two writes:
+     * one at most) are not complete: the index decides. An index entry
+     * without its frame is never written. */
+    if (ngen > f->nframes || f->nframes > ngen + 1)
+        return inconsistent(f, err, "/generation lists %lld frames but /frames holds %lld",
+                            (long long)ngen, (long long)f->nframes);
+    f->nframes = ngen;
     int64_t g = 0;
-    hid_t fs = H5Dget_space(f->gens);
-    hsize_t off[1] = {(hsize_t)(f->nframes - 1)}, cnt[1] = {1};
-    hid_t ms = H5Screate_simple(1, cnt, NULL);
-    int okg = H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
-              H5Dread(f->gens, H5T_NATIVE_INT64, ms, fs, f->dxpl, &g) >= 0;
-    H5Sclose(ms);
-    H5Sclose(fs);
-    if (!okg) return fail(f, path, err, CORUN_EIO, "reading /generation");
+    int rc = check_generations(f, ngen, &g, err);
+    if (rc) return rc;
+    /* Populations of every generation up to the last frame; more is fine
+     * (written before a crash, dropped at restart). */
+    if (f->npops < g + 1)
+        return inconsistent(f, err,
+                            "/population has %lld entries, but the last frame is generation "
+                            "%lld (needs %lld)",
+                            (long long)f->npops, (long long)g, (long long)(g + 1));
     *last_gen = g;
     return 0;
 }
@@ -914,6 +1138,43 @@ static int early_alloc(corun_h5_file_t *f) {
     return ok;
 }
 
+static herr_t find_cb(unsigned depth, const H5E_error2_t *e, void *data) {
+    (void)depth;
+    int *found = data;
+    if (e->desc && (strstr(e->desc, "h5clear") || strstr(e->desc, "already open for write")))
+        *found = 1;
+    return 0;
+}
+
+/* Opens an existing corun file (flags: H5F_ACC_RDONLY or RDWR); when HDF5
+ * refuses, says which of the three cases it is, since each needs another
+ * remedy: not HDF5 at all, a damaged file, or a crashed SWMR writer's mark. */
+static int open_existing(corun_h5_file_t *f, unsigned flags, hid_t fapl, corun_err_t *err) {
+    f->file = H5Fopen(f->path, flags, fapl);
+    if (f->file >= 0) return 0;
+    int swmr_mark = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, find_cb, &swmr_mark);
+    if (swmr_mark) {
+        H5Eclear2(H5E_DEFAULT);
+        return corun_err_set(err, CORUN_EPARSE,
+                             "restart %s: left open by a crashed --swmr writer (HDF5 still marks "
+                             "it open for writing): run 'h5clear -s %s', then restart",
+                             f->path, f->path);
+    }
+    corun_err_t e = {0};
+    fail(NULL, f->path, &e, CORUN_EPARSE, "opening");
+    if (H5Fis_hdf5(f->path) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return corun_err_set(err, CORUN_EPARSE,
+                             "restart %s: not an HDF5 file (no HDF5 signature; a corun snapshot "
+                             "file is HDF5)",
+                             f->path);
+    }
+    H5Eclear2(H5E_DEFAULT);
+    return corun_err_set(err, CORUN_EPARSE, "restart %s: truncated or damaged HDF5 file (%s)",
+                         f->path, e.msg);
+}
+
 int corun_h5_read_meta(const char *path, corun_h5_meta_t *m, int64_t *last_gen,
                        corun_err_t *err) {
     quiet_hdf5();
@@ -922,10 +1183,7 @@ int corun_h5_read_meta(const char *path, corun_h5_meta_t *m, int64_t *last_gen,
     corun_h5_file_t *f = new_file(path);
     if (!f) return corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
     int rc = 0;
-    f->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f->file < 0)
-        rc = fail(f, path, err, CORUN_EIO,
-                  "opening (a file left by a crashed --swmr run needs 'h5clear -s FILE' first)");
+    rc = open_existing(f, H5F_ACC_RDONLY, H5P_DEFAULT, err);
     if (!rc) rc = load(f, last_gen, err);
     if (!rc) {
         *m = f->meta;
@@ -949,17 +1207,21 @@ int corun_h5_open_append(const char *path, const corun_h5_par_t *par, corun_h5_m
                            parallel(f) ? " (on some rank)" : "");
         goto bad;
     }
+    /* The restart appends: one writer, as for a new file. */
+    if ((rc = take_lock(f, err))) goto bad;
     hid_t fapl = file_access(f, 0);
-    f->file = fapl < 0 ? -1 : H5Fopen(path, H5F_ACC_RDWR, fapl);
+    rc = fapl < 0 ? fail(f, path, err, CORUN_EIO, "setting up file access")
+                  : open_existing(f, H5F_ACC_RDWR, fapl, err);
     if (fapl >= 0) H5Pclose(fapl);
-    if (f->file < 0) {
-        rc = fail(f, path, err, CORUN_EIO,
-                  "opening for restart (a file left by a crashed --swmr run needs "
-                  "'h5clear -s FILE' first)");
-        goto bad;
-    }
+    if (rc) goto bad;
     int64_t g = 0;
     if ((rc = load(f, &g, err)) || (rc = slab_check(f, err))) goto bad;
+    /* The pipeline's frame buffers are sized by the file's width and this
+     * slab's rows: make sure they fit before anything allocates them. */
+    if ((rc = corun_life_check_size(f->meta.width, f->rows, 0.5, err))) {
+        corun_err_prefix(err, "restart %s", path);
+        goto bad;
+    }
     if (parallel(f) && !early_alloc(f)) {
         rc = corun_err_set(err, CORUN_EINVAL,
                            "restart %s: the file was written by an older corun (chunks allocated "
@@ -975,6 +1237,9 @@ int corun_h5_open_append(const char *path, const corun_h5_par_t *par, corun_h5_m
         goto bad;
     }
     if (f->npops > g + 1) f->npops = g + 1;
+    f->prev_status = read_attr_str(f->file, "status");
+    f->open_nframes = f->nframes;
+    f->open_npops = f->npops;
     if (attr_str(f->file, "status", "running") < 0) {
         rc = fail(f, path, err, CORUN_EIO, "writing the status attribute");
         goto bad;
@@ -1017,12 +1282,16 @@ int corun_h5_read_last_frame(corun_h5_file_t *f, uint64_t *words, corun_err_t *e
 
 /* ------------------------------------------------------------- finish */
 
-static int write_stats(hid_t file, const corun_h5_stats_t *st) {
+/* The end-of-run attributes. "failed" also stores the error message;
+ * otherwise an `error` left by an earlier failed leg is removed. */
+static int write_stats(hid_t file, const corun_h5_stats_t *st, const char *error) {
     int bad = attr_f64(file, "io_seconds", st->io_seconds) |
               attr_f64(file, "stall_seconds", st->stall_seconds) |
               attr_f64(file, "overlap", st->overlap) |
-              attr_i64(file, "final_generation", st->final_generation) |
-              attr_str(file, "status", st->status);
+              attr_i64(file, "final_generation", st->final_generation);
+    if (error) bad |= attr_str(file, "error", error);
+    else bad |= attr_replace(file, "error");
+    bad |= attr_str(file, "status", st->status);
     return bad ? -1 : 0;
 }
 
@@ -1039,18 +1308,54 @@ int corun_h5_finish(corun_h5_file_t *f, const corun_h5_stats_t *st, corun_err_t 
         rc = corun_err_set(err, CORUN_EIO, "%s: a write failed on another rank", f->path);
     corun_h5_stats_t ag = *st; /* P > 1: the same values on every rank */
     corun_h5_agree_stats(f, &ag);
+    /* What the file will say: a failure is recorded as such, with its
+     * message (P > 1: rank 0's text, as for every attribute). */
+    char msg[CORUN_ERR_MSG_MAX] = "";
+    if (rc || (ag.status && !strcmp(ag.status, "failed"))) {
+        ag.status = "failed";
+        snprintf(msg, sizeof msg, "%s",
+                 st->error && st->error[0] ? st->error
+                 : f->failed              ? f->first_err.msg
+                 : rc && err              ? err->msg
+                                          : "the run failed");
+    }
+    char *error = msg[0] ? agreed_str(f, msg) : NULL;
+    /* A restart that failed before appending anything leaves the file as
+     * it was, status included. */
+    int untouched = f->prev_status && msg[0] && f->nframes == f->open_nframes &&
+                    f->npops == f->open_npops;
     int swmr = f->meta.swmr && !parallel(f);
     const char *path = f->path;
-    if (!rc && !swmr && write_stats(f->file, &ag) < 0) /* in place */
-        rc = fail(f, path, err, CORUN_EIO, "writing the run statistics");
-    if (close_all(f) < 0 && !rc) rc = fail(f, path, err, CORUN_EIO, "closing");
-    if (!rc && swmr) {
-        /* SWMR writers cannot add attributes (HDF5 1.10): reopen normally. */
-        hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-        int bad = file < 0 || write_stats(file, &ag) < 0;
-        if (file >= 0 && H5Fclose(file) < 0) bad = 1;
-        if (bad) rc = fail(NULL, path, err, CORUN_EIO, "writing the run statistics");
+    int stats_rc = 0;
+    /* In place, unless a write failed: HDF5's state after a failed write
+     * (disk full) is not fit for more changes (they can damage the file or
+     * crash at exit), so then the file is closed first and reopened. */
+    if (f->file >= 0 && !swmr && !f->failed) {
+        if (untouched) stats_rc = attr_str(f->file, "status", f->prev_status);
+        else stats_rc = write_stats(f->file, &ag, error);
+        if (!all_ok(f, stats_rc == 0) && !rc)
+            rc = fail(f, path, err, CORUN_EIO, "writing the run statistics");
     }
+    if (close_all(f) < 0 && !rc) rc = fail(f, path, err, CORUN_EIO, "closing");
+    if (swmr || ((stats_rc < 0 || f->failed) && !parallel(f))) {
+        /* SWMR writers cannot add attributes (HDF5 1.10): reopen normally.
+         * After a failed write (disk full) the reopened file may still take
+         * the few bytes of the status. */
+        /* After a failed write there must be room for the few metadata
+         * blocks the status takes: HDF5 1.10 cannot close a file whose
+         * flush failed. Without it the status stays as it was (running). */
+        corun_lock_unreserve(&f->lock);
+        struct statvfs fs;
+        int room = !f->failed || (statvfs(path, &fs) == 0 &&
+                                  (double)fs.f_bavail * (double)fs.f_frsize >= 1048576.0);
+        hid_t file = room ? H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT) : -1;
+        int bad = file < 0 || (untouched ? attr_str(file, "status", f->prev_status)
+                                         : write_stats(file, &ag, error)) < 0;
+        if (file >= 0 && (bad ? corun_h5_close_failed(file) : H5Fclose(file)) < 0) bad = 1;
+        if (bad && !rc) rc = fail(NULL, path, err, CORUN_EIO, "writing the run statistics");
+        H5Eclear2(H5E_DEFAULT);
+    }
+    free(error);
     free_file(f);
     return rc;
 }

@@ -365,7 +365,10 @@ int corun_snap_close(corun_snap_t *s, corun_h5_stats_t *st, corun_err_t *err) {
     st->stall_seconds = s->stall_seconds;
     st->overlap = s->io_seconds > 0 ? 1.0 - s->stall_seconds / s->io_seconds : 1.0;
     if (st->overlap < 0) st->overlap = 0;
-    if (rc) st->status = "failed";
+    if (rc) {
+        st->status = "failed";
+        st->error = err ? err->msg : s->io_err.msg; /* stored as the file's `error` */
+    }
     finish_job_t fj = {s, st};
     corun_err_t ferr = {0};
     int frc = run_io(s, job_finish, &fj, &ferr);

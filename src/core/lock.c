@@ -1,0 +1,137 @@
+/* lock.c — output locks (lock.h): fcntl record locks on OUTPUT's .NAME.lock. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "corun/lock.h"
+
+/* folder/.name.lock for output folder/name (trailing slashes ignored). */
+static char *lock_path(const char *output) {
+    size_t n = strlen(output);
+    while (n > 1 && output[n - 1] == '/') n--;
+    char *p = malloc(n + 16);
+    if (!p) return NULL;
+    memcpy(p, output, n);
+    p[n] = '\0';
+    char *slash = strrchr(p, '/');
+    const char *base = slash ? slash + 1 : p;
+    char *name = strdup(base);
+    if (!name) {
+        free(p);
+        return NULL;
+    }
+    size_t dir = slash ? (size_t)(slash - p) + 1 : 0;
+    snprintf(p + dir, n + 16 - dir, ".%s.lock", name);
+    free(name);
+    return p;
+}
+
+/* Write lock on the whole file, without waiting: 0, or errno. */
+static int try_lock(int fd) {
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+#ifdef F_OFD_SETLK
+    /* OFD locks belong to this descriptor, not to the process: another
+     * open of the same file in this process (HDF5, a test) cannot drop it. */
+    if (fcntl(fd, F_OFD_SETLK, &fl) == 0) return 0;
+    if (errno != EINVAL) return errno;
+#endif
+    return fcntl(fd, F_SETLK, &fl) == 0 ? 0 : errno;
+}
+
+int corun_lock_output(const char *output, corun_lock_t *lk, corun_err_t *err) {
+    lk->fd = -1;
+    lk->path = lock_path(output);
+    if (!lk->path) return corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", output);
+    int rc = 0;
+    for (int tries = 0; tries < 100 && !rc; tries++) {
+        int fd = open(lk->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            int e = errno;
+            rc = corun_err_set(err, CORUN_EIO, "%s: cannot create the lock file %s: %s", output,
+                               lk->path, strerror(e));
+            break;
+        }
+        int e = try_lock(fd);
+        if (e == EACCES || e == EAGAIN) {
+            char who[300] = "";
+            ssize_t k = pread(fd, who, sizeof who - 1, 0);
+            who[k > 0 ? k : 0] = '\0';
+            who[strcspn(who, "\n")] = '\0';
+            close(fd);
+            corun_err_set(err, CORUN_EBUSY,
+                          "%s: in use by another corun run (%s, lock %s): one writer per output; "
+                          "wait for it or choose another output",
+                          output, who[0] ? who : "holder unknown", lk->path);
+            free(lk->path);
+            lk->path = NULL;
+            return CORUN_EBUSY;
+        }
+        if (e) {
+            close(fd);
+            rc = corun_err_set(err, CORUN_EIO,
+                          "%s: cannot lock %s: %s (does this file system support fcntl locks? "
+                          "Lustre needs -o flock)",
+                          output, lk->path, strerror(e));
+            break;
+        }
+        /* The holder before us may have unlinked the file between our open
+         * and our lock: then we hold a lock nobody else can see. */
+        struct stat a, b;
+        if (fstat(fd, &a) != 0 || stat(lk->path, &b) != 0 || a.st_ino != b.st_ino ||
+            a.st_dev != b.st_dev) {
+            close(fd);
+            continue;
+        }
+        char host[256] = "unknown", text[320];
+        gethostname(host, sizeof host);
+        host[sizeof host - 1] = '\0';
+        int n = snprintf(text, sizeof text, "pid %ld host %s\n", (long)getpid(), host);
+        if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)n, 0) != n) {
+            /* Only the message suffers; the lock itself is held. */
+        }
+        lk->fd = fd;
+        return 0;
+    }
+    if (!rc)
+        rc = corun_err_set(err, CORUN_EIO, "%s: the lock file %s keeps changing", output,
+                           lk->path);
+    free(lk->path);
+    lk->path = NULL;
+    return rc;
+}
+
+int corun_lock_reserve(corun_lock_t *lk, long bytes) {
+    if (lk->fd < 0) return -1;
+    /* After the holder's text, which stays first in the file. */
+    return posix_fallocate(lk->fd, 4096, bytes) == 0 ? 0 : -1;
+}
+
+void corun_lock_unreserve(corun_lock_t *lk) {
+    if (lk->fd < 0) return;
+    struct stat st;
+    if (fstat(lk->fd, &st) == 0 && st.st_size > 4096 && ftruncate(lk->fd, 4096) != 0) {
+        /* nothing more to give back */
+    }
+}
+
+void corun_lock_release(corun_lock_t *lk) {
+    if (!lk || lk->fd < 0) {
+        if (lk) {
+            free(lk->path);
+            lk->path = NULL;
+        }
+        return;
+    }
+    unlink(lk->path); /* while still holding it: see the protocol in lock.h */
+    close(lk->fd);
+    lk->fd = -1;
+    free(lk->path);
+    lk->path = NULL;
+}

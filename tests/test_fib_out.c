@@ -1,0 +1,112 @@
+/* test_fib_out.c — `corun fib --out` on a full disk: exit 1 without a
+ * crash, every task reported on stdout kept whole (HDF5 dataset or text
+ * file and CSV row), no empty or cut task files; one run per output. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+static char out[1 << 16], err[1 << 16];
+#define RUN(...) test_run_corun((const char *const[]){"corun", __VA_ARGS__, NULL}, out, sizeof out, err, sizeof err)
+
+static const char *small_fs(const char *name) {
+    const char *dir = test_tmp_path(name);
+    mkdir(dir, 0700);
+    if (mount("tmpfs", dir, "tmpfs", 0, "size=2m") != 0) {
+        fprintf(stderr, "\nfib disk-full test: cannot mount a tmpfs here (%m); not run\n");
+        CU_FAIL("needs root to mount a small tmpfs");
+        return NULL;
+    }
+    return dir;
+}
+
+static int reported(int *tasks, int cap) {
+    int n = 0;
+    for (const char *p = out; (p = strstr(p, "task=")) && n < cap; p++) tasks[n++] = atoi(p + 5);
+    return n;
+}
+
+static void test_h5_disk_full(void) {
+    const char *dir = small_fs("fibfs1");
+    if (!dir) return;
+    char path[600], cmd[1200];
+    snprintf(path, sizeof path, "%s/F.h5", dir);
+    int rc = RUN("fib", "--n", "2e6", "--tasks", "8", "--out", path);
+    CU_ASSERT_EQUAL(rc, 1); /* not -SIGSEGV */
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "disk full"));
+    int t[64], n = reported(t, 64);
+    CU_ASSERT(n >= 1 && n < 8);
+    for (int i = 0; i < n; i++) {
+        snprintf(cmd, sizeof cmd,
+                 "/usr/bin/python3 -c \"import h5py,sys; f=h5py.File('%s','r'); "
+                 "d=f['task_%06d']; sys.exit(int(len(d[()]) != d.attrs['digits']))\"",
+                 path, t[i]);
+        CU_ASSERT_EQUAL(system(cmd), 0);
+    }
+    umount(dir);
+}
+
+static void test_dir_disk_full(void) {
+    const char *dir = small_fs("fibfs2");
+    if (!dir) return;
+    char path[600], f[1200];
+    snprintf(path, sizeof path, "%s/D", dir);
+    int rc = RUN("fib", "--n", "2e6", "--tasks", "8", "--out", path);
+    CU_ASSERT_EQUAL(rc, 1);
+    int t[64], n = reported(t, 64);
+    CU_ASSERT(n >= 1 && n < 8);
+    int files = 0;
+    DIR *d = opendir(path);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.' || !strcmp(e->d_name, "summary.csv")) continue;
+        struct stat st;
+        snprintf(f, sizeof f, "%s/%s", path, e->d_name);
+        CU_ASSERT_EQUAL(stat(f, &st), 0);
+        CU_ASSERT_EQUAL(st.st_size, 417976); /* F(2e6): 417975 digits + newline */
+        files++;
+    }
+    if (d) closedir(d);
+    CU_ASSERT_EQUAL(files, n);
+    snprintf(f, sizeof f, "%s/summary.csv", path);
+    size_t len = 0;
+    char *csv = test_slurp(f, &len);
+    int rows = 0;
+    for (size_t i = 0; csv && i < len; i++) rows += csv[i] == '\n';
+    CU_ASSERT_EQUAL(rows, n + 1);
+    CU_ASSERT(len > 0 && csv[len - 1] == '\n');
+    free(csv);
+    umount(dir);
+}
+
+static void test_one_run_per_output(void) {
+    const char *path = test_tmp_path("busy_fib.h5");
+    unlink(path);
+    pid_t pid = fork();
+    if (pid == 0) {
+        freopen("/dev/null", "w", stdout);
+        execl(test_corun_bin(), "corun", "fib", "--n", "3e7", "--tasks", "2", "--threads", "1",
+              "--out", path, (char *)NULL);
+        _exit(127);
+    }
+    usleep(500000);
+    CU_ASSERT_EQUAL(RUN("fib", "--n", "10", "--out", path), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "in use by another corun run"));
+    kill(pid, 15);
+    waitpid(pid, NULL, 0);
+    CU_ASSERT_EQUAL(RUN("fib", "--n", "10", "--out", path), 0);
+}
+
+static const test_case_t cases[] = {
+    {"HDF5 output on a full disk: exit 1, reported tasks kept", test_h5_disk_full},
+    {"folder output on a full disk: no empty or cut files", test_dir_disk_full},
+    {"one run per output", test_one_run_per_output},
+    {NULL, NULL},
+};
+CORUN_TEST_SUITE(fib_out, cases)
