@@ -1,14 +1,17 @@
 /* life.h — Game of Life (any Life-like rule): rules, grids, patterns and the
  * stepping backends.
  *
- * Memory: a corun_life_cells_t is caller-owned storage, one byte per cell
- * (0 dead, 1 alive), row-major, set up with corun_life_cells_init() and freed
- * with corun_life_cells_close(). Backends keep their own private state (e.g.
- * bit-packed words) behind a void pointer; the byte grid is the exchange
- * format between them, the pattern files and the printers.
+ * Memory: the packed grid (corun_life_grid_t, 64 cells per word) is the
+ * exchange format of a run: patterns are placed into it, the random fill
+ * writes it, backends open from it and hand the result back into it, and
+ * hash, population, snapshots, restart and MPI slabs work on it. A run holds
+ * it plus what its backend adds (omp: the second generation). The byte grid
+ * (corun_life_cells_t, one byte per cell) is the serial oracle's own state
+ * and the column printer's input.
  *
- * Threads: serial code runs on the caller's thread; the omp backend uses
- * OpenMP inside step() only. Nothing here calls exit().
+ * Threads: the grid functions and the omp backend use OpenMP on the
+ * `threads` they are given; the serial backend runs on the caller's thread.
+ * Nothing here calls exit().
  *
  * Failure: every fallible call returns 0 or a negative CORUN_E* and writes a
  * message to its corun_err_t naming the file, line or field at fault.

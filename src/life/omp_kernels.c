@@ -7,13 +7,14 @@
  * whatever target the copy is compiled for (AVX-512 gives 8 words = 512
  * cells per instruction and folds the adders into vpternlog). The build
  * itself stays baseline x86-64, so the program runs on any CPU; the AVX
- * copies are only called after __builtin_cpu_supports says the CPU (and the
+ * copies are only called after corun_cpu_features() says the CPU (and the
  * OS, which must save the wider registers) can run them.
  */
 #include <omp.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "corun/core.h"
 #include "life/omp_int.h"
 
 static const omp_kernels_t k_portable = {"portable", omp_conway_portable, omp_generic_portable,
@@ -36,13 +37,10 @@ static const omp_kernels_t k_avx512_autovec = {"avx512-autovec", omp_conway_auto
 void omp_machine_probe(omp_machine_t *m) {
     memset(m, 0, sizeof *m);
 #ifdef OMP_HAVE_X86_COPIES
-    __builtin_cpu_init();
-    m->avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-                __builtin_cpu_supports("avx512vbmi2") && /* the copy is built with these */
-                __builtin_cpu_supports("avx512vpopcntdq");
-    m->avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") &&
-              __builtin_cpu_supports("popcnt");
+    /* the copies are built with exactly these extensions */
+    m->avx512 = corun_cpu_has(CORUN_CPU_AVX512 | CORUN_CPU_AVX512_VBMI2 |
+                              CORUN_CPU_AVX512_VPOPCNTDQ);
+    m->avx2 = corun_cpu_has(CORUN_CPU_AVX2 | CORUN_CPU_BMI2 | CORUN_CPU_POPCNT);
 #endif
     long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
     m->l2_bytes = l2 > 0 ? (int64_t)l2 : 0;
