@@ -96,6 +96,10 @@ CORUN_API int corun_life_source_fill(const corun_life_source_t *src, corun_life_
  * be->bytes_per_cell, plus `frames` snapshot buffers of rows * wpr words. */
 CORUN_API double corun_life_memory_need(const corun_life_backend_t *be, int64_t width,
                                         int64_t rows, int frames);
+/* The largest number of snapshot buffers, from `frames` down to 1, with
+ * which the run fits in memory (1 if none does: the check then refuses). */
+CORUN_API int corun_life_memory_frames(const corun_life_backend_t *be, int64_t width,
+                                       int64_t rows, int frames);
 /* Refuses (CORUN_ENOMEM, a message with the numbers and which limit
  * applied: MemAvailable, the cgroup's memory limit or RLIMIT_AS/DATA) a run
  * that needs more than the memory available to this process. */

@@ -262,321 +262,390 @@ static int64_t peak_rss_bytes(void) {
 
 /* ---------------------------------------------------------------- run */
 
-int cmd_life(int argc, char **argv) {
-    const double t_start = cli_start_time;
+/* Everything one `corun life` run holds. The phases below fill it in order;
+ * each returns an exit code (0: go on), agreed between the ranks of a team
+ * (setup_result), so cmd_life() reads as the list of phases. */
+typedef struct life_job {
     life_opts_t o;
-    life_opts_defaults(&o);
-    int help = 0, rc = life_opts_parse_args(argc, argv, &o, &help);
-    if (rc) return rc;
-    if (help) {
-        if (corun_mpi_rank() == 0) fputs(life_usage, stdout);
-        return CORUN_EXIT_OK;
-    }
-    corun_err_t err = {0};
-    /* team: this process is one rank of an MPI job and steps a slab. */
-    const int team = corun_mpi_active(), rank = corun_mpi_rank(), ranks = corun_mpi_size();
-    if (team && corun_life_mpi_begin(&err)) {
-        cli_error("life: %s", err.msg);
+    corun_err_t err;
+    int team, rank, ranks, local_rank;
+    int threads; /* what the set-up and finish loops use */
+    const corun_life_backend_t *be;      /* the node backend (--backend) */
+    const corun_life_backend_t *stepper; /* be, or under MPI the slab over it */
+    corun_life_team_t tm;
+    corun_life_source_t src;
+    int have_src;
+    corun_snap_config_t sc;
+    corun_snap_t *snap;
+    corun_life_slab_cfg_t scfg;
+    int64_t start_gen, row0, rows, top, bot; /* own rows: global row0.., grid rows top.. */
+    int64_t pop0;
+    corun_life_grid_t grid; /* own rows plus halo rows (none in one process) */
+    void *st;
+    corun_life_info_t info;
+    char *cmdline, config[4096];
+    double setup_seconds;
+} life_job_t;
+
+static corun_life_grid_t own_rows(const life_job_t *j) {
+    return corun_life_grid_rows(&j->grid, j->top, j->rows);
+}
+
+/* The team, the threads, and the option combinations that cannot work. */
+static int job_begin(life_job_t *j) {
+    life_opts_t *o = &j->o;
+    int code = 0;
+    j->team = corun_mpi_active();
+    j->rank = corun_mpi_rank();
+    j->ranks = corun_mpi_size();
+    if (j->team && corun_life_mpi_begin(&j->err)) {
+        cli_error("life: %s", j->err.msg);
         return CORUN_EXIT_FAILURE;
     }
-    int local_rank = 0, node_ranks = team ? corun_life_mpi_node_ranks(&local_rank) : 1;
+    int node_ranks = j->team ? corun_life_mpi_node_ranks(&j->local_rank) : 1;
     /* Ranks sharing a node share its cores: without --threads, and when the
      * default would be all the cores this process sees (not OMP_NUM_THREADS
      * or the Slurm allocation), each rank takes its part. Under mpirun's
      * default binding a rank already sees only its own core. */
-    if (node_ranks > 1 && !o.threads && !strcmp(corun_default_threads_source(), "cores")) {
-        o.threads = corun_default_threads() / node_ranks;
-        if (o.threads < 1) o.threads = 1;
+    if (node_ranks > 1 && !o->threads && !strcmp(corun_default_threads_source(), "cores")) {
+        o->threads = corun_default_threads() / node_ranks;
+        if (o->threads < 1) o->threads = 1;
     }
-    const int set_threads = o.threads ? o.threads : corun_default_threads();
-    corun_life_grid_t grid = {0};
-    corun_life_source_t src = {0};
-    corun_snap_t *snap = NULL;
-    corun_life_team_t tm = {0};
-    void *st = NULL;
-    const corun_life_backend_t *be = corun_life_backend_find(o.backend, &err), *stepper = be;
-    int64_t start_gen = 0, row0 = 0, rows = 0, top = 0, bot = 0;
-    char *cmdline = join_argv(argc, argv), config[4096];
-    int exit_code = CORUN_EXIT_OK, code = 0, have_src = 0;
-    if (!be) {
+    j->threads = o->threads ? o->threads : corun_default_threads();
+    j->be = j->stepper = corun_life_backend_find(o->backend, &j->err);
+    if (!j->be) {
         code = CORUN_EXIT_USAGE;
-    } else if (o.restart[0] && o.out[0] && strcmp(o.out, o.restart)) {
-        corun_err_set(&err, CORUN_EINVAL, "--restart appends to %s; --out %s names another file",
-                      o.restart, o.out);
+    } else if (o->restart[0] && o->out[0] && strcmp(o->out, o->restart)) {
+        corun_err_set(&j->err, CORUN_EINVAL,
+                      "--restart appends to %s; --out %s names another file", o->restart, o->out);
         code = CORUN_EXIT_USAGE;
-    } else if (o.print && (o.out[0] || o.restart[0])) {
-        corun_err_set(&err, CORUN_EINVAL, "--print cannot be combined with --out or --restart");
+    } else if (o->print && (o->out[0] || o->restart[0])) {
+        corun_err_set(&j->err, CORUN_EINVAL, "--print cannot be combined with --out or --restart");
         code = CORUN_EXIT_USAGE;
-    } else if (o.print && ranks > 1) {
-        corun_err_set(&err, CORUN_EINVAL,
-                      "--print needs one rank; with %d use --write-rle to get the grid", ranks);
+    } else if (o->print && j->ranks > 1) {
+        corun_err_set(&j->err, CORUN_EINVAL,
+                      "--print needs one rank; with %d use --write-rle to get the grid", j->ranks);
         code = CORUN_EXIT_USAGE;
-    } else if (o.out[0] && !o.restart[0]) {
+    } else if (o->out[0] && !o->restart[0]) {
         corun_h5_codec_t codec;
         int level;
-        if (corun_h5_codec_parse(o.compress, &codec, &level, &err) ||
-            !corun_h5_codec_available(codec, &err))
+        if (corun_h5_codec_parse(o->compress, &codec, &level, &j->err) ||
+            !corun_h5_codec_available(codec, &j->err))
             code = CORUN_EXIT_USAGE;
     }
-    if (!code && team && (rc = corun_life_mpi_team(&tm, &err))) code = CORUN_EXIT_FAILURE;
-    if ((exit_code = setup_result(team, code, &err))) goto out;
+    if (!code && j->team && corun_life_mpi_team(&j->tm, &j->err)) code = CORUN_EXIT_FAILURE;
+    return setup_result(j->team, code, &j->err);
+}
 
-    /* The grid's size: from the file (restart) or from the options and the
-     * pattern's header. */
-    corun_snap_config_t sc = {0};
-    if (o.restart[0]) {
+/* The grid's size (from the restart file, or the options and the pattern's
+ * header), this rank's rows, and whether it all fits in memory. */
+static int job_size(life_job_t *j) {
+    life_opts_t *o = &j->o;
+    int code = 0;
+    if (o->restart[0]) {
         /* One process opens (and locks) the file now: a file another run
          * writes is refused as busy before anything is read. A team's
          * slabs follow the file's height, so the ranks read it first and
-         * open it together once each knows its rows. */
+         * open it together once each knows its rows (job_grid). */
         corun_h5_meta_t m;
         int64_t last;
-        sc.path = o.restart;
-        sc.restart = 1;
-        sc.buffers = o.snapshot_buffers;
-        if (!team && corun_snap_open(&sc, &snap, &start_gen, &err))
+        j->sc.path = o->restart;
+        j->sc.restart = 1;
+        j->sc.buffers = o->snapshot_buffers;
+        if (!j->team && corun_snap_open(&j->sc, &j->snap, &j->start_gen, &j->err))
             /* (a file in use by another run is not bad input: exit 1) */
-            code = err.code == CORUN_EBUSY ? CORUN_EXIT_FAILURE : CORUN_EXIT_USAGE;
-        else if (!team)
-            m = sc.meta;
-        else if (corun_h5_read_meta(o.restart, &m, &last, &err))
+            code = j->err.code == CORUN_EBUSY ? CORUN_EXIT_FAILURE : CORUN_EXIT_USAGE;
+        else if (!j->team)
+            m = j->sc.meta;
+        else if (corun_h5_read_meta(o->restart, &m, &last, &j->err))
             code = CORUN_EXIT_USAGE;
-        if (!code && adopt_restart_meta(&o, &m, &err)) code = CORUN_EXIT_USAGE;
-    } else if (corun_life_source_open(o.init, o.at_x, o.at_y, &src, &err)) {
+        if (!code && adopt_restart_meta(o, &m, &j->err)) code = CORUN_EXIT_USAGE;
+    } else if (corun_life_source_open(o->init, o->at_x, o->at_y, &j->src, &j->err)) {
         code = CORUN_EXIT_USAGE;
     } else {
-        have_src = 1;
-        adopt_pattern(&o, &src);
+        j->have_src = 1;
+        adopt_pattern(o, &j->src);
     }
-    if (!code && o.print && (double)(o.steps + 1) * (double)o.width * (double)o.height > 64e6) {
-        corun_err_set(&err, CORUN_EINVAL,
+    if (!code && o->print && (double)(o->steps + 1) * (double)o->width * (double)o->height > 64e6) {
+        corun_err_set(&j->err, CORUN_EINVAL,
                       "--print keeps every generation in memory; %lldx%lld for %lld steps "
                       "is too large (use a smaller grid or fewer steps)",
-                      (long long)o.width, (long long)o.height, (long long)o.steps);
+                      (long long)o->width, (long long)o->height, (long long)o->steps);
         code = CORUN_EXIT_USAGE;
     }
-    /* This rank's rows (all of them in one process) and its halo rows. */
-    corun_life_slab_cfg_t scfg = {0};
-    rows = o.height;
-    if (!code && team) {
+    j->rows = o->height;
+    if (!code && j->team) {
         corun_life_slab_layout_t lay;
-        scfg = (corun_life_slab_cfg_t){.node = be, .width = o.width, .height = o.height,
-                                       .rank = rank, .size = ranks, .halo = o.halo,
-                                       .overlap = o.halo_overlap};
-        if (corun_life_slab_layout(&scfg, o.boundary, &lay, &err)) {
+        j->scfg = (corun_life_slab_cfg_t){.node = j->be, .width = o->width,
+                                          .height = o->height, .rank = j->rank,
+                                          .size = j->ranks, .halo = o->halo,
+                                          .overlap = o->halo_overlap};
+        if (corun_life_slab_layout(&j->scfg, o->boundary, &lay, &j->err)) {
             code = CORUN_EXIT_USAGE;
         } else {
-            row0 = lay.row0;
-            rows = lay.rows;
-            top = lay.top;
-            bot = lay.bot;
-            stepper = &corun_life_backend_slab;
+            j->row0 = lay.row0;
+            j->rows = lay.rows;
+            j->top = lay.top;
+            j->bot = lay.bot;
+            j->stepper = &corun_life_backend_slab;
         }
     }
-    /* Memory: refuse before allocating. Snapshot buffers not asked for are
-     * fewer when three do not fit. */
-    const int snapshots = o.out[0] || o.restart[0];
     if (!code) {
-        if (snapshots && !o.has_snapshot_buffers)
-            while (o.snapshot_buffers > 1 &&
-                   corun_life_memory_check(be, o.width, o.height,
-                                           rows + top + bot, o.snapshot_buffers, NULL))
-                o.snapshot_buffers--;
-        if (corun_life_memory_check(be, o.width, o.height, rows + top + bot,
-                                    snapshots ? o.snapshot_buffers : 0, &err))
+        const int64_t held = j->top + j->rows + j->bot;
+        const int snapshots = o->out[0] || o->restart[0];
+        if (snapshots && !o->has_snapshot_buffers)
+            o->snapshot_buffers =
+                corun_life_memory_frames(j->be, o->width, held, o->snapshot_buffers);
+        if (corun_life_memory_check(j->be, o->width, o->height, held,
+                                    snapshots ? o->snapshot_buffers : 0, &j->err))
             code = CORUN_EXIT_USAGE;
     }
-    if (!code && corun_life_grid_init(&grid, o.width, rows + top + bot, &err))
-        code = CORUN_EXIT_FAILURE;
-    if ((exit_code = setup_result(team, code, &err))) goto out;
-    corun_life_grid_t own = corun_life_grid_rows(&grid, top, rows);
-    corun_h5_par_t par = {row0, team ? rows : 0, team};
+    return setup_result(j->team, code, &j->err);
+}
 
-    /* The initial cells: the file's last frame, a random fill or a pattern. */
-    if (o.restart[0]) {
-        sc.par = par;
-        if (team && corun_snap_open(&sc, &snap, &start_gen, &err))
-            code = err.code == CORUN_EBUSY ? CORUN_EXIT_FAILURE : CORUN_EXIT_USAGE;
-        else if (corun_snap_restart_frame(snap, &own, &err))
+/* The grid with its initial cells (the file's last frame, a random fill or a
+ * pattern) and a new output file. */
+static int job_grid(life_job_t *j) {
+    life_opts_t *o = &j->o;
+    corun_h5_par_t par = {j->row0, j->team ? j->rows : 0, j->team};
+    int code = corun_life_grid_init(&j->grid, o->width, j->top + j->rows + j->bot, &j->err)
+                   ? CORUN_EXIT_FAILURE
+                   : 0;
+    corun_life_grid_t own = own_rows(j);
+    if (code) {
+        /* agreed below */
+    } else if (o->restart[0]) {
+        j->sc.par = par;
+        if (j->team && corun_snap_open(&j->sc, &j->snap, &j->start_gen, &j->err))
+            code = j->err.code == CORUN_EBUSY ? CORUN_EXIT_FAILURE : CORUN_EXIT_USAGE;
+        else if (corun_snap_restart_frame(j->snap, &own, &j->err))
             code = CORUN_EXIT_FAILURE;
-    } else if (corun_life_source_fill(&src, &own, row0, o.height, set_threads,
-                                      !o.quiet && isatty(2) && rank == 0, &err)) {
-        corun_err_prefix(&err, "init %s", o.init);
+    } else if (corun_life_source_fill(&j->src, &own, j->row0, o->height, j->threads,
+                                      !o->quiet && isatty(2) && j->rank == 0, &j->err)) {
+        corun_err_prefix(&j->err, "init %s", o->init);
         code = CORUN_EXIT_USAGE;
     }
-    if ((exit_code = setup_result(team, code, &err))) goto out;
-    int64_t pop0 = 0;
-    if (o.out[0] && !o.restart[0]) {
-        pop0 = corun_life_grid_population(&own, set_threads);
-        if (team && tm.sum(tm.ctx, pop0, &pop0, &err)) corun_mpi_abort(CORUN_EXIT_FAILURE);
-        sc.path = o.out;
-        sc.force = o.force;
-        sc.buffers = o.snapshot_buffers;
-        sc.par = par;
-        life_opts_to_ini(&o, config, sizeof config);
-        fill_meta(&o, be, set_threads, cmdline ? cmdline : "corun life", config, &sc.meta);
-        if (corun_snap_open(&sc, &snap, &start_gen, &err)) code = usage_or_failure(&err);
-        if ((exit_code = setup_result(team, code, &err))) goto out;
-    }
+    if ((code = setup_result(j->team, code, &j->err)) || !o->out[0] || o->restart[0])
+        return code;
+    j->pop0 = corun_life_grid_population(&own, j->threads);
+    if (j->team && j->tm.sum(j->tm.ctx, j->pop0, &j->pop0, &j->err))
+        corun_mpi_abort(CORUN_EXIT_FAILURE);
+    j->sc.path = o->out;
+    j->sc.force = o->force;
+    j->sc.buffers = o->snapshot_buffers;
+    j->sc.par = par;
+    life_opts_to_ini(o, j->config, sizeof j->config);
+    fill_meta(o, j->be, j->threads, j->cmdline ? j->cmdline : "corun life", j->config,
+              &j->sc.meta);
+    if (corun_snap_open(&j->sc, &j->snap, &j->start_gen, &j->err))
+        code = usage_or_failure(&j->err);
+    return setup_result(j->team, code, &j->err);
+}
 
-    /* The stepping state: the node backend itself, or under MPI the slab
-     * that steps this rank's rows with it. */
+/* The stepping state: the node backend itself, or under MPI the slab that
+ * steps this rank's rows with it. */
+static int job_open(life_job_t *j) {
+    life_opts_t *o = &j->o;
     corun_life_omp_tuning_t omp_tuning;
-    corun_life_params_t p = {.rule = o.rule, .boundary = o.boundary, .threads = o.threads,
-                             .skip_stable = o.skip_stable, .device = o.device,
+    corun_life_params_t p = {.rule = o->rule, .boundary = o->boundary, .threads = o->threads,
+                             .skip_stable = o->skip_stable, .device = o->device,
                              .omp_tuning = cli_omp_tuning(&omp_tuning)};
-    if (team) {
-        /* One GPU per rank: the node's ranks take the visible devices in
-         * turn (with one device per task, as Slurm's --gpus-per-task sets
-         * CUDA_VISIBLE_DEVICES, that is device 0 everywhere). */
-        if (!strcmp(be->name, "cuda") && o.device < 0) {
-            corun_cuda_device_t devs[64];
-            int n = corun_cuda_devices(devs, 64, NULL);
-            if (n > 0) p.device = o.device = local_rank % n;
-        }
-        p.slab = &scfg;
-        rc = stepper->open(&st, &grid, &p, &err);
-        if (rc == CORUN_EIO) { /* the first exchange failed: others may wait for it */
-            cli_error("life: %s", err.msg);
-            corun_mpi_abort(CORUN_EXIT_FAILURE);
-        }
-        /* A rank that stopped because another failed passes 0: the failing
-         * rank is the one that prints. */
-        code = rc && rc != CORUN_ECANCELED ? CORUN_EXIT_FAILURE : 0;
-        if ((exit_code = setup_result(team, code, &err))) goto out;
-    } else if (be->open(&st, &grid, &p, &err)) {
-        cli_error("life: %s", err.msg);
-        exit_code = CORUN_EXIT_FAILURE;
-        goto out;
+    if (!j->team) {
+        if (!j->be->open(&j->st, &j->grid, &p, &j->err)) return 0;
+        cli_error("life: %s", j->err.msg);
+        return CORUN_EXIT_FAILURE;
     }
-    corun_life_info_t info;
-    stepper->info(st, &info);
-    const double setup_seconds = corun_now() - t_start;
+    /* One GPU per rank: the node's ranks take the visible devices in turn
+     * (with one device per task, as Slurm's --gpus-per-task sets
+     * CUDA_VISIBLE_DEVICES, that is device 0 everywhere). */
+    if (!strcmp(j->be->name, "cuda") && o->device < 0) {
+        corun_cuda_device_t devs[64];
+        int n = corun_cuda_devices(devs, 64, NULL);
+        if (n > 0) p.device = o->device = j->local_rank % n;
+    }
+    p.slab = &j->scfg;
+    int rc = j->stepper->open(&j->st, &j->grid, &p, &j->err);
+    if (rc == CORUN_EIO) { /* the first exchange failed: others may wait for it */
+        cli_error("life: %s", j->err.msg);
+        corun_mpi_abort(CORUN_EXIT_FAILURE);
+    }
+    /* A rank that stopped because another failed passes 0: the failing rank
+     * is the one that prints. */
+    return setup_result(j->team, rc && rc != CORUN_ECANCELED ? CORUN_EXIT_FAILURE : 0, &j->err);
+}
 
-    signals_install();
-    corun_life_run_result_t res = {0};
-    if (o.print) {
+/* Steps (or prints) the generations asked for. */
+static int job_step(life_job_t *j, corun_life_run_result_t *res) {
+    life_opts_t *o = &j->o;
+    if (o->print) {
         double t0 = corun_now();
-        rc = print_run(&o, be, st, &grid, &err);
-        res.generation = o.steps;
-        res.seconds = corun_now() - t0;
-    } else {
-        corun_life_run_cfg_t rc_cfg = {
-            .start_gen = start_gen,
-            .steps = o.steps,
-            .snapshot_every = o.snapshot_every,
-            .frame0 = snap && !o.restart[0],
-            .pop0 = pop0,
-            .cells = o.width * o.height,
-            .progress = !o.quiet && isatty(2),
-            .stop = &stop_signal,
-        };
-        corun_life_sink_t sink = {snap, snap_sink};
-        rc = corun_life_run(&rc_cfg, stepper, st, snap ? &sink : NULL, team ? &tm : NULL, &res,
-                            &err);
+        int rc = print_run(o, j->be, j->st, &j->grid, &j->err);
+        res->generation = o->steps;
+        res->seconds = corun_now() - t0;
+        return rc;
     }
-    char mpi_info[160] = "";
-    if (team) {
-        corun_life_slab_info_t si;
-        corun_life_slab_info(st, &si);
-        double halo_max = 0, wait_max = 0;
-        if (!rc) rc = tm.max(tm.ctx, si.halo_seconds, &halo_max, &err);
-        if (!rc) rc = tm.max(tm.ctx, si.wait_seconds, &wait_max, &err);
-        snprintf(mpi_info, sizeof mpi_info,
-                 " ranks=%d halo=%d halo_overlap=%s halo_seconds=%.6f wait_seconds=%.6f",
-                 si.ranks, si.halo, si.overlap ? "on" : "off", halo_max, wait_max);
-    }
-    /* The final generation back in the grid. */
+    corun_life_run_cfg_t cfg = {
+        .start_gen = j->start_gen,
+        .steps = o->steps,
+        .snapshot_every = o->snapshot_every,
+        .frame0 = j->snap && !o->restart[0],
+        .pop0 = j->pop0,
+        .cells = o->width * o->height,
+        .progress = !o->quiet && isatty(2),
+        .stop = &stop_signal,
+    };
+    corun_life_sink_t sink = {j->snap, snap_sink};
+    return corun_life_run(&cfg, j->stepper, j->st, j->snap ? &sink : NULL,
+                          j->team ? &j->tm : NULL, res, &j->err);
+}
+
+/* Closes the backend (the final generation back in the grid) and the file;
+ * the first error wins. */
+static int job_close(life_job_t *j, int rc, const corun_life_run_result_t *res,
+                     corun_h5_stats_t *hs) {
     corun_err_t cerr = {0};
-    int crc = stepper->close(st, &cerr);
-    st = NULL;
+    int crc = j->stepper->close(j->st, &cerr);
+    j->st = NULL;
     if (crc && !rc) {
         rc = crc;
-        err = cerr;
+        j->err = cerr;
     }
-    corun_h5_stats_t hs = {0};
-    if (snap) {
-        hs.final_generation = res.generation;
-        hs.status = rc ? "failed" : res.interrupted ? "interrupted" : "complete";
-        hs.error = rc ? err.msg : NULL;
-        crc = corun_snap_close(snap, &hs, &cerr);
-        snap = NULL;
+    if (j->snap) {
+        hs->final_generation = res->generation;
+        hs->status = rc ? "failed" : res->interrupted ? "interrupted" : "complete";
+        hs->error = rc ? j->err.msg : NULL;
+        crc = corun_snap_close(j->snap, hs, &cerr);
+        j->snap = NULL;
         if (crc && !rc) {
             rc = crc;
-            err = cerr;
+            j->err = cerr;
         }
     }
-    if (rc) {
-        cli_error("life: %s", err.msg);
-        if (team) corun_mpi_abort(CORUN_EXIT_FAILURE); /* the others may wait for this rank */
-        exit_code = CORUN_EXIT_FAILURE;
-        goto out;
+    return rc;
+}
+
+/* The final grid's population and hash (global ones under MPI) and
+ * --write-rle. */
+static int job_result(life_job_t *j, int64_t *population, uint64_t *hash) {
+    life_opts_t *o = &j->o;
+    corun_life_grid_t own = own_rows(j); /* close may have handed over new memory */
+    *population = corun_life_grid_population(&own, j->threads);
+    if (!j->team) {
+        *hash = corun_life_grid_hash(&own, j->threads);
+        if (!o->write_rle[0] || !corun_life_rle_save(o->write_rle, &own, o->rule, o->boundary,
+                                                     &j->err))
+            return 0;
+        cli_error("life: %s", j->err.msg);
+        return CORUN_EXIT_FAILURE;
     }
-    own = corun_life_grid_rows(&grid, top, rows); /* close may have handed over new memory */
-    int64_t population = corun_life_grid_population(&own, set_threads);
-    uint64_t hash;
-    if (team) {
-        corun_life_fnv_map_t mine = corun_life_grid_hash_map(&own, set_threads);
-        rc = tm.sum(tm.ctx, population, &population, &err);
-        if (!rc) rc = tm.hash(tm.ctx, mine, &hash, &err);
-        if (rc) { /* an MPI failure: the others may be inside a collective */
-            cli_error("life: %s", err.msg);
-            corun_mpi_abort(CORUN_EXIT_FAILURE);
-        }
-        /* The gather's failures (too large, rank 0 out of memory) are known
-         * to every rank; rank 0 writes the file. */
-        corun_life_grid_t full = {0};
-        if (o.write_rle[0]) rc = corun_life_slab_gather(&own, row0, o.height, &full, &err);
-        if (!rc && rank == 0 && o.write_rle[0])
-            rc = corun_life_rle_save(o.write_rle, &full, o.rule, o.boundary, &err);
-        corun_life_grid_close(&full);
-        if ((exit_code = setup_result(team, rc ? CORUN_EXIT_FAILURE : 0, &err))) goto out;
-    } else {
-        hash = corun_life_grid_hash(&own, set_threads);
-        if (o.write_rle[0] && corun_life_rle_save(o.write_rle, &own, o.rule, o.boundary, &err)) {
-            cli_error("life: %s", err.msg);
-            exit_code = CORUN_EXIT_FAILURE;
-            goto out;
-        }
+    corun_life_fnv_map_t mine = corun_life_grid_hash_map(&own, j->threads);
+    int rc = j->tm.sum(j->tm.ctx, *population, population, &j->err);
+    if (!rc) rc = j->tm.hash(j->tm.ctx, mine, hash, &j->err);
+    if (rc) { /* an MPI failure: the others may be inside a collective */
+        cli_error("life: %s", j->err.msg);
+        corun_mpi_abort(CORUN_EXIT_FAILURE);
     }
+    /* The gather's failures (too large, rank 0 out of memory) are known to
+     * every rank; rank 0 writes the file. */
+    corun_life_grid_t full = {0};
+    if (o->write_rle[0]) rc = corun_life_slab_gather(&own, j->row0, o->height, &full, &j->err);
+    if (!rc && j->rank == 0 && o->write_rle[0])
+        rc = corun_life_rle_save(o->write_rle, &full, o->rule, o->boundary, &j->err);
+    corun_life_grid_close(&full);
+    return setup_result(j->team, rc ? CORUN_EXIT_FAILURE : 0, &j->err);
+}
+
+static void job_summary(life_job_t *j, const corun_life_run_result_t *res,
+                        const corun_h5_stats_t *hs, const char *mpi_info, int64_t population,
+                        uint64_t hash) {
+    const life_opts_t *o = &j->o;
     char rule[32], io[160] = "";
-    corun_life_rule_format(o.rule, rule, sizeof rule);
-    int64_t steps = res.generation - start_gen;
-    double updates = (double)o.width * (double)o.height * (double)steps;
-    if (o.out[0] || o.restart[0])
+    corun_life_rule_format(o->rule, rule, sizeof rule);
+    int64_t steps = res->generation - j->start_gen;
+    double updates = (double)o->width * (double)o->height * (double)steps;
+    if (o->out[0] || o->restart[0])
         snprintf(io, sizeof io, " generation=%lld io_seconds=%.6f stall_seconds=%.6f overlap=%.3f",
-                 (long long)res.generation, hs.io_seconds, hs.stall_seconds, hs.overlap);
-    if (rank == 0)
+                 (long long)res->generation, hs->io_seconds, hs->stall_seconds, hs->overlap);
+    if (j->rank == 0)
         printf("backend=%s threads=%d mode=%s simd=%s size=%lldx%lld rule=%s boundary=%s "
                "steps=%lld population=%lld hash=%016llx seconds=%.6f cell_updates_per_s=%.4g "
                "setup_seconds=%.6f wall_seconds=%.6f peak_rss_bytes=%lld%s%s%s\n",
-               be->name, info.threads, info.mode, info.simd, (long long)o.width,
-               (long long)o.height, rule, corun_life_boundary_name(o.boundary), (long long)steps,
-               (long long)population, (unsigned long long)hash, res.seconds,
-               res.seconds > 0 ? updates / res.seconds : 0.0, setup_seconds,
-               corun_now() - t_start, (long long)peak_rss_bytes(), io, mpi_info,
-               res.interrupted ? " status=interrupted" : "");
-    if (res.interrupted) {
-        if (rank == 0 && stop_signal)
-            fprintf(stderr, "corun: life: stopped by signal %d at generation %lld%s\n",
-                    (int)stop_signal, (long long)res.generation,
-                    o.out[0] || o.restart[0] ? " (final frame written)" : "");
-        else if (rank == 0)
-            fprintf(stderr, "corun: life: stopped by a signal to another rank at generation "
-                    "%lld\n", (long long)res.generation);
-        exit_code = CORUN_EXIT_SIGNAL;
+               j->be->name, j->info.threads, j->info.mode, j->info.simd, (long long)o->width,
+               (long long)o->height, rule, corun_life_boundary_name(o->boundary),
+               (long long)steps, (long long)population, (unsigned long long)hash, res->seconds,
+               res->seconds > 0 ? updates / res->seconds : 0.0, j->setup_seconds,
+               corun_now() - cli_start_time, (long long)peak_rss_bytes(), io, mpi_info,
+               res->interrupted ? " status=interrupted" : "");
+    if (!res->interrupted || j->rank != 0) return;
+    if (stop_signal)
+        fprintf(stderr, "corun: life: stopped by signal %d at generation %lld%s\n",
+                (int)stop_signal, (long long)res->generation,
+                o->out[0] || o->restart[0] ? " (final frame written)" : "");
+    else
+        fprintf(stderr, "corun: life: stopped by a signal to another rank at generation %lld\n",
+                (long long)res->generation);
+}
+
+static void job_free(life_job_t *j) {
+    if (j->st) j->stepper->close(j->st, NULL);
+    if (j->snap) {
+        corun_h5_stats_t hs = {0};
+        hs.status = "failed";
+        hs.error = j->err.msg;
+        corun_snap_close(j->snap, &hs, NULL);
     }
-out:
-    if (st) stepper->close(st, NULL);
-    if (snap) {
-        corun_h5_stats_t hs2 = {0};
-        hs2.status = "failed";
-        hs2.error = err.msg;
-        corun_snap_close(snap, &hs2, NULL);
+    if (j->have_src) corun_life_source_close(&j->src);
+    free(j->cmdline);
+    corun_life_grid_close(&j->grid);
+    if (j->team) corun_life_mpi_end();
+}
+
+int cmd_life(int argc, char **argv) {
+    static life_job_t job; /* large (paths, config text): not on the stack */
+    life_job_t *j = &job;
+    memset(j, 0, sizeof *j);
+    life_opts_defaults(&j->o);
+    int help = 0, code = life_opts_parse_args(argc, argv, &j->o, &help);
+    if (code) return code;
+    if (help) {
+        if (corun_mpi_rank() == 0) fputs(life_usage, stdout);
+        return CORUN_EXIT_OK;
     }
-    if (have_src) corun_life_source_close(&src);
-    free(cmdline);
-    corun_life_grid_close(&grid);
-    if (team) corun_life_mpi_end();
-    return exit_code;
+    j->cmdline = join_argv(argc, argv);
+    if ((code = job_begin(j)) || (code = job_size(j)) || (code = job_grid(j)) ||
+        (code = job_open(j))) {
+        job_free(j);
+        return code;
+    }
+    j->stepper->info(j->st, &j->info);
+    j->setup_seconds = corun_now() - cli_start_time;
+    signals_install();
+    corun_life_run_result_t res = {0};
+    int rc = job_step(j, &res);
+    char mpi_info[160] = "";
+    if (j->team) { /* the slowest rank's halo and wait times */
+        corun_life_slab_info_t si;
+        corun_life_slab_info(j->st, &si);
+        double halo = 0, wait = 0;
+        if (!rc) rc = j->tm.max(j->tm.ctx, si.halo_seconds, &halo, &j->err);
+        if (!rc) rc = j->tm.max(j->tm.ctx, si.wait_seconds, &wait, &j->err);
+        snprintf(mpi_info, sizeof mpi_info,
+                 " ranks=%d halo=%d halo_overlap=%s halo_seconds=%.6f wait_seconds=%.6f",
+                 si.ranks, si.halo, si.overlap ? "on" : "off", halo, wait);
+    }
+    corun_h5_stats_t hs = {0};
+    if ((rc = job_close(j, rc, &res, &hs))) {
+        cli_error("life: %s", j->err.msg);
+        if (j->team) corun_mpi_abort(CORUN_EXIT_FAILURE); /* the others may wait for this rank */
+        job_free(j);
+        return CORUN_EXIT_FAILURE;
+    }
+    int64_t population = 0;
+    uint64_t hash = 0;
+    if (!(code = job_result(j, &population, &hash))) {
+        job_summary(j, &res, &hs, mpi_info, population, hash);
+        if (res.interrupted) code = CORUN_EXIT_SIGNAL;
+    }
+    job_free(j);
+    return code;
 }

@@ -70,6 +70,15 @@ double corun_life_memory_need(const corun_life_backend_t *be, int64_t width, int
     return grid + cells * be->bytes_per_cell + frames * frame;
 }
 
+int corun_life_memory_frames(const corun_life_backend_t *be, int64_t width, int64_t rows,
+                             int frames) {
+    const char *which;
+    uint64_t avail = corun_mem_limit(&which);
+    while (frames > 1 && avail && corun_life_memory_need(be, width, rows, frames) > (double)avail)
+        frames--;
+    return frames;
+}
+
 int corun_life_memory_check(const corun_life_backend_t *be, int64_t width, int64_t height,
                             int64_t rows, int frames, corun_err_t *err) {
     int rc = corun_life_check_size(width, height, 0.0, err);
