@@ -387,8 +387,9 @@ static void test_errors(void) {
     static char out[65536];
     /* more ranks than rows: a usage error, said once */
     CU_ASSERT_EQUAL(run(NULL, 3, "--size 8x2 --steps 3", out, sizeof out), 2);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "3 MPI ranks for a grid of 2 rows"));
-    CU_ASSERT_PTR_NULL(strstr(strstr(out, "3 MPI ranks") + 1, "3 MPI ranks"));
+    const char *said = strstr(out, "3 MPI ranks for a grid of 2 rows");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(said);
+    CU_ASSERT_PTR_NULL(strstr(said + 1, "3 MPI ranks"));
     /* a halo deeper than the smallest slab */
     CU_ASSERT_EQUAL(run(NULL, 2, "--size 8x9 --steps 3 --halo 5", out, sizeof out), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "--halo 5"));

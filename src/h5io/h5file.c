@@ -1040,12 +1040,12 @@ static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
                              "attributes: rule, boundary, width, height, frame_format, "
                              "compression, snapshot_every)%s%s",
                              path, e2.msg[0] ? ": " : "", e2.msg);
+    /* Files of early corun versions carry no format_version and have the
+     * version 1 layout; any other version is from a newer corun. */
     char *version = read_attr_str(f->file, "format_version");
-    int vbad = !version || strcmp(version, "1");
-    if (vbad) {
-        int rc = inconsistent(f, err, "format_version is %s%s%s, this corun reads version 1",
-                              version ? "'" : "", version ? version : "missing",
-                              version ? "'" : "");
+    if (version && strcmp(version, "1")) {
+        int rc = inconsistent(f, err, "format_version is '%s', this corun reads version 1",
+                              version);
         free(version);
         return rc;
     }

@@ -60,7 +60,7 @@ int corun_life_slab_layout(const corun_life_slab_cfg_t *cfg, corun_life_boundary
     const int64_t smallest = cfg->height / cfg->size; /* the lowest slab */
     if (smallest < 1)
         return corun_err_set(err, CORUN_EINVAL,
-                             "%d ranks for a grid of %lld rows: each rank needs at least one "
+                             "%d MPI ranks for a grid of %lld rows: each rank needs at least one "
                              "row (use at most %lld ranks)",
                              cfg->size, (long long)cfg->height, (long long)cfg->height);
     const int64_t d = cfg->halo > 0 ? cfg->halo : mini(CORUN_LIFE_SLAB_HALO, smallest);
