@@ -55,8 +55,12 @@ static uint64_t word_portable(uint64_t k, uint64_t thr, uint64_t idx) {
 }
 
 #ifdef GRID_X86
-__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))) static uint64_t
-word_avx512(uint64_t k, uint64_t thr, uint64_t idx) {
+/* fold: thr has its low 33 bits clear (density a multiple of 2^-31, such as
+ * the usual 0.5). The finaliser's last step z ^ (z >> 31) leaves the top 31
+ * bits of z as they are, and with such a threshold only those decide
+ * z < thr: the step can be skipped, exactly. */
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))) static inline uint64_t
+word_avx512_body(uint64_t k, uint64_t thr, uint64_t idx, const int fold) {
     const __m512i vk = _mm512_set1_epi64((long long)k), vthr = _mm512_set1_epi64((long long)thr);
     const __m512i m1 = _mm512_set1_epi64((long long)MIX_M1), m2 = _mm512_set1_epi64((long long)MIX_M2);
     const __m512i step = _mm512_set1_epi64((long long)(8 * RNG_G));
@@ -71,10 +75,20 @@ word_avx512(uint64_t k, uint64_t thr, uint64_t idx) {
         __m512i z = _mm512_xor_si512(vk, t);
         z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), m1);
         z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)), m2);
-        z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
+        if (!fold) z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
         w |= (uint64_t)_mm512_cmplt_epu64_mask(z, vthr) << (8 * i);
     }
     return w;
+}
+
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))) static uint64_t
+word_avx512(uint64_t k, uint64_t thr, uint64_t idx) {
+    return word_avx512_body(k, thr, idx, 0);
+}
+
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))) static uint64_t
+word_avx512_fold(uint64_t k, uint64_t thr, uint64_t idx) {
+    return word_avx512_body(k, thr, idx, 1);
 }
 
 /* Low 64 bits of a * b for b = (bhi << 32 | blo), from 32x32 -> 64 products. */
@@ -112,12 +126,14 @@ __attribute__((target("avx2"))) static uint64_t word_avx2(uint64_t k, uint64_t t
 }
 #endif
 
-static word_fn pick(int level) {
+static word_fn pick(int level, uint64_t thr) {
 #ifdef GRID_X86
-    if (level >= GRID_AVX512) return word_avx512;
+    if (level >= GRID_AVX512)
+        return thr & ((UINT64_C(1) << 33) - 1) ? word_avx512 : word_avx512_fold;
     if (level >= GRID_AVX2) return word_avx2;
 #endif
     (void)level;
+    (void)thr;
     return word_portable;
 }
 
@@ -149,7 +165,7 @@ void grid_fill_parts(corun_life_grid_t *g, double density, uint64_t seed, int64_
                                       : (uint64_t)(density * 9007199254740992.0);
     int mode = limit == 0 ? 0 : limit == (UINT64_C(1) << 53) ? 1 : 2;
     const uint64_t k = mix64(seed + RNG_G), thr = limit << 11;
-    const word_fn word = pick(level);
+    const word_fn word = pick(level, thr);
 #pragma omp parallel for schedule(static, 1) num_threads(threads) if (threads > 1)
     for (int p = 0; p < parts; p++) {
         int64_t lo, hi;
