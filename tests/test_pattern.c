@@ -295,13 +295,17 @@ static void test_bad_files(void) {
 /* ---------------------------------------------------------------- writer */
 
 /* The writers take the packed grid: these write a byte grid through one. */
+static int packed_of(const corun_life_cells_t *g, corun_life_grid_t *packed, corun_err_t *err) {
+    int rc = corun_life_grid_init(packed, g->width, g->height, err);
+    if (!rc) corun_life_cells_pack(g, packed);
+    return rc;
+}
+
 static int write_cells(FILE *f, const corun_life_cells_t *g, corun_life_rule_t rule,
                        corun_life_boundary_t b, corun_err_t *err) {
     corun_life_grid_t packed;
-    int rc = corun_life_grid_init(&packed, g->width, g->height, err);
-    if (rc) return rc;
-    corun_life_cells_pack(g, &packed);
-    rc = corun_life_rle_write(f, &packed, rule, b, err);
+    int rc = packed_of(g, &packed, err);
+    if (!rc) rc = corun_life_rle_write(f, &packed, rule, b, err);
     corun_life_grid_close(&packed);
     return rc;
 }
@@ -309,10 +313,8 @@ static int write_cells(FILE *f, const corun_life_cells_t *g, corun_life_rule_t r
 static int save_cells(const char *path, const corun_life_cells_t *g, corun_life_rule_t rule,
                       corun_life_boundary_t b, corun_err_t *err) {
     corun_life_grid_t packed;
-    int rc = corun_life_grid_init(&packed, g->width, g->height, err);
-    if (rc) return rc;
-    corun_life_cells_pack(g, &packed);
-    rc = corun_life_rle_save(path, &packed, rule, b, err);
+    int rc = packed_of(g, &packed, err);
+    if (!rc) rc = corun_life_rle_save(path, &packed, rule, b, err);
     corun_life_grid_close(&packed);
     return rc;
 }
