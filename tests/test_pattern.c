@@ -107,6 +107,56 @@ static void test_rle_golly_suffix(void) {
     }
 }
 
+/* Parses `text` and compares its cells with the rows of `want` ('o' alive,
+ * anything else dead; all rows as wide as the pattern). */
+static void rle_cells(const char *text, const char *const *want, int64_t w, int64_t h) {
+    corun_life_pattern_t p;
+    corun_err_t err = {0};
+    int rc = corun_life_rle_parse(text, strlen(text), "str.rle", &p, &err);
+    if (rc) fprintf(stderr, "\n  unexpected error for %s: %s\n", text, err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL(p.cells.width, w);
+    CU_ASSERT_EQUAL(p.cells.height, h);
+    int same = p.cells.width == w && p.cells.height == h;
+    for (int64_t y = 0; same && y < h; y++)
+        for (int64_t x = 0; x < w; x++)
+            if (*corun_life_cell(&p.cells, x, y) != (want[y][x] == 'o')) same = 0;
+    if (!same) fprintf(stderr, "\n  cells differ for %s\n", text);
+    CU_ASSERT_TRUE(same);
+    corun_life_pattern_close(&p);
+}
+
+/* A run count split by line breaks is joined, as bgolly 3.3 reads it
+ * (`bgolly -m 0 -o out.rle in.rle` writes the joined count); the pending
+ * digits are never dropped. */
+static void test_rle_split_counts(void) {
+    const char *eleven[] = {"ooooooooooo."};
+    rle_cells("x = 12, y = 1\n1\n1o!", eleven, 12, 1);
+    rle_cells("x = 12, y = 1\r\n1\r\n1o!\r\n", eleven, 12, 1);
+    rle_cells("x = 12, y = 1\r1\r1o!\r", eleven, 12, 1); /* lone CR line ends */
+    rle_cells("x = 12, y = 1\n1\n\n1o!", eleven, 12, 1); /* across a blank line */
+    rle_cells("x = 12, y = 1\n1\n#C c\n1o!", eleven, 12, 1); /* across a comment */
+    const char *ten[] = {".o..........o", "o............"};
+    rle_cells("x = 13, y = 2\nbo1\n0bo$o!", ten, 13, 2);
+    rle_cells("x = 13, y = 2\nbo1\n0bo\n1\n$o!", ten, 13, 2); /* "1$" split too */
+    rle_cells("x = 13, y = 2\nbo10bo$o!", ten, 13, 2);
+
+    /* The file pair: split and joined (as bgolly writes it) read the same. */
+    char a[512], b[512];
+    data_path(a, sizeof a, "split_counts.rle");
+    data_path(b, sizeof b, "split_counts_joined.rle");
+    corun_life_pattern_t pa, pb;
+    corun_err_t err = {0};
+    CU_ASSERT_EQUAL_FATAL(corun_life_pattern_load(a, &pa, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(corun_life_pattern_load(b, &pb, &err), 0);
+    CU_ASSERT_TRUE(same_cells(&pa.cells, &pb.cells));
+    int64_t pop = 0;
+    for (int64_t i = 0; i < pa.cells.width * pa.cells.height; i++) pop += pa.cells.cells[i];
+    CU_ASSERT_EQUAL(pop, 36); /* bgolly: population 36 */
+    corun_life_pattern_close(&pa);
+    corun_life_pattern_close(&pb);
+}
+
 /* Parsing `text` fails with a message containing each needle. */
 static void rle_bad(const char *text, const char *n1, const char *n2) {
     corun_life_pattern_t p;
@@ -140,6 +190,16 @@ static void test_rle_bad_strings(void) {
     rle_bad("x = 3, y = 3\nbo$2b\x01!", "str.rle:2:", "byte 0x01");
     rle_bad("x = 3, y = 3\n1234567890123456789o!", "str.rle:2:", "too large");
     rle_bad("x = 3, y = 3\n0o!", "str.rle:2:", "run count 0");
+    /* A split count is still checked as a whole. */
+    rle_bad("x = 3, y = 3\n0\n\n0o!", "str.rle:4:", "run count 0 is not allowed (its digits "
+                                                      "start on line 2)");
+    rle_bad("x = 3, y = 3\n123456789\n0123456789o!", "str.rle:3:", "more than 18 digits");
+    rle_bad("x = 12, y = 1\n1\n5o!", "str.rle:3:", "15 cells from column 1 goes past");
+    /* Golly 3 drops a count a blank follows, Golly 4 refuses it: refused. */
+    rle_bad("x = 12, y = 1\n1 1o!", "str.rle:2:", "space or tab inside or after the run count 1");
+    rle_bad("x = 12, y = 1\n1\t1o!", "str.rle:2:", "space or tab");
+    rle_bad("x = 12, y = 1\n1 \n1o!", "str.rle:2:", "space or tab");
+    rle_bad("x = 12, y = 1\n1\n 1o!", "str.rle:3:", "space or tab");
     rle_bad("x = 9999999999, y = 9999999999\no!", "str.rle:1:", "grid size");
 }
 
@@ -532,6 +592,7 @@ static const test_case_t cases[] = {
     {"RLE from a string", test_rle_parse_string},
     {"RLE syntax variants", test_rle_syntax_variants},
     {"RLE Golly bounded-grid suffix :T/:P", test_rle_golly_suffix},
+    {"RLE run counts split by line breaks (as Golly reads them)", test_rle_split_counts},
     {"RLE bad strings rejected with line and reason", test_rle_bad_strings},
     {".cells from strings, bad .cells", test_cells_parse_string},
     {"pattern files in tests/data", test_load_files},

@@ -9,10 +9,12 @@
  *                                      or :P (plane with dead edges) w,h
  *   bo$2bo$3o!                         runs: [count]tag, tag b/. dead, o/A
  *                                      alive, $ end of row; '!' ends the data
- * Whitespace and line breaks inside the data are ignored; anything after '!'
- * is ignored. The reader is strict where Golly is lenient (a run past the
- * declared width, rows past the declared height, unknown letters, a missing
- * '!') because a mangled file should stop a batch job, not run something
+ * Blanks and line breaks (LF, CR LF, CR) between runs are ignored; a run
+ * count may be split by line breaks, as Golly joins it, but a space or tab
+ * inside a count is an error. Anything after the first '!' is ignored.
+ * The reader is strict where Golly is lenient (a run past the declared
+ * width, rows past the declared height, unknown letters, a missing '!')
+ * because a mangled file should stop a batch job, not run something
  * slightly different. Every message names the file and the line.
  */
 #include <ctype.h>
@@ -34,16 +36,19 @@ typedef struct rle_in {
     int line;
 } rle_in_t;
 
-/* Returns the end of the current line (the '\n' or end of text). */
+/* Returns the end of the current line: its '\n' or '\r', or the end of the
+ * text. Lines end as Golly's reader ends them: LF, CR LF or a lone CR. */
 static const char *line_end(const rle_in_t *in) {
-    const char *e = memchr(in->p, '\n', (size_t)(in->end - in->p));
-    return e ? e : in->end;
+    const char *e = in->p;
+    while (e < in->end && *e != '\n' && *e != '\r') e++;
+    return e;
 }
 
-/* Moves past the current line. */
+/* Moves past the current line and its line break (CR LF counts as one). */
 static void next_line(rle_in_t *in) {
     const char *e = line_end(in);
-    in->p = e < in->end ? e + 1 : e;
+    if (e < in->end) e += *e == '\r' && e + 1 < in->end && e[1] == '\n' ? 2 : 1;
+    in->p = e;
     in->line++;
 }
 
@@ -240,8 +245,11 @@ int corun_life_rle_parse(const char *text, size_t len, const char *name,
     if (rc) goto fail;
     next_line(&in);
 
-    /* The run data. */
-    int64_t x = 0, y = 0, count = -1;
+    /* The run data. A run count may be split by line breaks (also blank and
+     * comment lines) as Golly reads it: "bo1" then "0bo" is "bo10bo". The
+     * digits so far stay pending across lines and are never dropped. */
+    int64_t x = 0, y = 0, count = 0;
+    int ndigits = 0, count_line = 0;
     int done = 0;
     while (!done && in.p < in.end) {
         q = first_nonblank(&in);
@@ -252,25 +260,46 @@ int corun_life_rle_parse(const char *text, size_t len, const char *name,
         const char *e = line_end(&in);
         for (q = in.p; q < e && !done; q++) {
             int c = (unsigned char)*q;
-            if (is_blank(c)) continue;
-            if (isdigit(c)) {
-                const char *after = read_number(q, e, &count);
-                if (!after) {
+            if (is_blank(c)) {
+                /* Golly 3 drops a count that a space or tab follows (it reads
+                 * "1 1o" as one cell), Golly 4 refuses it: never guess. */
+                if (ndigits) {
                     rc = corun_err_set(err, CORUN_EPARSE,
-                                       "%s:%d: run count '%.*s' is too large", name, in.line,
-                                       (int)(e - q > 30 ? 30 : e - q), q);
+                                       "%s:%d: a space or tab inside or after the run count %" PRId64
+                                       " (a count must be followed directly by its b, o or $; "
+                                       "only line breaks may split it)",
+                                       name, in.line, count);
                     goto fail;
                 }
-                if (count == 0) {
-                    rc = corun_err_set(err, CORUN_EPARSE, "%s:%d: run count 0 is not allowed",
+                continue;
+            }
+            if (isdigit(c)) {
+                /* 18 digits cannot overflow int64; any such run is far past
+                 * every grid size corun accepts anyway. */
+                if (++ndigits > 18) {
+                    rc = corun_err_set(err, CORUN_EPARSE,
+                                       "%s:%d: run count of more than 18 digits is too large",
                                        name, in.line);
                     goto fail;
                 }
-                q = after - 1;
+                if (ndigits == 1) count_line = in.line;
+                count = count * 10 + (c - '0');
                 continue;
             }
-            int64_t n = count < 0 ? 1 : count;
-            count = -1;
+            if (ndigits && count == 0) {
+                if (count_line == in.line)
+                    rc = corun_err_set(err, CORUN_EPARSE, "%s:%d: run count 0 is not allowed",
+                                       name, in.line);
+                else
+                    rc = corun_err_set(err, CORUN_EPARSE,
+                                       "%s:%d: run count 0 is not allowed (its digits start "
+                                       "on line %d)",
+                                       name, in.line, count_line);
+                goto fail;
+            }
+            int64_t n = ndigits ? count : 1;
+            count = 0;
+            ndigits = 0;
             if (c == '!') {
                 done = 1;
             } else if (c == '$') {
