@@ -3,10 +3,14 @@
  *
  * What is read (the format Golly and LifeWiki document):
  *   #N name / #C comment / #O author / #R / #P / #CXRLE ...   comment lines,
- *                                      anywhere before the '!'
- *   x = 3, y = 3, rule = B3/S23:T64,64  header; spaces optional, rule optional,
- *                                      Golly's bounded-grid suffix :T (torus)
- *                                      or :P (plane with dead edges) w,h
+ *                                      anywhere before the '!' (#CXRLE's Pos
+ *                                      and Gen are not used: --at places)
+ *   #r B36/S23                         a rule, as Golly reads it; one that
+ *                                      disagrees with the header's is an error
+ *   x = 3, y = 3, rule = B3/S23:T64,64  header, starting with x; spaces
+ *                                      optional, each key once, rule optional
+ *                                      and last, Golly's bounded-grid suffix
+ *                                      :T (torus) or :P (plane, dead edges) w,h
  *   bo$2bo$3o!                         runs: [count]tag, tag b/. dead, o/A
  *                                      alive, $ end of row; '!' ends the data
  * Blanks and line breaks (LF, CR LF, CR) between runs are ignored; a run
@@ -129,34 +133,93 @@ static int parse_bounded(const char *s, const char *name, int line, corun_life_p
     return 0;
 }
 
-/* Parses the rule value of the header: B/S or S/B notation, or Golly's name
- * "Life", optionally followed by a bounded-grid suffix. */
-static int parse_header_rule(const char *q, const char *e, const char *name, int line,
-                             corun_life_pattern_t *p, corun_err_t *err) {
-    while (e > q && is_blank((unsigned char)e[-1])) e--;
+/* Parses a rule value, from the header or a #r line: B/S or S/B notation,
+ * or Golly's name "Life", optionally followed by a bounded-grid suffix. As
+ * in Golly the value ends at the first blank and one trailing comma is
+ * dropped; unlike Golly, text after it is an error (the rule is the last
+ * field of the header, so "rule = B3/S23, x = 5" is not silently cut). */
+static int parse_rule_value(const char *q, const char *e, const char *name, int line,
+                            corun_life_pattern_t *p, corun_err_t *err) {
+    q = skip_blanks(q, e);
+    const char *v = q;
+    while (q < e && !is_blank((unsigned char)*q)) q++;
+    const char *ve = q > v && q[-1] == ',' ? q - 1 : q;
+    q = skip_blanks(q, e);
+    if (q < e)
+        return corun_err_set(err, CORUN_EPARSE,
+                             "%s:%d: unexpected '%.*s' after the rule '%.*s' (the rule is the "
+                             "last field of the header and has no blanks)",
+                             name, line, (int)(e - q > 40 ? 40 : e - q), q, (int)(ve - v), v);
+    if (ve == v)
+        return corun_err_set(err, CORUN_EPARSE, "%s:%d: the rule is empty", name, line);
     char buf[128];
-    if (e - q >= (ptrdiff_t)sizeof buf)
-        return corun_err_set(err, CORUN_EPARSE, "%s:%d: rule in the header is too long", name,
-                             line);
-    memcpy(buf, q, (size_t)(e - q));
-    buf[e - q] = '\0';
+    if (ve - v >= (ptrdiff_t)sizeof buf)
+        return corun_err_set(err, CORUN_EPARSE, "%s:%d: the rule is too long", name, line);
+    memcpy(buf, v, (size_t)(ve - v));
+    buf[ve - v] = '\0';
     char *colon = strchr(buf, ':');
     if (colon) *colon = '\0';
     corun_err_t rerr = {0};
     if (!strcasecmp(buf, "life")) {
         p->rule = CORUN_LIFE_RULE_CONWAY;
     } else if (corun_life_rule_parse(buf, &p->rule, &rerr)) {
-        return corun_err_set(err, CORUN_EPARSE, "%s:%d: bad rule in the header: %s", name, line,
-                             rerr.msg);
+        return corun_err_set(err, CORUN_EPARSE, "%s:%d: bad rule: %s", name, line, rerr.msg);
     }
     p->has_rule = 1;
     if (colon) return parse_bounded(colon + 1, name, line, p, err);
     return 0;
 }
 
+/* Sets the rule read on `line` (in `got`) into p. Golly reads a rule from
+ * the header and from "#r <rule>" lines; Golly 3 keeps the last one read,
+ * Golly 4 the first, so two that disagree are an error rather than a
+ * choice. *rule_line is the line of the rule set so far (0: none). */
+static int set_rule(corun_life_pattern_t *p, const corun_life_pattern_t *got, int *rule_line,
+                    const char *name, int line, corun_err_t *err) {
+    if (*rule_line) {
+        int same = p->rule.born == got->rule.born && p->rule.survive == got->rule.survive &&
+                   p->has_bounded == got->has_bounded &&
+                   (!got->has_bounded ||
+                    (p->boundary == got->boundary && p->bounded_w == got->bounded_w &&
+                     p->bounded_h == got->bounded_h));
+        if (!same)
+            return corun_err_set(err, CORUN_EPARSE,
+                                 "%s:%d: this rule disagrees with the rule on line %d (Golly 3 "
+                                 "uses the later one, Golly 4 the earlier; keep one)",
+                                 name, line, *rule_line);
+        return 0;
+    }
+    p->has_rule = 1;
+    p->rule = got->rule;
+    p->has_bounded = got->has_bounded;
+    p->boundary = got->boundary;
+    p->bounded_w = got->bounded_w;
+    p->bounded_h = got->bounded_h;
+    *rule_line = line;
+    return 0;
+}
+
+/* Reads a rule value on the current line into p (see set_rule). */
+static int read_rule(const rle_in_t *in, const char *q, corun_life_pattern_t *p, int *rule_line,
+                     corun_err_t *err) {
+    corun_life_pattern_t got;
+    memset(&got, 0, sizeof got);
+    int rc = parse_rule_value(q, line_end(in), in->name, in->line, &got, err);
+    return rc ? rc : set_rule(p, &got, rule_line, in->name, in->line, err);
+}
+
+/* A comment line: "#r <rule>" sets the rule as in Golly (the line is '#'
+ * then 'r'; "#R" is a different line, Life 1.05's offset), all others are
+ * skipped. q is the line's '#'. */
+static int comment_line(const rle_in_t *in, const char *q, corun_life_pattern_t *p,
+                        int *rule_line, corun_err_t *err) {
+    if (q + 1 < line_end(in) && q[1] == 'r') return read_rule(in, q + 2, p, rule_line, err);
+    return 0;
+}
+
 /* Parses "x = W, y = H[, rule = R]" (spaces optional) on the current line. */
 static int parse_header(rle_in_t *in, int64_t *w, int64_t *h, corun_life_pattern_t *p,
-                        corun_err_t *err) {
+                        int *rule_line, corun_err_t *err) {
     const char *q = in->p, *e = line_end(in);
     int have_x = 0, have_y = 0;
     for (;;) {
@@ -173,8 +236,8 @@ static int parse_header(rle_in_t *in, int64_t *w, int64_t *h, corun_life_pattern
                                  in->name, in->line);
         q = skip_blanks(q + 1, e);
         if (klen == 4 && !strncasecmp(key, "rule", 4)) {
-            /* The rule runs to the end of the line: Golly's suffix contains a comma. */
-            int rc = parse_header_rule(q, e, in->name, in->line, p, err);
+            /* The rule ends the header: Golly's suffix contains a comma. */
+            int rc = read_rule(in, q, p, rule_line, err);
             if (rc) return rc;
             break;
         }
@@ -184,6 +247,11 @@ static int parse_header(rle_in_t *in, int64_t *w, int64_t *h, corun_life_pattern
                                  "and optionally rule)",
                                  in->name, in->line, (int)klen, key);
         int is_x = tolower((unsigned char)*key) == 'x';
+        /* Golly would read the second x as the height; name it instead. */
+        if (is_x ? have_x : have_y)
+            return corun_err_set(err, CORUN_EPARSE,
+                                 "%s:%d: '%c' is given twice in the RLE header", in->name,
+                                 in->line, is_x ? 'x' : 'y');
         int64_t v;
         const char *after = read_number(q, e, &v);
         if (!after)
@@ -221,7 +289,11 @@ int corun_life_rle_parse(const char *text, size_t len, const char *name,
 
     /* Comment lines and blank lines, then the header. */
     const char *q = NULL;
-    while (in.p < in.end && (!(q = first_nonblank(&in)) || *q == '#')) next_line(&in);
+    int rule_line = 0;
+    while (in.p < in.end && (!(q = first_nonblank(&in)) || *q == '#')) {
+        if (q && (rc = comment_line(&in, q, p, &rule_line, err))) goto fail;
+        next_line(&in);
+    }
     if (in.p == in.end)
         return corun_err_set(err, CORUN_EPARSE,
                              "%s:%d: no RLE header (expected 'x = <width>, y = <height>')", name,
@@ -232,7 +304,7 @@ int corun_life_rle_parse(const char *text, size_t len, const char *name,
                              "= <rule>]' but the line starts with '%c'",
                              name, in.line, *q);
     int64_t w = 0, h = 0;
-    rc = parse_header(&in, &w, &h, p, err);
+    rc = parse_header(&in, &w, &h, p, &rule_line, err);
     if (rc) goto fail;
     int header_line = in.line;
     /* Refuse absurd sizes before allocating. */
@@ -254,6 +326,7 @@ int corun_life_rle_parse(const char *text, size_t len, const char *name,
     while (!done && in.p < in.end) {
         q = first_nonblank(&in);
         if (q && *q == '#') { /* a comment line between data lines */
+            if ((rc = comment_line(&in, q, p, &rule_line, err))) goto fail;
             next_line(&in);
             continue;
         }
