@@ -107,6 +107,96 @@ static void test_rle_golly_suffix(void) {
     }
 }
 
+/* Parses `text` and compares its cells with the rows of `want` ('o' alive,
+ * anything else dead; all rows as wide as the pattern). */
+static void rle_cells(const char *text, const char *const *want, int64_t w, int64_t h) {
+    corun_life_pattern_t p;
+    corun_err_t err = {0};
+    int rc = corun_life_rle_parse(text, strlen(text), "str.rle", &p, &err);
+    if (rc) fprintf(stderr, "\n  unexpected error for %s: %s\n", text, err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL(p.cells.width, w);
+    CU_ASSERT_EQUAL(p.cells.height, h);
+    int same = p.cells.width == w && p.cells.height == h;
+    for (int64_t y = 0; same && y < h; y++)
+        for (int64_t x = 0; x < w; x++)
+            if (*corun_life_cell(&p.cells, x, y) != (want[y][x] == 'o')) same = 0;
+    if (!same) fprintf(stderr, "\n  cells differ for %s\n", text);
+    CU_ASSERT_TRUE(same);
+    corun_life_pattern_close(&p);
+}
+
+/* A run count split by line breaks is joined, as bgolly 3.3 reads it
+ * (`bgolly -m 0 -o out.rle in.rle` writes the joined count); the pending
+ * digits are never dropped. */
+static void test_rle_split_counts(void) {
+    const char *eleven[] = {"ooooooooooo."};
+    rle_cells("x = 12, y = 1\n1\n1o!", eleven, 12, 1);
+    rle_cells("x = 12, y = 1\r\n1\r\n1o!\r\n", eleven, 12, 1);
+    rle_cells("x = 12, y = 1\r1\r1o!\r", eleven, 12, 1); /* lone CR line ends */
+    rle_cells("x = 12, y = 1\n1\n\n1o!", eleven, 12, 1); /* across a blank line */
+    rle_cells("x = 12, y = 1\n1\n#C c\n1o!", eleven, 12, 1); /* across a comment */
+    const char *ten[] = {".o..........o", "o............"};
+    rle_cells("x = 13, y = 2\nbo1\n0bo$o!", ten, 13, 2);
+    rle_cells("x = 13, y = 2\nbo1\n0bo\n1\n$o!", ten, 13, 2); /* "1$" split too */
+    rle_cells("x = 13, y = 2\nbo10bo$o!", ten, 13, 2);
+
+    /* The file pair: split and joined (as bgolly writes it) read the same. */
+    char a[512], b[512];
+    data_path(a, sizeof a, "split_counts.rle");
+    data_path(b, sizeof b, "split_counts_joined.rle");
+    corun_life_pattern_t pa, pb;
+    corun_err_t err = {0};
+    CU_ASSERT_EQUAL_FATAL(corun_life_pattern_load(a, &pa, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(corun_life_pattern_load(b, &pb, &err), 0);
+    CU_ASSERT_TRUE(same_cells(&pa.cells, &pb.cells));
+    int64_t pop = 0;
+    for (int64_t i = 0; i < pa.cells.width * pa.cells.height; i++) pop += pa.cells.cells[i];
+    CU_ASSERT_EQUAL(pop, 36); /* bgolly: population 36 */
+    corun_life_pattern_close(&pa);
+    corun_life_pattern_close(&pb);
+}
+
+/* Parses `text` and checks the rule it declares. */
+static void rle_rule(const char *text, corun_life_rule_t want) {
+    corun_life_pattern_t p;
+    corun_err_t err = {0};
+    int rc = corun_life_rle_parse(text, strlen(text), "str.rle", &p, &err);
+    if (rc) fprintf(stderr, "\n  unexpected error for %s: %s\n", text, err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_TRUE(p.has_rule);
+    CU_ASSERT_EQUAL(p.rule.born, want.born);
+    CU_ASSERT_EQUAL(p.rule.survive, want.survive);
+    corun_life_pattern_close(&p);
+}
+
+/* The cases of Golly's RLE reading that corun reads the same way; each
+ * expectation was checked with bgolly 3.3 (`bgolly -m 0 -o out.rle in.rle`).
+ * The cases corun refuses are in test_rle_bad_strings. */
+static void test_rle_golly_cases(void) {
+    const corun_life_rule_t b36 = {(1u << 3) | (1u << 6), (1u << 2) | (1u << 3)};
+    const char *three[] = {"ooo"};
+    /* #CXRLE (Pos=, Gen=) and the other comment lines before the header. */
+    rle_cells("#CXRLE Pos=5,7 Gen=12\nx = 3, y = 1\n3o!", three, 3, 1);
+    rle_cells("#N name\n#C c\n#c c\n#O me\n#P 1 2\n#R 3 4\nx = 3, y = 1\n3o!", three, 3, 1);
+    /* #r sets the rule, before the header or between data lines. */
+    rle_rule("#r B36/S23\nx = 3, y = 1\n3o!", b36);
+    rle_rule("x = 3, y = 1\n#r B36/S23\n3o!", b36);
+    rle_rule("#r B36/S23\nx = 3, y = 1, rule = B36/S23\n3o!", b36); /* agreeing */
+    /* Header spacing: none, many, a blank before x, a comma after the rule. */
+    rle_rule("x=3,y=1,rule=B36/S23\n3o!", b36);
+    rle_rule("x  =  3 ,   y =  1 ,  rule   =   B36/S23  \n3o!", b36);
+    rle_rule(" x = 3, y = 1, rule = B36/S23\n3o!", b36);
+    rle_rule("x = 3, y = 1, rule = B36/S23,\n3o!", b36);
+    rle_rule("x = 3, y = 1, rule = b36/s23\n3o!", b36);
+    /* Text after the '!' and a second '!' are ignored. */
+    rle_cells("x = 3, y = 1\n3o!junk 5o\nmore $$\n", three, 3, 1);
+    const char *glider_top[] = {".o.", "..o", "..."};
+    rle_cells("x = 3, y = 3\nbo$2bo!$3o!", glider_top, 3, 3);
+    /* A count before the '!' is ignored (Golly: "3o5!" is 3 cells). */
+    rle_cells("x = 3, y = 1\n3o5!", three, 3, 1);
+}
+
 /* Parsing `text` fails with a message containing each needle. */
 static void rle_bad(const char *text, const char *n1, const char *n2) {
     corun_life_pattern_t p;
@@ -139,7 +229,34 @@ static void test_rle_bad_strings(void) {
     rle_bad("x = 3, y = 3\nbo$2bB!", "str.rle:2:", "unknown character 'B'");
     rle_bad("x = 3, y = 3\nbo$2b\x01!", "str.rle:2:", "byte 0x01");
     rle_bad("x = 3, y = 3\n1234567890123456789o!", "str.rle:2:", "too large");
+    /* Golly grows the pattern past its declared size, or reads the second
+     * of two keys as the next field; corun refuses. */
+    rle_bad("x = 3, x = 5, y = 1\n5o!", "str.rle:1:", "'x' is given twice");
+    rle_bad("x = 3, y = 1, y = 2\n3o!", "str.rle:1:", "'y' is given twice");
+    rle_bad("x = 3, rule = B3/S23, y = 1\n3o!", "str.rle:1:", "unexpected 'y = 1' after the rule");
+    rle_bad("x = 3, y = 1, rule = B3 / S23\n3o!", "str.rle:1:", "after the rule 'B3'");
+    rle_bad("x = 3, y = 1, rule =\n3o!", "str.rle:1:", "the rule is empty");
+    /* Golly reads a line that starts with y as cells, not as the header. */
+    rle_bad("y = 1, x = 3\n3o!", "str.rle:1:", "the line starts with 'y'");
+    rle_bad("x = 12345678901234567890, y = 1\n3o!", "str.rle:1:", "at most 18 digits");
+    rle_bad("x = 3, y = 1, rule = B3/S23:P\n3o!", "str.rle:1:", "expected a width");
+    /* Two rules that disagree: Golly 3 keeps the later, Golly 4 the earlier. */
+    rle_bad("#r B36/S23\nx = 3, y = 1, rule = B3/S23\n3o!", "str.rle:2:",
+            "disagrees with the rule on line 1");
+    rle_bad("x = 3, y = 1, rule = B3/S23:T10,10\n#r B3/S23\n3o!", "str.rle:2:",
+            "disagrees with the rule on line 1");
+    rle_bad("#r B3/S23/\nx = 3, y = 1\n3o!", "str.rle:1:", "bad rule");
     rle_bad("x = 3, y = 3\n0o!", "str.rle:2:", "run count 0");
+    /* A split count is still checked as a whole. */
+    rle_bad("x = 3, y = 3\n0\n\n0o!", "str.rle:4:", "run count 0 is not allowed (its digits "
+                                                      "start on line 2)");
+    rle_bad("x = 3, y = 3\n123456789\n0123456789o!", "str.rle:3:", "more than 18 digits");
+    rle_bad("x = 12, y = 1\n1\n5o!", "str.rle:3:", "15 cells from column 1 goes past");
+    /* Golly 3 drops a count a blank follows, Golly 4 refuses it: refused. */
+    rle_bad("x = 12, y = 1\n1 1o!", "str.rle:2:", "space or tab inside or after the run count 1");
+    rle_bad("x = 12, y = 1\n1\t1o!", "str.rle:2:", "space or tab");
+    rle_bad("x = 12, y = 1\n1 \n1o!", "str.rle:2:", "space or tab");
+    rle_bad("x = 12, y = 1\n1\n 1o!", "str.rle:3:", "space or tab");
     rle_bad("x = 9999999999, y = 9999999999\no!", "str.rle:1:", "grid size");
 }
 
@@ -286,6 +403,7 @@ static void test_bad_files(void) {
     file_bad("bad_rule.rle", 2, "bad rule");
     file_bad("bad_count.rle", 3, "too large");
     file_bad("bad_unbounded.rle", 2, "corun grids are finite");
+    file_bad("bad_dup_key.rle", 2, "'x' is given twice");
     file_bad("bad_char.cells", 3, "unexpected character 'X'");
     file_bad("bad_empty.cells", 0, "empty .cells pattern");
     /* Not found: the message names the file and the system's reason. */
@@ -532,6 +650,8 @@ static const test_case_t cases[] = {
     {"RLE from a string", test_rle_parse_string},
     {"RLE syntax variants", test_rle_syntax_variants},
     {"RLE Golly bounded-grid suffix :T/:P", test_rle_golly_suffix},
+    {"RLE run counts split by line breaks (as Golly reads them)", test_rle_split_counts},
+    {"RLE cases read as Golly reads them", test_rle_golly_cases},
     {"RLE bad strings rejected with line and reason", test_rle_bad_strings},
     {".cells from strings, bad .cells", test_cells_parse_string},
     {"pattern files in tests/data", test_load_files},

@@ -3,16 +3,22 @@
  *
  * What is read (the format Golly and LifeWiki document):
  *   #N name / #C comment / #O author / #R / #P / #CXRLE ...   comment lines,
- *                                      anywhere before the '!'
- *   x = 3, y = 3, rule = B3/S23:T64,64  header; spaces optional, rule optional,
- *                                      Golly's bounded-grid suffix :T (torus)
- *                                      or :P (plane with dead edges) w,h
+ *                                      anywhere before the '!' (#CXRLE's Pos
+ *                                      and Gen are not used: --at places)
+ *   #r B36/S23                         a rule, as Golly reads it; one that
+ *                                      disagrees with the header's is an error
+ *   x = 3, y = 3, rule = B3/S23:T64,64  header, starting with x; spaces
+ *                                      optional, each key once, rule optional
+ *                                      and last, Golly's bounded-grid suffix
+ *                                      :T (torus) or :P (plane, dead edges) w,h
  *   bo$2bo$3o!                         runs: [count]tag, tag b/. dead, o/A
  *                                      alive, $ end of row; '!' ends the data
- * Whitespace and line breaks inside the data are ignored; anything after '!'
- * is ignored. The reader is strict where Golly is lenient (a run past the
- * declared width, rows past the declared height, unknown letters, a missing
- * '!') because a mangled file should stop a batch job, not run something
+ * Blanks and line breaks (LF, CR LF, CR) between runs are ignored; a run
+ * count may be split by line breaks, as Golly joins it, but a space or tab
+ * inside a count is an error. Anything after the first '!' is ignored.
+ * The reader is strict where Golly is lenient (a run past the declared
+ * width, rows past the declared height, unknown letters, a missing '!')
+ * because a mangled file should stop a batch job, not run something
  * slightly different. Every message names the file and the line.
  */
 #include <ctype.h>
@@ -34,16 +40,19 @@ typedef struct rle_in {
     int line;
 } rle_in_t;
 
-/* Returns the end of the current line (the '\n' or end of text). */
+/* Returns the end of the current line: its '\n' or '\r', or the end of the
+ * text. Lines end as Golly's reader ends them: LF, CR LF or a lone CR. */
 static const char *line_end(const rle_in_t *in) {
-    const char *e = memchr(in->p, '\n', (size_t)(in->end - in->p));
-    return e ? e : in->end;
+    const char *e = in->p;
+    while (e < in->end && *e != '\n' && *e != '\r') e++;
+    return e;
 }
 
-/* Moves past the current line. */
+/* Moves past the current line and its line break (CR LF counts as one). */
 static void next_line(rle_in_t *in) {
     const char *e = line_end(in);
-    in->p = e < in->end ? e + 1 : e;
+    if (e < in->end) e += *e == '\r' && e + 1 < in->end && e[1] == '\n' ? 2 : 1;
+    in->p = e;
     in->line++;
 }
 
@@ -124,34 +133,93 @@ static int parse_bounded(const char *s, const char *name, int line, corun_life_p
     return 0;
 }
 
-/* Parses the rule value of the header: B/S or S/B notation, or Golly's name
- * "Life", optionally followed by a bounded-grid suffix. */
-static int parse_header_rule(const char *q, const char *e, const char *name, int line,
-                             corun_life_pattern_t *p, corun_err_t *err) {
-    while (e > q && is_blank((unsigned char)e[-1])) e--;
+/* Parses a rule value, from the header or a #r line: B/S or S/B notation,
+ * or Golly's name "Life", optionally followed by a bounded-grid suffix. As
+ * in Golly the value ends at the first blank and one trailing comma is
+ * dropped; unlike Golly, text after it is an error (the rule is the last
+ * field of the header, so "rule = B3/S23, x = 5" is not silently cut). */
+static int parse_rule_value(const char *q, const char *e, const char *name, int line,
+                            corun_life_pattern_t *p, corun_err_t *err) {
+    q = skip_blanks(q, e);
+    const char *v = q;
+    while (q < e && !is_blank((unsigned char)*q)) q++;
+    const char *ve = q > v && q[-1] == ',' ? q - 1 : q;
+    q = skip_blanks(q, e);
+    if (q < e)
+        return corun_err_set(err, CORUN_EPARSE,
+                             "%s:%d: unexpected '%.*s' after the rule '%.*s' (the rule is the "
+                             "last field of the header and has no blanks)",
+                             name, line, (int)(e - q > 40 ? 40 : e - q), q, (int)(ve - v), v);
+    if (ve == v)
+        return corun_err_set(err, CORUN_EPARSE, "%s:%d: the rule is empty", name, line);
     char buf[128];
-    if (e - q >= (ptrdiff_t)sizeof buf)
-        return corun_err_set(err, CORUN_EPARSE, "%s:%d: rule in the header is too long", name,
-                             line);
-    memcpy(buf, q, (size_t)(e - q));
-    buf[e - q] = '\0';
+    if (ve - v >= (ptrdiff_t)sizeof buf)
+        return corun_err_set(err, CORUN_EPARSE, "%s:%d: the rule is too long", name, line);
+    memcpy(buf, v, (size_t)(ve - v));
+    buf[ve - v] = '\0';
     char *colon = strchr(buf, ':');
     if (colon) *colon = '\0';
     corun_err_t rerr = {0};
     if (!strcasecmp(buf, "life")) {
         p->rule = CORUN_LIFE_RULE_CONWAY;
     } else if (corun_life_rule_parse(buf, &p->rule, &rerr)) {
-        return corun_err_set(err, CORUN_EPARSE, "%s:%d: bad rule in the header: %s", name, line,
-                             rerr.msg);
+        return corun_err_set(err, CORUN_EPARSE, "%s:%d: bad rule: %s", name, line, rerr.msg);
     }
     p->has_rule = 1;
     if (colon) return parse_bounded(colon + 1, name, line, p, err);
     return 0;
 }
 
+/* Sets the rule read on `line` (in `got`) into p. Golly reads a rule from
+ * the header and from "#r <rule>" lines; Golly 3 keeps the last one read,
+ * Golly 4 the first, so two that disagree are an error rather than a
+ * choice. *rule_line is the line of the rule set so far (0: none). */
+static int set_rule(corun_life_pattern_t *p, const corun_life_pattern_t *got, int *rule_line,
+                    const char *name, int line, corun_err_t *err) {
+    if (*rule_line) {
+        int same = p->rule.born == got->rule.born && p->rule.survive == got->rule.survive &&
+                   p->has_bounded == got->has_bounded &&
+                   (!got->has_bounded ||
+                    (p->boundary == got->boundary && p->bounded_w == got->bounded_w &&
+                     p->bounded_h == got->bounded_h));
+        if (!same)
+            return corun_err_set(err, CORUN_EPARSE,
+                                 "%s:%d: this rule disagrees with the rule on line %d (Golly 3 "
+                                 "uses the later one, Golly 4 the earlier; keep one)",
+                                 name, line, *rule_line);
+        return 0;
+    }
+    p->has_rule = 1;
+    p->rule = got->rule;
+    p->has_bounded = got->has_bounded;
+    p->boundary = got->boundary;
+    p->bounded_w = got->bounded_w;
+    p->bounded_h = got->bounded_h;
+    *rule_line = line;
+    return 0;
+}
+
+/* Reads a rule value on the current line into p (see set_rule). */
+static int read_rule(const rle_in_t *in, const char *q, corun_life_pattern_t *p, int *rule_line,
+                     corun_err_t *err) {
+    corun_life_pattern_t got;
+    memset(&got, 0, sizeof got);
+    int rc = parse_rule_value(q, line_end(in), in->name, in->line, &got, err);
+    return rc ? rc : set_rule(p, &got, rule_line, in->name, in->line, err);
+}
+
+/* A comment line: "#r <rule>" sets the rule as in Golly (the line is '#'
+ * then 'r'; "#R" is a different line, Life 1.05's offset), all others are
+ * skipped. q is the line's '#'. */
+static int comment_line(const rle_in_t *in, const char *q, corun_life_pattern_t *p,
+                        int *rule_line, corun_err_t *err) {
+    if (q + 1 < line_end(in) && q[1] == 'r') return read_rule(in, q + 2, p, rule_line, err);
+    return 0;
+}
+
 /* Parses "x = W, y = H[, rule = R]" (spaces optional) on the current line. */
 static int parse_header(rle_in_t *in, int64_t *w, int64_t *h, corun_life_pattern_t *p,
-                        corun_err_t *err) {
+                        int *rule_line, corun_err_t *err) {
     const char *q = in->p, *e = line_end(in);
     int have_x = 0, have_y = 0;
     for (;;) {
@@ -168,8 +236,8 @@ static int parse_header(rle_in_t *in, int64_t *w, int64_t *h, corun_life_pattern
                                  in->name, in->line);
         q = skip_blanks(q + 1, e);
         if (klen == 4 && !strncasecmp(key, "rule", 4)) {
-            /* The rule runs to the end of the line: Golly's suffix contains a comma. */
-            int rc = parse_header_rule(q, e, in->name, in->line, p, err);
+            /* The rule ends the header: Golly's suffix contains a comma. */
+            int rc = read_rule(in, q, p, rule_line, err);
             if (rc) return rc;
             break;
         }
@@ -179,6 +247,11 @@ static int parse_header(rle_in_t *in, int64_t *w, int64_t *h, corun_life_pattern
                                  "and optionally rule)",
                                  in->name, in->line, (int)klen, key);
         int is_x = tolower((unsigned char)*key) == 'x';
+        /* Golly would read the second x as the height; name it instead. */
+        if (is_x ? have_x : have_y)
+            return corun_err_set(err, CORUN_EPARSE,
+                                 "%s:%d: '%c' is given twice in the RLE header", in->name,
+                                 in->line, is_x ? 'x' : 'y');
         int64_t v;
         const char *after = read_number(q, e, &v);
         if (!after)
@@ -216,7 +289,11 @@ int corun_life_rle_parse(const char *text, size_t len, const char *name,
 
     /* Comment lines and blank lines, then the header. */
     const char *q = NULL;
-    while (in.p < in.end && (!(q = first_nonblank(&in)) || *q == '#')) next_line(&in);
+    int rule_line = 0;
+    while (in.p < in.end && (!(q = first_nonblank(&in)) || *q == '#')) {
+        if (q && (rc = comment_line(&in, q, p, &rule_line, err))) goto fail;
+        next_line(&in);
+    }
     if (in.p == in.end)
         return corun_err_set(err, CORUN_EPARSE,
                              "%s:%d: no RLE header (expected 'x = <width>, y = <height>')", name,
@@ -227,7 +304,7 @@ int corun_life_rle_parse(const char *text, size_t len, const char *name,
                              "= <rule>]' but the line starts with '%c'",
                              name, in.line, *q);
     int64_t w = 0, h = 0;
-    rc = parse_header(&in, &w, &h, p, err);
+    rc = parse_header(&in, &w, &h, p, &rule_line, err);
     if (rc) goto fail;
     int header_line = in.line;
     /* Refuse absurd sizes before allocating. */
@@ -240,37 +317,62 @@ int corun_life_rle_parse(const char *text, size_t len, const char *name,
     if (rc) goto fail;
     next_line(&in);
 
-    /* The run data. */
-    int64_t x = 0, y = 0, count = -1;
+    /* The run data. A run count may be split by line breaks (also blank and
+     * comment lines) as Golly reads it: "bo1" then "0bo" is "bo10bo". The
+     * digits so far stay pending across lines and are never dropped. */
+    int64_t x = 0, y = 0, count = 0;
+    int ndigits = 0, count_line = 0;
     int done = 0;
     while (!done && in.p < in.end) {
         q = first_nonblank(&in);
         if (q && *q == '#') { /* a comment line between data lines */
+            if ((rc = comment_line(&in, q, p, &rule_line, err))) goto fail;
             next_line(&in);
             continue;
         }
         const char *e = line_end(&in);
         for (q = in.p; q < e && !done; q++) {
             int c = (unsigned char)*q;
-            if (is_blank(c)) continue;
-            if (isdigit(c)) {
-                const char *after = read_number(q, e, &count);
-                if (!after) {
+            if (is_blank(c)) {
+                /* Golly 3 drops a count that a space or tab follows (it reads
+                 * "1 1o" as one cell), Golly 4 refuses it: never guess. */
+                if (ndigits) {
                     rc = corun_err_set(err, CORUN_EPARSE,
-                                       "%s:%d: run count '%.*s' is too large", name, in.line,
-                                       (int)(e - q > 30 ? 30 : e - q), q);
+                                       "%s:%d: a space or tab inside or after the run count %" PRId64
+                                       " (a count must be followed directly by its b, o or $; "
+                                       "only line breaks may split it)",
+                                       name, in.line, count);
                     goto fail;
                 }
-                if (count == 0) {
-                    rc = corun_err_set(err, CORUN_EPARSE, "%s:%d: run count 0 is not allowed",
+                continue;
+            }
+            if (isdigit(c)) {
+                /* 18 digits cannot overflow int64; any such run is far past
+                 * every grid size corun accepts anyway. */
+                if (++ndigits > 18) {
+                    rc = corun_err_set(err, CORUN_EPARSE,
+                                       "%s:%d: run count of more than 18 digits is too large",
                                        name, in.line);
                     goto fail;
                 }
-                q = after - 1;
+                if (ndigits == 1) count_line = in.line;
+                count = count * 10 + (c - '0');
                 continue;
             }
-            int64_t n = count < 0 ? 1 : count;
-            count = -1;
+            if (ndigits && count == 0) {
+                if (count_line == in.line)
+                    rc = corun_err_set(err, CORUN_EPARSE, "%s:%d: run count 0 is not allowed",
+                                       name, in.line);
+                else
+                    rc = corun_err_set(err, CORUN_EPARSE,
+                                       "%s:%d: run count 0 is not allowed (its digits start "
+                                       "on line %d)",
+                                       name, in.line, count_line);
+                goto fail;
+            }
+            int64_t n = ndigits ? count : 1;
+            count = 0;
+            ndigits = 0;
             if (c == '!') {
                 done = 1;
             } else if (c == '$') {
