@@ -41,8 +41,9 @@ int cli_parse_backend(const char *key, const char *v, char *dst, size_t n, corun
 
 int cli_parse_threads(const char *key, const char *v, int *out, corun_err_t *err) {
     int64_t t;
-    if (corun_parse_i64(v, &t) || t < 1 || t > 4096)
-        return corun_err_set(err, CORUN_EINVAL, "%s: '%s' is not an integer in 1..4096", key, v);
+    if (corun_parse_i64(v, &t) || t < 1 || t > CORUN_THREADS_MAX)
+        return corun_err_set(err, CORUN_EINVAL, "%s: '%s' is not an integer in 1..%d", key, v,
+                             CORUN_THREADS_MAX);
     *out = (int)t;
     return 0;
 }
@@ -160,6 +161,13 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const cli_key_t *keys
             cli_error("--%s", err.msg);
             rc = CORUN_EXIT_USAGE;
         }
+    }
+    /* Every subcommand parsed here runs OpenMP code, and OpenMP reads the
+     * thread variables for any parallel region not given a count: they are
+     * checked even when --threads is given. */
+    if (!rc && !*help && corun_threads_env_check(&err)) {
+        cli_error("%s: %s", cmd, err.msg);
+        rc = CORUN_EXIT_USAGE;
     }
     free(lo);
     return rc;
