@@ -42,6 +42,15 @@ CORUN_API int corun_parse_size(const char *s, int64_t *w, int64_t *h);
 /* "X,Y", both >= 0. */
 CORUN_API int corun_parse_xy(const char *s, int64_t *x, int64_t *y);
 
+/* ---- input files ---- */
+/* Reads the whole file at path into *out (malloc'd, NUL-terminated; *len
+ * excludes the NUL). Only a regular file of at most max_bytes is read:
+ * anything else (a device, a FIFO, a directory) and a larger file are errors
+ * naming the file and, with `what` (e.g. "pattern file"), the rule; nothing
+ * is read from them. */
+CORUN_API int corun_file_read_all(const char *path, const char *what, size_t max_bytes,
+                                  char **out, size_t *len, corun_err_t *err);
+
 /* ---- threads ---- */
 /* The default thread count (what threads=0 means): OMP_NUM_THREADS if set,
  * else SLURM_CPUS_PER_TASK inside a Slurm job, else OpenMP's default (the
