@@ -7,7 +7,7 @@
 # Sourced by run-demo.sh and run-tests.sh; safe to run again at any time.
 set -euo pipefail
 
-CORUN_PACKAGES=(build-essential cmake pkg-config libhdf5-dev libcunit1-dev libinih-dev libgmp-dev
+CORUN_PACKAGES=(build-essential cmake pkg-config libhdf5-dev libcunit1-dev libgmp-dev
     libflint-dev
     hdf5-tools hdf5-filter-plugin python3-h5py python3-numpy
     libopenmpi-dev openmpi-bin libhdf5-openmpi-dev

@@ -103,11 +103,71 @@ static void test_run_uses_allocation(void) {
     clear_env();
 }
 
+/* The thread variables are held to --threads' range in every subcommand
+ * that runs OpenMP code: a bad value is refused (exit 2) naming the variable
+ * and its value, before anything starts that many threads. */
+static void expect_env_refused(const char *var, const char *value) {
+    const char *csv = test_tmp_path("env.csv");
+    int rcs[4] = {
+        RUN("life", "--size", "8x8", "--steps", "1", "--quiet"),
+        RUN("fib", "--n", "10", "--quiet"),
+        RUN("csv", "gen", "--rows", "10", "-o", csv, "--force", "--quiet"),
+        RUN("bench", "--workload", "life", "--dry-run"),
+    };
+    char needle[128];
+    snprintf(needle, sizeof needle, "%s='%s'", var, value);
+    for (int i = 0; i < 4; i++) {
+        CU_ASSERT_EQUAL(rcs[i], 2);
+    }
+    /* the last run's message (all four print the same one) */
+    if (!strstr(err, needle)) fprintf(stderr, "\nexpected '%s' in:\n%s", needle, err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, needle));
+}
+
+static void test_env_threads_checked(void) {
+    const char *bad_omp[] = {"100000", "0", "x", "-1", "4,x", "4,100000", "2x", ","};
+    for (size_t i = 0; i < sizeof bad_omp / sizeof *bad_omp; i++) {
+        clear_env();
+        setenv("OMP_NUM_THREADS", bad_omp[i], 1);
+        expect_env_refused("OMP_NUM_THREADS", bad_omp[i]);
+    }
+    const char *bad_slurm[] = {"100000", "0", "many", "4,2"};
+    for (size_t i = 0; i < sizeof bad_slurm / sizeof *bad_slurm; i++) {
+        clear_env();
+        setenv("SLURM_CPUS_PER_TASK", bad_slurm[i], 1);
+        expect_env_refused("SLURM_CPUS_PER_TASK", bad_slurm[i]);
+    }
+    /* checked even with --threads: OpenMP reads it for its own default */
+    clear_env();
+    setenv("OMP_NUM_THREADS", "100000", 1);
+    CU_ASSERT_EQUAL(RUN("life", "--size", "8x8", "--steps", "1", "--threads", "2", "--quiet"), 2);
+    /* a list names the count per nesting level: the first is the run's */
+    clear_env();
+    setenv("OMP_NUM_THREADS", "2,1", 1);
+    CU_ASSERT_EQUAL_FATAL(RUN("life", "--size", "1024x1024", "--steps", "2", "--backend", "omp"), 0);
+    CU_ASSERT(has("backend=omp threads=2 "));
+    /* Slurm's value is not used, so not checked, when OMP_NUM_THREADS is set */
+    setenv("SLURM_CPUS_PER_TASK", "100000", 1);
+    CU_ASSERT_EQUAL(RUN("fib", "--n", "10", "--quiet"), 0);
+    /* the largest allowed count is accepted */
+    clear_env();
+    setenv("SLURM_CPUS_PER_TASK", "4096", 1);
+    corun_err_t e = {0};
+    CU_ASSERT_EQUAL(corun_threads_env_check(&e), 0);
+    CU_ASSERT_EQUAL(corun_default_threads(), 4096);
+    setenv("SLURM_CPUS_PER_TASK", "4097", 1);
+    CU_ASSERT_NOT_EQUAL(corun_threads_env_check(&e), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "SLURM_CPUS_PER_TASK='4097'"));
+    CU_ASSERT_STRING_EQUAL(corun_default_threads_source(), "cores");
+    clear_env();
+}
+
 static const test_case_t cases[] = {
     {"library: OMP_NUM_THREADS > SLURM_CPUS_PER_TASK > cores", test_library_precedence},
     {"info names the source of the thread default", test_info_thread_source},
     {"info names the Slurm job, array task and requeues", test_info_job},
     {"a run uses the allocation unless told otherwise", test_run_uses_allocation},
+    {"OMP_NUM_THREADS and SLURM_CPUS_PER_TASK are held to 1..4096", test_env_threads_checked},
     {NULL, NULL},
 };
 CORUN_TEST_SUITE(batch_env, cases)

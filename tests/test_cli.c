@@ -108,6 +108,122 @@ static void test_bad_configs(void) {
                        "f.ini:2: print");
 }
 
+/* A config file with exactly these n bytes (NUL bytes included). */
+static const char *write_bytes(const char *name, const char *bytes, size_t n) {
+    const char *path = test_tmp_path(name);
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL(fwrite(bytes, 1, n, f), n);
+    fclose(f);
+    return path;
+}
+#define WRITE_BYTES(name, lit) write_bytes(name, lit, sizeof lit - 1)
+
+/* The reader is strict: text only, closed section headers, one value per
+ * key, each error at its own line. */
+static void test_strict_configs(void) {
+    expect_usage_error(RUN("life", "--config", WRITE_BYTES("n.ini", "[life]\n\0steps = banana\n"),
+                           "--size", "8x8", "--quiet"),
+                       "n.ini:2: control character NUL 0x00");
+    expect_usage_error(RUN("life", "--config", WRITE_BYTES("n2.ini", "[life]\nsteps = 4\0 junk\n")),
+                       "n2.ini:2: control character NUL");
+    expect_usage_error(RUN("life", "--config", WRITE_BYTES("esc.ini", "[life]\nsize = 8x8\x1b\n")),
+                       "esc.ini:2: control character 0x1b");
+    expect_usage_error(RUN("life", "--config",
+                           WRITE_BYTES("cr.ini", "[life]\nsize = 8x8\rsteps = 1\n")),
+                       "cr.ini:2: control character 0x0d");
+    expect_usage_error(RUN("life", "--config",
+                           test_write_tmp("sec.ini", "[life\nrule = B3/S23\n\nsize = 8x8\n")),
+                       "sec.ini:1: section header '[life' has no closing ']'");
+    expect_usage_error(RUN("life", "--config", test_write_tmp("sec2.ini", "[life] size = 8x8\n")),
+                       "sec2.ini:1: unexpected text 'size = 8x8' after the section header");
+    expect_usage_error(RUN("life", "--config",
+                           test_write_tmp("dup.ini", "[life]\nsteps = 3\n; again\nsteps = 4\n")),
+                       "dup.ini:4: key 'steps' is given twice, on lines 2 and 4");
+    expect_usage_error(RUN("life", "--config",
+                           test_write_tmp("dup2.ini", "[life]\nsteps = 3\n[life]\nsteps = 4\n")),
+                       "dup2.ini:4: key 'steps' is given twice, on lines 2 and 4");
+    expect_usage_error(RUN("life", "--config", test_write_tmp("nokey.ini", "[life]\n = 4\n")),
+                       "nokey.ini:2: no key before '='");
+    /* An invalid value gets the flag's own message, with the file and line. */
+    static const char *const bad[][2] = {
+        {"threads", "0"},         {"snapshot-buffers", "0"},
+        {"at", "-1,-1"},          {"steps", "-3"},      {"size", "0x4"},
+        {"backend", "gpu"},       {"compress", "zip"},  {"skip-stable", "sometimes"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char flag[64], text[256], want[1024];
+        snprintf(flag, sizeof flag, "--%s", bad[i][0]);
+        CU_ASSERT_EQUAL(RUN("life", flag, bad[i][1], "--size", "8x8"), 2);
+        const char *msg = strstr(err, "corun: --");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+        snprintf(want, sizeof want, "val.ini:3: %s", msg + strlen("corun: --"));
+        snprintf(text, sizeof text, "; a value the flag refuses\n[life]\n%s = %s\nsteps = 1\n",
+                 bad[i][0], bad[i][1]);
+        expect_usage_error(RUN("life", "--config", test_write_tmp("val.ini", text)), want);
+    }
+    /* a flag without a value (--quiet) has no bad value; its key does */
+    expect_usage_error(RUN("life", "--config",
+                           test_write_tmp("b.ini", "[life]\nquiet = maybe\nsteps = 1\n")),
+                       "b.ini:2: quiet: 'maybe' is not a boolean (true/false)");
+    /* What is allowed: a byte-order mark, CRLF, tabs, comments after a
+     * header and a value, an indented line, no final line end, UTF-8. */
+    CU_ASSERT_EQUAL(RUN("life", "--config",
+                        WRITE_BYTES("ok.ini", "\xef\xbb\xbf; caf\xc3\xa9\r\n[life] ; x\r\n"
+                                              "size = 8x8 ; comment\r\n\tsteps\t=\t3\r\n"
+                                              "  quiet = true"),
+                        "--backend", "serial"),
+                    0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "size=8x8 "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "steps=3 "));
+    /* Only regular files up to 1 MiB, refused before reading. */
+    expect_usage_error(RUN("life", "--config", "/dev/zero"),
+                       "config /dev/zero: not a regular file (a character device); config files "
+                       "must be regular files");
+    expect_usage_error(RUN("life", "--config", test_tmp_dir()), "(a directory)");
+    const char *big = test_tmp_path("big.ini");
+    FILE *f = fopen(big, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("[life]\n", f);
+    for (int i = 0; i < (1 << 20) / 16; i++) fputs("; padding line \n", f);
+    fclose(f);
+    expect_usage_error(RUN("life", "--config", big),
+                       "larger than 1 MiB, the limit for config files");
+}
+
+/* fib, csv and bench read their configs with the same reader. */
+static void test_strict_configs_every_subcommand(void) {
+    static const struct {
+        const char *section, *sub, *threads_flag_msg;
+    } cmds[] = {
+        {"fib", NULL, "threads: '0' is not an integer in 1..4096"},
+        {"csv", "gen", "threads: '0' is not an integer in 1..4096"},
+        {"bench", NULL, "threads: '0' is not a thread count in 1..4096"},
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+        char text[256], needle[256];
+        const char *sec = cmds[i].section, *sub = cmds[i].sub ? cmds[i].sub : "--quiet";
+        int n = snprintf(text, sizeof text, "[%s]\n", sec);
+        memcpy(text + n, "\0x = 1\n", 7);
+        expect_usage_error(RUN(sec, sub, "--config", write_bytes("s1.ini", text, (size_t)n + 7)),
+                           "s1.ini:2: control character NUL");
+        snprintf(text, sizeof text, "[%s\nthreads = 1\n", sec);
+        snprintf(needle, sizeof needle, "s2.ini:1: section header '[%s' has no closing ']'", sec);
+        expect_usage_error(RUN(sec, sub, "--config", test_write_tmp("s2.ini", text)), needle);
+        snprintf(text, sizeof text, "[%s]\nthreads = 1\nthreads = 2\n", sec);
+        expect_usage_error(RUN(sec, sub, "--config", test_write_tmp("s3.ini", text)),
+                           "s3.ini:3: key 'threads' is given twice, on lines 2 and 3");
+        snprintf(text, sizeof text, "[%s]\nthreads = 0\nquiet = true\n", sec);
+        snprintf(needle, sizeof needle, "s4.ini:2: %s", cmds[i].threads_flag_msg);
+        expect_usage_error(RUN(sec, sub, "--config", test_write_tmp("s4.ini", text)), needle);
+        expect_usage_error(RUN(sec, sub, "--config", "/dev/zero"),
+                           "config /dev/zero: not a regular file");
+    }
+    expect_usage_error(RUN("csv", "gen", "--config",
+                           test_write_tmp("s5.ini", "[csv]\nrows = -5\nseed = 1\n")),
+                       "s5.ini:2: rows: '-5' is not an integer");
+}
+
 /* The shipped Life configs parse and run (size, steps, paths overridden so
  * the run is tiny and writes only to the scratch folder). */
 static void test_shipped_configs(void) {
@@ -132,6 +248,9 @@ static const test_case_t cases[] = {
     {"config file and flag override", test_config_and_override},
     {"bad flags: clear message, exit 2", test_bad_flags},
     {"bad configs: file, line and key named", test_bad_configs},
+    {"configs: text only, closed headers, one value per key, the flag's message",
+     test_strict_configs},
+    {"fib, csv and bench configs read as strictly", test_strict_configs_every_subcommand},
     {"shipped configs load and run", test_shipped_configs},
     {NULL, NULL},
 };

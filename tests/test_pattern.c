@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "corun/life.h"
 #include "testlib.h"
@@ -410,6 +411,48 @@ static void test_bad_files(void) {
     file_bad("no_such_pattern.rle", 0, "No such file or directory");
 }
 
+/* Only regular files up to 1 GiB are read: a device, FIFO or directory is
+ * refused by what it is (without reading from it, or waiting for a FIFO's
+ * writer), a larger file by its size, each naming the file. The directory
+ * comes first, so code without the check fails there before the devices
+ * that it would read for ever. */
+static void not_a_pattern(const char *path, const char *n1, const char *n2) {
+    corun_life_pattern_t p;
+    corun_err_t err = {0};
+    CU_ASSERT_NOT_EQUAL_FATAL(corun_life_pattern_load(path, &p, &err), 0);
+    if (!strstr(err.msg, path) || !strstr(err.msg, n1) || !strstr(err.msg, n2))
+        fprintf(stderr, "\n%s: unexpected message: %s\n", path, err.msg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(err.msg, path));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(err.msg, n1));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(err.msg, n2));
+}
+
+static void test_not_regular_files(void) {
+    not_a_pattern(test_tmp_dir(), "not a regular file (a directory)",
+                  "pattern files must be regular files");
+    /* sparse: takes no disk space, and is refused by its size alone */
+    const char *big = test_tmp_path("big.rle");
+    FILE *f = fopen(big, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fclose(f);
+    CU_ASSERT_EQUAL_FATAL(truncate(big, ((off_t)1 << 30) + 1), 0);
+    not_a_pattern(big, "larger than 1 GiB", "pattern files");
+    remove(big);
+    const char *fifo = test_tmp_path("pattern.fifo");
+    remove(fifo);
+    CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+    not_a_pattern(fifo, "not a regular file (a FIFO)", "pattern files must be regular files");
+    remove(fifo);
+    not_a_pattern("/dev/zero", "not a regular file (a character device)",
+                  "pattern files must be regular files");
+    /* the CLI: exit 2, the message naming the file */
+    char out[4096], errout[4096];
+    int rc = test_run_corun((const char *const[]){"corun", "life", "--init", "/dev/zero", NULL},
+                            out, sizeof out, errout, sizeof errout);
+    CU_ASSERT_EQUAL(rc, 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(errout, "/dev/zero: not a regular file"));
+}
+
 /* ---------------------------------------------------------------- writer */
 
 /* The writers take the packed grid: these write a byte grid through one. */
@@ -657,6 +700,7 @@ static const test_case_t cases[] = {
     {"pattern files in tests/data", test_load_files},
     {"format chosen by content", test_load_by_content},
     {"bad files rejected with file and line", test_bad_files},
+    {"devices, FIFOs, directories, files over 1 GiB refused", test_not_regular_files},
     {"RLE round trip of random grids", test_roundtrip_random},
     {"RLE writer exact text", test_writer_exact},
     {"RLE save replaces atomically", test_save},

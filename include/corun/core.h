@@ -42,6 +42,15 @@ CORUN_API int corun_parse_size(const char *s, int64_t *w, int64_t *h);
 /* "X,Y", both >= 0. */
 CORUN_API int corun_parse_xy(const char *s, int64_t *x, int64_t *y);
 
+/* ---- input files ---- */
+/* Reads the whole file at path into *out (malloc'd, NUL-terminated; *len
+ * excludes the NUL). Only a regular file of at most max_bytes is read:
+ * anything else (a device, a FIFO, a directory) and a larger file are errors
+ * naming the file and, with `what` (e.g. "pattern file"), the rule; nothing
+ * is read from them. */
+CORUN_API int corun_file_read_all(const char *path, const char *what, size_t max_bytes,
+                                  char **out, size_t *len, corun_err_t *err);
+
 /* ---- threads ---- */
 /* The default thread count (what threads=0 means): OMP_NUM_THREADS if set,
  * else SLURM_CPUS_PER_TASK inside a Slurm job, else OpenMP's default (the
@@ -50,6 +59,14 @@ CORUN_API int corun_parse_xy(const char *s, int64_t *x, int64_t *y);
  * level as a short name ("avx512", "avx2", "sse2", "generic"). */
 CORUN_API int corun_default_threads(void);
 CORUN_API const char *corun_default_threads_source(void);
+/* The most threads corun uses (--threads, OMP_NUM_THREADS, SLURM_CPUS_PER_TASK). */
+#define CORUN_THREADS_MAX 4096
+/* Checks OMP_NUM_THREADS (a count or a comma list of counts, each
+ * 1..CORUN_THREADS_MAX) where set and not empty, else SLURM_CPUS_PER_TASK
+ * (one count) where set and not empty; the error names the variable and its value. The library itself
+ * ignores or clamps values that fail (see corun_default_threads); a program
+ * should refuse to run with them. */
+CORUN_API int corun_threads_env_check(corun_err_t *err);
 CORUN_API const char *corun_cpu_simd(void);
 
 /* The Slurm job this process runs in, for people: "JOBID", or

@@ -4,9 +4,10 @@
  * key, and two passes over argv so that --config is read first and the flags
  * override it wherever they stand. An unknown flag, section or key is an
  * error naming it (and the file and line): a typo in a batch job must not
- * silently run something else. */
+ * silently run something else. The INI reader is corun's own and reads the
+ * file whole, so that it sees every byte (a reader built on C strings ends
+ * a line at a NUL) and knows the line of every key. */
 #include <getopt.h>
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,9 @@ int cli_parse_backend(const char *key, const char *v, char *dst, size_t n, corun
 
 int cli_parse_threads(const char *key, const char *v, int *out, corun_err_t *err) {
     int64_t t;
-    if (corun_parse_i64(v, &t) || t < 1 || t > 4096)
-        return corun_err_set(err, CORUN_EINVAL, "%s: '%s' is not an integer in 1..4096", key, v);
+    if (corun_parse_i64(v, &t) || t < 1 || t > CORUN_THREADS_MAX)
+        return corun_err_set(err, CORUN_EINVAL, "%s: '%s' is not an integer in 1..%d", key, v,
+                             CORUN_THREADS_MAX);
     *out = (int)t;
     return 0;
 }
@@ -56,43 +58,134 @@ int cli_parse_device(const char *key, const char *v, int *out, corun_err_t *err)
     return 0;
 }
 
-typedef struct ini_ctx {
-    const char *section;
-    cli_set_fn set;
-    void *ctx;
-    corun_err_t *err;
-    int rc;
-} ini_ctx_t;
+/* ---- the config reader ----
+ * Strict, since a config drives a batch job that nobody watches: every line
+ * is a comment, a [section] header or key = value, and anything else stops
+ * the run with the file and line. Text only (a NUL or another control byte
+ * means a binary or damaged file, not a line end); a section header must be
+ * closed; a key may be given once per file (the first value would silently
+ * lose otherwise); a value is checked by the same setter as its flag, so the
+ * message is the flag's. Unknown sections are reported at their first key,
+ * so an empty one is harmless. */
 
-static int on_ini_pair(void *user, const char *section, const char *name, const char *value) {
-    ini_ctx_t *c = user;
-    if (section[0] == '\0') {
-        c->rc = corun_err_set(c->err, CORUN_EINVAL,
-                              "key '%s' is outside any section (put it under [%s])", name,
-                              c->section);
+/* A config is a handful of keys: 1 MiB is far more than any needs, and keeps
+ * a wrong path (a log, a data file) from being read whole. */
+#define CONFIG_MAX_BYTES ((size_t)1 << 20)
+
+static int is_blank(char c) { return c == ' ' || c == '\t'; }
+
+/* [s, e) without blanks on either side, NUL-terminated in place. */
+static char *trim(char *s, char *e) {
+    while (s < e && is_blank(*s)) s++;
+    while (e > s && is_blank(e[-1])) e--;
+    *e = '\0';
+    return s;
+}
+
+typedef struct ini_seen {
+    const char *key;
+    int line;
+} ini_seen_t;
+
+/* One line (NUL-terminated, no line end) of the file: 0, or an error without
+ * the "config FILE:LINE" head, which the caller adds. */
+static int ini_line(char *s, int line, const char **cur, const char *section, cli_set_fn set,
+                    void *ctx, ini_seen_t **seen, size_t *nseen, corun_err_t *err) {
+    char *e = s + strlen(s);
+    s = trim(s, e);
+    if (!*s || *s == ';' || *s == '#') return 0;
+    if (*s == '[') {
+        char *close = strchr(s, ']');
+        if (!close)
+            return corun_err_set(err, CORUN_EPARSE,
+                                 "section header '%s' has no closing ']' (expected [%s])", s,
+                                 section);
+        char *after = close + 1;
+        while (is_blank(*after)) after++;
+        if (*after && *after != ';' && *after != '#')
+            return corun_err_set(err, CORUN_EPARSE,
+                                 "unexpected text '%s' after the section header", after);
+        char *name = trim(s + 1, close);
+        if (!*name) return corun_err_set(err, CORUN_EPARSE, "empty section name '[]'");
+        *cur = name;
         return 0;
     }
-    if (strcmp(section, c->section) != 0) {
-        c->rc = corun_err_set(c->err, CORUN_EINVAL, "unknown section [%s] (known: [%s])", section,
-                              c->section);
-        return 0;
-    }
-    c->rc = c->set(c->ctx, name, value, c->err);
-    return c->rc == 0;
+    char *eq = strchr(s, '=');
+    if (!eq)
+        return corun_err_set(err, CORUN_EPARSE,
+                             "not an INI line (expected [section] or key = value)");
+    char *key = trim(s, eq);
+    if (!*key)
+        return corun_err_set(err, CORUN_EPARSE, "no key before '=' (expected key = value)");
+    /* An inline comment starts at a ';' that opens the value or follows a
+     * blank, so values such as "a;b" keep their ';'. */
+    char *v = eq + 1, *vend = v + strlen(v);
+    for (char *q = v; q < vend; q++)
+        if (*q == ';' && (q == v || is_blank(q[-1]))) {
+            vend = q;
+            break;
+        }
+    char *value = trim(v, vend);
+    if (!*cur)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "key '%s' is outside any section (put it under [%s])", key, section);
+    if (strcmp(*cur, section) != 0)
+        return corun_err_set(err, CORUN_EINVAL, "unknown section [%s] (known: [%s])", *cur,
+                             section);
+    for (size_t i = 0; i < *nseen; i++)
+        if (!strcmp((*seen)[i].key, key))
+            return corun_err_set(err, CORUN_EINVAL,
+                                 "key '%s' is given twice, on lines %d and %d (give it once)",
+                                 key, (*seen)[i].line, line);
+    ini_seen_t *ns = realloc(*seen, (*nseen + 1) * sizeof **seen);
+    if (!ns) return corun_err_set(err, CORUN_ENOMEM, "out of memory");
+    *seen = ns;
+    ns[(*nseen)++] = (ini_seen_t){key, line};
+    return set(ctx, key, value, err);
 }
 
 int cli_load_ini(const char *path, const char *section, cli_set_fn set, void *ctx,
                  corun_err_t *err) {
-    FILE *f = fopen(path, "r");
-    if (!f) return corun_err_set(err, CORUN_EIO, "config %s: cannot open: %m", path);
-    ini_ctx_t c = {section, set, ctx, err, 0};
-    int line = ini_parse_file(f, on_ini_pair, &c);
-    fclose(f);
-    if (line == 0) return 0;
-    if (c.rc) return corun_err_prefix(err, "config %s:%d", path, line);
-    return corun_err_set(err, CORUN_EPARSE,
-                         "config %s:%d: not an INI line (expected [section] or key = value)",
-                         path, line);
+    char *text;
+    size_t len;
+    if (corun_file_read_all(path, "config file", CONFIG_MAX_BYTES, &text, &len, err)) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        return corun_err_set(err, err->code, "config %s", msg);
+    }
+    char *p = text, *end = text + len;
+    if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) p += 3; /* a UTF-8 byte-order mark */
+    const char *cur = NULL;
+    ini_seen_t *seen = NULL;
+    size_t nseen = 0;
+    int rc = 0, line = 0;
+    while (!rc && p < end) {
+        line++;
+        char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol) eol = end;
+        char *next = eol < end ? eol + 1 : end;
+        /* Control bytes are refused, tabs allowed, and CR only as the CR of a
+         * CRLF line end. Bytes from 0x80 (UTF-8) pass. */
+        for (char *q = p; q < eol && !rc; q++) {
+            unsigned char c = (unsigned char)*q;
+            if (c == '\t' || (c == '\r' && q + 1 == eol && eol < end)) continue;
+            if (c < 0x20 || c == 0x7f)
+                rc = corun_err_set(err, CORUN_EPARSE,
+                                   "control character %s0x%02x in the line, at byte %td: a config "
+                                   "is text (tabs and CRLF line ends are allowed)",
+                                   c == 0 ? "NUL " : "", c, q - p + 1);
+        }
+        if (!rc) {
+            if (eol > p && eol[-1] == '\r') eol--;
+            *eol = '\0';
+            rc = ini_line(p, line, &cur, section, set, ctx, &seen, &nseen, err);
+        }
+        p = next;
+    }
+    if (rc) corun_err_prefix(err, "config %s:%d", path, line);
+    free(seen);
+    free(text);
+    return rc;
 }
 
 int cli_parse_args(const char *cmd, int argc, char **argv, const cli_key_t *keys,
@@ -160,6 +253,13 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const cli_key_t *keys
             cli_error("--%s", err.msg);
             rc = CORUN_EXIT_USAGE;
         }
+    }
+    /* Every subcommand parsed here runs OpenMP code, and OpenMP reads the
+     * thread variables for any parallel region not given a count: they are
+     * checked even when --threads is given. */
+    if (!rc && !*help && corun_threads_env_check(&err)) {
+        cli_error("%s: %s", cmd, err.msg);
+        rc = CORUN_EXIT_USAGE;
     }
     free(lo);
     return rc;

@@ -14,51 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "corun/core.h"
 #include "corun/life.h"
 
-/* Reads the whole file into a NUL-terminated buffer (*len excludes the NUL). */
-static int read_file(const char *path, char **out, size_t *len, corun_err_t *err) {
-    *out = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return corun_err_set(err, CORUN_EIO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    int rc = 0;
-    if (!buf) {
-        rc = corun_err_set(err, CORUN_ENOMEM, "%s: out of memory reading the file", path);
-        goto done;
-    }
-    for (;;) {
-        if (cap - n < 2) {
-            char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-            if (!nb) {
-                rc = corun_err_set(err, CORUN_ENOMEM, "%s: out of memory reading the file",
-                                   path);
-                goto done;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - 1 - n, f);
-        n += r;
-        if (r == 0) break;
-    }
-    if (ferror(f)) {
-        rc = corun_err_set(err, CORUN_EIO, "%s: cannot read: %s", path, strerror(errno));
-        goto done;
-    }
-    buf[n] = '\0';
-done:
-    fclose(f);
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    *out = buf;
-    *len = n;
-    return 0;
-}
+/* Pattern files are text to be placed into a grid: 1 GiB is a generous
+ * bound that still stops a wrong path from filling the memory. */
+#define PATTERN_MAX_BYTES ((size_t)1 << 30)
 
 static int has_ext(const char *path, const char *ext) {
     size_t n = strlen(path), m = strlen(ext);
@@ -84,7 +45,7 @@ int corun_life_pattern_load(const char *path, corun_life_pattern_t *p, corun_err
     memset(p, 0, sizeof *p);
     char *text;
     size_t len;
-    int rc = read_file(path, &text, &len, err);
+    int rc = corun_file_read_all(path, "pattern file", PATTERN_MAX_BYTES, &text, &len, err);
     if (rc) return rc;
     int rle = has_ext(path, ".rle")     ? 1
               : has_ext(path, ".cells") ? 0

@@ -1,0 +1,116 @@
+/* file.c — reading a whole input file (a pattern, a config) into memory,
+ * refusing what cannot be one: a device such as /dev/zero or /dev/stdin's
+ * terminal, a FIFO, a directory or a socket would be read without end or
+ * block for ever, so only regular files are read, and only up to a bound the
+ * caller gives (a file can grow while it is read, so the bound holds for the
+ * bytes read, not only for the size stat reported). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "corun/core.h"
+
+static const char *file_kind(mode_t m) {
+    if (S_ISDIR(m)) return "a directory";
+    if (S_ISCHR(m)) return "a character device";
+    if (S_ISBLK(m)) return "a block device";
+    if (S_ISFIFO(m)) return "a FIFO";
+    if (S_ISSOCK(m)) return "a socket";
+    return "not a plain file";
+}
+
+/* "1 GiB", "1 MiB", "512 KiB" or "N bytes": the limits are set by people. */
+static void bytes_text(size_t n, char *buf, size_t cap) {
+    static const char *const units[] = {"GiB", "MiB", "KiB"};
+    for (int i = 0; i < 3; i++) {
+        size_t u = (size_t)1 << (30 - 10 * i);
+        if (n >= u && n % u == 0) {
+            snprintf(buf, cap, "%zu %s", n / u, units[i]);
+            return;
+        }
+    }
+    snprintf(buf, cap, "%zu bytes", n);
+}
+
+static int too_large(const char *path, const char *what, size_t max_bytes, corun_err_t *err) {
+    char lim[32];
+    bytes_text(max_bytes, lim, sizeof lim);
+    return corun_err_set(err, CORUN_ERANGE, "%s: larger than %s, the limit for %ss", path, lim,
+                         what);
+}
+
+int corun_file_read_all(const char *path, const char *what, size_t max_bytes, char **out,
+                        size_t *len, corun_err_t *err) {
+    *out = NULL;
+    *len = 0;
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer before fstat can
+     * refuse it. Regular files ignore the flag. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return corun_err_set(err, CORUN_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    int rc = 0;
+    char *buf = NULL;
+    size_t n = 0;
+    if (fstat(fd, &st) != 0) {
+        rc = corun_err_set(err, CORUN_EIO, "%s: cannot stat: %s", path, strerror(errno));
+        goto done;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = corun_err_set(err, CORUN_EINVAL, "%s: not a regular file (%s); %ss must be regular files",
+                           path, file_kind(st.st_mode), what);
+        goto done;
+    }
+    if (st.st_size < 0 || (uint64_t)st.st_size > max_bytes) {
+        rc = too_large(path, what, max_bytes, err);
+        goto done;
+    }
+    /* One byte more than the size, to see whether the file grew (and for the NUL). */
+    size_t cap = (size_t)st.st_size + 2;
+    buf = malloc(cap);
+    if (!buf) {
+        rc = corun_err_set(err, CORUN_ENOMEM, "%s: out of memory reading the file", path);
+        goto done;
+    }
+    for (;;) {
+        if (cap - n < 2) {
+            if (n > max_bytes) {
+                rc = too_large(path, what, max_bytes, err);
+                goto done;
+            }
+            size_t ncap = cap * 2 < max_bytes + 2 ? cap * 2 : max_bytes + 2;
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                rc = corun_err_set(err, CORUN_ENOMEM, "%s: out of memory reading the file", path);
+                goto done;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            rc = corun_err_set(err, CORUN_EIO, "%s: cannot read: %s", path, strerror(errno));
+            goto done;
+        }
+        if (r == 0) break;
+        n += (size_t)r;
+    }
+    if (n > max_bytes) {
+        rc = too_large(path, what, max_bytes, err);
+        goto done;
+    }
+    buf[n] = '\0';
+done:
+    close(fd);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *len = n;
+    return 0;
+}
