@@ -100,6 +100,16 @@ static void test_run_uses_allocation(void) {
     setenv("OMP_NUM_THREADS", "2", 1);
     CU_ASSERT_EQUAL_FATAL(RUN("life", "--size", "1024x1024", "--steps", "4", "--backend", "omp"), 0);
     CU_ASSERT(has("backend=omp threads=2 "));
+    /* threads= is what the backend used: a tiny grid steps on one thread,
+     * and the serial backend always does */
+    CU_ASSERT_EQUAL_FATAL(RUN("life", "--size", "16x16", "--steps", "4", "--backend", "omp",
+                              "--threads", "4"),
+                          0);
+    CU_ASSERT(has("backend=omp threads=1 "));
+    CU_ASSERT_EQUAL_FATAL(RUN("life", "--size", "1024x1024", "--steps", "4", "--backend",
+                              "serial", "--threads", "4"),
+                          0);
+    CU_ASSERT(has("backend=serial threads=1 "));
     clear_env();
 }
 
