@@ -206,7 +206,10 @@ static void test_kill9_leaves_readable_file(void) {
         pid_t pid = spawn_corun((const char *const[]){
             "corun", "life", "--size", "300x200", "--init", "random:0.5:5", "--steps",
             "100000000", "--out", path, "--snapshot-every", "1", "--quiet", NULL});
-        sleep_ms(150 + rand() % 500);
+        /* The file appears (renamed into place from a temporary name) once it
+         * is valid; the random moments are those of a run writing frames. */
+        for (int w = 0; w < 1000 && access(path, F_OK) != 0; w++) sleep_ms(10);
+        sleep_ms(50 + rand() % 500);
         kill(pid, SIGKILL);
         int st;
         waitpid(pid, &st, 0);

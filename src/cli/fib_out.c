@@ -36,14 +36,9 @@ typedef struct wjob {
 
 /* ---- on the loop thread: open / close ---- */
 
-static int open_co(void *arg, void **value, corun_err_t *err) {
-    (void)value;
-    fib_run_t *run = arg;
+/* Creates the output (run->h5 or the folder's summary.csv); the lock is held. */
+static int open_out(fib_run_t *run, corun_err_t *err) {
     const char *out = run->o->out;
-    /* One run per output, held until the process ends (the kernel drops
-     * it then, whatever the way out). */
-    int rc = corun_lock_output(out, &run->lock, err);
-    if (rc) return rc;
     if (run->mode == FIB_OUT_H5) {
         H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* our messages, not HDF5's stack dump */
         /* Made under a temporary name and renamed over any old file once it
@@ -82,6 +77,16 @@ static int open_co(void *arg, void **value, corun_err_t *err) {
     if (!run->csv) return corun_err_set(err, CORUN_EIO, "out %s: cannot create: %m", path);
     fputs("task,n,digits,last20,hash,seconds,decimal_seconds\n", run->csv);
     return 0;
+}
+
+static int open_co(void *arg, void **value, corun_err_t *err) {
+    (void)value;
+    fib_run_t *run = arg;
+    /* One run per output, held until the run closes its output, or the
+     * process ends (the kernel drops it then, whatever the way out). */
+    int rc = corun_lock_output(run->o->out, &run->lock, err);
+    if (!rc && (rc = open_out(run, err))) corun_lock_release(&run->lock);
+    return rc;
 }
 
 static int close_co(void *arg, void **value, corun_err_t *err) {
