@@ -96,11 +96,11 @@ static __device__ __forceinline__ void row_hsum(const uint64_t *r, const life_ge
     if (lane == 31 && j + 1 < n) ev = r[j + 1];
     uint64_t west, east;
     if (j == 0) /* the cell at x = W-1 (bit lastbits-1 of the last word), or dead */
-        west = corun_life_word_west(w, G.torus ? ((r[n - 1] >> (G.lastbits - 1)) & 1u) << 63 : 0);
+        west = corun_life_word_west(w, corun_life_row_west_in(r, n, G.lastbits, G.torus) << 63);
     else
         west = corun_life_word_west(w, wv);
     if (j == n - 1) /* cell 0 enters at bit lastbits-1, the row's last cell */
-        east = corun_life_word_east(w, 0) | (G.torus ? (r[0] & 1u) << (G.lastbits - 1) : 0);
+        east = corun_life_word_east(w, 0) | corun_life_row_east_in(r, G.lastbits, G.torus);
     else
         east = corun_life_word_east(w, ev);
     corun_life_word_hsum(west, w, east, h0, h1);

@@ -40,6 +40,21 @@ static inline CORUN_HD uint64_t corun_life_word_east(uint64_t w, uint64_t next) 
     return (w >> 1) | (next << 63);
 }
 
+/* The torus row-end wrap, for a row r of n words whose last word holds
+ * lastbits cells (1..64): west of cell 0 is cell W-1, east of cell W-1 is
+ * cell 0; under the dead boundary both are 0. row_west_in gives cell W-1 as
+ * 0/1 (bit 0); row_east_in gives cell 0 already at bit lastbits-1 of the
+ * last word, where a cell's east neighbour enters after the >> 1. */
+static inline CORUN_HD uint64_t corun_life_row_west_in(const uint64_t *r, int64_t n,
+                                                       unsigned lastbits, int torus) {
+    return torus ? (r[n - 1] >> (lastbits - 1)) & 1u : 0;
+}
+
+static inline CORUN_HD uint64_t corun_life_row_east_in(const uint64_t *r, unsigned lastbits,
+                                                       int torus) {
+    return torus ? (r[0] & 1u) << (lastbits - 1) : 0;
+}
+
 /* Horizontal sum (0..3) of west, centre and east as planes h0 (1s) and h1 (2s). */
 static inline CORUN_HD void corun_life_word_hsum(uint64_t west, uint64_t c, uint64_t east,
                                                  uint64_t *h0, uint64_t *h1) {

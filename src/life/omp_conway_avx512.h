@@ -129,9 +129,10 @@ cw_hsum_row(const omp_geom_t *g, const uint64_t *r, int64_t j, const int nv, con
     __m512i wi = zero, ei = zero;
     if ((has_w || has_e) && g->torus) {
         /* West of cell 0 is cell W-1; east of cell W-1 is cell 0. */
-        uint64_t last = (r[g->wpr - 1] >> (g->lastbits - 1)) & 1u, first = r[0] & 1u;
+        uint64_t last = corun_life_row_west_in(r, g->wpr, g->lastbits, 1);
+        uint64_t first = corun_life_row_east_in(r, g->lastbits, 1);
         if (has_w) wi = _mm512_maskz_set1_epi64(1, (long long)last);
-        if (has_e) ei = _mm512_maskz_set1_epi64(el, (long long)(first << (g->lastbits - 1)));
+        if (has_e) ei = _mm512_maskz_set1_epi64(el, (long long)first);
     }
     /* The neighbour words are single-lane masked loads: nothing outside the
      * row's stride is touched (word j-1 may be the first of a buffer). A
@@ -284,9 +285,10 @@ cwn_row(const omp_geom_t *g, const uint64_t *r, int64_t j, __mmask8 ld, const in
                       : _mm512_maskz_loadu_epi64(ld, r + j - 1);
     __m512i wi = zero, ei = zero;
     if ((has_w || has_e) && g->torus) {
-        uint64_t last = (r[g->wpr - 1] >> (g->lastbits - 1)) & 1u, first = r[0] & 1u;
+        uint64_t last = corun_life_row_west_in(r, g->wpr, g->lastbits, 1);
+        uint64_t first = corun_life_row_east_in(r, g->lastbits, 1);
         if (has_w) wi = _mm512_maskz_set1_epi64(0x02, (long long)last);
-        if (has_e) ei = _mm512_maskz_set1_epi64(el, (long long)(first << (g->lastbits - 1)));
+        if (has_e) ei = _mm512_maskz_set1_epi64(el, (long long)first);
     }
     cw_hsum(zero, v, zero, wi, ei, h0, h1);
     *c = v;

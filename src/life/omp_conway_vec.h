@@ -53,9 +53,9 @@ cv_hsum(const omp_geom_t *g, const uint64_t *r, int64_t j, const int edge, CV *c
     CV wi = {0}, ei = {0};
     if (edge && g->torus) {
         /* West of cell 0 is cell W-1; east of cell W-1 is cell 0. */
-        wi[0] = ((r[g->wpr - 1] >> (g->lastbits - 1)) & 1u) << 63;
+        wi[0] = corun_life_row_west_in(r, g->wpr, g->lastbits, 1) << 63;
         const CV lanes = CV_LANES;
-        ei = (CV)(lanes == (uint64_t)(g->wpr - 1 - j)) & ((r[0] & 1u) << (g->lastbits - 1));
+        ei = (CV)(lanes == (uint64_t)(g->wpr - 1 - j)) & corun_life_row_east_in(r, g->lastbits, 1);
     }
     if (edge && j == 0) {
         const CV west = CV_WEST;

@@ -43,9 +43,9 @@ static inline void rows_edge_we(const omp_geom_t *g, const uint64_t *r, int64_t 
     int64_t n = g->wpr;
     uint64_t win, ein;
     if (j > 0) win = r[j - 1] >> 63;
-    else win = g->torus ? (r[n - 1] >> (g->lastbits - 1)) & 1u : 0;
+    else win = corun_life_row_west_in(r, n, g->lastbits, g->torus);
     if (j < n - 1) ein = r[j + 1] << 63;
-    else ein = g->torus ? (r[0] & 1u) << (g->lastbits - 1) : 0;
+    else ein = corun_life_row_east_in(r, g->lastbits, g->torus);
     *west = (r[j] << 1) | win;
     *east = (r[j] >> 1) | ein;
 }
