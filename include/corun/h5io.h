@@ -115,8 +115,10 @@ CORUN_API int corun_h5_create(const char *path, const corun_h5_meta_t *m, int fo
 CORUN_API int corun_h5_open_append(const char *path, const corun_h5_par_t *par,
                                    corun_h5_meta_t *m, int64_t *last_gen, corun_h5_file_t **out,
                                    corun_err_t *err);
-/* The last frame's rows of this slab, bit-packed (rows * words_per_row). */
-CORUN_API int corun_h5_read_last_frame(corun_h5_file_t *f, uint64_t *words, corun_err_t *err);
+/* The last frame's rows of this slab, bit-packed (rows * words_per_row);
+ * with progress, a big frame shows a progress line on stderr. */
+CORUN_API int corun_h5_read_last_frame(corun_h5_file_t *f, uint64_t *words, int progress,
+                                       corun_err_t *err);
 /* Appends one frame: this slab's rows, bit-packed, stored in the file's format. */
 CORUN_API int corun_h5_append_frame(corun_h5_file_t *f, int64_t generation, const uint64_t *words,
                                     corun_err_t *err);
@@ -163,6 +165,7 @@ typedef struct corun_snap_config {
     int restart;  /* append to path instead (meta is read from the file) */
     int buffers;  /* frames in flight before compute waits; default 3 */
     corun_h5_par_t par; /* this rank's slab and MPI sharing (zero: single process) */
+    int progress; /* restart: a progress line while a big last frame is read */
 } corun_snap_config_t;
 
 /* Starts the I/O loop and creates (or, with restart, opens) the file. With

@@ -352,6 +352,7 @@ static int job_size(life_job_t *j) {
         j->sc.path = o->restart;
         j->sc.restart = 1;
         j->sc.buffers = o->snapshot_buffers;
+        j->sc.progress = !o->quiet && isatty(2) && j->rank == 0;
         if (!j->team && corun_snap_open(&j->sc, &j->snap, &j->start_gen, &j->err))
             /* (a file in use by another run is not bad input: exit 1) */
             code = j->err.code == CORUN_EBUSY ? CORUN_EXIT_FAILURE : CORUN_EXIT_USAGE;

@@ -1254,28 +1254,39 @@ bad:
     return rc;
 }
 
-int corun_h5_read_last_frame(corun_h5_file_t *f, uint64_t *words, corun_err_t *err) {
+int corun_h5_read_last_frame(corun_h5_file_t *f, uint64_t *words, int progress,
+                             corun_err_t *err) {
     const corun_h5_meta_t *m = &f->meta;
     const int64_t wpr = corun_life_words_per_row(m->width), k = f->nframes - 1;
-    int ok = 0;
-    if (m->format == CORUN_H5_BITS) {
-        ok = xfer_rows(f, 0, k, 0, f->rows, H5T_NATIVE_UINT64, words) == 0;
-        /* Padding bits must be 0 (the steppers rely on it). */
-        int64_t lastbits = m->width - 64 * (wpr - 1);
-        uint64_t mask = lastbits == 64 ? ~0ull : (1ull << lastbits) - 1;
-        for (int64_t y = 0; ok && y < f->rows; y++) words[y * wpr + wpr - 1] &= mask;
-    } else {
-        uint8_t *tmp = malloc((size_t)(f->rows_per_chunk * m->width));
-        ok = all_ok(f, tmp != NULL);
-        memset(words, 0, (size_t)(wpr * f->rows) * 8);
-        for (int64_t p = 0, y0 = 0; ok && p < byte_pieces(f); p++, y0 += f->rows_per_chunk) {
-            int64_t n = piece_rows(f, y0);
+    /* A chunk's worth of rows at a time (every rank the same number of
+     * transfers: collective under MPI), so that a frame of gigabytes shows
+     * how far it got. */
+    const int64_t pieces = byte_pieces(f);
+    const int show = progress && (double)m->width * (double)m->height > 1e9;
+    const int bits = m->format == CORUN_H5_BITS;
+    uint8_t *tmp = bits ? NULL : malloc((size_t)(f->rows_per_chunk * m->width));
+    int ok = all_ok(f, bits || tmp != NULL);
+    if (!bits) memset(words, 0, (size_t)(wpr * f->rows) * 8);
+    for (int64_t p = 0, y0 = 0; ok && p < pieces; p++, y0 += f->rows_per_chunk) {
+        int64_t n = piece_rows(f, y0);
+        if (bits) {
+            ok = xfer_rows(f, 0, k, y0, n, H5T_NATIVE_UINT64, words + y0 * wpr) == 0;
+        } else {
             ok = xfer_rows(f, 0, k, y0, n, H5T_NATIVE_UINT8, tmp) == 0;
             for (int64_t y = 0; ok && y < n; y++)
                 for (int64_t x = 0; x < m->width; x++)
                     if (tmp[y * m->width + x]) words[(y0 + y) * wpr + (x >> 6)] |= 1ull << (x & 63);
         }
-        free(tmp);
+        if (show) fprintf(stderr, "\rlife: reading the last frame %3d%%   ",
+                          (int)(100 * (p + 1) / pieces));
+    }
+    if (show) fputc('\n', stderr);
+    free(tmp);
+    if (bits) {
+        /* Padding bits must be 0 (the steppers rely on it). */
+        int64_t lastbits = m->width - 64 * (wpr - 1);
+        uint64_t mask = lastbits == 64 ? ~0ull : (1ull << lastbits) - 1;
+        for (int64_t y = 0; ok && y < f->rows; y++) words[y * wpr + wpr - 1] &= mask;
     }
     return ok ? 0 : fail(f, f->path, err, CORUN_EIO, "reading the last frame");
 }

@@ -125,7 +125,7 @@ static int job_open(void *arg, void **value, corun_err_t *err) {
 static int job_read_last(void *arg, void **value, corun_err_t *err) {
     (void)value;
     corun_snap_t *s = arg;
-    return corun_h5_agree(s->file, corun_h5_read_last_frame(s->file, s->bufs[0], err), err);
+    return corun_h5_agree(s->file, corun_h5_read_last_frame(s->file, s->bufs[0], s->cfg.progress, err), err);
 }
 
 typedef struct agree_job {
