@@ -212,6 +212,34 @@ static void test_disk_full_records_failure(void) {
     umount(dir);
 }
 
+/* A run killed before its new file was renamed into place leaves the
+ * temporary (.NAME.PID.new); the next run of that output removes it, and
+ * leaves other files alone. */
+static void test_stale_temporaries_removed(void) {
+    char stale[600], other[600];
+    const char *p = test_tmp_path("stale.h5");
+    unlink(p);
+    snprintf(stale, sizeof stale, "%s/.stale.h5.4242.new", test_tmp_dir());
+    snprintf(other, sizeof other, "%s/.stale.h5.notapid.new", test_tmp_dir());
+    test_write_tmp(".stale.h5.4242.new", "left by a killed run");
+    test_write_tmp(".stale.h5.notapid.new", "not a temporary of corun's");
+    CU_ASSERT_EQUAL(access(stale, F_OK), 0);
+    CU_ASSERT_EQUAL(RUN("life", "--size", "32x32", "--steps", "3", "--out", p, "--quiet"), 0);
+    CU_ASSERT_NOT_EQUAL(access(stale, F_OK), 0);
+    CU_ASSERT_EQUAL(access(other, F_OK), 0);
+    /* fib's HDF5 output too */
+    const char *q = test_tmp_path("stale_fib.h5");
+    unlink(q);
+    snprintf(stale, sizeof stale, "%s/.stale_fib.h5.77.new", test_tmp_dir());
+    test_write_tmp(".stale_fib.h5.77.new", "left by a killed run");
+    CU_ASSERT_EQUAL(test_run_corun((const char *const[]){"corun", "fib", "--n", "10", "--out", q,
+                                                         "--quiet", NULL},
+                                   out, sizeof out, err, sizeof err),
+                    0);
+    CU_ASSERT_NOT_EQUAL(access(stale, F_OK), 0);
+    unlink(other);
+}
+
 static const test_case_t cases[] = {
     {"a generation of 10^15 is refused before anything grows", test_huge_generation_refused},
     {"edited attributes and datasets are refused, named", test_edits_refused},
@@ -220,6 +248,7 @@ static const test_case_t cases[] = {
     {"one writer per output, also with --force", test_one_writer_per_output},
     {"--force leaves a reader's old results readable", test_force_keeps_readers_results},
     {"disk full: status failed with the error", test_disk_full_records_failure},
+    {"temporaries of killed runs are removed by the next run", test_stale_temporaries_removed},
     {NULL, NULL},
 };
 CORUN_TEST_SUITE(snapshots_untrusted, cases)

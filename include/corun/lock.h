@@ -36,6 +36,11 @@ CORUN_API int corun_lock_output(const char *output, corun_lock_t *lk, corun_err_
  * fails because its disk is full (its status). */
 CORUN_API int corun_lock_reserve(corun_lock_t *lk, long bytes);
 CORUN_API void corun_lock_unreserve(corun_lock_t *lk);
+/* Removes OUTPUT's temporaries (folder/.NAME.PID.new, where a new output is
+ * built before it is renamed into place) that runs killed before their
+ * rename left behind. Call only while holding OUTPUT's lock: then no live
+ * run is building one. */
+CORUN_API void corun_lock_remove_stale(const char *output);
 /* Releases it (removes the lock file). Not held: a no-op. */
 CORUN_API void corun_lock_release(corun_lock_t *lk);
 

@@ -85,6 +85,7 @@ static int open_co(void *arg, void **value, corun_err_t *err) {
     /* One run per output, held until the run closes its output, or the
      * process ends (the kernel drops it then, whatever the way out). */
     int rc = corun_lock_output(run->o->out, &run->lock, err);
+    if (!rc) corun_lock_remove_stale(run->o->out); /* of killed runs */
     if (!rc && (rc = open_out(run, err))) corun_lock_release(&run->lock);
     return rc;
 }

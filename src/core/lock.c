@@ -1,4 +1,5 @@
 /* lock.c — output locks (lock.h): fcntl record locks on OUTPUT's .NAME.lock. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -134,4 +135,31 @@ void corun_lock_release(corun_lock_t *lk) {
     lk->fd = -1;
     free(lk->path);
     lk->path = NULL;
+}
+
+void corun_lock_remove_stale(const char *output) {
+    size_t n = strlen(output);
+    while (n > 1 && output[n - 1] == '/') n--;
+    char *dir = strndup(output, n);
+    if (!dir) return;
+    char *slash = strrchr(dir, '/');
+    const char *name = slash ? slash + 1 : dir;
+    const char *folder = slash ? (slash == dir ? "/" : dir) : ".";
+    if (slash && slash != dir) *slash = '\0';
+    size_t len = strlen(name);
+    DIR *d = opendir(folder);
+    if (d) {
+        for (struct dirent *e; (e = readdir(d));) {
+            /* .NAME.PID.new: a dot, the name, a dot, digits, ".new" */
+            const char *s = e->d_name;
+            if (s[0] != '.' || strncmp(s + 1, name, len) || s[1 + len] != '.') continue;
+            const char *p = s + 2 + len, *q = p;
+            while (*q >= '0' && *q <= '9') q++;
+            if (q == p || strcmp(q, ".new")) continue;
+            char path[4096];
+            if (snprintf(path, sizeof path, "%s/%s", folder, s) < (int)sizeof path) unlink(path);
+        }
+        closedir(d);
+    }
+    free(dir);
 }

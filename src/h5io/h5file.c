@@ -680,8 +680,12 @@ static corun_h5_file_t *new_file(const char *path) {
 static int take_lock(corun_h5_file_t *f, corun_err_t *err) {
     corun_err_t e = {0};
     int rc = f->rank == 0 ? corun_lock_output(f->path, &f->lock, &e) : 0;
-    /* Room for the status of a run that fills its disk (corun_h5_finish). */
-    if (!rc && f->rank == 0) corun_lock_reserve(&f->lock, 1 << 20);
+    /* Room for the status of a run that fills its disk (corun_h5_finish),
+     * and no temporaries of killed runs left next to the file. */
+    if (!rc && f->rank == 0) {
+        corun_lock_reserve(&f->lock, 1 << 20);
+        corun_lock_remove_stale(f->path);
+    }
 #if H5IO_PAR
     if (parallel(f)) {
         MPI_Bcast(&rc, 1, MPI_INT, 0, f->comm);
