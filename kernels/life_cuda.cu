@@ -572,7 +572,7 @@ extern "C" const uint64_t *corun_life_cuda_snap_words(const corun_life_cuda_snap
 }
 
 extern "C" corun_life_grid_t corun_life_cuda_snap_grid(const corun_life_cuda_snap_t *n) {
-    corun_life_grid_t g;
+    corun_life_grid_t g = {};  /* a view: owned 0 */
     g.width = n->width;
     g.height = n->height;
     g.wpr = n->wpr;

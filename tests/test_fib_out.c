@@ -88,14 +88,9 @@ static void test_dir_disk_full(void) {
 static void test_one_run_per_output(void) {
     const char *path = test_tmp_path("busy_fib.h5");
     unlink(path);
-    pid_t pid = fork();
-    if (pid == 0) {
-        freopen("/dev/null", "w", stdout);
-        execl(test_corun_bin(), "corun", "fib", "--n", "3e7", "--tasks", "2", "--threads", "1",
-              "--out", path, (char *)NULL);
-        _exit(127);
-    }
-    usleep(500000);
+    pid_t pid = test_spawn_corun((const char *const[]){
+        "corun", "fib", "--n", "3e7", "--tasks", "2", "--threads", "1", "--out", path, NULL});
+    test_sleep_ms(500);
     CU_ASSERT_EQUAL(RUN("fib", "--n", "10", "--out", path), 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "in use by another corun run"));
     kill(pid, 15);

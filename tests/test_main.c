@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "corun/mpi.h"
@@ -248,4 +249,25 @@ int main(int argc, char **argv) {
     unsigned ran = CU_get_number_of_tests_run();
     CU_cleanup_registry();
     return (failed || ran == 0) ? 1 : 0;
+}
+
+pid_t test_spawn_corun(const char *const *argv) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        freopen("/dev/null", "w", stdout);
+        freopen(test_tmp_path("bg_err.txt"), "w", stderr);
+        int n = 0;
+        while (argv[n]) n++;
+        char **a = calloc((size_t)n + 1, sizeof *a);
+        a[0] = (char *)test_corun_bin();
+        for (int i = 1; i < n; i++) a[i] = (char *)argv[i];
+        execv(a[0], a);
+        _exit(127);
+    }
+    return pid;
+}
+
+void test_sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
 }

@@ -166,28 +166,6 @@ static void test_restart_older_file(void) {
     CU_ASSERT_EQUAL(test_h5check(copy, NULL, rep, sizeof rep), 0);
 }
 
-/* Starts corun with argv in the background (stdout/stderr to files). */
-static pid_t spawn_corun(const char *const *argv) {
-    pid_t pid = fork();
-    if (pid == 0) {
-        freopen("/dev/null", "w", stdout);
-        freopen(test_tmp_path("bg_err.txt"), "w", stderr);
-        int n = 0;
-        while (argv[n]) n++;
-        char **a = calloc((size_t)n + 1, sizeof *a);
-        a[0] = (char *)test_corun_bin();
-        for (int i = 1; i < n; i++) a[i] = (char *)argv[i];
-        execv(a[0], a);
-        _exit(127);
-    }
-    return pid;
-}
-
-static void sleep_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Last frame line of a report: its generation and hash. */
 static int last_frame(const char *rep, long *gen, char *hash) {
     const char *p = rep, *last = NULL;
@@ -203,13 +181,13 @@ static void test_kill9_leaves_readable_file(void) {
     for (int i = 0; i < 4; i++) {
         const char *path = test_tmp_path("killed.h5");
         unlink(path);
-        pid_t pid = spawn_corun((const char *const[]){
+        pid_t pid = test_spawn_corun((const char *const[]){
             "corun", "life", "--size", "300x200", "--init", "random:0.5:5", "--steps",
             "100000000", "--out", path, "--snapshot-every", "1", "--quiet", NULL});
         /* The file appears (renamed into place from a temporary name) once it
          * is valid; the random moments are those of a run writing frames. */
-        for (int w = 0; w < 1000 && access(path, F_OK) != 0; w++) sleep_ms(10);
-        sleep_ms(50 + rand() % 500);
+        for (int w = 0; w < 1000 && access(path, F_OK) != 0; w++) test_sleep_ms(10);
+        test_sleep_ms(50 + rand() % 500);
         kill(pid, SIGKILL);
         int st;
         waitpid(pid, &st, 0);
@@ -236,10 +214,10 @@ static void test_signals(void) {
     if (!python_ok()) return;
     const char *path = test_tmp_path("sig.h5");
     unlink(path);
-    pid_t pid = spawn_corun((const char *const[]){
+    pid_t pid = test_spawn_corun((const char *const[]){
         "corun", "life", "--size", "256x256", "--init", "random:0.5:11", "--steps", "100000000",
         "--out", path, "--snapshot-every", "100", "--quiet", NULL});
-    sleep_ms(400);
+    test_sleep_ms(400);
     kill(pid, SIGTERM);
     int st;
     waitpid(pid, &st, 0);
@@ -258,12 +236,12 @@ static void test_signals(void) {
     /* A slow final frame (bytes, gzip -9) so the second signal lands while
      * the first is being honoured; a pause between the two, since a signal
      * sent while the same one is still pending is merged with it. */
-    pid = spawn_corun((const char *const[]){"corun", "life", "--size", "4096x4096", "--steps",
+    pid = test_spawn_corun((const char *const[]){"corun", "life", "--size", "4096x4096", "--steps",
                                             "100000000", "--out", p2, "--snapshot-format",
                                             "bytes", "--compress", "gzip:9", "--quiet", NULL});
-    sleep_ms(600);
+    test_sleep_ms(600);
     kill(pid, SIGINT);
-    sleep_ms(30);
+    test_sleep_ms(30);
     kill(pid, SIGINT);
     waitpid(pid, &st, 0);
     CU_ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGINT);

@@ -42,11 +42,6 @@ static const char *fresh(const char *name) {
     return p;
 }
 
-static void sleep_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static void test_huge_generation_refused(void) {
     const char *p = fresh("huge.h5");
     CU_ASSERT_EQUAL(py("f=h5py.File('%s','a'); f['generation'][-1]=10**15", p), 0);
@@ -124,15 +119,10 @@ static void test_open_failures_named(void) {
     /* a SWMR writer killed with -9 leaves HDF5's "open for writing" mark */
     const char *w = test_tmp_path("swmr_crash.h5");
     unlink(w);
-    pid_t pid = fork();
-    if (pid == 0) {
-        freopen("/dev/null", "w", stdout);
-        freopen("/dev/null", "w", stderr);
-        execl(test_corun_bin(), "corun", "life", "--size", "64x64", "--steps", "1000000000",
-              "--snapshot-every", "1000", "--swmr", "--out", w, "--quiet", (char *)NULL);
-        _exit(127);
-    }
-    sleep_ms(800);
+    pid_t pid = test_spawn_corun((const char *const[]){
+        "corun", "life", "--size", "64x64", "--steps", "1000000000", "--snapshot-every", "1000",
+        "--swmr", "--out", w, "--quiet", NULL});
+    test_sleep_ms(800);
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     CU_ASSERT_EQUAL(RUN("life", "--restart", w, "--steps", "1"), 2);
@@ -143,15 +133,10 @@ static void test_open_failures_named(void) {
 static void test_one_writer_per_output(void) {
     const char *p = test_tmp_path("busy.h5");
     unlink(p);
-    pid_t pid = fork();
-    if (pid == 0) {
-        freopen("/dev/null", "w", stdout);
-        freopen("/dev/null", "w", stderr);
-        execl(test_corun_bin(), "corun", "life", "--size", "128x128", "--steps", "1000000000",
-              "--snapshot-every", "100000", "--out", p, "--quiet", (char *)NULL);
-        _exit(127);
-    }
-    sleep_ms(700);
+    pid_t pid = test_spawn_corun((const char *const[]){
+        "corun", "life", "--size", "128x128", "--steps", "1000000000", "--snapshot-every",
+        "100000", "--out", p, "--quiet", NULL});
+    test_sleep_ms(700);
     char pidtext[32];
     snprintf(pidtext, sizeof pidtext, "pid %d ", (int)pid);
     CU_ASSERT_EQUAL(RUN("life", "--size", "32x32", "--steps", "3", "--out", p, "--force",

@@ -11,6 +11,7 @@
 #include "corun/life.h"
 #include <CUnit/CUnit.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef struct test_case {
     const char *name;
@@ -56,6 +57,12 @@ int test_h5check(const char *path, const char *flags, char *buf, size_t cap);
  * status, or -signal if it was killed by a signal. */
 int test_run_corun(const char *const *argv, char *out, size_t outcap, char *errout,
                    size_t errcap);
+
+/* Starts the corun program with argv (NULL-terminated, argv[0] ignored) in
+ * the background: stdout to /dev/null, stderr to test_tmp_path("bg_err.txt").
+ * The caller waits for (or kills) the returned pid. */
+pid_t test_spawn_corun(const char *const *argv);
+void test_sleep_ms(long ms);
 
 /* The MPI launcher CTest names in CORUN_MPIEXEC. Without MPI in this build,
  * or without a launcher, prints why and exits 77 (CTest: Skipped). */
