@@ -153,7 +153,7 @@ static void test_fill_slab_rows(void) {
 /* Packed hash == bytewise FNV-1a, population == byte count, for every size
  * and split; also with padding bits and words set on purpose. */
 static void test_hash_and_population(void) {
-    const int ptop = grid_population_level();
+    const int ptop = grid_population_level(), htop = grid_hash_level();
     int bad_hash = 0, bad_pop = 0, bad_pad = 0;
     for (int si = 0; si < NSIZES; si++) {
         int64_t w, h;
@@ -177,10 +177,12 @@ static void test_hash_and_population(void) {
             }
             for (int parts = 1; parts <= 5; parts++) {
                 int threads = si % 8 == 0 ? parts : 1;
-                corun_life_fnv_map_t m = grid_hash_map_parts(&g, parts, threads);
-                bad_hash += corun_life_fnv_apply(m, CORUN_FNV1A64_INIT) != want;
-                bad_pad += corun_life_fnv_apply(grid_hash_map_parts(&dirty, parts, threads),
-                                                CORUN_FNV1A64_INIT) != want;
+                for (int level = 0; level <= htop; level++) {
+                    corun_life_fnv_map_t m = grid_hash_map_parts(&g, parts, threads, level);
+                    bad_hash += corun_life_fnv_apply(m, CORUN_FNV1A64_INIT) != want;
+                    m = grid_hash_map_parts(&dirty, parts, threads, level);
+                    bad_pad += corun_life_fnv_apply(m, CORUN_FNV1A64_INIT) != want;
+                }
                 for (int level = 0; level <= ptop; level++) {
                     bad_pop += grid_population_parts(&g, parts, threads, level) != pop;
                     bad_pad += grid_population_parts(&dirty, parts, threads, level) != pop;

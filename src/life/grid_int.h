@@ -43,12 +43,14 @@ static inline uint64_t grid_last_mask(int64_t width) {
 /* The highest level this CPU runs for each kernel. */
 int grid_fill_level(void);
 int grid_population_level(void);
+int grid_hash_level(void);
 
 /* The kernels with the split made explicit: `parts` ranges, run on
  * `threads` threads (1: all on the calling thread, in order), at `level`. */
 void grid_fill_parts(corun_life_grid_t *g, double density, uint64_t seed, int64_t row0,
                      int parts, int threads, int level);
-corun_life_fnv_map_t grid_hash_map_parts(const corun_life_grid_t *g, int parts, int threads);
+corun_life_fnv_map_t grid_hash_map_parts(const corun_life_grid_t *g, int parts, int threads,
+                                         int level);
 int64_t grid_population_parts(const corun_life_grid_t *g, int parts, int threads, int level);
 
 #endif
