@@ -26,7 +26,7 @@ static void test_help_and_version(void) {
     /* Every flag the help promises is accepted by the parser. */
     const char *flags[] = {"--config", "--size", "--rule", "--boundary", "--init", "--at",
                            "--steps", "--backend", "--threads", "--skip-stable", "--print",
-                           "--write-rle", "--quiet"};
+                           "--write-rle", "--quiet", "--progress-every"};
     for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
         CU_ASSERT_PTR_NOT_NULL(strstr(out, flags[i]));
     CU_ASSERT_EQUAL(RUN("info"), 0);
@@ -242,6 +242,31 @@ static void test_shipped_configs(void) {
     }
 }
 
+/* Batch logs (stderr not a terminal, as here): a progress line every
+ * --progress-every seconds, none with --quiet or 0. The run takes about
+ * 0.3 s on the serial backend; a line every 0.02 s leaves a wide margin. */
+static void test_progress_lines(void) {
+    CU_ASSERT_EQUAL_FATAL(RUN("life", "--backend", "serial", "--size", "256x256", "--steps",
+                              "200", "--progress-every", "0.02"),
+                          0);
+    int lines = 0;
+    for (const char *p = err; (p = strstr(p, "life: progress elapsed=")); p++) lines++;
+    if (lines < 2) fprintf(stderr, "\nprogress lines: %d in: %s\n", lines, err);
+    CU_ASSERT(lines >= 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "generation="));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "generation=200/200 (100%)")); /* the closing line */
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "eta="));
+    CU_ASSERT_EQUAL_FATAL(RUN("life", "--backend", "serial", "--size", "256x256", "--steps",
+                              "50", "--progress-every", "0.02", "--quiet"),
+                          0);
+    CU_ASSERT_PTR_NULL(strstr(err, "progress"));
+    CU_ASSERT_EQUAL_FATAL(RUN("life", "--backend", "serial", "--size", "256x256", "--steps",
+                              "50", "--progress-every", "0"),
+                          0);
+    CU_ASSERT_PTR_NULL(strstr(err, "progress"));
+    expect_usage_error(RUN("life", "--progress-every", "soon"), "progress-every");
+}
+
 static const test_case_t cases[] = {
     {"help, version, info", test_help_and_version},
     {"summary line", test_summary_line},
@@ -252,6 +277,7 @@ static const test_case_t cases[] = {
      test_strict_configs},
     {"fib, csv and bench configs read as strictly", test_strict_configs_every_subcommand},
     {"shipped configs load and run", test_shipped_configs},
+    {"progress lines in batch logs", test_progress_lines},
     {NULL, NULL},
 };
 CORUN_TEST_SUITE(cli, cases)

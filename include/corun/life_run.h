@@ -42,6 +42,8 @@ typedef struct corun_life_team {
     int (*hash)(void *ctx, corun_life_fnv_map_t mine, uint64_t *hash, corun_err_t *err);
 } corun_life_team_t;
 
+enum { CORUN_LIFE_PROGRESS_NONE, CORUN_LIFE_PROGRESS_TERMINAL, CORUN_LIFE_PROGRESS_LOG };
+
 typedef struct corun_life_run_cfg {
     int64_t start_gen;      /* generation the grid holds */
     int64_t steps;          /* generations to step */
@@ -49,7 +51,11 @@ typedef struct corun_life_run_cfg {
     int frame0;             /* submit generation start_gen first (a new file) */
     int64_t pop0;           /* its population (global), with frame0 */
     int64_t cells;          /* cells of the whole grid, for the progress rate */
-    int progress;           /* progress line on stderr */
+    /* Progress on stderr: CORUN_LIFE_PROGRESS_TERMINAL redraws one line
+     * after every chunk; CORUN_LIFE_PROGRESS_LOG prints a line every
+     * progress_every seconds, for batch logs. */
+    int progress;
+    double progress_every;
     volatile sig_atomic_t *stop; /* non-zero: stop after the chunk in progress */
 } corun_life_run_cfg_t;
 

@@ -27,6 +27,7 @@ typedef struct life_opts {
     corun_life_skip_t skip_stable;
     int print;
     int quiet;
+    double progress_every; /* seconds between progress lines in batch logs; 0: none */
     char write_rle[CLI_PATH_MAX];
     /* HDF5 snapshots (docs/FORMAT.md) */
     char out[CLI_PATH_MAX];     /* --out FILE.h5 */

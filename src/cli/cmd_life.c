@@ -58,6 +58,8 @@ static const char life_usage[] =
     "  --print                print every generation side by side ('*' alive, '-' empty)\n"
     "  --write-rle FILE       write the final grid as RLE\n"
     "  --quiet                no progress display\n"
+    "  --progress-every S     when stderr is not a terminal (batch logs): a progress\n"
+    "                         line every S seconds (default 60; 0: none)\n"
     "  --halo D               under MPI: rows exchanged with each neighbour, and\n"
     "                         generations stepped, per exchange (default: 32, at\n"
     "                         most the smallest slab's rows)\n"
@@ -492,7 +494,11 @@ static int job_step(life_job_t *j, corun_life_run_result_t *res) {
         .frame0 = j->snap && !o->restart[0],
         .pop0 = j->pop0,
         .cells = o->width * o->height,
-        .progress = !o->quiet && isatty(2),
+        .progress = o->quiet                 ? CORUN_LIFE_PROGRESS_NONE
+                    : isatty(2)              ? CORUN_LIFE_PROGRESS_TERMINAL
+                    : o->progress_every > 0 ? CORUN_LIFE_PROGRESS_LOG
+                                             : CORUN_LIFE_PROGRESS_NONE,
+        .progress_every = o->progress_every,
         .stop = &stop_signal,
     };
     corun_life_sink_t sink = {j->snap, snap_sink};

@@ -21,6 +21,7 @@ void life_opts_defaults(life_opts_t *o) {
     o->skip_stable = CORUN_LIFE_SKIP_AUTO;
     snprintf(o->compress, sizeof o->compress, "none");
     o->snapshot_buffers = 3;
+    o->progress_every = 60;
 }
 
 int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *err) {
@@ -66,6 +67,14 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
         return cli_parse_bool(key, v, &o->print, err);
     } else if (!strcmp(key, "quiet")) {
         return cli_parse_bool(key, v, &o->quiet, err);
+    } else if (!strcmp(key, "progress-every")) {
+        double d;
+        if (corun_parse_double(v, &d) || !(d >= 0 && d <= 1e9))
+            return corun_err_set(err, CORUN_EINVAL,
+                                 "progress-every: '%s' is not a number of seconds >= 0 "
+                                 "(0: no progress lines)",
+                                 v);
+        o->progress_every = d;
     } else if (!strcmp(key, "write-rle")) {
         return cli_copy_str(o->write_rle, sizeof o->write_rle, key, v, err);
     } else if (!strcmp(key, "out")) {
@@ -107,7 +116,8 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
     } else {
         return corun_err_set(err, CORUN_EINVAL,
                              "unknown option '%s' (known: size, rule, boundary, init, at, steps, "
-                             "backend, device, threads, skip-stable, print, quiet, write-rle, out, "
+                             "backend, device, threads, skip-stable, print, quiet, progress-every, write-rle, "
+                             "out, "
                              "snapshot-every, snapshot-format, compress, swmr, force, restart, "
                              "snapshot-buffers, halo, halo-overlap)",
                              key);
@@ -125,7 +135,8 @@ const cli_key_t life_keys[] = {
     {"threads", 1, 0},        {"skip-stable", 1, 0},    {"print", 0, 0},         {"quiet", 0, 0},
     {"write-rle", 1, 0},      {"out", 1, 0},            {"snapshot-every", 1, 0}, {"snapshot-format", 1, 0},
     {"compress", 1, 0},       {"swmr", 0, 0},           {"force", 0, 0},         {"restart", 1, 0},
-    {"snapshot-buffers", 1, 0}, {"halo", 1, 0}, {"halo-overlap", 1, 0}, {NULL, 0, 0},
+    {"snapshot-buffers", 1, 0}, {"halo", 1, 0}, {"halo-overlap", 1, 0}, {"progress-every", 1, 0},
+    {NULL, 0, 0},
 };
 
 int life_opts_parse_args(int argc, char **argv, life_opts_t *o, int *help) {

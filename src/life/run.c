@@ -17,14 +17,45 @@
 
 #define POP_SEGMENT 65536 /* populations buffered between hand-overs */
 
-static void progress(const corun_life_run_cfg_t *cfg, int64_t done, double t0) {
-    double dt = corun_now() - t0;
+/* The progress display: on a terminal one line redrawn after every chunk;
+ * in a batch log (stderr a file) a line every progress_every seconds, each
+ * complete and timestamped by the run's elapsed time, so a job log tells a
+ * slow run from a stuck one. `gen` counts from the run's first generation
+ * (a restart's too); the rate and the time left are this leg's. */
+typedef struct progress {
+    const corun_life_run_cfg_t *cfg;
+    double t0, next;
+    int64_t frames; /* frames handed to the sink */
+    int64_t logged; /* generation of the last line in a log; -1: none yet */
+} progress_t;
+
+static void progress_show(progress_t *p, int64_t gen, int last) {
+    const corun_life_run_cfg_t *cfg = p->cfg;
+    const double now = corun_now(), dt = now - p->t0;
+    /* In a log, the closing line only after a run long enough to have had
+     * lines: a short run's summary says it all. */
+    if (cfg->progress == CORUN_LIFE_PROGRESS_LOG &&
+        (last ? dt < cfg->progress_every || gen == p->logged : now < p->next))
+        return;
+    const int64_t done = gen - cfg->start_gen, end = cfg->start_gen + cfg->steps;
     double rate = dt > 0 ? (double)done / dt : 0;
     double left = rate > 0 ? (double)(cfg->steps - done) / rate : 0;
-    fprintf(stderr, "\rlife: generation %lld/%lld (%3.0f%%) %.3g cell-updates/s, %.0f s left   ",
-            (long long)done, (long long)cfg->steps,
-            cfg->steps ? 100.0 * (double)done / (double)cfg->steps : 100.0,
-            rate * (double)cfg->cells, left);
+    double pct = cfg->steps ? 100.0 * (double)done / (double)cfg->steps : 100.0;
+    if (cfg->progress == CORUN_LIFE_PROGRESS_TERMINAL) {
+        fprintf(stderr,
+                "\rlife: generation %lld/%lld (%3.0f%%) %.3g cell-updates/s, %.0f s left   ",
+                (long long)gen, (long long)end, pct, rate * (double)cfg->cells, left);
+        if (last) fputc('\n', stderr);
+    } else {
+        fprintf(stderr,
+                "life: progress elapsed=%.1fs generation=%lld/%lld (%.0f%%) "
+                "cell_updates_per_s=%.3g eta=%.1fs frames=%lld\n",
+                dt, (long long)gen, (long long)end, pct, rate * (double)cfg->cells, left,
+                (long long)p->frames);
+        p->next = now + cfg->progress_every;
+        p->logged = gen;
+    }
+    fflush(stderr);
 }
 
 static int stop_requested(const corun_life_run_cfg_t *cfg) { return cfg->stop && *cfg->stop; }
@@ -35,15 +66,19 @@ int corun_life_run(const corun_life_run_cfg_t *cfg, const corun_life_backend_t *
     memset(res, 0, sizeof *res);
     int64_t *pops = NULL;
     int rc = 0, stop = 0;
-    const int show = cfg->progress && (!team || team->rank == 0);
+    const int show = cfg->progress != CORUN_LIFE_PROGRESS_NONE &&
+                     (cfg->progress == CORUN_LIFE_PROGRESS_TERMINAL || cfg->progress_every > 0) &&
+                     (!team || team->rank == 0);
     const int64_t every = cfg->snapshot_every, end = cfg->start_gen + cfg->steps;
     double t0 = corun_now();
+    progress_t pr = {cfg, t0, t0 + cfg->progress_every, 0, -1};
     if (sink) {
         pops = malloc(POP_SEGMENT * sizeof *pops);
         if (!pops) return corun_err_set(err, CORUN_ENOMEM, "out of memory");
         if (cfg->frame0) {
             pops[0] = cfg->pop0;
             rc = sink->submit(sink->ctx, cfg->start_gen, be, st, cfg->start_gen, pops, 1, err);
+            pr.frames++;
         }
     }
     int64_t gen = cfg->start_gen, seg_first = gen + 1, nseg = 0, chunk = 8, last_frame = gen;
@@ -71,14 +106,14 @@ int corun_life_run(const corun_life_run_cfg_t *cfg, const corun_life_backend_t *
             seg_first = gen + 1;
             nseg = 0;
             last_frame = gen;
+            pr.frames++;
         } else if (sink && nseg == POP_SEGMENT) { /* populations only */
             rc = sink->submit(sink->ctx, gen, NULL, NULL, seg_first, pops, nseg, err);
             seg_first = gen + 1;
             nseg = 0;
         }
-        if (show) progress(cfg, gen - cfg->start_gen, t0);
+        if (show) progress_show(&pr, gen, 0);
     }
-    if (show) fputc('\n', stderr);
     /* One more agreement: every member reports the same interruption. */
     if (!rc && team) {
         int64_t none = 0;
@@ -86,9 +121,12 @@ int corun_life_run(const corun_life_run_cfg_t *cfg, const corun_life_backend_t *
         rc = team->agree(team->ctx, &none, &stop, err);
     }
     /* The final frame (also after a stop), unless that generation has one. */
-    if (sink && !rc && (gen != last_frame || nseg > 0 || (gen == 0 && !cfg->frame0)))
+    if (sink && !rc && (gen != last_frame || nseg > 0 || (gen == 0 && !cfg->frame0))) {
         rc = sink->submit(sink->ctx, gen, gen != last_frame ? be : NULL, st, seg_first, pops,
                           nseg, err);
+        pr.frames += gen != last_frame;
+    }
+    if (show) progress_show(&pr, gen, 1);
     res->generation = gen;
     res->seconds = corun_now() - t0;
     res->interrupted = team ? stop : stop_requested(cfg);
