@@ -171,7 +171,12 @@ cw_hsum_row(const omp_geom_t *g, const uint64_t *r, int64_t j, const int nv, con
 static inline __attribute__((always_inline)) void
 cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
          int64_t y1, int64_t j, const int nv, const int has_w, const int has_e, const int ring,
-         const int perm, const int with_diff, const int stream, __mmask8 lm, uint64_t *diff) {
+         const int perm, const int with_diff, const int stream, __mmask8 lm, uint64_t *diff,
+         omp_pop_t *pop) {
+    /* Rows cya..cyb-1 are counted (omp_pop_t): a masked vpopcntq and an add
+     * per vector stored, into one accumulator. */
+    const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
+    __m512i pacc = _mm512_setzero_si512();
     __m512i dacc[4];
     __mmask8 mk[4];
     for (int v = 0; v < nv; v++) {
@@ -213,6 +218,8 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
                 _mm512_stream_si512((void *)(out + 8 * v), nx);                                    \
             else                                                                                   \
                 _mm512_mask_storeu_epi64(out + 8 * v, mk[v], nx);                                  \
+            if (y >= cya && y < cyb)                                                               \
+                pacc = _mm512_add_epi64(pacc, _mm512_maskz_popcnt_epi64(mk[v], nx));               \
         }                                                                                          \
         omp_prefetch_step(src.pf);                                                                 \
         out += g->stride;                                                                          \
@@ -220,6 +227,7 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
     int64_t y = y0;
     OMP_WALK3(y, y1, CW_ROW, a, b, c);
 #undef CW_ROW
+    if (pop) pop->n += _mm512_reduce_add_epi64(pacc);
     if (with_diff)
         for (int v = 0; v < nv; v++) {
             __m512i d = _mm512_maskz_loadu_epi64(mk[v], diff + 8 * v);
@@ -231,12 +239,13 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
  * stream), each switching on nv. */
 #define CW_VARIANT(name, HW, HE, RG, PM, WD, ST)                                                \
     static void name(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,    \
-                     int64_t y0, int64_t y1, int64_t j, int nv, __mmask8 lm, uint64_t *diff) { \
+                     int64_t y0, int64_t y1, int64_t j, int nv, __mmask8 lm, uint64_t *diff,   \
+                     omp_pop_t *pop) {                                                          \
         switch (nv) {                                                                           \
-        case 4: cw_strip(g, src, dst, dst_origin, y0, y1, j, 4, HW, HE, RG, PM, WD, ST, lm, diff); break; \
-        case 3: cw_strip(g, src, dst, dst_origin, y0, y1, j, 3, HW, HE, RG, PM, WD, ST, lm, diff); break; \
-        case 2: cw_strip(g, src, dst, dst_origin, y0, y1, j, 2, HW, HE, RG, PM, WD, ST, lm, diff); break; \
-        default: cw_strip(g, src, dst, dst_origin, y0, y1, j, 1, HW, HE, RG, PM, WD, ST, lm, diff); break; \
+        case 4: cw_strip(g, src, dst, dst_origin, y0, y1, j, 4, HW, HE, RG, PM, WD, ST, lm, diff, pop); break; \
+        case 3: cw_strip(g, src, dst, dst_origin, y0, y1, j, 3, HW, HE, RG, PM, WD, ST, lm, diff, pop); break; \
+        case 2: cw_strip(g, src, dst, dst_origin, y0, y1, j, 2, HW, HE, RG, PM, WD, ST, lm, diff, pop); break; \
+        default: cw_strip(g, src, dst, dst_origin, y0, y1, j, 1, HW, HE, RG, PM, WD, ST, lm, diff, pop); break; \
         }                                                                                       \
     }
 CW_VARIANT(cw_mid, 0, 0, 0, 0, 0, 0)
@@ -296,8 +305,11 @@ cwn_row(const omp_geom_t *g, const uint64_t *r, int64_t j, __mmask8 ld, const in
 
 static inline __attribute__((always_inline)) void
 cwn_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
-          int64_t y1, int64_t j, int k, const int has_w, const int has_e, uint64_t *diff) {
+          int64_t y1, int64_t j, int k, const int has_w, const int has_e, uint64_t *diff,
+          omp_pop_t *pop) {
     const __m512i zero = _mm512_setzero_si512();
+    const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
+    __m512i pacc = zero;
     /* Load mask (in memory order, from word j-1, or word 0 at the row's
      * start), store mask (lanes 1..k, or 0..k-1 at the row's start). */
     const __mmask8 words = (__mmask8)((1u << k) - 1);
@@ -324,19 +336,21 @@ cwn_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
         if (has_w) nx = _mm512_alignr_epi64(zero, nx, 1);                                         \
         dacc = _mm512_ternarylogic_epi64(dacc, nx, _mm512_maskz_loadu_epi64(st, out), CW_OR_XOR); \
         _mm512_mask_storeu_epi64(out, st, nx);                                                    \
+        if (y >= cya && y < cyb) pacc = _mm512_add_epi64(pacc, _mm512_maskz_popcnt_epi64(st, nx)); \
         out += g->stride;                                                                         \
     } while (0)
     int64_t y = y0;
     OMP_WALK3(y, y1, CWN_ROW, a, b, c);
 #undef CWN_ROW
+    if (pop) pop->n += _mm512_reduce_add_epi64(pacc);
     uint64_t *d = diff - 1 + has_w;
     _mm512_mask_storeu_epi64(d, st, _mm512_or_si512(_mm512_maskz_loadu_epi64(st, d), dacc));
 }
 
 #define CWN_VARIANT(name, HW, HE)                                                               \
     static void name(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,    \
-                     int64_t y0, int64_t y1, int64_t j, int k, uint64_t *diff) {               \
-        cwn_strip(g, src, dst, dst_origin, y0, y1, j, k, HW, HE, diff);                         \
+                     int64_t y0, int64_t y1, int64_t j, int k, uint64_t *diff, omp_pop_t *pop) { \
+        cwn_strip(g, src, dst, dst_origin, y0, y1, j, k, HW, HE, diff, pop);                    \
     }
 CWN_VARIANT(cwn_mid, 0, 0)
 CWN_VARIANT(cwn_w, 1, 0)
@@ -345,18 +359,18 @@ CWN_VARIANT(cwn_we, 1, 1)
 #undef CWN_VARIANT
 
 typedef void (*cw_fn)(const omp_geom_t *, omp_src_t, uint64_t *, int64_t, int64_t, int64_t,
-                      int64_t, int, __mmask8, uint64_t *);
+                      int64_t, int, __mmask8, uint64_t *, omp_pop_t *);
 
 /* Row blocks for B3/S23 with one of three variant sets: plain, with diff,
  * or streaming stores. */
 static inline __attribute__((always_inline)) void
 cw_blocks(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
           int64_t y1, int64_t j0, int64_t j1, uint64_t *diff, const cw_fn *variants,
-          cw_fn ring) {
+          cw_fn ring, omp_pop_t *pop) {
     /* The whole row of a torus whose rows are 1-4 full vectors of full words. */
     if (g->torus && j0 == 0 && j1 == g->wpr && g->lastbits == 64 && g->wpr % 8 == 0 &&
         g->wpr <= 32) {
-        ring(g, src, dst, dst_origin, y0, y1, 0, (int)(g->wpr / 8), 0xFF, diff);
+        ring(g, src, dst, dst_origin, y0, y1, 0, (int)(g->wpr / 8), 0xFF, diff, pop);
         return;
     }
     /* Strips of up to 4 vectors (32 words): 4 x 5 sums plus accumulators fit
@@ -367,7 +381,8 @@ cw_blocks(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
         int64_t tail = cnt - 8 * (nv - 1);
         __mmask8 lm = (__mmask8)(tail == 8 ? 0xFF : (1u << tail) - 1);
         int ends = (j == 0) | (j + cnt == g->wpr) << 1;
-        variants[ends](g, src, dst, dst_origin, y0, y1, j, nv, lm, diff ? diff + (j - j0) : NULL);
+        variants[ends](g, src, dst, dst_origin, y0, y1, j, nv, lm, diff ? diff + (j - j0) : NULL,
+                       pop);
     }
 }
 
@@ -375,22 +390,22 @@ cw_blocks(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
 void omp_conway_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
                                    int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
                                    int64_t j1, uint64_t *scratch, uint64_t *diff, unsigned born,
-                                   unsigned survive) {
+                                   unsigned survive, omp_pop_t *pop) {
     (void)scratch;
     (void)born;
     (void)survive;
     static const cw_fn plain[4] = {cw_mid, cw_w, cw_e, cw_we};
     static const cw_fn with_diff[4] = {cw_mid_d, cw_w_d, cw_e_d, cw_we_d};
     typedef void (*cwn_fn)(const omp_geom_t *, omp_src_t, uint64_t *, int64_t, int64_t, int64_t,
-                           int64_t, int, uint64_t *);
+                           int64_t, int, uint64_t *, omp_pop_t *);
     static const cwn_fn narrow[4] = {cwn_mid, cwn_w, cwn_e, cwn_we};
     if (diff && j1 - j0 <= CW_NARROW) {
         int ends = (j0 == 0) | (j1 == g->wpr) << 1;
-        narrow[ends](g, src, dst, dst_origin, y0, y1, j0, (int)(j1 - j0), diff);
+        narrow[ends](g, src, dst, dst_origin, y0, y1, j0, (int)(j1 - j0), diff, pop);
     } else if (diff)
-        cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, diff, with_diff, cw_ring_d);
+        cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, diff, with_diff, cw_ring_d, pop);
     else
-        cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, plain, cw_ring);
+        cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, plain, cw_ring, pop);
 }
 
 /* The same with non-temporal stores (omp_kernels_t.conway_stream). The
@@ -399,13 +414,13 @@ void omp_conway_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
 void omp_conway_stream_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
                                      int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
                                      int64_t j1, uint64_t *scratch, uint64_t *diff,
-                                     unsigned born, unsigned survive) {
+                                     unsigned born, unsigned survive, omp_pop_t *pop) {
     (void)scratch;
     (void)diff;
     (void)born;
     (void)survive;
     static const cw_fn streaming[4] = {cw_mid_s, cw_w_s, cw_e_s, cw_we_s};
-    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, streaming, cw_ring_s);
+    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, streaming, cw_ring_s, pop);
     _mm_sfence();
 }
 
@@ -415,19 +430,19 @@ void omp_conway_stream_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
 void omp_conway_perm_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
                                    int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
                                    int64_t j1, uint64_t *scratch, uint64_t *diff, unsigned born,
-                                   unsigned survive) {
+                                   unsigned survive, omp_pop_t *pop) {
     (void)scratch, (void)diff, (void)born, (void)survive;
     static const cw_fn plain[4] = {cwp_mid, cwp_w, cwp_e, cwp_ring};
-    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, plain, cwp_ring);
+    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, plain, cwp_ring, pop);
 }
 
 void omp_conway_perm_stream_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
                                           int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
                                           int64_t j1, uint64_t *scratch, uint64_t *diff,
-                                          unsigned born, unsigned survive) {
+                                          unsigned born, unsigned survive, omp_pop_t *pop) {
     (void)scratch, (void)diff, (void)born, (void)survive;
     static const cw_fn streaming[4] = {cwp_mid_s, cwp_w_s, cwp_e_s, cwp_ring_s};
-    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, streaming, cwp_ring_s);
+    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, streaming, cwp_ring_s, pop);
     _mm_sfence();
 }
 

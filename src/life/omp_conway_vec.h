@@ -80,12 +80,35 @@ static inline __attribute__((always_inline)) CV cv_next(CV alive, CV u0, CV u1, 
     return (s0 & odd) | (~s0 & even);
 }
 
+/* Counting (omp_pop_t) without a vector popcount: each counted row adds
+ * its vector's per-byte bit counts (SWAR, 0..8 a byte) to a byte
+ * accumulator, which is folded into 64-bit lane sums every 31 rows, before
+ * a byte could overflow. */
+static inline __attribute__((always_inline)) CV cv_bytecount(CV v) {
+    v = v - ((v >> 1) & 0x5555555555555555ull);
+    v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+    return (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+}
+
+static inline __attribute__((always_inline)) CV cv_bytes_fold(CV b) {
+    b = (b & 0x00ff00ff00ff00ffull) + ((b >> 8) & 0x00ff00ff00ff00ffull);
+    b = (b & 0x0000ffff0000ffffull) + ((b >> 16) & 0x0000ffff0000ffffull);
+    return (b & 0xffffffffull) + (b >> 32);
+}
+
 /* Rows y0..y1-1 of the vector at words j..j+VW-1, of which lanes < n are
  * stored (n < VW only at the end of a range; full: n == VW). */
 static inline __attribute__((always_inline)) void
 cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
                    int64_t y0, int64_t y1, int64_t j, int n, const int edge, const int full,
-                   uint64_t *diff) {
+                   uint64_t *diff, omp_pop_t *pop) {
+    const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
+    CV bacc = {0}, lacc = {0}, stored = ~(CV){0};
+    int brows = 0;
+    if (!full) {
+        const CV lanes = CV_LANES;
+        stored = (CV)(lanes < (uint64_t)n);
+    }
     /* The row's last word loses its padding bits (lanes past n are not
      * stored). */
     CV keep = ~(CV){0};
@@ -119,12 +142,24 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
                 out[i] = v[i];                                                                     \
             }                                                                                      \
         }                                                                                          \
+        if (y >= cya && y < cyb) {                                                                 \
+            bacc += cv_bytecount(nx & stored);                                                     \
+            if (++brows == 31) {                                                                   \
+                lacc += cv_bytes_fold(bacc);                                                       \
+                bacc = (CV){0};                                                                    \
+                brows = 0;                                                                         \
+            }                                                                                      \
+        }                                                                                          \
         omp_prefetch_step(src.pf);                                                                 \
         out += g->stride;                                                                          \
     } while (0)
     int64_t y = y0;
     OMP_WALK3(y, y1, CV_ROW, a, b, c);
 #undef CV_ROW
+    if (pop) {
+        lacc += cv_bytes_fold(bacc);
+        pop->n += (int64_t)(lacc[0] + lacc[1] + lacc[2] + lacc[3]);
+    }
     if (diff) {
         uint64_t v[OMP_VW];
         memcpy(v, &dacc, sizeof v);
@@ -144,13 +179,13 @@ void omp_conway_avx2(OMP_BLOCK_PARAMS) {
          * row's zero padding words (rows are at least 8 words longer). */
         const int edge = j == 0 || j + OMP_VW >= g->wpr;
         if (n < OMP_VW) /* the end of a range: rare, one version */
-            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 0, df);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 0, df, pop);
         else if (edge)
-            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 1, df);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 1, df, pop);
         else if (df)
-            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, df);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, df, pop);
         else
-            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, NULL);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, NULL, pop);
     }
 }
 

@@ -1,6 +1,6 @@
 /* omp_dense.c — the omp backend's dense mode: every generation, every row.
  * Threads take contiguous row ranges and meet at one barrier per
- * generation; populations are counted right after a range is written. */
+ * generation; the kernels count populations as they write. */
 #include <omp.h>
 
 #include "life/omp_state.h"
@@ -15,14 +15,11 @@ void omp_step_dense(omp_state_t *s, int64_t n, int64_t *pops) {
         for (int64_t i = 0; i < n; i++) {
             int c = s->cur ^ (int)(i & 1);
             omp_src_t src = {s->buf[c], 0, g->torus, NULL};
+            omp_pop_t pop = {s->cy0, s->cy1, 0};
             if (y0 < y1)
                 s->fn(g, src, s->buf[c ^ 1], 0, y0, y1, 0, g->wpr, scr, NULL, s->born,
-                      s->survive);
-            /* Counted right after writing, while the rows are in cache. */
-            if (pops) {
-                int64_t a = y0 > s->cy0 ? y0 : s->cy0, b = y1 < s->cy1 ? y1 : s->cy1;
-                OMP_PARTIAL(s, i, tid) = a < b ? s->k->count(g, s->buf[c ^ 1], 0, a, b) : 0;
-            }
+                      s->survive, pops ? &pop : NULL);
+            if (pops) OMP_PARTIAL(s, i, tid) = pop.n;
             /* Everyone must finish t+1 before anyone reads it for t+2. */
 #pragma omp barrier
             if (pops && tid == 0) omp_sum_partials(s, i, nth, pops);

@@ -16,7 +16,7 @@
 #include "life/omp_conway_vec.h"
 
 void omp_generic_avx2(OMP_BLOCK_PARAMS) {
-    rows_generic(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive);
+    rows_generic(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
 }
 
 int64_t omp_count_avx2(OMP_COUNT_PARAMS) { return rows_count(g, base, origin, y0, y1); }

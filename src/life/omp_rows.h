@@ -72,10 +72,27 @@ static inline __attribute__((always_inline)) void rows_hrow(const omp_geom_t *g,
     }
 }
 
+/* Live cells in words p[0..n-1]. SWAR popcount: a baseline x86-64 build
+ * has no POPCNT instruction (the builtin becomes a libgcc call per word),
+ * and this form vectorises. */
+static inline __attribute__((always_inline)) int64_t rows_popcount(const uint64_t *p, int64_t n) {
+    int64_t c = 0;
+    for (int64_t j = 0; j < n; j++) {
+        uint64_t v = p[j];
+        v = v - ((v >> 1) & 0x5555555555555555ull);
+        v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+        v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+        c += (int64_t)((v * 0x0101010101010101ull) >> 56);
+    }
+    return c;
+}
+
+/* pop (omp_pop_t): each counted row is counted right after it is written,
+ * while it is in L1. */
 static inline __attribute__((always_inline)) void
 rows_block(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
                 int64_t y1, int64_t j0, int64_t j1, uint64_t *scratch, uint64_t *diff,
-                unsigned born, unsigned survive) {
+                unsigned born, unsigned survive, omp_pop_t *pop) {
     const int64_t n = g->wpr, st = g->stride;
     /* Ring of three rows of sums, planes h0 and h1. Planes are OMP_PLANE(st)
      * words apart, not st: with a power-of-two stride, a store to one plane
@@ -89,6 +106,8 @@ rows_block(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin
     rows_hrow(g, rows_src_row(g, src, y0 - 1), h[0][0], h[0][1], j0, j1);
     rows_hrow(g, rows_src_row(g, src, y0), h[1][0], h[1][1], j0, j1);
     const int64_t a = j0 > 1 ? j0 : 1, b = j1 < n - 1 ? j1 : n - 1;
+    const int64_t cy0 = pop ? pop->y0 : 0, cy1 = pop ? pop->y1 : 0;
+    int64_t cnt = 0;
     int up = 0, mid = 1, dn = 2;
     for (int64_t y = y0; y < y1; y++) {
         omp_prefetch_step(src.pf);
@@ -142,11 +161,13 @@ rows_block(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin
             if (diff) diff[j - j0] |= v ^ out[j];
             out[j] = v;
         }
+        if (y >= cy0 && y < cy1) cnt += rows_popcount(out + j0, j1 - j0);
         int t = up;
         up = mid;
         mid = dn;
         dn = t;
     }
+    if (pop) pop->n += cnt;
 }
 
 /* B3/S23 (born/survive ignored). Unused in the AVX2 copy, where
@@ -156,34 +177,22 @@ static inline __attribute__((always_inline, unused)) void rows_conway(OMP_BLOCK_
     (void)survive;
     /* Constant masks: the compiler folds the rule (B3: 1<<3, S23: 3<<2). */
     if (diff)
-        rows_block(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, 1u << 3, 3u << 2);
+        rows_block(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, 1u << 3, 3u << 2, pop);
     else
-        rows_block(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, NULL, 1u << 3, 3u << 2);
+        rows_block(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, NULL, 1u << 3, 3u << 2, pop);
 }
 
 /* Any rule. */
 static inline __attribute__((always_inline)) void rows_generic(OMP_BLOCK_PARAMS) {
     if (diff)
-        rows_block(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive);
+        rows_block(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
     else
-        rows_block(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, NULL, born, survive);
+        rows_block(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, NULL, born, survive, pop);
 }
 
 /* Population of rows y0..y1-1 (padding bits are zero, so whole words count). */
 static inline __attribute__((always_inline, unused)) int64_t rows_count(OMP_COUNT_PARAMS) {
     int64_t n = 0;
-    for (int64_t y = y0; y < y1; y++) {
-        const uint64_t *r = base + (y - origin) * g->stride;
-        for (int64_t j = 0; j < g->wpr; j++) {
-            /* SWAR popcount: a baseline x86-64 build has no POPCNT
-             * instruction (the builtin becomes a libgcc call per word),
-             * and this form vectorises. */
-            uint64_t v = r[j];
-            v = v - ((v >> 1) & 0x5555555555555555ull);
-            v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
-            v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
-            n += (int64_t)((v * 0x0101010101010101ull) >> 56);
-        }
-    }
+    for (int64_t y = y0; y < y1; y++) n += rows_popcount(base + (y - origin) * g->stride, g->wpr);
     return n;
 }

@@ -87,13 +87,14 @@ static void tblock_band(omp_state_t *s, int64_t b, int64_t next, int warm, int L
         }
         uint64_t *dst = k == L ? out : bb[k & 1];
         int64_t dorg = k == L ? 0 : origin;
+        /* Counted: the band's own rows of generation t+k (not the halo
+         * rows its neighbours compute too). */
+        omp_pop_t pop = {y0 > s->cy0 ? y0 : s->cy0, y1 < s->cy1 ? y1 : s->cy1, 0};
         (k == L ? s->fn_last : s->fn)(g, src, dst, dorg, lo, hi, 0, g->wpr, scr, NULL, s->born,
-                                      s->survive);
-        if (pops) { /* the band's own (counted) rows of generation t+k */
-            int64_t a = y0 > s->cy0 ? y0 : s->cy0, e = y1 < s->cy1 ? y1 : s->cy1;
-            int64_t c = a < e ? s->k->count(g, dst, dorg, a, e) : 0;
+                                      s->survive, pops ? &pop : NULL);
+        if (pops) {
 #pragma omp atomic
-            pops[k - 1] += c;
+            pops[k - 1] += pop.n;
         }
         src = (omp_src_t){dst, dorg, 0, &pf};
     }

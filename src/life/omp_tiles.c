@@ -226,7 +226,7 @@ static void tiles_row(omp_state_t *s, const tiles_gen_t *t, int64_t ty, uint64_t
             told[j - j0] = top[j];
             bold[j - j0] = bot[j];
         }
-        s->fn(g, src, t->out, 0, y0, y1, j0, j1, scr, diff, s->born, s->survive);
+        s->fn(g, src, t->out, 0, y0, y1, j0, j1, scr, diff, s->born, s->survive, NULL);
         for (int64_t j = j0; j < j1; j++) {
             told[j - j0] ^= top[j];
             bold[j - j0] ^= bot[j];
