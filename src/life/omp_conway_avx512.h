@@ -176,7 +176,8 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
     /* Rows cya..cyb-1 are counted (omp_pop_t): a masked vpopcntq and an add
      * per vector stored, into one accumulator. */
     const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
-    __m512i pacc = _mm512_setzero_si512();
+    const int delta = with_diff && pop && pop->delta;
+    __m512i pacc = _mm512_setzero_si512(), pold = pacc; /* new and (delta) old cells */
     __m512i dacc[4];
     __mmask8 mk[4];
     for (int v = 0; v < nv; v++) {
@@ -211,9 +212,12 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
         for (int v = 0; v < nv; v++) {                                                             \
             __m512i nx = cw_next(M##c[v], U##0[v], U##1[v], M##0[v], M##1[v], D##0[v], D##1[v]);   \
             if (has_e && !ring && !perm && v == nv - 1) nx = _mm512_and_si512(nx, keep);           \
-            if (with_diff)                                                                         \
-                dacc[v] = _mm512_ternarylogic_epi64(                                               \
-                    dacc[v], nx, _mm512_maskz_loadu_epi64(mk[v], out + 8 * v), CW_OR_XOR);         \
+            if (with_diff) {                                                                       \
+                __m512i old = _mm512_maskz_loadu_epi64(mk[v], out + 8 * v);                        \
+                dacc[v] = _mm512_ternarylogic_epi64(dacc[v], nx, old, CW_OR_XOR);                  \
+                if (delta && y >= cya && y < cyb)                                                  \
+                    pold = _mm512_add_epi64(pold, _mm512_popcnt_epi64(old));                       \
+            }                                                                                      \
             if (stream && mk[v] == 0xFF) /* rows start on a cache line: aligned */                 \
                 _mm512_stream_si512((void *)(out + 8 * v), nx);                                    \
             else                                                                                   \
@@ -227,7 +231,7 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
     int64_t y = y0;
     OMP_WALK3(y, y1, CW_ROW, a, b, c);
 #undef CW_ROW
-    if (pop) pop->n += _mm512_reduce_add_epi64(pacc);
+    if (pop) pop->n += _mm512_reduce_add_epi64(pacc) - _mm512_reduce_add_epi64(pold);
     if (with_diff)
         for (int v = 0; v < nv; v++) {
             __m512i d = _mm512_maskz_loadu_epi64(mk[v], diff + 8 * v);
@@ -309,7 +313,8 @@ cwn_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
           omp_pop_t *pop) {
     const __m512i zero = _mm512_setzero_si512();
     const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
-    __m512i pacc = zero;
+    const int delta = pop && pop->delta;
+    __m512i pacc = zero, pold = zero;
     /* Load mask (in memory order, from word j-1, or word 0 at the row's
      * start), store mask (lanes 1..k, or 0..k-1 at the row's start). */
     const __mmask8 words = (__mmask8)((1u << k) - 1);
@@ -334,15 +339,19 @@ cwn_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
         __m512i nx = cw_next(M##c, U##0, U##1, M##0, M##1, D##0, D##1);                           \
         if (has_e) nx = _mm512_and_si512(nx, keep);                                               \
         if (has_w) nx = _mm512_alignr_epi64(zero, nx, 1);                                         \
-        dacc = _mm512_ternarylogic_epi64(dacc, nx, _mm512_maskz_loadu_epi64(st, out), CW_OR_XOR); \
+        __m512i old = _mm512_maskz_loadu_epi64(st, out);                                          \
+        dacc = _mm512_ternarylogic_epi64(dacc, nx, old, CW_OR_XOR);                               \
         _mm512_mask_storeu_epi64(out, st, nx);                                                    \
-        if (y >= cya && y < cyb) pacc = _mm512_add_epi64(pacc, _mm512_maskz_popcnt_epi64(st, nx)); \
+        if (y >= cya && y < cyb) {                                                                \
+            pacc = _mm512_add_epi64(pacc, _mm512_maskz_popcnt_epi64(st, nx));                     \
+            if (delta) pold = _mm512_add_epi64(pold, _mm512_popcnt_epi64(old));                   \
+        }                                                                                         \
         out += g->stride;                                                                         \
     } while (0)
     int64_t y = y0;
     OMP_WALK3(y, y1, CWN_ROW, a, b, c);
 #undef CWN_ROW
-    if (pop) pop->n += _mm512_reduce_add_epi64(pacc);
+    if (pop) pop->n += _mm512_reduce_add_epi64(pacc) - _mm512_reduce_add_epi64(pold);
     uint64_t *d = diff - 1 + has_w;
     _mm512_mask_storeu_epi64(d, st, _mm512_or_si512(_mm512_maskz_loadu_epi64(st, d), dacc));
 }

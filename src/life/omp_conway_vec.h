@@ -103,7 +103,8 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
                    int64_t y0, int64_t y1, int64_t j, int n, const int edge, const int full,
                    uint64_t *diff, omp_pop_t *pop) {
     const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
-    CV bacc = {0}, lacc = {0}, stored = ~(CV){0};
+    const int delta = diff && pop && pop->delta;
+    CV bacc = {0}, lacc = {0}, bold = {0}, lold = {0}, stored = ~(CV){0};
     int brows = 0;
     if (!full) {
         const CV lanes = CV_LANES;
@@ -131,6 +132,8 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
         cv_hsum(g, rd, j, edge, &D##c, &D##0, &D##1);                                    \
         CV nx = cv_next(M##c, U##0, U##1, M##0, M##1, D##0, D##1);                       \
         if (edge) nx &= keep;                                                                      \
+        const int counted = y >= cya && y < cyb;                                                   \
+        if (delta && counted) bold += cv_bytecount(cv_load(out) & stored);                          \
         if (full) {                                                                                \
             if (diff) dacc |= nx ^ cv_load(out);                                         \
             memcpy(out, &nx, sizeof nx);                                                           \
@@ -142,11 +145,12 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
                 out[i] = v[i];                                                                     \
             }                                                                                      \
         }                                                                                          \
-        if (y >= cya && y < cyb) {                                                                 \
+        if (counted) {                                                                             \
             bacc += cv_bytecount(nx & stored);                                                     \
             if (++brows == 31) {                                                                   \
                 lacc += cv_bytes_fold(bacc);                                                       \
-                bacc = (CV){0};                                                                    \
+                lold += cv_bytes_fold(bold);                                                       \
+                bacc = bold = (CV){0};                                                             \
                 brows = 0;                                                                         \
             }                                                                                      \
         }                                                                                          \
@@ -158,7 +162,9 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
 #undef CV_ROW
     if (pop) {
         lacc += cv_bytes_fold(bacc);
-        pop->n += (int64_t)(lacc[0] + lacc[1] + lacc[2] + lacc[3]);
+        lold += cv_bytes_fold(bold);
+        pop->n += (int64_t)(lacc[0] + lacc[1] + lacc[2] + lacc[3]) -
+                  (int64_t)(lold[0] + lold[1] + lold[2] + lold[3]);
     }
     if (diff) {
         uint64_t v[OMP_VW];

@@ -90,9 +90,13 @@ typedef struct omp_src {
  * own rows, or a temporal-blocking band's own rows, so halo rows computed
  * twice count once) are added to n. Counting inside the kernel costs an
  * add and a popcount per vector written; a separate pass over the rows
- * afterwards cost 15-80 % of the stepping. NULL: nothing is counted. */
+ * afterwards cost 15-80 % of the stepping. NULL: nothing is counted.
+ * delta (kernels called with diff only): add new - old live cells instead,
+ * old being what dst held; change tracking keeps each tile row's count up
+ * to date from the tiles it recomputes. */
 typedef struct omp_pop {
     int64_t y0, y1, n;
+    int delta;
 } omp_pop_t;
 
 /* Computes generation t+1 for rows y0..y1-1 and words j0..j1-1 of them into

@@ -107,6 +107,7 @@ rows_block(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin
     rows_hrow(g, rows_src_row(g, src, y0), h[1][0], h[1][1], j0, j1);
     const int64_t a = j0 > 1 ? j0 : 1, b = j1 < n - 1 ? j1 : n - 1;
     const int64_t cy0 = pop ? pop->y0 : 0, cy1 = pop ? pop->y1 : 0;
+    const int delta = diff && pop && pop->delta;
     int64_t cnt = 0;
     int up = 0, mid = 1, dn = 2;
     for (int64_t y = y0; y < y1; y++) {
@@ -114,6 +115,7 @@ rows_block(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin
         const uint64_t *restrict rm = rows_src_row(g, src, y);
         const uint64_t *restrict rd = rows_src_row(g, src, y + 1);
         uint64_t *restrict out = dst + (y - dst_origin) * st;
+        if (delta && y >= cy0 && y < cy1) cnt -= rows_popcount(out + j0, j1 - j0);
         const uint64_t *restrict u0 = h[up][0], *restrict u1 = h[up][1];
         const uint64_t *restrict m0 = h[mid][0], *restrict m1 = h[mid][1];
         uint64_t *restrict d0 = h[dn][0], *restrict d1 = h[dn][1];

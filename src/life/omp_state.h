@@ -37,6 +37,12 @@ typedef struct omp_tiles {
     int64_t dense_left;            /* generations that must still be dense */
     uint8_t *force;                /* per tile row: generations it must still be
                                     * recomputed in full (rows written by omp_put_rows) */
+    /* Populations: per buffer and tile row, the live cells of its counted
+     * rows, kept up to date by counted tiles steps from the recomputed
+     * tiles alone (omp_pop_t.delta); rowpop_ok is cleared by every other
+     * write to the buffers. */
+    int64_t *rowpop[2];
+    int rowpop_ok;
 } omp_tiles_t;
 
 /* skip_stable=auto's switching between bulk stepping and tiles (omp_tiles.c). */

@@ -89,7 +89,7 @@ static void tblock_band(omp_state_t *s, int64_t b, int64_t next, int warm, int L
         int64_t dorg = k == L ? 0 : origin;
         /* Counted: the band's own rows of generation t+k (not the halo
          * rows its neighbours compute too). */
-        omp_pop_t pop = {y0 > s->cy0 ? y0 : s->cy0, y1 < s->cy1 ? y1 : s->cy1, 0};
+        omp_pop_t pop = {y0 > s->cy0 ? y0 : s->cy0, y1 < s->cy1 ? y1 : s->cy1, 0, 0};
         (k == L ? s->fn_last : s->fn)(g, src, dst, dorg, lo, hi, 0, g->wpr, scr, NULL, s->born,
                                       s->survive, pops ? &pop : NULL);
         if (pops) {
@@ -101,6 +101,7 @@ static void tblock_band(omp_state_t *s, int64_t b, int64_t next, int warm, int L
 }
 
 void omp_step_tblock(omp_state_t *s, int64_t n, int64_t *pops) {
+    s->tl.rowpop_ok = 0; /* change tracking recounts after other writes */
     const omp_geom_t *g = &s->g;
     const int64_t nb = (g->h + s->tb.band - 1) / s->tb.band;
     if (pops) memset(pops, 0, (size_t)n * sizeof *pops);

@@ -77,8 +77,11 @@ int omp_tiles_alloc(omp_state_t *s) {
     t->rowany[1] = calloc((size_t)t->nty, 1);
     t->need = zalloc64((size_t)(t->nty * t->nbw));
     t->force = calloc((size_t)t->nty, 1);
+    t->rowpop[0] = calloc((size_t)t->nty, sizeof(int64_t));
+    t->rowpop[1] = calloc((size_t)t->nty, sizeof(int64_t));
     t->dense_left = 2;
-    if (!t->chg[0] || !t->chg[1] || !t->rowany[0] || !t->rowany[1] || !t->need || !t->force)
+    if (!t->chg[0] || !t->chg[1] || !t->rowany[0] || !t->rowany[1] || !t->need || !t->force ||
+        !t->rowpop[0] || !t->rowpop[1])
         return CORUN_ENOMEM;
     return 0;
 }
@@ -91,6 +94,8 @@ void omp_tiles_free(omp_state_t *s) {
     free(t->rowany[1]);
     free(t->need);
     free(t->force);
+    free(t->rowpop[0]);
+    free(t->rowpop[1]);
     memset(t, 0, sizeof *t);
 }
 
@@ -100,6 +105,7 @@ void omp_tiles_free(omp_state_t *s) {
  * generations (one to rebuild the front, one the back), after which the
  * assumption holds again. */
 void omp_tiles_force_rows(omp_state_t *s, int64_t y0, int64_t n) {
+    s->tl.rowpop_ok = 0;
     if (s->mode != OMP_MODE_TILES || n <= 0) return;
     for (int64_t t = y0 / s->tl.th - 1; t <= (y0 + n - 1) / s->tl.th + 1; t++) {
         int64_t ty = tile_row_at(s, t, 0);
@@ -183,6 +189,7 @@ typedef struct tiles_gen {
     uint64_t *out;      /* generation t+1 (held t-1) */
     int64_t left;       /* dense generations left, counting this one */
     int64_t i;          /* generation index within this call */
+    int64_t *rowpop;    /* counted: tile row populations of out (omp_tiles_t) */
 } tiles_gen_t;
 
 /* Words n of p set to v: maps and need rows are usually one word long,
@@ -218,6 +225,9 @@ static void tiles_row(omp_state_t *s, const tiles_gen_t *t, int64_t ty, uint64_t
     int64_t y0 = ty * s->tl.th, y1 = y0 + s->tl.th < g->h ? y0 + s->tl.th : g->h;
     uint64_t *top = t->out + y0 * g->stride, *bot = t->out + (y1 - 1) * g->stride;
     omp_src_t src = {t->in, 0, g->torus, NULL};
+    /* The kernels add what the recomputed tiles change in the count; the
+     * tiles left alone keep theirs. */
+    omp_pop_t pop = {y0 > s->cy0 ? y0 : s->cy0, y1 < s->cy1 ? y1 : s->cy1, 0, 1};
     for (int64_t a = next_bit(nr, s->tl.ntx, 0, 1); a < s->tl.ntx;) {
         int64_t b = next_bit(nr, s->tl.ntx, a, 0);
         int64_t j0 = a * s->tl.tw, j1 = b * s->tl.tw < g->wpr ? b * s->tl.tw : g->wpr;
@@ -226,7 +236,8 @@ static void tiles_row(omp_state_t *s, const tiles_gen_t *t, int64_t ty, uint64_t
             told[j - j0] = top[j];
             bold[j - j0] = bot[j];
         }
-        s->fn(g, src, t->out, 0, y0, y1, j0, j1, scr, diff, s->born, s->survive, NULL);
+        s->fn(g, src, t->out, 0, y0, y1, j0, j1, scr, diff, s->born, s->survive,
+              t->rowpop ? &pop : NULL);
         for (int64_t j = j0; j < j1; j++) {
             told[j - j0] ^= top[j];
             bold[j - j0] ^= bot[j];
@@ -235,6 +246,7 @@ static void tiles_row(omp_state_t *s, const tiles_gen_t *t, int64_t ty, uint64_t
             t->any_next[ty] |= mark_tile(s, t->chg_next, tx, ty, j0, j1, diff, told, bold);
         a = b < s->tl.ntx ? next_bit(nr, s->tl.ntx, b, 1) : s->tl.ntx;
     }
+    if (t->rowpop) t->rowpop[ty] += pop.n;
     /* Generation 1 has no generation -1 to compare with. */
     if (t->left == 2) {
         t->any_next[ty] = 1;
@@ -242,9 +254,25 @@ static void tiles_row(omp_state_t *s, const tiles_gen_t *t, int64_t ty, uint64_t
     }
 }
 
-void omp_step_tiles(omp_state_t *s, int64_t n, int64_t *pops) {
+/* Counts both buffers' tile rows (rowpop), as the start of counted tiles
+ * steps after any other write. */
+static void rowpop_init(omp_state_t *s) {
     const omp_geom_t *g = &s->g;
+#pragma omp parallel for schedule(static) num_threads(s->nt)
+    for (int64_t ty = 0; ty < s->tl.nty; ty++) {
+        int64_t y0 = ty * s->tl.th, y1 = y0 + s->tl.th < g->h ? y0 + s->tl.th : g->h;
+        if (y0 < s->cy0) y0 = s->cy0;
+        if (y1 > s->cy1) y1 = s->cy1;
+        for (int b = 0; b < 2; b++)
+            s->tl.rowpop[b][ty] = y0 < y1 ? s->k->count(g, s->buf[b], 0, y0, y1) : 0;
+    }
+    s->tl.rowpop_ok = 1;
+}
+
+void omp_step_tiles(omp_state_t *s, int64_t n, int64_t *pops) {
     const int64_t nty = s->tl.nty;
+    if (pops && !s->tl.rowpop_ok) rowpop_init(s);
+    if (!pops) s->tl.rowpop_ok = 0;
     /* Tile rows are handed out 4 at a time from a counter per generation
      * parity, which costs less than an OpenMP dynamic loop: a settled grid's
      * generation is mostly this hand-out and one barrier. The counter of
@@ -260,7 +288,8 @@ void omp_step_tiles(omp_state_t *s, int64_t n, int64_t *pops) {
              * this generation, so each tile row's need is made where it is
              * used. */
             tiles_gen_t t = {s->tl.chg[pc], s->tl.chg[pc ^ 1], s->tl.rowany[pc], s->tl.rowany[pc ^ 1],
-                             s->buf[c], s->buf[c ^ 1], s->tl.dense_left - i, i};
+                             s->buf[c], s->buf[c ^ 1], s->tl.dense_left - i, i,
+                             pops ? s->tl.rowpop[c ^ 1] : NULL};
             if (tid == 0) {
 #pragma omp atomic write
                 claim[(i + 1) & 1] = 0;
@@ -276,22 +305,11 @@ void omp_step_tiles(omp_state_t *s, int64_t n, int64_t *pops) {
                 for (int64_t ty = ty0; ty < ty0 + 4 && ty < nty; ty++) tiles_row(s, &t, ty, scr);
             }
 #pragma omp barrier
-            if (pops) {
-                /* A full count: skipped tiles still hold live cells. (An
-                 * incremental count from the recomputed tiles would be
-                 * cheaper on a settled grid.) */
+            /* Generation i+1 writes the other buffer's counts, not these. */
+            if (pops && tid == 0) {
                 int64_t cnt = 0;
-#pragma omp for schedule(static)
-                for (int64_t ty = 0; ty < nty; ty++) {
-                    int64_t y0 = ty * s->tl.th, y1 = y0 + s->tl.th < g->h ? y0 + s->tl.th : g->h;
-                    if (y0 < s->cy0) y0 = s->cy0;
-                    if (y1 > s->cy1) y1 = s->cy1;
-                    if (y0 < y1) cnt += s->k->count(g, t.out, 0, y0, y1);
-                }
-                OMP_PARTIAL(s, i, tid) = cnt;
-#pragma omp barrier
-#pragma omp single nowait
-                omp_sum_partials(s, i, omp_get_num_threads(), pops);
+                for (int64_t ty = 0; ty < nty; ty++) cnt += t.rowpop[ty];
+                pops[i] = cnt;
             }
         }
     }
