@@ -446,19 +446,6 @@ static void test_force_and_only(void) {
     test_rmtree(all);
 }
 
-/* Entries of the test folder starting with ".NAME." (the output's
- * temporaries and lock file). */
-static int siblings(const char *name) {
-    DIR *d = opendir(test_tmp_dir());
-    int n = 0;
-    size_t len = strlen(name);
-    for (struct dirent *e; d && (e = readdir(d));)
-        if (e->d_name[0] == '.' && !strncmp(e->d_name + 1, name, len) && e->d_name[1 + len] == '.')
-            n++;
-    if (d) closedir(d);
-    return n;
-}
-
 /* 1 if folders a and b hold the same files with the same bytes. */
 static int same_dir(const char *a, const char *b) { return test_same_dir_files(a, b, NULL) >= 0; }
 
@@ -495,7 +482,7 @@ static void test_replace_whole(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "japan.csv is a folder"));
     rmdir(tmp("whole/japan.csv"));
     CU_ASSERT(same_dir(dir, copy));
-    CU_ASSERT_EQUAL(siblings("whole"), 0);
+    CU_ASSERT_EQUAL(test_tmp_siblings("whole"), 0);
     /* somebody else's file */
     spit(tmp("whole/notes.txt"), "mine", 4);
     CU_ASSERT_EQUAL(corun_csv_split(&o, NULL, &err), CORUN_EINVAL);
@@ -508,19 +495,19 @@ static void test_replace_whole(void) {
     corun_outdir_rename_hook = NULL;
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "unchanged"));
     CU_ASSERT(same_dir(dir, copy));
-    CU_ASSERT_EQUAL(siblings("whole"), 0);
+    CU_ASSERT_EQUAL(test_tmp_siblings("whole"), 0);
     /* stopped (a signal): nothing written, the old output whole */
     volatile sig_atomic_t stop = SIGTERM;
     o.stop = &stop;
     CU_ASSERT_EQUAL(corun_csv_split(&o, NULL, &err), CORUN_ECANCELED);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "signal 15"));
     CU_ASSERT(same_dir(dir, copy));
-    CU_ASSERT_EQUAL(siblings("whole"), 0);
+    CU_ASSERT_EQUAL(test_tmp_siblings("whole"), 0);
     o.outdir = tmp("whole_new");
     CU_ASSERT_EQUAL(corun_csv_split(&o, NULL, &err), CORUN_ECANCELED);
     struct stat st;
     CU_ASSERT_NOT_EQUAL(stat(o.outdir, &st), 0);
-    CU_ASSERT_EQUAL(siblings("whole_new"), 0);
+    CU_ASSERT_EQUAL(test_tmp_siblings("whole_new"), 0);
     /* replaced: exactly the new split's files */
     o.stop = NULL;
     o.outdir = dir;
@@ -528,7 +515,7 @@ static void test_replace_whole(void) {
     test_rmtree(copy);
     CU_ASSERT_EQUAL_FATAL(split(in, "Country", copy, "omp", 2, 0, &err), 0);
     CU_ASSERT(same_dir(dir, copy));
-    CU_ASSERT_EQUAL(siblings("whole"), 0);
+    CU_ASSERT_EQUAL(test_tmp_siblings("whole"), 0);
     test_rmtree(dir);
     test_rmtree(copy);
 }

@@ -110,19 +110,6 @@ static void test_cli(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "bad.csv:3: unterminated"));
 }
 
-/* Entries of the scratch folder named ".NAME.*" (an output's temporaries
- * and lock file). */
-static int siblings(const char *name) {
-    DIR *d = opendir(test_tmp_dir());
-    int n = 0;
-    size_t len = strlen(name);
-    for (struct dirent *e; d && (e = readdir(d));)
-        if (e->d_name[0] == '.' && !strncmp(e->d_name + 1, name, len) && e->d_name[1 + len] == '.')
-            n++;
-    if (d) closedir(d);
-    return n;
-}
-
 /* Waits (30 s at most) until run pid has created the folder it builds
  * output NAME in; 1 if it did. */
 static int building(const char *name, pid_t pid) {
@@ -159,20 +146,20 @@ static void test_signals(void) {
         waitpid(pid, &st, 0);
         if (sig == SIGTERM) {
             CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 3);
-            CU_ASSERT_EQUAL(siblings("sig_out"), 0);
+            CU_ASSERT_EQUAL(test_tmp_siblings("sig_out"), 0);
             size_t n;
             char *e = test_slurp(test_tmp_path("bg_err.txt"), &n);
             CU_ASSERT_PTR_NOT_NULL(e ? strstr(e, "stopped by signal 15") : NULL);
             free(e);
         } else {
             CU_ASSERT(WIFSIGNALED(st));
-            CU_ASSERT(siblings("sig_out") >= 1); /* the folder aside (and the lock file) */
+            CU_ASSERT(test_tmp_siblings("sig_out") >= 1); /* the folder aside (and the lock file) */
         }
         CU_ASSERT(test_same_dir_files(dir, copy, NULL) == 7);
     }
     /* the next run removes what the killed one left, and replaces the output */
     CU_ASSERT_EQUAL(RUN("split", small, "--by", "Country", "-o", dir, "--force", "--quiet"), 0);
-    CU_ASSERT_EQUAL(siblings("sig_out"), 0);
+    CU_ASSERT_EQUAL(test_tmp_siblings("sig_out"), 0);
     test_rmtree(copy);
     CU_ASSERT_EQUAL(RUN("split", small, "--by", "Country", "-o", copy, "--quiet"), 0);
     CU_ASSERT(test_same_dir_files(dir, copy, NULL) > 7);

@@ -102,18 +102,6 @@ static void test_one_run_per_output(void) {
     CU_ASSERT_EQUAL(RUN("fib", "--n", "10", "--out", path, "--force"), 0);
 }
 
-/* Entries of the scratch folder named ".NAME.*". */
-static int siblings(const char *name) {
-    DIR *d = opendir(test_tmp_dir());
-    int n = 0;
-    size_t len = strlen(name);
-    for (struct dirent *e; d && (e = readdir(d));)
-        if (e->d_name[0] == '.' && !strncmp(e->d_name + 1, name, len) && e->d_name[1 + len] == '.')
-            n++;
-    if (d) closedir(d);
-    return n;
-}
-
 /* An old output: D and a copy to compare with. */
 static void old_output(const char *dir, const char *copy) {
     test_rmtree(dir);
@@ -140,7 +128,7 @@ static void test_dir_signals(void) {
         waitpid(pid, &ws, 0);
         if (sig == SIGTERM) {
             CU_ASSERT(WIFEXITED(ws) && WEXITSTATUS(ws) == 3);
-            CU_ASSERT_EQUAL(siblings("fsig"), 0);
+            CU_ASSERT_EQUAL(test_tmp_siblings("fsig"), 0);
         } else {
             CU_ASSERT(WIFSIGNALED(ws));
             CU_ASSERT_EQUAL(stat(aside, &st), 0);
@@ -149,7 +137,7 @@ static void test_dir_signals(void) {
     }
     /* the next run removes what the killed one left */
     CU_ASSERT_EQUAL(RUN("fib", "--n", "5", "--out", dir, "--force", "--quiet"), 0);
-    CU_ASSERT_EQUAL(siblings("fsig"), 0);
+    CU_ASSERT_EQUAL(test_tmp_siblings("fsig"), 0);
     test_rmtree(dir);
     test_rmtree(copy);
 }
@@ -164,7 +152,7 @@ static void test_dir_force_rule(void) {
     fclose(f);
     CU_ASSERT_EQUAL(RUN("fib", "--n", "5", "--out", dir, "--force"), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "notes.txt"));
-    CU_ASSERT_EQUAL(siblings("frule"), 0);
+    CU_ASSERT_EQUAL(test_tmp_siblings("frule"), 0);
     size_t len;
     char *t = test_slurp(p, &len);
     CU_ASSERT(t && !strcmp(t, "mine\n"));

@@ -13,19 +13,6 @@
 #include "corun/outdir.h"
 #include "testlib.h"
 
-/* Entries of the test folder starting with ".NAME." (temporaries and the
- * lock file of output NAME). */
-static int siblings(const char *name) {
-    DIR *d = opendir(test_tmp_dir());
-    int n = 0;
-    size_t len = strlen(name);
-    for (struct dirent *e; d && (e = readdir(d));)
-        if (e->d_name[0] == '.' && !strncmp(e->d_name + 1, name, len) && e->d_name[1 + len] == '.')
-            n++;
-    if (d) closedir(d);
-    return n;
-}
-
 static void put(const char *dir, const char *name, const char *text) {
     char p[1100];
     CU_ASSERT_FATAL(snprintf(p, sizeof p, "%s/%s", dir, name) < (int)sizeof p);
@@ -75,26 +62,26 @@ static void test_rule(void) {
     CU_ASSERT_EQUAL(corun_outdir_begin(&d, dir, 1, only_txt, &err), CORUN_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "sub.txt is a folder"));
     rmdir(p);
-    CU_ASSERT_EQUAL(siblings("od_rule"), 0); /* nothing created, no lock left */
+    CU_ASSERT_EQUAL(test_tmp_siblings("od_rule"), 0); /* nothing created, no lock left */
     CU_ASSERT_EQUAL(corun_outdir_begin(&d, ".", 1, NULL, &err), CORUN_EINVAL);
     CU_ASSERT_EQUAL(corun_outdir_begin(&d, test_write_tmp("od_file", "x"), 1, NULL, &err),
                     CORUN_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not a folder"));
     /* with force and only our files: replaced whole */
     CU_ASSERT_EQUAL_FATAL(corun_outdir_begin(&d, dir, 1, only_txt, &err), 0);
-    CU_ASSERT_EQUAL(siblings("od_rule"), 2); /* the lock and the folder aside */
+    CU_ASSERT_EQUAL(test_tmp_siblings("od_rule"), 2); /* the lock and the folder aside */
     put(d.aside, "new.txt", "new");
     CU_ASSERT_EQUAL(corun_outdir_commit(&d, &err), 0);
     corun_outdir_end(&d);
     CU_ASSERT_STRING_EQUAL(get(dir, "new.txt"), "new");
     CU_ASSERT_STRING_EQUAL(get(dir, "old.txt"), "");
-    CU_ASSERT_EQUAL(siblings("od_rule"), 0);
+    CU_ASSERT_EQUAL(test_tmp_siblings("od_rule"), 0);
     /* not committed: the aside folder goes, the output stays */
     CU_ASSERT_EQUAL_FATAL(corun_outdir_begin(&d, dir, 1, only_txt, &err), 0);
     put(d.aside, "other.txt", "x");
     corun_outdir_end(&d);
     CU_ASSERT_STRING_EQUAL(get(dir, "new.txt"), "new");
-    CU_ASSERT_EQUAL(siblings("od_rule"), 0);
+    CU_ASSERT_EQUAL(test_tmp_siblings("od_rule"), 0);
     /* a second writer is refused while the first holds the output */
     corun_outdir_t d2;
     CU_ASSERT_EQUAL_FATAL(corun_outdir_begin(&d, dir, 1, only_txt, &err), 0);
@@ -142,7 +129,7 @@ static void test_swap_fails(void) {
             CU_ASSERT_STRING_EQUAL(get(dir, "old.txt"), "old");
             CU_ASSERT_STRING_EQUAL(get(dir, "new.txt"), "");
         }
-        CU_ASSERT_EQUAL(siblings("od_swap"), 0);
+        CU_ASSERT_EQUAL(test_tmp_siblings("od_swap"), 0);
         test_rmtree(dir);
     }
     /* the new one cannot go into place nor the old one back: the old one is
@@ -166,7 +153,7 @@ static void test_swap_fails(void) {
     CU_ASSERT_STRING_EQUAL(get(old, "old.txt"), "old");
     CU_ASSERT_EQUAL(corun_outdir_begin(&d, dir, 0, only_txt, &err), CORUN_EINVAL);
     CU_ASSERT_STRING_EQUAL(get(dir, "old.txt"), "old"); /* back in place */
-    CU_ASSERT_EQUAL(siblings("od_swap2"), 0);
+    CU_ASSERT_EQUAL(test_tmp_siblings("od_swap2"), 0);
     test_rmtree(dir);
 }
 
@@ -183,12 +170,12 @@ static void test_stale(void) {
     put(p, "old.txt", "older");
     test_write_tmp(".od_stale.999997.new", "x");
     test_write_tmp(".od_stale.notapid.new", "not ours");
-    CU_ASSERT_EQUAL(siblings("od_stale"), 4);
+    CU_ASSERT_EQUAL(test_tmp_siblings("od_stale"), 4);
     corun_outdir_t d;
     corun_err_t err = {0};
     CU_ASSERT_EQUAL_FATAL(corun_outdir_begin(&d, dir, 1, only_txt, &err), 0);
     corun_outdir_end(&d);
-    CU_ASSERT_EQUAL(siblings("od_stale"), 1);
+    CU_ASSERT_EQUAL(test_tmp_siblings("od_stale"), 1);
     CU_ASSERT_STRING_EQUAL(get(dir, "old.txt"), "old");
     unlink(test_tmp_path(".od_stale.notapid.new"));
     test_rmtree(dir);
