@@ -4,10 +4,12 @@
  * many generated and hand-made files, every backend, 1 and 2 threads, tiny
  * windows and chunks (records and quoted fields across boundaries); stats
  * against sums computed here; name sanitising; every malformed input named
- * by its line with nothing left behind; --force and --only. */
+ * by its line with nothing left behind; --force and --only; an existing
+ * output replaced whole or left whole (also when stopped by a signal). */
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "corun/csv.h"
+#include "corun/outdir.h"
 #include "testlib.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -346,6 +349,9 @@ static void test_bad_inputs(void) {
         {"a,b\nx,1\n", "c", "bad.csv:1: no column 'c'"},
         {"", "a", "bad.csv:1: empty file"},
         {"\"a,b\n", "a", "bad.csv:1: malformed header"},
+        /* line ends of CR alone: refused, not read as one long header */
+        {"a,b\r1,2\r3,4\r", "a", "bad.csv:1: header field 2 holds a carriage return"},
+        {"k\rx\ry\r", "k", "bad.csv:1: header field 1 holds a carriage return"},
     };
     setenv("CORUN_CSV_MIN_CHUNK", "1", 1);
     const char *p = tmp("bad.csv"), *bdir = tmp("bad_out");
@@ -367,11 +373,11 @@ static void test_bad_inputs(void) {
                 CU_ASSERT_NOT_EQUAL(stat(dir, &st), 0);
             }
     }
-    /* an existing folder (--force) keeps only what it had */
+    /* an existing output (--force) keeps what it had */
     const char *dir = tmp("bad_force");
     test_rmtree(dir);
     mkdir(dir, 0777);
-    spit(tmp("bad_force/keep.txt"), "x", 1);
+    spit(tmp("bad_force/keep.csv"), "x", 1);
     spit(p, cases[0].text, strlen(cases[0].text));
     corun_csv_split_opts_t o;
     corun_csv_split_opts_init(&o);
@@ -382,6 +388,10 @@ static void test_bad_inputs(void) {
     o.window_bytes = 4;
     CU_ASSERT_EQUAL(corun_csv_split(&o, NULL, NULL), CORUN_EPARSE);
     CU_ASSERT_EQUAL(count_entries(dir), 1);
+    size_t kn;
+    char *keep = test_slurp(tmp("bad_force/keep.csv"), &kn);
+    CU_ASSERT(keep && kn == 1 && keep[0] == 'x');
+    free(keep);
     test_rmtree(dir);
     unsetenv("CORUN_CSV_MIN_CHUNK");
 }
@@ -434,6 +444,136 @@ static void test_force_and_only(void) {
     CU_ASSERT_EQUAL(corun_csv_split(&o, NULL, &err), CORUN_EINVAL);
     test_rmtree(dir);
     test_rmtree(all);
+}
+
+/* 1 if folders a and b hold the same files with the same bytes. */
+static int same_dir(const char *a, const char *b) { return test_same_dir_files(a, b, NULL) >= 0; }
+
+static int fail_into_place(const char *from, const char *to, unsigned flags) {
+    (void)from, (void)to;
+    errno = flags ? EINVAL : EIO; /* no exchange here; the second rename fails */
+    static int n;
+    if (flags || ++n % 2 == 0) return -1;
+    return rename(from, to);
+}
+
+/* --force replaces the old output as a whole, or leaves it whole: a folder
+ * in it that a split never writes (japan.csv/) refuses the run before
+ * anything is touched; a rename that fails midway, or a stop request,
+ * leave it byte for byte as it was; files of the old split that the new
+ * one does not write are gone after a replacement. */
+static void test_replace_whole(void) {
+    const char *in = gen("whole.csv", 300, 0.05, 0, 0, 2);
+    const char *dir = tmp("whole"), *copy = tmp("whole_copy");
+    test_rmtree(dir);
+    test_rmtree(copy);
+    corun_err_t err = {0};
+    CU_ASSERT_EQUAL_FATAL(split(in, "Region", dir, "omp", 2, 0, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(split(in, "Region", copy, "omp", 2, 0, &err), 0);
+    corun_csv_split_opts_t o;
+    corun_csv_split_opts_init(&o);
+    o.input = in;
+    o.by = "Country";
+    o.outdir = dir;
+    o.force = 1;
+    /* a folder named like an output file */
+    mkdir(tmp("whole/japan.csv"), 0777);
+    CU_ASSERT_EQUAL(corun_csv_split(&o, NULL, &err), CORUN_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "japan.csv is a folder"));
+    rmdir(tmp("whole/japan.csv"));
+    CU_ASSERT(same_dir(dir, copy));
+    CU_ASSERT_EQUAL(test_tmp_siblings("whole"), 0);
+    /* somebody else's file */
+    spit(tmp("whole/notes.txt"), "mine", 4);
+    CU_ASSERT_EQUAL(corun_csv_split(&o, NULL, &err), CORUN_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "notes.txt"));
+    unlink(tmp("whole/notes.txt"));
+    CU_ASSERT(same_dir(dir, copy));
+    /* the new folder cannot be renamed into place: the old one goes back */
+    corun_outdir_rename_hook = fail_into_place;
+    CU_ASSERT_EQUAL(corun_csv_split(&o, NULL, &err), CORUN_EIO);
+    corun_outdir_rename_hook = NULL;
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "unchanged"));
+    CU_ASSERT(same_dir(dir, copy));
+    CU_ASSERT_EQUAL(test_tmp_siblings("whole"), 0);
+    /* stopped (a signal): nothing written, the old output whole */
+    volatile sig_atomic_t stop = SIGTERM;
+    o.stop = &stop;
+    CU_ASSERT_EQUAL(corun_csv_split(&o, NULL, &err), CORUN_ECANCELED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "signal 15"));
+    CU_ASSERT(same_dir(dir, copy));
+    CU_ASSERT_EQUAL(test_tmp_siblings("whole"), 0);
+    o.outdir = tmp("whole_new");
+    CU_ASSERT_EQUAL(corun_csv_split(&o, NULL, &err), CORUN_ECANCELED);
+    struct stat st;
+    CU_ASSERT_NOT_EQUAL(stat(o.outdir, &st), 0);
+    CU_ASSERT_EQUAL(test_tmp_siblings("whole_new"), 0);
+    /* replaced: exactly the new split's files */
+    o.stop = NULL;
+    o.outdir = dir;
+    CU_ASSERT_EQUAL_FATAL(corun_csv_split(&o, NULL, &err), 0);
+    test_rmtree(copy);
+    CU_ASSERT_EQUAL_FATAL(split(in, "Country", copy, "omp", 2, 0, &err), 0);
+    CU_ASSERT(same_dir(dir, copy));
+    CU_ASSERT_EQUAL(test_tmp_siblings("whole"), 0);
+    test_rmtree(dir);
+    test_rmtree(copy);
+}
+
+/* Invisible and direction-changing characters and a leading '-' never
+ * reach a file name; values that differ only by them get distinct files. */
+static void test_names_invisible(void) {
+    static const char *v[] = {
+        "\xe2\x80\xaegnp.exe", /* U+202E RIGHT-TO-LEFT OVERRIDE */
+        "a\xe2\x80\x8b" "b",   /* U+200B ZERO WIDTH SPACE */
+        "\xef\xbb\xbfx",       /* U+FEFF */
+        "\xe2\x81\xa6y\xe2\x81\xa9", /* U+2066, U+2069 isolates */
+        "l\xe2\x80\x8e\xe2\x80\x8fr", /* U+200E, U+200F marks */
+        "\xe2\x80\xaa\xe2\x80\xad", /* U+202A, U+202D */
+        "w\xe2\x81\xa0j\xe2\x80\x8d", /* U+2060 word joiner, U+200D ZWJ */
+        "-rf",
+        "--help",
+    };
+    char out[CORUN_CSV_NAME_MAX];
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        CU_ASSERT_EQUAL(corun_csv_name_stem(v[i], strlen(v[i]), out), 1);
+        corun_csv_name_for(v[i], strlen(v[i]), 0, out);
+        CU_ASSERT_NOT_EQUAL(out[0], '-');
+        CU_ASSERT_PTR_NULL(strstr(out, "\xe2\x80")); /* U+2000..U+203F */
+        CU_ASSERT_PTR_NULL(strstr(out, "\xe2\x81")); /* U+2040..U+207F */
+        CU_ASSERT_PTR_NULL(strstr(out, "\xef\xbb\xbf"));
+        CU_ASSERT_PTR_NOT_NULL(strchr(out, '~'));
+    }
+    /* visible non-ASCII stays */
+    CU_ASSERT_EQUAL(corun_csv_name_stem("K\xc3\xb6ln", 5, out), 0);
+    CU_ASSERT_STRING_EQUAL(out, "k\xc3\xb6ln");
+    CU_ASSERT_EQUAL(corun_csv_name_stem("a-b", 3, out), 0);
+    /* "ab", "a<ZWSP>b", "a<RLO>b": one file each, never merged */
+    const char *in = tmp("invis.csv");
+    const char *text = "k,v\nab,1\na\xe2\x80\x8b" "b,2\nab,3\na\xe2\x80\xae" "b,4\n-x,5\n";
+    spit(in, text, strlen(text));
+    const char *dir = tmp("invis_out");
+    test_rmtree(dir);
+    corun_csv_split_opts_t o;
+    corun_csv_split_opts_init(&o);
+    o.input = in;
+    o.by = "k";
+    o.outdir = dir;
+    corun_csv_split_result_t r;
+    corun_err_t err = {0};
+    CU_ASSERT_EQUAL_FATAL(corun_csv_split(&o, &r, &err), 0);
+    CU_ASSERT_EQUAL(r.files, 4);
+    CU_ASSERT_EQUAL(r.rows_out, 5);
+    CU_ASSERT_EQUAL(count_entries(dir), 4);
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        CU_ASSERT_NOT_EQUAL(e->d_name[0], '-');
+        for (const unsigned char *c = (const unsigned char *)e->d_name; *c; c++)
+            CU_ASSERT(*c < 0x80); /* every character here was invisible or ASCII */
+    }
+    if (d) closedir(d);
+    check_split_against_ref(in, "k", dir);
+    test_rmtree(dir);
 }
 
 static void test_gen(void) {
@@ -683,6 +823,8 @@ static const test_case_t cases[] = {
     {"split_handmade", test_split_handmade},
     {"bad_inputs", test_bad_inputs},
     {"force_and_only", test_force_and_only},
+    {"replace_whole", test_replace_whole},
+    {"names_invisible", test_names_invisible},
     {"stats", test_stats},
     {NULL, NULL},
 };

@@ -1,11 +1,16 @@
 /* test_csv_cli.c — `corun csv` end to end: gen/split/stats summaries and
  * hashes equal across backends and thread counts, config files, and bad
  * usage and bad input refused with exit code 2 and a message naming the
- * file and line. */
+ * file and line; a split stopped by SIGTERM (exit 3) or killed leaves the
+ * old output whole and, after the next run, nothing else. */
+#include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testlib.h"
 
@@ -105,6 +110,81 @@ static void test_cli(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "bad.csv:3: unterminated"));
 }
 
-static const test_case_t cases[] = {{"cli", test_cli}, {NULL, NULL}};
+/* Waits (30 s at most) until run pid has created the folder it builds
+ * output NAME in; 1 if it did. */
+static int building(const char *name, pid_t pid) {
+    char p[700];
+    snprintf(p, sizeof p, "%s/.%s.%ld.new", test_tmp_dir(), name, (long)pid);
+    struct stat st;
+    for (int i = 0; i < 6000; i++) {
+        if (stat(p, &st) == 0) return 1;
+        test_sleep_ms(5);
+    }
+    return 0;
+}
+
+/* A split of a 37 MB file in 1 KiB windows (a few seconds) is stopped by
+ * SIGTERM: exit 3, the old output as it was, no temporaries. Killed with
+ * SIGKILL instead, it leaves its folder aside, which the next run removes. */
+static void test_signals(void) {
+    const char *big = tmp("sig_big.csv"), *small = tmp("sig_small.csv");
+    CU_ASSERT_EQUAL_FATAL(RUN("gen", "--rows", "300000", "-o", big, "--quiet"), 0);
+    CU_ASSERT_EQUAL_FATAL(RUN("gen", "--rows", "500", "-o", small, "--quiet"), 0);
+    const char *dir = tmp("sig_out"), *copy = tmp("sig_copy");
+    test_rmtree(dir);
+    test_rmtree(copy);
+    CU_ASSERT_EQUAL_FATAL(RUN("split", small, "--by", "Region", "-o", dir, "--quiet"), 0);
+    CU_ASSERT_EQUAL_FATAL(RUN("split", small, "--by", "Region", "-o", copy, "--quiet"), 0);
+    for (int sig = SIGTERM; sig; sig = sig == SIGTERM ? SIGKILL : 0) {
+        pid_t pid = test_spawn_corun((const char *const[]){
+            "corun", "csv", "split", big, "--by", "Country", "-o", dir, "--force", "--window",
+            "1k", "--threads", "1", "--quiet", NULL});
+        CU_ASSERT_FATAL(pid > 0);
+        CU_ASSERT(building("sig_out", pid));
+        kill(pid, sig);
+        int st = 0;
+        waitpid(pid, &st, 0);
+        if (sig == SIGTERM) {
+            CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+            CU_ASSERT_EQUAL(test_tmp_siblings("sig_out"), 0);
+            size_t n;
+            char *e = test_slurp(test_tmp_path("bg_err.txt"), &n);
+            CU_ASSERT_PTR_NOT_NULL(e ? strstr(e, "stopped by signal 15") : NULL);
+            free(e);
+        } else {
+            CU_ASSERT(WIFSIGNALED(st));
+            CU_ASSERT(test_tmp_siblings("sig_out") >= 1); /* the folder aside (and the lock file) */
+        }
+        CU_ASSERT(test_same_dir_files(dir, copy, NULL) == 7);
+    }
+    /* the next run removes what the killed one left, and replaces the output */
+    CU_ASSERT_EQUAL(RUN("split", small, "--by", "Country", "-o", dir, "--force", "--quiet"), 0);
+    CU_ASSERT_EQUAL(test_tmp_siblings("sig_out"), 0);
+    test_rmtree(copy);
+    CU_ASSERT_EQUAL(RUN("split", small, "--by", "Country", "-o", copy, "--quiet"), 0);
+    CU_ASSERT(test_same_dir_files(dir, copy, NULL) > 7);
+    test_rmtree(dir);
+    test_rmtree(copy);
+}
+
+/* Lines ended by CR alone: exit 2 naming the file and line, no output. */
+static void test_cr_only(void) {
+    const char *in = tmp("cr.csv");
+    FILE *f = fopen(in, "w");
+    fputs("Region,Country\rAsia,Japan\rEurope,France\r", f);
+    fclose(f);
+    CU_ASSERT_EQUAL(RUN("split", in, "--by", "Country", "-o", tmp("cr_out")), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "cr.csv:1: "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "carriage return"));
+    struct stat st;
+    CU_ASSERT_NOT_EQUAL(stat(tmp("cr_out"), &st), 0);
+    CU_ASSERT_EQUAL(RUN("stats", in, "--by", "Region"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "cr.csv:1: "));
+}
+
+static const test_case_t cases[] = {{"cli", test_cli},
+                                    {"signals", test_signals},
+                                    {"cr_only", test_cr_only},
+                                    {NULL, NULL}};
 
 CORUN_TEST_SUITE(csv_cli, cases)

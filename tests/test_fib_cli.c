@@ -116,10 +116,18 @@ static void test_out_dir(void) {
     while (fgets(line, sizeof line, f)) rows++;
     fclose(f);
     CU_ASSERT_EQUAL(rows, 5); /* header + 4 tasks */
-    /* A file where the folder should be. */
+    /* A file where the folder should be: bad usage, also with --force. */
     const char *file = test_write_tmp("notadir", "x");
-    CU_ASSERT_EQUAL(RUN("--n", "5", "--out", file, "--quiet"), 1);
+    CU_ASSERT_EQUAL(RUN("--n", "5", "--out", file, "--quiet", "--force"), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a folder"));
+    /* An existing folder needs --force, and is then replaced as a whole. */
+    CU_ASSERT_EQUAL(RUN("--n", "7", "--out", dir, "--quiet"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "--force"));
+    CU_ASSERT_EQUAL(RUN("--n", "7", "--tasks", "1", "--out", dir, "--quiet", "--force"), 0);
+    snprintf(path, sizeof path, "%s/task000003_n93.txt", dir);
+    CU_ASSERT_NOT_EQUAL(stat(path, &st), 0);
+    snprintf(path, sizeof path, "%s/task000000_n7.txt", dir);
+    CU_ASSERT_EQUAL(stat(path, &st), 0);
 }
 
 static void test_out_h5(void) {

@@ -80,6 +80,17 @@ char *test_slurp(const char *path, size_t *n) {
     return b;
 }
 
+int test_tmp_siblings(const char *name) {
+    DIR *d = opendir(test_tmp_dir());
+    int n = 0;
+    size_t len = strlen(name);
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (e->d_name[0] == '.' && !strncmp(e->d_name + 1, name, len) && e->d_name[1 + len] == '.')
+            n++;
+    if (d) closedir(d);
+    return n;
+}
+
 void test_rmtree(const char *dir) {
     DIR *d = opendir(dir);
     if (!d) return;

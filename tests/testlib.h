@@ -45,6 +45,9 @@ char *test_slurp(const char *path, size_t *n);
  * Returns how many files there are, or -1 if they differ or a folder is
  * unreadable. */
 int test_same_dir_files(const char *a, const char *b, const char *skip);
+/* How many entries of test_tmp_dir() are named ".NAME.*" (the lock file
+ * and temporaries of an output NAME there). */
+int test_tmp_siblings(const char *name);
 /* Removes a folder and the files directly in it (no subfolders). */
 void test_rmtree(const char *dir);
 

@@ -26,14 +26,16 @@
  * Nothing here keeps global state: calls may run concurrently.
  *
  * Failure. Every call returns 0 or a negative CORUN_E* code with a message
- * naming the file, the line (1-based, physical lines) and the field. A failed
- * split leaves no output file behind: records go to temporary names in OUTDIR
- * that are renamed only when everything succeeded (and an OUTDIR the call
- * created is removed again). Nothing here calls exit() or abort().
+ * naming the file, the line (1-based, physical lines) and the field. A split
+ * builds the whole new OUTDIR aside and swaps it into place only when
+ * everything succeeded (include/corun/outdir.h): a failed or stopped split
+ * leaves the old OUTDIR (or none) exactly as it was. Nothing here calls
+ * exit() or abort().
  */
 #ifndef CORUN_CSV_H
 #define CORUN_CSV_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -102,11 +104,15 @@ typedef struct corun_csv_split_opts {
     const char *const *only;        /* NULL or nonly values: only these files */
     size_t nonly;
     const char *outdir;
-    int force;                      /* write into an existing outdir */
+    int force;                      /* replace an existing outdir (outdir.h) */
     const corun_csv_backend_t *backend; /* NULL: omp */
     int threads;                    /* 0: the OpenMP default */
     size_t window_bytes;            /* 0: 64 MiB */
     size_t max_files;               /* 0: 4096 distinct values at most */
+    /* NULL, or a flag (set by a signal handler): once non-zero, the split
+     * stops at the next window and returns CORUN_ECANCELED, leaving
+     * nothing behind. */
+    volatile sig_atomic_t *stop;
 } corun_csv_split_opts_t;
 
 typedef struct corun_csv_split_result {
@@ -155,8 +161,10 @@ CORUN_API int corun_csv_stats(const corun_csv_stats_opts_t *o, corun_csv_stats_r
 #define CORUN_CSV_NAME_MAX 128 /* bytes of a file name, ".csv" included, plus NUL */
 
 /* The file name stem for a value: ASCII-lowercased; bytes outside
- * [a-z0-9 -_.,'()&+] and invalid UTF-8 become '_'; a leading '.' or ' ' and
- * a trailing ' ' too; at most 100 bytes (cut on a UTF-8 boundary); empty ->
+ * [a-z0-9 -_.,'()&+], invalid UTF-8, and invisible or direction-changing
+ * characters (bidirectional controls, zero-width and other format
+ * characters: docs/CSV.md) become '_'; a leading '.', '-' or ' ' and a
+ * trailing ' ' or '.' too; at most 100 bytes (cut on a UTF-8 boundary); empty ->
  * "_". Returns 1 if anything was changed besides lowercasing (the caller then
  * appends a hash: see corun_csv_name_for), else 0. out has
  * CORUN_CSV_NAME_MAX bytes. */

@@ -36,11 +36,16 @@ CORUN_API int corun_lock_output(const char *output, corun_lock_t *lk, corun_err_
  * fails because its disk is full (its status). */
 CORUN_API int corun_lock_reserve(corun_lock_t *lk, long bytes);
 CORUN_API void corun_lock_unreserve(corun_lock_t *lk);
-/* Removes OUTPUT's temporaries (folder/.NAME.PID.new, where a new output is
- * built before it is renamed into place) that runs killed before their
- * rename left behind. Call only while holding OUTPUT's lock: then no live
- * run is building one. */
+/* Removes OUTPUT's temporaries that killed runs left behind:
+ * folder/.NAME.PID.new (a new output file or folder being built before it
+ * is renamed into place) and folder/.NAME.PID.old (an output folder moved
+ * aside to be replaced, outdir.h; put back instead when NAME is missing,
+ * since it is then the only whole output). Call only while holding
+ * OUTPUT's lock: then no live run is building one. */
 CORUN_API void corun_lock_remove_stale(const char *output);
+/* folder/.NAME<suffix> for output folder/NAME (trailing slashes ignored),
+ * malloc'd: the names of an output's lock file and temporaries. */
+CORUN_API char *corun_lock_sibling(const char *output, const char *suffix);
 /* Releases it (removes the lock file). Not held: a no-op. */
 CORUN_API void corun_lock_release(corun_lock_t *lk);
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_signal.h"
 #include "corun/mpi.h"
 #include "csv_cli.h"
 #include "mpi/csv_mpi.h"
@@ -17,7 +18,10 @@ static const char csv_usage[] =
     "split writes OUTDIR/<value>.csv for every distinct value of COLUMN (or each\n"
     "value of --only; absent ones get a header-only file): the input's header\n"
     "line, then the value's records byte-for-byte in input order. Names are the\n"
-    "value lowercased and sanitised (docs/CSV.md); an existing OUTDIR needs --force.\n"
+    "value lowercased and sanitised (docs/CSV.md). The new OUTDIR is built aside\n"
+    "and swapped in at the end: a failed or interrupted split leaves the old one\n"
+    "as it was. An existing OUTDIR needs --force, and is replaced only if it holds\n"
+    "nothing but .csv files.\n"
     "stats prints, as CSV on stdout, the record count and exact sums per group.\n"
     "Input is RFC 4180 (quoted fields, CRLF, BOM); a malformed record is an error\n"
     "naming its line, and split then leaves no output files.\n"
@@ -41,15 +45,17 @@ static const char csv_usage[] =
     "                         SLURM_CPUS_PER_TASK, else all cores)\n"
     "  --window BYTES         bytes indexed per step (default 64M; memory bound)\n"
     "  --max-files N          split: at most N distinct values (default 4096)\n"
-    "  --force                split: write into an existing OUTDIR\n"
+    "  --force                split: replace an existing OUTDIR\n"
     "  --quiet                no summary line (stats: on stderr otherwise)\n"
     "  -h, --help             show this help\n"
     "\n"
     "Summary (gen/split on stdout, stats on stderr): key=value pairs with seconds,\n"
     "MB_per_s and a hash. Exit codes: 0 success, 1 run-time failure (I/O),\n"
-    "2 bad usage or input (including malformed CSV).\n";
+    "2 bad usage or input (including malformed CSV), 3 split stopped by SIGTERM or\n"
+    "SIGINT (nothing written; a second signal ends it at once).\n";
 
 static int exit_code(int rc) {
+    if (rc == CORUN_ECANCELED) return CORUN_EXIT_SIGNAL;
     return rc == CORUN_EIO || rc == CORUN_ENOMEM || rc == CORUN_EINTERNAL ? CORUN_EXIT_FAILURE
                                                                           : CORUN_EXIT_USAGE;
 }
@@ -111,6 +117,8 @@ static int run_split(const csv_opts_t *o, const char *input) {
     s.threads = o->threads;
     s.window_bytes = (size_t)o->window;
     s.max_files = (size_t)o->max_files;
+    s.stop = &cli_stop_signal;
+    cli_stop_signals_install();
     if (!(s.backend = backend(o, "split"))) return CORUN_EXIT_USAGE;
     corun_csv_split_result_t r;
     corun_err_t err = {0};

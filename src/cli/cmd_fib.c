@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_signal.h"
 #include "corun/mpi.h"
 #include "fib_cli.h"
 
@@ -35,7 +36,10 @@ static const char fib_usage[] =
     "  --threads T            OpenMP threads (default: OMP_NUM_THREADS, else\n"
     "                         SLURM_CPUS_PER_TASK, else all cores)\n"
     "  --out DIR|FILE.h5      write every value: DIR/taskNNNNNN_nN.txt + DIR/summary.csv,\n"
-    "                         or one HDF5 dataset per task (FILE ends in .h5)\n"
+    "                         or one HDF5 dataset per task (FILE ends in .h5); DIR is\n"
+    "                         built aside and swapped in at the end\n"
+    "  --force                replace an existing --out (a DIR only if it holds\n"
+    "                         nothing but task files and summary.csv)\n"
     "  --digits               print every value in decimal on stdout (without --out)\n"
     "  --verify               check every result against GMP's mpz_fib_ui\n"
     "  --quiet                no progress display\n"
@@ -44,8 +48,12 @@ static const char fib_usage[] =
     "Under mpirun/srun the tasks are handed out to the ranks (largest first) and\n"
     "rank 0 writes every result; --threads is per rank (docs/FIB.md).\n"
     "\n"
+    "SIGTERM, SIGINT: stop after the tasks in progress, exit 3; --out DIR is then\n"
+    "left as it was. A second signal stops at once.\n"
+    "\n"
     "Exit codes: 0 success, 1 run-time failure (or a --verify mismatch),\n"
-    "2 bad usage or input (e.g. n above the memory limit, checked before any work).\n";
+    "2 bad usage or input (e.g. n above the memory limit, checked before any work;\n"
+    "an existing --out without --force), 3 stopped by a signal.\n";
 
 static fib_out_mode_t out_mode(const char *out) {
     size_t len = strlen(out);
@@ -120,7 +128,8 @@ static int run_mpi(fib_run_t *run, const corun_fib_backend_t *be, const uint64_t
         if (rc) cli_error("fib: %s", err.msg);
     }
     if (corun_fib_mpi_first(rc != 0) >= 0) {
-        exit_code = CORUN_EXIT_FAILURE;
+        /* rank 0's code is every rank's; an existing --out is usage */
+        exit_code = rc == CORUN_EINVAL ? CORUN_EXIT_USAGE : CORUN_EXIT_FAILURE;
         goto out;
     }
     corun_fib_mpi_params_t mp = {run->o->algo, threads, run->o->verify, n, run->ntasks,
@@ -138,6 +147,7 @@ static int run_mpi(fib_run_t *run, const corun_fib_backend_t *be, const uint64_t
             exit_code = CORUN_EXIT_FAILURE;
         }
         double total = corun_now() - run->t0;
+        run->failed = exit_code != CORUN_EXIT_OK;
         if (fib_out_close(run, &err)) {
             cli_error("fib: %s", err.msg);
             exit_code = CORUN_EXIT_FAILURE;
@@ -216,7 +226,7 @@ int cmd_fib(int argc, char **argv) {
 
     uint64_t *n = malloc(ntasks * sizeof *n);
     fib_run_t run = {.o = &o, .mode = out_mode(o.out), .ntasks = ntasks,
-                     .lock = CORUN_LOCK_INIT};
+                     .lock = CORUN_LOCK_INIT, .od = CORUN_OUTDIR_INIT};
     run.rows = calloc(ntasks, sizeof *run.rows);
     run.futs = calloc(ntasks, sizeof *run.futs);
     atomic_init(&run.nfuts, 0);
@@ -244,11 +254,15 @@ int cmd_fib(int argc, char **argv) {
     acfg.pool_threads = 2;
     void *st = NULL;
     double total = 0;
+    /* The handler only sets the flag; the batch stops at the next finished
+     * task (fib_out_on_done) and the output is closed as after a failure. */
+    run.stop = &cli_stop_signal;
+    cli_stop_signals_install();
     rc = corun_aio_loop_create(&acfg, &run.loop, &err);
     if (!rc) rc = fib_out_open(&run, &err);
     if (rc) {
         cli_error("fib: %s", err.msg);
-        exit_code = CORUN_EXIT_FAILURE;
+        exit_code = rc == CORUN_EINVAL ? CORUN_EXIT_USAGE : CORUN_EXIT_FAILURE;
         goto out;
     }
     rc = be->init(&st, &p, &err);
@@ -260,7 +274,7 @@ int cmd_fib(int argc, char **argv) {
     }
     run.t0 = corun_now();
     rc = be->run(st, n, ntasks, fib_out_on_done, &run, &err);
-    if (rc) {
+    if (rc && rc != CORUN_ECANCELED) {
         cli_error("fib: %s", err.msg);
         exit_code = CORUN_EXIT_FAILURE;
     }
@@ -271,9 +285,18 @@ int cmd_fib(int argc, char **argv) {
     }
     total = corun_now() - run.t0;
 close:
+    run.failed = exit_code != CORUN_EXIT_OK;
     if (fib_out_close(&run, &err)) {
         cli_error("fib: %s", err.msg);
         exit_code = CORUN_EXIT_FAILURE;
+    }
+    if (fib_out_stopped(&run) && exit_code == CORUN_EXIT_OK) {
+        cli_error("fib: stopped by signal %d after %zu of %zu tasks%s", (int)cli_stop_signal,
+                  run.nwritten, ntasks,
+                  run.mode == FIB_OUT_DIR   ? "; --out left as it was"
+                  : run.mode == FIB_OUT_H5 ? "; the tasks reported are in --out"
+                                           : "");
+        exit_code = CORUN_EXIT_SIGNAL;
     }
     if (exit_code == CORUN_EXIT_OK) {
         print_summary(&run, be->name, be->threads(st), total, nmin, nmax);

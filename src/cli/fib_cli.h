@@ -3,6 +3,7 @@
 #ifndef CORUN_FIB_CLI_H
 #define CORUN_FIB_CLI_H
 
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "corun/aio.h"
 #include "corun/fib.h"
 #include "corun/lock.h"
+#include "corun/outdir.h"
 #include "mpi/fib_mpi.h"
 
 #define FIB_N_LIST_MAX 1024      /* values in --n */
@@ -28,6 +30,7 @@ typedef struct fib_opts {
     int threads;        /* 0: default */
     char out[CLI_PATH_MAX];
     int digits, quiet, verify;
+    int force;          /* replace an existing --out */
 } fib_opts_t;
 
 void fib_opts_defaults(fib_opts_t *o);
@@ -75,13 +78,22 @@ typedef struct fib_run {
     FILE *csv;                /* loop thread only */
     int64_t h5;               /* hid_t of the HDF5 file, loop thread only */
     int h5_failed;            /* a write to it failed: close without writing more */
-    corun_lock_t lock;        /* one run per output (file or folder) */
+    corun_lock_t lock;        /* FILE.h5: one run per output */
+    corun_outdir_t od;        /* DIR: its lock and the folder built aside */
+    volatile sig_atomic_t *stop; /* NULL, or set by a signal: stop the batch */
+    int failed;               /* an error stopped the run (main thread, before close) */
 } fib_run_t;
 
 /* Opens the output (folder + summary.csv, or the HDF5 file) on the loop. */
 int fib_out_open(fib_run_t *run, corun_err_t *err);
-/* Closes it on the loop (after every writer finished). */
+/* Closes it on the loop (after every writer finished). DIR: the folder
+ * built aside replaces the old one when the run succeeded; after a signal
+ * it is removed (the old output stays); after a failure its reported tasks
+ * are kept (fib_out.c says where). */
 int fib_out_close(fib_run_t *run, corun_err_t *err);
+/* A signal stopped the run before every task was written (one that comes
+ * after the last task changes nothing). */
+int fib_out_stopped(const fib_run_t *run);
 /* The batch's done callback: hands r to a writer coroutine (any thread). */
 int fib_out_on_done(void *user, corun_fib_result_t *r);
 /* Under MPI, on rank 0: hands a result converted on another rank to a

@@ -99,10 +99,12 @@ int fib_opts_set(fib_opts_t *o, const char *key, const char *v, corun_err_t *err
         return cli_parse_bool(key, v, &o->verify, err);
     } else if (!strcmp(key, "quiet")) {
         return cli_parse_bool(key, v, &o->quiet, err);
+    } else if (!strcmp(key, "force")) {
+        return cli_parse_bool(key, v, &o->force, err);
     } else {
         return corun_err_set(err, CORUN_EINVAL,
                              "unknown option '%s' (known: n, tasks, algo, backend, device, threads, "
-                             "out, digits, verify, quiet)",
+                             "out, force, digits, verify, quiet)",
                              key);
     }
     return 0;
@@ -112,11 +114,12 @@ static int set_key(void *ctx, const char *key, const char *value, corun_err_t *e
     return fib_opts_set(ctx, key, value, err);
 }
 
-/* Every key is also a flag; only --digits, --verify and --quiet take no value. */
+/* Every key is also a flag; only --force, --digits, --verify and --quiet
+ * take no value. */
 static const cli_key_t fib_keys[] = {
     {"n", 1, 0},       {"tasks", 1, 0}, {"algo", 1, 0},   {"backend", 1, 0},
     {"device", 1, 0},  {"threads", 1, 0}, {"out", 1, 0},  {"digits", 0, 0},
-    {"verify", 0, 0},  {"quiet", 0, 0},  {NULL, 0, 0},
+    {"verify", 0, 0},  {"quiet", 0, 0},  {"force", 0, 0}, {NULL, 0, 0},
 };
 
 int fib_opts_load_ini(fib_opts_t *o, const char *path, corun_err_t *err) {

@@ -36,43 +36,54 @@ typedef struct wjob {
 
 /* ---- on the loop thread: open / close ---- */
 
-/* Creates the output (run->h5 or the folder's summary.csv); the lock is held. */
-static int open_out(fib_run_t *run, corun_err_t *err) {
+/* What a folder output holds (entries of an old one that --force may
+ * replace): task files, the summary, and task temporaries. */
+static int fib_output_name(const char *name) {
+    size_t n = strlen(name);
+    return !strcmp(name, "summary.csv") ||
+           (n > 8 && !strncmp(name, "task", 4) && !strcmp(name + n - 4, ".txt")) ||
+           (n > 9 && !strncmp(name, ".task", 5) && !strcmp(name + n - 4, ".new"));
+}
+
+/* The folder the task files go to: the new output, built aside. */
+static const char *out_dir(const fib_run_t *run) { return run->od.aside; }
+
+/* FILE.h5: made under a temporary name and renamed over any old file once
+ * it is a valid (empty) HDF5 file: the old one is never truncated, and a
+ * reader that has it open keeps it. The lock is held. */
+static int open_h5(fib_run_t *run, corun_err_t *err) {
     const char *out = run->o->out;
-    if (run->mode == FIB_OUT_H5) {
-        H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* our messages, not HDF5's stack dump */
-        /* Made under a temporary name and renamed over any old file once it
-         * is a valid (empty) HDF5 file: the old one is never truncated, and
-         * a reader that has it open keeps it. */
-        char tmp[CLI_PATH_MAX + 64];
-        const char *slash = strrchr(out, '/');
-        int dir = slash ? (int)(slash - out) + 1 : 0;
-        snprintf(tmp, sizeof tmp, "%.*s.%s.%ld.new", dir, out, out + dir, (long)getpid());
-        hid_t f = H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
-        if (f >= 0 && (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0 || rename(tmp, out) != 0)) {
-            int e = errno;
-            corun_h5_close_failed((int64_t)f);
-            unlink(tmp);
-            return corun_err_set(err, CORUN_EIO, "out %s: cannot create the HDF5 file: %s", out,
-                                 strerror(e));
-        }
-        if (f < 0)
-            return corun_err_set(err, CORUN_EIO,
-                                 "out %s: cannot create the HDF5 file (does the folder exist "
-                                 "and is it writable?)",
-                                 out);
-        run->h5 = (int64_t)f;
-        return 0;
-    }
-    if (mkdir(out, 0777) != 0 && errno != EEXIST)
-        return corun_err_set(err, CORUN_EIO, "out %s: cannot create the folder: %m", out);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* our messages, not HDF5's stack dump */
     struct stat st;
-    if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode))
+    if (!run->o->force && stat(out, &st) == 0)
+        return corun_err_set(err, CORUN_EINVAL, "out %s exists (use --force to replace it)", out);
+    char pid[32];
+    snprintf(pid, sizeof pid, ".%ld.new", (long)getpid());
+    char *tmp = corun_lock_sibling(out, pid);
+    if (!tmp) return corun_err_set(err, CORUN_ENOMEM, "out %s: out of memory", out);
+    hid_t f = H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    if (f >= 0 && (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0 || rename(tmp, out) != 0)) {
+        int e = errno;
+        corun_h5_close_failed((int64_t)f);
+        unlink(tmp);
+        free(tmp);
+        return corun_err_set(err, CORUN_EIO, "out %s: cannot create the HDF5 file: %s", out,
+                             strerror(e));
+    }
+    free(tmp);
+    if (f < 0)
         return corun_err_set(err, CORUN_EIO,
-                             "out %s: exists and is not a folder (an HDF5 file must end in .h5)",
+                             "out %s: cannot create the HDF5 file (does the folder exist "
+                             "and is it writable?)",
                              out);
-    char path[CLI_PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/summary.csv", out);
+    run->h5 = (int64_t)f;
+    return 0;
+}
+
+/* DIR: the folder aside exists; its summary.csv. */
+static int open_csv(fib_run_t *run, corun_err_t *err) {
+    char path[CLI_PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/summary.csv", out_dir(run));
     run->csv = fopen(path, "w");
     if (!run->csv) return corun_err_set(err, CORUN_EIO, "out %s: cannot create: %m", path);
     fputs("task,n,digits,last20,hash,seconds,decimal_seconds\n", run->csv);
@@ -82,11 +93,46 @@ static int open_out(fib_run_t *run, corun_err_t *err) {
 static int open_co(void *arg, void **value, corun_err_t *err) {
     (void)value;
     fib_run_t *run = arg;
+    const char *out = run->o->out;
+    int rc;
     /* One run per output, held until the run closes its output, or the
      * process ends (the kernel drops it then, whatever the way out). */
-    int rc = corun_lock_output(run->o->out, &run->lock, err);
-    if (!rc) corun_lock_remove_stale(run->o->out); /* of killed runs */
-    if (!rc && (rc = open_out(run, err))) corun_lock_release(&run->lock);
+    if (run->mode == FIB_OUT_DIR) {
+        rc = corun_outdir_begin(&run->od, out, run->o->force, fib_output_name, err);
+        if (!rc && (rc = open_csv(run, err))) corun_outdir_end(&run->od);
+        return rc ? corun_err_prefix(err, "out") : 0;
+    }
+    rc = corun_lock_output(out, &run->lock, err);
+    if (!rc) corun_lock_remove_stale(out); /* of killed runs */
+    if (!rc && (rc = open_h5(run, err))) corun_lock_release(&run->lock);
+    return rc;
+}
+
+/* DIR, at the end: the new folder replaces the old one if the run
+ * succeeded; after a signal it is dropped; after a failure the tasks it
+ * already reported stay readable: in DIR if there was no old output, else
+ * in DIR.partial-PID next to it (the old output is not touched). */
+static int close_dir(fib_run_t *run, int rc, corun_err_t *err) {
+    int stopped = fib_out_stopped(run);
+    if (!rc && !run->failed && !stopped) {
+        rc = corun_outdir_commit(&run->od, err);
+    } else if (!stopped && run->nwritten) {
+        if (!run->od.existed) {
+            corun_err_t e2 = {0};
+            corun_outdir_commit(&run->od, &e2);
+        } else {
+            char kept[CLI_PATH_MAX + 64];
+            snprintf(kept, sizeof kept, "%s.partial-%ld", run->od.path, (long)getpid());
+            if (rename(run->od.aside, kept) == 0) {
+                run->od.committed = 1; /* nothing left to remove */
+                fprintf(stderr,
+                        "corun: fib: the %zu tasks written before the failure are in %s; %s "
+                        "is unchanged\n",
+                        run->nwritten, kept, run->od.path);
+            }
+        }
+    }
+    corun_outdir_end(&run->od);
     return rc;
 }
 
@@ -109,6 +155,7 @@ static int close_co(void *arg, void **value, corun_err_t *err) {
                                run->o->out);
         run->h5 = 0;
     }
+    if (run->mode == FIB_OUT_DIR) rc = close_dir(run, rc, err);
     corun_lock_release(&run->lock);
     return rc;
 }
@@ -137,13 +184,14 @@ int fib_out_close(fib_run_t *run, corun_err_t *err) {
 static int write_text(const wjob_t *j, corun_err_t *err) {
     fib_run_t *run = j->run;
     if (run->mode != FIB_OUT_DIR) return 0;
-    char path[CLI_PATH_MAX + 64];
-    snprintf(path, sizeof path, "%s/task%06zu_n%llu.txt", run->o->out, j->task,
+    char path[CLI_PATH_MAX + 96];
+    snprintf(path, sizeof path, "%s/task%06zu_n%llu.txt", out_dir(run), j->task,
              (unsigned long long)j->n);
     /* Written whole under a temporary name, then renamed: a task file is
-     * either complete or absent, never empty or cut short. */
-    char tmp[CLI_PATH_MAX + 80];
-    snprintf(tmp, sizeof tmp, "%s/.task%06zu.new", run->o->out, j->task);
+     * either complete or absent, never empty or cut short (the folder may
+     * be kept after a failure: close_dir). */
+    char tmp[CLI_PATH_MAX + 96];
+    snprintf(tmp, sizeof tmp, "%s/.task%06zu.new", out_dir(run), j->task);
     FILE *f = fopen(tmp, "w");
     if (!f) return corun_err_set(err, CORUN_EIO, "out %s: cannot create: %m", tmp);
     size_t w = fwrite(j->dec, 1, j->len, f);
@@ -249,8 +297,8 @@ static int write_task(void *arg, void **value, corun_err_t *err) {
         if (fflush(run->csv) != 0 || ferror(run->csv)) {
             fclose(run->csv); /* (may flush part of the row: cut below) */
             run->csv = NULL;
-            char path[CLI_PATH_MAX + 32];
-            snprintf(path, sizeof path, "%s/summary.csv", run->o->out);
+            char path[CLI_PATH_MAX + 64];
+            snprintf(path, sizeof path, "%s/summary.csv", out_dir(run));
             if (at >= 0 && truncate(path, at) != 0) {
                 /* the cut row stays; the message below still says it failed */
             }
@@ -281,8 +329,16 @@ done:
     return rc;
 }
 
+int fib_out_stopped(const fib_run_t *run) {
+    return run->stop && *run->stop && run->nwritten < run->ntasks;
+}
+
 int fib_out_on_done(void *user, corun_fib_result_t *r) {
     fib_run_t *run = user;
+    if (run->stop && *run->stop) { /* a signal: stop the batch (cmd_fib.c reports it) */
+        corun_fib_result_free(r);
+        return CORUN_ECANCELED;
+    }
     wjob_t *j = calloc(1, sizeof *j);
     if (!j) {
         corun_fib_result_free(r);

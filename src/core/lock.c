@@ -9,27 +9,22 @@
 #include <unistd.h>
 
 #include "corun/lock.h"
+#include "corun/outdir.h"
 
-/* folder/.name.lock for output folder/name (trailing slashes ignored). */
-static char *lock_path(const char *output) {
+char *corun_lock_sibling(const char *output, const char *suffix) {
     size_t n = strlen(output);
     while (n > 1 && output[n - 1] == '/') n--;
-    char *p = malloc(n + 16);
+    size_t cap = n + strlen(suffix) + 2;
+    char *p = malloc(cap);
     if (!p) return NULL;
-    memcpy(p, output, n);
-    p[n] = '\0';
-    char *slash = strrchr(p, '/');
-    const char *base = slash ? slash + 1 : p;
-    char *name = strdup(base);
-    if (!name) {
-        free(p);
-        return NULL;
-    }
-    size_t dir = slash ? (size_t)(slash - p) + 1 : 0;
-    snprintf(p + dir, n + 16 - dir, ".%s.lock", name);
-    free(name);
+    const char *slash = memrchr(output, '/', n);
+    size_t dir = slash ? (size_t)(slash - output) + 1 : 0;
+    snprintf(p, cap, "%.*s.%.*s%s", (int)dir, output, (int)(n - dir), output + dir, suffix);
     return p;
 }
+
+/* folder/.name.lock for output folder/name (trailing slashes ignored). */
+static char *lock_path(const char *output) { return corun_lock_sibling(output, ".lock"); }
 
 /* Write lock on the whole file, without waiting: 0, or errno. */
 static int try_lock(int fd) {
@@ -137,6 +132,16 @@ void corun_lock_release(corun_lock_t *lk) {
     lk->path = NULL;
 }
 
+/* The PID of ".NAME.PID<suffix>" (entry s of output NAME, len bytes), or
+ * 0 if s is not such a name. */
+static long temp_pid(const char *s, const char *name, size_t len, const char *suffix) {
+    if (s[0] != '.' || strncmp(s + 1, name, len) || s[1 + len] != '.') return 0;
+    const char *p = s + 2 + len, *q = p;
+    while (*q >= '0' && *q <= '9') q++;
+    if (q == p || q - p > 18 || strcmp(q, suffix)) return 0;
+    return strtol(p, NULL, 10);
+}
+
 void corun_lock_remove_stale(const char *output) {
     size_t n = strlen(output);
     while (n > 1 && output[n - 1] == '/') n--;
@@ -150,14 +155,22 @@ void corun_lock_remove_stale(const char *output) {
     DIR *d = opendir(folder);
     if (d) {
         for (struct dirent *e; (e = readdir(d));) {
-            /* .NAME.PID.new: a dot, the name, a dot, digits, ".new" */
+            /* .NAME.PID.new: an output being built (a file, or a folder:
+             * outdir.h); .NAME.PID.old: an output folder moved aside to be
+             * replaced. Holding the lock, no live run owns either. */
             const char *s = e->d_name;
-            if (s[0] != '.' || strncmp(s + 1, name, len) || s[1 + len] != '.') continue;
-            const char *p = s + 2 + len, *q = p;
-            while (*q >= '0' && *q <= '9') q++;
-            if (q == p || strcmp(q, ".new")) continue;
-            char path[4096];
-            if (snprintf(path, sizeof path, "%s/%s", folder, s) < (int)sizeof path) unlink(path);
+            int is_new = temp_pid(s, name, len, ".new") > 0;
+            int is_old = !is_new && temp_pid(s, name, len, ".old") > 0;
+            if (!is_new && !is_old) continue;
+            char path[4096], out[4096];
+            if (snprintf(path, sizeof path, "%s/%s", folder, s) >= (int)sizeof path) continue;
+            snprintf(out, sizeof out, "%s/%s", folder, name);
+            struct stat st;
+            /* The run died between its two renames: the old output is the
+             * one that is whole, so it goes back. */
+            if (is_old && lstat(out, &st) != 0 && errno == ENOENT && rename(path, out) == 0)
+                continue;
+            corun_remove_tree(path);
         }
         closedir(d);
     }

@@ -206,8 +206,11 @@ int csv_scan_merge(corun_csv_scan_t *s, csv_dict_t *g);
 
 /* --only values take ids 0..nonly-1 of g (a value listed twice is refused). */
 int csv_split_only(csv_dict_t *g, const char *const *only, size_t nonly, corun_err_t *err);
-/* Creates outdir, or accepts an existing folder only with force. */
-int csv_split_outdir(const char *outdir, int force, int *created, corun_err_t *err);
+/* Whether an entry of an existing OUTDIR is one a split writes (a ".csv"
+ * file), so that --force may replace the folder holding it (outdir.h). */
+int csv_split_output_name(const char *name);
+/* CORUN_ECANCELED with a message if *stop is set (a signal), else 0. */
+int csv_split_stopped(volatile sig_atomic_t *stop, const char *outdir, corun_err_t *err);
 /* Final names of the outputs i < n with used[i], from their values (id i of
  * g): a stem shared by two used values makes both hashed; a collision of
  * final names is refused. */

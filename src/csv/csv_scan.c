@@ -482,6 +482,19 @@ int csv_input_open(csv_input_t *in, const char *path, corun_err_t *err) {
         corun_csv_parse_row(in->b, in->hdr_start, in->n, &w, 1, f, &end, &nf, &eo);
         size_t len;
         const char *p = csv_field_bytes(&tmp, in->b, &f[0], &len);
+        /* A lone CR outside quotes: the file's lines end with CR alone (old
+         * Mac files), so the "header" would be the whole file and every
+         * record would vanish into it. Refused rather than guessed. */
+        if (p && !f[0].quoted && memchr(p, '\r', len)) {
+            free(tmp.scratch);
+            csv_input_close(in);
+            return corun_err_set(err, CORUN_EPARSE,
+                                 "%s:1: header field %u holds a carriage return (CR) that does "
+                                 "not end a CRLF: lines ending with CR alone (classic Mac) are "
+                                 "not read; convert the line ends to LF or CRLF (e.g. "
+                                 "tr '\\r' '\\n')",
+                                 path, c + 1);
+        }
         in->colnames[c] = p ? strndup(p, len) : NULL;
         if (!in->colnames[c]) {
             free(tmp.scratch);

@@ -14,10 +14,13 @@
  * next window; at most PLANS_IN_FLIGHT plans exist (back-pressure), so memory
  * is bounded by a few windows' indexes whatever the input size.
  *
- * Atomicity. Records go to OUTDIR/.corun-split-<pid>-<id>.tmp; only when
- * every write succeeded are the temporaries renamed to their final names
- * (csv_names.c). On any failure they are unlinked, and OUTDIR is removed if
- * this call created it.
+ * Atomicity. The new output is built in a folder aside, next to OUTDIR
+ * (include/corun/outdir.h), under OUTDIR's lock. Records go to temporaries
+ * .corun-split-<pid>-<id>.tmp there (the final names depend on every value,
+ * so they are known only at the end: csv_names.c); when every write
+ * succeeded they are renamed to their names and the folder is swapped into
+ * place. On any failure, or when *o->stop is set, the aside folder is
+ * removed: the old OUTDIR (or none) stays exactly as it was.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +34,7 @@
 
 #include "corun/aio.h"
 #include "corun/core.h"
+#include "corun/outdir.h"
 #include "csv_int.h"
 
 #define PLANS_IN_FLIGHT 2
@@ -60,7 +64,7 @@ typedef struct plan {
     size_t njobs, jobcap;
     csv_arena_t *arenas;
     int narenas;
-    const char *outdir;
+    const char *outdir; /* for messages */
 } plan_t;
 
 static void plan_free(plan_t *p) {
@@ -127,7 +131,8 @@ typedef struct split_ctx {
     csv_dict_t g;
     out_file_t *outs;
     size_t nouts, outcap;
-    int dirfd, created;
+    int dirfd;
+    corun_outdir_t od;
     corun_aio_loop_t *loop;
     corun_aio_future_t *fl[PLANS_IN_FLIGHT]; /* oldest first */
     plan_t *flp[PLANS_IN_FLIGHT];            /* the plan of each */
@@ -172,14 +177,14 @@ static int open_out(split_ctx_t *c, size_t i, corun_err_t *err) {
                                  "%s: too many open files at %zu outputs (raise `ulimit -n` or "
                                  "use --only)",
                                  c->o->outdir, i);
-        return corun_err_set(err, CORUN_EIO, "%s/%s: cannot create: %s", c->o->outdir, f->tmp,
+        return corun_err_set(err, CORUN_EIO, "%s/%s: cannot create: %s", c->od.aside, f->tmp,
                              strerror(errno));
     }
     f->used = 1;
     f->size = c->in.body;
     struct iovec h = {(void *)c->in.b, c->in.body};
     if (pwritev_all(f->fd, &h, 1, 0))
-        return corun_err_set(err, CORUN_EIO, "%s/%s: write failed: %s", c->o->outdir, f->tmp,
+        return corun_err_set(err, CORUN_EIO, "%s/%s: write failed: %s", c->od.aside, f->tmp,
                              strerror(errno));
     return 0;
 }
@@ -261,7 +266,7 @@ static int plan_window(split_ctx_t *c, size_t nkeys, corun_err_t *err) {
                              niov);
     }
     p->njobs = 0;
-    p->outdir = c->o->outdir;
+    p->outdir = c->od.aside;
     size_t pos = 0;
     for (size_t k = 0; k < limit; k++) {
         size_t start = pos;
@@ -402,21 +407,11 @@ int csv_split_only(csv_dict_t *g, const char *const *only, size_t nonly, corun_e
     return 0;
 }
 
-int csv_split_outdir(const char *outdir, int force, int *created, corun_err_t *err) {
-    *created = 0;
-    if (mkdir(outdir, 0777) == 0) {
-        *created = 1;
-        return 0;
-    }
-    if (errno != EEXIST)
-        return corun_err_set(err, CORUN_EIO, "%s: cannot create: %s", outdir, strerror(errno));
-    struct stat st;
-    if (stat(outdir, &st) || !S_ISDIR(st.st_mode))
-        return corun_err_set(err, CORUN_EINVAL, "%s exists and is not a folder", outdir);
-    if (!force)
-        return corun_err_set(err, CORUN_EINVAL,
-                             "output folder %s exists (use --force to write into it)", outdir);
-    return 0;
+int csv_split_stopped(volatile sig_atomic_t *stop, const char *outdir, corun_err_t *err) {
+    if (!stop || !*stop) return 0;
+    return corun_err_set(err, CORUN_ECANCELED,
+                         "stopped by signal %d: nothing written, %s left as it was", (int)*stop,
+                         outdir);
 }
 
 /* Final names of the outputs in use (csv_split_names), into outs[].name. */
@@ -445,6 +440,7 @@ int corun_csv_split(const corun_csv_split_opts_t *o, corun_csv_split_result_t *r
     c.o = o;
     c.dirfd = -1;
     c.in.fd = -1;
+    c.od = (corun_outdir_t)CORUN_OUTDIR_INIT;
     csv_dict_init(&c.g);
     const corun_csv_backend_t *be = o->backend ? o->backend : &corun_csv_backend_omp;
     size_t window = o->window_bytes ? o->window_bytes : (size_t)64 << 20;
@@ -465,10 +461,11 @@ int corun_csv_split(const corun_csv_split_opts_t *o, corun_csv_split_result_t *r
     c.scan.only_n = o->nonly;
     /* --only values take ids 0..nonly-1 (duplicates refused). */
     if ((rc = csv_split_only(&c.g, o->only, o->nonly, err))) goto done;
-    if ((rc = csv_split_outdir(o->outdir, o->force, &c.created, err))) goto done;
-    c.dirfd = open(o->outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if ((rc = corun_outdir_begin(&c.od, o->outdir, o->force, csv_split_output_name, err)))
+        goto done;
+    c.dirfd = open(c.od.aside, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (c.dirfd < 0) {
-        rc = corun_err_set(err, CORUN_EIO, "%s: cannot open: %s", o->outdir, strerror(errno));
+        rc = corun_err_set(err, CORUN_EIO, "%s: cannot open: %s", c.od.aside, strerror(errno));
         goto done;
     }
     corun_aio_config_t acfg;
@@ -478,6 +475,7 @@ int corun_csv_split(const corun_csv_split_opts_t *o, corun_csv_split_result_t *r
     if ((rc = ensure_outs(&c, o->nonly, err))) goto done;
 
     for (uint64_t pos = c.in.body; pos < c.in.n;) {
+        if ((rc = csv_split_stopped(o->stop, o->outdir, err))) goto done;
         uint64_t we = c.in.n - pos > window ? pos + window : c.in.n, next = pos;
         rc = be->scan(&c.scan, pos, we, &next, err);
         if (rc == CORUN_EPARSE) rc = csv_scan_error(&c.scan, o->input, (const char *const *)c.in.colnames, err);
@@ -513,7 +511,7 @@ int corun_csv_split(const corun_csv_split_opts_t *o, corun_csv_split_result_t *r
             int e = close(f->fd);
             f->fd = -1;
             if (e) {
-                rc = corun_err_set(err, CORUN_EIO, "%s/%s: close failed: %s", o->outdir, f->tmp,
+                rc = corun_err_set(err, CORUN_EIO, "%s/%s: close failed: %s", c.od.aside, f->tmp,
                                    strerror(errno));
                 goto done;
             }
@@ -525,7 +523,7 @@ int corun_csv_split(const corun_csv_split_opts_t *o, corun_csv_split_result_t *r
         out_file_t *f = &c.outs[i];
         if (!f->used) continue;
         if (renameat(c.dirfd, f->tmp, c.dirfd, f->name)) {
-            rc = corun_err_set(err, CORUN_EIO, "%s/%s: cannot rename to %s: %s", o->outdir,
+            rc = corun_err_set(err, CORUN_EIO, "%s/%s: cannot rename to %s: %s", c.od.aside,
                                f->tmp, f->name, strerror(errno));
             goto done;
         }
@@ -550,6 +548,8 @@ int corun_csv_split(const corun_csv_split_opts_t *o, corun_csv_split_result_t *r
         free(used), free(names), free(rows), free(sizes);
         if (rc) goto done;
     }
+    if ((rc = csv_split_stopped(o->stop, o->outdir, err))) goto done;
+    if ((rc = corun_outdir_commit(&c.od, err))) goto done;
     for (int t = 0; t < c.scan.nslots; t++) r.rows += c.scan.slots[t].records;
     r.bytes_in = c.in.n;
 
@@ -563,13 +563,10 @@ done:
         corun_aio_loop_shutdown(c.loop, CORUN_AIO_DRAIN, &e2);
         corun_aio_loop_destroy(c.loop);
     }
-    for (size_t i = 0; i < c.nouts; i++) {
-        out_file_t *f = &c.outs[i];
-        if (f->fd >= 0) close(f->fd);
-        if (rc && f->used == 1) unlinkat(c.dirfd, f->tmp, 0);
-    }
+    for (size_t i = 0; i < c.nouts; i++)
+        if (c.outs[i].fd >= 0) close(c.outs[i].fd);
     if (c.dirfd >= 0) close(c.dirfd);
-    if (rc && c.created) rmdir(o->outdir);
+    corun_outdir_end(&c.od); /* removes the aside folder unless committed */
     for (int i = 0; i < c.nspare; i++) plan_free(c.spare[i]);
     free(c.outs);
     free(c.cnt);

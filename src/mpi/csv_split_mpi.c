@@ -1,6 +1,7 @@
 /* csv_split_mpi.c — `corun csv split` over MPI ranks: byte ranges, a quote
  * parity prefix XOR, keys merged on rank 0, per-file offsets from a prefix
- * sum, MPI-IO writes into temporaries renamed by rank 0. The steps and the
+ * sum, MPI-IO writes into temporaries in a folder built aside, renamed and
+ * swapped into place by rank 0 (include/corun/outdir.h). The steps and the
  * failure rule are in csv_mpi.h.
  *
  * Memory per rank: its share's record index (16 bytes per record, about an
@@ -15,6 +16,7 @@
 
 #include "corun/core.h"
 #include "corun/mpi.h"
+#include "corun/outdir.h"
 
 #if CORUN_MPI
 #include <errno.h>
@@ -41,14 +43,18 @@ typedef struct mctx {
     size_t nrows, rcap;
     uint64_t records;
     uint64_t cut0, cut1; /* this rank's byte range of the body */
-    int created;         /* rank 0 made OUTDIR */
+    corun_outdir_t od;   /* rank 0: OUTDIR's lock and the folder built aside */
+    char aside[4096];    /* every rank: that folder */
     long pid0;
     size_t nfiles;
-    int files_made;      /* temporaries may exist */
+    int swapped;         /* past the swap: a signal no longer stops the split */
 } mctx_t;
 
 /* Every rank: the first failing rank's code and message, or 0. */
 static int agree(mctx_t *c, int rc, corun_err_t *err) {
+    /* A signal (to any rank: mpirun forwards it to all) stops the job at
+     * the next agreement, with the same message everywhere. */
+    if (!rc && !c->swapped) rc = csv_split_stopped(c->o->stop, c->o->outdir, err);
     int mine = rc ? c->rank : c->size, first = c->size;
     MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, c->comm);
     if (first == c->size) return 0;
@@ -228,7 +234,7 @@ fail:
 }
 
 static void tmp_path(const mctx_t *c, size_t k, char *out, size_t cap) {
-    snprintf(out, cap, "%s/.corun-split-%ld-%zu.tmp", c->o->outdir, c->pid0, k);
+    snprintf(out, cap, "%s/.corun-split-%ld-%zu.tmp", c->aside, c->pid0, k);
 }
 
 static int write_at(MPI_File fh, uint64_t off, const void *p, size_t len, const char *path,
@@ -298,7 +304,6 @@ static int write_files(mctx_t *c, const uint64_t *off, const size_t *start, cons
     int rc = buf ? 0 : corun_err_set(err, CORUN_ENOMEM, "out of memory (write buffer)");
     char path[4096 + 64];
     if (c->rank == 0) {
-        c->files_made = 1;
         for (size_t k = 0; !rc && k < c->nfiles; k++) {
             MPI_File fh;
             tmp_path(c, k, path, sizeof path);
@@ -337,6 +342,7 @@ int corun_csv_split_mpi(const corun_csv_split_opts_t *o, corun_csv_split_result_
     memset(&c, 0, sizeof c);
     c.o = o;
     c.in.fd = -1;
+    c.od = (corun_outdir_t)CORUN_OUTDIR_INIT;
     MPI_Comm_dup(MPI_COMM_WORLD, &c.comm);
     MPI_Comm_set_errhandler(c.comm, MPI_ERRORS_RETURN);
     MPI_Comm_rank(c.comm, &c.rank);
@@ -356,8 +362,14 @@ int corun_csv_split_mpi(const corun_csv_split_opts_t *o, corun_csv_split_result_
     if (!rc && !(rc = csv_scan_init(&c.scan, &c.in, o->threads, err))) scan_ok = 1;
     if (!rc && c.rank == 0) rc = csv_split_only(&c.g, o->only, o->nonly, err);
     if ((rc = agree(&c, rc, err))) goto done;
-    if (c.rank == 0) rc = csv_split_outdir(o->outdir, o->force, &c.created, err);
+    if (c.rank == 0) {
+        rc = corun_outdir_begin(&c.od, o->outdir, o->force, csv_split_output_name, err);
+        if (!rc && strlen(c.od.aside) >= sizeof c.aside)
+            rc = corun_err_set(err, CORUN_ERANGE, "%s: path too long", c.od.aside);
+        if (!rc) snprintf(c.aside, sizeof c.aside, "%s", c.od.aside);
+    }
     if ((rc = agree(&c, rc, err))) goto done;
+    MPI_Bcast(c.aside, (int)sizeof c.aside, MPI_CHAR, 0, c.comm);
     c.pid0 = (long)getpid();
     MPI_Bcast(&c.pid0, 1, MPI_LONG, 0, c.comm);
     c.scan.want[0] = keycol;
@@ -422,7 +434,7 @@ int corun_csv_split_mpi(const corun_csv_split_opts_t *o, corun_csv_split_result_
         char from[4096 + 64], to[4096 + CORUN_CSV_NAME_MAX + 2];
         for (size_t k = 0; k < nf && !rc; k++) {
             tmp_path(&c, k, from, sizeof from);
-            snprintf(to, sizeof to, "%s/%s", o->outdir, names[k]);
+            snprintf(to, sizeof to, "%s/%s", c.aside, names[k]);
             if (rename(from, to))
                 rc = corun_err_set(err, CORUN_EIO, "%s: cannot rename to %s: %s", from, names[k],
                                    strerror(errno));
@@ -432,18 +444,12 @@ int corun_csv_split_mpi(const corun_csv_split_opts_t *o, corun_csv_split_result_
         if (!rc)
             rc = csv_split_hash(nf, used, (const char(*)[CORUN_CSV_NAME_MAX])names, tr, tb, &r,
                                 err);
-    }
-    if (c.rank == 0 && rc && c.files_made) {
-        char path[4096 + 64];
-        for (size_t k = 0; k < nf; k++)
-            if (!used || used[k] != 2) {
-                tmp_path(&c, k, path, sizeof path);
-                unlink(path);
-            }
-        c.files_made = 0;
+        if (!rc) rc = csv_split_stopped(o->stop, o->outdir, err);
+        if (!rc) rc = corun_outdir_commit(&c.od, err);
     }
     free(used);
     free(names);
+    c.swapped = 1;
     rc = agree(&c, rc, err);
     if (!rc) {
         uint64_t rows = 0;
@@ -454,16 +460,9 @@ int corun_csv_split_mpi(const corun_csv_split_opts_t *o, corun_csv_split_result_
     }
 
 done:
-    if (rc && c.rank == 0) {
-        if (c.files_made) { /* a failure before the rename step */
-            char path[4096 + 64];
-            for (size_t k = 0; k < c.nfiles; k++) {
-                tmp_path(&c, k, path, sizeof path);
-                unlink(path);
-            }
-        }
-        if (c.created) rmdir(o->outdir);
-    }
+    /* Rank 0, after every rank is done with the folder: on failure it is
+     * removed with everything in it, and the lock is released. */
+    if (c.rank == 0) corun_outdir_end(&c.od);
     free(l2g), free(bytes), free(rowsk), free(off), free(tb), free(tr), free(start), free(perm);
     free(c.rows);
     csv_dict_free(&c.local);
