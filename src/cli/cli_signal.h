@@ -1,5 +1,5 @@
-/* cli_signal.h — SIGTERM and SIGINT for the subcommands whose work loop
- * polls a flag (csv split, fib): the handler only records the signal; the
+/* cli_signal.h — SIGTERM, SIGINT and SIGUSR1 for the subcommands whose work
+ * loop polls a flag (life, csv split, fib): the handler only records the signal; the
  * loop sees the flag, stops, cleans up and the program exits
  * CORUN_EXIT_SIGNAL. A second signal ends the process at once (the default
  * action); what it leaves behind is removed by the next run on the same
@@ -12,7 +12,7 @@
 /* The signal number once one arrived, else 0. */
 extern volatile sig_atomic_t cli_stop_signal;
 
-/* Installs the handler for SIGTERM and SIGINT. */
+/* Installs the handler for SIGTERM, SIGINT and SIGUSR1. */
 void cli_stop_signals_install(void);
 
 #endif

@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 
 #include "cli.h"
+#include "cli_signal.h"
 #include "corun/cuda.h"
 #include "corun/h5io.h"
 #include "corun/life_run.h"
@@ -100,30 +101,10 @@ static const char life_usage[] =
 /* ------------------------------------------------------------ signals */
 
 /* SIGTERM, SIGINT and SIGUSR1 (what Slurm sends before a time limit with
- * --signal) ask the loop to stop after the chunk in progress (~0.1 s); it
- * writes a final frame and the program exits CORUN_EXIT_SIGNAL. A second
- * signal restores the default action and re-raises it: the process ends at
- * once (frames already flushed stay readable). */
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig) {
-    if (stop_signal) {
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return;
-    }
-    stop_signal = sig;
-}
-
-static void signals_install(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL);
-}
+ * --signal) set cli_stop_signal (cli_signal.h): the loop stops after the
+ * chunk in progress (~0.1 s), writes a final frame and the program exits
+ * CORUN_EXIT_SIGNAL. A second signal ends the process at once (frames
+ * already flushed stay readable). */
 
 /* ------------------------------------------------------------ helpers */
 
@@ -499,7 +480,7 @@ static int job_step(life_job_t *j, corun_life_run_result_t *res) {
                     : o->progress_every > 0 ? CORUN_LIFE_PROGRESS_LOG
                                              : CORUN_LIFE_PROGRESS_NONE,
         .progress_every = o->progress_every,
-        .stop = &stop_signal,
+        .stop = &cli_stop_signal,
     };
     corun_life_sink_t sink = {j->snap, snap_sink};
     return corun_life_run(&cfg, j->stepper, j->st, j->snap ? &sink : NULL,
@@ -584,9 +565,9 @@ static void job_summary(life_job_t *j, const corun_life_run_result_t *res,
                corun_now() - cli_start_time, (long long)peak_rss_bytes(), io, mpi_info,
                res->interrupted ? " status=interrupted" : "");
     if (!res->interrupted || j->rank != 0) return;
-    if (stop_signal)
+    if (cli_stop_signal)
         fprintf(stderr, "corun: life: stopped by signal %d at generation %lld%s\n",
-                (int)stop_signal, (long long)res->generation,
+                (int)cli_stop_signal, (long long)res->generation,
                 o->out[0] || o->restart[0] ? " (final frame written)" : "");
     else
         fprintf(stderr, "corun: life: stopped by a signal to another rank at generation %lld\n",
@@ -626,7 +607,7 @@ int cmd_life(int argc, char **argv) {
     }
     j->stepper->info(j->st, &j->info);
     j->setup_seconds = corun_now() - cli_start_time;
-    signals_install();
+    cli_stop_signals_install();
     corun_life_run_result_t res = {0};
     int rc = job_step(j, &res);
     char mpi_info[160] = "";
