@@ -95,7 +95,7 @@ static void test_bad_flags(void) {
 
 static void test_bad_configs(void) {
     expect_usage_error(RUN("life", "--config", test_write_tmp("a.ini", "[life]\nstpes = 4\n")),
-                       "a.ini:2: unknown option 'stpes'");
+                       "a.ini:2: unknown key 'stpes' in [life] (did you mean 'steps'?)");
     expect_usage_error(RUN("life", "--config", test_write_tmp("b.ini", "[lfe]\nsize = 4x4\n")),
                        "b.ini:2: unknown section [lfe]");
     expect_usage_error(RUN("life", "--config", test_write_tmp("c.ini", "size = 4x4\n")),
@@ -155,9 +155,9 @@ static void test_strict_configs(void) {
         char flag[64], text[256], want[1024];
         snprintf(flag, sizeof flag, "--%s", bad[i][0]);
         CU_ASSERT_EQUAL(RUN("life", flag, bad[i][1], "--size", "8x8"), 2);
-        const char *msg = strstr(err, "corun: --");
+        const char *msg = strstr(err, "corun: life: --");
         CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
-        snprintf(want, sizeof want, "val.ini:3: %s", msg + strlen("corun: --"));
+        snprintf(want, sizeof want, "val.ini:3: %s", msg + strlen("corun: life: --"));
         snprintf(text, sizeof text, "; a value the flag refuses\n[life]\n%s = %s\nsteps = 1\n",
                  bad[i][0], bad[i][1]);
         expect_usage_error(RUN("life", "--config", test_write_tmp("val.ini", text)), want);
@@ -267,6 +267,26 @@ static void test_progress_lines(void) {
     expect_usage_error(RUN("life", "--progress-every", "soon"), "progress-every");
 }
 
+/* One convention for every subcommand: short -o/-q/-t, did-you-mean for a
+ * mistyped flag or key, an abbreviation that fits several flags refused,
+ * Golly's name for the dead boundary. */
+static void test_conventions(void) {
+    expect_usage_error(RUN("life", "--snapshot-evry", "5"), "did you mean '--snapshot-every'");
+    expect_usage_error(RUN("fib", "--thraeds", "2"), "did you mean '--threads'");
+    expect_usage_error(RUN("life", "--confg", "x.ini"), "did you mean '--config'");
+    /* --snap fits snapshot-every, -format and -buffers: never a silent pick */
+    expect_usage_error(RUN("life", "--snap", "3", "--steps", "1"), "--snap");
+    const char *cfg = test_write_tmp("typo.ini", "[life]\nsnapshot_every = 4\n");
+    expect_usage_error(RUN("life", "--config", cfg), "did you mean 'snapshot-every'");
+    CU_ASSERT_EQUAL(RUN("life", "-t", "1", "-q", "--steps", "2", "--size", "64x64"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "threads=1 "));
+    CU_ASSERT_EQUAL(RUN("fib", "-t", "1", "-q", "--n", "100", "--tasks", "1"), 0);
+    CU_ASSERT_EQUAL(RUN("life", "--boundary", "plane", "--steps", "1", "--size", "32x32", "-q"),
+                    0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "boundary=dead "));
+    expect_usage_error(RUN("life", "-t", "0"), "life: --threads");
+}
+
 static const test_case_t cases[] = {
     {"help, version, info", test_help_and_version},
     {"summary line", test_summary_line},
@@ -278,6 +298,7 @@ static const test_case_t cases[] = {
     {"fib, csv and bench configs read as strictly", test_strict_configs_every_subcommand},
     {"shipped configs load and run", test_shipped_configs},
     {"progress lines in batch logs", test_progress_lines},
+    {"one convention: short flags, did-you-mean, no ambiguous abbreviations", test_conventions},
     {NULL, NULL},
 };
 CORUN_TEST_SUITE(cli, cases)

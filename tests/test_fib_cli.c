@@ -160,7 +160,7 @@ static void test_config(void) {
     CU_ASSERT_EQUAL_FATAL(RUN("--config", cfg, "--algo", "doubling", "--tasks", "1", "--quiet"), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "tasks=2 algo=doubling"));
     expect_usage_error(RUN("--config", test_write_tmp("a.ini", "[fib]\ntaks = 4\n")),
-                       "a.ini:2: unknown option 'taks'");
+                       "a.ini:2: unknown key 'taks' in [fib] (did you mean 'tasks'?)");
     expect_usage_error(RUN("--config", test_write_tmp("b.ini", "[life]\nn = 4\n")),
                        "b.ini:2: unknown section [life]");
     expect_usage_error(RUN("--config", test_write_tmp("c.ini", "n = 4\n")),

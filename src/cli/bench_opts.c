@@ -236,12 +236,12 @@ static int set_thunk(void *o, const char *key, const char *value, corun_err_t *e
 }
 
 static const cli_key_t bench_keys[] = {
-    {"workload", 1, 0},     {"backends", 1, 0},     {"threads", 1, 0},        {"sizes", 1, 0},
+    {"workload", 1, 0},     {"backends", 1, 0},     {"threads", 1, 't'},      {"sizes", 1, 0},
     {"life-sizes", 1, 0},   {"fib-sizes", 1, 0},    {"csv-sizes", 1, 0},      {"mode", 1, 0},
-    {"repeat", 1, 0},       {"warmup", 1, 0},       {"out", 1, 0},            {"workdir", 1, 0},
+    {"repeat", 1, 0},       {"warmup", 1, 0},       {"out", 1, 'o'},          {"workdir", 1, 0},
     {"verify-backend", 1, 0}, {"device", 1, 0},     {"life-steps", 1, 0},     {"life-density", 1, 0},
     {"life-seed", 1, 0},    {"fib-tasks", 1, 0},    {"fib-algo", 1, 0},       {"csv-op", 1, 0},
-    {"csv-by", 1, 0},       {"dry-run", 0, 0},      {"quiet", 0, 0},          {NULL, 0, 0},
+    {"csv-by", 1, 0},       {"dry-run", 0, 0},      {"quiet", 0, 'q'},        {NULL, 0, 0},
 };
 
 int bench_opts_parse_args(int argc, char **argv, bench_opts_t *o, int *help) {

@@ -80,9 +80,12 @@ int cli_parse_bool(const char *key, const char *v, int *out, corun_err_t *err);
 int cli_parse_backend(const char *key, const char *v, char *dst, size_t n, corun_err_t *err);
 int cli_parse_threads(const char *key, const char *v, int *out, corun_err_t *err);
 int cli_parse_device(const char *key, const char *v, int *out, corun_err_t *err);
-/* Loads an INI file whose only section is [section]. */
-int cli_load_ini(const char *path, const char *section, cli_set_fn set, void *ctx,
-                 corun_err_t *err);
+/* Loads an INI file whose only section is [section] and whose keys are
+ * keys (an unknown one is an error with a did-you-mean). */
+int cli_load_ini(const char *path, const char *section, const cli_key_t *keys, cli_set_fn set,
+                 void *ctx, corun_err_t *err);
+/* The key of keys closest to name (a likely typo of it), or NULL. */
+const char *cli_suggest(const cli_key_t *keys, const char *name);
 /* Parses `corun <cmd> [--config FILE] [--key value ...] [POSITIONAL]`: the
  * INI section [cmd] first, then the flags. With positional non-NULL one
  * non-option argument is allowed and returned there. Prints its own errors;

@@ -110,8 +110,8 @@ static int set_thunk(void *o, const char *key, const char *value, corun_err_t *e
 static const cli_key_t csv_keys[] = {
     {"out", 1, 'o'},   {"rows", 1, 0},      {"seed", 1, 0},   {"quoted-fraction", 1, 0},
     {"crlf", 0, 0},    {"bom", 0, 0},       {"by", 1, 0},     {"only", 1, 0},
-    {"sum", 1, 0},     {"backend", 1, 0},   {"threads", 1, 0}, {"window", 1, 0},
-    {"max-files", 1, 0}, {"force", 0, 0},   {"quiet", 0, 0},  {NULL, 0, 0},
+    {"sum", 1, 0},     {"backend", 1, 0},   {"threads", 1, 't'}, {"window", 1, 0},
+    {"max-files", 1, 0}, {"force", 0, 0},   {"quiet", 0, 'q'},  {NULL, 0, 0},
 };
 
 int csv_opts_parse_args(int argc, char **argv, csv_opts_t *o, const char **input, int *help) {

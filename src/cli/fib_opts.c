@@ -118,12 +118,12 @@ static int set_key(void *ctx, const char *key, const char *value, corun_err_t *e
  * take no value. */
 static const cli_key_t fib_keys[] = {
     {"n", 1, 0},       {"tasks", 1, 0}, {"algo", 1, 0},   {"backend", 1, 0},
-    {"device", 1, 0},  {"threads", 1, 0}, {"out", 1, 0},  {"digits", 0, 0},
-    {"verify", 0, 0},  {"quiet", 0, 0},  {"force", 0, 0}, {NULL, 0, 0},
+    {"device", 1, 0},  {"threads", 1, 't'}, {"out", 1, 'o'},  {"digits", 0, 0},
+    {"verify", 0, 0},  {"quiet", 0, 'q'},  {"force", 0, 0}, {NULL, 0, 0},
 };
 
 int fib_opts_load_ini(fib_opts_t *o, const char *path, corun_err_t *err) {
-    return cli_load_ini(path, "fib", set_key, o, err);
+    return cli_load_ini(path, "fib", fib_keys, set_key, o, err);
 }
 
 int fib_opts_parse_args(int argc, char **argv, fib_opts_t *o, int *help) {

@@ -132,8 +132,8 @@ static int set_thunk(void *o, const char *key, const char *value, corun_err_t *e
 const cli_key_t life_keys[] = {
     {"size", 1, 0},        {"rule", 1, 0},           {"boundary", 1, 0},      {"init", 1, 0},
     {"at", 1, 0},             {"steps", 1, 0},          {"backend", 1, 0},       {"device", 1, 0},
-    {"threads", 1, 0},        {"skip-stable", 1, 0},    {"print", 0, 0},         {"quiet", 0, 0},
-    {"write-rle", 1, 0},      {"out", 1, 0},            {"snapshot-every", 1, 0}, {"snapshot-format", 1, 0},
+    {"threads", 1, 't'},      {"skip-stable", 1, 0},    {"print", 0, 0},         {"quiet", 0, 'q'},
+    {"write-rle", 1, 0},      {"out", 1, 'o'},            {"snapshot-every", 1, 0}, {"snapshot-format", 1, 0},
     {"compress", 1, 0},       {"swmr", 0, 0},           {"force", 0, 0},         {"restart", 1, 0},
     {"snapshot-buffers", 1, 0}, {"halo", 1, 0}, {"halo-overlap", 1, 0}, {"progress-every", 1, 0},
     {NULL, 0, 0},

@@ -58,6 +58,49 @@ int cli_parse_device(const char *key, const char *v, int *out, corun_err_t *err)
     return 0;
 }
 
+/* Edit distance between a and b (insertions, deletions, substitutions),
+ * stopping early: only small distances matter here. */
+static size_t edit_distance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63) return 64;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* Is `key` a likely meaning of the typed `name`: closer than best so far? */
+static void suggest_one(const char *name, const char *key, const char **best, size_t *bestd) {
+    size_t d = edit_distance(name, key);
+    /* a prefix of a key ("--snap") is also a likely meaning */
+    if (strlen(name) >= 3 && !strncmp(key, name, strlen(name))) d = 1;
+    if (d < *bestd) {
+        *bestd = d;
+        *best = key;
+    }
+}
+
+const char *cli_suggest(const cli_key_t *keys, const char *name) {
+    const char *best = NULL;
+    size_t bestd = (strlen(name) + 2) / 3 + 1; /* up to a third of the letters wrong */
+    if (bestd < 2) bestd = 2;
+    for (size_t i = 0; keys[i].name; i++) suggest_one(name, keys[i].name, &best, &bestd);
+    suggest_one(name, "config", &best, &bestd);
+    suggest_one(name, "help", &best, &bestd);
+    return best;
+}
+
 /* ---- the config reader ----
  * Strict, since a config drives a batch job that nobody watches: every line
  * is a comment, a [section] header or key = value, and anything else stops
@@ -89,8 +132,9 @@ typedef struct ini_seen {
 
 /* One line (NUL-terminated, no line end) of the file: 0, or an error without
  * the "config FILE:LINE" head, which the caller adds. */
-static int ini_line(char *s, int line, const char **cur, const char *section, cli_set_fn set,
-                    void *ctx, ini_seen_t **seen, size_t *nseen, corun_err_t *err) {
+static int ini_line(char *s, int line, const char **cur, const char *section,
+                    const cli_key_t *keys, cli_set_fn set, void *ctx, ini_seen_t **seen,
+                    size_t *nseen, corun_err_t *err) {
     char *e = s + strlen(s);
     s = trim(s, e);
     if (!*s || *s == ';' || *s == '#') return 0;
@@ -132,6 +176,18 @@ static int ini_line(char *s, int line, const char **cur, const char *section, cl
     if (strcmp(*cur, section) != 0)
         return corun_err_set(err, CORUN_EINVAL, "unknown section [%s] (known: [%s])", *cur,
                              section);
+    int known = 0;
+    for (size_t i = 0; keys[i].name && !known; i++) known = !strcmp(keys[i].name, key);
+    if (!known) {
+        const char *near = cli_suggest(keys, key);
+        if (near)
+            return corun_err_set(err, CORUN_EINVAL, "unknown key '%s' in [%s] (did you mean '%s'?)",
+                                 key, section, near);
+        return corun_err_set(err, CORUN_EINVAL,
+                             "unknown key '%s' in [%s] (the keys are the long flags of 'corun "
+                             "%s --help' without their '--')",
+                             key, section, section);
+    }
     for (size_t i = 0; i < *nseen; i++)
         if (!strcmp((*seen)[i].key, key))
             return corun_err_set(err, CORUN_EINVAL,
@@ -144,8 +200,8 @@ static int ini_line(char *s, int line, const char **cur, const char *section, cl
     return set(ctx, key, value, err);
 }
 
-int cli_load_ini(const char *path, const char *section, cli_set_fn set, void *ctx,
-                 corun_err_t *err) {
+int cli_load_ini(const char *path, const char *section, const cli_key_t *keys, cli_set_fn set,
+                 void *ctx, corun_err_t *err) {
     char *text;
     size_t len;
     if (corun_file_read_all(path, "config file", CONFIG_MAX_BYTES, &text, &len, err)) {
@@ -178,7 +234,7 @@ int cli_load_ini(const char *path, const char *section, cli_set_fn set, void *ct
         if (!rc) {
             if (eol > p && eol[-1] == '\r') eol--;
             *eol = '\0';
-            rc = ini_line(p, line, &cur, section, set, ctx, &seen, &nseen, err);
+            rc = ini_line(p, line, &cur, section, keys, set, ctx, &seen, &nseen, err);
         }
         p = next;
     }
@@ -190,7 +246,11 @@ int cli_load_ini(const char *path, const char *section, cli_set_fn set, void *ct
 
 int cli_parse_args(const char *cmd, int argc, char **argv, const cli_key_t *keys,
                    cli_set_fn set, void *ctx, const char **positional, int *help) {
-    enum { OPT_CONFIG = 256, OPT_KEY, OPT_HELP };
+    /* Each key its own value: getopt_long accepts an abbreviation of a
+     * long option, and one that fits several (--snap) is refused only when
+     * their values differ; with one shared value it silently took the
+     * first. */
+    enum { OPT_CONFIG = 256, OPT_HELP, OPT_KEY };
     size_t nkeys = 0;
     while (keys[nkeys].name) nkeys++;
     /* keys first, so getopt's index is the key's index */
@@ -201,7 +261,7 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const cli_key_t *keys
     }
     for (size_t i = 0; i < nkeys; i++)
         lo[i] = (struct option){keys[i].name, keys[i].takes_value ? required_argument : no_argument,
-                                NULL, OPT_KEY};
+                                NULL, OPT_KEY + (int)i};
     lo[nkeys] = (struct option){"config", required_argument, NULL, OPT_CONFIG};
     lo[nkeys + 1] = (struct option){"help", no_argument, NULL, OPT_HELP};
     /* short options: "h" plus each key's short name (with ':' if it takes a value) */
@@ -224,7 +284,17 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const cli_key_t *keys
         if (c == 'h' || c == OPT_HELP) *help = 1;
         else if (c == OPT_CONFIG) config = optarg;
         else if (c == '?') {
-            cli_error("%s: unknown option '%s' (see 'corun %s --help')", cmd, argv[optind - 1], cmd);
+            const char *arg = argv[optind - 1];
+            const char *near = NULL;
+            if (!strncmp(arg, "--", 2)) {
+                char name[64];
+                snprintf(name, sizeof name, "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+                near = cli_suggest(keys, name);
+            }
+            if (near)
+                cli_error("%s: unknown option '%s' (did you mean '--%s'?)", cmd, arg, near);
+            else
+                cli_error("%s: unknown option '%s' (see 'corun %s --help')", cmd, arg, cmd);
             rc = CORUN_EXIT_USAGE;
         } else if (c == ':') {
             cli_error("%s: option '%s' needs a value", cmd, argv[optind - 1]);
@@ -236,21 +306,23 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const cli_key_t *keys
         cli_error("%s: unexpected argument '%s' (see 'corun %s --help')", cmd, argv[optind], cmd);
         rc = CORUN_EXIT_USAGE;
     }
-    if (!rc && !*help && config && cli_load_ini(config, cmd, set, ctx, &err)) {
+    if (!rc && !*help && config && cli_load_ini(config, cmd, keys, set, ctx, &err)) {
         cli_error("%s", err.msg);
         rc = CORUN_EXIT_USAGE;
     }
     /* Pass 2: the flags, over the file. */
     optind = 1;
     while (!rc && !*help && (c = getopt_long(argc, argv, shorts, lo, &idx)) != -1) {
-        if (c != OPT_KEY) { /* a short option: find its key */
+        if (c >= OPT_KEY) {
+            idx = c - OPT_KEY;
+        } else { /* a short option: find its key */
             idx = -1;
             for (size_t i = 0; i < nkeys; i++)
                 if (keys[i].short_name && keys[i].short_name == c) idx = (int)i;
             if (idx < 0) continue;
         }
         if (set(ctx, keys[idx].name, keys[idx].takes_value ? optarg : "true", &err)) {
-            cli_error("--%s", err.msg);
+            cli_error("%s: --%s", cmd, err.msg);
             rc = CORUN_EXIT_USAGE;
         }
     }

@@ -21,11 +21,13 @@ int corun_life_boundary_parse(const char *s, corun_life_boundary_t *out, corun_e
         *out = CORUN_LIFE_TORUS;
         return 0;
     }
-    if (s && strcasecmp(s, "dead") == 0) {
+    /* Golly calls a bounded grid with dead cells outside a plane (:P). */
+    if (s && (strcasecmp(s, "dead") == 0 || strcasecmp(s, "plane") == 0)) {
         *out = CORUN_LIFE_DEAD;
         return 0;
     }
-    return corun_err_set(err, CORUN_EINVAL, "boundary '%s': expected 'torus' or 'dead'",
+    return corun_err_set(err, CORUN_EINVAL,
+                         "boundary '%s': expected 'torus' or 'dead' (also called 'plane')",
                          s ? s : "");
 }
 
