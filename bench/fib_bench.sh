@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fib_bench.sh — `corun fib` against its references, measured in the same run,
-# each case REPEAT times (best and median), with the ratio to each target of
-# issue 6 (docs/FIB.md has the results and what they mean).
+# each case REPEAT times (best and median), with the ratio to each of the
+# project's performance goals (docs/FIB.md, "Performance", has the figures and
+# what they mean).
 #
 #   bench/fib_bench.sh [BUILD_DIR]       (default: build)
 #   REPEAT=5 BIG_REPEAT=1 SKIP_BIG=0 SKIP_SEED=0 bench/fib_bench.sh build-fib

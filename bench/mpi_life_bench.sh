@@ -1,7 +1,7 @@
 #!/bin/sh
 # mpi_life_bench.sh — Life under MPI on one node: the same run as 2 ranks x 1
 # thread (mpirun, one slab each, halo exchange) and as 1 rank x 2 threads
-# (one process, no MPI), with the ratio of their rates (issue 9's target:
+# (one process, no MPI), with the ratio of their rates (the project's goal:
 # 2 ranks reach at least 0.9 of 1 rank x 2 threads), and the per-generation
 # figures docs/MPI.md's weak-scaling model starts from.
 #

@@ -9,8 +9,9 @@ reason on any mismatch.
 
 usage: mpi_snap_check.py FILE --gens G0,G1,... --pops N --ranks P [--status S] [--job J]
        mpi_snap_check.py FILE --write-legacy
-The second form writes a file as corun wrote them before issue 9 (h5py's
-default chunk allocation, no mpi_ranks/slurm_job_id): the pattern at
+The second form writes a legacy file, as single-process corun wrote them
+before snapshots were written in parallel (h5py's default chunk allocation,
+no mpi_ranks/slurm_job_id): the pattern at
 generations 0 and 5 of a 70x9 grid, every 5, bit-packed. --legacy checks such
 a file (continued) without the provenance attributes.
 """

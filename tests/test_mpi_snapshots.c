@@ -1,4 +1,4 @@
-/* test_mpi_snapshots.c — parallel-HDF5 snapshots (issue 9): `mpiexec -np P`
+/* test_mpi_snapshots.c — parallel-HDF5 snapshots (docs/MPI.md): `mpiexec -np P`
  * runs of tests/mpi_snap_driver.c (the snapshot pipeline with a fake slab
  * backend whose rows are a known pattern) must write, for every P = 1..4,
  * odd heights, both frame formats and the codecs, the file a single process
@@ -237,9 +237,10 @@ static void test_one_rank_failing_fails_all(void) {
     CU_ASSERT_STRING_EQUAL(d1, d3);
 }
 
-/* A file from before issue 9 (chunks allocated at the first write, which
- * parallel HDF5 cannot append to): refused clearly under P > 1, continued
- * by a single process. */
+/* A legacy file, as single-process corun wrote them before snapshots were
+ * written in parallel (chunks allocated at the first write, which parallel
+ * HDF5 cannot append to): refused clearly under P > 1, continued by a single
+ * process. */
 static void test_legacy_file(void) {
     mpi_require();
     char buf[8192], args[1024], d[80];

@@ -1,8 +1,8 @@
 /* bench_work.c — one measured run of one `corun bench` point, per workload.
  *
  * How each workload is reached, and why (one implementation of each idea):
- *   life — the stepping backends directly (corun_life_backend_t): init,
- *          step(steps) timed alone, read, then corun_life_cells_hash, which is
+ *   life — the stepping backends directly (corun_life_backend_t): open,
+ *          step(steps) timed alone, close, then corun_life_grid_hash, which is
  *          exactly the hash= of `corun life`'s summary.
  *   csv  — the library calls corun_csv_stats / corun_csv_split: they return
  *          their own seconds and the hash the `corun csv` summary prints, so

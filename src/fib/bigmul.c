@@ -6,7 +6,7 @@
  * Why: GMP's multiplication runs on one thread. Doubling's last step, which
  * is most of the time (its numbers are twice the size of the step before),
  * used to be two GMP squarings on two threads; measured in-process for
- * F(10^8) on the 2-core VM (2026-11-22, 5 runs each), that step took
+ * F(10^8) on the 2-core VM (5 runs each), that step took
  * 0.20-0.34 s, the two FFTs slowing each other down, where one product
  * split by FLINT took 0.19-0.22 s.
  */

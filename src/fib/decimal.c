@@ -17,7 +17,7 @@
  * division with a small quotient plus the product Q * 5^K, whose two halves
  * run on two threads. At F(10^8) the first step took 0.6 s instead of
  * 1.15 s, and the whole conversion 0.71-0.95x the time of the halving
- * version (median 0.88x, 8 interleaved pairs, 2026-11-22).
+ * version (median 0.88x, 8 interleaved pairs).
  *
  * Two more savings:
  * - divide by 5^k rather than 10^k. 10^k = 5^k * 2^k and the 2^k part is a

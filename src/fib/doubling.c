@@ -24,10 +24,10 @@
 
 #define PAR_LIMBS 1500 /* measured: below ~1000 limbs the fork costs more than it saves */
 /* FLINT's 2-thread product against one GMP squaring alone (a throwaway
- * probe, 2026-11-22): 0.133 / 0.128 s at 312,500 limbs, 0.217 / 0.280 s at
- * 546,875 (F(10^8)'s last step). Two squarings at once run slower than one
- * alone (they share the memory bandwidth), so from about here one FLINT
- * product beats them. */
+ * probe on the 2-core VM of docs/FIB.md): 0.133 / 0.128 s at 312,500
+ * limbs, 0.217 / 0.280 s at 546,875 (F(10^8)'s last step). Two squarings
+ * at once run slower than one alone (they share the memory bandwidth), so
+ * from about here one FLINT product beats them. */
 #define FFT_LIMBS 300000
 
 static void two_squares(int threads, mpz_ptr a2, mpz_srcptr a, mpz_ptr b2, mpz_srcptr b) {

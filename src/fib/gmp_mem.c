@@ -5,8 +5,8 @@
  * tens of MB, walked in a scattered order; with 4 KiB pages much of that
  * misses the TLB. Debian's kernels give huge pages only to memory marked with
  * madvise(MADV_HUGEPAGE) (transparent_hugepage=madvise), which glibc's malloc
- * does not do by default. Measured on the 2-core VM (2026-11-22 ~08:10 UTC,
- * glibc's own switch GLIBC_TUNABLES=glibc.malloc.hugetlb=1 for the same
+ * does not do by default. Measured on the 2-core Xeon VM of docs/FIB.md
+ * (glibc's own switch GLIBC_TUNABLES=glibc.malloc.hugetlb=1 for the same
  * effect, 4 interleaved pairs): F(10^8) by doubling on 2 threads 0.51-0.62 s
  * against 0.64-0.69 s; its decimal conversion 3.56-3.96 s against 3.85-4.17 s.
  *
