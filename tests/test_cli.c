@@ -287,6 +287,48 @@ static void test_conventions(void) {
     expect_usage_error(RUN("life", "-t", "0"), "life: --threads");
 }
 
+/* --summary-json: the summary line's fields as a JSON object (numbers as
+ * numbers, hashes as strings), to a file or instead of the line on stdout;
+ * --no-summary: nothing on stdout; csv gen's overwrite rule. */
+static void test_summary_json(void) {
+    const char *js = test_tmp_path("s.json");
+    CU_ASSERT_EQUAL_FATAL(RUN("life", "--size", "40x30", "--steps", "4", "-q", "--summary-json",
+                              js),
+                          0);
+    const char *h = strstr(out, "hash=");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+    char want[64];
+    snprintf(want, sizeof want, "\"hash\": \"%.16s\"", h + 5);
+    FILE *f = fopen(js, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    char buf[4096] = "";
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+#define STARTS(s, lit) (strncmp((s), (lit), strlen(lit)) == 0)
+    CU_ASSERT(STARTS(buf, "{\"command\": \"life\", \"backend\": "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, want));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"steps\": 4, "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"size\": \"40x30\""));
+    CU_ASSERT_EQUAL(buf[n - 2], '}');
+    CU_ASSERT_EQUAL(RUN("fib", "--n", "1000", "--tasks", "2", "-q", "--summary-json", "-"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n{\"command\": \"fib\", \"tasks\": 2, ")); /* after the task rows */
+    CU_ASSERT_PTR_NULL(strstr(out, "tasks=2"));
+    CU_ASSERT_EQUAL(RUN("life", "--size", "8x8", "--steps", "1", "--no-summary"), 0);
+    CU_ASSERT_EQUAL(out[0], '\0');
+    const char *csv = test_tmp_path("j.csv");
+    CU_ASSERT_EQUAL_FATAL(RUN("csv", "gen", "--rows", "100", "-o", csv), 0);
+    expect_usage_error(RUN("csv", "gen", "--rows", "100", "-o", csv), "exists (use --force");
+    CU_ASSERT_EQUAL(RUN("csv", "gen", "--rows", "100", "-o", csv, "--force", "--summary-json",
+                        "-"),
+                    0);
+    CU_ASSERT(STARTS(out, "{\"command\": \"csv gen\", \"rows\": 100, "));
+#undef STARTS
+    /* a JSON file that cannot be written is a run-time failure, with the reason */
+    CU_ASSERT_EQUAL(RUN("life", "--steps", "1", "--summary-json", "/nonexistent/dir/s.json"), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/dir/s.json: No such file or directory"));
+}
+
 static const test_case_t cases[] = {
     {"help, version, info", test_help_and_version},
     {"summary line", test_summary_line},
@@ -299,6 +341,7 @@ static const test_case_t cases[] = {
     {"shipped configs load and run", test_shipped_configs},
     {"progress lines in batch logs", test_progress_lines},
     {"one convention: short flags, did-you-mean, no ambiguous abbreviations", test_conventions},
+    {"--summary-json and --no-summary", test_summary_json},
     {NULL, NULL},
 };
 CORUN_TEST_SUITE(cli, cases)

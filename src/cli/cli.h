@@ -3,12 +3,24 @@
 #define CORUN_CLI_H
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "corun/core.h"
 #include "corun/life.h"
 
 #define CLI_PATH_MAX 4096
+
+/* --summary-json FILE|- and --no-summary, which every workload takes
+ * (summary.c). */
+typedef struct cli_summary_opts {
+    char json[CLI_PATH_MAX];
+    int off;
+} cli_summary_opts_t;
+/* Sets key if it is one of these two: 0 or a (negative) error; 1 when key
+ * is another option. */
+int cli_summary_opt(cli_summary_opts_t *so, const char *key, const char *v, corun_err_t *err);
+#define CLI_SUMMARY_KEYS {"summary-json", 1, 0}, {"no-summary", 0, 0}
 
 /* Everything `corun life` can be told, from a config file and/or flags. */
 typedef struct life_opts {
@@ -27,6 +39,7 @@ typedef struct life_opts {
     corun_life_skip_t skip_stable;
     int print;
     int quiet;
+    cli_summary_opts_t summary;
     double progress_every; /* seconds between progress lines in batch logs; 0: none */
     char write_rle[CLI_PATH_MAX];
     /* HDF5 snapshots (docs/FORMAT.md) */
@@ -96,6 +109,14 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const cli_key_t *keys
 
 int cmd_life(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+
+
+/* The summary line (summary.c): formats it, prints it to line_out (NULL:
+ * not printed) unless json_path is "-", and writes its JSON object to
+ * json_path (NULL or "": none; "-": stdout). Returns 0, or
+ * CORUN_EXIT_FAILURE after printing why the JSON file could not be written. */
+int cli_summary(const char *cmd, const char *json_path, FILE *line_out, const char *fmt, ...)
+    CORUN_PRINTF(4, 5);
 
 /* Prints "corun: <msg>" to stderr. */
 void cli_error(const char *fmt, ...) CORUN_PRINTF(1, 2);

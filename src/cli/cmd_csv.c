@@ -1,6 +1,7 @@
 /* cmd_csv.c — `corun csv gen|split|stats`: options from config + flags, the
  * library call (include/corun/csv.h), and the one-line summary. */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "cli_signal.h"
@@ -45,8 +46,12 @@ static const char csv_usage[] =
     "                         SLURM_CPUS_PER_TASK, else all cores)\n"
     "  --window BYTES         bytes indexed per step (default 64M; memory bound)\n"
     "  --max-files N          split: at most N distinct values (default 4096)\n"
-    "  --force                split: replace an existing OUTDIR\n"
-    "  --quiet                no summary line (stats: on stderr otherwise)\n"
+    "  --force                gen, split: replace an existing output\n"
+    "  --quiet                no progress display (csv shows none: accepted for\n"
+    "                         scripts that pass it to every command)\n"
+    "  --summary-json FILE    also write the summary as a JSON object (-: stdout,\n"
+    "                         instead of the line)\n"
+    "  --no-summary           no summary line\n"
     "  -h, --help             show this help\n"
     "\n"
     "Summary (gen/split on stdout, stats on stderr): key=value pairs with seconds,\n"
@@ -71,6 +76,14 @@ static int run_gen(const csv_opts_t *o, const char *input) {
         cli_error("csv gen: -o FILE is required");
         return CORUN_EXIT_USAGE;
     }
+    /* The overwrite rule of every output: an existing file is replaced
+     * only with --force (the new file is written aside and renamed over
+     * it, so a failed run leaves the old one whole). */
+    struct stat st;
+    if (!o->force && stat(o->out, &st) == 0) {
+        cli_error("csv gen: %s exists (use --force to replace it)", o->out);
+        return CORUN_EXIT_USAGE;
+    }
     corun_csv_gen_opts_t g;
     corun_csv_gen_opts_init(&g);
     g.rows = o->rows;
@@ -86,12 +99,11 @@ static int run_gen(const csv_opts_t *o, const char *input) {
         cli_error("csv gen: %s", err.msg);
         return exit_code(rc);
     }
-    if (!o->quiet)
-        printf("csv gen: rows=%llu bytes=%llu threads=%d seconds=%.3f MB_per_s=%.1f hash=%016llx\n",
+    return cli_summary("csv gen", o->summary.json, o->summary.off ? NULL : stdout,
+               "csv gen: rows=%llu bytes=%llu threads=%d seconds=%.3f MB_per_s=%.1f hash=%016llx\n",
                (unsigned long long)r.rows, (unsigned long long)r.bytes,
                o->threads ? o->threads : corun_default_threads(), r.seconds,
                mbps(r.bytes, r.seconds), (unsigned long long)r.hash);
-    return 0;
 }
 
 static const corun_csv_backend_t *backend(const csv_opts_t *o, const char *cmd) {
@@ -124,7 +136,7 @@ static int run_split(const csv_opts_t *o, const char *input) {
     corun_err_t err = {0};
     /* Under mpirun/srun every rank takes a byte range (src/mpi/csv_mpi.h);
      * every rank gets the same result or error, and rank 0 reports it. */
-    int mpi = corun_mpi_active(), quiet = o->quiet || corun_mpi_rank() != 0;
+    int mpi = corun_mpi_active(), quiet = corun_mpi_rank() != 0;
     int rc = mpi ? corun_csv_split_mpi(&s, &r, &err) : corun_csv_split(&s, &r, &err);
     if (rc) {
         if (corun_mpi_rank() == 0) cli_error("csv split: %s", err.msg);
@@ -132,15 +144,15 @@ static int run_split(const csv_opts_t *o, const char *input) {
     }
     char ranks[32] = "";
     if (mpi) snprintf(ranks, sizeof ranks, " ranks=%d", corun_mpi_size());
-    if (!quiet)
-        printf("csv split: backend=%s threads=%d rows=%llu rows_out=%llu files=%zu "
+    if (quiet) return 0;
+    return cli_summary("csv split", o->summary.json, o->summary.off ? NULL : stdout,
+               "csv split: backend=%s threads=%d rows=%llu rows_out=%llu files=%zu "
                "bytes_in=%llu bytes_out=%llu seconds=%.3f MB_per_s=%.1f io_wait=%.3f "
                "hash=%016llx%s\n",
                s.backend->name, o->threads ? o->threads : corun_default_threads(),
                (unsigned long long)r.rows, (unsigned long long)r.rows_out, r.files,
                (unsigned long long)r.bytes_in, (unsigned long long)r.bytes_out, r.seconds,
                mbps(r.bytes_in, r.seconds), r.io_wait, (unsigned long long)r.hash, ranks);
-    return 0;
 }
 
 static int run_stats(const csv_opts_t *o, const char *input) {
@@ -166,14 +178,13 @@ static int run_stats(const csv_opts_t *o, const char *input) {
         cli_error("csv stats: %s", err.msg);
         return exit_code(rc);
     }
-    if (!o->quiet)
-        fprintf(stderr,
+    /* stdout holds the table: the summary line goes to stderr */
+    return cli_summary("csv stats", o->summary.json, o->summary.off ? NULL : stderr,
                 "csv stats: backend=%s threads=%d rows=%llu groups=%zu bytes_in=%llu "
                 "seconds=%.3f MB_per_s=%.1f hash=%016llx\n",
                 s.backend->name, o->threads ? o->threads : corun_default_threads(),
                 (unsigned long long)r.rows, r.groups, (unsigned long long)r.bytes_in, r.seconds,
                 mbps(r.bytes_in, r.seconds), (unsigned long long)r.hash);
-    return 0;
 }
 
 int cmd_csv(int argc, char **argv) {

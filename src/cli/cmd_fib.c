@@ -43,6 +43,9 @@ static const char fib_usage[] =
     "  --digits               print every value in decimal on stdout (without --out)\n"
     "  --verify               check every result against GMP's mpz_fib_ui\n"
     "  --quiet                no progress display\n"
+    "  --summary-json FILE    also write the summary as a JSON object (-: stdout,\n"
+    "                         instead of the line)\n"
+    "  --no-summary           no summary line\n"
     "  -h, --help             show this help\n"
     "\n"
     "Under mpirun/srun the tasks are handed out to the ranks (largest first) and\n"
@@ -88,8 +91,9 @@ static int wait_writers(fib_run_t *run, corun_err_t *err) {
     return first ? first : rc;
 }
 
-static void print_summary(const fib_run_t *run, const char *backend, int threads, double total,
-                          uint64_t nmin, uint64_t nmax) {
+/* Prints the summary; non-zero if its JSON file could not be written. */
+static int print_summary(const fib_run_t *run, const char *backend, int threads, double total,
+                         uint64_t nmin, uint64_t nmax) {
     uint64_t h = CORUN_FNV1A64_INIT;
     size_t digits_max = 0;
     for (size_t i = 0; i < run->ntasks; i++) {
@@ -103,7 +107,9 @@ static void print_summary(const fib_run_t *run, const char *backend, int threads
     else snprintf(nrange, sizeof nrange, "%llu..%llu", (unsigned long long)nmin,
                   (unsigned long long)nmax);
     if (corun_mpi_active()) snprintf(ranks, sizeof ranks, " ranks=%d", corun_mpi_size());
-    printf("tasks=%zu algo=%s backend=%s threads=%d n=%s digits=%zu total_seconds=%.6f "
+    return cli_summary(
+        "fib", run->o->summary.json, run->o->summary.off ? NULL : stdout,
+           "tasks=%zu algo=%s backend=%s threads=%d n=%s digits=%zu total_seconds=%.6f "
            "tasks_per_s=%.4g hash=%016llx%s%s\n",
            run->ntasks, corun_fib_algo_name(run->o->algo), backend, threads, nrange, digits_max,
            total, total > 0 ? (double)run->ntasks / total : 0.0, (unsigned long long)h,
@@ -153,7 +159,7 @@ static int run_mpi(fib_run_t *run, const corun_fib_backend_t *be, const uint64_t
             exit_code = CORUN_EXIT_FAILURE;
         }
         if (exit_code == CORUN_EXIT_OK) {
-            print_summary(run, be->name, threads, total, nmin, nmax);
+            exit_code = print_summary(run, be->name, threads, total, nmin, nmax);
             if (run->verify_failed) {
                 cli_error("fib: a result differs from GMP's mpz_fib_ui (see verify= in the rows)");
                 exit_code = CORUN_EXIT_FAILURE;
@@ -299,7 +305,7 @@ close:
         exit_code = CORUN_EXIT_SIGNAL;
     }
     if (exit_code == CORUN_EXIT_OK) {
-        print_summary(&run, be->name, be->threads(st), total, nmin, nmax);
+        exit_code = print_summary(&run, be->name, be->threads(st), total, nmin, nmax);
         if (run.verify_failed) {
             cli_error("fib: a result differs from GMP's mpz_fib_ui (see verify= in the rows)");
             exit_code = CORUN_EXIT_FAILURE;

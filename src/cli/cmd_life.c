@@ -59,6 +59,9 @@ static const char life_usage[] =
     "  --print                print every generation side by side ('*' alive, '-' empty)\n"
     "  --write-rle FILE       write the final grid as RLE\n"
     "  --quiet                no progress display\n"
+    "  --summary-json FILE    also write the summary as a JSON object (-: stdout,\n"
+    "                         instead of the line)\n"
+    "  --no-summary           no summary line\n"
     "  --progress-every S     when stderr is not a terminal (batch logs): a progress\n"
     "                         line every S seconds (default 60; 0: none)\n"
     "  --halo D               under MPI: rows exchanged with each neighbour, and\n"
@@ -543,9 +546,11 @@ static int job_result(life_job_t *j, int64_t *population, uint64_t *hash) {
     return setup_result(j->team, rc ? CORUN_EXIT_FAILURE : 0, &j->err);
 }
 
-static void job_summary(life_job_t *j, const corun_life_run_result_t *res,
-                        const corun_h5_stats_t *hs, const char *mpi_info, int64_t population,
-                        uint64_t hash) {
+/* Prints the summary; non-zero if its JSON file could not be written. */
+static int job_summary(life_job_t *j, const corun_life_run_result_t *res,
+                       const corun_h5_stats_t *hs, const char *mpi_info, int64_t population,
+                       uint64_t hash) {
+    int summary_rc = 0;
     const life_opts_t *o = &j->o;
     char rule[32], io[160] = "";
     corun_life_rule_format(o->rule, rule, sizeof rule);
@@ -555,7 +560,9 @@ static void job_summary(life_job_t *j, const corun_life_run_result_t *res,
         snprintf(io, sizeof io, " generation=%lld io_seconds=%.6f stall_seconds=%.6f overlap=%.3f",
                  (long long)res->generation, hs->io_seconds, hs->stall_seconds, hs->overlap);
     if (j->rank == 0)
-        printf("backend=%s threads=%d mode=%s simd=%s size=%lldx%lld rule=%s boundary=%s "
+        summary_rc = cli_summary(
+               "life", o->summary.json, o->summary.off ? NULL : stdout,
+               "backend=%s threads=%d mode=%s simd=%s size=%lldx%lld rule=%s boundary=%s "
                "steps=%lld population=%lld hash=%016llx seconds=%.6f cell_updates_per_s=%.4g "
                "setup_seconds=%.6f wall_seconds=%.6f peak_rss_bytes=%lld%s%s%s\n",
                j->be->name, j->info.threads, j->info.mode, j->info.simd, (long long)o->width,
@@ -564,7 +571,7 @@ static void job_summary(life_job_t *j, const corun_life_run_result_t *res,
                res->seconds > 0 ? updates / res->seconds : 0.0, j->setup_seconds,
                corun_now() - cli_start_time, (long long)peak_rss_bytes(), io, mpi_info,
                res->interrupted ? " status=interrupted" : "");
-    if (!res->interrupted || j->rank != 0) return;
+    if (!res->interrupted || j->rank != 0) return summary_rc;
     if (cli_stop_signal)
         fprintf(stderr, "corun: life: stopped by signal %d at generation %lld%s\n",
                 (int)cli_stop_signal, (long long)res->generation,
@@ -572,6 +579,7 @@ static void job_summary(life_job_t *j, const corun_life_run_result_t *res,
     else
         fprintf(stderr, "corun: life: stopped by a signal to another rank at generation %lld\n",
                 (long long)res->generation);
+    return summary_rc;
 }
 
 static void job_free(life_job_t *j) {
@@ -631,7 +639,7 @@ int cmd_life(int argc, char **argv) {
     int64_t population = 0;
     uint64_t hash = 0;
     if (!(code = job_result(j, &population, &hash))) {
-        job_summary(j, &res, &hs, mpi_info, population, hash);
+        code = job_summary(j, &res, &hs, mpi_info, population, hash);
         if (res.interrupted) code = CORUN_EXIT_SIGNAL;
     }
     job_free(j);

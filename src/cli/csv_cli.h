@@ -28,6 +28,7 @@ typedef struct csv_opts {
     uint64_t window;    /* bytes; 0 default */
     uint64_t max_files; /* 0 default */
     int force, quiet;
+    cli_summary_opts_t summary;
 } csv_opts_t;
 
 void csv_opts_defaults(csv_opts_t *o);

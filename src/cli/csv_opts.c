@@ -53,6 +53,8 @@ static int parse_bytes(const char *key, const char *v, uint64_t *out, corun_err_
 }
 
 int csv_opts_set(csv_opts_t *o, const char *key, const char *v, corun_err_t *err) {
+    int src = cli_summary_opt(&o->summary, key, v, err);
+    if (src <= 0) return src;
     if (!strcmp(key, "rows")) {
         if (corun_parse_u64(v, &o->rows) || o->rows > UINT64_C(1) << 40)
             return corun_err_set(err, CORUN_EINVAL, "rows: '%s' is not an integer in 0..2^40", v);
@@ -111,7 +113,7 @@ static const cli_key_t csv_keys[] = {
     {"out", 1, 'o'},   {"rows", 1, 0},      {"seed", 1, 0},   {"quoted-fraction", 1, 0},
     {"crlf", 0, 0},    {"bom", 0, 0},       {"by", 1, 0},     {"only", 1, 0},
     {"sum", 1, 0},     {"backend", 1, 0},   {"threads", 1, 't'}, {"window", 1, 0},
-    {"max-files", 1, 0}, {"force", 0, 0},   {"quiet", 0, 'q'},  {NULL, 0, 0},
+    {"max-files", 1, 0}, {"force", 0, 0},   {"quiet", 0, 'q'},  CLI_SUMMARY_KEYS, {NULL, 0, 0},
 };
 
 int csv_opts_parse_args(int argc, char **argv, csv_opts_t *o, const char **input, int *help) {

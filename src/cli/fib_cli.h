@@ -31,6 +31,7 @@ typedef struct fib_opts {
     char out[CLI_PATH_MAX];
     int digits, quiet, verify;
     int force;          /* replace an existing --out */
+    cli_summary_opts_t summary;
 } fib_opts_t;
 
 void fib_opts_defaults(fib_opts_t *o);

@@ -75,6 +75,8 @@ static int parse_list(fib_opts_t *o, const char *v, corun_err_t *err) {
 }
 
 int fib_opts_set(fib_opts_t *o, const char *key, const char *v, corun_err_t *err) {
+    int src = cli_summary_opt(&o->summary, key, v, err);
+    if (src <= 0) return src;
     if (!strcmp(key, "n")) {
         return parse_list(o, v, err);
     } else if (!strcmp(key, "tasks")) {
@@ -119,7 +121,7 @@ static int set_key(void *ctx, const char *key, const char *value, corun_err_t *e
 static const cli_key_t fib_keys[] = {
     {"n", 1, 0},       {"tasks", 1, 0}, {"algo", 1, 0},   {"backend", 1, 0},
     {"device", 1, 0},  {"threads", 1, 't'}, {"out", 1, 'o'},  {"digits", 0, 0},
-    {"verify", 0, 0},  {"quiet", 0, 'q'},  {"force", 0, 0}, {NULL, 0, 0},
+    {"verify", 0, 0},  {"quiet", 0, 'q'},  {"force", 0, 0}, CLI_SUMMARY_KEYS, {NULL, 0, 0},
 };
 
 int fib_opts_load_ini(fib_opts_t *o, const char *path, corun_err_t *err) {

@@ -25,7 +25,8 @@ void life_opts_defaults(life_opts_t *o) {
 }
 
 int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *err) {
-    int rc;
+    int rc = cli_summary_opt(&o->summary, key, v, err);
+    if (rc <= 0) return rc;
     if (!strcmp(key, "size")) {
         rc = corun_parse_size(v, &o->width, &o->height);
         if (rc)
@@ -136,7 +137,7 @@ const cli_key_t life_keys[] = {
     {"write-rle", 1, 0},      {"out", 1, 'o'},            {"snapshot-every", 1, 0}, {"snapshot-format", 1, 0},
     {"compress", 1, 0},       {"swmr", 0, 0},           {"force", 0, 0},         {"restart", 1, 0},
     {"snapshot-buffers", 1, 0}, {"halo", 1, 0}, {"halo-overlap", 1, 0}, {"progress-every", 1, 0},
-    {NULL, 0, 0},
+    CLI_SUMMARY_KEYS,         {NULL, 0, 0},
 };
 
 int life_opts_parse_args(int argc, char **argv, life_opts_t *o, int *help) {

@@ -192,7 +192,11 @@ map_words_avx512(const uint64_t *p, int64_t n) {
                                            (long long)(P64 * P64 * P64 * P64 * P64),
                                            (long long)(P64 * P64 * P64 * P64 * P64 * P64),
                                            (long long)(P64 * P64 * P64 * P64 * P64 * P64 * P64));
-    uint64_t B = (uint64_t)_mm512_reduce_add_epi64(_mm512_mullo_epi64(acc, place));
+    /* Summed as unsigned words: the arithmetic is mod 2^64 on purpose, and
+     * _mm512_reduce_add_epi64 adds signed values (an overflow UBSan flags). */
+    uint64_t lane[8], B = 0;
+    _mm512_storeu_si512((void *)lane, _mm512_mullo_epi64(acc, place));
+    for (int l = 0; l < 8; l++) B += lane[l];
     return (corun_life_fnv_map_t){fnv_pow(64 * (uint64_t)n), B, q};
 }
 #endif
