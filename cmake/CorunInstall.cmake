@@ -33,7 +33,7 @@ if(CORUN_NEEDS_CUDART)
   list(APPEND _static_deps CUDA::cudart_static)
   list(APPEND _pc_private -L${CUDAToolkit_LIBRARY_DIR} -lcudart_static -ldl -lrt)
 endif()
-if(CORUN_CUDA_EMULATE)   # the emulated .cu sources are C++
+if(CORUN_CUDA_BACKEND)   # the .cu sources are C++ (nvcc's host code, or the emulator's)
   list(APPEND _static_deps stdc++)
   list(APPEND _pc_private -lstdc++)
 endif()
@@ -88,15 +88,17 @@ configure_file(cmake/corun.pc.in ${PROJECT_BINARY_DIR}/corun.pc @ONLY)
 set(CMAKE_INSTALL_PREFIX ${_configured_prefix})
 install(FILES ${PROJECT_BINARY_DIR}/corun.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-# Man page: generated from `corun --help` and `--version`, so it says what
-# the program says.
+# Man page: generated from `corun --help`, `--version` and each command's
+# --help (cmake/man_sections.cmake), so it says what the program says.
 find_program(HELP2MAN help2man)
 if(HELP2MAN)
   add_custom_command(OUTPUT ${PROJECT_BINARY_DIR}/corun.1
-    COMMAND ${HELP2MAN} --no-info --section=1
+    COMMAND ${CMAKE_COMMAND} -DCORUN=$<TARGET_FILE:corun> -DOUT=${PROJECT_BINARY_DIR}/corun.h2m
+      -P ${PROJECT_SOURCE_DIR}/cmake/man_sections.cmake
+    COMMAND ${HELP2MAN} --no-info --section=1 --include=${PROJECT_BINARY_DIR}/corun.h2m
       "--name=parallel simulation engine (Life, Fibonacci, CSV) on serial, OpenMP and CUDA backends"
       --output=${PROJECT_BINARY_DIR}/corun.1 $<TARGET_FILE:corun>
-    DEPENDS corun VERBATIM)
+    DEPENDS corun ${PROJECT_SOURCE_DIR}/cmake/man_sections.cmake VERBATIM)
   add_custom_target(corun_man ALL DEPENDS ${PROJECT_BINARY_DIR}/corun.1)
   install(FILES ${PROJECT_BINARY_DIR}/corun.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
   corun_feature("man page" ON "help2man")

@@ -54,7 +54,8 @@ check_run "$tmp/glider_pc"
 # 3. man page (generated when help2man is installed) and bash completion
 if [ -e "$build/corun.1" ]; then
     man_page=$prefix/share/man/man1/corun.1
-    grep -q 'Life-like cellular automaton' "$man_page" || fail "$man_page does not list the commands"
+    grep -q 'cellular automaton' "$man_page" && grep -q 'COMMAND: CORUN LIFE' "$man_page" ||
+        fail "$man_page does not have the commands and their options"
 fi
 completion=$prefix/share/bash-completion/completions/corun
 [ -e "$completion" ] || fail "bash completion not installed"
