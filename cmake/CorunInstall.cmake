@@ -54,6 +54,10 @@ foreach(dir IN LISTS _inc_dirs)
   target_include_directories(corun_shared INTERFACE "$<INSTALL_INTERFACE:${dir}>")
 endforeach()
 
+# Installed binaries keep the run path to libraries outside the system's
+# folders (HDF5, MPI, GMP from modules or Spack), so they start without
+# LD_LIBRARY_PATH.
+set_target_properties(corun corun_shared PROPERTIES INSTALL_RPATH_USE_LINK_PATH TRUE)
 install(TARGETS corun RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS corun_shared corun_lib EXPORT corunTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
