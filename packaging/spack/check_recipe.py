@@ -101,7 +101,11 @@ def main():
     cases = [dict.fromkeys(variants, True)]
     cases += [dict(cases[0], **{v: False}) for v in variants]
     for case in cases:
-        args = cls(_Spec(case)).cmake_args()
+        try:
+            args = cls(_Spec(case)).cmake_args()
+        except KeyError as e:
+            errors.append("cmake_args() uses variant %s, which the recipe does not declare" % e)
+            break
         for v, on in case.items():
             flag = "-DCORUN_%s:BOOL=%s" % (v.upper(), "ON" if on else "OFF")
             if flag not in args:
