@@ -12,7 +12,7 @@
 #      submit folder), else the submit folder.
 # docs/CLUSTER.md.
 
-corun_site_file=${CORUN_SITE:-$HOME/.corun-site.sh}
+corun_site_file=${CORUN_SITE:-${HOME:-}/.corun-site.sh}
 if [ -f "$corun_site_file" ]; then
     # shellcheck source=/dev/null
     . "$corun_site_file" || { echo "corun site: $corun_site_file failed" >&2; exit 1; }
