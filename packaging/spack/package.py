@@ -1,10 +1,11 @@
 # Spack recipe for corun. corun has no release tarballs yet: build it from a
-# checkout with
-#     spack repo create my-repo && cp -r packaging/spack/package.py my-repo/packages/corun/
-#     spack develop -p $PWD corun@0.1.0 && spack install corun
-# (or `spack dev-build corun@0.1.0` in the checkout). Variants are the
-# CMake options CORUN_<VARIANT> (packaging/spack/check_recipe.py keeps them
-# in step; CI runs it).
+# checkout, with the recipe in a repository of your own:
+#     spack repo create my-repo && spack repo add my-repo
+#     mkdir -p my-repo/packages/corun && cp packaging/spack/package.py my-repo/packages/corun/
+#     spack develop -p $PWD corun@0.1.0 && spack add corun@0.1.0 && spack install
+# (in an active Spack environment), or `spack dev-build corun@0.1.0` in the
+# checkout. The variants are the CMake options CORUN_<VARIANT>;
+# packaging/spack/check_recipe.py (CTest test spack_recipe) keeps them in step.
 
 from spack.package import *
 
