@@ -4,7 +4,7 @@
 # registers to local memory or keeps a stack frame there (read from ptxas's
 # resource report, -Xptxas -v). Prints registers/spills per kernel and arch.
 #
-# usage: scripts/check-cuda-kernels.sh [ARCHS]   (default: CMakeLists' list)
+# usage: scripts/check-cuda-kernels.sh [ARCHS]   (default: the build's list)
 #   env: NVCC=/path/to/nvcc (default: nvcc on PATH, else /usr/local/cuda/bin/nvcc)
 # Exit: 0 clean, 1 a compile error/warning or a spill, 77 no nvcc (skipped).
 set -euo pipefail
@@ -14,8 +14,8 @@ if [ ! -x "$nvcc" ]; then
     echo "check-cuda-kernels: no nvcc found: skipped"
     exit 77
 fi
-# The same default list as CMakeLists.txt (CMAKE_CUDA_ARCHITECTURES).
-archs=${1:-$(sed -n 's/.*set(CMAKE_CUDA_ARCHITECTURES "\([^"]*\)").*/\1/p' "$root/CMakeLists.txt" | head -n 1)}
+# The same default list as the build (cmake/CorunCUDA.cmake: CMAKE_CUDA_ARCHITECTURES).
+archs=${1:-$(sed -n 's/.*set(CMAKE_CUDA_ARCHITECTURES "\([^"]*\)").*/\1/p' "$root/cmake/CorunCUDA.cmake" | head -n 1)}
 gencode=()
 for a in ${archs//;/ }; do
     n=${a%-real}

@@ -25,6 +25,12 @@
 # switch is tested on this x86-64 machine (CORUN_SKIP_AARCH64=1 skips it).
 # MPI (docs/MPI.md): build 1 is an MPI build when Open MPI and parallel HDF5
 # are installed (setup.sh installs them); its ctest runs the `mpi` suites.
+# Build 1's ctest also installs it into a temporary prefix and builds and runs
+# a program against it with CMake and pkg-config (test `install`,
+# tests/install/), and checks the Spack recipe (test `spack_recipe`).
+# Minimal (build-min/): no MPI, no fib (GMP/FLINT), no CUDA; every suite that
+# does not need those, plus the check that `corun fib` says how it was built
+# (~3 min on 2 cores; CORUN_SKIP_MIN=1 skips it).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 corun_install_packages "${CORUN_PACKAGES[@]}"
@@ -34,6 +40,13 @@ jobs=$(nproc)
 echo "== release build + tests =="
 corun_build "$CORUN_ROOT/build" -DCMAKE_BUILD_TYPE=Release -DCORUN_WERROR=ON
 (cd "$CORUN_ROOT/build" && ctest --output-on-failure -j"$jobs")
+
+if [ "${CORUN_SKIP_MIN:-0}" != 1 ]; then
+    echo "== minimal build (no MPI, fib or CUDA) + its tests =="
+    corun_build "$CORUN_ROOT/build-min" -DCMAKE_BUILD_TYPE=Release -DCORUN_WERROR=ON \
+        -DCORUN_MPI=OFF -DCORUN_FIB=OFF -DCORUN_CUDA=OFF
+    (cd "$CORUN_ROOT/build-min" && ctest --output-on-failure -j"$jobs")
+fi
 
 echo "== CUDA kernels: nvcc, every default architecture, no spills =="
 "$CORUN_ROOT/scripts/check-cuda-kernels.sh" || [ $? = 77 ]

@@ -33,11 +33,21 @@
 #ifndef CORUN_FIB_H
 #define CORUN_FIB_H
 
-#include <gmp.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "corun/config.h"
 #include "corun/err.h"
+
+#if CORUN_HAVE_FIB
+#include <gmp.h>
+#else
+/* A corun built without GMP has no fib workload and does not install this
+ * header; the program's fib-free parts still include it for the names they
+ * share with `corun fib` (answered by src/cli/fib_disabled.c). This
+ * stand-in for GMP's integer type keeps the declarations below valid C. */
+typedef struct corun_fib_no_gmp { int unused; } mpz_t[1];
+#endif
 
 #ifdef __cplusplus
 extern "C" {

@@ -8,9 +8,10 @@
 # The first leg starts the run (CONFIG, --out OUT --force); a leg of a
 # requeued job (SLURM_RESTART_COUNT > 0, or CONTINUE=1) whose OUT exists (a
 # job requeued before corun created it starts afresh) asks the file how far
-# it got (`corun life --restart OUT --steps 0` prints the last frame's
-# generation and appends nothing) and continues with --restart for the rest
-# of TOTAL. corun runs as a job step (LAUNCHER is srun), so the job's
+# it got (`corun life --restart OUT --steps 0`, run as a one-task job step,
+# prints the last frame's generation and appends nothing) and continues with
+# --restart for the rest of TOTAL. corun runs as a job step (LAUNCHER is
+# srun), so the job's
 # `--signal=USR1@N` (no B:) and `scancel --signal=USR1` reach it: it writes a
 # final frame and exits 3, and this leg requeues its own job (the job script
 # says --requeue) and ends; Slurm starts the job again, which is the next leg.
@@ -19,16 +20,18 @@
 # file, a job that Slurm requeues for another reason (node failure) continues
 # from the last complete frame too.
 #
+# The site hook (site.sh: CORUN_SITE, CORUN_MODULES, thread binding) runs first.
 # Environment: CORUN (default $SLURM_SUBMIT_DIR/build/corun), CONFIG (the
 # first leg's options, default configs/demo.ini), OUT (the snapshot file,
-# default $SLURM_SUBMIT_DIR/corun-life-$SLURM_JOB_ID.h5), TOTAL (generations
+# default corun-life-$SLURM_JOB_ID.h5 in $SCRATCH, else $SLURM_SUBMIT_DIR), TOTAL (generations
 # in all, default 100000), EVERY (frame interval, default 1000), CONTINUE=1
 # (continue an existing OUT also in the first leg).
 set -u
 sub=${SLURM_SUBMIT_DIR:-$PWD}
+. "$(dirname "${BASH_SOURCE[0]}")/site.sh"
 CORUN=${CORUN:-$sub/build/corun}
 CONFIG=${CONFIG:-$sub/configs/demo.ini}
-OUT=${OUT:-$sub/corun-life-${SLURM_JOB_ID:-0}.h5}
+OUT=${OUT:-$CORUN_OUT_ROOT/corun-life-${SLURM_JOB_ID:-0}.h5}
 TOTAL=${TOTAL:-100000}
 EVERY=${EVERY:-1000}
 restarts=${SLURM_RESTART_COUNT:-0}
@@ -48,7 +51,9 @@ if [ "${CONTINUE:-0}" = 1 ] && [ ! -f "$OUT" ]; then
     exit 1
 fi
 if { [ "$restarts" -gt 0 ] || [ "${CONTINUE:-0}" = 1 ]; } && [ -f "$OUT" ]; then
-    probe=$("$CORUN" life --restart "$OUT" --steps 0 --quiet) ||
+    # one task of the launcher (srun): a read, whatever the job's task count
+    probe=$("${launcher[0]}" --ntasks=1 --nodes=1 --cpus-per-task="${SLURM_CPUS_PER_TASK:-1}" \
+        "$CORUN" life --restart "$OUT" --steps 0 --quiet) ||
         { echo "life-chain: cannot read the last frame of $OUT" >&2; exit 1; }
     done_gen=$(field generation "$probe")
     left=$((TOTAL - done_gen))

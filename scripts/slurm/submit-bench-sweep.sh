@@ -8,11 +8,12 @@
 #   THREADS=1,2,4,8 SIZES=2048x2048 scripts/slurm/submit-bench-sweep.sh [sbatch options...]
 #
 # Environment: as bench-sweep.sbatch; SWEEP_DIR defaults to
-# ./bench-sweep-<date-time> (a shared filesystem on a real cluster).
+# bench-sweep-<date-time> in $SCRATCH, else in the current folder (it must be
+# on a filesystem the nodes share).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export THREADS=${THREADS:-1,2}
-export SWEEP_DIR=${SWEEP_DIR:-$PWD/bench-sweep-$(date -u +%Y%m%d-%H%M%S)}
+export SWEEP_DIR=${SWEEP_DIR:-${SCRATCH:-$PWD}/bench-sweep-$(date -u +%Y%m%d-%H%M%S)}
 IFS=, read -r -a tlist <<<"$THREADS"
 max=0
 for t in "${tlist[@]}"; do [ "$t" -gt "$max" ] && max=$t; done
