@@ -55,7 +55,10 @@ deadline=$((start + ${CORUN_CHECK_BUDGET:-450}))
 export CORUN_BIN=$corun CORUN_TEST_DATA=$here/data
 
 say() { printf '%s\n' "$*" | tee -a "$md"; }
-left() { echo $((deadline - $(date +%s))); }
+# Seconds left before the deadline, less what is kept for later steps: the
+# tests and timed runs leave `reserve` seconds to the sanitizer runs.
+reserve=0
+left() { echo $((deadline - reserve - $(date +%s))); }
 
 # step NAME TIMEOUT CMD...: runs CMD with its output in logs/NAME.log under a
 # timeout of TIMEOUT seconds, or of what is left before the deadline if that
@@ -93,7 +96,7 @@ finish() {
     bad=$(awk -F'\t' '($2 ~ /^(FAILED|TIMEOUT)/) || ($2 == "compare" && $6 != $7 && $6 != "-" && $7 != "-") { print $1 }' "$tsv" | paste -sd' ' -)
     say ""
     if [ -n "$bad" ]; then
-        say "**Result: failed or disagreeing: ${bad}.**"
+        say "**Result: failed, timed out or disagreeing: ${bad}.**"
     else
         say "**Result: every step that ran passed$(grep -q $'\tcompare\t' "$tsv" && echo '; every compared hash is equal').**"
     fi
@@ -135,6 +138,19 @@ sed 's/^/    /' "$logs/corun-info.log" | tee -a "$md"
 cp "$here/MANIFEST.txt" "$logs/manifest.log" 2>/dev/null || true
 
 gpu_line=$(grep -m 1 '^cuda device 0:' "$logs/corun-info.log" || true)
+# The CUDA runtime finds the driver's libcuda.so.1 through the loader's usual
+# paths. Where nvidia-smi sees a GPU but corun does not find libcuda, look for
+# it in the usual driver folders and try once more with that folder.
+if [ -z "$gpu_line" ] && [ -n "$smi" ] && grep -q 'libcuda.so not found' "$logs/corun-info.log"; then
+    for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu /usr/lib64 \
+        /usr/local/cuda/compat; do
+        [ -e "$d/libcuda.so.1" ] || continue
+        export LD_LIBRARY_PATH=$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+        step corun-info-libcuda 30 "$corun" info || true
+        gpu_line=$(grep -m 1 '^cuda device 0:' "$logs/corun-info-libcuda.log" || true)
+        [ -z "$gpu_line" ] || { say "- libcuda.so.1 found only in $d: LD_LIBRARY_PATH set to it"; break; }
+    done
+fi
 if [ -z "$gpu_line" ] || { [ "$small" != 1 ] && [[ $gpu_line == *emulated* ]]; }; then
     why=$(sed -n 's/^cuda devices: none (\(.*\))$/\1/p' "$logs/corun-info.log")
     [ -n "$why" ] || why=$(grep -m 1 '^cuda:' "$logs/corun-info.log" || echo "corun info lists no cuda device")
@@ -174,6 +190,7 @@ row
 [ "$gpu" = 1 ] || finish
 
 # ---- 3. the gpu suites ----
+reserve=150
 mapfile -t gpu_suites < <("$here/corun_tests" --list | cut -d: -f1 | sort -u | grep -E '^cuda(_.*)?_gpu$')
 for s in "${gpu_suites[@]}"; do
     step "$s" 120 "$here/run-tests.sh" "$s" || true
@@ -309,14 +326,21 @@ say "$("$san" --version 2>&1 | grep -m 1 -i version || echo "$san"); ${#san_test
 say ""
 say "| tool | result | seconds | errors reported |"
 say "|---|---|---|---|"
+reserve=0
+# What is left, shared out: memcheck (global memory, the likeliest bugs)
+# gets the largest part; each tool also gets what the one before left over.
 tools=(memcheck racecheck synccheck)
+weights=(45 55 100)   # percent of what is left when the tool starts
 for i in "${!tools[@]}"; do
     tool=${tools[$i]}
-    # What is left, shared among the tools still to run.
-    share=$(($(left) / (${#tools[@]} - i)))
+    share=$(($(left) * ${weights[$i]} / 100))
     step "sanitizer-$tool" "$share" "$san" --tool "$tool" --error-exitcode 99 --target-processes all \
         "$here/corun_tests" "${san_tests[@]}" || true
-    errs=$(grep -o 'ERROR SUMMARY: [0-9]* error' "$logs/sanitizer-$tool.log" | awk '{ n += $3 } END { print n + 0 }')
+    errs=$({ grep -o 'ERROR SUMMARY: [0-9]* error' "$logs/sanitizer-$tool.log" || true; } |
+        awk '{ n += $3 } END { print n + 0 }')
     tail -n 1 "$tsv" | awk -F'\t' -v t="$tool" -v e="$errs" '{ printf "| %s | %s | %.1f | %s |\n", t, $2, $4 / 1000, e }' | tee -a "$md"
+    # An error the exit status did not show (a child process's) still fails.
+    [ "$errs" = 0 ] || [ "$(tail -n 1 "$tsv" | cut -f2)" = FAILED ] ||
+        printf 'sanitizer-%s\tFAILED (%s errors reported)\t-\t0\n' "$tool" "$errs" >>"$tsv"
 done
 finish
