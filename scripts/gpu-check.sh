@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # gpu-check.sh — the one-shot check of corun on a GPU machine, run from the
-# bundle that scripts/gpu-bundle.sh makes (it is copied there). In one command
+# bundle that scripts/gpu-bundle.sh makes (which holds a copy). In one command
 # of at most 8 minutes it records what a short loan of a GPU can tell:
 #
 #   1. the machine: nvidia-smi, corun info, glibc, the bundle's manifest;
@@ -22,13 +22,14 @@
 # (every step's raw output): three files, since a device run brings back only
 # a few. Scratch files (a 600 MB CSV, the soup) go to a temporary folder.
 #
-# Without a GPU it says "no GPU: <why>", runs steps 1 and 2 and exits 0.
+# Without a GPU it says "no GPU: <why>", runs steps 1 and 2 and exits 0 if
+# they passed.
 #
 # usage: gpu-check.sh REPORT_DIR
 #   env: CORUN_CHECK_BUDGET  seconds for the whole check (default 450)
 #        CORUN_CHECK_SMALL=1 tiny sizes, and an emulated device counts as a
 #                            GPU: tests this script on a CORUN_CUDA=EMULATE
-#                            build's corun (CORUN_CHECK_CORUN=path) in seconds
+#                            build's corun (CORUN_CHECK_CORUN=path) in about a minute
 # Exit: 0 every step that ran passed (also: no GPU), 1 a step failed or timed
 #       out or the backends' hashes differed (the report says which), 2 bad
 #       usage or not run from a bundle.
@@ -248,7 +249,7 @@ if [ "$small" = 1 ]; then
 else
     # 16384^2 (64 MiB for both generations) is near the H100's 50 MB L2;
     # 65536^2 (1 GiB) is DRAM-bound: the bandwidth model's case.
-    dense=("16384x16384 1000" "65536x65536 200"); soup=16384x16384 settle=12000 soup_steps=5000
+    dense=("16384x16384 1000" "65536x65536 500"); soup=16384x16384 settle=12000 soup_steps=5000
     fib_n=1000000 fib_tasks=64 csv_rows=5000000
 fi
 for d in "${dense[@]}"; do
