@@ -55,6 +55,23 @@ corun_build "$CORUN_ROOT/build-cuda-emu" -DCMAKE_BUILD_TYPE=Release -DCORUN_WERR
     -DCORUN_CUDA=EMULATE
 (cd "$CORUN_ROOT/build-cuda-emu" && ctest --output-on-failure -L cuda -j"$jobs")
 
+# ---- GPU bundle (docs/CUDA.md, "Running on a real GPU") ----
+# Where nvcc is installed: scripts/check-gpu-bundle.sh builds the relocatable
+# H100 bundle (build-gpu/: sm_90 + PTX, no MPI; ~3-5 min on 2 cores, nearly
+# all of it the build), unpacks it elsewhere and runs, with an empty
+# environment, its CPU suites and gpu-check.sh's no-GPU path. Exit 77 = no
+# nvcc: skipped. CORUN_SKIP_GPU_BUNDLE=1 skips it.
+if [ "${CORUN_SKIP_GPU_BUNDLE:-0}" != 1 ]; then
+    echo "== GPU bundle: nvcc build for sm_90, run relocated under env -i, gpu-check.sh without a GPU =="
+    rc=0
+    "$CORUN_ROOT/scripts/check-gpu-bundle.sh" "$CORUN_ROOT/build-gpu" || rc=$?
+    if [ "$rc" = 77 ]; then
+        echo "(no nvcc: GPU bundle not built, skipped)"
+    elif [ "$rc" != 0 ]; then
+        exit "$rc"
+    fi
+fi
+
 if [ "${CORUN_SKIP_SLURM:-0}" != 1 ]; then
     echo "== Slurm: one-node cluster on localhost, job scripts submitted and checked (~30 s) =="
     rc=0

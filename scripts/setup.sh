@@ -16,6 +16,7 @@ set -euo pipefail
 
 CORUN_PACKAGES=(build-essential cmake pkg-config libhdf5-dev libcunit1-dev libgmp-dev
     libflint-dev help2man
+    patchelf  # scripts/gpu-bundle.sh: RPATH $ORIGIN/lib in the GPU bundle
     hdf5-tools hdf5-filter-plugin python3-h5py python3-numpy
     libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
     jupyter-nbconvert python3-ipykernel python3-matplotlib python3-pandas)

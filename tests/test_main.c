@@ -1,5 +1,9 @@
 /* test_main.c — runs the registered CUnit suites named on the command line
- * (all of them with no argument); exit 0 iff every assertion passed. */
+ * (all of them with no argument); exit 0 iff every assertion passed.
+ *   corun_tests [SUITE | SUITE:TEST]...   SUITE:TEST runs that one test of SUITE
+ *   corun_tests --list                    prints every SUITE:TEST, one a line
+ * (Single tests let a slow tool, such as compute-sanitizer, run the cheap
+ * tests of a suite and leave out the expensive ones.) */
 #include <CUnit/Basic.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -157,11 +161,24 @@ int test_run_corun(const char *const *argv, char *out, size_t outcap, char *erro
     return WEXITSTATUS(st);
 }
 
-static int add_suite(int i) {
+/* Does argument a name suite s as a whole ("s") or this test of it ("s:t")? */
+static int arg_suite(const char *a, const char *s) {
+    size_t n = strlen(s);
+    return !strncmp(a, s, n) && (a[n] == '\0' || a[n] == ':');
+}
+
+/* Adds suite i with the cases the arguments ask for (every case with none). */
+static int add_suite(int i, int argc, char **argv) {
     CU_pSuite s = CU_add_suite(suites[i].name, NULL, NULL);
     if (!s) return -1;
-    for (const test_case_t *c = suites[i].cases; c->name; c++)
-        if (!CU_add_test(s, c->name, c->fn)) return -1;
+    size_t n = strlen(suites[i].name);
+    for (const test_case_t *c = suites[i].cases; c->name; c++) {
+        int wanted = argc < 2;
+        for (int a = 1; a < argc; a++)
+            if (arg_suite(argv[a], suites[i].name))
+                wanted |= argv[a][n] == '\0' || !strcmp(argv[a] + n + 1, c->name);
+        if (wanted && !CU_add_test(s, c->name, c->fn)) return -1;
+    }
     return 0;
 }
 
@@ -240,19 +257,32 @@ int test_run_mpi(int np, const char *const *args, char **out, char **errout) {
 }
 
 int main(int argc, char **argv) {
-    if (CU_initialize_registry() != CUE_SUCCESS) return 2;
-    for (int i = 0; i < nsuites; i++) {
-        int wanted = argc < 2;
-        for (int a = 1; a < argc; a++) wanted |= !strcmp(argv[a], suites[i].name);
-        if (wanted && add_suite(i)) return 2;
+    if (argc == 2 && !strcmp(argv[1], "--list")) {
+        for (int i = 0; i < nsuites; i++)
+            for (const test_case_t *c = suites[i].cases; c->name; c++)
+                printf("%s:%s\n", suites[i].name, c->name);
+        return 0;
     }
     for (int a = 1; a < argc; a++) {
         int found = 0;
-        for (int i = 0; i < nsuites; i++) found |= !strcmp(argv[a], suites[i].name);
+        for (int i = 0; i < nsuites && !found; i++) {
+            if (!arg_suite(argv[a], suites[i].name)) continue;
+            const char *t = argv[a] + strlen(suites[i].name);
+            if (*t == '\0') found = 1;
+            for (const test_case_t *c = suites[i].cases; *t && c->name; c++)
+                found |= !strcmp(t + 1, c->name);
+        }
         if (!found) {
-            fprintf(stderr, "corun_tests: no suite named '%s'\n", argv[a]);
+            fprintf(stderr, "corun_tests: no suite or test named '%s' (--list shows them)\n",
+                    argv[a]);
             return 2;
         }
+    }
+    if (CU_initialize_registry() != CUE_SUCCESS) return 2;
+    for (int i = 0; i < nsuites; i++) {
+        int wanted = argc < 2;
+        for (int a = 1; a < argc; a++) wanted |= arg_suite(argv[a], suites[i].name);
+        if (wanted && add_suite(i, argc, argv)) return 2;
     }
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
