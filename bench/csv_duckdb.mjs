@@ -1,4 +1,4 @@
-// csv_duckdb.mjs — the DuckDB comparison of bench/csv_bench.sh (issue 7):
+// csv_duckdb.mjs — the DuckDB comparison of bench/csv_bench.sh:
 // COPY ... PARTITION_BY (Country) with 2 threads, via npm's @duckdb/node-api
 // installed under a folder given as argv[2] (never committed).
 const [dir, input, out] = process.argv.slice(2);
