@@ -51,7 +51,7 @@ struct corun_h5_file {
     int64_t open_nframes, open_npops; /* restart: what it held (after trimming) */
     char *tmp_path;             /* create: the new file until it is renamed to path */
     int checksummed;            /* /frames chunks carry Fletcher32 (verify.c) */
-    int64_t last_gen;           /* restart: the generation of the last frame */
+    int64_t last_gen, last_pop; /* restart: the last frame's generation and population */
     h5io_leg_t leg;             /* this run's record in /runs */
 };
 
@@ -86,6 +86,12 @@ int h5io_checksum_error(void);
  * B3/S23 whose 2 became 6) is refused instead of run. */
 uint64_t h5io_header_digest(const corun_h5_meta_t *m);
 #define H5IO_DIGEST_ATTR "header_digest"
+/* Reads path's metadata (root attributes, dataset headers) in a child
+ * process first: HDF5 parses some damaged metadata (the global heap of
+ * variable-length strings, 1.6-format headers) without checksums and can
+ * crash or loop on it. 0: safe to open; -1: refused, why says what
+ * happened. Single processes only (no fork inside an MPI job). */
+int h5io_probe_metadata(const char *path, char *why, size_t n);
 
 /* ---- the per-leg records (provenance.c) ---- */
 

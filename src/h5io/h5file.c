@@ -486,9 +486,14 @@ static hid_t make_dataset(hid_t file, const char *name, hid_t type, int rank, co
     return d;
 }
 
-static hid_t file_access(corun_h5_file_t *f, int swmr) {
+/* swmr: the latest format (SWMR needs it). create: the 1.8 format, whose
+ * superblock and object headers carry checksums (the 1.6 format's do not,
+ * and HDF5 parses a damaged one blindly, even crashing), while HDF5 1.8
+ * still reads the file. Existing files are opened as they are. */
+static hid_t file_access(corun_h5_file_t *f, int swmr, int create) {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl >= 0 && swmr) H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    else if (fapl >= 0 && create) H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
 #if H5IO_PAR
     /* P > 1: MPI-IO on the file's own communicator; metadata reads and
      * writes collective (every rank makes the same metadata calls anyway). */
@@ -726,7 +731,7 @@ int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force,
         rc = corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
         goto bad;
     }
-    hid_t fapl = file_access(f, m->swmr);
+    hid_t fapl = file_access(f, m->swmr, 1);
     f->file = fapl < 0 ? -1 : H5Fcreate(f->tmp_path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
     if (fapl >= 0) H5Pclose(fapl);
     if (f->file < 0) {
@@ -1004,6 +1009,22 @@ static int check_generations(corun_h5_file_t *f, int64_t ngen, int64_t *last, co
     return 0;
 }
 
+/* One element of a rank-1 int64 dataset (every rank reads it); the error
+ * stack is kept for the caller. */
+static int read_i64_at(corun_h5_file_t *f, hid_t d, int64_t at, int64_t *v) {
+    hid_t fs = H5Dget_space(d);
+    hsize_t off[1] = {(hsize_t)at}, cnt[1] = {1};
+    hid_t ms = H5Screate_simple(1, cnt, NULL);
+    int ok = fs >= 0 && ms >= 0 &&
+             H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
+             H5Dread(d, H5T_NATIVE_INT64, ms, fs, f->dxpl, v) >= 0;
+    hid_t why = ok ? -1 : H5Eget_current_stack();
+    if (ms >= 0) H5Sclose(ms);
+    if (fs >= 0) H5Sclose(fs);
+    if (why >= 0) H5Eset_current_stack(why);
+    return ok ? 0 : -1;
+}
+
 /* What a file says about its own integrity (files of corun versions before
  * checksums say nothing, and are read as they are): a `checksum` attribute
  * means every dataset carries it (a dataset rewritten without it is not
@@ -1171,6 +1192,17 @@ static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
                             "/population has %lld entries, but the last frame is generation "
                             "%lld (needs %lld)",
                             (long long)f->npops, (long long)g, (long long)(g + 1));
+    /* The last frame's cells are checked against this when they are read. */
+    if (read_i64_at(f, f->pops, g, &f->last_pop) < 0)
+        return h5io_checksum_error()
+                   ? inconsistent(f, err, "/population[%lld]: the checksum does not match",
+                                  (long long)g)
+                   : fail(f, path, err, CORUN_EPARSE, "reading /population");
+    if (f->last_pop < 0 || (double)f->last_pop > (double)mm.width * (double)mm.height)
+        return inconsistent(f, err, "/population[%lld] = %lld is not a population of a %lldx%lld "
+                                    "grid",
+                            (long long)g, (long long)f->last_pop, (long long)mm.width,
+                            (long long)mm.height);
     *last_gen = f->last_gen = g;
     return 0;
 }
@@ -1259,13 +1291,25 @@ int corun_h5_open_append(const char *path, const corun_h5_par_t *par, corun_h5_m
     }
     /* The restart appends: one writer, as for a new file. */
     if ((rc = take_lock(f, err))) goto bad;
-    hid_t fapl = file_access(f, 0);
+    char why[256];
+    if (!parallel(f) && !corun_mpi_active() && h5io_probe_metadata(path, why, sizeof why) < 0) {
+        rc = corun_err_set(err, CORUN_EPARSE, "restart %s: %s; refused", path, why);
+        goto bad;
+    }
+    hid_t fapl = file_access(f, 0, 0);
     rc = fapl < 0 ? fail(f, path, err, CORUN_EIO, "setting up file access")
                   : open_existing(f, H5F_ACC_RDWR, fapl, err);
     if (fapl >= 0) H5Pclose(fapl);
     if (rc) goto bad;
     int64_t g = 0;
     if ((rc = load(f, &g, err)) || (rc = slab_check(f, err))) goto bad;
+    /* What the restart adds (its /runs record) in the file's own format:
+     * checksummed object headers where the superblock is of the 1.8
+     * format or later. */
+    H5F_info2_t fi;
+    if (H5Fget_info2(f->file, &fi) >= 0 && fi.super.version >= 2)
+        H5Fset_libver_bounds(f->file, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+    H5Eclear2(H5E_DEFAULT);
     /* The pipeline's frame buffers are sized by the file's width and this
      * slab's rows: make sure they fit before anything allocates them. */
     if ((rc = corun_life_check_size(f->meta.width, f->rows, 0.5, err))) {
@@ -1348,6 +1392,30 @@ static int frame_values_bad(corun_h5_file_t *f, const uint8_t *cells, const uint
     return 0;
 }
 
+/* The frame's live cells (all ranks' slabs together) must be what
+ * /population says for its generation: catches a frame replaced by another
+ * one whole (checksums cannot) and damage in files without checksums. */
+static int check_frame_population(corun_h5_file_t *f, const uint64_t *words, corun_err_t *err) {
+    const int64_t n = corun_life_words_per_row(f->meta.width) * f->rows;
+    int64_t pop = 0;
+    for (int64_t i = 0; i < n; i++) pop += __builtin_popcountll(words[i]);
+#if H5IO_PAR
+    if (parallel(f)) {
+        int64_t all = 0;
+        if (MPI_Allreduce(&pop, &all, 1, MPI_INT64_T, MPI_SUM, f->comm) != MPI_SUCCESS)
+            return corun_err_set(err, CORUN_EIO, "%s: MPI_Allreduce (frame population) failed",
+                                 f->path);
+        pop = all;
+    }
+#endif
+    if (pop == f->last_pop) return 0;
+    return inconsistent(f, err,
+                        "frame %lld (generation %lld) has %lld live cells, but /population[%lld] "
+                        "says %lld",
+                        (long long)(f->nframes - 1), (long long)f->last_gen, (long long)pop,
+                        (long long)f->last_gen, (long long)f->last_pop);
+}
+
 int corun_h5_read_last_frame(corun_h5_file_t *f, uint64_t *words, int progress,
                              const volatile sig_atomic_t *stop, corun_err_t *err) {
     const corun_h5_meta_t *m = &f->meta;
@@ -1385,6 +1453,7 @@ int corun_h5_read_last_frame(corun_h5_file_t *f, uint64_t *words, int progress,
     }
     if (show) fputc('\n', stderr);
     free(tmp);
+    if (!rc) rc = check_frame_population(f, words, err);
     return rc;
 }
 
