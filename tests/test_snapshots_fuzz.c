@@ -124,7 +124,7 @@ typedef struct base {
 static int rounds(void) {
     const char *r = getenv("CORUN_FUZZ_ROUNDS");
     int n = r ? atoi(r) : 0;
-    return n > 0 ? n : 24;
+    return n > 0 ? n : 16;
 }
 
 /* The base file, the reference restart and the chunk map (one h5py call). */
