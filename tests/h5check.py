@@ -3,7 +3,10 @@
 prints one line per frame: "frame K gen G pop P hash H", then "pops N" (the
 length of /population) and "status S". Exit 1 if the file is inconsistent:
 a frame's population differs from /population at its generation, or
-generations are not increasing. Used by tests/test_snapshots.c.
+generations are not increasing. Exit 2 if a frame or list cannot be read
+because its checksum does not match (files with the `checksum` attribute;
+HDF5 verifies it on every read), naming the frame. Used by
+tests/test_snapshots*.c.
 
 usage: h5check.py FILE [--swmr] [--frames-only-last]
 """
@@ -31,21 +34,34 @@ def cells(f, k):
     return fr.astype(np.uint8)
 
 
+def damaged(what, e):
+    """A read HDF5 refused: name what, say whether a checksum caught it, exit 2."""
+    why = "checksum mismatch" if "checksum" in str(e).lower() else "unreadable"
+    print(f"DAMAGED {what}: {why} ({e})")
+    sys.exit(2)
+
+
 def main():
     path = sys.argv[1]
     kw = {"libver": "latest", "swmr": True} if "--swmr" in sys.argv else {}
     only_last = "--frames-only-last" in sys.argv
     with h5py.File(path, "r", **kw) as f:
-        gens = f["generation"][:]
-        pops = f["population"][:]
+        try:
+            gens = f["generation"][:]
+            pops = f["population"][:]
+        except OSError as e:
+            damaged("/generation or /population", e)
         n = min(len(gens), f["frames"].shape[0])
         ok = True
         for k in range(n):
             if only_last and k != n - 1:
                 continue
-            c = cells(f, k)
-            pop = int(c.sum())
             g = int(gens[k])
+            try:
+                c = cells(f, k)
+            except OSError as e:
+                damaged(f"frame {k} (generation {g})", e)
+            pop = int(c.sum())
             if g < len(pops) and int(pops[g]) != pop:
                 print(f"MISMATCH frame {k} gen {g}: population {pop} but /population says {int(pops[g])}")
                 ok = False

@@ -82,7 +82,12 @@ def main():
         if f["frames"].shape[0] != len(gens):
             bad.append(f"/frames has {f['frames'].shape[0]} frames for {len(gens)} generations")
         for k, g in enumerate(gens[: f["frames"].shape[0]]):
-            c, p = cells(f, k), pattern(w, h, g)
+            try:  # HDF5 verifies each chunk's checksum on read
+                c = cells(f, k)
+            except OSError as e:
+                print(f"DAMAGED frame {k} (generation {g}): {e}")
+                sys.exit(2)
+            p = pattern(w, h, g)
             if not np.array_equal(c, p):
                 rows = sorted(set(np.nonzero((c != p).any(axis=1))[0].tolist()))
                 bad.append(f"frame {k} (generation {g}) differs from the pattern in rows {rows[:10]}")
@@ -106,6 +111,12 @@ def main():
             bad.append("attribute slurm_job_id is missing")
         elif a.job is not None and f.attrs["slurm_job_id"] != a.job:
             bad.append(f"attribute slurm_job_id is {f.attrs['slurm_job_id']!r}, expected {a.job!r}")
+        if not a.legacy:
+            if f.attrs.get("checksum") != "fletcher32" or not all(
+                    f[n].fletcher32 for n in ("frames", "generation", "population")):
+                bad.append("the datasets carry no fletcher32 checksum")
+            if "runs" not in f or len(f["runs"]) < 1:
+                bad.append("/runs holds no run record")
         d = hashlib.sha256()
         for name in ("frames", "generation", "population"):
             arr = f[name][()]

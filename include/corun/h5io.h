@@ -39,6 +39,7 @@
 #ifndef CORUN_H5IO_H
 #define CORUN_H5IO_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "corun/err.h"
@@ -116,9 +117,18 @@ CORUN_API int corun_h5_open_append(const char *path, const corun_h5_par_t *par,
                                    corun_h5_meta_t *m, int64_t *last_gen, corun_h5_file_t **out,
                                    corun_err_t *err);
 /* The last frame's rows of this slab, bit-packed (rows * words_per_row);
- * with progress, a big frame shows a progress line on stderr. */
+ * with progress, a big frame shows a progress line on stderr. Verifies the
+ * frame: a chunk whose checksum does not match, a byte cell other than 0/1
+ * or a padding bit set is refused (CORUN_EPARSE, naming the frame and its
+ * rows). stop (may be NULL): when it becomes non-zero the read ends at the
+ * next piece of rows with CORUN_ECANCELED. */
 CORUN_API int corun_h5_read_last_frame(corun_h5_file_t *f, uint64_t *words, int progress,
-                                       corun_err_t *err);
+                                       const volatile sig_atomic_t *stop, corun_err_t *err);
+/* The provenance of the run leg that appends (a restart): command line,
+ * config text, backend, threads, host and (empty: $SLURM_JOB_ID) job id are
+ * taken from leg and recorded in the leg's /runs record when it first
+ * appends. A new file records corun_h5_create's meta as its first leg. */
+CORUN_API int corun_h5_set_leg(corun_h5_file_t *f, const corun_h5_meta_t *leg, corun_err_t *err);
 /* Appends one frame: this slab's rows, bit-packed, stored in the file's format. */
 CORUN_API int corun_h5_append_frame(corun_h5_file_t *f, int64_t generation, const uint64_t *words,
                                     corun_err_t *err);
@@ -166,6 +176,8 @@ typedef struct corun_snap_config {
     int buffers;  /* frames in flight before compute waits; default 3 */
     corun_h5_par_t par; /* this rank's slab and MPI sharing (zero: single process) */
     int progress; /* restart: a progress line while a big last frame is read */
+    const volatile sig_atomic_t *stop; /* restart: non-zero stops the read of the
+                                        * last frame (CORUN_ECANCELED); may be NULL */
 } corun_snap_config_t;
 
 /* Starts the I/O loop and creates (or, with restart, opens) the file. With
@@ -180,6 +192,9 @@ typedef struct corun_snap_config {
  * close returns are the agreed ones. */
 CORUN_API int corun_snap_open(corun_snap_config_t *cfg, corun_snap_t **out, int64_t *start_gen,
                               corun_err_t *err);
+/* With restart: the provenance of this leg (corun_h5_set_leg), recorded
+ * in the file's /runs with the leg's first append. */
+CORUN_API int corun_snap_leg(corun_snap_t *s, const corun_h5_meta_t *leg, corun_err_t *err);
 /* With restart: copies the last frame's rows of this slab into g (a grid of
  * the slab's rows). */
 CORUN_API int corun_snap_restart_frame(corun_snap_t *s, corun_life_grid_t *g, corun_err_t *err);

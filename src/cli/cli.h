@@ -50,6 +50,7 @@ typedef struct life_opts {
     int snapshot_bytes;         /* --snapshot-format bytes */
     char compress[16];          /* none | gzip[:L] | lz4 */
     int swmr, force;
+    int has_snapshot_format, has_compress, has_swmr, has_init, has_at; /* given (restart checks) */
     int snapshot_buffers;
     int has_snapshot_buffers;   /* given: not lowered to fit in memory */
     /* MPI (docs/MPI.md) */

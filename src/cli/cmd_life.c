@@ -100,7 +100,6 @@ static const char life_usage[] =
     "Exit codes: 0 success, 1 run-time failure, 2 bad usage or input, 3 stopped by\n"
     "a signal (final frame written when snapshotting).\n";
 
-
 /* ------------------------------------------------------------ signals */
 
 /* SIGTERM, SIGINT and SIGUSR1 (what Slurm sends before a time limit with
@@ -144,6 +143,45 @@ static char *join_argv(int argc, char **argv) {
     return s;
 }
 
+/* --restart: what the file fixes for all of its frames besides size, rule,
+ * boundary and interval: the frame format and compression (a dataset's
+ * filters are set when it is made), SWMR mode (a restart appends in normal
+ * mode) and the initial grid (the file's last frame). Options that change
+ * only how this leg computes (threads, backend, device, buffers, halo,
+ * steps) may differ and are recorded in the leg's /runs record. */
+static int restart_fixed_options(const life_opts_t *o, const corun_h5_meta_t *m,
+                                 corun_err_t *err) {
+    const char *file_fmt = m->format == CORUN_H5_BYTES ? "bytes" : "bits";
+    if (o->has_snapshot_format && (o->snapshot_bytes != (m->format == CORUN_H5_BYTES)))
+        return corun_err_set(err, CORUN_EINVAL,
+                             "restart %s: --snapshot-format %s contradicts the file's "
+                             "frame_format %s",
+                             o->restart, o->snapshot_bytes ? "bytes" : "bits", file_fmt);
+    corun_h5_codec_t codec;
+    int level;
+    if (o->has_compress && corun_h5_codec_parse(o->compress, &codec, &level, err) == 0 &&
+        (codec != m->codec || (codec == CORUN_H5_GZIP && level != m->level))) {
+        char mine[24];
+        if (m->codec == CORUN_H5_GZIP) snprintf(mine, sizeof mine, "gzip:%d", m->level);
+        else snprintf(mine, sizeof mine, "%s", m->codec == CORUN_H5_LZ4 ? "lz4" : "none");
+        return corun_err_set(err, CORUN_EINVAL,
+                             "restart %s: --compress %s contradicts the file's compression %s "
+                             "(its frames' filters are fixed)",
+                             o->restart, o->compress, mine);
+    }
+    if (o->has_swmr && o->swmr)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "restart %s: --swmr contradicts the restart, which appends in "
+                             "normal mode (the file's swmr is %d)",
+                             o->restart, m->swmr);
+    if (o->has_init || o->has_at)
+        return corun_err_set(err, CORUN_EINVAL,
+                             "restart %s: --%s contradicts the restart, which continues from "
+                             "the file's last frame",
+                             o->restart, o->has_init ? "init" : "at");
+    return 0;
+}
+
 /* --restart: the run's size, rule and boundary come from the file; flags that
  * contradict it are an error rather than silently ignored. */
 static int adopt_restart_meta(life_opts_t *o, const corun_h5_meta_t *m, corun_err_t *err) {
@@ -171,11 +209,16 @@ static int adopt_restart_meta(life_opts_t *o, const corun_h5_meta_t *m, corun_er
                              "snapshot_every %lld (leave it out to continue with %lld)",
                              o->restart, (long long)o->snapshot_every,
                              (long long)m->snapshot_every, (long long)m->snapshot_every);
+    int rc = restart_fixed_options(o, m, err);
+    if (rc) return rc;
     o->width = m->width;
     o->height = m->height;
     o->rule = m->rule;
     o->boundary = m->boundary;
     o->snapshot_every = m->snapshot_every;
+    o->snapshot_bytes = m->format == CORUN_H5_BYTES;
+    if (m->codec == CORUN_H5_GZIP) snprintf(o->compress, sizeof o->compress, "gzip:%d", m->level);
+    else snprintf(o->compress, sizeof o->compress, "%s", m->codec == CORUN_H5_LZ4 ? "lz4" : "none");
     return 0;
 }
 
@@ -207,6 +250,15 @@ static int setup_result(int team, int code, const corun_err_t *err) {
     if (team) code = corun_life_mpi_agree_code(code, &first);
     if (code && first == corun_mpi_rank() && err->msg[0]) cli_error("life: %s", err->msg);
     return code;
+}
+
+/* A restart that could not open its file: a file in use by another run is
+ * not bad input (exit 1), a signal during the read is a stop (exit 3),
+ * anything else is the file's fault (exit 2). */
+static int restart_open_code(const corun_err_t *err) {
+    return err->code == CORUN_EBUSY        ? CORUN_EXIT_FAILURE
+           : err->code == CORUN_ECANCELED ? CORUN_EXIT_SIGNAL
+                                          : CORUN_EXIT_USAGE;
 }
 
 static int usage_or_failure(const corun_err_t *err) {
@@ -277,6 +329,16 @@ static corun_life_grid_t own_rows(const life_job_t *j) {
     return corun_life_grid_rows(&j->grid, j->top, j->rows);
 }
 
+/* The restart leg's own provenance (command line, effective options,
+ * backend, threads, host), recorded in the file's /runs: the options that
+ * may differ from leg to leg (docs/CLI.md) are told there. */
+static int restart_leg(life_job_t *j) {
+    corun_h5_meta_t leg;
+    life_opts_to_ini(&j->o, j->config, sizeof j->config);
+    fill_meta(&j->o, j->be, j->threads, j->cmdline ? j->cmdline : "corun life", j->config, &leg);
+    return corun_snap_leg(j->snap, &leg, &j->err);
+}
+
 /* The team, the threads, and the option combinations that cannot work. */
 static int job_begin(life_job_t *j) {
     life_opts_t *o = &j->o;
@@ -339,9 +401,9 @@ static int job_size(life_job_t *j) {
         j->sc.restart = 1;
         j->sc.buffers = o->snapshot_buffers;
         j->sc.progress = !o->quiet && isatty(2) && j->rank == 0;
+        j->sc.stop = &stop_signal;
         if (!j->team && corun_snap_open(&j->sc, &j->snap, &j->start_gen, &j->err))
-            /* (a file in use by another run is not bad input: exit 1) */
-            code = j->err.code == CORUN_EBUSY ? CORUN_EXIT_FAILURE : CORUN_EXIT_USAGE;
+            code = restart_open_code(&j->err);
         else if (!j->team)
             m = j->sc.meta;
         else if (corun_h5_read_meta(o->restart, &m, &last, &j->err))
@@ -404,8 +466,8 @@ static int job_grid(life_job_t *j) {
     } else if (o->restart[0]) {
         j->sc.par = par;
         if (j->team && corun_snap_open(&j->sc, &j->snap, &j->start_gen, &j->err))
-            code = j->err.code == CORUN_EBUSY ? CORUN_EXIT_FAILURE : CORUN_EXIT_USAGE;
-        else if (corun_snap_restart_frame(j->snap, &own, &j->err))
+            code = restart_open_code(&j->err);
+        else if (corun_snap_restart_frame(j->snap, &own, &j->err) || restart_leg(j))
             code = CORUN_EXIT_FAILURE;
     } else if (corun_life_source_fill(&j->src, &own, j->row0, o->height, j->threads,
                                       !o->quiet && isatty(2) && j->rank == 0, &j->err)) {
@@ -608,6 +670,9 @@ int cmd_life(int argc, char **argv) {
         return CORUN_EXIT_OK;
     }
     j->cmdline = join_argv(argc, argv);
+    /* A restart's read of the last frame honours a stop request (the read
+     * checks the flag between pieces of rows). */
+    if (j->o.restart[0]) signals_install();
     if ((code = job_begin(j)) || (code = job_size(j)) || (code = job_grid(j)) ||
         (code = job_open(j))) {
         job_free(j);

@@ -42,11 +42,13 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
         if ((rc = corun_life_boundary_parse(v, &o->boundary, err))) return rc;
         o->has_boundary = 1;
     } else if (!strcmp(key, "init")) {
+        o->has_init = 1;
         return cli_copy_str(o->init, sizeof o->init, key, v, err);
     } else if (!strcmp(key, "at")) {
         if (corun_parse_xy(v, &o->at_x, &o->at_y))
             return corun_err_set(err, CORUN_EINVAL,
                                  "at: '%s' is not X,Y with non-negative integers", v);
+        o->has_at = 1;
     } else if (!strcmp(key, "steps")) {
         if (corun_parse_i64(v, &o->steps) || o->steps < 0)
             return corun_err_set(err, CORUN_EINVAL, "steps: '%s' is not a non-negative integer",
@@ -92,12 +94,15 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
             return corun_err_set(err, CORUN_EINVAL, "snapshot-format: '%s' is not bits or bytes",
                                  v);
         o->snapshot_bytes = !strcmp(v, "bytes");
+        o->has_snapshot_format = 1;
     } else if (!strcmp(key, "compress")) {
         if (strcmp(v, "none") && strcmp(v, "lz4") && strcmp(v, "gzip") && strncmp(v, "gzip:", 5))
             return corun_err_set(err, CORUN_EINVAL,
                                  "compress: '%s' is not none, gzip, gzip:LEVEL or lz4", v);
+        o->has_compress = 1;
         return cli_copy_str(o->compress, sizeof o->compress, key, v, err);
     } else if (!strcmp(key, "swmr")) {
+        o->has_swmr = 1;
         return cli_parse_bool(key, v, &o->swmr, err);
     } else if (!strcmp(key, "force")) {
         return cli_parse_bool(key, v, &o->force, err);

@@ -43,37 +43,10 @@
 #include "corun/h5io.h"
 #include "corun/lock.h"
 #include "corun/mpi.h"
-
-#if CORUN_MPI && defined(H5_HAVE_PARALLEL)
-#define H5IO_PAR 1
-#include "mpi/mpi_int.h"
-#else
-#define H5IO_PAR 0
-#endif
+#include "h5_int.h"
 
 #define LZ4_FILTER_ID 32004 /* registered id of the LZ4 filter (hdf5-filter-plugin) */
 
-struct corun_h5_file {
-    char *path;
-    hid_t file, frames, gens, pops;
-    corun_h5_meta_t meta;
-    int64_t nframes, npops, x; /* x: frame row length in elements */
-    int64_t rows_per_chunk;
-    int64_t row0, rows, max_rows; /* this rank's slab; the largest of any rank */
-    int rank, nranks;             /* nranks > 1: parallel HDF5 */
-    hid_t dxpl;                   /* collective transfers (P > 1) or H5P_DEFAULT */
-#if H5IO_PAR
-    MPI_Comm comm;
-#endif
-    int failed;
-    corun_err_t first_err;
-    char rule_buf[32];
-    char *config_buf, *cmd_buf; /* owned copies for meta read back */
-    corun_lock_t lock;          /* one writer per file (rank 0 holds it) */
-    char *prev_status;          /* restart: the status the file had */
-    int64_t open_nframes, open_npops; /* restart: what it held (after trimming) */
-    char *tmp_path;             /* create: the new file until it is renamed to path */
-};
 
 /* ------------------------------------------------------------ messages */
 
@@ -260,7 +233,7 @@ static int all_ok(corun_h5_file_t *f, int ok) {
 }
 
 /* Rank 0's string on every rank (malloc'd; NULL in: ""). */
-static char *agreed_str(corun_h5_file_t *f, const char *s) {
+char *h5io_agreed_str(corun_h5_file_t *f, const char *s) {
     if (!s) s = "";
 #if H5IO_PAR
     if (parallel(f)) {
@@ -362,14 +335,14 @@ void corun_h5_agree_stats(corun_h5_file_t *f, corun_h5_stats_t *st) {
 
 /* ---------------------------------------------------------- attributes */
 
-static int attr_replace(hid_t loc, const char *name) {
+int h5io_attr_replace(hid_t loc, const char *name) {
     htri_t ex = H5Aexists(loc, name);
     if (ex < 0) return -1;
     return ex ? (H5Adelete(loc, name) < 0 ? -1 : 0) : 0;
 }
 
-static int attr_str(hid_t loc, const char *name, const char *v) {
-    if (attr_replace(loc, name) < 0) return -1;
+int h5io_attr_str(hid_t loc, const char *name, const char *v) {
+    if (h5io_attr_replace(loc, name) < 0) return -1;
     hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR), a = -1;
     int rc = -1;
     if (t >= 0 && sp >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 &&
@@ -385,7 +358,7 @@ static int attr_str(hid_t loc, const char *name, const char *v) {
 }
 
 static int attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v) {
-    if (attr_replace(loc, name) < 0) return -1;
+    if (h5io_attr_replace(loc, name) < 0) return -1;
     hid_t sp = H5Screate(H5S_SCALAR);
     hid_t a = sp >= 0 ? H5Acreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
     int rc = (a >= 0 && H5Awrite(a, mtype, v) >= 0) ? 0 : -1;
@@ -394,7 +367,7 @@ static int attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const
     return rc;
 }
 
-static int attr_i64(hid_t loc, const char *name, int64_t v) {
+int h5io_attr_i64(hid_t loc, const char *name, int64_t v) {
     return attr_num(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v);
 }
 
@@ -403,7 +376,7 @@ static int attr_f64(hid_t loc, const char *name, double v) {
 }
 
 /* Reads a string attribute into a malloc'd copy (NULL if absent or bad). */
-static char *read_attr_str(hid_t loc, const char *name) {
+char *h5io_read_attr_str(hid_t loc, const char *name) {
     if (H5Aexists(loc, name) <= 0) return NULL;
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT), t = H5Tcopy(H5T_C_S1);
     char *out = NULL, *v = NULL;
@@ -418,7 +391,7 @@ static char *read_attr_str(hid_t loc, const char *name) {
     return out;
 }
 
-static int read_attr_i64(hid_t loc, const char *name, int64_t *v) {
+int h5io_read_attr_i64(hid_t loc, const char *name, int64_t *v) {
     if (H5Aexists(loc, name) <= 0) return -1;
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
     int rc = (a >= 0 && H5Aread(a, H5T_NATIVE_INT64, v) >= 0) ? 0 : -1;
@@ -504,6 +477,8 @@ static hid_t make_dataset(hid_t file, const char *name, hid_t type, int rank, co
         } else if (codec == CORUN_H5_LZ4) {
             ok = H5Pset_filter(dcpl, LZ4_FILTER_ID, H5Z_FLAG_OPTIONAL, 0, NULL) >= 0;
         }
+        /* Every chunk checksummed (verify.c), after the compression. */
+        ok = ok && h5io_checksum_dcpl(dcpl) == 0;
         if (ok) d = H5Dcreate2(file, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     }
     if (dcpl >= 0) H5Pclose(dcpl);
@@ -511,9 +486,14 @@ static hid_t make_dataset(hid_t file, const char *name, hid_t type, int rank, co
     return d;
 }
 
-static hid_t file_access(corun_h5_file_t *f, int swmr) {
+/* swmr: the latest format (SWMR needs it). create: the 1.8 format, whose
+ * superblock and object headers carry checksums (the 1.6 format's do not,
+ * and HDF5 parses a damaged one blindly, even crashing), while HDF5 1.8
+ * still reads the file. Existing files are opened as they are. */
+static hid_t file_access(corun_h5_file_t *f, int swmr, int create) {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl >= 0 && swmr) H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    else if (fapl >= 0 && create) H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
 #if H5IO_PAR
     /* P > 1: MPI-IO on the file's own communicator; metadata reads and
      * writes collective (every rank makes the same metadata calls anyway). */
@@ -530,7 +510,7 @@ static hid_t file_access(corun_h5_file_t *f, int swmr) {
 }
 
 /* Rank 0's value on every rank. */
-static int64_t agreed_i64(corun_h5_file_t *f, int64_t v) {
+int64_t h5io_agreed_i64(corun_h5_file_t *f, int64_t v) {
 #if H5IO_PAR
     if (parallel(f)) MPI_Bcast(&v, 1, MPI_INT64_T, 0, f->comm);
 #else
@@ -554,44 +534,46 @@ static int write_root_attrs(corun_h5_file_t *f) {
     hid_t r = f->file;
     char rule[32], when[64];
     corun_life_rule_format(m->rule, rule, sizeof rule);
-    time_t now = time(NULL);
-    struct tm tmv;
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tmv));
+    h5io_utc_now(when, sizeof when);
     char comp[32];
     if (m->codec == CORUN_H5_GZIP) snprintf(comp, sizeof comp, "gzip:%d", m->level);
     else snprintf(comp, sizeof comp, "%s", codec_name(m->codec));
     /* Values that may differ between ranks: rank 0's (P > 1). */
-    char *config = agreed_str(f, m->config_text), *cmd = agreed_str(f, m->command_line);
-    char *backend = agreed_str(f, m->backend), *host = agreed_str(f, m->host);
-    char *created = agreed_str(f, when), *job = agreed_str(f, m->slurm_job_id);
-    int64_t threads = agreed_i64(f, m->threads);
+    char *config = h5io_agreed_str(f, m->config_text), *cmd = h5io_agreed_str(f, m->command_line);
+    char *backend = h5io_agreed_str(f, m->backend), *host = h5io_agreed_str(f, m->host);
+    char *created = h5io_agreed_str(f, when), *job = h5io_agreed_str(f, m->slurm_job_id);
+    int64_t threads = h5io_agreed_i64(f, m->threads);
     int bad = !config || !cmd || !backend || !host || !created || !job;
     if (!bad) {
-        bad |= attr_str(r, "corun_version", CORUN_VERSION);
-        bad |= attr_str(r, "format_version", "1");
-        bad |= attr_str(r, "rule", rule);
-        bad |= attr_str(r, "boundary", corun_life_boundary_name(m->boundary));
-        bad |= attr_i64(r, "width", m->width);
-        bad |= attr_i64(r, "height", m->height);
-        bad |= attr_str(r, "frame_format", m->format == CORUN_H5_BITS ? "bits" : "bytes");
-        bad |= attr_i64(r, "words_per_row", corun_life_words_per_row(m->width));
-        bad |= attr_str(r, "bit_order",
+        bad |= h5io_attr_str(r, "corun_version", CORUN_VERSION);
+        bad |= h5io_attr_str(r, "format_version", "1");
+        bad |= h5io_attr_str(r, "rule", rule);
+        bad |= h5io_attr_str(r, "boundary", corun_life_boundary_name(m->boundary));
+        bad |= h5io_attr_i64(r, "width", m->width);
+        bad |= h5io_attr_i64(r, "height", m->height);
+        bad |= h5io_attr_str(r, "frame_format", m->format == CORUN_H5_BITS ? "bits" : "bytes");
+        bad |= h5io_attr_i64(r, "words_per_row", corun_life_words_per_row(m->width));
+        bad |= h5io_attr_str(r, "bit_order",
                         m->format == CORUN_H5_BITS
                             ? "cell x of a row is bit (x % 64) of uint64 word (x / 64), least "
                               "significant bit first; bits past the width are 0"
                             : "one uint8 per cell, 0 dead, 1 alive");
-        bad |= attr_str(r, "compression", comp);
-        bad |= attr_i64(r, "snapshot_every", m->snapshot_every);
-        bad |= attr_i64(r, "swmr", m->swmr);
-        bad |= attr_str(r, "config", config);
-        bad |= attr_str(r, "command_line", cmd);
-        bad |= attr_str(r, "backend", backend);
-        bad |= attr_i64(r, "threads", threads);
-        bad |= attr_str(r, "host", host);
-        bad |= attr_i64(r, "mpi_ranks", m->mpi_ranks);
-        bad |= attr_str(r, "slurm_job_id", job);
-        bad |= attr_str(r, "created", created);
-        bad |= attr_str(r, "status", "running");
+        bad |= h5io_attr_str(r, "compression", comp);
+        bad |= h5io_attr_i64(r, "snapshot_every", m->snapshot_every);
+        bad |= h5io_attr_i64(r, "swmr", m->swmr);
+        bad |= h5io_attr_str(r, "config", config);
+        bad |= h5io_attr_str(r, "command_line", cmd);
+        bad |= h5io_attr_str(r, "backend", backend);
+        bad |= h5io_attr_i64(r, "threads", threads);
+        bad |= h5io_attr_str(r, "host", host);
+        bad |= h5io_attr_i64(r, "mpi_ranks", m->mpi_ranks);
+        bad |= h5io_attr_str(r, "slurm_job_id", job);
+        bad |= h5io_attr_str(r, "created", created);
+        bad |= h5io_attr_str(r, H5IO_CHECKSUM_ATTR, H5IO_CHECKSUM_NAME);
+        char digest[32];
+        snprintf(digest, sizeof digest, "%016llx", (unsigned long long)h5io_header_digest(m));
+        bad |= h5io_attr_str(r, H5IO_DIGEST_ATTR, digest);
+        bad |= h5io_attr_str(r, "status", "running");
     }
     free(config), free(cmd), free(backend), free(host), free(created), free(job);
     return bad ? -1 : 0;
@@ -604,6 +586,7 @@ static void free_file(corun_h5_file_t *f) {
     if (f->tmp_path && f->rank == 0) unlink(f->tmp_path);
     free(f->tmp_path);
     free(f->prev_status);
+    h5io_leg_free(&f->leg);
     corun_lock_release(&f->lock);
     free(f->path);
     free(f->config_buf);
@@ -665,6 +648,7 @@ static corun_h5_file_t *new_file(const char *path) {
     f->dxpl = H5P_DEFAULT;
     f->nranks = 1;
     f->lock = (corun_lock_t)CORUN_LOCK_INIT;
+    f->leg.index = -1;
 #if H5IO_PAR
     f->comm = MPI_COMM_NULL;
 #endif
@@ -706,7 +690,7 @@ static char *temp_name(corun_h5_file_t *f) {
     const char *slash = strrchr(f->path, '/');
     int dir = slash ? (int)(slash - f->path) + 1 : 0;
     snprintf(t, n, "%.*s.%s.%ld.new", dir, f->path, f->path + dir, (long)getpid());
-    char *a = agreed_str(f, t);
+    char *a = h5io_agreed_str(f, t);
     free(t);
     return a;
 }
@@ -722,7 +706,7 @@ int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force,
     int rc = par_setup(f, par, err);
     if (rc) goto bad;
     if ((rc = take_lock(f, err))) goto bad;
-    if (!force && agreed_i64(f, access(path, F_OK) == 0)) { /* rank 0 decides */
+    if (!force && h5io_agreed_i64(f, access(path, F_OK) == 0)) { /* rank 0 decides */
         rc = corun_err_set(err, CORUN_EINVAL,
                            "%s: file exists (use --force to overwrite it, or --restart to "
                            "continue the run it holds)",
@@ -747,7 +731,7 @@ int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force,
         rc = corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
         goto bad;
     }
-    hid_t fapl = file_access(f, m->swmr);
+    hid_t fapl = file_access(f, m->swmr, 1);
     f->file = fapl < 0 ? -1 : H5Fcreate(f->tmp_path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
     if (fapl >= 0) H5Pclose(fapl);
     if (f->file < 0) {
@@ -771,7 +755,13 @@ int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force,
         rc = fail(f, path, err, CORUN_EIO, "writing the attributes");
         goto bad;
     }
+    /* The first leg's record, now: SWMR mode cannot add it later. */
+    if (h5io_leg_set(f, &f->meta, 0) < 0 || h5io_leg_begin(f, f->file) < 0) {
+        rc = fail(f, path, err, CORUN_EIO, "writing the run record /runs/000000");
+        goto bad;
+    }
     f->meta.config_text = f->meta.command_line = NULL;
+    f->checksummed = 1;
     if (m->swmr && H5Fstart_swmr_write(f->file) < 0) {
         rc = fail(f, path, err, CORUN_EIO, "starting SWMR write mode");
         goto bad;
@@ -841,8 +831,12 @@ static int xfer_rows(corun_h5_file_t *f, int write, int64_t k, int64_t y0, int64
     if (ok)
         ok = (write ? H5Dwrite(f->frames, mtype, ms, fs, f->dxpl, buf)
                     : H5Dread(f->frames, mtype, ms, fs, f->dxpl, buf)) >= 0;
+    /* Closing clears HDF5's error stack: keep the transfer's reason (a
+     * checksum that did not match, the OS error) for the message. */
+    hid_t why = ok ? -1 : H5Eget_current_stack();
     if (ms >= 0) H5Sclose(ms);
     if (fs >= 0) H5Sclose(fs);
+    if (why >= 0) H5Eset_current_stack(why);
     return ok ? 0 : -1;
 }
 
@@ -857,9 +851,16 @@ static int64_t piece_rows(const corun_h5_file_t *f, int64_t y0) {
     return n < 0 ? 0 : n < f->rows_per_chunk ? n : f->rows_per_chunk;
 }
 
+/* A restart's record goes in with its first append (provenance.c). */
+static int leg_started(corun_h5_file_t *f, corun_err_t *err) {
+    if (f->leg.index >= 0 || f->leg.skip || h5io_leg_begin(f, f->file) == 0) return 0;
+    return fail(f, f->path, err, CORUN_EIO, "writing the run record in /runs");
+}
+
 int corun_h5_append_frame(corun_h5_file_t *f, int64_t generation, const uint64_t *words,
                           corun_err_t *err) {
     if (f->failed) return sticky(f, err);
+    if (leg_started(f, err)) return sticky(f, err);
     const corun_h5_meta_t *m = &f->meta;
     const int64_t wpr = corun_life_words_per_row(m->width);
     int64_t k = f->nframes;
@@ -904,6 +905,7 @@ int corun_h5_write_pops(corun_h5_file_t *f, int64_t first, const int64_t *pops, 
                         corun_err_t *err) {
     if (f->failed) return sticky(f, err);
     if (n <= 0) return 0;
+    if (leg_started(f, err)) return sticky(f, err);
     if (first + n > f->npops) {
         if (extend(f->pops, first + n) < 0)
             return fail(f, f->path, err, CORUN_EIO, "extending /population");
@@ -972,8 +974,12 @@ static int check_generations(corun_h5_file_t *f, int64_t ngen, int64_t *last, co
         int ok = fs >= 0 && ms >= 0 &&
                  H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
                  H5Dread(f->gens, H5T_NATIVE_INT64, ms, fs, f->dxpl, buf) >= 0;
+        int bad_sum = !ok && h5io_checksum_error();
         if (ms >= 0) H5Sclose(ms);
         if (fs >= 0) H5Sclose(fs);
+        if (bad_sum)
+            return inconsistent(f, err, "/generation[%lld..%lld]: the checksum does not match",
+                                (long long)at, (long long)(at + n - 1));
         if (!ok)
             return fail(f, f->path, err, CORUN_EPARSE,
                         "reading /generation (truncated or damaged file)");
@@ -1003,6 +1009,65 @@ static int check_generations(corun_h5_file_t *f, int64_t ngen, int64_t *last, co
     return 0;
 }
 
+/* One element of a rank-1 int64 dataset (every rank reads it); the error
+ * stack is kept for the caller. */
+static int read_i64_at(corun_h5_file_t *f, hid_t d, int64_t at, int64_t *v) {
+    hid_t fs = H5Dget_space(d);
+    hsize_t off[1] = {(hsize_t)at}, cnt[1] = {1};
+    hid_t ms = H5Screate_simple(1, cnt, NULL);
+    int ok = fs >= 0 && ms >= 0 &&
+             H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
+             H5Dread(d, H5T_NATIVE_INT64, ms, fs, f->dxpl, v) >= 0;
+    hid_t why = ok ? -1 : H5Eget_current_stack();
+    if (ms >= 0) H5Sclose(ms);
+    if (fs >= 0) H5Sclose(fs);
+    if (why >= 0) H5Eset_current_stack(why);
+    return ok ? 0 : -1;
+}
+
+/* What a file says about its own integrity (files of corun versions before
+ * checksums say nothing, and are read as they are): a `checksum` attribute
+ * means every dataset carries it (a dataset rewritten without it is not
+ * what corun wrote), and a `header_digest` must match the attributes that
+ * define the run. Also the shape of /runs. */
+static int check_trust(corun_h5_file_t *f, const corun_h5_meta_t *mm, corun_err_t *err) {
+    f->checksummed = h5io_has_checksum(f->frames);
+    char *cs = h5io_read_attr_str(f->file, H5IO_CHECKSUM_ATTR);
+    if (cs) {
+        int known = !strcmp(cs, H5IO_CHECKSUM_NAME);
+        int all = f->checksummed && h5io_has_checksum(f->gens) && h5io_has_checksum(f->pops);
+        int rc = !known ? inconsistent(f, err, "checksum is '%s', not %s", cs, H5IO_CHECKSUM_NAME)
+                 : !all ? inconsistent(f, err,
+                                       "checksum says %s, but /frames, /generation or "
+                                       "/population carries no checksum",
+                                       cs)
+                        : 0;
+        free(cs);
+        if (rc) return rc;
+    }
+    char *dg = h5io_read_attr_str(f->file, H5IO_DIGEST_ATTR);
+    if (dg) {
+        char want[32], rule[32];
+        snprintf(want, sizeof want, "%016llx", (unsigned long long)h5io_header_digest(mm));
+        corun_life_rule_format(mm->rule, rule, sizeof rule);
+        int rc = strcmp(dg, want)
+                     ? inconsistent(f, err,
+                                    "header_digest %s does not match the attributes rule %s, "
+                                    "boundary %s, width %lld, height %lld, frame_format, "
+                                    "compression, snapshot_every %lld (digest %s): one of them "
+                                    "was changed",
+                                    dg, rule, corun_life_boundary_name(mm->boundary),
+                                    (long long)mm->width, (long long)mm->height,
+                                    (long long)mm->snapshot_every, want)
+                     : 0;
+        free(dg);
+        if (rc) return rc;
+    }
+    char why[160];
+    if (h5io_legs_check(f->file, why, sizeof why) < 0) return inconsistent(f, err, "%s", why);
+    return 0;
+}
+
 /* Reads the metadata of the open f->file into f->meta, opens the datasets
  * and finds the last complete frame (f->nframes) and its generation,
  * checking every value read for consistency with the rest of the file. */
@@ -1010,20 +1075,20 @@ static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
     const char *path = f->path;
     corun_h5_meta_t mm;
     memset(&mm, 0, sizeof mm);
-    char *rule = read_attr_str(f->file, "rule"), *bnd = read_attr_str(f->file, "boundary");
-    char *fmt = read_attr_str(f->file, "frame_format"), *comp = read_attr_str(f->file, "compression");
-    char *be = read_attr_str(f->file, "backend"), *host = read_attr_str(f->file, "host");
-    char *job = read_attr_str(f->file, "slurm_job_id");
-    f->config_buf = read_attr_str(f->file, "config");
-    f->cmd_buf = read_attr_str(f->file, "command_line");
+    char *rule = h5io_read_attr_str(f->file, "rule"), *bnd = h5io_read_attr_str(f->file, "boundary");
+    char *fmt = h5io_read_attr_str(f->file, "frame_format"), *comp = h5io_read_attr_str(f->file, "compression");
+    char *be = h5io_read_attr_str(f->file, "backend"), *host = h5io_read_attr_str(f->file, "host");
+    char *job = h5io_read_attr_str(f->file, "slurm_job_id");
+    f->config_buf = h5io_read_attr_str(f->file, "config");
+    f->cmd_buf = h5io_read_attr_str(f->file, "command_line");
     int64_t swmr = 0, threads = 0, ranks = 1;
     int bad_attr = !rule || !bnd || !fmt || !comp ||
-                   read_attr_i64(f->file, "width", &mm.width) < 0 ||
-                   read_attr_i64(f->file, "height", &mm.height) < 0 ||
-                   read_attr_i64(f->file, "snapshot_every", &mm.snapshot_every) < 0;
-    read_attr_i64(f->file, "swmr", &swmr);
-    read_attr_i64(f->file, "threads", &threads);
-    read_attr_i64(f->file, "mpi_ranks", &ranks);
+                   h5io_read_attr_i64(f->file, "width", &mm.width) < 0 ||
+                   h5io_read_attr_i64(f->file, "height", &mm.height) < 0 ||
+                   h5io_read_attr_i64(f->file, "snapshot_every", &mm.snapshot_every) < 0;
+    h5io_read_attr_i64(f->file, "swmr", &swmr);
+    h5io_read_attr_i64(f->file, "threads", &threads);
+    h5io_read_attr_i64(f->file, "mpi_ranks", &ranks);
     corun_err_t e2 = {0};
     if (!bad_attr)
         bad_attr = corun_life_rule_parse(rule, &mm.rule, &e2) ||
@@ -1046,7 +1111,7 @@ static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
                              path, e2.msg[0] ? ": " : "", e2.msg);
     /* Files of early corun versions carry no format_version and have the
      * version 1 layout; any other version is from a newer corun. */
-    char *version = read_attr_str(f->file, "format_version");
+    char *version = h5io_read_attr_str(f->file, "format_version");
     if (version && strcmp(version, "1")) {
         int rc = inconsistent(f, err, "format_version is '%s', this corun reads version 1",
                               version);
@@ -1059,7 +1124,7 @@ static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
                             (long long)mm.width, (long long)mm.height,
                             (long long)H5IO_MAX_SIDE);
     int64_t wpr_attr = 0, wpr = corun_life_words_per_row(mm.width);
-    if (read_attr_i64(f->file, "words_per_row", &wpr_attr) < 0 || wpr_attr != wpr)
+    if (h5io_read_attr_i64(f->file, "words_per_row", &wpr_attr) < 0 || wpr_attr != wpr)
         return inconsistent(f, err, "words_per_row is %lld, but width %lld needs %lld",
                             (long long)wpr_attr, (long long)mm.width, (long long)wpr);
     if (mm.snapshot_every < 0 || mm.snapshot_every > H5IO_MAX_GEN)
@@ -1091,6 +1156,8 @@ static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
     if (shape_ok(f->gens, 1, 8, gd) < 0 || shape_ok(f->pops, 1, 8, pd) < 0)
         return inconsistent(f, err, "/generation or /population is not an extendable list of "
                                     "64-bit integers");
+    int rc = check_trust(f, &mm, err);
+    if (rc) return rc;
     /* Every entry of /generation and /population takes 8 bytes of the file
      * (stored raw, allocated when extended): longer lists than the file can
      * hold are claims, not data. */
@@ -1116,7 +1183,7 @@ static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
                             (long long)ngen, (long long)f->nframes);
     f->nframes = ngen;
     int64_t g = 0;
-    int rc = check_generations(f, ngen, &g, err);
+    rc = check_generations(f, ngen, &g, err);
     if (rc) return rc;
     /* Populations of every generation up to the last frame; more is fine
      * (written before a crash, dropped at restart). */
@@ -1125,7 +1192,18 @@ static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
                             "/population has %lld entries, but the last frame is generation "
                             "%lld (needs %lld)",
                             (long long)f->npops, (long long)g, (long long)(g + 1));
-    *last_gen = g;
+    /* The last frame's cells are checked against this when they are read. */
+    if (read_i64_at(f, f->pops, g, &f->last_pop) < 0)
+        return h5io_checksum_error()
+                   ? inconsistent(f, err, "/population[%lld]: the checksum does not match",
+                                  (long long)g)
+                   : fail(f, path, err, CORUN_EPARSE, "reading /population");
+    if (f->last_pop < 0 || (double)f->last_pop > (double)mm.width * (double)mm.height)
+        return inconsistent(f, err, "/population[%lld] = %lld is not a population of a %lldx%lld "
+                                    "grid",
+                            (long long)g, (long long)f->last_pop, (long long)mm.width,
+                            (long long)mm.height);
+    *last_gen = f->last_gen = g;
     return 0;
 }
 
@@ -1213,13 +1291,25 @@ int corun_h5_open_append(const char *path, const corun_h5_par_t *par, corun_h5_m
     }
     /* The restart appends: one writer, as for a new file. */
     if ((rc = take_lock(f, err))) goto bad;
-    hid_t fapl = file_access(f, 0);
+    char why[256];
+    if (!parallel(f) && !corun_mpi_active() && h5io_probe_metadata(path, why, sizeof why) < 0) {
+        rc = corun_err_set(err, CORUN_EPARSE, "restart %s: %s; refused", path, why);
+        goto bad;
+    }
+    hid_t fapl = file_access(f, 0, 0);
     rc = fapl < 0 ? fail(f, path, err, CORUN_EIO, "setting up file access")
                   : open_existing(f, H5F_ACC_RDWR, fapl, err);
     if (fapl >= 0) H5Pclose(fapl);
     if (rc) goto bad;
     int64_t g = 0;
     if ((rc = load(f, &g, err)) || (rc = slab_check(f, err))) goto bad;
+    /* What the restart adds (its /runs record) in the file's own format:
+     * checksummed object headers where the superblock is of the 1.8
+     * format or later. */
+    H5F_info2_t fi;
+    if (H5Fget_info2(f->file, &fi) >= 0 && fi.super.version >= 2)
+        H5Fset_libver_bounds(f->file, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+    H5Eclear2(H5E_DEFAULT);
     /* The pipeline's frame buffers are sized by the file's width and this
      * slab's rows: make sure they fit before anything allocates them. */
     if ((rc = corun_life_check_size(f->meta.width, f->rows, 0.5, err))) {
@@ -1241,10 +1331,11 @@ int corun_h5_open_append(const char *path, const corun_h5_par_t *par, corun_h5_m
         goto bad;
     }
     if (f->npops > g + 1) f->npops = g + 1;
-    f->prev_status = read_attr_str(f->file, "status");
+    f->prev_status = h5io_read_attr_str(f->file, "status");
+    f->leg.start_gen = g;
     f->open_nframes = f->nframes;
     f->open_npops = f->npops;
-    if (attr_str(f->file, "status", "running") < 0) {
+    if (h5io_attr_str(f->file, "status", "running") < 0) {
         rc = fail(f, path, err, CORUN_EIO, "writing the status attribute");
         goto bad;
     }
@@ -1258,60 +1349,148 @@ bad:
     return rc;
 }
 
+/* Why a piece of the last frame could not be read: a checksum that does
+ * not match names the frame and its rows; anything else is HDF5's reason. */
+static int frame_read_failed(corun_h5_file_t *f, int64_t y0, int64_t n, corun_err_t *err) {
+    const int64_t k = f->nframes - 1;
+    if (h5io_checksum_error()) {
+        H5Eclear2(H5E_DEFAULT);
+        return corun_err_set(err, CORUN_EPARSE,
+                             "restart %s: frame %lld (generation %lld) is damaged: the checksum "
+                             "of rows %lld..%lld does not match their data (refused: restart "
+                             "would continue from corrupted cells)",
+                             f->path, (long long)k, (long long)f->last_gen,
+                             (long long)(f->row0 + y0), (long long)(f->row0 + y0 + n - 1));
+    }
+    char what[96];
+    snprintf(what, sizeof what, "reading frame %lld (generation %lld)", (long long)k,
+             (long long)f->last_gen);
+    return fail(f, f->path, err, CORUN_EPARSE, what);
+}
+
+/* Cells read back must be what corun writes: 0/1 bytes, 0 padding bits.
+ * (Files with checksums cannot get here damaged; older files can.) */
+static int frame_values_bad(corun_h5_file_t *f, const uint8_t *cells, const uint64_t *words,
+                            int64_t y0, int64_t n, corun_err_t *err) {
+    const int64_t w = f->meta.width, wpr = corun_life_words_per_row(w);
+    const int64_t lastbits = w - 64 * (wpr - 1);
+    const uint64_t pad = lastbits == 64 ? 0 : ~((1ull << lastbits) - 1);
+    for (int64_t y = 0; y < n; y++) {
+        int64_t bad_x = -1;
+        if (cells) {
+            for (int64_t x = 0; x < w && bad_x < 0; x++)
+                if (cells[y * w + x] > 1) bad_x = x;
+        } else if (words[y * wpr + wpr - 1] & pad) {
+            bad_x = w;
+        }
+        if (bad_x >= 0)
+            return inconsistent(f, err,
+                                "frame %lld (generation %lld), row %lld: %s", (long long)(f->nframes - 1),
+                                (long long)f->last_gen, (long long)(f->row0 + y0 + y),
+                                cells ? "a cell is neither 0 nor 1" : "bits past the width are set");
+    }
+    return 0;
+}
+
+/* The frame's live cells (all ranks' slabs together) must be what
+ * /population says for its generation: catches a frame replaced by another
+ * one whole (checksums cannot) and damage in files without checksums. */
+static int check_frame_population(corun_h5_file_t *f, const uint64_t *words, corun_err_t *err) {
+    const int64_t n = corun_life_words_per_row(f->meta.width) * f->rows;
+    int64_t pop = 0;
+    for (int64_t i = 0; i < n; i++) pop += __builtin_popcountll(words[i]);
+#if H5IO_PAR
+    if (parallel(f)) {
+        int64_t all = 0;
+        if (MPI_Allreduce(&pop, &all, 1, MPI_INT64_T, MPI_SUM, f->comm) != MPI_SUCCESS)
+            return corun_err_set(err, CORUN_EIO, "%s: MPI_Allreduce (frame population) failed",
+                                 f->path);
+        pop = all;
+    }
+#endif
+    if (pop == f->last_pop) return 0;
+    return inconsistent(f, err,
+                        "frame %lld (generation %lld) has %lld live cells, but /population[%lld] "
+                        "says %lld",
+                        (long long)(f->nframes - 1), (long long)f->last_gen, (long long)pop,
+                        (long long)f->last_gen, (long long)f->last_pop);
+}
+
 int corun_h5_read_last_frame(corun_h5_file_t *f, uint64_t *words, int progress,
-                             corun_err_t *err) {
+                             const volatile sig_atomic_t *stop, corun_err_t *err) {
     const corun_h5_meta_t *m = &f->meta;
     const int64_t wpr = corun_life_words_per_row(m->width), k = f->nframes - 1;
     /* A chunk's worth of rows at a time (every rank the same number of
      * transfers: collective under MPI), so that a frame of gigabytes shows
-     * how far it got. */
+     * how far it got and a signal stops it between pieces. */
     const int64_t pieces = byte_pieces(f);
     const int show = progress && (double)m->width * (double)m->height > 1e9;
     const int bits = m->format == CORUN_H5_BITS;
     uint8_t *tmp = bits ? NULL : malloc((size_t)(f->rows_per_chunk * m->width));
-    int ok = all_ok(f, bits || tmp != NULL);
+    int rc = all_ok(f, bits || tmp != NULL)
+                 ? 0
+                 : corun_err_set(err, CORUN_ENOMEM, "restart %s: out of memory", f->path);
     if (!bits) memset(words, 0, (size_t)(wpr * f->rows) * 8);
-    for (int64_t p = 0, y0 = 0; ok && p < pieces; p++, y0 += f->rows_per_chunk) {
+    for (int64_t p = 0, y0 = 0; !rc && p < pieces; p++, y0 += f->rows_per_chunk) {
         int64_t n = piece_rows(f, y0);
-        if (bits) {
-            ok = xfer_rows(f, 0, k, y0, n, H5T_NATIVE_UINT64, words + y0 * wpr) == 0;
-        } else {
-            ok = xfer_rows(f, 0, k, y0, n, H5T_NATIVE_UINT8, tmp) == 0;
-            for (int64_t y = 0; ok && y < n; y++)
-                for (int64_t x = 0; x < m->width; x++)
-                    if (tmp[y * m->width + x]) words[(y0 + y) * wpr + (x >> 6)] |= 1ull << (x & 63);
-        }
+        int ok;
+        if (bits) ok = xfer_rows(f, 0, k, y0, n, H5T_NATIVE_UINT64, words + y0 * wpr) == 0;
+        else ok = xfer_rows(f, 0, k, y0, n, H5T_NATIVE_UINT8, tmp) == 0;
+        if (!ok) rc = frame_read_failed(f, y0, n, err);
+        else rc = frame_values_bad(f, tmp, words + y0 * wpr, y0, n, err);
+        for (int64_t y = 0; !rc && !bits && y < n; y++)
+            for (int64_t x = 0; x < m->width; x++)
+                if (tmp[y * m->width + x]) words[(y0 + y) * wpr + (x >> 6)] |= 1ull << (x & 63);
+        if (!rc && stop && *stop)
+            rc = corun_err_set(err, CORUN_ECANCELED,
+                               "restart %s: stopped by a signal while reading frame %lld; nothing "
+                               "was appended",
+                               f->path, (long long)k);
         if (show) fprintf(stderr, "\rlife: reading the last frame %3d%%   ",
                           (int)(100 * (p + 1) / pieces));
+        /* P > 1: every rank stops at the same piece (collective reads) */
+        if (parallel(f)) rc = corun_h5_agree(f, rc, err);
     }
     if (show) fputc('\n', stderr);
     free(tmp);
-    if (bits) {
-        /* Padding bits must be 0 (the steppers rely on it). */
-        int64_t lastbits = m->width - 64 * (wpr - 1);
-        uint64_t mask = lastbits == 64 ? ~0ull : (1ull << lastbits) - 1;
-        for (int64_t y = 0; ok && y < f->rows; y++) words[y * wpr + wpr - 1] &= mask;
-    }
-    return ok ? 0 : fail(f, f->path, err, CORUN_EIO, "reading the last frame");
+    if (!rc) rc = check_frame_population(f, words, err);
+    return rc;
+}
+
+int corun_h5_set_leg(corun_h5_file_t *f, const corun_h5_meta_t *leg, corun_err_t *err) {
+    if (h5io_leg_set(f, leg, f->leg.start_gen) < 0)
+        return corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", f->path);
+    return 0;
 }
 
 /* ------------------------------------------------------------- finish */
 
 /* The end-of-run attributes. "failed" also stores the error message;
  * otherwise an `error` left by an earlier failed leg is removed. */
-static int write_stats(hid_t file, const corun_h5_stats_t *st, const char *error) {
-    int bad = attr_f64(file, "io_seconds", st->io_seconds) |
+static int write_stats(corun_h5_file_t *f, hid_t file, const corun_h5_stats_t *st,
+                       const char *error) {
+    corun_h5_stats_t leg = *st;
+    leg.error = error;
+    int bad = h5io_leg_end(f, file, &leg) |
+              attr_f64(file, "io_seconds", st->io_seconds) |
               attr_f64(file, "stall_seconds", st->stall_seconds) |
               attr_f64(file, "overlap", st->overlap) |
-              attr_i64(file, "final_generation", st->final_generation);
-    if (error) bad |= attr_str(file, "error", error);
-    else bad |= attr_replace(file, "error");
-    bad |= attr_str(file, "status", st->status);
+              h5io_attr_i64(file, "final_generation", st->final_generation);
+    if (error) bad |= h5io_attr_str(file, "error", error);
+    else bad |= h5io_attr_replace(file, "error");
+    bad |= h5io_attr_str(file, "status", st->status);
     return bad ? -1 : 0;
 }
 
 void corun_h5_close(corun_h5_file_t *f) {
     if (!f) return;
+    /* A restart given up before it appended anything (refused options, a
+     * damaged last frame, a signal while reading it) leaves the status the
+     * file had. */
+    if (f->prev_status && !f->failed && !parallel(f) && f->file >= 0 &&
+        f->nframes == f->open_nframes &&
+        f->npops == f->open_npops)
+        h5io_attr_str(f->file, "status", f->prev_status);
     close_all(f);
     free_file(f);
 }
@@ -1334,7 +1513,7 @@ int corun_h5_finish(corun_h5_file_t *f, const corun_h5_stats_t *st, corun_err_t 
                  : rc && err              ? err->msg
                                           : "the run failed");
     }
-    char *error = msg[0] ? agreed_str(f, msg) : NULL;
+    char *error = msg[0] ? h5io_agreed_str(f, msg) : NULL;
     /* A restart that failed before appending anything leaves the file as
      * it was, status included. */
     int untouched = f->prev_status && msg[0] && f->nframes == f->open_nframes &&
@@ -1346,8 +1525,8 @@ int corun_h5_finish(corun_h5_file_t *f, const corun_h5_stats_t *st, corun_err_t 
      * (disk full) is not fit for more changes (they can damage the file or
      * crash at exit), so then the file is closed first and reopened. */
     if (f->file >= 0 && !swmr && !f->failed) {
-        if (untouched) stats_rc = attr_str(f->file, "status", f->prev_status);
-        else stats_rc = write_stats(f->file, &ag, error);
+        if (untouched) stats_rc = h5io_attr_str(f->file, "status", f->prev_status);
+        else stats_rc = write_stats(f, f->file, &ag, error);
         if (!all_ok(f, stats_rc == 0) && !rc)
             rc = fail(f, path, err, CORUN_EIO, "writing the run statistics");
     }
@@ -1364,8 +1543,8 @@ int corun_h5_finish(corun_h5_file_t *f, const corun_h5_stats_t *st, corun_err_t 
         int room = !f->failed || (statvfs(path, &fs) == 0 &&
                                   (double)fs.f_bavail * (double)fs.f_frsize >= 1048576.0);
         hid_t file = room ? H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT) : -1;
-        int bad = file < 0 || (untouched ? attr_str(file, "status", f->prev_status)
-                                         : write_stats(file, &ag, error)) < 0;
+        int bad = file < 0 || (untouched ? h5io_attr_str(file, "status", f->prev_status)
+                                         : write_stats(f, file, &ag, error)) < 0;
         if (file >= 0 && (bad ? corun_h5_close_failed(file) : H5Fclose(file)) < 0) bad = 1;
         if (bad && !rc) rc = fail(NULL, path, err, CORUN_EIO, "writing the run statistics");
         H5Eclear2(H5E_DEFAULT);

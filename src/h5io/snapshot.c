@@ -125,7 +125,19 @@ static int job_open(void *arg, void **value, corun_err_t *err) {
 static int job_read_last(void *arg, void **value, corun_err_t *err) {
     (void)value;
     corun_snap_t *s = arg;
-    return corun_h5_agree(s->file, corun_h5_read_last_frame(s->file, s->bufs[0], s->cfg.progress, err), err);
+    return corun_h5_agree(s->file, corun_h5_read_last_frame(s->file, s->bufs[0], s->cfg.progress,
+                                                             s->cfg.stop, err), err);
+}
+
+typedef struct leg_job {
+    corun_snap_t *s;
+    const corun_h5_meta_t *leg;
+} leg_job_t;
+
+static int job_leg(void *arg, void **value, corun_err_t *err) {
+    (void)value;
+    leg_job_t *j = arg;
+    return corun_h5_set_leg(j->s->file, j->leg, err);
 }
 
 typedef struct agree_job {
@@ -291,6 +303,11 @@ int corun_snap_open(corun_snap_config_t *cfg, corun_snap_t **out, int64_t *start
 bad:
     snap_free(s);
     return rc;
+}
+
+int corun_snap_leg(corun_snap_t *s, const corun_h5_meta_t *leg, corun_err_t *err) {
+    leg_job_t j = {s, leg};
+    return run_io(s, job_leg, &j, err);
 }
 
 int corun_snap_restart_frame(corun_snap_t *s, corun_life_grid_t *g, corun_err_t *err) {

@@ -1,0 +1,110 @@
+/* h5_int.h — what the files of src/h5io share: the file object and the
+ * attribute helpers of h5file.c, used by provenance.c (the per-leg records)
+ * and verify.c (checksums and what is read back). Not a public header: the
+ * contract for callers is include/corun/h5io.h. Same thread rule: one
+ * thread at a time makes every HDF5 call. */
+#ifndef CORUN_H5IO_INT_H
+#define CORUN_H5IO_INT_H
+
+#include <hdf5.h>
+#include <stdint.h>
+
+#include "corun/h5io.h"
+#include "corun/lock.h"
+
+#if CORUN_MPI && defined(H5_HAVE_PARALLEL)
+#define H5IO_PAR 1
+#include "mpi/mpi_int.h"
+#else
+#define H5IO_PAR 0
+#endif
+
+/* The run leg this process writes (provenance.c): what it records at its
+ * start, owned copies. */
+typedef struct h5io_leg {
+    char *command_line, *config_text;
+    char backend[32], host[256], slurm_job_id[64];
+    int threads;
+    int64_t start_gen;
+    int64_t index;  /* its group /runs/NNNNNN; -1: not written yet */
+    int skip;       /* a file whose /runs could not be trusted: no record */
+} h5io_leg_t;
+
+struct corun_h5_file {
+    char *path;
+    hid_t file, frames, gens, pops;
+    corun_h5_meta_t meta;
+    int64_t nframes, npops, x; /* x: frame row length in elements */
+    int64_t rows_per_chunk;
+    int64_t row0, rows, max_rows; /* this rank's slab; the largest of any rank */
+    int rank, nranks;             /* nranks > 1: parallel HDF5 */
+    hid_t dxpl;                   /* collective transfers (P > 1) or H5P_DEFAULT */
+#if H5IO_PAR
+    MPI_Comm comm;
+#endif
+    int failed;
+    corun_err_t first_err;
+    char rule_buf[32];
+    char *config_buf, *cmd_buf; /* owned copies for meta read back */
+    corun_lock_t lock;          /* one writer per file (rank 0 holds it) */
+    char *prev_status;          /* restart: the status the file had */
+    int64_t open_nframes, open_npops; /* restart: what it held (after trimming) */
+    char *tmp_path;             /* create: the new file until it is renamed to path */
+    int checksummed;            /* /frames chunks carry Fletcher32 (verify.c) */
+    int64_t last_gen, last_pop; /* restart: the last frame's generation and population */
+    h5io_leg_t leg;             /* this run's record in /runs */
+};
+
+/* Attribute helpers (h5file.c): 0 / -1; strings read back are malloc'd
+ * (NULL: absent or unreadable). */
+int h5io_attr_replace(hid_t loc, const char *name);
+int h5io_attr_str(hid_t loc, const char *name, const char *v);
+int h5io_attr_i64(hid_t loc, const char *name, int64_t v);
+char *h5io_read_attr_str(hid_t loc, const char *name);
+int h5io_read_attr_i64(hid_t loc, const char *name, int64_t *v);
+/* Rank 0's string on every rank (malloc'd; NULL in: ""). */
+char *h5io_agreed_str(corun_h5_file_t *f, const char *s);
+int64_t h5io_agreed_i64(corun_h5_file_t *f, int64_t v);
+/* The current UTC time as ISO 8601 (buf of at least 32 bytes). */
+void h5io_utc_now(char *buf, size_t n);
+
+/* ---- checksums (verify.c) ---- */
+
+/* The root attribute naming the checksum new files carry. */
+#define H5IO_CHECKSUM_ATTR "checksum"
+#define H5IO_CHECKSUM_NAME "fletcher32"
+/* Adds the checksum to a dataset creation list (after any compression, so
+ * that a damaged chunk is caught before a decompressor sees it). */
+int h5io_checksum_dcpl(hid_t dcpl);
+/* 1 if dataset d's chunks carry the checksum. */
+int h5io_has_checksum(hid_t d);
+/* 1 if HDF5's current error stack says a checksum did not match. */
+int h5io_checksum_error(void);
+/* The header digest of the attributes that define a run (rule, boundary,
+ * size, frame format, compression, snapshot interval): written at create,
+ * checked at restart, so that a damaged attribute that still parses (a rule
+ * B3/S23 whose 2 became 6) is refused instead of run. */
+uint64_t h5io_header_digest(const corun_h5_meta_t *m);
+#define H5IO_DIGEST_ATTR "header_digest"
+/* Reads path's metadata (root attributes, dataset headers) in a child
+ * process first: HDF5 parses some damaged metadata (the global heap of
+ * variable-length strings, 1.6-format headers) without checksums and can
+ * crash or loop on it. 0: safe to open; -1: refused, why says what
+ * happened. Single processes only (no fork inside an MPI job). */
+int h5io_probe_metadata(const char *path, char *why, size_t n);
+
+/* ---- the per-leg records (provenance.c) ---- */
+
+/* Copies the leg's provenance (strings owned by f->leg). */
+int h5io_leg_set(corun_h5_file_t *f, const corun_h5_meta_t *leg, int64_t start_gen);
+/* Writes the leg's start record /runs/NNNNNN into file (collective under
+ * MPI) once; later calls do nothing. -1 on an HDF5 failure. */
+int h5io_leg_begin(corun_h5_file_t *f, hid_t file);
+/* Completes the record: end generation, status, exit code, end time. */
+int h5io_leg_end(corun_h5_file_t *f, hid_t file, const corun_h5_stats_t *st);
+/* Restart: /runs, where present, must be a group of at most a million legs
+ * (0), else -1 with what is wrong in why. */
+int h5io_legs_check(hid_t file, char *why, size_t n);
+void h5io_leg_free(h5io_leg_t *leg);
+
+#endif
