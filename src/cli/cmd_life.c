@@ -401,7 +401,7 @@ static int job_size(life_job_t *j) {
         j->sc.restart = 1;
         j->sc.buffers = o->snapshot_buffers;
         j->sc.progress = !o->quiet && isatty(2) && j->rank == 0;
-        j->sc.stop = &stop_signal;
+        j->sc.stop = &cli_stop_signal;
         if (!j->team && corun_snap_open(&j->sc, &j->snap, &j->start_gen, &j->err))
             code = restart_open_code(&j->err);
         else if (!j->team)
@@ -672,7 +672,7 @@ int cmd_life(int argc, char **argv) {
     j->cmdline = join_argv(argc, argv);
     /* A restart's read of the last frame honours a stop request (the read
      * checks the flag between pieces of rows). */
-    if (j->o.restart[0]) signals_install();
+    if (j->o.restart[0]) cli_stop_signals_install();
     if ((code = job_begin(j)) || (code = job_size(j)) || (code = job_grid(j)) ||
         (code = job_open(j))) {
         job_free(j);
