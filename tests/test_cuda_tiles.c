@@ -174,12 +174,15 @@ static void soup(corun_life_grid_t *g, double density, uint64_t seed, int64_t x0
  * tile row shorter; B3/S23 and B36/S23 (the generic kernel), both
  * boundaries. */
 void cuda_tiles_settling(void) {
-    static const int even[] = {100, 100, 100, 100, 0};
+    static const int even[] = {100, 100, 100, 100, 0}, even_short[] = {100, 100, 0};
     static const int uneven[] = {1, 1, 3, 150, 2, 95, 48, 100, 0};
+    static const int uneven_short[] = {1, 1, 3, 150, 45, 0};
     static const struct {
         int64_t w, h, x0, x1, y0, y1; /* grid; the soup's words and rows */
         double settled;               /* most tiles the last chunk may recompute */
-    } cfg[] = {{1030, 35, 0, 17, 0, 35, 1.0}, {1100, 50, 2, 6, 18, 34, 0.4}};
+        const int *even, *uneven;
+    } cfg[] = {{1030, 35, 0, 17, 0, 35, 1.0, even_short, uneven_short},
+               {1100, 50, 2, 6, 18, 34, 0.4, even, uneven}};
     for (size_t ci = 0; ci < sizeof cfg / sizeof *cfg; ci++)
         for (int b = 0; b < 2; b++)
             for (int r = 0; r < 2; r++) {
@@ -193,7 +196,7 @@ void cuda_tiles_settling(void) {
                 pair_t p;
                 int64_t gen = 0;
                 pair_open(&p, &init, &par, "settling");
-                const int *chunks = (b ^ r) ? uneven : even;
+                const int *chunks = (b ^ r) ? cfg[ci].uneven : cfg[ci].even;
                 corun_life_cuda_stats_t before = {0};
                 for (int i = 0; chunks[i]; i++) {
                     before = pair_stats(&p);
