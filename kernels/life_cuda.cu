@@ -22,11 +22,11 @@
  * edge_we(). The cell logic is kernels/life_word.h, the same functions every
  * CPU backend calls. B3/S23 has its own kernel so the compiler folds the rule.
  *
- * No change tracking: skipping still tiles saves DRAM traffic only where a
- * whole tile and its neighbours are settled, and costs a flag read, divergent
- * warps and uncoalesced strips everywhere else; a dense generation already
- * runs at the memory-bandwidth bound (docs/CUDA.md), so skip_stable is
- * accepted and ignored.
+ * Change tracking (skip_stable on, and auto once a soup settles): a second
+ * kernel recomputes only the 512 x 16-cell tiles whose neighbourhood changed
+ * between generations t-2 and t (the "change tracking" section below);
+ * auto starts dense and probes (cuda_step). Every kernel applies the rule in
+ * one place, cell_next() (the rule seam).
  *
  * Errors: every CUDA call goes through CU(), which names the call, the
  * device and the runtime's message (plus the emulator's detail). Kernel

@@ -41,7 +41,7 @@ static void grid_copy(const corun_life_grid_t *src, corun_life_grid_t *dst) {
     memcpy(dst->words, src->words, (size_t)(src->height * src->stride) * sizeof(uint64_t));
 }
 
-static int pair_open(pair_t *p, const corun_life_grid_t *init, const corun_life_params_t *par,
+static void pair_open(pair_t *p, const corun_life_grid_t *init, const corun_life_params_t *par,
                      const char *what) {
     corun_err_t err = {0};
     memset(p, 0, sizeof *p);
@@ -58,7 +58,6 @@ static int pair_open(pair_t *p, const corun_life_grid_t *init, const corun_life_
     int rc = corun_life_backend_cuda.open(&p->sb, &p->gb, par, &err);
     if (rc) fprintf(stderr, "\n%s: %s\n", what, err.msg);
     CU_ASSERT_EQUAL_FATAL(rc, 0);
-    return 0;
 }
 
 /* Both grids now equal, row by row. */
@@ -165,6 +164,18 @@ static void soup(corun_life_grid_t *g, double density, uint64_t seed, int64_t x0
             if (y < y0 || y >= y1 || j < x0 || j >= x1) corun_life_grid_row(g, y)[j] = 0;
 }
 
+/* pair_open() on a w x h grid holding soup() in box {x0, x1, y0, y1} (words,
+ * rows; NULL: the whole grid). */
+static void pair_soup(pair_t *p, const corun_life_params_t *par, int64_t w, int64_t h,
+                      double density, uint64_t seed, const int64_t *box, const char *what) {
+    corun_life_grid_t init;
+    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&init, w, h, NULL), 0);
+    if (box) soup(&init, density, seed, box[0], box[1], box[2], box[3]);
+    else corun_life_grid_fill_random(&init, density, seed, 0, 1);
+    pair_open(p, &init, par, what);
+    corun_life_grid_close(&init);
+}
+
 /* Soups that settle, compared after every chunk (uneven ones put the two
  * forced first generations into separate calls): a soup on the whole grid
  * (every tile busy for long), and soups in a patch of a wider grid that
@@ -178,24 +189,21 @@ void cuda_tiles_settling(void) {
     static const int uneven[] = {1, 1, 3, 150, 2, 95, 48, 100, 0};
     static const int uneven_short[] = {1, 1, 3, 150, 45, 0};
     static const struct {
-        int64_t w, h, x0, x1, y0, y1; /* grid; the soup's words and rows */
+        int64_t w, h, box[4];         /* grid; the soup's words and rows */
         double settled;               /* most tiles the last chunk may recompute */
         const int *even, *uneven;
-    } cfg[] = {{1030, 35, 0, 17, 0, 35, 1.0, even_short, uneven_short},
-               {1100, 50, 2, 6, 18, 34, 0.4, even, uneven}};
+    } cfg[] = {{1030, 35, {0, 17, 0, 35}, 1.0, even_short, uneven_short},
+               {1100, 50, {2, 6, 18, 34}, 0.4, even, uneven}};
     for (size_t ci = 0; ci < sizeof cfg / sizeof *cfg; ci++)
         for (int b = 0; b < 2; b++)
             for (int r = 0; r < 2; r++) {
-                corun_life_grid_t init;
                 corun_life_params_t par;
                 params(&par, r ? "B36/S23" : "B3/S23", b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS,
                        CORUN_LIFE_SKIP_ON);
-                CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&init, cfg[ci].w, cfg[ci].h, NULL), 0);
-                soup(&init, 0.4, 7 + ci * 4 + (size_t)b * 2 + (size_t)r, cfg[ci].x0, cfg[ci].x1,
-                     cfg[ci].y0, cfg[ci].y1);
                 pair_t p;
                 int64_t gen = 0;
-                pair_open(&p, &init, &par, "settling");
+                pair_soup(&p, &par, cfg[ci].w, cfg[ci].h, 0.4, 7 + ci * 4 + (size_t)b * 2 + (size_t)r,
+                          cfg[ci].box, "settling");
                 const int *chunks = (b ^ r) ? cfg[ci].uneven : cfg[ci].even;
                 corun_life_cuda_stats_t before = {0};
                 for (int i = 0; chunks[i]; i++) {
@@ -217,7 +225,6 @@ void cuda_tiles_settling(void) {
                             (long long)all);
                 CU_ASSERT((double)last <= cfg[ci].settled * (double)all);
                 pair_close(&p);
-                corun_life_grid_close(&init);
             }
 }
 
@@ -276,18 +283,15 @@ void cuda_tiles_sizes_rules(void) {
     for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++)
         for (int b = 0; b < 2; b++)
             for (size_t ri = 0; ri < sizeof rules / sizeof *rules; ri++) {
-                corun_life_grid_t init;
                 corun_life_params_t par;
                 params(&par, rules[ri], b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS, CORUN_LIFE_SKIP_ON);
-                CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&init, sizes[si][0], sizes[si][1], NULL), 0);
-                corun_life_grid_fill_random(&init, ri & 1 ? 0.15 : 0.4, si * 31 + ri * 3 + (size_t)b, 0, 1);
                 pair_t p;
                 int64_t gen = 0;
-                pair_open(&p, &init, &par, rules[ri]);
+                pair_soup(&p, &par, sizes[si][0], sizes[si][1], ri & 1 ? 0.15 : 0.4,
+                          si * 31 + ri * 3 + (size_t)b, NULL, rules[ri]);
                 pair_run(&p, chunks, &gen);
                 failures += p.bad != 0;
                 pair_close(&p);
-                corun_life_grid_close(&init);
                 if (failures > 3) return;
             }
 }
@@ -299,7 +303,6 @@ void cuda_tiles_sizes_rules(void) {
 void cuda_tiles_counted(void) {
     for (int band = 0; band < 2; band++)
         for (int b = 0; b < 2; b++) {
-            corun_life_grid_t init;
             corun_life_params_t par;
             params(&par, b ? "B36/S23" : "B3/S23", b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS,
                    CORUN_LIFE_SKIP_ON);
@@ -307,11 +310,10 @@ void cuda_tiles_counted(void) {
                 par.count_y0 = 9;
                 par.count_y1 = 50;
             }
-            CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&init, 1060, 61, NULL), 0);
-            corun_life_grid_fill_random(&init, 0.35, 100 + (uint64_t)(band * 2 + b), 0, 1);
             pair_t p;
             int64_t gen = 0;
-            pair_open(&p, &init, &par, band ? "counted band" : "counted");
+            pair_soup(&p, &par, 1060, 61, 0.35, 100 + (uint64_t)(band * 2 + b), NULL,
+                      band ? "counted band" : "counted");
             static const int64_t steps[] = {1, 2, 57, 140, 3, 97};
             for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
                 pair_step(&p, steps[i], i != 3, gen); /* chunk 3 uncounted */
@@ -319,7 +321,6 @@ void cuda_tiles_counted(void) {
             }
             pair_same(&p, gen);
             pair_close(&p);
-            corun_life_grid_close(&init);
         }
 }
 
@@ -335,15 +336,14 @@ void cuda_tiles_counted(void) {
 void cuda_tiles_put_rows(void) {
     for (int b = 0; b < 2; b++) {
         const int64_t W = 2100, H = 66;
-        corun_life_grid_t init, patch;
+        static const int64_t box[] = {1, 8, 8, 50};
+        corun_life_grid_t patch;
         corun_life_params_t par;
         params(&par, "B3/S23", b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS, CORUN_LIFE_SKIP_ON);
-        CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&init, W, H, NULL), 0);
         CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&patch, W, H, NULL), 0);
-        soup(&init, 0.35, 77 + (uint64_t)b, 1, 8, 8, 50);
         pair_t p;
         int64_t gen = 0;
-        pair_open(&p, &init, &par, "put_rows");
+        pair_soup(&p, &par, W, H, 0.35, 77 + (uint64_t)b, box, "put_rows");
         pair_step(&p, 200, 0, gen);
         gen += 200;
         CU_ASSERT_TRUE(pair_same(&p, gen));
@@ -385,7 +385,6 @@ void cuda_tiles_put_rows(void) {
         CU_ASSERT_EQUAL(after.tiles_gens - before.tiles_gens, gen - 200);
         CU_ASSERT_EQUAL(after.dense_gens, 0);
         pair_close(&p);
-        corun_life_grid_close(&init);
         corun_life_grid_close(&patch);
     }
 }
@@ -401,15 +400,14 @@ void cuda_tiles_auto(void) {
     static const uint64_t seeds[] = {6, 9}; /* soups that switch several times */
     for (int b = 0; b < 2; b++) {
         const int64_t W = 1100, H = 66;
-        corun_life_grid_t init, fresh;
+        static const int64_t box[] = {1, 8, 8, 50};
+        corun_life_grid_t fresh;
         corun_life_params_t par;
         params(&par, "B3/S23", b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS, CORUN_LIFE_SKIP_AUTO);
-        CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&init, W, H, NULL), 0);
         CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&fresh, W, H, NULL), 0);
-        soup(&init, 0.35, seeds[b], 1, 8, 8, 50);
         pair_t p;
         int64_t gen = 0;
-        pair_open(&p, &init, &par, "auto");
+        pair_soup(&p, &par, W, H, 0.35, seeds[b], box, "auto");
         corun_life_info_t info;
         corun_life_backend_cuda.info(p.sb, &info);
         CU_ASSERT_PTR_NOT_NULL(strstr(info.mode, "dense-")); /* too small for auto's default */
@@ -440,7 +438,6 @@ void cuda_tiles_auto(void) {
         CU_ASSERT_FALSE(busy.tiles_now);
         CU_ASSERT_EQUAL(busy.switches, st.switches + 1);
         pair_close(&p);
-        corun_life_grid_close(&init);
         corun_life_grid_close(&fresh);
     }
 }
