@@ -22,11 +22,11 @@
  * edge_we(). The cell logic is kernels/life_word.h, the same functions every
  * CPU backend calls. B3/S23 has its own kernel so the compiler folds the rule.
  *
- * No change tracking: skipping still tiles saves DRAM traffic only where a
- * whole tile and its neighbours are settled, and costs a flag read, divergent
- * warps and uncoalesced strips everywhere else; a dense generation already
- * runs at the memory-bandwidth bound (docs/CUDA.md), so skip_stable is
- * accepted and ignored.
+ * Change tracking (skip_stable on, and auto once a soup settles): a second
+ * kernel recomputes only the 512 x 16-cell tiles whose neighbourhood changed
+ * between generations t-2 and t (the "change tracking" section below);
+ * auto starts dense and probes (cuda_step). Every kernel applies the rule in
+ * one place, cell_next() (the rule seam).
  *
  * Errors: every CUDA call goes through CU(), which names the call, the
  * device and the runtime's message (plus the emulator's detail). Kernel
@@ -76,13 +76,16 @@ static __device__ __forceinline__ const uint64_t *src_row(const uint64_t *g, con
 }
 
 /* Word j of row r (its centre word into *c) and the row's horizontal sums
- * there. Every lane of the warp must call it (the shuffles); lanes past the
- * row's end get zeros. */
+ * there. Every lane of the warp must call it (the shuffles). `act`: this
+ * lane computes (else it loads nothing and gets zeros); wload / eload: it
+ * must load its west / east neighbour word itself because the lane beside
+ * it has none to share (the warp's first and last lanes, and in the tiles
+ * kernel the edge of a tile whose neighbour tile is skipped). */
 static __device__ __forceinline__ void row_hsum(const uint64_t *r, const life_geom_t &G, int64_t j,
-                                               unsigned lane, uint64_t *c, uint64_t *h0,
-                                               uint64_t *h1) {
+                                               int act, int wload, int eload, uint64_t *c,
+                                               uint64_t *h0, uint64_t *h1) {
     const int64_t n = G.wpr;
-    const int in = r != NULL && j < n;
+    const int in = r != NULL && act;
     uint64_t w = in ? r[j] : 0;
     uint64_t wv = __shfl_up_sync(LIFE_FULL, w, 1);
     uint64_t ev = __shfl_down_sync(LIFE_FULL, w, 1);
@@ -91,9 +94,8 @@ static __device__ __forceinline__ void row_hsum(const uint64_t *r, const life_ge
         *h0 = *h1 = 0;
         return;
     }
-    /* The warp's first and last lanes have no neighbour lane on that side. */
-    if (lane == 0 && j > 0) wv = r[j - 1];
-    if (lane == 31 && j + 1 < n) ev = r[j + 1];
+    if (wload && j > 0) wv = r[j - 1];
+    if (eload && j + 1 < n) ev = r[j + 1];
     uint64_t west, east;
     if (j == 0) /* the cell at x = W-1 (bit lastbits-1 of the last word), or dead */
         west = corun_life_word_west(w, corun_life_row_west_in(r, n, G.lastbits, G.torus) << 63);
@@ -106,28 +108,67 @@ static __device__ __forceinline__ void row_hsum(const uint64_t *r, const life_ge
     corun_life_word_hsum(west, w, east, h0, h1);
 }
 
-/* Steps the thread's word column of its warp's strip; returns the live cells
- * it wrote if `count` (a constant after inlining: zero costs nothing). */
+/* The rule seam: the next state of 64 cells from their row's and the two
+ * neighbour rows' horizontal sums, for every kernel below (dense and
+ * tiles, counted or not). Any Life-like (B/S) rule arrives as the run-time
+ * masks born/survive and goes through kernels/life_word.h, the code every
+ * CPU backend runs; B3/S23 callers pass constants and the compiler folds
+ * the rule. A faster kernel for other rules (a rule compiled to its own
+ * boolean circuit, or isotropic non-totalistic rules, which need the
+ * neighbourhood itself rather than its count) plugs in here: this function
+ * gets the rows' words as well as their sums, and it is the only place the
+ * kernels apply a rule. */
+static __device__ __forceinline__ uint64_t cell_next(uint64_t mid, uint64_t u0, uint64_t u1,
+                                                    uint64_t m0, uint64_t m1, uint64_t d0,
+                                                    uint64_t d1, unsigned born,
+                                                    unsigned survive) {
+    return corun_life_word_next(mid, u0, u1, m0, m1, d0, d1, born, survive);
+}
+
+/* What a tiles-kernel thread learnt about its word column of a strip: the
+ * OR of new ^ old over its rows (any), in the strip's first and last row
+ * (top, bot), and the change of its counted population. */
+typedef struct strip_diff {
+    uint64_t any, top, bot;
+    long long pop;
+} strip_diff_t;
+
+/* Steps the thread's word column of its warp's strip. Every lane of the warp
+ * must call it (row_hsum's shuffles); only lanes with `act` compute and
+ * write. Returns the live cells it wrote if `count` (a constant after
+ * inlining: zero costs nothing). With `track` (the tiles kernel) it also
+ * reads the word it overwrites (generation t-1), writes only words that
+ * differ, and fills *d: pop is then the change in the count (new - old). */
 static __device__ __forceinline__ unsigned long long
 step_strip(const uint64_t *__restrict__ src, uint64_t *__restrict__ dst, const life_geom_t &G,
-           unsigned born, unsigned survive, int count) {
-    const unsigned lane = threadIdx.x;
-    const int64_t j = (int64_t)blockIdx.x * 32 + lane;
+           unsigned born, unsigned survive, int count, int track, int act, int wload, int eload,
+           strip_diff_t *d) {
+    const int64_t j = (int64_t)blockIdx.x * 32 + threadIdx.x;
     const int64_t y0 = ((int64_t)blockIdx.y * blockDim.y + threadIdx.y) * LIFE_ROWS;
     unsigned long long pop = 0;
     if (y0 >= G.h) return 0; /* the whole warp: y0 does not depend on the lane */
     const int64_t y1 = y0 + LIFE_ROWS < G.h ? y0 + LIFE_ROWS : G.h;
-    const int out = j < G.wpr;
     uint64_t c, u0, u1, m0, m1, d0, d1, mid;
-    row_hsum(src_row(src, G, y0 - 1), G, j, lane, &c, &u0, &u1);
-    row_hsum(src + y0 * G.wpr, G, j, lane, &mid, &m0, &m1);
+    row_hsum(src_row(src, G, y0 - 1), G, j, act, wload, eload, &c, &u0, &u1);
+    row_hsum(src + y0 * G.wpr, G, j, act, wload, eload, &mid, &m0, &m1);
     for (int64_t y = y0; y < y1; y++) {
-        row_hsum(src_row(src, G, y + 1), G, j, lane, &c, &d0, &d1);
-        if (out) {
-            uint64_t v = corun_life_word_next(mid, u0, u1, m0, m1, d0, d1, born, survive);
+        row_hsum(src_row(src, G, y + 1), G, j, act, wload, eload, &c, &d0, &d1);
+        if (act) {
+            uint64_t v = cell_next(mid, u0, u1, m0, m1, d0, d1, born, survive);
             if (j == G.wpr - 1) v &= G.lastmask; /* B0 rules must not wake the padding */
-            dst[y * G.wpr + j] = v;
-            if (count && y >= G.cy0 && y < G.cy1) pop += (unsigned long long)__popcll(v);
+            uint64_t *p = dst + y * G.wpr + j;
+            const int counted = count && y >= G.cy0 && y < G.cy1;
+            if (track) {
+                const uint64_t old = *p, x = v ^ old;
+                if (x) *p = v; /* an unchanged word costs no write */
+                d->any |= x;
+                if (y == y0) d->top = x;
+                if (y == y1 - 1) d->bot = x;
+                if (counted) d->pop += (long long)__popcll(v) - (long long)__popcll(old);
+            } else {
+                *p = v;
+                if (counted) pop += (unsigned long long)__popcll(v);
+            }
         }
         u0 = m0;
         u1 = m1;
@@ -138,9 +179,10 @@ step_strip(const uint64_t *__restrict__ src, uint64_t *__restrict__ dst, const l
     return pop;
 }
 
-/* Adds the block's live cells to *pop: a shuffle tree per warp, the warps'
+/* Adds the block's `mine` to *pop: a shuffle tree per warp, the warps'
  * sums through shared memory, one atomic per block. Every thread of the
- * block must call it (the barrier). */
+ * block must call it (the barrier). Sums wrap modulo 2^64, so negative
+ * changes (two's complement) add up right too. */
 static __device__ __forceinline__ void block_count(unsigned long long mine,
                                                    unsigned long long *pop) {
     __shared__ unsigned long long part[LIFE_WARPS];
@@ -155,32 +197,204 @@ static __device__ __forceinline__ void block_count(unsigned long long mine,
     }
 }
 
+/* The dense kernels: every word, every generation. */
+static __device__ __forceinline__ unsigned long long
+dense_strip(const uint64_t *__restrict__ src, uint64_t *__restrict__ dst, const life_geom_t &G,
+            unsigned born, unsigned survive, int count) {
+    const unsigned lane = threadIdx.x;
+    const int act = (int64_t)blockIdx.x * 32 + lane < G.wpr;
+    return step_strip(src, dst, G, born, survive, count, 0, act, lane == 0, lane == 31, NULL);
+}
+
 __global__ void __launch_bounds__(32 * LIFE_WARPS, 2)
 life_step_conway(const uint64_t *__restrict__ src, uint64_t *__restrict__ dst, life_geom_t G) {
-    step_strip(src, dst, G, 1u << 3, 3u << 2, 0); /* B3/S23 as constants: folded */
+    dense_strip(src, dst, G, 1u << 3, 3u << 2, 0); /* B3/S23 as constants: folded */
 }
 
 __global__ void __launch_bounds__(32 * LIFE_WARPS, 2)
 life_step_generic(const uint64_t *__restrict__ src, uint64_t *__restrict__ dst, life_geom_t G,
                   unsigned born, unsigned survive) {
-    step_strip(src, dst, G, born, survive, 0);
+    dense_strip(src, dst, G, born, survive, 0);
 }
 
 /* The same, also adding the new generation's population to *pop. */
 __global__ void __launch_bounds__(32 * LIFE_WARPS, 2)
 life_step_conway_counted(const uint64_t *__restrict__ src, uint64_t *__restrict__ dst,
                          life_geom_t G, unsigned long long *pop) {
-    block_count(step_strip(src, dst, G, 1u << 3, 3u << 2, 1), pop);
+    block_count(dense_strip(src, dst, G, 1u << 3, 3u << 2, 1), pop);
 }
 
 __global__ void __launch_bounds__(32 * LIFE_WARPS, 2)
 life_step_generic_counted(const uint64_t *__restrict__ src, uint64_t *__restrict__ dst,
                           life_geom_t G, unsigned born, unsigned survive,
                           unsigned long long *pop) {
-    block_count(step_strip(src, dst, G, born, survive, 1), pop);
+    block_count(dense_strip(src, dst, G, born, survive, 1), pop);
+}
+
+/* ------------------------------------------------------ change tracking
+ *
+ * The tiles kernel (skip_stable on, and auto once a soup settles): the
+ * grid is cut into tiles of LIFE_TILE_WORDS words by LIFE_ROWS rows (512 x
+ * 16 cells), so a warp's strip holds 4 tiles side by side and a block 4 x 8.
+ * A tile is recomputed only if it, or the edge of a neighbour facing it,
+ * changed between generations t-2 and t. Why t-2: the kernel writes t+1
+ * over t-1 (double buffering); if a tile's neighbourhood at t equals t-2,
+ * its t+1 equals t-1, which the destination already holds, so leaving the
+ * tile alone is exact. That skips still lifes and period-2 oscillators
+ * alike.
+ *
+ * Change flags: one byte per tile and generation, written by the warp that
+ * owns the tile (its first lane), from what it wrote: TF_ANY (some cell of
+ * the tile changed), TF_TOP / TF_BOT (its first / last row did), TF_WEST /
+ * TF_EAST (its first / last cell column did). A skipped tile writes 0.
+ * Two flag buffers alternate: generation t's are read, t+1's written. A
+ * tile needs work if its own ANY is set, or the facing edge of one of its 8
+ * neighbours: the tile above's BOT, the west tile's EAST, ..., and for a
+ * diagonal neighbour both edges that meet at its facing corner (a
+ * superset of "the corner cell changed"). Neighbours wrap on a torus and
+ * do not exist past a dead edge. The last tile column's EAST is the row's
+ * last cell (bit lastbits-1 of word wpr-1), which is what the torus wraps
+ * to. Each lane reads the 9 flag bytes of its own tile: L1 broadcasts,
+ * against 18 rows of words per strip.
+ *
+ * A lane computes iff its tile needs work; a warp none of whose tiles does
+ * skips its strip entirely (a warp-uniform branch: no divergence, no
+ * loads). Inside a warp, a computed tile next to a skipped one loads its
+ * edge lane's neighbour word itself instead of taking it from the idle
+ * lane. Loads and stores of a computed tile stay coalesced: its rows are
+ * 64-byte runs (two 32-byte sectors).
+ *
+ * The kernel reads the word it overwrites (t-1) to find what changed and
+ * stores only words that differ: up to 24 bytes per computed word against
+ * the dense kernel's 16 (docs/CUDA.md has the model). Populations come as
+ * changes: a computed tile adds new - old of its counted rows, a skipped
+ * tile changes nothing, so the host adds them to the destination buffer's
+ * known count (cuda_step).
+ */
+#define LIFE_TILE_WORDS 8 /* tile width in words; divides 32 (a warp) */
+enum { TF_ANY = 1, TF_TOP = 2, TF_BOT = 4, TF_WEST = 8, TF_EAST = 16 };
+
+typedef struct life_tiles {
+    int64_t ntx, nty;         /* tiles across and down */
+    const uint8_t *cur;       /* flags of generation t (ntx * nty) */
+    uint8_t *next;            /* flags of generation t+1 */
+    const int64_t *force;     /* per tile row: recompute in full while t < force[ty] */
+    int64_t t;                /* the generation stepped from */
+    int all;                  /* recompute every tile: generation t's flags are not valid */
+    unsigned long long *work; /* += the tiles recomputed */
+    unsigned long long *pop;  /* NULL, or += the change of the counted population */
+} life_tiles_t;
+
+/* Whether tile (tx, ty) must be recomputed from generation t. */
+static __device__ __forceinline__ int tile_need(const life_tiles_t &T, int torus, int64_t tx,
+                                               int64_t ty) {
+    if (T.all || T.t < T.force[ty]) return 1;
+    int need = 0;
+    for (int dy = -1; dy <= 1; dy++) {
+        int64_t y = ty + dy;
+        if (y < 0 || y >= T.nty) {
+            if (!torus) continue;
+            y = y < 0 ? T.nty - 1 : 0;
+        }
+        for (int dx = -1; dx <= 1; dx++) {
+            int64_t x = tx + dx;
+            if (x < 0 || x >= T.ntx) {
+                if (!torus) continue;
+                x = x < 0 ? T.ntx - 1 : 0;
+            }
+            /* the neighbour's edges that face this tile */
+            const unsigned want = (dy < 0 ? TF_BOT : dy > 0 ? TF_TOP : 0) |
+                                  (dx < 0 ? TF_EAST : dx > 0 ? TF_WEST : 0);
+            const unsigned f = T.cur[y * T.ntx + x];
+            need |= want ? (f & want) == want : (f & TF_ANY) != 0;
+        }
+    }
+    return need;
+}
+
+static __device__ __forceinline__ void tiles_strip(const uint64_t *__restrict__ src,
+                                                   uint64_t *__restrict__ dst,
+                                                   const life_geom_t &G, const life_tiles_t &T,
+                                                   unsigned born, unsigned survive) {
+    const unsigned lane = threadIdx.x;
+    const int64_t j = (int64_t)blockIdx.x * 32 + lane;
+    const int64_t ty = (int64_t)blockIdx.y * blockDim.y + threadIdx.y, tx = j / LIFE_TILE_WORDS;
+    const int live = ty < T.nty && j < G.wpr; /* the lane has a word of the grid */
+    const int first = live && j % LIFE_TILE_WORDS == 0;
+    const int act = live && tile_need(T, G.torus, tx, ty);
+    /* Neighbour lanes that compute share their word by shuffle; next to one
+     * that does not, a lane loads the word itself. */
+    const int wact = __shfl_up_sync(LIFE_FULL, act, 1), eact = __shfl_down_sync(LIFE_FULL, act, 1);
+    strip_diff_t d = {0, 0, 0, 0};
+    if (__any_sync(LIFE_FULL, act))
+        step_strip(src, dst, G, born, survive, T.pop != NULL, 1, act, lane == 0 || !wact,
+                   lane == 31 || !eact, &d);
+    /* The tile's flags: ballots over the warp, each tile's lanes picked out. */
+    const int last = j % LIFE_TILE_WORDS == LIFE_TILE_WORDS - 1 || j == G.wpr - 1;
+    const unsigned ebit = j == G.wpr - 1 ? G.lastbits - 1 : 63;
+    const unsigned bany = __ballot_sync(LIFE_FULL, d.any != 0);
+    const unsigned btop = __ballot_sync(LIFE_FULL, d.top != 0);
+    const unsigned bbot = __ballot_sync(LIFE_FULL, d.bot != 0);
+    const unsigned bwest = __ballot_sync(LIFE_FULL, first && (d.any & 1u));
+    const unsigned beast = __ballot_sync(LIFE_FULL, last && ((d.any >> ebit) & 1u));
+    if (first) {
+        const unsigned lanes = (0xffffffffu >> (32 - LIFE_TILE_WORDS)) << lane;
+        T.next[ty * T.ntx + tx] = (uint8_t)((bany & lanes ? TF_ANY : 0) | (btop & lanes ? TF_TOP : 0) |
+                                            (bbot & lanes ? TF_BOT : 0) | (bwest & lanes ? TF_WEST : 0) |
+                                            (beast & lanes ? TF_EAST : 0));
+    }
+    /* One count of recomputed tiles per block; then the population change. */
+    const int done = __syncthreads_count(first && act);
+    if (lane == 0 && threadIdx.y == 0 && done) atomicAdd(T.work, (unsigned long long)done);
+    if (T.pop) block_count((unsigned long long)d.pop, T.pop);
+}
+
+__global__ void __launch_bounds__(32 * LIFE_WARPS, 2)
+life_tiles_conway(const uint64_t *__restrict__ src, uint64_t *__restrict__ dst, life_geom_t G,
+                  life_tiles_t T) {
+    tiles_strip(src, dst, G, T, 1u << 3, 3u << 2);
+}
+
+__global__ void __launch_bounds__(32 * LIFE_WARPS, 2)
+life_tiles_generic(const uint64_t *__restrict__ src, uint64_t *__restrict__ dst, life_geom_t G,
+                   life_tiles_t T, unsigned born, unsigned survive) {
+    tiles_strip(src, dst, G, T, born, survive);
+}
+
+/* The population of rows cy0..cy1-1 of g into *pop: the starting counts of
+ * both buffers before counted tiles steps (which then only add changes). */
+__global__ void __launch_bounds__(32 * LIFE_WARPS, 2)
+life_count(const uint64_t *__restrict__ g, life_geom_t G, unsigned long long *pop) {
+    const int64_t j = (int64_t)blockIdx.x * 32 + threadIdx.x;
+    const int64_t y0 = ((int64_t)blockIdx.y * blockDim.y + threadIdx.y) * LIFE_ROWS;
+    unsigned long long n = 0;
+    const int64_t a = y0 > G.cy0 ? y0 : G.cy0, b = y0 + LIFE_ROWS < G.cy1 ? y0 + LIFE_ROWS : G.cy1;
+    if (j < G.wpr)
+        for (int64_t y = a; y < b; y++) n += (unsigned long long)__popcll(g[y * G.wpr + j]);
+    block_count(n, pop);
 }
 
 /* ================================================================ host */
+
+/* How the backend steps: skip_stable off, on, auto (docs/CUDA.md). */
+enum { POLICY_DENSE, POLICY_TILES, POLICY_AUTO };
+
+/* skip_stable=auto, from the model in docs/CUDA.md (to be confirmed on a
+ * GPU): below AUTO_MIN_CELLS a dense generation takes a few microseconds,
+ * about a kernel launch, so skipping saves little while every probe costs
+ * a synchronisation; a tiles generation moves up to 24 bytes per computed
+ * word against the dense 16, so tiles pay while fewer than about 2/3 of
+ * the tiles need work. Entering at 35 % and leaving above 50 % leaves room
+ * for the flag overhead and keeps a soup near the limit from switching
+ * back and forth. */
+#define AUTO_MIN_CELLS ((int64_t)8192 * 8192)
+#define AUTO_PROBE_EVERY 256 /* dense generations between probes */
+#define AUTO_CHECK_EVERY 64  /* tiles generations between checks */
+#define AUTO_ENTER 0.35      /* after a probe: stay with tiles at or below this fraction */
+#define AUTO_LEAVE 0.50      /* with tiles: back to dense above this fraction */
+/* A probe: one generation that recomputes every tile (the dense kernel
+ * leaves no flags) and one that measures. */
+#define AUTO_PROBE_GENS 2
 
 struct cuda_state {
     life_geom_t G;
@@ -195,9 +409,27 @@ struct cuda_state {
     int64_t generation;    /* generations stepped since open() */
     cudaStream_t compute;  /* every kernel, in order */
     cudaStream_t copy;     /* snapshot copies (step_cuda.h), beside the kernels */
-    unsigned long long *d_pop, *h_pop; /* counted steps: LIFE_POP_CHUNK counters */
+    /* Per generation of a chunk (LIFE_CHUNK): populations (counted steps;
+     * changes of them in the tiles kernel) and tiles recomputed. */
+    unsigned long long *d_pop, *h_pop, *d_work, *h_work;
     dim3 grid_dim, block_dim;
-    char mode[48];
+    /* Change tracking. */
+    int skip;              /* skip_stable as asked: POLICY_* */
+    int policy;            /* as it runs: auto on too small a grid is dense */
+    int tiles_now;         /* the tiles kernel steps now (else the dense one) */
+    int probing;           /* auto: tiles entered by a probe, not measured yet */
+    int64_t since_probe;   /* auto: dense generations since the last probe */
+    life_tiles_t T;        /* ntx, nty, force; the rest is set per launch */
+    uint8_t *d_flags[2];   /* flags of the current generation: d_flags[fc] */
+    int fc;
+    int64_t *d_force, *h_force; /* per tile row (device copy once tiles ran) */
+    int64_t all_until;     /* generations t < all_until recompute every tile */
+    /* Populations of each buffer's counted rows, where known (bufpop_ok):
+     * the tiles kernel reports changes, added to these. */
+    int64_t bufpop[2];
+    int bufpop_ok[2];
+    corun_life_cuda_tuning_t tune; /* zeros replaced by the built-in values */
+    corun_life_cuda_stats_t stats;
 };
 
 static int cuda_fail(corun_err_t *err, int code, int device, const char *call, cudaError_t e) {
@@ -306,6 +538,12 @@ static void cuda_free(cuda_state *s) {
     cudaFree(s->d_grid[1]);
     cudaFree(s->d_pop);
     cudaFreeHost(s->h_pop);
+    cudaFree(s->d_work);
+    cudaFreeHost(s->h_work);
+    cudaFree(s->d_flags[0]);
+    cudaFree(s->d_flags[1]);
+    cudaFree(s->d_force);
+    free(s->h_force);
     if (s->copy) cudaStreamDestroy(s->copy);
     if (s->compute) cudaStreamDestroy(s->compute);
     free(s);
@@ -351,12 +589,25 @@ static int cuda_open(void **state, corun_life_grid_t *g, const corun_life_params
     s->born = p->rule.born & 0x1ffu;
     s->survive = p->rule.survive & 0x1ffu;
     s->conway = s->born == (1u << 3) && s->survive == (3u << 2);
+    s->skip = p->skip_stable == CORUN_LIFE_SKIP_ON     ? POLICY_TILES
+                : p->skip_stable == CORUN_LIFE_SKIP_AUTO ? POLICY_AUTO
+                                                         : POLICY_DENSE;
+    s->T.ntx = (s->G.wpr + LIFE_TILE_WORDS - 1) / LIFE_TILE_WORDS;
+    s->T.nty = strips;
+    s->stats.tiles = s->T.ntx * s->T.nty;
+    s->all_until = 2; /* no generation t-2 to compare with before t = 2 */
+    corun_life_cuda_tune(s, NULL);
     s->block_dim = dim3(32, LIFE_WARPS, 1);
     s->grid_dim = dim3((unsigned)((s->G.wpr + 31) / 32),
                        (unsigned)((strips + LIFE_WARPS - 1) / LIFE_WARPS), 1);
     const size_t bytes = s->words * sizeof(uint64_t), row = (size_t)s->G.wpr * sizeof(uint64_t);
     cudaDeviceProp prop;
     size_t free_b = 0, total_b = 0;
+    s->h_force = (int64_t *)calloc((size_t)s->T.nty, sizeof *s->h_force);
+    if (!s->h_force) {
+        rc = corun_err_set(err, CORUN_ENOMEM, "cuda backend: out of memory");
+        goto fail;
+    }
     CU(cudaSetDevice(dev));
     CU(cudaGetDeviceProperties(&prop, dev));
     CU(cudaMemGetInfo(&free_b, &total_b));
@@ -380,9 +631,6 @@ static int cuda_open(void **state, corun_life_grid_t *g, const corun_life_params
     /* The back buffer too: its padding must start zeroed like the front's. */
     CU(cudaMemsetAsync(s->d_grid[1], 0, bytes, s->compute));
     CU(cudaStreamSynchronize(s->compute));
-    /* No spaces (the summary line is key=value); the device is in --device. */
-    snprintf(s->mode, sizeof s->mode, "%sbitpack-%s", CORUN_CUDA_EMULATED ? "emulated-" : "",
-             s->conway ? "b3s23" : "rule");
     *state = s;
     return 0;
 fail:
@@ -390,65 +638,207 @@ fail:
     return rc;
 }
 
-/* Launches n generations on the compute stream; with d_pop, generation i
- * adds its population to d_pop[i] (zeroed by the caller). */
-static int launch(cuda_state *s, int64_t n, unsigned long long *d_pop, corun_err_t *err) {
+/* Counters per generation are read back in chunks of LIFE_CHUNK
+ * generations: one small copy and one synchronisation per chunk instead of
+ * one per generation. */
+#define LIFE_CHUNK 1024
+
+/* The change tracking's device memory, on first use: two flag buffers and
+ * the per tile row force marks (put_rows may have set some already). */
+static int tiles_ready(cuda_state *s, corun_err_t *err) {
     int rc = 0, dev = s->device;
-    for (int64_t i = 0; i < n; i++) {
-        const uint64_t *src = s->d_grid[s->cur];
-        uint64_t *dst = s->d_grid[s->cur ^ 1];
-        if (d_pop && s->conway)
-            CORUN_LAUNCH(life_step_conway_counted, s->grid_dim, s->block_dim, 0, s->compute, src,
-                         dst, s->G, d_pop + i);
-        else if (d_pop)
-            CORUN_LAUNCH(life_step_generic_counted, s->grid_dim, s->block_dim, 0, s->compute, src,
-                         dst, s->G, s->born, s->survive, d_pop + i);
-        else if (s->conway)
-            CORUN_LAUNCH(life_step_conway, s->grid_dim, s->block_dim, 0, s->compute, src, dst,
-                         s->G);
-        else
-            CORUN_LAUNCH(life_step_generic, s->grid_dim, s->block_dim, 0, s->compute, src, dst,
-                         s->G, s->born, s->survive);
-        CU(cudaGetLastError()); /* launch errors now; faults at the synchronisation */
-        s->cur ^= 1;
-        s->generation++;
+    const size_t n = (size_t)s->stats.tiles;
+    if (s->d_flags[0]) return 0;
+    CU(cudaMalloc(&s->d_flags[0], n));
+    CU(cudaMalloc(&s->d_flags[1], n));
+    CU(cudaMalloc(&s->d_force, (size_t)s->T.nty * sizeof *s->d_force));
+    if (!s->d_work) {
+        CU(cudaMalloc(&s->d_work, LIFE_CHUNK * sizeof *s->d_work));
+        CU(cudaMallocHost(&s->h_work, LIFE_CHUNK * sizeof *s->h_work));
     }
+    CU(cudaMemsetAsync(s->d_flags[0], 0, n, s->compute));
+    CU(cudaMemsetAsync(s->d_flags[1], 0, n, s->compute));
+    CU(cudaMemcpyAsync(s->d_force, s->h_force, (size_t)s->T.nty * sizeof *s->d_force,
+                       cudaMemcpyHostToDevice, s->compute));
+    CU(cudaStreamSynchronize(s->compute));
     return 0;
 fail:
     return rc;
 }
 
-/* Populations come back in chunks of LIFE_POP_CHUNK generations: one small
- * copy per chunk instead of a synchronisation per generation. */
-#define LIFE_POP_CHUNK 1024
-
-static int cuda_step(void *state, int64_t generations, int64_t *pops, corun_err_t *err) {
-    cuda_state *s = (cuda_state *)state;
+/* Counts the buffers whose population is not known (before counted tiles
+ * steps, which only add changes to it). */
+static int count_buffers(cuda_state *s, corun_err_t *err) {
     int rc = 0, dev = s->device;
-    if (!pops) {
-        if ((rc = launch(s, generations, NULL, err))) return rc;
-        /* Returning with the generations done keeps step() timings honest
-         * and reports a kernel fault from the step() that caused it. */
-        CU(cudaStreamSynchronize(s->compute));
-        return 0;
-    }
-    if (!s->d_pop) {
-        CU(cudaMalloc(&s->d_pop, LIFE_POP_CHUNK * sizeof *s->d_pop));
-        CU(cudaMallocHost(&s->h_pop, LIFE_POP_CHUNK * sizeof *s->h_pop));
-    }
-    for (int64_t done = 0; done < generations;) {
-        int64_t n = generations - done < LIFE_POP_CHUNK ? generations - done : LIFE_POP_CHUNK;
-        CU(cudaMemsetAsync(s->d_pop, 0, (size_t)n * sizeof *s->d_pop, s->compute));
-        if ((rc = launch(s, n, s->d_pop, err))) return rc;
-        CU(cudaMemcpyAsync(s->h_pop, s->d_pop, (size_t)n * sizeof *s->d_pop,
-                           cudaMemcpyDeviceToHost, s->compute));
-        CU(cudaStreamSynchronize(s->compute));
-        for (int64_t i = 0; i < n; i++) pops[done + i] = (int64_t)s->h_pop[i];
-        done += n;
-    }
+    if (s->bufpop_ok[0] && s->bufpop_ok[1]) return 0;
+    CU(cudaMemsetAsync(s->d_pop, 0, 2 * sizeof *s->d_pop, s->compute));
+    for (int b = 0; b < 2; b++)
+        if (!s->bufpop_ok[b])
+            CORUN_LAUNCH(life_count, s->grid_dim, s->block_dim, 0, s->compute, s->d_grid[b], s->G,
+                         s->d_pop + b);
+    CU(cudaGetLastError());
+    CU(cudaMemcpyAsync(s->h_pop, s->d_pop, 2 * sizeof *s->d_pop, cudaMemcpyDeviceToHost,
+                       s->compute));
+    CU(cudaStreamSynchronize(s->compute));
+    for (int b = 0; b < 2; b++)
+        if (!s->bufpop_ok[b]) {
+            s->bufpop[b] = (int64_t)s->h_pop[b];
+            s->bufpop_ok[b] = 1;
+        }
     return 0;
 fail:
     return rc;
+}
+
+/* Steps k generations (k <= LIFE_CHUNK when counters are read back) with
+ * the dense kernel, or the tiles kernel if `tiles`; pops NULL or k entries.
+ * Returns once they are done. */
+static int run_chunk(cuda_state *s, int64_t k, int tiles, int64_t *pops, corun_err_t *err) {
+    int rc = 0, dev = s->device;
+    const int cur0 = s->cur;
+    if (pops && !s->d_pop) {
+        CU(cudaMalloc(&s->d_pop, LIFE_CHUNK * sizeof *s->d_pop));
+        CU(cudaMallocHost(&s->h_pop, LIFE_CHUNK * sizeof *s->h_pop));
+    }
+    if (tiles && (rc = tiles_ready(s, err))) return rc;
+    if (tiles && pops && (rc = count_buffers(s, err))) return rc;
+    if (pops) CU(cudaMemsetAsync(s->d_pop, 0, (size_t)k * sizeof *s->d_pop, s->compute));
+    if (tiles) CU(cudaMemsetAsync(s->d_work, 0, (size_t)k * sizeof *s->d_work, s->compute));
+    for (int64_t i = 0; i < k; i++) {
+        const uint64_t *src = s->d_grid[s->cur];
+        uint64_t *dst = s->d_grid[s->cur ^ 1];
+        unsigned long long *pop = pops ? s->d_pop + i : NULL;
+        if (tiles) {
+            life_tiles_t T = s->T;
+            T.cur = s->d_flags[s->fc];
+            T.next = s->d_flags[s->fc ^ 1];
+            T.force = s->d_force;
+            T.t = s->generation;
+            T.all = s->generation < s->all_until;
+            T.work = s->d_work + i;
+            T.pop = pop;
+            if (s->conway)
+                CORUN_LAUNCH(life_tiles_conway, s->grid_dim, s->block_dim, 0, s->compute, src,
+                             dst, s->G, T);
+            else
+                CORUN_LAUNCH(life_tiles_generic, s->grid_dim, s->block_dim, 0, s->compute, src,
+                             dst, s->G, T, s->born, s->survive);
+            s->fc ^= 1;
+        } else if (pop && s->conway) {
+            CORUN_LAUNCH(life_step_conway_counted, s->grid_dim, s->block_dim, 0, s->compute, src,
+                         dst, s->G, pop);
+        } else if (pop) {
+            CORUN_LAUNCH(life_step_generic_counted, s->grid_dim, s->block_dim, 0, s->compute, src,
+                         dst, s->G, s->born, s->survive, pop);
+        } else if (s->conway) {
+            CORUN_LAUNCH(life_step_conway, s->grid_dim, s->block_dim, 0, s->compute, src, dst,
+                         s->G);
+        } else {
+            CORUN_LAUNCH(life_step_generic, s->grid_dim, s->block_dim, 0, s->compute, src, dst,
+                         s->G, s->born, s->survive);
+        }
+        CU(cudaGetLastError()); /* launch errors now; faults at the synchronisation */
+        s->cur ^= 1;
+        s->generation++;
+    }
+    if (pops)
+        CU(cudaMemcpyAsync(s->h_pop, s->d_pop, (size_t)k * sizeof *s->d_pop,
+                           cudaMemcpyDeviceToHost, s->compute));
+    if (tiles)
+        CU(cudaMemcpyAsync(s->h_work, s->d_work, (size_t)k * sizeof *s->d_work,
+                           cudaMemcpyDeviceToHost, s->compute));
+    /* Returning with the generations done keeps step() timings honest and
+     * reports a kernel fault from the step() that caused it. */
+    CU(cudaStreamSynchronize(s->compute));
+    for (int64_t i = 0; i < k; i++) {
+        const int b = cur0 ^ (int)((i & 1) ^ 1); /* the buffer generation i wrote */
+        if (!pops) {
+            s->bufpop_ok[b] = 0;
+        } else if (tiles) { /* a change, modulo 2^64 */
+            s->bufpop[b] += (int64_t)s->h_pop[i];
+            pops[i] = s->bufpop[b];
+        } else {
+            s->bufpop[b] = pops[i] = (int64_t)s->h_pop[i];
+            s->bufpop_ok[b] = 1;
+        }
+        if (tiles) s->stats.tiles_computed += (int64_t)s->h_work[i];
+    }
+    if (tiles) s->stats.tiles_gens += k;
+    else s->stats.dense_gens += k;
+    return 0;
+fail:
+    return rc;
+}
+
+/* skip_stable=auto after a chunk of tiles generations: back to dense when
+ * the last generation recomputed more tiles than the threshold (enter
+ * right after a probe, leave later). A generation that recomputed every
+ * tile measures nothing. */
+static void auto_decide(cuda_state *s, int64_t k) {
+    if (s->generation - 1 < s->all_until) return;
+    const double f = (double)s->h_work[k - 1] / (double)s->stats.tiles;
+    if (f > (s->probing ? s->tune.enter : s->tune.leave)) {
+        s->tiles_now = 0;
+        s->since_probe = 0;
+        s->stats.switches++;
+    }
+    s->probing = 0;
+}
+
+static int cuda_step(void *state, int64_t generations, int64_t *pops, corun_err_t *err) {
+    cuda_state *s = (cuda_state *)state;
+    for (int64_t done = 0; done < generations;) {
+        int64_t k = generations - done;
+        if (s->policy == POLICY_AUTO && !s->tiles_now && s->since_probe >= s->tune.probe_every) {
+            /* A probe. The dense kernel left no flags: recompute every tile
+             * once; that generation writes valid flags (its destination
+             * holds t-1, the rule applied to t-2). */
+            s->tiles_now = 1;
+            s->probing = 1;
+            if (s->all_until < s->generation + 1) s->all_until = s->generation + 1;
+            s->stats.switches++;
+        }
+        if (s->policy == POLICY_AUTO && s->tiles_now) {
+            const int64_t m = s->probing ? AUTO_PROBE_GENS : s->tune.check_every;
+            if (k > m) k = m;
+        } else if (s->policy == POLICY_AUTO && k > s->tune.probe_every - s->since_probe) {
+            k = s->tune.probe_every - s->since_probe;
+        }
+        if ((s->tiles_now || pops) && k > LIFE_CHUNK) k = LIFE_CHUNK;
+        const int tiles = s->tiles_now;
+        int rc = run_chunk(s, k, tiles, pops ? pops + done : NULL, err);
+        if (rc) return rc;
+        if (!tiles) s->since_probe += k;
+        else if (s->policy == POLICY_AUTO) auto_decide(s, k);
+        done += k;
+    }
+    return 0;
+}
+
+extern "C" void corun_life_cuda_tune(void *state, const corun_life_cuda_tuning_t *t) {
+    cuda_state *s = (cuda_state *)state;
+    static const corun_life_cuda_tuning_t none = {0, 0, 0, 0.0, 0.0};
+    if (!t) t = &none;
+    s->tune.auto_min_cells = t->auto_min_cells > 0 ? t->auto_min_cells : AUTO_MIN_CELLS;
+    s->tune.probe_every = t->probe_every > 0 ? t->probe_every : AUTO_PROBE_EVERY;
+    s->tune.check_every = t->check_every > 0 ? t->check_every : AUTO_CHECK_EVERY;
+    s->tune.enter = t->enter > 0 ? t->enter : AUTO_ENTER;
+    s->tune.leave = t->leave > 0 ? t->leave : AUTO_LEAVE;
+    s->policy = s->skip == POLICY_AUTO && s->width * s->G.h < s->tune.auto_min_cells
+                    ? POLICY_DENSE
+                    : s->skip;
+    /* auto starts dense (a fresh soup changes everywhere) and probes after
+     * probe_every generations. */
+    s->tiles_now = s->policy == POLICY_TILES;
+    s->probing = 0;
+    s->since_probe = 0;
+    if (s->tiles_now && s->all_until < s->generation + 1) s->all_until = s->generation + 1;
+}
+
+extern "C" void corun_life_cuda_stats(void *state, corun_life_cuda_stats_t *out) {
+    cuda_state *s = (cuda_state *)state;
+    *out = s->stats;
+    out->tiles_now = s->tiles_now;
 }
 
 /* Row access (snapshots without snap ops, MPI halos, --print): in order
@@ -467,6 +857,31 @@ fail:
     return rc;
 }
 
+/* Change tracking assumes the destination holds the rule applied to the
+ * generation before the current one; rows written from outside break that
+ * for the tiles they touch and their neighbours, so those tile rows are
+ * recomputed in full for the next two generations (one rebuilds the
+ * destination, one the other buffer), after which it holds again. */
+static int force_rows(cuda_state *s, int64_t y0, int64_t n, corun_err_t *err) {
+    int rc = 0, dev = s->device;
+    const int64_t nty = s->T.nty;
+    int64_t a = y0 / LIFE_ROWS - 1, b = (y0 + n - 1) / LIFE_ROWS + 1;
+    if (b - a + 1 >= nty) { /* every tile row */
+        a = 0;
+        b = nty - 1;
+    }
+    for (int64_t t = a; t <= b; t++) {
+        if ((t < 0 || t >= nty) && !s->G.torus) continue; /* past a dead edge */
+        s->h_force[(t + nty) % nty] = s->generation + 2;
+    }
+    if (s->d_force)
+        CU(cudaMemcpyAsync(s->d_force, s->h_force, (size_t)nty * sizeof *s->d_force,
+                           cudaMemcpyHostToDevice, s->compute));
+    return 0;
+fail:
+    return rc;
+}
+
 static int cuda_put_rows(void *state, int64_t y0, int64_t n, const uint64_t *words,
                          int64_t stride, corun_err_t *err) {
     cuda_state *s = (cuda_state *)state;
@@ -476,6 +891,8 @@ static int cuda_put_rows(void *state, int64_t y0, int64_t n, const uint64_t *wor
     CU(copy_rows(s->d_grid[s->cur] + y0 * s->G.wpr, row, words,
                  (size_t)stride * sizeof(uint64_t), row, (size_t)n, cudaMemcpyHostToDevice,
                  s->compute));
+    s->bufpop_ok[s->cur] = 0;
+    if ((rc = force_rows(s, y0, n, err))) return rc;
     CU(cudaStreamSynchronize(s->compute)); /* the caller may reuse words at once */
     return 0;
 fail:
@@ -493,7 +910,14 @@ static int cuda_close(void *state, corun_err_t *err) {
 static void cuda_info(void *state, corun_life_info_t *out) {
     cuda_state *s = (cuda_state *)state;
     memset(out, 0, sizeof *out);
-    snprintf(out->mode, sizeof out->mode, "%s", s ? s->mode : "bitpack");
+    /* What runs, no spaces (the summary line is key=value): the stepping
+     * (dense, tiles, or auto's dense+tiles) and the rule's kernel. */
+    static const char *const how[] = {"dense", "tiles", "dense+tiles"};
+    if (s)
+        snprintf(out->mode, sizeof out->mode, "%s%s-%s", CORUN_CUDA_EMULATED ? "emulated-" : "",
+                 how[s->policy], s->conway ? "b3s23" : "rule");
+    else
+        snprintf(out->mode, sizeof out->mode, "dense");
     /* The kernels are the GPU's own code path; the emulator runs them as
      * plain scalar C++. One host thread drives either. */
     snprintf(out->simd, sizeof out->simd, "%s", CORUN_CUDA_EMULATED ? "-" : "gpu");

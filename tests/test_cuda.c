@@ -338,7 +338,7 @@ void cuda_eq_info(void) {
     corun_life_info_t info;
     CU_ASSERT_EQUAL_FATAL(corun_life_backend_cuda.open(&st, &g, &p, &err), 0);
     corun_life_backend_cuda.info(st, &info);
-    CU_ASSERT_PTR_NOT_NULL(strstr(info.mode, "bitpack-rule"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(info.mode, "dense-rule"));
     CU_ASSERT_PTR_NULL(strchr(info.mode, ' '));
     CU_ASSERT_STRING_EQUAL(info.simd,
                            corun_cuda_build() == CORUN_CUDA_BUILD_EMULATED ? "-" : "gpu");

@@ -56,6 +56,13 @@ static const test_case_t cases[] = {
     {"snapshot", cuda_eq_snapshot},
     {"info", cuda_eq_info},
     {"cli", cuda_eq_cli},
+    {"tiles_settling", cuda_tiles_settling},
+    {"tiles_gliders", cuda_tiles_gliders},
+    {"tiles_sizes_rules", cuda_tiles_sizes_rules},
+    {"tiles_counted", cuda_tiles_counted},
+    {"tiles_put_rows", cuda_tiles_put_rows},
+    {"tiles_auto", cuda_tiles_auto},
+    {"tiles_modes", cuda_tiles_modes},
     {NULL, NULL},
 };
 CORUN_TEST_SUITE(cuda_gpu, cases)

@@ -20,6 +20,11 @@
  * Frame layout of snap_words(): `height` rows of wpr = ceil(width/64)
  * uint64 words with no gaps between rows; bit i of word j is cell 64*j + i;
  * bits past the width are 0.
+ *
+ * Change tracking (skip_stable, kernels/life_cuda.cu and docs/CUDA.md):
+ * tune() replaces skip_stable=auto's built-in thresholds (tests and
+ * benchmarks: auto on grids small enough for the emulator), stats() says
+ * what ran.
  */
 #ifndef CORUN_LIFE_STEP_CUDA_H
 #define CORUN_LIFE_STEP_CUDA_H
@@ -44,5 +49,28 @@ const uint64_t *corun_life_cuda_snap_words(const corun_life_cuda_snap_t *snap);
 corun_life_grid_t corun_life_cuda_snap_grid(const corun_life_cuda_snap_t *snap);
 /* Waits for a copy still in flight, then frees (NULL is fine). */
 void corun_life_cuda_snap_release(corun_life_cuda_snap_t *snap);
+
+/* skip_stable=auto's choices; 0 (or 0.0) keeps the built-in value. */
+typedef struct corun_life_cuda_tuning {
+    int64_t auto_min_cells; /* track changes on grids of at least this many cells */
+    int probe_every;        /* dense generations between probes */
+    int check_every;        /* tiles generations between checks */
+    double enter, leave;    /* fractions of tiles recomputed: stay with tiles after a
+                             * probe at or below enter; go back to dense above leave */
+} corun_life_cuda_tuning_t;
+
+/* What the stepping did since open(). */
+typedef struct corun_life_cuda_stats {
+    int64_t dense_gens, tiles_gens; /* generations stepped by each kernel */
+    int64_t tiles;                  /* tiles in the grid */
+    int64_t tiles_computed;         /* summed over tiles_gens: tiles recomputed */
+    int64_t switches;               /* auto: changes between dense and tiles */
+    int tiles_now;                  /* the next generation uses the tiles kernel */
+} corun_life_cuda_stats_t;
+
+/* Takes effect from the next step(); with skip_stable=auto it decides
+ * again whether the grid is large enough to track changes. */
+void corun_life_cuda_tune(void *state, const corun_life_cuda_tuning_t *t);
+void corun_life_cuda_stats(void *state, corun_life_cuda_stats_t *out);
 
 #endif
