@@ -155,8 +155,9 @@ static inline CORUN_HD uint64_t corun_csv_first_row(const unsigned char *b, uint
 }
 
 /* An amount: [+-]digits[.d[d]] -> integer hundredths in *cents and the
- * number of decimals written in *dec. Returns 0, or -1 if malformed or out of
- * range (|value| < 9.2e16). */
+ * number of decimals written in *dec. Returns 0, -1 if malformed, or -2 if
+ * well formed but out of range (|value| must be below 9.2e16: hundredths in
+ * a signed 64-bit integer). */
 static inline CORUN_HD int corun_csv_parse_cents(const unsigned char *s, uint32_t len,
                                                  int64_t *cents, int *dec) {
     uint32_t i = 0;
@@ -164,9 +165,11 @@ static inline CORUN_HD int corun_csv_parse_cents(const unsigned char *s, uint32_
     if (i < len && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
     uint64_t v = 0;
     uint32_t digits = 0;
+    int big = 0; /* too many digits: still read to the end, to tell the two errors apart */
     while (i < len && s[i] >= '0' && s[i] <= '9') {
-        if (v > UINT64_C(92233720368547757)) return -1;
-        v = v * 10 + (uint64_t)(s[i++] - '0');
+        if (v > UINT64_C(92233720368547757)) big = 1;
+        else v = v * 10 + (uint64_t)(s[i] - '0');
+        i++;
         digits++;
     }
     int d = 0;
@@ -179,8 +182,9 @@ static inline CORUN_HD int corun_csv_parse_cents(const unsigned char *s, uint32_
         }
     }
     if (i != len || digits == 0) return -1;
+    if (big) return -2;
     for (int j = d; j < 2; j++) v *= 10;
-    if (v > UINT64_C(9223372036854775807)) return -1;
+    if (v > UINT64_C(9223372036854775807)) return -2;
     *cents = neg ? -(int64_t)v : (int64_t)v;
     *dec = d;
     return 0;

@@ -108,6 +108,25 @@ static void test_cli(void) {
     fclose(f);
     CU_ASSERT_EQUAL(RUN("stats", bad, "--by", "a"), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "bad.csv:3: unterminated"));
+    /* amounts: malformed, too large, and a sum that leaves the range are
+     * three different messages, each naming the line */
+    static const struct {
+        const char *text, *want;
+    } amounts[] = {
+        {"k,v\nA,1.5x\n", "amt.csv:2: field 'v' (column 2) is not an amount"},
+        {"k,v\nA,92233720368547758080.00\n", "amt.csv:2: field 'v' (column 2) is out of range"},
+        {"k,v\nA,92233720368547758.07\nB,1\nA,0.01\n",
+         "amt.csv:4: field 'v' (column 2) takes its group's sum out of range"},
+    };
+    for (size_t i = 0; i < sizeof amounts / sizeof *amounts; i++) {
+        const char *amt = tmp("amt.csv");
+        f = fopen(amt, "w");
+        fputs(amounts[i].text, f);
+        fclose(f);
+        CU_ASSERT_EQUAL(RUN("stats", amt, "--by", "k", "--sum", "v", "--threads", "1"), 2);
+        if (!strstr(err, amounts[i].want)) fprintf(stderr, "\nwant '%s' in: %s\n", amounts[i].want, err);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, amounts[i].want));
+    }
 }
 
 /* Waits (30 s at most) until run pid has created the folder it builds

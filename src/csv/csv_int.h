@@ -61,7 +61,10 @@ typedef struct csv_rowrec {
     uint32_t key; /* local id during the scan, global id after the merge */
 } csv_rowrec_t;
 
-enum { CSV_ERR_NONE = 0, CSV_ERR_AMOUNT = -10, CSV_ERR_NOMEM = -11 };
+/* CSV_ERR_RANGE: an amount too large for hundredths in int64; CSV_ERR_SUM:
+ * a group's sum left that range. */
+enum { CSV_ERR_NONE = 0, CSV_ERR_AMOUNT = -10, CSV_ERR_NOMEM = -11, CSV_ERR_RANGE = -12,
+       CSV_ERR_SUM = -13 };
 
 /* ---- staging (csv_stage.c): a split's records copied by key as parsed ---- */
 typedef struct csv_arena {

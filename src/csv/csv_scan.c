@@ -212,11 +212,13 @@ int csv_slot_add_amounts(corun_csv_scan_t *s, csv_slot_t *sl, uint32_t id, uint6
         size_t len;
         const char *v = csv_field_bytes(sl, s->b, fj, &len);
         int64_t c;
-        int dec;
-        if (!v || len > UINT32_MAX ||
-            corun_csv_parse_cents((const unsigned char *)v, (uint32_t)len, &c, &dec) ||
-            __builtin_add_overflow(acc[1 + j], c, &acc[1 + j])) {
-            slot_fail(sl, CSV_ERR_AMOUNT, fj->off - fj->quoted, (uint32_t)j);
+        int dec, prc = !v || len > UINT32_MAX
+                           ? -1
+                           : corun_csv_parse_cents((const unsigned char *)v, (uint32_t)len, &c,
+                                                   &dec);
+        if (prc || __builtin_add_overflow(acc[1 + j], c, &acc[1 + j])) {
+            slot_fail(sl, prc == -1 ? CSV_ERR_AMOUNT : prc ? CSV_ERR_RANGE : CSV_ERR_SUM,
+                      fj->off - fj->quoted, (uint32_t)j);
             return -1;
         }
         if (dec > sl->dec[j]) sl->dec[j] = dec;
@@ -407,13 +409,26 @@ int csv_scan_error(const corun_csv_scan_t *s, const char *path, const char *cons
         return corun_err_set(err, CORUN_EPARSE,
                              "%s:%llu: ragged record: %u fields, the header has %u", path,
                              (unsigned long long)line, first->efield, s->ncols);
-    case CSV_ERR_AMOUNT: {
+    case CSV_ERR_AMOUNT:
+    case CSV_ERR_RANGE:
+    case CSV_ERR_SUM: {
         int k = s->sum_k[first->efield];
+        const char *col = colnames[s->want[k]];
+        unsigned ci = s->want[k] + 1;
+        if (first->ekind == CSV_ERR_RANGE)
+            return corun_err_set(err, CORUN_ERANGE,
+                                 "%s:%llu: field '%s' (column %u) is out of range (an amount "
+                                 "must lie within +-92233720368547758.07)",
+                                 path, (unsigned long long)line, col, ci);
+        if (first->ekind == CSV_ERR_SUM)
+            return corun_err_set(err, CORUN_ERANGE,
+                                 "%s:%llu: field '%s' (column %u) takes its group's sum out of "
+                                 "range (sums are exact within +-92233720368547758.07)",
+                                 path, (unsigned long long)line, col, ci);
         return corun_err_set(err, CORUN_EPARSE,
                              "%s:%llu: field '%s' (column %u) is not an amount "
                              "([-]digits[.dd], at most 2 decimals)",
-                             path, (unsigned long long)line, colnames[s->want[k]],
-                             s->want[k] + 1);
+                             path, (unsigned long long)line, col, ci);
     }
     default:
         return corun_err_set(err, CORUN_ENOMEM, "%s:%llu: out of memory while indexing records",

@@ -123,7 +123,9 @@ int corun_csv_stats(const corun_csv_stats_opts_t *o, corun_csv_stats_result_t *r
             int64_t *dst = acc + (size_t)sl->to_global[k] * per, *src = sl->acc + k * per;
             for (size_t j = 0; j < per; j++)
                 if (__builtin_add_overflow(dst[j], src[j], &dst[j])) {
-                    rc = corun_err_set(err, CORUN_ERANGE, "%s: the sum of '%s' overflows",
+                    rc = corun_err_set(err, CORUN_ERANGE,
+                                       "%s: the sum of '%s' for a group is out of range (sums "
+                                       "are exact within +-92233720368547758.07)",
                                        o->input, j ? o->sum[j - 1] : "count");
                     goto done;
                 }
