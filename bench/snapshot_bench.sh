@@ -1,5 +1,5 @@
 #!/bin/sh
-# snapshot_bench.sh — what HDF5 snapshots cost a run (issue 4's target):
+# snapshot_bench.sh — what HDF5 snapshots cost a run:
 # the same 16384x16384 B3/S23 soup, omp, 2 threads, 200 generations, without
 # snapshots and with a bit-packed frame every 20 generations, every
 # generation, and every 20 with lz4; wall-time ratios and overlap, in one run.
