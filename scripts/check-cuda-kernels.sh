@@ -24,11 +24,15 @@ for a in ${archs//;/ }; do
 done
 tmp=$(mktemp -d /tmp/corun-cucheck-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+# The build generates corun/config.h (cmake/config.h.in); this check compiles
+# the kernels on their own, as a build with every part in.
+mkdir -p "$tmp/include/corun"
+sed 's/@[A-Z_]*@/1/' "$root/cmake/config.h.in" >"$tmp/include/corun/config.h"
 status=0
 for cu in "$root"/kernels/*.cu; do
     name=$(basename "$cu")
     if ! "$nvcc" -c "$cu" -o "$tmp/k.o" -std=c++17 -O3 "${gencode[@]}" \
-        -I"$root/include" -I"$root/kernels" -I"$root/src" -D_GNU_SOURCE \
+        -I"$tmp/include" -I"$root/include" -I"$root/kernels" -I"$root/src" -D_GNU_SOURCE \
         -DCORUN_CUDA_ARCHS="\"$archs\"" -Xcompiler=-Wall,-Wextra --Werror=all-warnings \
         -Xptxas=-v,-warn-spills,-warn-lmem-usage >"$tmp/log" 2>&1; then
         echo "FAIL $name: nvcc failed:"
