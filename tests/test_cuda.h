@@ -13,6 +13,7 @@ void cuda_eq_rows(void);
 void cuda_eq_snapshot(void);
 void cuda_eq_info(void);
 void cuda_eq_cli(void);
+void cuda_eq_multigen(void);
 
 /* Change tracking (test_cuda_tiles.c). */
 void cuda_tiles_settling(void);

@@ -54,6 +54,7 @@ static const test_case_t cases[] = {
     {"counted", cuda_eq_counted},
     {"rows", cuda_eq_rows},
     {"snapshot", cuda_eq_snapshot},
+    {"multigen", cuda_eq_multigen},
     {"info", cuda_eq_info},
     {"cli", cuda_eq_cli},
     {"tiles_settling", cuda_tiles_settling},

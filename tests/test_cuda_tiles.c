@@ -461,11 +461,11 @@ void cuda_tiles_modes(void) {
         int64_t w, h;
         corun_life_skip_t skip;
         const char *mode;
-    } cases[] = {{70, 9, CORUN_LIFE_SKIP_OFF, "dense-b3s23"},
+    } cases[] = {{70, 9, CORUN_LIFE_SKIP_OFF, "dense-k4-b3s23"},
                  {70, 9, CORUN_LIFE_SKIP_ON, "tiles-b3s23"},
-                 {70, 9, CORUN_LIFE_SKIP_AUTO, "dense-b3s23"},
-                 {8192, 8192, CORUN_LIFE_SKIP_AUTO, "dense+tiles-b3s23"},
-                 {8192, 8191, CORUN_LIFE_SKIP_AUTO, "dense-b3s23"}};
+                 {70, 9, CORUN_LIFE_SKIP_AUTO, "dense-k4-b3s23"},
+                 {8192, 8192, CORUN_LIFE_SKIP_AUTO, "dense+tiles-k4-b3s23"},
+                 {8192, 8191, CORUN_LIFE_SKIP_AUTO, "dense-k4-b3s23"}};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         corun_life_grid_t g;
         corun_life_params_t par;
