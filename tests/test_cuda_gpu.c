@@ -64,6 +64,7 @@ static const test_case_t cases[] = {
     {"tiles_put_rows", cuda_tiles_put_rows},
     {"tiles_auto", cuda_tiles_auto},
     {"tiles_modes", cuda_tiles_modes},
+    {"tiles_after_multigen", cuda_tiles_after_multigen},
     {NULL, NULL},
 };
 CORUN_TEST_SUITE(cuda_gpu, cases)
