@@ -22,6 +22,12 @@
  * edge_we(). The cell logic is kernels/life_word.h, the same functions every
  * CPU backend calls. B3/S23 has its own kernel so the compiler folds the rule.
  *
+ * Several generations per launch: dense stepping without populations runs
+ * a kernel that advances a tile k generations in shared memory between one
+ * load and one store (k = LIFE_GENS, or CORUN_CUDA_GENS; the section
+ * "several generations per launch" below), the remainder of a step with
+ * the one-generation kernel.
+ *
  * Change tracking (skip_stable on, and auto once a soup settles): a second
  * kernel recomputes only the 512 x 16-cell tiles whose neighbourhood changed
  * between generations t-2 and t (the "change tracking" section below);
