@@ -22,6 +22,12 @@
  * edge_we(). The cell logic is kernels/life_word.h, the same functions every
  * CPU backend calls. B3/S23 has its own kernel so the compiler folds the rule.
  *
+ * Several generations per launch: dense stepping without populations runs
+ * a kernel that advances a tile k generations in shared memory between one
+ * load and one store (k = LIFE_GENS, or CORUN_CUDA_GENS; the section
+ * "several generations per launch" below), the remainder of a step with
+ * the one-generation kernel.
+ *
  * Change tracking (skip_stable on, and auto once a soup settles): a second
  * kernel recomputes only the 512 x 16-cell tiles whose neighbourhood changed
  * between generations t-2 and t (the "change tracking" section below);
@@ -231,6 +237,157 @@ life_step_generic_counted(const uint64_t *__restrict__ src, uint64_t *__restrict
     block_count(dense_strip(src, dst, G, born, survive, 1), pop);
 }
 
+/* ---------------------------------------- several generations per launch
+ *
+ * The dense kernel moves 16 bytes of DRAM per word and generation; the
+ * multi-generation kernel loads a tile once, advances it k generations in
+ * shared memory and stores it once (docs/CUDA.md has the model that picks
+ * k and the tile shape).
+ *
+ * Tile: MG_ROWS rows x MG_COLS words in shared memory, one warp's width, so
+ * a lane owns one word column and gets its west and east words by shuffle.
+ * The block writes the middle MG_OUT words of its R = MG_ROWS - 2k middle
+ * rows; the outer word on each side and the k rows above and below are the
+ * halo. Each generation the valid region shrinks by one row at the top and
+ * bottom and by one bit column at each side; k <= 8 bits never reach
+ * through a 64-bit halo word, and k rows of halo are used up exactly.
+ *
+ * Boundaries: the tile holds the grid's cells continued past its edges the
+ * way the boundary continues them. On a torus that is the periodic
+ * continuation (the torus is exactly the plane tiled with copies of the
+ * grid), so halo rows wrap modulo the height and a halo word, or the padding
+ * bits of a row's last word, hold the cells that follow modulo the width;
+ * nothing needs correcting between generations, and the padding bits are
+ * masked only when written back. Past a dead edge every cell stays dead:
+ * those cells load as zero and are set to zero again after each generation
+ * (a B0 rule would wake them), exactly what the dense kernel reads there.
+ *
+ * Two shared buffers alternate (generation g is read from one while g+1 is
+ * written to the other); a barrier between generations. Each warp walks
+ * MG_RPW rows of the tile with the rolling horizontal sums of step_strip. */
+#define MG_COLS 32                        /* words per tile row: one warp */
+#define MG_OUT (MG_COLS - 2)              /* of which written back */
+#define MG_ROWS 64                        /* rows per tile: R + 2k */
+#define MG_RPW (MG_ROWS / LIFE_WARPS)     /* rows per warp and generation */
+#define MG_MAXK 8                         /* at most 8 generations per launch */
+
+static __device__ __forceinline__ int64_t pmod(int64_t a, int64_t m) {
+    a %= m;
+    return a < 0 ? a + m : a;
+}
+
+/* n cells (1..64) of row r from cell p on (p + n <= the width), at bits
+ * 0..n-1. */
+static __device__ __forceinline__ uint64_t row_bits(const uint64_t *r, int64_t p, int n) {
+    const int64_t q = p >> 6;
+    const int o = (int)(p & 63);
+    uint64_t v = r[q] >> o;
+    if (o + n > 64) v |= r[q + 1] << (64 - o);
+    return n == 64 ? v : v & (((uint64_t)1 << n) - 1);
+}
+
+/* Word j (any integer) of torus row r continued periodically: the 64 cells
+ * from cell 64j on, modulo the width W. Inside the row that is the stored
+ * word, unless it is a last word with padding (whose padding bits then hold
+ * cells 0, 1, ...). A row narrower than 64 cells repeats within one word. */
+static __device__ uint64_t torus_word(const uint64_t *r, const life_geom_t &G, int64_t W,
+                                      int64_t j) {
+    if (j >= 0 && (j < G.wpr - 1 || (j == G.wpr - 1 && G.lastbits == 64))) return r[j];
+    int64_t p = pmod(64 * j, W);
+    uint64_t v = 0;
+    for (int got = 0; got < 64;) {
+        const int n = (int)(W - p < 64 - got ? W - p : 64 - got);
+        v |= row_bits(r, p, n) << got;
+        got += n;
+        p = 0;
+    }
+    return v;
+}
+
+/* The horizontal sums of a tile row at this lane's word; lane 0's west and
+ * lane 31's east lie outside the tile (zero: only the halo words' outer
+ * bits, which no written cell depends on within 8 generations, see them). */
+static __device__ __forceinline__ void tile_hsum(uint64_t w, uint64_t *h0, uint64_t *h1) {
+    const unsigned lane = threadIdx.x;
+    uint64_t wv = __shfl_up_sync(LIFE_FULL, w, 1), ev = __shfl_down_sync(LIFE_FULL, w, 1);
+    if (lane == 0) wv = 0;
+    if (lane == 31) ev = 0;
+    corun_life_word_hsum(corun_life_word_west(w, wv), w, corun_life_word_east(w, ev), h0, h1);
+}
+
+static __device__ __forceinline__ void multigen_tile(const uint64_t *__restrict__ src,
+                                                     uint64_t *__restrict__ dst,
+                                                     const life_geom_t &G, int k, unsigned born,
+                                                     unsigned survive) {
+    __shared__ uint64_t buf[2][MG_ROWS][MG_COLS];
+    const unsigned lane = threadIdx.x, wp = threadIdx.y;
+    const int R = MG_ROWS - 2 * k;
+    const int64_t j = (int64_t)blockIdx.x * MG_OUT - 1 + lane; /* this lane's word */
+    const int64_t ytop = (int64_t)blockIdx.y * R - k;          /* the tile's first row */
+    const int64_t W = 64 * (G.wpr - 1) + G.lastbits;
+    /* A dead edge: this lane's word lies outside the grid, or holds padding. */
+    const int jout = j < 0 || j >= G.wpr;
+    const uint64_t jmask = jout ? 0 : j == G.wpr - 1 ? G.lastmask : ~(uint64_t)0;
+    /* Load: one row per warp at a time, 32 neighbouring words (coalesced). */
+    for (int r = (int)wp; r < MG_ROWS; r += LIFE_WARPS) {
+        const int64_t y = ytop + r;
+        uint64_t v = 0;
+        if (G.torus) v = torus_word(src + pmod(y, G.h) * G.wpr, G, W, j);
+        else if (y >= 0 && y < G.h && !jout) v = src[y * G.wpr + j];
+        buf[0][r][lane] = v;
+    }
+    __syncthreads();
+    int cur = 0;
+    const int ra = (int)wp * MG_RPW;
+    for (int g = 1; g <= k; g++) {
+        /* Generation g is valid on rows g .. MG_ROWS-1-g; this warp's share
+         * (warp-uniform, so every lane reaches the shuffles). */
+        const int lo = ra > g ? ra : g;
+        const int hi = ra + MG_RPW < MG_ROWS - g ? ra + MG_RPW : MG_ROWS - g;
+        if (lo < hi) {
+            uint64_t u0, u1, m0, m1, d0, d1, mid = buf[cur][lo][lane];
+            tile_hsum(buf[cur][lo - 1][lane], &u0, &u1);
+            tile_hsum(mid, &m0, &m1);
+            for (int r = lo; r < hi; r++) {
+                const uint64_t down = buf[cur][r + 1][lane];
+                tile_hsum(down, &d0, &d1);
+                uint64_t v = cell_next(mid, u0, u1, m0, m1, d0, d1, born, survive);
+                if (!G.torus) {
+                    const int64_t y = ytop + r;
+                    v &= y >= 0 && y < G.h ? jmask : 0;
+                }
+                buf[cur ^ 1][r][lane] = v;
+                u0 = m0;
+                u1 = m1;
+                m0 = d0;
+                m1 = d1;
+                mid = down;
+            }
+        }
+        __syncthreads();
+        cur ^= 1;
+    }
+    /* Store the middle R rows x MG_OUT words. */
+    if (lane >= 1 && lane <= MG_OUT && j < G.wpr)
+        for (int r = k + (int)wp; r < k + R; r += LIFE_WARPS) {
+            const int64_t y = ytop + r;
+            if (y >= G.h) break;
+            dst[y * G.wpr + j] = buf[cur][r][lane] & (j == G.wpr - 1 ? G.lastmask : ~(uint64_t)0);
+        }
+}
+
+__global__ void __launch_bounds__(32 * LIFE_WARPS, 2)
+life_multigen_conway(const uint64_t *__restrict__ src, uint64_t *__restrict__ dst, life_geom_t G,
+                     int k) {
+    multigen_tile(src, dst, G, k, 1u << 3, 3u << 2);
+}
+
+__global__ void __launch_bounds__(32 * LIFE_WARPS, 2)
+life_multigen_generic(const uint64_t *__restrict__ src, uint64_t *__restrict__ dst,
+                      life_geom_t G, int k, unsigned born, unsigned survive) {
+    multigen_tile(src, dst, G, k, born, survive);
+}
+
 /* ------------------------------------------------------ change tracking
  *
  * The tiles kernel (skip_stable on, and auto once a soup settles): the
@@ -413,6 +570,13 @@ struct cuda_state {
      * changes of them in the tiles kernel) and tiles recomputed. */
     unsigned long long *d_pop, *h_pop, *d_work, *h_work;
     dim3 grid_dim, block_dim;
+    /* Dense stepping advances gens generations per launch of the
+     * multi-generation kernel (1: the one-generation kernel only); lag: the
+     * last launch was one, so the other buffer does not hold the generation
+     * before the current one, which change tracking relies on. */
+    int gens;
+    int lag;
+    dim3 mg_grid;
     /* Change tracking. */
     int skip;              /* skip_stable as asked: POLICY_* */
     int policy;            /* as it runs: auto on too small a grid is dense */
@@ -549,6 +713,33 @@ static void cuda_free(cuda_state *s) {
     free(s);
 }
 
+/* Generations per launch of the multi-generation kernel: LIFE_GENS (the
+ * model in docs/CUDA.md: from k = 4 on the kernel is compute-bound, and a
+ * larger k only adds halo work), or CORUN_CUDA_GENS=1..8 (1: the
+ * one-generation kernel, as before; tests use it to drive every k). */
+#define LIFE_GENS 4
+
+static int pick_gens(cuda_state *s, corun_err_t *err) {
+    const char *e = getenv("CORUN_CUDA_GENS");
+    int k = LIFE_GENS;
+    if (e && *e) {
+        char *end = NULL;
+        const long v = strtol(e, &end, 10);
+        if (*end || v < 1 || v > MG_MAXK)
+            return corun_err_set(err, CORUN_EINVAL,
+                                 "cuda backend: CORUN_CUDA_GENS='%s': want 1..%d generations per "
+                                 "launch",
+                                 e, MG_MAXK);
+        k = (int)v;
+    }
+    const int64_t rows = MG_ROWS - 2 * k;
+    const int64_t by = (s->G.h + rows - 1) / rows, bx = (s->G.wpr + MG_OUT - 1) / MG_OUT;
+    if (by > 65535 || bx > 0x7fffffff) k = 1; /* too tall for one launch: one generation each */
+    s->gens = k;
+    s->mg_grid = dim3((unsigned)bx, (unsigned)by, 1);
+    return 0;
+}
+
 static int cuda_open(void **state, corun_life_grid_t *g, const corun_life_params_t *p,
                      corun_err_t *err) {
     *state = NULL;
@@ -608,6 +799,7 @@ static int cuda_open(void **state, corun_life_grid_t *g, const corun_life_params
         rc = corun_err_set(err, CORUN_ENOMEM, "cuda backend: out of memory");
         goto fail;
     }
+    if ((rc = pick_gens(s, err))) goto fail;
     CU(cudaSetDevice(dev));
     CU(cudaGetDeviceProperties(&prop, dev));
     CU(cudaMemGetInfo(&free_b, &total_b));
@@ -695,6 +887,7 @@ fail:
  * Returns once they are done. */
 static int run_chunk(cuda_state *s, int64_t k, int tiles, int64_t *pops, corun_err_t *err) {
     int rc = 0, dev = s->device;
+    int multi = 0; /* some launch advanced several generations */
     const int cur0 = s->cur;
     if (pops && !s->d_pop) {
         CU(cudaMalloc(&s->d_pop, LIFE_CHUNK * sizeof *s->d_pop));
@@ -704,11 +897,29 @@ static int run_chunk(cuda_state *s, int64_t k, int tiles, int64_t *pops, corun_e
     if (tiles && pops && (rc = count_buffers(s, err))) return rc;
     if (pops) CU(cudaMemsetAsync(s->d_pop, 0, (size_t)k * sizeof *s->d_pop, s->compute));
     if (tiles) CU(cudaMemsetAsync(s->d_work, 0, (size_t)k * sizeof *s->d_work, s->compute));
-    for (int64_t i = 0; i < k; i++) {
+    for (int64_t i = 0; i < k;) {
         const uint64_t *src = s->d_grid[s->cur];
         uint64_t *dst = s->d_grid[s->cur ^ 1];
         unsigned long long *pop = pops ? s->d_pop + i : NULL;
-        if (tiles) {
+        int64_t n = 1; /* generations this launch advances */
+        if (!tiles && !pops && s->gens > 1 && k - i >= s->gens) {
+            /* Dense without populations: gens generations per launch; the
+             * remainder of the chunk with the one-generation kernel. */
+            n = s->gens;
+            if (s->conway)
+                CORUN_LAUNCH(life_multigen_conway, s->mg_grid, s->block_dim, 0, s->compute, src,
+                             dst, s->G, s->gens);
+            else
+                CORUN_LAUNCH(life_multigen_generic, s->mg_grid, s->block_dim, 0, s->compute, src,
+                             dst, s->G, s->gens, s->born, s->survive);
+            multi = 1;
+        } else if (tiles) {
+            if (s->lag) {
+                /* The destination holds an older generation than t-1, so
+                 * neither it nor the flags can vouch for a skipped tile: two
+                 * generations recompute every tile (one per buffer). */
+                if (s->all_until < s->generation + 2) s->all_until = s->generation + 2;
+            }
             life_tiles_t T = s->T;
             T.cur = s->d_flags[s->fc];
             T.next = s->d_flags[s->fc ^ 1];
@@ -738,8 +949,10 @@ static int run_chunk(cuda_state *s, int64_t k, int tiles, int64_t *pops, corun_e
                          s->G, s->born, s->survive);
         }
         CU(cudaGetLastError()); /* launch errors now; faults at the synchronisation */
+        s->lag = n > 1;
         s->cur ^= 1;
-        s->generation++;
+        s->generation += n;
+        i += n;
     }
     if (pops)
         CU(cudaMemcpyAsync(s->h_pop, s->d_pop, (size_t)k * sizeof *s->d_pop,
@@ -754,6 +967,7 @@ static int run_chunk(cuda_state *s, int64_t k, int tiles, int64_t *pops, corun_e
         const int b = cur0 ^ (int)((i & 1) ^ 1); /* the buffer generation i wrote */
         if (!pops) {
             s->bufpop_ok[b] = 0;
+            if (multi) s->bufpop_ok[b ^ 1] = 0; /* launches and generations do not alternate alike */
         } else if (tiles) { /* a change, modulo 2^64 */
             s->bufpop[b] += (int64_t)s->h_pop[i];
             pops[i] = s->bufpop[b];
@@ -913,9 +1127,12 @@ static void cuda_info(void *state, corun_life_info_t *out) {
     /* What runs, no spaces (the summary line is key=value): the stepping
      * (dense, tiles, or auto's dense+tiles) and the rule's kernel. */
     static const char *const how[] = {"dense", "tiles", "dense+tiles"};
+    /* Dense stepping's generations per launch (k4-: four), when more than one. */
+    char ks[16] = "";
+    if (s && s->gens > 1 && s->policy != POLICY_TILES) snprintf(ks, sizeof ks, "k%d-", s->gens);
     if (s)
-        snprintf(out->mode, sizeof out->mode, "%s%s-%s", CORUN_CUDA_EMULATED ? "emulated-" : "",
-                 how[s->policy], s->conway ? "b3s23" : "rule");
+        snprintf(out->mode, sizeof out->mode, "%s%s-%s%s", CORUN_CUDA_EMULATED ? "emulated-" : "",
+                 how[s->policy], ks, s->conway ? "b3s23" : "rule");
     else
         snprintf(out->mode, sizeof out->mode, "dense");
     /* The kernels are the GPU's own code path; the emulator runs them as

@@ -327,6 +327,71 @@ void cuda_eq_snapshot(void) {
     corun_life_grid_close(&fin);
 }
 
+/* Several generations per launch: every k (CORUN_CUDA_GENS; 1 is the
+ * one-generation kernel) on odd sizes: narrower than a word, not a
+ * multiple of 64, wider than one tile (30 words), shorter than the 2k halo
+ * rows, taller than one tile (64 - 2k rows); both boundaries; B3/S23 (its
+ * own kernel), B36/S23 and a B0 rule (which wakes dead cells past a dead
+ * edge and the padding bits unless they are kept dead). Each run steps
+ * 2k+1 and then k+2 generations, so launches of k and the one-generation
+ * remainder alternate; mode= names k. */
+void cuda_eq_multigen(void) {
+    static const int64_t msizes[][2] = {{1, 1},  {5, 3},   {63, 2},      {37, 17},
+                                        {64, 9}, {65, 70}, {130, 5},     {200, 131},
+                                        {1, 40}, {3, 100}, {64 * 31 + 7, 11}};
+    static const char *const mrules[] = {"B3/S23", "B36/S23", "B0/S8"};
+    const char *old = getenv("CORUN_CUDA_GENS");
+    int failures = 0;
+    for (int k = 1; k <= 8 && failures <= 5; k++) {
+        char v[8];
+        snprintf(v, sizeof v, "%d", k);
+        setenv("CORUN_CUDA_GENS", v, 1);
+        const int chunks[] = {2 * k + 1, k + 2, 0};
+        for (int si = 0; si < (int)(sizeof msizes / sizeof *msizes); si++)
+            for (int b = 0; b < 2; b++)
+                for (int ri = 0; ri < 3; ri++) {
+                    cfg_t c = {msizes[si][0], msizes[si][1], b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS,
+                               mrules[ri], (uint64_t)(k * 1009 + si * 131 + ri * 7 + b), 0.4};
+                    if (!compare(&c, chunks)) {
+                        fprintf(stderr, "  (CORUN_CUDA_GENS=%d)\n", k);
+                        if (++failures > 5) break;
+                    }
+                }
+        /* mode= says how many generations a launch advances */
+        cfg_t c = {70, 9, CORUN_LIFE_DEAD, "B3/S23", 5, 0.4};
+        corun_life_grid_t g;
+        corun_life_params_t p;
+        make(&c, &g, &p);
+        corun_err_t err = {0};
+        void *st = NULL;
+        corun_life_info_t info;
+        CU_ASSERT_EQUAL_FATAL(corun_life_backend_cuda.open(&st, &g, &p, &err), 0);
+        corun_life_backend_cuda.info(st, &info);
+        char want[32];
+        snprintf(want, sizeof want, k > 1 ? "dense-k%d-b3s23" : "dense-b3s23", k);
+        CU_ASSERT_PTR_NOT_NULL(strstr(info.mode, want));
+        CU_ASSERT_EQUAL(corun_life_backend_cuda.close(st, &err), 0);
+        corun_life_grid_close(&g);
+    }
+    /* Anything but 1..8 is refused at open(). */
+    static const char *const bad[] = {"0", "9", "4x", "-1"};
+    for (int i = 0; i < 4; i++) {
+        setenv("CORUN_CUDA_GENS", bad[i], 1);
+        cfg_t c = {10, 10, CORUN_LIFE_TORUS, "B3/S23", 1, 0.5};
+        corun_life_grid_t g;
+        corun_life_params_t p;
+        make(&c, &g, &p);
+        corun_err_t err = {0};
+        void *st = NULL;
+        CU_ASSERT_EQUAL(corun_life_backend_cuda.open(&st, &g, &p, &err), CORUN_EINVAL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "CORUN_CUDA_GENS"));
+        CU_ASSERT_PTR_NULL(st);
+        corun_life_grid_close(&g);
+    }
+    if (old) setenv("CORUN_CUDA_GENS", old, 1);
+    else unsetenv("CORUN_CUDA_GENS");
+}
+
 /* What the summary and the file metadata say about the run. */
 void cuda_eq_info(void) {
     cfg_t c = {70, 9, CORUN_LIFE_DEAD, "B36/S23", 5, 0.4};
@@ -338,7 +403,7 @@ void cuda_eq_info(void) {
     corun_life_info_t info;
     CU_ASSERT_EQUAL_FATAL(corun_life_backend_cuda.open(&st, &g, &p, &err), 0);
     corun_life_backend_cuda.info(st, &info);
-    CU_ASSERT_PTR_NOT_NULL(strstr(info.mode, "dense-rule"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(info.mode, "dense-k4-rule")); /* 4 generations per launch */
     CU_ASSERT_PTR_NULL(strchr(info.mode, ' '));
     CU_ASSERT_STRING_EQUAL(info.simd,
                            corun_cuda_build() == CORUN_CUDA_BUILD_EMULATED ? "-" : "gpu");
@@ -391,6 +456,7 @@ void cuda_eq_counted(void) {}
 void cuda_eq_rows(void) {}
 void cuda_eq_snapshot(void) {}
 void cuda_eq_info(void) {}
+void cuda_eq_multigen(void) {}
 void cuda_eq_cli(void) {}
 #endif
 
@@ -418,6 +484,7 @@ static const test_case_t cases[] = {
     {"counted", cuda_eq_counted},
     {"rows", cuda_eq_rows},
     {"snapshot", cuda_eq_snapshot},
+    {"multigen", cuda_eq_multigen},
     {"info", cuda_eq_info},
     {"cli", cuda_eq_cli},
     {"auto_and_hidden", test_auto_and_hidden},

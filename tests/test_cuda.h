@@ -13,6 +13,7 @@ void cuda_eq_rows(void);
 void cuda_eq_snapshot(void);
 void cuda_eq_info(void);
 void cuda_eq_cli(void);
+void cuda_eq_multigen(void);
 
 /* Change tracking (test_cuda_tiles.c). */
 void cuda_tiles_settling(void);
@@ -22,6 +23,7 @@ void cuda_tiles_counted(void);
 void cuda_tiles_put_rows(void);
 void cuda_tiles_auto(void);
 void cuda_tiles_modes(void);
+void cuda_tiles_after_multigen(void);
 
 /* Exits with CTest's skip code (77) after saying why, unless the cuda
  * backend is built as `want` (a corun_cuda_build_t) and, for a device build,

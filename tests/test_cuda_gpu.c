@@ -54,6 +54,7 @@ static const test_case_t cases[] = {
     {"counted", cuda_eq_counted},
     {"rows", cuda_eq_rows},
     {"snapshot", cuda_eq_snapshot},
+    {"multigen", cuda_eq_multigen},
     {"info", cuda_eq_info},
     {"cli", cuda_eq_cli},
     {"tiles_settling", cuda_tiles_settling},
@@ -63,6 +64,7 @@ static const test_case_t cases[] = {
     {"tiles_put_rows", cuda_tiles_put_rows},
     {"tiles_auto", cuda_tiles_auto},
     {"tiles_modes", cuda_tiles_modes},
+    {"tiles_after_multigen", cuda_tiles_after_multigen},
     {NULL, NULL},
 };
 CORUN_TEST_SUITE(cuda_gpu, cases)

@@ -453,6 +453,48 @@ void cuda_tiles_auto(void) {
     }
 }
 
+/* auto after dense stepping of k generations per launch: there the other
+ * buffer holds generation t-k, not t-1, so the flags the probe writes
+ * compare t+1 with t-k. A pulsar (period 3) with k = 2 is the same at t-2
+ * and t+1 but not at t-1: tiles that trusted those flags would skip it.
+ * Also a soup with every k. The grids compared after each call. */
+void cuda_tiles_after_multigen(void) {
+    static const char *const pulsar[] = {"..###...###..", "", "#....#.#....#", "#....#.#....#",
+                                         "#....#.#....#", "..###...###..", "",
+                                         "..###...###..", "#....#.#....#", "#....#.#....#",
+                                         "#....#.#....#", "", "..###...###.."};
+    static const int chunks[] = {4, 2, 1, 9, 4, 3, 21, 0};
+    const char *old = getenv("CORUN_CUDA_GENS");
+    for (int k = 2; k <= 8; k++) {
+        char v[8];
+        snprintf(v, sizeof v, "%d", k);
+        setenv("CORUN_CUDA_GENS", v, 1);
+        for (int b = 0; b < 2; b++) {
+            corun_life_params_t par;
+            params(&par, "B3/S23", b ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS, CORUN_LIFE_SKIP_AUTO);
+            corun_life_grid_t init;
+            CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&init, 600, 40, NULL), 0);
+            if (k > 2) soup(&init, 0.35, (uint64_t)k, 0, 4, 16, 36); /* clears the rest */
+            for (int y = 0; y < 13; y++)
+                for (int x = 0; pulsar[y][x]; x++)
+                    if (pulsar[y][x] == '#') set_cell(&init, 505 + x, 2 + y);
+            pair_t p;
+            int64_t gen = 0;
+            pair_open(&p, &init, &par, "after multigen");
+            corun_life_cuda_tuning_t tu = {.auto_min_cells = 1, .probe_every = 4, .check_every = 4,
+                                           .enter = 0.9, .leave = 0.95};
+            corun_life_cuda_tune(p.sb, &tu);
+            pair_run(&p, chunks, &gen);
+            corun_life_cuda_stats_t st = pair_stats(&p);
+            CU_ASSERT(st.dense_gens > 0 && st.tiles_gens > 0);
+            pair_close(&p);
+            corun_life_grid_close(&init);
+        }
+    }
+    if (old) setenv("CORUN_CUDA_GENS", old, 1);
+    else unsetenv("CORUN_CUDA_GENS");
+}
+
 /* The summary's mode names what runs: dense (off, or auto on a grid below
  * its threshold), tiles (on), dense+tiles (auto from 8192 x 8192 cells);
  * and the CLI with --skip-stable on gives the oracle's hash. */
@@ -461,11 +503,11 @@ void cuda_tiles_modes(void) {
         int64_t w, h;
         corun_life_skip_t skip;
         const char *mode;
-    } cases[] = {{70, 9, CORUN_LIFE_SKIP_OFF, "dense-b3s23"},
+    } cases[] = {{70, 9, CORUN_LIFE_SKIP_OFF, "dense-k4-b3s23"},
                  {70, 9, CORUN_LIFE_SKIP_ON, "tiles-b3s23"},
-                 {70, 9, CORUN_LIFE_SKIP_AUTO, "dense-b3s23"},
-                 {8192, 8192, CORUN_LIFE_SKIP_AUTO, "dense+tiles-b3s23"},
-                 {8192, 8191, CORUN_LIFE_SKIP_AUTO, "dense-b3s23"}};
+                 {70, 9, CORUN_LIFE_SKIP_AUTO, "dense-k4-b3s23"},
+                 {8192, 8192, CORUN_LIFE_SKIP_AUTO, "dense+tiles-k4-b3s23"},
+                 {8192, 8191, CORUN_LIFE_SKIP_AUTO, "dense-k4-b3s23"}};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         corun_life_grid_t g;
         corun_life_params_t par;
@@ -509,6 +551,7 @@ void cuda_tiles_counted(void) {}
 void cuda_tiles_put_rows(void) {}
 void cuda_tiles_auto(void) {}
 void cuda_tiles_modes(void) {}
+void cuda_tiles_after_multigen(void) {}
 #endif
 
 static void test_require_emulated(void) { cuda_require(CORUN_CUDA_BUILD_EMULATED); }
@@ -521,6 +564,7 @@ static const test_case_t cases[] = {
     {"counted", cuda_tiles_counted},
     {"put_rows", cuda_tiles_put_rows},
     {"auto", cuda_tiles_auto},
+    {"after_multigen", cuda_tiles_after_multigen},
     {"modes", cuda_tiles_modes},
     {NULL, NULL},
 };
