@@ -285,6 +285,13 @@ static void test_conventions(void) {
                     0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "boundary=dead "));
     expect_usage_error(RUN("life", "-t", "0"), "life: --threads");
+    /* the overwrite rule holds for --write-rle too, checked before any work */
+    const char *rle = test_write_tmp("kept.rle", "x = 1, y = 1\no!\n");
+    expect_usage_error(RUN("life", "--size", "8x8", "--steps", "1", "--write-rle", rle),
+                       "exists (use --force");
+    CU_ASSERT_EQUAL(RUN("life", "--size", "8x8", "--steps", "1", "-q", "--write-rle", rle,
+                        "--force"),
+                    0);
 }
 
 /* --summary-json: the summary line's fields as a JSON object (numbers as

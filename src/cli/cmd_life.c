@@ -86,7 +86,7 @@ static const char life_usage[] =
     "  --compress none|gzip[:LEVEL]|lz4  chunk compression (default none; lz4 needs\n"
     "                         Debian's hdf5-filter-plugin)\n"
     "  --swmr                 SWMR mode: h5py readers with swmr=True follow the run\n"
-    "  --force                overwrite an existing --out file\n"
+    "  --force                replace an existing --out or --write-rle file\n"
     "  --restart FILE.h5      continue from the file's last frame for --steps more\n"
     "                         generations, appending to it\n"
     "  --snapshot-buffers N   frames in flight before computing waits (default 3,\n"
@@ -367,6 +367,11 @@ static int job_begin(life_job_t *j) {
     } else if (o->restart[0] && o->out[0] && strcmp(o->out, o->restart)) {
         corun_err_set(&j->err, CORUN_EINVAL,
                       "--restart appends to %s; --out %s names another file", o->restart, o->out);
+        code = CORUN_EXIT_USAGE;
+    } else if (o->write_rle[0] && !o->force && access(o->write_rle, F_OK) == 0) {
+        /* The overwrite rule of every output, checked before any work. */
+        corun_err_set(&j->err, CORUN_EINVAL, "--write-rle %s exists (use --force to replace it)",
+                      o->write_rle);
         code = CORUN_EXIT_USAGE;
     } else if (o->print && (o->out[0] || o->restart[0])) {
         corun_err_set(&j->err, CORUN_EINVAL, "--print cannot be combined with --out or --restart");
