@@ -4,7 +4,8 @@
  * REPEAT each. Snapshot runs ask for populations (the /population series),
  * so this is the price of the series over plain stepping.
  *
- * usage: corun_counted_bench [SIZE [STEPS [REPEAT]]]   (default 16384 100 5)
+ * usage: corun_counted_bench [SIZE [STEPS [REPEAT [SIMD]]]]   (default 16384 100 5, every
+ *        kernel set; SIMD: only avx512, avx2 or portable)
  * Prints one line per case: mode as the backend reports it, seconds
  * uncounted and counted, and their ratio. */
 #include <stdio.h>
@@ -49,6 +50,7 @@ fail:
 int main(int argc, char **argv) {
     int64_t size = argc > 1 ? atoll(argv[1]) : 16384, steps = argc > 2 ? atoll(argv[2]) : 100;
     int repeat = argc > 3 ? atoi(argv[3]) : 5;
+    const char *only = argc > 4 ? argv[4] : NULL;
     const corun_life_backend_t *be = corun_life_backend_find("omp", NULL);
     static const char *simd[] = {"avx512", "avx2", "portable"};
     const bcase_t cases[] = {
@@ -63,7 +65,8 @@ int main(int argc, char **argv) {
            (long long)steps, repeat);
     for (int threads = 1; threads <= 2; threads++)
         for (size_t s = 0; s < sizeof simd / sizeof *simd; s++)
-            for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+            for (size_t c = 0; c < sizeof cases / sizeof *cases && (!only || !strcmp(only, simd[s]));
+                 c++) {
                 corun_life_omp_tuning_t tu = cases[c].tu;
                 tu.simd = simd[s];
                 corun_life_params_t p = {.rule = CORUN_LIFE_RULE_CONWAY,
