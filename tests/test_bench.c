@@ -85,6 +85,17 @@ static void test_life_strong(void) {
     /* not a terminal: plain lines and the expected time up front */
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "expected total time"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "bench: [3/3] life omp threads=2"));
+    /* The overwrite rule: the results file is kept unless --force, which
+     * replaces it only once the new sweep is complete. */
+    rc = RUN("--workload", "life", "--backends", "omp", "--threads", "1", "--sizes", "40x30",
+             "--life-steps", "2", "--repeat", "1", "--warmup", "0", "--out", csv);
+    CU_ASSERT_EQUAL(rc, 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "exists (use --force"));
+    CU_ASSERT_EQUAL(read_results(csv, header, sizeof header), 3 * 2); /* untouched */
+    rc = RUN("--workload", "life", "--backends", "omp", "--threads", "1", "--sizes", "40x30",
+             "--life-steps", "2", "--repeat", "1", "--warmup", "0", "--out", csv, "--force");
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_EQUAL(read_results(csv, header, sizeof header), 1);
 }
 
 static void test_weak_csv_split(void) {

@@ -50,6 +50,7 @@ typedef struct bench_opts {
     char csv_op[16];             /* stats | split */
     char csv_by[64];
     int quiet, dry_run;
+    int force; /* replace an existing --out */
 } bench_opts_t;
 
 void bench_opts_defaults(bench_opts_t *o);

@@ -218,6 +218,8 @@ int bench_opts_set(bench_opts_t *o, const char *key, const char *v, corun_err_t 
         return cli_copy_str(o->csv_by, sizeof o->csv_by, key, v, err);
     } else if (!strcmp(key, "quiet")) {
         return cli_parse_bool(key, v, &o->quiet, err);
+    } else if (!strcmp(key, "force")) {
+        return cli_parse_bool(key, v, &o->force, err);
     } else if (!strcmp(key, "dry-run")) {
         return cli_parse_bool(key, v, &o->dry_run, err);
     } else {
@@ -225,7 +227,7 @@ int bench_opts_set(bench_opts_t *o, const char *key, const char *v, corun_err_t 
                              "unknown option '%s' (known: workload, backends, threads, sizes, "
                              "life-sizes, fib-sizes, csv-sizes, mode, repeat, warmup, out, "
                              "workdir, verify-backend, device, life-steps, life-density, "
-                             "life-seed, fib-tasks, fib-algo, csv-op, csv-by, quiet, dry-run)",
+                             "life-seed, fib-tasks, fib-algo, csv-op, csv-by, quiet, dry-run, force)",
                              key);
     }
     return 0;
@@ -241,7 +243,8 @@ static const cli_key_t bench_keys[] = {
     {"repeat", 1, 0},       {"warmup", 1, 0},       {"out", 1, 'o'},          {"workdir", 1, 0},
     {"verify-backend", 1, 0}, {"device", 1, 0},     {"life-steps", 1, 0},     {"life-density", 1, 0},
     {"life-seed", 1, 0},    {"fib-tasks", 1, 0},    {"fib-algo", 1, 0},       {"csv-op", 1, 0},
-    {"csv-by", 1, 0},       {"dry-run", 0, 0},      {"quiet", 0, 'q'},        {NULL, 0, 0},
+    {"csv-by", 1, 0},       {"dry-run", 0, 0},      {"quiet", 0, 'q'},        {"force", 0, 0},
+    {NULL, 0, 0},
 };
 
 int bench_opts_parse_args(int argc, char **argv, bench_opts_t *o, int *help) {

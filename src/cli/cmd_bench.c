@@ -47,7 +47,9 @@ static const char bench_usage[] =
     "  --mode strong|weak     default strong\n"
     "  --repeat R             measured runs per point (default 3)\n"
     "  --warmup W             unrecorded runs per point first (default 1)\n"
-    "  --out FILE.csv         results (default bench-results.csv; overwritten)\n"
+    "  --out FILE.csv         results (default bench-results.csv); an existing file\n"
+    "                         only with --force, replaced once the sweep succeeded\n"
+    "  --force                replace an existing --out\n"
     "  --verify-backend NAME  reference: serial (default) or omp (on 1 thread)\n"
     "  --life-steps N         generations per run (default 100); random soup with\n"
     "  --life-density D, --life-seed S  (defaults 0.5, 1); dense stepping\n"
@@ -598,6 +600,12 @@ int cmd_bench(int argc, char **argv) {
         return CORUN_EXIT_USAGE;
     }
     for (int i = 0; i < B.npts; i++) B.runs_total += o.warmup + o.repeat;
+    /* The overwrite rule of every output, before any work. */
+    if (!o.dry_run && !o.force && access(o.out, F_OK) == 0) {
+        cli_error("bench: out %s exists (use --force to replace it)", o.out);
+        bench_free(&B);
+        return CORUN_EXIT_USAGE;
+    }
     if (o.dry_run) {
         printf("bench plan (%s scaling): %d points, %d runs each (%d warm-up + %d measured)\n",
                o.mode == BENCH_WEAK ? "weak" : "strong", B.npts, o.warmup + o.repeat, o.warmup,
@@ -620,9 +628,16 @@ int cmd_bench(int argc, char **argv) {
         bench_free(&B);
         return CORUN_EXIT_FAILURE;
     }
-    B.csv = fopen(o.out, "w");
+    /* Rows go to OUT.part-PID as they are measured (a killed sweep keeps
+     * what it measured there) and are renamed to OUT at the end; an older
+     * OUT (--force) is replaced only by a sweep that succeeded, and stays
+     * whole otherwise. */
+    const int replacing = access(o.out, F_OK) == 0;
+    char part[CLI_PATH_MAX + 32];
+    snprintf(part, sizeof part, "%s.part-%ld", o.out, (long)getpid());
+    B.csv = fopen(part, "w");
     if (!B.csv) {
-        cli_error("bench: out %s: cannot create: %m", o.out);
+        cli_error("bench: out %s: cannot create: %m", part);
         exit_code = CORUN_EXIT_FAILURE;
         goto out;
     }
@@ -680,8 +695,17 @@ int cmd_bench(int argc, char **argv) {
     }
 out:
     if (B.csv && (ferror(B.csv) | fclose(B.csv)) && exit_code == CORUN_EXIT_OK) {
-        cli_error("bench: out %s: write failed", o.out);
+        cli_error("bench: out %s: write failed", part);
         exit_code = CORUN_EXIT_FAILURE;
+    }
+    if (B.csv && (exit_code == CORUN_EXIT_OK || !replacing)) {
+        if (rename(part, o.out)) {
+            cli_error("bench: out %s: cannot rename %s into place: %m", o.out, part);
+            exit_code = CORUN_EXIT_FAILURE;
+        }
+    } else if (B.csv) {
+        fprintf(stderr, "corun: bench: %s left as it was; the rows measured are in %s\n", o.out,
+                part);
     }
     bench_env_close(&B.env);
     bench_free(&B);
