@@ -79,7 +79,7 @@ static inline __attribute__((always_inline)) void rows_hrow(const omp_geom_t *g,
  * byte (31 * 8 < 256), then folded into the total once. */
 static inline __attribute__((always_inline)) int64_t rows_popcount(const uint64_t *p, int64_t n) {
     int64_t c = 0;
-#if defined(__POPCNT__) || defined(__AVX512VPOPCNTDQ__)
+#if defined(__POPCNT__) || defined(__AVX512VPOPCNTDQ__) || defined(__aarch64__)
     for (int64_t j = 0; j < n; j++) c += __builtin_popcountll(p[j]);
 #else
     for (int64_t j0 = 0; j0 < n; j0 += 31) {
