@@ -1237,6 +1237,15 @@ static herr_t find_cb(unsigned depth, const H5E_error2_t *e, void *data) {
  * remedy: not HDF5 at all, a damaged file, or a crashed SWMR writer's mark. */
 static int open_existing(corun_h5_file_t *f, unsigned flags, hid_t fapl, corun_err_t *err) {
     f->file = H5Fopen(f->path, flags, fapl);
+    /* A run killed while it wrote leaves chunks allocated (and indexed)
+     * beyond the end of the file's address space that its last flush
+     * recorded; appending to such a file then fails with HDF5's "addr
+     * overflow". Moving the recorded end to the physical end of the file
+     * (what h5clear --increment does) makes new space start past all of
+     * it. */
+    if (f->file >= 0 && (flags & H5F_ACC_RDWR) && !parallel(f) &&
+        H5Fincrement_filesize(f->file, 0) < 0)
+        H5Eclear2(H5E_DEFAULT);
     if (f->file >= 0) return 0;
     int swmr_mark = 0;
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, find_cb, &swmr_mark);
