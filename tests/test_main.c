@@ -134,6 +134,11 @@ static void drain(int fd, char *buf, size_t cap) {
 
 int test_run_corun(const char *const *argv, char *out, size_t outcap, char *errout,
                    size_t errcap) {
+    return test_run_corun_limited(argv, 0, out, outcap, errout, errcap);
+}
+
+int test_run_corun_limited(const char *const *argv, int limit_s, char *out, size_t outcap,
+                           char *errout, size_t errcap) {
     char outname[300], errname[300];
     snprintf(outname, sizeof outname, "%s/stdout.txt", test_tmp_dir());
     snprintf(errname, sizeof errname, "%s/stderr.txt", test_tmp_dir());
@@ -152,11 +157,26 @@ int test_run_corun(const char *const *argv, char *out, size_t outcap, char *erro
         execv(args[0], args);
         _exit(127);
     }
-    int st = 0;
-    waitpid(pid, &st, 0);
+    int st = 0, timed_out = 0;
+    if (limit_s <= 0) {
+        waitpid(pid, &st, 0);
+    } else {
+        long waited = 0;
+        while (waitpid(pid, &st, WNOHANG) != pid) {
+            if (waited >= limit_s * 1000L) {
+                kill(pid, SIGKILL);
+                waitpid(pid, &st, 0);
+                timed_out = 1;
+                break;
+            }
+            test_sleep_ms(10);
+            waited += 10;
+        }
+    }
     int fo = open(outname, O_RDONLY), fe = open(errname, O_RDONLY);
     if (fo >= 0) drain(fo, out, outcap), close(fo);
     if (fe >= 0) drain(fe, errout, errcap), close(fe);
+    if (timed_out) return -1000;
     if (WIFSIGNALED(st)) return -WTERMSIG(st);
     return WEXITSTATUS(st);
 }

@@ -57,42 +57,7 @@ static int copy_file(const char *from, const char *to) {
 /* Runs corun with a time limit; stdout/stderr into out/err. Returns the
  * exit status, -signal if killed, or -1000 if it ran past the limit. */
 static int run_limited(const char *const *argv) {
-    char on[600], en[600];
-    snprintf(on, sizeof on, "%s/fuzz_out.txt", test_tmp_dir());
-    snprintf(en, sizeof en, "%s/fuzz_err.txt", test_tmp_dir());
-    pid_t pid = fork();
-    if (pid < 0) return -2000;
-    if (pid == 0) {
-        int fo = open(on, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int fe = open(en, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fo, 1);
-        dup2(fe, 2);
-        int n = 0;
-        while (argv[n]) n++;
-        char **args = calloc((size_t)n + 1, sizeof *args);
-        args[0] = (char *)test_corun_bin();
-        for (int i = 1; i < n; i++) args[i] = (char *)argv[i];
-        execv(args[0], args);
-        _exit(127);
-    }
-    int st = 0, rc = -1000;
-    for (long waited = 0; waited < TIME_LIMIT_S * 1000L; waited += 10) {
-        if (waitpid(pid, &st, WNOHANG) == pid) {
-            rc = WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st);
-            break;
-        }
-        test_sleep_ms(10);
-    }
-    if (rc == -1000) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &st, 0);
-    }
-    size_t n = 0;
-    char *o = test_slurp(on, &n), *e = test_slurp(en, &n);
-    snprintf(out, sizeof out, "%s", o ? o : "");
-    snprintf(err, sizeof err, "%s", e ? e : "");
-    free(o), free(e);
-    return rc;
+    return test_run_corun_limited(argv, TIME_LIMIT_S, out, sizeof out, err, sizeof err);
 }
 
 static int restart(const char *path) {

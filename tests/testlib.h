@@ -60,6 +60,9 @@ int test_h5check(const char *path, const char *flags, char *buf, size_t cap);
  * status, or -signal if it was killed by a signal. */
 int test_run_corun(const char *const *argv, char *out, size_t outcap, char *errout,
                    size_t errcap);
+/* The same, killed after limit_s seconds (then -1000 is returned). */
+int test_run_corun_limited(const char *const *argv, int limit_s, char *out, size_t outcap,
+                           char *errout, size_t errcap);
 
 /* Starts the corun program with argv (NULL-terminated, argv[0] ignored) in
  * the background: stdout to /dev/null, stderr to test_tmp_path("bg_err.txt").
