@@ -181,6 +181,13 @@ int test_run_corun_limited(const char *const *argv, int limit_s, char *out, size
     return WEXITSTATUS(st);
 }
 
+int test_py(const char *code, const char *path) {
+    char body[3000], cmd[3600];
+    snprintf(body, sizeof body, code, path);
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c \"import sys, h5py, numpy\n%s\"", body);
+    return system(cmd);
+}
+
 /* Does argument a name suite s as a whole ("s") or this test of it ("s:t")? */
 static int arg_suite(const char *a, const char *s) {
     size_t n = strlen(s);

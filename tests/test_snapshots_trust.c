@@ -17,13 +17,6 @@
 static char out[1 << 16], err[1 << 16];
 #define RUN(...) test_run_corun((const char *const[]){"corun", __VA_ARGS__, NULL}, out, sizeof out, err, sizeof err)
 
-/* Runs python with `code` ('%s' is the path); its exit status. */
-static int py(const char *code, const char *path) {
-    char body[3000], cmd[3600];
-    snprintf(body, sizeof body, code, path);
-    snprintf(cmd, sizeof cmd, PY " -c \"import sys, h5py, numpy\n%s\"", body);
-    return system(cmd);
-}
 
 static const char *fresh(const char *name) {
     const char *p = test_tmp_path(name);
@@ -51,7 +44,7 @@ static int damage_frame(const char *path, int k) {
 
 static void test_damaged_frame_named(void) {
     const char *p = fresh("damaged.h5");
-    CU_ASSERT_EQUAL(py("f=h5py.File('%s','r'); sys.exit(f.attrs['checksum']!='fletcher32' or "
+    CU_ASSERT_EQUAL(test_py("f=h5py.File('%s','r'); sys.exit(f.attrs['checksum']!='fletcher32' or "
                        "f['frames'].fletcher32 is not True or f['population'].fletcher32)",
                        p),
                     0);
@@ -60,7 +53,7 @@ static void test_damaged_frame_named(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "frame 20 (generation 200) is damaged"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "checksum"));
     /* the refused restart left the file as it was: status, one leg */
-    CU_ASSERT_EQUAL(py("f=h5py.File('%s','r'); sys.exit(f.attrs['status']!='complete' or "
+    CU_ASSERT_EQUAL(test_py("f=h5py.File('%s','r'); sys.exit(f.attrs['status']!='complete' or "
                        "len(f['runs'])!=1 or len(f['generation'])!=21)",
                        p),
                     0);
@@ -82,19 +75,19 @@ static void test_frame_replaced_refused(void) {
     /* a whole frame replaced by another one has valid checksums: the
      * population of its generation tells */
     const char *p = fresh("replaced.h5");
-    CU_ASSERT_EQUAL(py("f=h5py.File('%s','a'); f['frames'][20]=f['frames'][0]", p), 0);
+    CU_ASSERT_EQUAL(test_py("f=h5py.File('%s','a'); f['frames'][20]=f['frames'][0]", p), 0);
     CU_ASSERT_EQUAL(RUN("life", "--restart", p, "--steps", "10", "--quiet"), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "frame 20 (generation 200) has"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "/population[200] says"));
     /* an attribute that still parses but was changed: the header digest */
     const char *q = fresh("rule.h5");
-    CU_ASSERT_EQUAL(py("f=h5py.File('%s','a'); f.attrs['rule']='B3/S26'", q), 0);
+    CU_ASSERT_EQUAL(test_py("f=h5py.File('%s','a'); f.attrs['rule']='B3/S26'", q), 0);
     CU_ASSERT_EQUAL(RUN("life", "--restart", q, "--steps", "10", "--quiet"), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "header_digest"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "rule B3/S26"));
     /* frames rewritten without the checksum the file promises */
     const char *r = fresh("nosum.h5");
-    CU_ASSERT_EQUAL(py("f=h5py.File('%s','a'); d=f['frames'][()]; del f['frames']; "
+    CU_ASSERT_EQUAL(test_py("f=h5py.File('%s','a'); d=f['frames'][()]; del f['frames']; "
                        "f.create_dataset('frames', data=d, maxshape=(None,)+d.shape[1:], "
                        "chunks=(1,)+d.shape[1:])",
                        r),
@@ -110,7 +103,7 @@ static void test_legs_recorded(void) {
                         "--snapshot-buffers", "2", "--quiet"),
                     0);
     CU_ASSERT_EQUAL(
-        py("f=h5py.File('%s','r'); r=[dict(f['runs'][k].attrs) for k in sorted(f['runs'])]\n"
+        test_py("f=h5py.File('%s','r'); r=[dict(f['runs'][k].attrs) for k in sorted(f['runs'])]\n"
            "want=[(0,200,'omp'),(200,230,'omp'),(230,235,'serial')]\n"
            "ok=len(r)==3 and [(x['start_generation'],x['end_generation'],x['backend']) for x in r]==want\n"
            "ok=ok and all(x['status']=='complete' and x['exit_code']==0 and x['corun_version'] and "
@@ -125,7 +118,7 @@ static void test_legs_recorded(void) {
     setenv("SLURM_JOB_ID", "4242", 1);
     CU_ASSERT_EQUAL(RUN("life", "--restart", p, "--steps", "1", "--quiet"), 0);
     unsetenv("SLURM_JOB_ID");
-    CU_ASSERT_EQUAL(py("f=h5py.File('%s','r'); sys.exit(f['runs/000003'].attrs['slurm_job_id']!='4242' "
+    CU_ASSERT_EQUAL(test_py("f=h5py.File('%s','r'); sys.exit(f['runs/000003'].attrs['slurm_job_id']!='4242' "
                        "or f['runs/000000'].attrs['slurm_job_id']!='')",
                        p),
                     0);
@@ -151,7 +144,7 @@ static void test_contradicting_options_refused(void) {
         CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i][2]));
     }
     /* nothing was recorded or changed by the refused legs */
-    CU_ASSERT_EQUAL(py("f=h5py.File('%s','r'); sys.exit(len(f['runs'])!=1 or "
+    CU_ASSERT_EQUAL(test_py("f=h5py.File('%s','r'); sys.exit(len(f['runs'])!=1 or "
                        "f.attrs['status']!='complete' or len(f['generation'])!=21)",
                        p),
                     0);
@@ -191,7 +184,7 @@ static void test_signal_during_restart_read(void) {
         }
         /* whatever the moment (too early: killed before the handlers; too
          * late: the leg ran), the file stays complete and readable */
-        CU_ASSERT_EQUAL(py("f=h5py.File('%s','r'); "
+        CU_ASSERT_EQUAL(test_py("f=h5py.File('%s','r'); "
                            "sys.exit(f.attrs['status']!='complete' or len(f['generation'])<2)",
                            p),
                         0);

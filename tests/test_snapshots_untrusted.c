@@ -20,12 +20,6 @@
 static char out[1 << 16], err[1 << 16];
 #define RUN(...) test_run_corun((const char *const[]){"corun", __VA_ARGS__, NULL}, out, sizeof out, err, sizeof err)
 
-static int py(const char *fmt, const char *path) {
-    char code[2048], cmd[2600];
-    snprintf(code, sizeof code, fmt, path);
-    snprintf(cmd, sizeof cmd, PY " -c \"import h5py, numpy; %s\"", code);
-    return system(cmd);
-}
 
 static long long size_of(const char *path) {
     struct stat st;
@@ -44,7 +38,7 @@ static const char *fresh(const char *name) {
 
 static void test_huge_generation_refused(void) {
     const char *p = fresh("huge.h5");
-    CU_ASSERT_EQUAL(py("f=h5py.File('%s','a'); f['generation'][-1]=10**15", p), 0);
+    CU_ASSERT_EQUAL(test_py("f=h5py.File('%s','a'); f['generation'][-1]=10**15", p), 0);
     long long before = size_of(p);
     time_t t0 = time(NULL);
     CU_ASSERT_EQUAL(RUN("life", "--restart", p, "--steps", "10", "--quiet"), 2);
@@ -55,7 +49,7 @@ static void test_huge_generation_refused(void) {
     /* without an interval to check against, /population must cover it (the
      * header digest dropped too, as in files written before it) */
     const char *q = fresh("huge0.h5");
-    CU_ASSERT_EQUAL(py("f=h5py.File('%s','a'); f.attrs['snapshot_every']=numpy.int64(0); "
+    CU_ASSERT_EQUAL(test_py("f=h5py.File('%s','a'); f.attrs['snapshot_every']=numpy.int64(0); "
                        "del f.attrs['header_digest']; "
                        "f['generation'][-1]=10**15", q),
                     0);
@@ -85,7 +79,7 @@ static void test_edits_refused(void) {
         const char *p = fresh("edit.h5");
         char code[512];
         snprintf(code, sizeof code, "f=h5py.File('%%s','a'); %s", edits[i][0]);
-        CU_ASSERT_EQUAL(py(code, p), 0);
+        CU_ASSERT_EQUAL(test_py(code, p), 0);
         long long before = size_of(p);
         int rc = RUN("life", "--restart", p, "--steps", "10", "--quiet");
         if (rc != 2 || !strstr(err, edits[i][1]))
@@ -102,7 +96,7 @@ static void test_flags_contradicting_file(void) {
     CU_ASSERT_EQUAL(RUN("life", "--restart", p, "--steps", "10", "--snapshot-every", "3"), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "--snapshot-every 3 contradicts the file's snapshot_every 10"));
     /* the refused leg leaves the status as it was */
-    CU_ASSERT_EQUAL(py("import sys; f=h5py.File('%s','r'); "
+    CU_ASSERT_EQUAL(test_py("import sys; f=h5py.File('%s','r'); "
                        "sys.exit(f.attrs['status']!='complete')", p),
                     0);
     CU_ASSERT_EQUAL(RUN("life", "--restart", p, "--steps", "10", "--snapshot-every", "10",
@@ -152,7 +146,7 @@ static void test_one_writer_per_output(void) {
     int st;
     waitpid(pid, &st, 0);
     CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 3); /* its file was never taken */
-    CU_ASSERT_EQUAL(py("import sys; f=h5py.File('%s','r'); "
+    CU_ASSERT_EQUAL(test_py("import sys; f=h5py.File('%s','r'); "
                        "sys.exit(int(f.attrs['status']!='interrupted' or f.attrs['width']!=128))", p),
                     0);
     /* the holder is gone (its lock with it): the next run may write */
@@ -173,7 +167,7 @@ static void test_force_keeps_readers_results(void) {
                 "f['frames'][20].sum() == 0))\"",
              p, test_corun_bin(), p);
     CU_ASSERT_EQUAL(system(cmd), 0);
-    CU_ASSERT_EQUAL(py("import sys; f=h5py.File('%s','r'); sys.exit(int(f.attrs['width']!=32))", p),
+    CU_ASSERT_EQUAL(test_py("import sys; f=h5py.File('%s','r'); sys.exit(int(f.attrs['width']!=32))", p),
                     0);
 }
 
@@ -191,7 +185,7 @@ static void test_disk_full_records_failure(void) {
                  "1", "--quiet");
     CU_ASSERT_EQUAL(rc, 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "No space left on device"));
-    CU_ASSERT_EQUAL(py("import sys; f=h5py.File('%s','r'); "
+    CU_ASSERT_EQUAL(test_py("import sys; f=h5py.File('%s','r'); "
                        "sys.exit(f.attrs['status']!='failed' or "
                        "'No space left' not in f.attrs['error'] or len(f['generation']) < 2)",
                        path),

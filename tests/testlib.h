@@ -55,6 +55,10 @@ void test_rmtree(const char *dir);
  * extra flags (may be NULL); its report in buf; returns its exit status. */
 int test_h5check(const char *path, const char *flags, char *buf, size_t cap);
 
+/* Runs Debian's python3 on `code` after "import sys, h5py, numpy"; '%s' in
+ * code is path (code must not hold a '"'). Returns system()'s status. */
+int test_py(const char *code, const char *path);
+
 /* Runs the corun program with argv (NULL-terminated, argv[0] ignored),
  * capturing stdout and stderr (each truncated to cap bytes); returns the exit
  * status, or -signal if it was killed by a signal. */
