@@ -157,7 +157,7 @@ int cmd_info(int argc, char **argv) {
         static const cli_key_t keys[] = {{"json", 0, 0}, {"help", 0, 'h'}, {NULL, 0, 0}};
         const char *near = argv[i][0] == '-' ? cli_suggest(keys, argv[i] + strspn(argv[i], "-"))
                                              : NULL;
-        if (near) cli_error("info: unknown option '%s' (did you mean --%s?)", argv[i], near);
+        if (near) cli_error("info: unknown option '%s' (did you mean '--%s'?)", argv[i], near);
         else cli_error("info: unexpected argument '%s' (options: --json, --help)", argv[i]);
         return CORUN_EXIT_USAGE;
     }
