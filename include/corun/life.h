@@ -267,16 +267,20 @@ typedef struct corun_life_info {
 } corun_life_info_t;
 
 /* Optional asynchronous snapshots, for backends whose grid lives in another
- * memory (a GPU): begin() queues a copy of the current generation and returns
- * a handle at once, so stepping goes on while it travels; poll() never
- * blocks (1 ready, 0 not yet, < 0 error); words() is the frame once ready
- * (height rows of wpr words, no gaps); release() frees the handle. Handles do
- * not refer back to the state: poll, words and release may be called from
- * another thread (the I/O thread), also after close(). */
+ * memory (a GPU) or that can lend a generation buffer (omp): begin() queues
+ * a copy of the current generation (or lends it) and returns a handle at
+ * once, so stepping goes on; it returns 1 (no handle) where the caller
+ * should copy with get_rows() instead. poll() never blocks (1 ready, 0 not
+ * yet, < 0 error). Once ready, the frame is words() (height rows of wpr
+ * words, no gaps) or, where words is NULL, copy() writes it to dst (row k
+ * at dst + k*stride) on the caller's thread. release() frees the handle.
+ * Handles do not refer back to the state: poll, words, copy and release may
+ * be called from another thread (the I/O thread), also after close(). */
 typedef struct corun_life_snap_ops {
     int (*begin)(void *state, void **snap, corun_err_t *err);
     int (*poll)(void *snap, corun_err_t *err);
     const uint64_t *(*words)(void *snap);
+    int (*copy)(void *snap, uint64_t *dst, int64_t stride);
     void (*release)(void *snap);
 } corun_life_snap_ops_t;
 

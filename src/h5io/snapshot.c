@@ -105,7 +105,9 @@ static int job_write(void *arg, void **value, corun_err_t *err) {
     int rc = corun_h5_agree(f, j->pre_rc, err);
     if (!rc) {
         rc = corun_h5_write_pops(f, it->first_pop, it->pops, it->npops, err);
-        const uint64_t *frame = it->asnap ? it->be->snap->words(it->asnap) : it->buf;
+        const uint64_t *frame = it->buf;
+        if (it->asnap && it->be->snap->words) frame = it->be->snap->words(it->asnap);
+        else if (it->asnap && !rc) rc = it->be->snap->copy(it->asnap, it->buf, j->s->wpr);
         if (!rc && it->buf) rc = corun_h5_append_frame(f, it->gen, frame, err);
         if (!rc) rc = corun_h5_flush(f, err);
         rc = corun_h5_agree(f, rc, err); /* and on the outcome */
@@ -376,9 +378,11 @@ int corun_snap_submit(corun_snap_t *s, int64_t gen, const corun_life_backend_t *
         if (!rc) {
             it->buf = b;
             it->be = be;
-            /* A GPU backend starts its copy and returns; others copy now. */
-            rc = be->snap ? be->snap->begin(state, &it->asnap, err)
-                          : be->get_rows(state, 0, s->rows, it->buf, s->wpr, err);
+            /* A GPU backend starts its copy and omp lends its buffer (the
+             * writer copies it out); others, or those that cannot now
+             * (begin returns 1), copy here. */
+            rc = be->snap ? be->snap->begin(state, &it->asnap, err) : 1;
+            if (rc == 1) rc = be->get_rows(state, 0, s->rows, it->buf, s->wpr, err);
             if (rc) corun_aio_chan_put(s->free, b, 0, NULL);
         }
     }
