@@ -9,12 +9,14 @@
 #include "corun/fib.h"
 #include "corun/mpi.h"
 #include "life/omp_int.h"
+#include "render_cli.h"
 
 int cmd_info(int argc, char **argv) {
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         puts("usage: corun info\n\nPrints the version, build options, the default thread count and "
              "where it\ncomes from (OMP_NUM_THREADS, else SLURM_CPUS_PER_TASK, else the cores), "
-             "the\nSlurm job this runs in, HDF5 version, GMP and FLINT versions, MPI, backends\n"
+             "the\nSlurm job this runs in, HDF5 version, GMP and FLINT versions, the PNG and GIF\n"
+             "libraries, MPI, backends\n"
              "compiled in, the CPU's SIMD level and the CUDA devices (or why there are none).");
         return CORUN_EXIT_OK;
     }
@@ -42,6 +44,7 @@ int cmd_info(int argc, char **argv) {
     }
     printf("hdf5: %u.%u.%u (%s)\n", maj, min, rel, corun_mpi_build() ? "parallel" : "serial");
     printf("big integers: %s\n", corun_fib_libraries());
+    printf("images: %s\n", render_libraries());
     printf("mpi: %s", corun_mpi_library());
     if (corun_mpi_active())
         printf(" (this process: rank %d of %d)", corun_mpi_rank(), corun_mpi_size());
