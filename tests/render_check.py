@@ -3,16 +3,15 @@
 PIL decodes the PNG or every GIF frame, h5py reads the frames, numpy computes
 the expected pixels (no corun code). Used by tests/test_render.c.
 
-  render_check.py compare FILE.h5 IMAGE FRAMES BLOCK SCALE
+  render_check.py compare FILE.h5 IMAGE FRAMES BLOCK SCALE [IMAGE FRAMES BLOCK SCALE ...]
       IMAGE (.png: one picture; .gif: one picture per frame; a folder: its
       frame-*.png in name order) shows frames FRAMES (comma-separated frame
       indices) with one pixel value per BLOCK x BLOCK cells, each value
-      SCALE x SCALE pixels. Exit 0 if every pixel is right, else 1 naming the
-      first wrong one.
-  render_check.py previews FILE.h5 [TAMPER]
+      SCALE x SCALE pixels. Exit 0 if every pixel of every IMAGE is right,
+      else 1 naming the first wrong one.
+  render_check.py previews FILE.h5
       adds /previews and preview_block to the file as docs/FORMAT.md defines
-      them (TAMPER: previews of frames >= 1 get every value XOR 0x55, to
-      show which pictures come from them).
+      them.
 """
 import os
 import sys
@@ -75,14 +74,12 @@ def compare(h5, image, frames, block, scale):
     return 0
 
 
-def previews(h5, tamper):
+def previews(h5):
     f = h5py.File(h5, "a")
     w, h = int(f.attrs["width"]), int(f.attrs["height"])
     b = max(1, -(-w // 1024), -(-h // 1024))
     n = len(f["generation"])
     p = np.stack([density(cells(f, k), b) for k in range(n)])
-    if tamper:
-        p[1:] ^= 0x55
     f.create_dataset("previews", data=p, maxshape=(None,) + p.shape[1:], chunks=(1,) + p.shape[1:])
     f.attrs["preview_block"] = np.int64(b)
     return 0
@@ -90,7 +87,9 @@ def previews(h5, tamper):
 
 if __name__ == "__main__":
     if sys.argv[1] == "compare":
-        sys.exit(compare(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])))
+        a = sys.argv[3:]
+        sys.exit(max(compare(sys.argv[2], a[i], a[i + 1], int(a[i + 2]), int(a[i + 3]))
+                     for i in range(0, len(a), 4)))
     if sys.argv[1] == "previews":
-        sys.exit(previews(sys.argv[2], len(sys.argv) > 3))
+        sys.exit(previews(sys.argv[2]))
     sys.exit(f"unknown command {sys.argv[1]}")
