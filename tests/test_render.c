@@ -285,6 +285,20 @@ static void test_errors(void) {
     const char *text = test_write_tmp("text.h5", "not hdf5\n");
     CU_ASSERT_EQUAL(RUN("render", text, "-o", png), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "not an HDF5 file"));
+    /* a damaged frame is named (the chunk checksum); the others render */
+    char bad[4096], cmd[9000];
+    snprintf(bad, sizeof bad, "%s", test_tmp_path("damaged.h5"));
+    snprintf(cmd, sizeof cmd, "cp %s %s", h5, bad);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+    CU_ASSERT_EQUAL(test_py("f=h5py.File('%s','r'); c=f['frames'].id.get_chunk_info_by_coord((1,0,0))\n"
+                            "o=c.byte_offset; n=f.filename; f.close(); d=open(n,'r+b')\n"
+                            "d.seek(o+16); b=bytearray(d.read(32)); d.seek(o+16)\n"
+                            "d.write(bytes(x^0x5a for x in b)); d.close()",
+                            bad),
+                    0);
+    CU_ASSERT_EQUAL(RUN("render", bad, "--frames", "10", "-o", test_tmp_path("d.rle")), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "frame 1 (generation 10) is damaged"));
+    CU_ASSERT_EQUAL(RUN("render", bad, "--frames", "20", "-o", test_tmp_path("d.rle")), 0);
     /* a generation without a frame: the message names those there are */
     CU_ASSERT_EQUAL(RUN("render", h5, "--frames", "15", "-o", png), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "has no frame at generation 15"));

@@ -10,7 +10,8 @@
  * which would refuse every reader; this reader does not take that lock,
  * since it reads only what the writer has already flushed and listed.
  *
- * Everything the restart's reader checks is checked first (corun_h5_read_meta:
+ * Everything the restart's reader checks is checked first (the metadata
+ * probe in a child process, corun_h5_read_meta:
  * attributes, the header digest, the generation list); rows read here are
  * checked as they arrive (the chunk checksum, cells 0/1, no bits past the
  * width). */
@@ -22,6 +23,7 @@
 
 #include "corun/core.h"
 #include "corun/h5io.h"
+#include "corun/mpi.h"
 #include "h5_int.h"
 
 struct corun_h5_reader {
@@ -193,6 +195,13 @@ int corun_h5_reader_open(const char *path, corun_h5_reader_t **out,
 static int open_once(const char *path, corun_h5_reader_t **out, const corun_h5_frames_t **info,
                      corun_err_t *err) {
     *out = NULL;
+    /* HDF5 parses some metadata without checksums and can crash or loop on
+     * a damaged one: read it in a child process first, as a restart does
+     * (not inside an MPI job: no fork there). */
+    char why[256];
+    if (access(path, F_OK) == 0 && !corun_mpi_active() &&
+        h5io_probe_metadata(path, why, sizeof why) < 0)
+        return corun_err_set(err, CORUN_EPARSE, "%s: %s; refused", path, why);
     corun_h5_meta_t m;
     int64_t last = 0;
     int rc = reword(corun_h5_read_meta(path, &m, &last, err), err);
