@@ -131,18 +131,19 @@ static void test_small_dead_bytes(void) {
 }
 
 /* 3000x2100: one pixel per 3x3 block by default (ceil(3000/1024) = 3). */
-static const char *large_run(const char *name) {
+static const char *large_run(const char *name, const char *format) {
     const char *p = test_tmp_path(name);
     unlink(p);
     CU_ASSERT_EQUAL(RUN("life", "--size", "3000x2100", "--steps", "2", "--snapshot-every", "1",
-                        "--init", "random:0.3:7", "--out", p, "--quiet", "--no-summary"),
+                        "--init", "random:0.3:7", "--snapshot-format", format, "--out", p,
+                        "--quiet", "--no-summary"),
                     0);
     return p;
 }
 
 static void test_large_block_reduced(void) {
     if (!pictures_built()) return;
-    const char *h5 = large_run("large.h5");
+    const char *h5 = large_run("large.h5", "bits");
     const char *png = test_tmp_path("large.png"), *gif = test_tmp_path("large.gif");
     unlink(png), unlink(gif);
     const char *png64 = test_tmp_path("large_64.png");
@@ -157,10 +158,11 @@ static void test_large_block_reduced(void) {
 }
 
 /* With /previews (as docs/FORMAT.md defines them) the same pictures; the
- * previews are used where their block is the one asked for. */
+ * previews are used where their block is the one asked for. (Byte frames
+ * here, bit frames above.) */
 static void test_large_with_previews(void) {
     if (!pictures_built()) return;
-    const char *h5 = large_run("large_prev.h5");
+    const char *h5 = large_run("large_prev.h5", "bytes");
     CU_ASSERT_EQUAL(add_previews(h5), 0);
     const char *png = test_tmp_path("large_prev.png"), *gif = test_tmp_path("large_prev.gif");
     unlink(png), unlink(gif);

@@ -291,23 +291,31 @@ int corun_h5_reader_rows(corun_h5_reader_t *r, int64_t k, int64_t y0, int64_t n,
                 return frame_check(r, k, y0 + y, err, "bits past the width are set");
         return 0;
     }
-    /* bytes: one row at a time into a row buffer, packed as it goes */
-    uint8_t *cells = malloc((size_t)w);
+    /* bytes: about 4 MiB of rows at a time (a chunk's worth and more, so
+     * each chunk is read once), packed as they arrive */
+    int64_t piece = ((int64_t)4 << 20) / w;
+    if (piece < 1) piece = 1;
+    if (piece > n) piece = n;
+    uint8_t *cells = malloc((size_t)(piece * w));
     if (!cells) return corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", r->path);
     int rc = 0;
-    for (int64_t y = 0; y < n && !rc; y++) {
-        uint64_t *row = words + y * stride;
-        memset(row, 0, (size_t)r->wpr * 8);
-        if (read_rows(r->frames, k, y0 + y, 1, w, H5T_NATIVE_UINT8, cells, w) < 0) {
-            rc = rows_failed(r, "frame", k, y0 + y, 1, err);
+    for (int64_t p0 = 0; p0 < n && !rc; p0 += piece) {
+        const int64_t m = n - p0 < piece ? n - p0 : piece;
+        if (read_rows(r->frames, k, y0 + p0, m, w, H5T_NATIVE_UINT8, cells, w) < 0) {
+            rc = rows_failed(r, "frame", k, y0 + p0, m, err);
             break;
         }
-        for (int64_t x = 0; x < w; x++) {
-            if (cells[x] > 1) {
-                rc = frame_check(r, k, y0 + y, err, "a cell is neither 0 nor 1");
-                break;
+        for (int64_t y = 0; y < m && !rc; y++) {
+            uint64_t *row = words + (p0 + y) * stride;
+            const uint8_t *c = cells + y * w;
+            memset(row, 0, (size_t)r->wpr * 8);
+            for (int64_t x = 0; x < w; x++) {
+                if (c[x] > 1) {
+                    rc = frame_check(r, k, y0 + p0 + y, err, "a cell is neither 0 nor 1");
+                    break;
+                }
+                row[x >> 6] |= (uint64_t)c[x] << (x & 63);
             }
-            row[x >> 6] |= (uint64_t)cells[x] << (x & 63);
         }
     }
     free(cells);
