@@ -51,8 +51,15 @@ def pictures(path):
     return [np.array(fr.convert("L")) for fr in ImageSequence.Iterator(im)]
 
 
+def open_h5(h5):
+    try:
+        return h5py.File(h5, "r")
+    except OSError:  # written (or left) by a --swmr run: a SWMR reader opens it
+        return h5py.File(h5, "r", libver="latest", swmr=True)
+
+
 def compare(h5, image, frames, block, scale):
-    f = h5py.File(h5, "r")
+    f = open_h5(h5)
     ks = [int(k) for k in frames.split(",")]
     got = pictures(image)
     if len(got) != len(ks):

@@ -358,29 +358,46 @@ static void test_errors(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "more than GIF takes"));
 }
 
-/* A file a running corun is writing: the frames listed so far are rendered. */
-static void test_running_file(void) {
-    if (!pictures_built()) return;
-    const char *h5 = test_tmp_path("running.h5"), *gif = test_tmp_path("running.gif");
+/* A file a running corun is writing, with and without --swmr: the frames
+ * listed so far are rendered; after the writer is killed (a --swmr file
+ * stays marked open for writing) every listed frame, pixel for pixel. */
+static void running_case(const char *swmr) {
+    char h5[4096], gif[4096];
+    snprintf(h5, sizeof h5, "%s", test_tmp_path("running.h5"));
+    snprintf(gif, sizeof gif, "%s", test_tmp_path("running.gif"));
     unlink(h5), unlink(gif);
     pid_t pid = test_spawn_corun((const char *const[]){
         "corun", "life", "--size", "300x200", "--steps", "100000000", "--snapshot-every", "20000",
-        "--out", h5, "--quiet", "--threads", "1", NULL});
+        "--out", h5, "--quiet", "--threads", "1", swmr, NULL});
     int ok = 0;
     for (int i = 0; i < 200 && !ok; i++) {
         test_sleep_ms(50);
         ok = access(h5, F_OK) == 0 &&
-             test_py("try:\n f=h5py.File('%s','r',locking=False); n=len(f['generation'])\n"
-                     "except Exception: n=0\nsys.exit(n<3)",
+             test_py("try:\n f=h5py.File('%s','r',libver='latest',swmr=True,locking=False)\n"
+                     " n=len(f['generation'])\nexcept Exception: n=0\nsys.exit(n<3)",
                      h5) == 0;
     }
     CU_ASSERT(ok);
     int rc = RUN("render", h5, "-o", gif);
+    if (rc) fprintf(stderr, "%s", err);
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     CU_ASSERT_EQUAL(rc, 0);
-    if (rc) fprintf(stderr, "%s", err);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "first_generation=0"));
+    CU_ASSERT_EQUAL(RUN("render", h5, "-o", gif, "--force"), 0);
+    const char *n = strstr(out, "frames=");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+    char frames[4096] = "0", groups[8192];
+    for (long k = 1; k < atol(n + 7) && strlen(frames) < 4000; k++)
+        snprintf(frames + strlen(frames), sizeof frames - strlen(frames), ",%ld", k);
+    snprintf(groups, sizeof groups, "%s %s 1 1", gif, frames);
+    CU_ASSERT_EQUAL(check_all(h5, groups), 0);
+}
+
+static void test_running_file(void) {
+    if (!pictures_built()) return;
+    running_case(NULL); /* ends the argument list: no --swmr */
+    running_case("--swmr");
 }
 
 static const test_case_t cases[] = {

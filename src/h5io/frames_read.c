@@ -10,7 +10,10 @@
  * which would refuse every reader; this reader does not take that lock,
  * since it reads only what the writer has already flushed and listed.
  *
- * Everything the restart's reader checks is checked first (the metadata
+ * A file a --swmr run writes is opened as a SWMR reader (its attributes
+ * and header digest checked here; corun_h5_read_meta reads only files
+ * that open plainly). Everything the restart's reader checks is checked
+ * first for the others (the metadata
  * probe in a child process, corun_h5_read_meta:
  * attributes, the header digest, the generation list); rows read here are
  * checked as they arrive (the chunk checksum, cells 0/1, no bits past the
@@ -192,6 +195,63 @@ int corun_h5_reader_open(const char *path, corun_h5_reader_t **out,
     return rc;
 }
 
+/* 1 if path opens only as a SWMR reader: a --swmr run writes it (or one
+ * did and died; HDF5 then still marks it open for writing). */
+static int is_swmr_open(const char *path, hid_t fapl) {
+    if (access(path, F_OK) != 0) return 0;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    if (f >= 0) {
+        H5Fclose(f);
+        return 0;
+    }
+    f = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
+    H5Eclear2(H5E_DEFAULT);
+    if (f < 0) return 0;
+    H5Fclose(f);
+    return 1;
+}
+
+/* The metadata of a file open for SWMR writing (corun_h5_read_meta opens
+ * files only as plain readers): the attributes a reader needs, checked
+ * against the header digest where the file has one. */
+static int swmr_meta(const char *path, hid_t fapl, corun_h5_meta_t *m, corun_err_t *err) {
+    memset(m, 0, sizeof *m);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
+    if (f < 0) return h5_fail(path, "opening (SWMR reader)", err);
+    char *rule = h5io_read_attr_str(f, "rule"), *bnd = h5io_read_attr_str(f, "boundary");
+    char *fmt = h5io_read_attr_str(f, "frame_format"), *comp = h5io_read_attr_str(f, "compression");
+    char *digest = h5io_read_attr_str(f, H5IO_DIGEST_ATTR);
+    corun_err_t e2 = {0};
+    int bad = !rule || !bnd || !fmt || !comp || h5io_read_attr_i64(f, "width", &m->width) < 0 ||
+              h5io_read_attr_i64(f, "height", &m->height) < 0 ||
+              h5io_read_attr_i64(f, "snapshot_every", &m->snapshot_every) < 0 ||
+              corun_life_rule_parse(rule, &m->rule, &e2) ||
+              corun_life_boundary_parse(bnd, &m->boundary, &e2) ||
+              corun_h5_codec_parse(comp, &m->codec, &m->level, &e2) ||
+              (strcmp(fmt, "bits") && strcmp(fmt, "bytes")) || m->width < 1 || m->height < 1 ||
+              m->width > ((int64_t)1 << 32) || m->height > ((int64_t)1 << 32);
+    if (!bad) m->format = strcmp(fmt, "bits") ? CORUN_H5_BYTES : CORUN_H5_BITS;
+    int rc = 0;
+    if (bad) {
+        rc = corun_err_set(err, CORUN_EPARSE,
+                           "%s: not a corun snapshot file (missing or bad root attributes: rule, "
+                           "boundary, width, height, frame_format, compression, snapshot_every)%s%s",
+                           path, e2.msg[0] ? ": " : "", e2.msg);
+    } else if (digest) {
+        char want[32];
+        snprintf(want, sizeof want, "%016llx", (unsigned long long)h5io_header_digest(m));
+        if (strcmp(digest, want))
+            rc = corun_err_set(err, CORUN_EPARSE,
+                               "%s: header_digest %s does not match the attributes (digest %s): "
+                               "one of them was changed",
+                               path, digest, want);
+    }
+    free(rule), free(bnd), free(fmt), free(comp), free(digest);
+    H5Fclose(f);
+    H5Eclear2(H5E_DEFAULT);
+    return rc;
+}
+
 static int open_once(const char *path, corun_h5_reader_t **out, const corun_h5_frames_t **info,
                      corun_err_t *err) {
     *out = NULL;
@@ -202,22 +262,30 @@ static int open_once(const char *path, corun_h5_reader_t **out, const corun_h5_f
     if (access(path, F_OK) == 0 && !corun_mpi_active() &&
         h5io_probe_metadata(path, why, sizeof why) < 0)
         return corun_err_set(err, CORUN_EPARSE, "%s: %s; refused", path, why);
+    corun_h5_codec_available(CORUN_H5_RAW, NULL); /* HDF5's messages off, filter plugins */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0) H5Pset_file_locking(fapl, 0, 1);
+    const int swmr = is_swmr_open(path, fapl);
     corun_h5_meta_t m;
     int64_t last = 0;
-    int rc = reword(corun_h5_read_meta(path, &m, &last, err), err);
-    if (rc) return rc;
+    int rc = swmr ? swmr_meta(path, fapl, &m, err)
+                  : reword(corun_h5_read_meta(path, &m, &last, err), err);
+    if (rc) {
+        if (fapl >= 0) H5Pclose(fapl);
+        return rc;
+    }
     corun_h5_reader_t *r = calloc(1, sizeof *r);
     if (!r || !(r->path = strdup(path))) {
         free(r);
+        if (fapl >= 0) H5Pclose(fapl);
         return corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
     }
     r->file = r->frames = r->previews = -1;
     r->info.meta = m;
     r->wpr = corun_life_words_per_row(m.width);
     r->x = m.format == CORUN_H5_BITS ? r->wpr : m.width;
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl >= 0) H5Pset_file_locking(fapl, 0, 1);
-    r->file = H5Fopen(path, H5F_ACC_RDONLY, fapl >= 0 ? fapl : H5P_DEFAULT);
+    r->file = H5Fopen(path, H5F_ACC_RDONLY | (swmr ? H5F_ACC_SWMR_READ : 0),
+                      fapl >= 0 ? fapl : H5P_DEFAULT);
     if (fapl >= 0) H5Pclose(fapl);
     if (r->file < 0 || (r->frames = H5Dopen2(r->file, "/frames", H5P_DEFAULT)) < 0)
         rc = h5_fail(path, "opening", err);
