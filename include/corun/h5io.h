@@ -226,7 +226,9 @@ typedef struct corun_h5_frames {
 typedef struct corun_h5_reader corun_h5_reader_t;
 
 /* Opens a snapshot file read-only after the checks corun_h5_read_meta makes
- * (messages name the file). A file a running corun writes can be read: set
+ * (messages name the file); a file written with --swmr (live, or marked by
+ * a killed writer) as a SWMR reader, after its attributes and header digest
+ * are checked. A file a running corun writes can be read: set
  * HDF5_USE_FILE_LOCKING=FALSE before the first call (HDF5 1.10 locks a file
  * for as long as a writer has it open; corun render does this). */
 CORUN_API int corun_h5_reader_open(const char *path, corun_h5_reader_t **out,
