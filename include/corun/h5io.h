@@ -206,6 +206,11 @@ CORUN_API int corun_snap_restart_frame(corun_snap_t *s, corun_life_grid_t *g, co
 CORUN_API int corun_snap_submit(corun_snap_t *s, int64_t gen, const corun_life_backend_t *be,
                                 void *state, int64_t first_pop, const int64_t *pops,
                                 int64_t npops, corun_err_t *err);
+/* Lets the writer start (it waits from open until this call, or close):
+ * the stepping loop calls it after its first chunk, which so runs next to
+ * an idle writer. busy: the writer is on a frame now (1) or idle (0). */
+CORUN_API void corun_snap_go(corun_snap_t *s);
+CORUN_API int corun_snap_busy(corun_snap_t *s);
 /* Waits for every frame, stores the statistics (status as given), closes the
  * file, stops the loop and frees s; *st gets io/stall/overlap. */
 CORUN_API int corun_snap_close(corun_snap_t *s, corun_h5_stats_t *st, corun_err_t *err);

@@ -297,6 +297,9 @@ static int snap_sink(void *ctx, int64_t gen, const corun_life_backend_t *be, voi
     return corun_snap_submit(ctx, gen, be, st, first, pops, n, err);
 }
 
+static void snap_go(void *ctx) { corun_snap_go(ctx); }
+static int snap_busy(void *ctx) { return corun_snap_busy(ctx); }
+
 static int64_t peak_rss_bytes(void) {
     struct rusage ru;
     return getrusage(RUSAGE_SELF, &ru) ? 0 : (int64_t)ru.ru_maxrss * 1024;
@@ -327,6 +330,7 @@ typedef struct life_job {
     corun_life_info_t info;
     char *cmdline, config[4096];
     double setup_seconds;
+    double snap_close_seconds; /* corun_snap_close: the wait for the writer, the final metadata */
 } life_job_t;
 
 static corun_life_grid_t own_rows(const life_job_t *j) {
@@ -563,7 +567,7 @@ static int job_step(life_job_t *j, corun_life_run_result_t *res) {
         .progress_every = o->progress_every,
         .stop = &cli_stop_signal,
     };
-    corun_life_sink_t sink = {j->snap, snap_sink};
+    corun_life_sink_t sink = {j->snap, snap_sink, snap_go, snap_busy};
     return corun_life_run(&cfg, j->stepper, j->st, j->snap ? &sink : NULL,
                           j->team ? &j->tm : NULL, res, &j->err);
 }
@@ -583,7 +587,9 @@ static int job_close(life_job_t *j, int rc, const corun_life_run_result_t *res,
         hs->final_generation = res->generation;
         hs->status = rc ? "failed" : res->interrupted ? "interrupted" : "complete";
         hs->error = rc ? j->err.msg : NULL;
+        double c0 = corun_now();
         crc = corun_snap_close(j->snap, hs, &cerr);
+        j->snap_close_seconds = corun_now() - c0;
         j->snap = NULL;
         if (crc && !rc) {
             rc = crc;
@@ -640,13 +646,25 @@ static int job_summary(life_job_t *j, const corun_life_run_result_t *res,
                        uint64_t hash) {
     int summary_rc = 0;
     const life_opts_t *o = &j->o;
-    char rule[32], io[160] = "";
+    char rule[32], io[200] = "";
     corun_life_rule_format(o->rule, rule, sizeof rule);
     int64_t steps = res->generation - j->start_gen;
     double updates = (double)o->width * (double)o->height * (double)steps;
-    if (o->out[0] || o->restart[0])
-        snprintf(io, sizeof io, " generation=%lld io_seconds=%.6f stall_seconds=%.6f overlap=%.3f",
-                 (long long)res->generation, hs->io_seconds, hs->stall_seconds, hs->overlap);
+    if (o->out[0] || o->restart[0]) {
+        int n = snprintf(io, sizeof io,
+                         " generation=%lld io_seconds=%.6f stall_seconds=%.6f overlap=%.3f",
+                         (long long)res->generation, hs->io_seconds, hs->stall_seconds,
+                         hs->overlap);
+        /* What output costs the user: the loop and the close's wait for the
+         * writer, against the same generations at the no-output rate (the
+         * chunks stepped while the writer was idle; docs/CLI.md). */
+        if (res->clean_generations > 0 && steps > 0 && n > 0 && (size_t)n < sizeof io) {
+            double bare = (double)steps * res->clean_seconds / (double)res->clean_generations;
+            double extra = res->seconds + j->snap_close_seconds - bare;
+            snprintf(io + n, sizeof io - (size_t)n, " output_overhead=%.3f",
+                     bare > 0 && extra > 0 ? extra / bare : 0.0);
+        }
+    }
     if (j->rank == 0)
         summary_rc = cli_summary(
                "life", o->summary.json, o->summary.off ? NULL : stdout,
