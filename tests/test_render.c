@@ -387,7 +387,7 @@ static void running_case(const char *swmr) {
     CU_ASSERT_EQUAL(RUN("render", h5, "-o", gif, "--force"), 0);
     const char *n = strstr(out, "frames=");
     CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-    char frames[4096] = "0", groups[8192];
+    char frames[4096] = "0", groups[8300];
     for (long k = 1; k < atol(n + 7) && strlen(frames) < 4000; k++)
         snprintf(frames + strlen(frames), sizeof frames - strlen(frames), ",%ld", k);
     snprintf(groups, sizeof groups, "%s %s 1 1", gif, frames);
