@@ -25,6 +25,7 @@
 #include "corun/mpi.h"
 #include "life/omp_tuning.h"
 #include "mpi/life_slab.h"
+#include "render_cli.h"
 
 static const char life_usage[] =
     "usage: corun life [options]\n"
@@ -59,6 +60,8 @@ static const char life_usage[] =
     "                         8192x8192)\n"
     "  --print                print every generation side by side ('*' alive, '-' empty)\n"
     "  --write-rle FILE       write the final grid as RLE\n"
+    "  --write-png FILE       write the final grid as a PNG picture (every cell up to\n"
+    "                         1024 a side, else block densities: corun render --help)\n"
     "  --quiet                no progress display\n"
     "  --summary-json FILE    also write the summary as a JSON object (-: stdout,\n"
     "                         instead of the line)\n"
@@ -75,7 +78,7 @@ static const char life_usage[] =
     "rows; the summary adds ranks= halo= halo_overlap= halo_seconds= wait_seconds=\n"
     "(the slowest rank's time outside its own stepping, and blocked on halos).\n"
     "--out/--restart write one file together (parallel HDF5); --print needs one\n"
-    "rank; --write-rle gathers the grid on rank 0.\n"
+    "rank; --write-rle and --write-png gather the grid on rank 0.\n"
     "\n"
     "HDF5 snapshots (layout: docs/FORMAT.md), written while computing goes on:\n"
     "  --out FILE.h5          write generation 0, every K-th and the last, and the\n"
@@ -86,7 +89,7 @@ static const char life_usage[] =
     "  --compress none|gzip[:LEVEL]|lz4  chunk compression (default none; lz4 needs\n"
     "                         Debian's hdf5-filter-plugin)\n"
     "  --swmr                 SWMR mode: h5py readers with swmr=True follow the run\n"
-    "  --force                replace an existing --out or --write-rle file\n"
+    "  --force                replace an existing --out, --write-rle or --write-png file\n"
     "  --restart FILE.h5      continue from the file's last frame for --steps more\n"
     "                         generations, appending to it\n"
     "  --snapshot-buffers N   frames in flight before computing waits (default 3,\n"
@@ -377,6 +380,13 @@ static int job_begin(life_job_t *j) {
         corun_err_set(&j->err, CORUN_EINVAL, "--write-rle %s exists (use --force to replace it)",
                       o->write_rle);
         code = CORUN_EXIT_USAGE;
+    } else if (o->write_png[0] && !o->force && access(o->write_png, F_OK) == 0) {
+        corun_err_set(&j->err, CORUN_EINVAL, "--write-png %s exists (use --force to replace it)",
+                      o->write_png);
+        code = CORUN_EXIT_USAGE;
+    } else if (o->write_png[0] && render_available(&j->err)) {
+        corun_err_prefix(&j->err, "--write-png %s", o->write_png);
+        code = CORUN_EXIT_USAGE;
     } else if (o->print && (o->out[0] || o->restart[0])) {
         corun_err_set(&j->err, CORUN_EINVAL, "--print cannot be combined with --out or --restart");
         code = CORUN_EXIT_USAGE;
@@ -589,16 +599,24 @@ static int job_close(life_job_t *j, int rc, const corun_life_run_result_t *res,
     return rc;
 }
 
-/* The final grid's population and hash (global ones under MPI) and
- * --write-rle. */
+/* --write-png: the picture corun render makes of a frame (the same size
+ * rule); --force was applied before the run. */
+static int write_png(const life_opts_t *o, const corun_life_grid_t *g, corun_err_t *err) {
+    const render_scale_t automatic = {0, 0};
+    return render_grid_png(o->write_png, 1, g, &automatic, err);
+}
+
+/* The final grid's population and hash (global ones under MPI),
+ * --write-rle and --write-png. */
 static int job_result(life_job_t *j, int64_t *population, uint64_t *hash) {
     life_opts_t *o = &j->o;
     corun_life_grid_t own = own_rows(j); /* close may have handed over new memory */
     *population = corun_life_grid_population(&own, j->threads);
     if (!j->team) {
         *hash = corun_life_grid_hash(&own, j->threads);
-        if (!o->write_rle[0] || !corun_life_rle_save(o->write_rle, &own, o->rule, o->boundary,
-                                                     &j->err))
+        if ((!o->write_rle[0] ||
+             !corun_life_rle_save(o->write_rle, &own, o->rule, o->boundary, &j->err)) &&
+            (!o->write_png[0] || !write_png(o, &own, &j->err)))
             return 0;
         cli_error("life: %s", j->err.msg);
         return CORUN_EXIT_FAILURE;
@@ -613,9 +631,11 @@ static int job_result(life_job_t *j, int64_t *population, uint64_t *hash) {
     /* The gather's failures (too large, rank 0 out of memory) are known to
      * every rank; rank 0 writes the file. */
     corun_life_grid_t full = {0};
-    if (o->write_rle[0]) rc = corun_life_slab_gather(&own, j->row0, o->height, &full, &j->err);
+    if (o->write_rle[0] || o->write_png[0])
+        rc = corun_life_slab_gather(&own, j->row0, o->height, &full, &j->err);
     if (!rc && j->rank == 0 && o->write_rle[0])
         rc = corun_life_rle_save(o->write_rle, &full, o->rule, o->boundary, &j->err);
+    if (!rc && j->rank == 0 && o->write_png[0]) rc = write_png(o, &full, &j->err);
     corun_life_grid_close(&full);
     return setup_result(j->team, rc ? CORUN_EXIT_FAILURE : 0, &j->err);
 }
