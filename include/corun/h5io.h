@@ -80,6 +80,8 @@ typedef struct corun_h5_par {
 /* Run statistics stored as attributes when a run ends. */
 typedef struct corun_h5_stats {
     double io_seconds, stall_seconds, overlap;
+    double io_cpu_seconds; /* CPU time of the I/O thread's writes (this process) */
+    int64_t frames;        /* frames this run wrote */
     int64_t final_generation;
     const char *status; /* "complete", "interrupted" or "failed" */
     const char *error;  /* "failed": what went wrong, stored as the `error` attribute

@@ -646,15 +646,16 @@ static int job_summary(life_job_t *j, const corun_life_run_result_t *res,
                        uint64_t hash) {
     int summary_rc = 0;
     const life_opts_t *o = &j->o;
-    char rule[32], io[200] = "";
+    char rule[32], io[256] = "";
     corun_life_rule_format(o->rule, rule, sizeof rule);
     int64_t steps = res->generation - j->start_gen;
     double updates = (double)o->width * (double)o->height * (double)steps;
     if (o->out[0] || o->restart[0]) {
         int n = snprintf(io, sizeof io,
-                         " generation=%lld io_seconds=%.6f stall_seconds=%.6f overlap=%.3f",
-                         (long long)res->generation, hs->io_seconds, hs->stall_seconds,
-                         hs->overlap);
+                         " generation=%lld frames=%lld io_seconds=%.6f io_cpu_seconds=%.6f "
+                         "stall_seconds=%.6f overlap=%.3f",
+                         (long long)res->generation, (long long)hs->frames, hs->io_seconds,
+                         hs->io_cpu_seconds, hs->stall_seconds, hs->overlap);
         /* What output costs the user: the loop and the close's wait for the
          * writer, against the same generations at the no-output rate (the
          * chunks stepped while the writer was idle; docs/CLI.md). */

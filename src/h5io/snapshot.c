@@ -82,6 +82,8 @@ struct corun_snap {
     atomic_int failed;
     corun_err_t io_err;   /* valid once failed is set */
     double io_seconds;    /* written by the I/O worker, read after it is joined */
+    double io_cpu_seconds; /* the I/O worker's CPU time in those writes */
+    int64_t frames;       /* frames written (I/O worker) */
     double stall_seconds; /* compute side */
 };
 
@@ -99,7 +101,7 @@ static int job_write(void *arg, void **value, corun_err_t *err) {
     write_job_t *j = arg;
     snap_item_t *it = j->item;
     corun_h5_file_t *f = j->s->file;
-    double t0 = corun_now();
+    double t0 = corun_now(), c0 = corun_thread_cpu();
     if (j->pre_rc && err) *err = *j->pre_err;
     /* P > 1: all ranks have their frame, or none writes it. */
     int rc = corun_h5_agree(f, j->pre_rc, err);
@@ -113,6 +115,8 @@ static int job_write(void *arg, void **value, corun_err_t *err) {
         rc = corun_h5_agree(f, rc, err); /* and on the outcome */
     }
     j->s->io_seconds += corun_now() - t0;
+    j->s->io_cpu_seconds += corun_thread_cpu() - c0;
+    j->s->frames += !rc && it->buf;
     return rc;
 }
 
@@ -417,6 +421,8 @@ int corun_snap_close(corun_snap_t *s, corun_h5_stats_t *st, corun_err_t *err) {
     if (rc && err) *err = werr;
     if (!rc && atomic_load(&s->failed)) rc = io_error(s, err);
     st->io_seconds = s->io_seconds;
+    st->io_cpu_seconds = s->io_cpu_seconds;
+    st->frames = s->frames;
     st->stall_seconds = s->stall_seconds;
     st->overlap = s->io_seconds > 0 ? 1.0 - s->stall_seconds / s->io_seconds : 1.0;
     if (st->overlap < 0) st->overlap = 0;
