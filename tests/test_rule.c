@@ -66,7 +66,7 @@ static void test_invalid_rules(void) {
     expect_bad("B3/B23", "appears twice");
     expect_bad("B3/23", "must start with S");
     expect_bad("B3/S2/3", "more than one");
-    expect_bad("2a/3", "unexpected character 'a'");
+    expect_bad("2x/3", "unexpected character 'x'");
 }
 
 static const test_case_t cases[] = {
