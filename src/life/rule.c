@@ -22,7 +22,7 @@ static const char *read_digits(const char *p, uint16_t masks[9], const char *wha
             return p;
         }
         if (!isdigit((unsigned char)*p)) {
-            int letter = isalpha((unsigned char)*p) || *p == '-';
+            int letter = (*p && strchr("cekainyqjrtwz", tolower((unsigned char)*p))) || *p == '-';
             *rc = corun_err_set(err, CORUN_EINVAL,
                                 letter ? "rule '%s': '%c' in the %s counts must follow a count "
                                          "digit (Hensel letters as in B2-a/S12)"
@@ -40,7 +40,7 @@ static const char *read_digits(const char *p, uint16_t masks[9], const char *wha
         int minus = *p == '-';
         if (minus) p++;
         uint16_t set = 0;
-        for (; isalpha((unsigned char)*p); p++) {
+        for (; *p && strchr("cekainyqjrtwz", tolower((unsigned char)*p)); p++) {
             int ch = tolower((unsigned char)*p);
             int l = corun_life_hensel_letter(c, ch);
             if (l < 0) {
