@@ -18,6 +18,7 @@ CORUN_PACKAGES=(build-essential cmake pkg-config libhdf5-dev libcunit1-dev libgm
     libflint-dev help2man
     patchelf  # scripts/gpu-bundle.sh: RPATH $ORIGIN/lib in the GPU bundle
     hdf5-tools hdf5-filter-plugin python3-h5py python3-numpy
+    golly  # bgolly: the Golly oracle of the golly test suite (skipped without it)
     libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
     jupyter-nbconvert python3-ipykernel python3-matplotlib python3-pandas)
 # Slurm for CI's Slurm stage only (scripts/run-tests.sh, scripts/slurm/ci-stage.sh):
