@@ -34,7 +34,7 @@ setup: corun needs, by feature (system packages, modules or Spack specs):
   corun fib         GMP and FLINT
   MPI               an MPI library (Open MPI, MPICH) and an HDF5 built with it (h5pcc)
   CUDA backend      the CUDA Toolkit (nvcc)
-  unit tests        CUnit
+  unit tests        CUnit; the golly suite also bgolly (golly), skipped without it
   man page          help2man
   notebooks, CI     python3 with h5py, numpy, matplotlib, pandas; jupyter nbconvert
 END
