@@ -69,20 +69,52 @@ void OMP_ISO_NAME(OMP_BLOCK_PARAMS) {
             /* The counts with some of their letters. */
             for (int gi = 0; gi < pr->ngroups; gi++) {
                 const omp_iso_group_t *gr = &pr->group[gi];
-                memset(A, 0, sizeof A);
+                /* A = OR of the terms (each an AND, or a NOR for dead
+                 * neighbours, of its planes); one loop per term, by arity,
+                 * the first one storing instead of OR-ing. */
                 for (int t = gr->t0; t < gr->t0 + gr->nt; t++) {
                     const omp_iso_term_t *tm = &pr->term[t];
                     const uint64_t *restrict a = P[tm->bit[0]];
                     const uint64_t *restrict b = P[tm->bit[tm->n > 1 ? 1 : 0]];
                     const uint64_t *restrict c = P[tm->bit[tm->n > 2 ? 2 : 0]];
                     const uint64_t *restrict d = P[tm->bit[tm->n > 3 ? 3 : 0]];
-                    /* repeating a plane leaves the AND / OR unchanged */
-                    if (tm->neg) {
+                    const uint64_t keep = t == gr->t0 ? 0 : ~0ull, flip = tm->neg ? ~0ull : 0;
+                    switch (tm->n) {
+                    case 1:
 #pragma GCC ivdep
-                        for (int i = 0; i < m; i++) A[i] |= ~(a[i] | b[i] | c[i] | d[i]);
-                    } else {
+                        for (int i = 0; i < m; i++) A[i] = (A[i] & keep) | (a[i] ^ flip);
+                        break;
+                    case 2:
+                        if (tm->neg) {
 #pragma GCC ivdep
-                        for (int i = 0; i < m; i++) A[i] |= a[i] & b[i] & c[i] & d[i];
+                            for (int i = 0; i < m; i++) A[i] = (A[i] & keep) | ~(a[i] | b[i]);
+                        } else {
+#pragma GCC ivdep
+                            for (int i = 0; i < m; i++) A[i] = (A[i] & keep) | (a[i] & b[i]);
+                        }
+                        break;
+                    case 3:
+                        if (tm->neg) {
+#pragma GCC ivdep
+                            for (int i = 0; i < m; i++)
+                                A[i] = (A[i] & keep) | ~(a[i] | b[i] | c[i]);
+                        } else {
+#pragma GCC ivdep
+                            for (int i = 0; i < m; i++)
+                                A[i] = (A[i] & keep) | (a[i] & b[i] & c[i]);
+                        }
+                        break;
+                    default:
+                        if (tm->neg) {
+#pragma GCC ivdep
+                            for (int i = 0; i < m; i++)
+                                A[i] = (A[i] & keep) | ~(a[i] | b[i] | c[i] | d[i]);
+                        } else {
+#pragma GCC ivdep
+                            for (int i = 0; i < m; i++)
+                                A[i] = (A[i] & keep) | (a[i] & b[i] & c[i] & d[i]);
+                        }
+                        break;
                     }
                 }
                 const uint64_t inv = gr->negate ? ~0ull : 0;

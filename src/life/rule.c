@@ -1,4 +1,4 @@
-/* rule.c — Life-like rules: parsing B/S and S/B notation, formatting, truth table. */
+/* rule.c — Life-like rules: parsing B/S and S/B notation with Hensel's letters, formatting, truth table. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
