@@ -24,8 +24,7 @@
         corun_life_word_hsum(P[0][i], P[1][i], P[2][i], &u0_, &u1_);                           \
         corun_life_word_hsum(P[3][i], P[4][i], P[5][i], &m0_, &m1_);                           \
         corun_life_word_hsum(P[6][i], P[7][i], P[8][i], &d0_, &d1_);                           \
-        R[i] = corun_life_word_next(P[4][i], u0_, u1_, m0_, m1_, d0_, d1_, pr->born,           \
-                                    pr->survive);                                              \
+        R[i] = corun_life_word_next(P[4][i], u0_, u1_, m0_, m1_, d0_, d1_, rborn, rsurvive);   \
         uint64_t t0_ = u0_ ^ m0_, k_ = (u0_ & m0_) | (t0_ & d0_);                              \
         uint64_t t1_ = u1_ ^ m1_, x_ = t1_ ^ d1_, y_ = (u1_ & m1_) | (t1_ & d1_);              \
         S[0][i] = t0_ ^ d0_;                                                                   \
@@ -40,6 +39,7 @@ void OMP_ISO_NAME(OMP_BLOCK_PARAMS) {
     (void)born;
     (void)survive;
     const omp_iso_prog_t *pr = g->iso;
+    const unsigned rborn = pr->born, rsurvive = pr->survive;
     const int64_t n = g->wpr, st = g->stride;
     const int64_t cy0 = pop ? pop->y0 : 0, cy1 = pop ? pop->y1 : 0;
     const int delta = diff && pop && pop->delta;
