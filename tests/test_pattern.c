@@ -181,6 +181,8 @@ static void rle_rule(const char *text, corun_life_rule_t want) {
 /* The cases of Golly's RLE reading that corun reads the same way; each
  * expectation was checked with bgolly 3.3 (`bgolly -m 0 -o out.rle in.rle`).
  * The cases corun refuses are in test_rle_bad_strings. */
+static void rle_bad(const char *text, const char *n1, const char *n2);
+
 static void test_rle_golly_cases(void) {
     const corun_life_rule_t b36 = {.born = (1u << 3) | (1u << 6), .survive = (1u << 2) | (1u << 3)};
     const char *three[] = {"ooo"};
@@ -203,6 +205,23 @@ static void test_rle_golly_cases(void) {
     rle_cells("x = 3, y = 3\nbo$2bo!$3o!", glider_top, 3, 3);
     /* A count before the '!' is ignored (Golly: "3o5!" is 3 cells). */
     rle_cells("x = 3, y = 1\n3o5!", three, 3, 1);
+    /* Isotropic rules in the header and in #r, with the bounded-grid suffix. */
+    corun_life_rule_t iso;
+    CU_ASSERT_EQUAL_FATAL(corun_life_rule_parse("B2-a/S12", &iso, NULL), 0);
+    const char *iso_texts[] = {"x = 3, y = 1, rule = B2-a/S12:T10,10\n3o!",
+                               "#r B2ceikn/S12\nx = 3, y = 1, rule = B2-a/S12\n3o!",
+                               "x = 3, y = 1, rule = S12/B2-a\n3o!"};
+    for (size_t i = 0; i < sizeof iso_texts / sizeof *iso_texts; i++) {
+        corun_life_pattern_t p;
+        corun_err_t err = {0};
+        CU_ASSERT_EQUAL_FATAL(
+            corun_life_rle_parse(iso_texts[i], strlen(iso_texts[i]), "str.rle", &p, &err), 0);
+        CU_ASSERT_TRUE(corun_life_rule_equal(&p.rule, &iso));
+        corun_life_pattern_close(&p);
+    }
+    rle_bad("#r B2/S12\nx = 3, y = 1, rule = B2-a/S12\n3o!", "str.rle:2:",
+            "disagrees with the rule on line 1");
+    rle_bad("x = 3, y = 1, rule = B1a/S12\n3o!", "str.rle:1:", "no Hensel letter 'a'");
 }
 
 /* Parsing `text` fails with a message containing each needle. */

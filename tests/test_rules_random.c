@@ -144,7 +144,40 @@ static void test_random_isotropic(void) {
     CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* mode= names the rule's path, so a user sees whether the fast one ran. */
+static void test_mode_names(void) {
+    static const struct {
+        const char *rule, *omp, *cuda;
+    } want[] = {{"B3/S23", "-conway", "-b3s23"},
+                {"B36/S23", "-totalistic", "-rule"},
+                {"B2aceikn3/S23", "-totalistic", "-rule"}, /* complete counts: B/S */
+                {"B2-a/S12", "-isotropic", "-isotropic"}};
+    const corun_life_backend_t *bes[] = {&corun_life_backend_omp, cuda_or_null()};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        for (int b = 0; b < 2; b++) {
+            if (!bes[b]) continue;
+            corun_life_params_t p = {.device = -1, .threads = 1};
+            CU_ASSERT_EQUAL_FATAL(corun_life_rule_parse(want[i].rule, &p.rule, NULL), 0);
+            corun_life_grid_t g;
+            CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, 100, 50, NULL), 0);
+            void *st = NULL;
+            CU_ASSERT_EQUAL_FATAL(bes[b]->open(&st, &g, &p, NULL), 0);
+            corun_life_info_t info;
+            bes[b]->info(st, &info);
+            const char *suffix = b ? want[i].cuda : want[i].omp;
+            const size_t ml = strlen(info.mode), sl = strlen(suffix);
+            CU_ASSERT_TRUE(ml > sl && !strcmp(info.mode + ml - sl, suffix));
+            if (ml <= sl || strcmp(info.mode + ml - sl, suffix))
+                fprintf(stderr, "\n  %s %s: mode=%s, want ...%s\n", bes[b]->name, want[i].rule,
+                        info.mode, suffix);
+            CU_ASSERT_EQUAL(bes[b]->close(st, NULL), 0);
+            corun_life_grid_close(&g);
+        }
+    }
+}
+
 static const test_case_t cases[] = {
+    {"mode= names the rule path (conway, totalistic, isotropic)", test_mode_names},
     {"240 random B/S rules (B0 included): omp and cuda equal serial", test_random_bs},
     {"60 random isotropic rules: omp and cuda equal serial", test_random_isotropic},
     {NULL, NULL},
