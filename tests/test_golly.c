@@ -118,25 +118,6 @@ static const char *const named[] = {
 #define NNAMED ((int)(sizeof named / sizeof *named))
 #define NRANDOM 6
 
-static void random_hensel(uint64_t seed, char *buf, size_t n) {
-    static const char *const letters[9] = {"",           "ce",     "cekain", "cekainyqjr",
-                                           "cekainyqjrtwz", "cekainyqjr", "cekain", "ce", ""};
-    size_t k = (size_t)snprintf(buf, n, "B");
-    uint64_t idx = 0;
-    for (int part = 0; part < 2; part++) {
-        if (part) k += (size_t)snprintf(buf + k, n - k, "/S");
-        for (int c = part ? 0 : 2; c <= 8; c++) { /* births from 2: soups stay soups */
-            uint64_t v = corun_rng_u64(seed, idx++);
-            int nl = (int)strlen(letters[c]);
-            if (v % 3 == 0) continue;
-            buf[k++] = (char)('0' + c);
-            for (int l = 0; l < nl && v % 3 == 1; l++)
-                if (corun_rng_u64(seed, idx++) & 1) buf[k++] = letters[c][l];
-        }
-    }
-    buf[k] = '\0';
-}
-
 static void test_golly_oracle(void) {
     static const int64_t sizes[][2] = {{37, 29}, {65, 31}, {23, 47}};
     const corun_life_backend_t *bes[3] = {&corun_life_backend_serial, &corun_life_backend_omp,
@@ -153,7 +134,7 @@ static void test_golly_oracle(void) {
     for (int i = 0; i < NNAMED + NRANDOM; i++) {
         char text[128];
         if (i < NNAMED) snprintf(text, sizeof text, "%s", named[i]);
-        else random_hensel(500 + (uint64_t)i, text, sizeof text);
+        else test_random_hensel(500 + (uint64_t)i, 2, 0, text, sizeof text); /* births from 2 */
         corun_life_rule_t r;
         CU_ASSERT_EQUAL_FATAL(corun_life_rule_parse(text, &r, NULL), 0);
         const int b0 = r.born & 1, inverted = b0 && (r.survive >> 8 & 1);
