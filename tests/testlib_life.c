@@ -58,7 +58,6 @@ void test_life_close(test_life_t *t) {
 }
 
 void test_random_hensel(uint64_t seed, int born_from, int minus, char *buf, size_t n) {
-    static const char order[] = "cekainyqjrtwz"; /* each count's letters are a prefix */
     size_t k = 0;
     uint64_t idx = 0;
     for (int part = 0; part < 2 && k + 40 < n; part++) {
@@ -72,8 +71,8 @@ void test_random_hensel(uint64_t seed, int born_from, int minus, char *buf, size
             if (kind == 3) buf[k++] = '-';
             int any = 0;
             for (int l = 0; l < nl; l++)
-                if (corun_rng_u64(seed, idx++) & 1) buf[k++] = order[l], any = 1;
-            if (!any) buf[k++] = order[0];
+                if (corun_rng_u64(seed, idx++) & 1) buf[k++] = corun_life_hensel_names(c)[l], any = 1;
+            if (!any) buf[k++] = corun_life_hensel_names(c)[0];
         }
     }
     buf[k] = '\0';

@@ -6,6 +6,9 @@
 #include "corun/life.h"
 #include "life/rule_int.h"
 
+/* A Hensel letter of some count (count 4 has all 13), in either case. */
+static int is_letter(char c) { return corun_life_hensel_letter(4, tolower((unsigned char)c)) >= 0; }
+
 /* Reads one half's counts into masks[0..8] (rule_int.h's letter masks): a
  * digit alone takes the whole count, a digit with Hensel letters (either
  * case) only those, "-" and letters all but those. `what` names the half
@@ -22,7 +25,7 @@ static const char *read_digits(const char *p, uint16_t masks[9], const char *wha
             return p;
         }
         if (!isdigit((unsigned char)*p)) {
-            int letter = (*p && strchr("cekainyqjrtwz", tolower((unsigned char)*p))) || *p == '-';
+            int letter = is_letter(*p) || *p == '-';
             *rc = corun_err_set(err, CORUN_EINVAL,
                                 letter ? "rule '%s': '%c' in the %s counts must follow a count "
                                          "digit (Hensel letters as in B2-a/S12)"
@@ -40,20 +43,15 @@ static const char *read_digits(const char *p, uint16_t masks[9], const char *wha
         int minus = *p == '-';
         if (minus) p++;
         uint16_t set = 0;
-        for (; *p && strchr("cekainyqjrtwz", tolower((unsigned char)*p)); p++) {
+        for (; is_letter(*p); p++) {
             int ch = tolower((unsigned char)*p);
             int l = corun_life_hensel_letter(c, ch);
             if (l < 0) {
-                char valid[16] = "";
-                for (int k = 0; k < corun_life_hensel_letters(c); k++) {
-                    static const char order[] = "cekainyqjrtwz";
-                    valid[k] = order[k];
-                }
-                if (valid[0])
+                if (corun_life_hensel_letters(c))
                     *rc = corun_err_set(err, CORUN_EINVAL,
                                         "rule '%s': %s count %d has no Hensel letter '%c' (its "
                                         "letters are %s)",
-                                        text, what, c, *p, valid);
+                                        text, what, c, *p, corun_life_hensel_names(c));
                 else
                     *rc = corun_err_set(err, CORUN_EINVAL,
                                         "rule '%s': %s count %d takes no letters (only counts "

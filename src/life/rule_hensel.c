@@ -67,6 +67,10 @@ int corun_life_hensel_letters(int count) {
     return count >= 0 && count <= 8 ? (int)strlen(letters[count]) : 0;
 }
 
+const char *corun_life_hensel_names(int count) {
+    return count >= 0 && count <= 8 ? letters[count] : "";
+}
+
 int corun_life_hensel_letter(int count, int c) {
     if (count < 1 || count > 7) return -1;
     const char *p = strchr(letters[count], c);

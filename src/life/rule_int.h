@@ -16,6 +16,8 @@
 
 /* Number of letters count (0..8) has: 2, 6, 10, 13, 10, 6, 2 for 1..7, 0 for 0 and 8. */
 int corun_life_hensel_letters(int count);
+/* count's letters in Golly's order ("ce" for 1, "" for 0 and 8). */
+const char *corun_life_hensel_names(int count);
 /* Index of letter c (lower case) for count, -1 if count has no such letter. */
 int corun_life_hensel_letter(int count, int c);
 /* One neighbourhood (cell dead) of count's letter l. */
