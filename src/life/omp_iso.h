@@ -15,9 +15,10 @@
  * cells matches when its k live neighbours are alive (k <= 4) or its 8-k
  * dead ones are dead (k >= 5): at most 4 planes per neighbourhood. The
  * cheaper side (the letters present, or those absent, then negated) is
- * listed. So the cost grows with the letters a rule names: B3/S23-a lists
- * 8 neighbourhoods of 2 cells; a rule with half of every count's letters
- * lists over a hundred.
+ * listed. So the cost grows with the letters a rule names: B2-a/S12 lists
+ * the 8 neighbourhoods of 2a (2 planes each), B3/S23-a the 4 of 3a; a rule
+ * with half of every count's letters lists over a hundred. Measured in
+ * docs/PERFORMANCE.md ("Isotropic rules").
  */
 #ifndef CORUN_LIFE_OMP_ISO_H
 #define CORUN_LIFE_OMP_ISO_H

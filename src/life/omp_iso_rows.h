@@ -5,7 +5,7 @@
 
 /* Words computed together: every step is a loop over ISO_CHUNK words that
  * gcc vectorises, and the planes (9 inputs, 4 sum planes, the result and an
- * accumulator: 15 * 64 words, 7.5 KiB) stay in L1. */
+ * accumulator: 15 * 128 words, 15 KiB) stay in L1. */
 #ifndef ISO_CHUNK
 #define ISO_CHUNK 128
 #endif
