@@ -237,6 +237,83 @@ life_step_generic_counted(const uint64_t *__restrict__ src, uint64_t *__restrict
     block_count(dense_strip(src, dst, G, born, survive, 1), pop);
 }
 
+/* ---------------------------------------- isotropic rules
+ *
+ * Isotropic non-totalistic rules (Hensel notation) decide by the whole
+ * 3x3 neighbourhood, so they bypass the count planes: one thread per word
+ * of a strip, as the dense kernel, reads the three rows' words with their
+ * row ends (as row_hsum) and looks each cell's 9-bit neighbourhood up in
+ * the rule's table (corun_life_rule_t.table), passed by value. One
+ * generation per launch, no change tracking: the open() forces dense. */
+typedef struct life_iso {
+    uint64_t t[8];
+} life_iso_t;
+
+/* West, centre and east words of word j of row r (NULL: a dead row). */
+static __device__ __forceinline__ void iso_row(const uint64_t *r, const life_geom_t &G,
+                                               int64_t j, uint64_t *west, uint64_t *c,
+                                               uint64_t *east) {
+    const int64_t n = G.wpr;
+    if (!r) {
+        *west = *c = *east = 0;
+        return;
+    }
+    const uint64_t w = r[j];
+    *c = w;
+    if (j == 0)
+        *west = corun_life_word_west(w, corun_life_row_west_in(r, n, G.lastbits, G.torus) << 63);
+    else
+        *west = corun_life_word_west(w, r[j - 1]);
+    if (j == n - 1)
+        *east = corun_life_word_east(w, 0) | corun_life_row_east_in(r, G.lastbits, G.torus);
+    else
+        *east = corun_life_word_east(w, r[j + 1]);
+}
+
+/* The next state of 64 cells: nb[b] holds neighbourhood bit b (life.h's
+ * table index) of every cell; t0..t7 the table's words. The word is chosen
+ * by selects, not an index, so the table stays in registers (an indexed
+ * copy went to local memory). */
+static __device__ __forceinline__ uint64_t iso_next(const uint64_t (&nb)[9], uint64_t t0,
+                                                    uint64_t t1, uint64_t t2, uint64_t t3,
+                                                    uint64_t t4, uint64_t t5, uint64_t t6,
+                                                    uint64_t t7) {
+    uint64_t v = 0;
+    for (int i = 0; i < 64; i++) {
+        unsigned k = 0;
+        for (int b = 0; b < 9; b++) k |= (unsigned)(nb[b] >> i & 1u) << b;
+        const unsigned q = k >> 6;
+        const uint64_t lo = q & 2 ? (q & 1 ? t3 : t2) : (q & 1 ? t1 : t0);
+        const uint64_t hi = q & 2 ? (q & 1 ? t7 : t6) : (q & 1 ? t5 : t4);
+        v |= ((q & 4 ? hi : lo) >> (k & 63) & 1u) << i;
+    }
+    return v;
+}
+
+/* One generation; pop NULL or the population of rows cy0..cy1-1 added. */
+__global__ void __launch_bounds__(32 * LIFE_WARPS, 2)
+life_step_iso(const uint64_t *__restrict__ src, uint64_t *__restrict__ dst, life_geom_t G,
+              life_iso_t R, unsigned long long *pop) {
+    const int64_t j = (int64_t)blockIdx.x * 32 + threadIdx.x;
+    const int64_t y0 = ((int64_t)blockIdx.y * blockDim.y + threadIdx.y) * LIFE_ROWS;
+    unsigned long long mine = 0;
+    if (j < G.wpr && y0 < G.h) {
+        const int64_t y1 = y0 + LIFE_ROWS < G.h ? y0 + LIFE_ROWS : G.h;
+        for (int64_t y = y0; y < y1; y++) {
+            uint64_t nb[9];
+            iso_row(src_row(src, G, y - 1), G, j, &nb[0], &nb[1], &nb[2]);
+            iso_row(src + y * G.wpr, G, j, &nb[3], &nb[4], &nb[5]);
+            iso_row(src_row(src, G, y + 1), G, j, &nb[6], &nb[7], &nb[8]);
+            uint64_t v = iso_next(nb, R.t[0], R.t[1], R.t[2], R.t[3], R.t[4], R.t[5], R.t[6],
+                                  R.t[7]);
+            if (j == G.wpr - 1) v &= G.lastmask; /* B0-like rules must not wake the padding */
+            dst[y * G.wpr + j] = v;
+            if (y >= G.cy0 && y < G.cy1) mine += (unsigned long long)__popcll(v);
+        }
+    }
+    if (pop) block_count(mine, pop); /* pop is the same for the whole block */
+}
+
 /* ---------------------------------------- several generations per launch
  *
  * The dense kernel moves 16 bytes of DRAM per word and generation; the
@@ -559,6 +636,8 @@ struct cuda_state {
     size_t words;          /* h * wpr */
     unsigned born, survive;
     int conway;
+    int iso;               /* isotropic rule: life_step_iso only (dense, one generation) */
+    life_iso_t iso_rule;
     int device;
     corun_life_grid_t *grid; /* the caller's, given to open(): close() downloads into it */
     uint64_t *d_grid[2];   /* device: generation t is d_grid[cur] */
@@ -780,7 +859,11 @@ static int cuda_open(void **state, corun_life_grid_t *g, const corun_life_params
     s->born = p->rule.born & 0x1ffu;
     s->survive = p->rule.survive & 0x1ffu;
     s->conway = s->born == (1u << 3) && s->survive == (3u << 2);
-    s->skip = p->skip_stable == CORUN_LIFE_SKIP_ON     ? POLICY_TILES
+    s->conway = s->conway && !p->rule.iso;
+    s->iso = p->rule.iso;
+    memcpy(s->iso_rule.t, p->rule.table, sizeof s->iso_rule.t);
+    s->skip = s->iso ? POLICY_DENSE
+            : p->skip_stable == CORUN_LIFE_SKIP_ON   ? POLICY_TILES
                 : p->skip_stable == CORUN_LIFE_SKIP_AUTO ? POLICY_AUTO
                                                          : POLICY_DENSE;
     s->T.ntx = (s->G.wpr + LIFE_TILE_WORDS - 1) / LIFE_TILE_WORDS;
@@ -800,6 +883,7 @@ static int cuda_open(void **state, corun_life_grid_t *g, const corun_life_params
         goto fail;
     }
     if ((rc = pick_gens(s, err))) goto fail;
+    if (s->iso) s->gens = 1;
     CU(cudaSetDevice(dev));
     CU(cudaGetDeviceProperties(&prop, dev));
     CU(cudaMemGetInfo(&free_b, &total_b));
@@ -902,7 +986,10 @@ static int run_chunk(cuda_state *s, int64_t k, int tiles, int64_t *pops, corun_e
         uint64_t *dst = s->d_grid[s->cur ^ 1];
         unsigned long long *pop = pops ? s->d_pop + i : NULL;
         int64_t n = 1; /* generations this launch advances */
-        if (!tiles && !pops && s->gens > 1 && k - i >= s->gens) {
+        if (s->iso) {
+            CORUN_LAUNCH(life_step_iso, s->grid_dim, s->block_dim, 0, s->compute, src, dst, s->G,
+                         s->iso_rule, pop);
+        } else if (!tiles && !pops && s->gens > 1 && k - i >= s->gens) {
             /* Dense without populations: gens generations per launch; the
              * remainder of the chunk with the one-generation kernel. */
             n = s->gens;
@@ -1132,7 +1219,7 @@ static void cuda_info(void *state, corun_life_info_t *out) {
     if (s && s->gens > 1 && s->policy != POLICY_TILES) snprintf(ks, sizeof ks, "k%d-", s->gens);
     if (s)
         snprintf(out->mode, sizeof out->mode, "%s%s-%s%s", CORUN_CUDA_EMULATED ? "emulated-" : "",
-                 how[s->policy], ks, s->conway ? "b3s23" : "rule");
+                 how[s->policy], ks, s->iso ? "isotropic" : s->conway ? "b3s23" : "rule");
     else
         snprintf(out->mode, sizeof out->mode, "dense");
     /* The kernels are the GPU's own code path; the emulator runs them as

@@ -19,6 +19,7 @@ CORUN_PACKAGES=(build-essential cmake pkg-config libhdf5-dev libcunit1-dev libgm
     libpng-dev libgif-dev  # corun render: PNG and GIF pictures
     patchelf  # scripts/gpu-bundle.sh: RPATH $ORIGIN/lib in the GPU bundle
     hdf5-tools hdf5-filter-plugin python3-h5py python3-numpy
+    golly  # bgolly: the Golly oracle of the golly test suite (skipped without it)
     libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
     jupyter-nbconvert python3-ipykernel python3-matplotlib python3-pandas)
 # Slurm for CI's Slurm stage only (scripts/run-tests.sh, scripts/slurm/ci-stage.sh):
@@ -35,7 +36,7 @@ setup: corun needs, by feature (system packages, modules or Spack specs):
   corun render      libpng and giflib (PNG and GIF pictures; pattern export needs neither)
   MPI               an MPI library (Open MPI, MPICH) and an HDF5 built with it (h5pcc)
   CUDA backend      the CUDA Toolkit (nvcc)
-  unit tests        CUnit
+  unit tests        CUnit; the golly suite also bgolly (golly), skipped without it
   man page          help2man
   notebooks, CI     python3 with h5py, numpy, matplotlib, pandas; jupyter nbconvert
 END

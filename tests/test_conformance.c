@@ -19,7 +19,7 @@ static const int64_t sizes[][2] = {{1, 1},   {2, 3},   {5, 4},    {63, 7},  {64,
                                    {65, 10}, {127, 5}, {130, 33}, {200, 3}, {3, 90},
                                    {257, 41}, {1000, 6}};
 static const char *const rules[] = {"B3/S23", "B36/S23", "B3678/S34678", "B2/S", "B1357/S1357",
-                                    "B0/S8"};
+                                    "B0/S8", "B2-a/S12", "B2i34c/S2-i3"};
 
 /* A random byte grid. */
 static void random_cells(corun_life_cells_t *g, int64_t w, int64_t h, double d, uint64_t seed) {

@@ -113,7 +113,7 @@ static void check_case(int64_t w, int64_t h, corun_life_boundary_t b, corun_life
  * another rule (the generic kernels). */
 static void check_sizes(const int64_t (*sizes)[2], size_t n, corun_life_skip_t skip, int tblock) {
     const corun_life_rule_t rules[] = {CORUN_LIFE_RULE_CONWAY,
-                                       {(1u << 3) | (1u << 6), (1u << 2) | (1u << 3)}};
+                                       {.born = (1u << 3) | (1u << 6), .survive = (1u << 2) | (1u << 3)}};
     const corun_life_boundary_t bounds[] = {CORUN_LIFE_TORUS, CORUN_LIFE_DEAD};
     for (size_t r = 0; r < 2; r++)
         for (size_t i = 0; i < n; i++)

@@ -84,6 +84,11 @@ const char *test_mpiexec(void);
  * Returns the exit status, -1 if it did not exit normally. */
 int test_run_mpi(int np, const char *const *args, char **out, char **errout);
 
+/* A random rule in Hensel notation from seed: for each count of each
+ * half (birth from count `born_from` on), none, the whole count, or some of
+ * its letters (plain, or after '-' when `minus`). Text into buf. */
+void test_random_hensel(uint64_t seed, int born_from, int minus, char *buf, size_t n);
+
 /* Steps the byte grid g in place by n generations on backend be, through a
  * packed grid (open, step, close); pops (NULL or n entries) gets the
  * populations. Returns the first error. */

@@ -1,8 +1,11 @@
 /* testlib_life.c — the test helpers that run a Life backend on a byte grid
  * (testlib.h). Apart from test_main.c so that suites built without the Life
  * library (the aio suites cross-built for AArch64) still link. */
+#include <stdio.h>
 #include <string.h>
 
+#include "corun/core.h"
+#include "life/rule_int.h"
 #include "testlib.h"
 
 int test_life_step(const corun_life_backend_t *be, corun_life_cells_t *g,
@@ -52,4 +55,25 @@ void test_life_close(test_life_t *t) {
     if (t->st) t->be->close(t->st, NULL);
     t->st = NULL;
     corun_life_grid_close(&t->grid);
+}
+
+void test_random_hensel(uint64_t seed, int born_from, int minus, char *buf, size_t n) {
+    size_t k = 0;
+    uint64_t idx = 0;
+    for (int part = 0; part < 2 && k + 40 < n; part++) {
+        k += (size_t)snprintf(buf + k, n - k, "%s", part ? "/S" : "B");
+        for (int c = part ? 0 : born_from; c <= 8; c++) {
+            const uint64_t v = corun_rng_u64(seed, idx++);
+            const int kind = (int)(v % (minus ? 4 : 3)), nl = corun_life_hensel_letters(c);
+            if (kind == 0) continue;
+            buf[k++] = (char)('0' + c);
+            if (kind == 1 || !nl) continue;
+            if (kind == 3) buf[k++] = '-';
+            int any = 0;
+            for (int l = 0; l < nl; l++)
+                if (corun_rng_u64(seed, idx++) & 1) buf[k++] = corun_life_hensel_names(c)[l], any = 1;
+            if (!any) buf[k++] = corun_life_hensel_names(c)[0];
+        }
+    }
+    buf[k] = '\0';
 }

@@ -28,21 +28,48 @@
 
 /* A Life-like rule. Bit k of `born` set: a dead cell with k live neighbours
  * becomes alive; bit k of `survive`: a live cell with k neighbours stays
- * alive (k = 0..8). B3/S23 is born = 1<<3, survive = 1<<2 | 1<<3. */
+ * alive (k = 0..8). B3/S23 is born = 1<<3, survive = 1<<2 | 1<<3.
+ *
+ * Isotropic non-totalistic rules (Hensel notation, e.g. B2-a/S12) have iso
+ * set and decide by the whole 3x3 neighbourhood: bit k of table (word k >> 6,
+ * bit k & 63) is the next state of a cell whose neighbourhood is k, where k
+ * has bit 3*(dy+1) + (dx+1) set when the cell at offset (dx, dy) is alive
+ * (row-major from the north-west corner; bit 4 is the cell itself). born and
+ * survive then hold the counts whose every neighbourhood is born/survives.
+ * A rule whose counts are all complete is outer-totalistic: iso is 0 and
+ * table unused (zero). */
 typedef struct corun_life_rule {
     uint16_t born;
     uint16_t survive;
+    int iso;
+    uint64_t table[8];
 } corun_life_rule_t;
 
-#define CORUN_LIFE_RULE_CONWAY ((corun_life_rule_t){1u << 3, (1u << 2) | (1u << 3)})
+#define CORUN_LIFE_RULE_CONWAY ((corun_life_rule_t){1u << 3, (1u << 2) | (1u << 3), 0, {0}})
 
-/* Parses "B3/S23" (case-insensitive b/s, either order) or the S/B form "23/3".
- * Rejects repeated or out-of-range digits, a missing '/', junk characters. */
+/* Longest text corun_life_rule_format() writes, with its terminating NUL. */
+#define CORUN_LIFE_RULE_TEXT_MAX 96
+
+/* Parses "B3/S23" (case-insensitive b/s, either order) or the S/B form "23/3",
+ * and Hensel's isotropic notation as Golly reads it: letters after a count
+ * (cekainyqjrtwz, those valid for that count, either case), "-" between a
+ * count and letters for all letters but those ("B2-a/S12", "S12/B2-a",
+ * "12/2-a"). Rejects repeated counts or letters, letters a count does not
+ * have, out-of-range digits, a missing '/', junk characters. */
 CORUN_API int corun_life_rule_parse(const char *text, corun_life_rule_t *out, corun_err_t *err);
-/* Canonical "B3/S23" form into buf (at least 24 bytes). */
+/* Canonical form into buf (CORUN_LIFE_RULE_TEXT_MAX bytes hold every rule):
+ * "B3/S23"; isotropic rules as Golly prints them ("B2-a/S12": letters in
+ * alphabetical order, the shorter of the letters and the "-" form, without
+ * "-" on a tie). */
 CORUN_API void corun_life_rule_format(corun_life_rule_t r, char *buf, size_t n);
-/* Next state (0/1) of a cell in state `alive` with `neighbours` live neighbours. */
+/* Next state (0/1) of a cell in state `alive` with `neighbours` live
+ * neighbours; outer-totalistic rules only (iso 0). */
 CORUN_API int corun_life_rule_apply(corun_life_rule_t r, int alive, int neighbours);
+/* Next state (0/1) of a cell with 3x3 neighbourhood k (bits as for table
+ * above), for every rule. */
+CORUN_API int corun_life_rule_next(const corun_life_rule_t *r, unsigned k);
+/* 1 when a and b are the same rule. */
+CORUN_API int corun_life_rule_equal(const corun_life_rule_t *a, const corun_life_rule_t *b);
 
 /* ------------------------------------------------------------------ grids */
 

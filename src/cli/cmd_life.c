@@ -42,7 +42,8 @@ static const char life_usage[] =
     "flags override the config file):\n"
     "  --config FILE.ini      read options from an INI file\n"
     "  --size WxH             grid size (default: the pattern's size, or 256x256)\n"
-    "  --rule RULE            Life-like rule, B3/S23 (default) or S/B form 23/3\n"
+    "  --rule RULE            Life-like rule, B3/S23 (default) or S/B form 23/3, or\n"
+    "                         isotropic in Hensel notation, e.g. B2-a/S12\n"
     "  --boundary torus|dead  wrap around (default) or dead cells outside\n"
     "  --init SPEC            random:DENSITY:SEED (default random:0.5:1),\n"
     "                         or a pattern file (.rle or .cells)\n"
@@ -189,7 +190,7 @@ static int restart_fixed_options(const life_opts_t *o, const corun_h5_meta_t *m,
 /* --restart: the run's size, rule and boundary come from the file; flags that
  * contradict it are an error rather than silently ignored. */
 static int adopt_restart_meta(life_opts_t *o, const corun_h5_meta_t *m, corun_err_t *err) {
-    char a[32], b[32];
+    char a[CORUN_LIFE_RULE_TEXT_MAX], b[CORUN_LIFE_RULE_TEXT_MAX];
     corun_life_rule_format(o->rule, a, sizeof a);
     corun_life_rule_format(m->rule, b, sizeof b);
     if (o->has_size && (o->width != m->width || o->height != m->height))
@@ -646,7 +647,7 @@ static int job_summary(life_job_t *j, const corun_life_run_result_t *res,
                        uint64_t hash) {
     int summary_rc = 0;
     const life_opts_t *o = &j->o;
-    char rule[32], io[256] = "";
+    char rule[CORUN_LIFE_RULE_TEXT_MAX], io[256] = "";
     corun_life_rule_format(o->rule, rule, sizeof rule);
     int64_t steps = res->generation - j->start_gen;
     double updates = (double)o->width * (double)o->height * (double)steps;

@@ -153,7 +153,7 @@ int life_opts_parse_args(int argc, char **argv, life_opts_t *o, int *help) {
 }
 
 void life_opts_to_ini(const life_opts_t *o, char *buf, size_t n) {
-    char rule[32];
+    char rule[CORUN_LIFE_RULE_TEXT_MAX];
     corun_life_rule_format(o->rule, rule, sizeof rule);
     static const char *skip[] = {"auto", "off", "on"};
     snprintf(buf, n,

@@ -539,7 +539,7 @@ static void fill_provenance(corun_h5_file_t *f) {
 static int write_root_attrs(corun_h5_file_t *f) {
     const corun_h5_meta_t *m = &f->meta;
     hid_t r = f->file;
-    char rule[32], when[64];
+    char rule[CORUN_LIFE_RULE_TEXT_MAX], when[64];
     corun_life_rule_format(m->rule, rule, sizeof rule);
     h5io_utc_now(when, sizeof when);
     char comp[32];
@@ -1051,7 +1051,7 @@ static int check_trust(corun_h5_file_t *f, const corun_h5_meta_t *mm, corun_err_
     }
     char *dg = h5io_read_attr_str(f->file, H5IO_DIGEST_ATTR);
     if (dg) {
-        char want[32], rule[32];
+        char want[32], rule[CORUN_LIFE_RULE_TEXT_MAX];
         snprintf(want, sizeof want, "%016llx", (unsigned long long)h5io_header_digest(mm));
         corun_life_rule_format(mm->rule, rule, sizeof rule);
         int rc = strcmp(dg, want)

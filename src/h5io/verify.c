@@ -55,7 +55,7 @@ int h5io_checksum_error(void) {
 }
 
 uint64_t h5io_header_digest(const corun_h5_meta_t *m) {
-    char rule[32], text[512], comp[32];
+    char rule[CORUN_LIFE_RULE_TEXT_MAX], text[512], comp[32];
     corun_life_rule_format(m->rule, rule, sizeof rule);
     if (m->codec == CORUN_H5_GZIP) snprintf(comp, sizeof comp, "gzip:%d", m->level);
     else snprintf(comp, sizeof comp, "%s", m->codec == CORUN_H5_LZ4 ? "lz4" : "none");

@@ -38,6 +38,7 @@ typedef struct omp_geom {
     unsigned lastbits;    /* valid cells in the last word of a row, 1..64 */
     uint64_t lastmask;    /* those cells' bits */
     const uint64_t *zero; /* wpr zero words: the rows outside a dead grid */
+    const struct omp_iso_prog *iso; /* isotropic rules: the kernels' rule (omp_iso.h) */
 } omp_geom_t;
 
 /* A range of memory to pull into the L2 cache a line at a time while a

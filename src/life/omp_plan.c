@@ -46,7 +46,7 @@ void omp_plan(int64_t w, int64_t h, const corun_life_params_t *p, const omp_mach
 
     out->k = omp_kernels_pick(tu->simd, m);
     const unsigned born = p->rule.born & 0x1ffu, survive = p->rule.survive & 0x1ffu;
-    out->conway = born == (1u << 3) && survive == (3u << 2);
+    out->conway = !p->rule.iso && born == (1u << 3) && survive == (3u << 2);
 
     /* Dense and blocked B3/S23 on a torus of whole vectors keep rows in the
      * lane-strided order (omp_int.h); change tracking, whose tiles are

@@ -13,9 +13,9 @@
  *                                      :T (torus) or :P (plane, dead edges) w,h
  *   bo$2bo$3o!                         runs: [count]tag, tag b/. dead, o/A
  *                                      alive, $ end of row; '!' ends the data
- * Blanks and line breaks (LF, CR LF, CR) between runs are ignored; a run
- * count may be split by line breaks, as Golly joins it, but a space or tab
- * inside a count is an error. Anything after the first '!' is ignored.
+ * Blanks and line breaks (LF, CR LF, CR) in the data are ignored anywhere,
+ * also inside a run count: "bo1" then "0bo" is "bo10bo", as Golly joins it,
+ * and "1 0o" is "10o". Anything after the first '!' is ignored.
  * The reader is strict where Golly is lenient (a run past the declared
  * width, rows past the declared height, unknown letters, a missing '!')
  * because a mangled file should stop a batch job, not run something
@@ -177,7 +177,7 @@ static int parse_rule_value(const char *q, const char *e, const char *name, int 
 static int set_rule(corun_life_pattern_t *p, const corun_life_pattern_t *got, int *rule_line,
                     const char *name, int line, corun_err_t *err) {
     if (*rule_line) {
-        int same = p->rule.born == got->rule.born && p->rule.survive == got->rule.survive &&
+        int same = corun_life_rule_equal(&p->rule, &got->rule) &&
                    p->has_bounded == got->has_bounded &&
                    (!got->has_bounded ||
                     (p->boundary == got->boundary && p->bounded_w == got->bounded_w &&
@@ -318,8 +318,8 @@ int corun_life_rle_parse(const char *text, size_t len, const char *name,
     next_line(&in);
 
     /* The run data. A run count may be split by line breaks (also blank and
-     * comment lines) as Golly reads it: "bo1" then "0bo" is "bo10bo". The
-     * digits so far stay pending across lines and are never dropped. */
+     * comment lines) and blanks, as Golly reads it: "bo1" then "0bo" is
+     * "bo10bo". The digits so far stay pending and are never dropped. */
     int64_t x = 0, y = 0, count = 0;
     int ndigits = 0, count_line = 0;
     int done = 0;
@@ -333,19 +333,12 @@ int corun_life_rle_parse(const char *text, size_t len, const char *name,
         const char *e = line_end(&in);
         for (q = in.p; q < e && !done; q++) {
             int c = (unsigned char)*q;
-            if (is_blank(c)) {
-                /* Golly 3 drops a count that a space or tab follows (it reads
-                 * "1 1o" as one cell), Golly 4 refuses it: never guess. */
-                if (ndigits) {
-                    rc = corun_err_set(err, CORUN_EPARSE,
-                                       "%s:%d: a space or tab inside or after the run count %" PRId64
-                                       " (a count must be followed directly by its b, o or $; "
-                                       "only line breaks may split it)",
-                                       name, in.line, count);
-                    goto fail;
-                }
-                continue;
-            }
+            /* Blanks between and inside runs are skipped, so digits on
+             * either side of a space or tab join into one count, as they
+             * do across a line break: a pending count is never dropped
+             * (bgolly 3.3 drops a count that a blank follows, which reads
+             * "1 1o" as one cell: a silent misread). */
+            if (is_blank(c)) continue;
             if (isdigit(c)) {
                 /* 18 digits cannot overflow int64; any such run is far past
                  * every grid size corun accepts anyway. */
@@ -470,7 +463,7 @@ static int64_t run_end(const uint64_t *row, int64_t x, int64_t end, int c) {
 
 int corun_life_rle_write(FILE *f, const corun_life_grid_t *g, corun_life_rule_t rule,
                          corun_life_boundary_t b, corun_err_t *err) {
-    char rs[32];
+    char rs[CORUN_LIFE_RULE_TEXT_MAX];
     corun_life_rule_format(rule, rs, sizeof rs);
     fprintf(f, "x = %" PRId64 ", y = %" PRId64 ", rule = %s:%c%" PRId64 ",%" PRId64 "\n",
             g->width, g->height, rs, b == CORUN_LIFE_DEAD ? 'P' : 'T', g->width, g->height);

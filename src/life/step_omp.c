@@ -21,6 +21,7 @@
 
 #include "corun/life.h"
 #include "life/omp_backend.h"
+#include "life/omp_iso.h"
 #include "life/omp_state.h"
 
 static void *alloc64(size_t words) {
@@ -65,6 +66,7 @@ static void state_free(omp_state_t *s) {
     free(s->zero);
     free(s->scratch);
     free(s->partial);
+    free((void *)s->g.iso);
     omp_tblock_free(s);
     omp_tiles_free(s);
     free(s);
@@ -126,6 +128,13 @@ int omp_open(void **state, corun_life_grid_t *gr, const corun_life_params_t *p,
     s->scratch = alloc64((size_t)(s->scratch_words * s->nt));
     s->partial = alloc64((size_t)(2 * s->nt * 8));
     if (!s->buf[0] || !s->buf[1] || !s->zero || !s->scratch || !s->partial) goto nomem;
+    if (p->rule.iso) { /* isotropic rules: their own kernel, in every mode */
+        omp_iso_prog_t *ip = malloc(sizeof *ip);
+        if (!ip) goto nomem;
+        omp_iso_prog_build(&p->rule, ip);
+        g->iso = ip;
+        s->fn = s->fn_last = s->fnw = s->fnw_last = omp_iso_kernel(s->k->simd);
+    }
     if (pl->tiles && omp_tiles_alloc(s)) goto nomem;
     if (pl->mode == OMP_MODE_TBLOCK && omp_tblock_alloc(s)) goto nomem;
     s->mode = pl->mode;
@@ -239,7 +248,9 @@ int omp_close(void *state, corun_err_t *err) {
 void omp_info(void *state, corun_life_info_t *out) {
     const omp_state_t *s = state;
     memset(out, 0, sizeof *out);
-    snprintf(out->mode, sizeof out->mode, "%s", s->plan.name);
+    /* the rule's path: B3/S23's folded kernels, any B/S rule, or isotropic */
+    snprintf(out->mode, sizeof out->mode, "%.36s-%s", s->plan.name,
+             s->g.iso ? "isotropic" : s->plan.conway ? "conway" : "totalistic");
     /* avx512-autovec is the AVX-512 path too (its kernels, not its target, differ) */
     snprintf(out->simd, sizeof out->simd, "%s",
              !strncmp(s->k->simd, "avx512", 6) ? "avx512" : s->k->simd);

@@ -4,7 +4,9 @@
  * to be obviously correct rather than fast: count the eight neighbours with
  * the seed's get(y % height, x % width) (torus; for grids narrower or lower
  * than 3 a neighbour may be counted more than once, exactly as the seed does)
- * or as dead outside the grid, then apply the rule's truth table.
+ * or as dead outside the grid, then apply the rule's truth table
+ * (corun_life_rule_next: the count for B/S rules, the whole neighbourhood
+ * for isotropic ones).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,12 +36,13 @@ static void step_once(serial_state_t *s) {
     const corun_life_cells_t *g = &s->cur;
     for (int64_t y = 0; y < g->height; y++) {
         for (int64_t x = 0; x < g->width; x++) {
-            int n = 0;
+            /* the 3x3 neighbourhood as the rule's 9-bit index (life.h) */
+            unsigned k = 0;
             for (int dy = -1; dy <= 1; dy++)
                 for (int dx = -1; dx <= 1; dx++)
-                    if (dy || dx) n += get_cell(g, s->p.boundary, y + dy, x + dx);
-            s->next.cells[y * g->width + x] =
-                (uint8_t)corun_life_rule_apply(s->p.rule, g->cells[y * g->width + x], n);
+                    if (get_cell(g, s->p.boundary, y + dy, x + dx))
+                        k |= 1u << (3 * (dy + 1) + dx + 1);
+            s->next.cells[y * g->width + x] = (uint8_t)corun_life_rule_next(&s->p.rule, k);
         }
     }
     corun_life_cells_t t = s->cur;

@@ -1,0 +1,59 @@
+/* omp_iso.h — the omp backend's kernels for isotropic non-totalistic rules
+ * (Hensel notation; corun_life_rule_t.iso). Not part of the public API.
+ *
+ * The kernels have the omp_block_fn signature of every other row kernel, so
+ * dense stepping, temporal blocking and change tracking run them unchanged;
+ * the rule comes in through omp_geom_t.iso (born/survive are ignored).
+ *
+ * How a generation is computed, bit-sliced like the B/S kernels (64 cells a
+ * word, gcc vectorising the word loops): the counts that are complete in
+ * the rule (every letter, or none) go through corun_life_word_next() as
+ * for an outer-totalistic rule; each count with some of its letters adds
+ * the cells whose count is that count (block sum planes, as in
+ * life_word.h) and whose neighbourhood matches one of the letters'
+ * neighbourhoods. Because the count is known, a neighbourhood with k live
+ * cells matches when its k live neighbours are alive (k <= 4) or its 8-k
+ * dead ones are dead (k >= 5): at most 4 planes per neighbourhood. The
+ * cheaper side (the letters present, or those absent, then negated) is
+ * listed. So the cost grows with the letters a rule names: B2-a/S12 lists
+ * the 8 neighbourhoods of 2a (2 planes each), B3/S23-a the 4 of 3a; a rule
+ * with half of every count's letters lists over a hundred. Measured in
+ * docs/PERFORMANCE.md ("Isotropic rules").
+ */
+#ifndef CORUN_LIFE_OMP_ISO_H
+#define CORUN_LIFE_OMP_ISO_H
+
+#include <stdint.h>
+
+#include "corun/life.h"
+#include "life/omp_int.h"
+
+/* One neighbourhood to match: n planes (neighbour bit positions 0..8 of the
+ * table index, never 4), all alive (neg 0) or all dead (neg 1). */
+typedef struct omp_iso_term {
+    uint8_t n, neg, bit[4];
+} omp_iso_term_t;
+
+/* One count with part of its letters: cells in state `alive` whose block
+ * sum (cell included) is `sum` take the next state 1 where one of terms
+ * t0..t0+nt-1 matches (negate 0) or where none does (negate 1). */
+typedef struct omp_iso_group {
+    uint8_t sum, alive, negate;
+    int t0, nt;
+} omp_iso_group_t;
+
+typedef struct omp_iso_prog {
+    unsigned born, survive; /* the complete counts (corun_life_word_next masks) */
+    int ngroups;
+    omp_iso_group_t group[18];
+    omp_iso_term_t term[18 * 35];
+} omp_iso_prog_t;
+
+/* Fills *p for isotropic rule r. */
+void omp_iso_prog_build(const corun_life_rule_t *r, omp_iso_prog_t *p);
+
+/* The isotropic kernel for a kernel set's SIMD target ("avx512",
+ * "avx512-autovec", "avx2", "portable"). */
+omp_block_fn omp_iso_kernel(const char *simd);
+
+#endif
