@@ -246,7 +246,7 @@ static int write_pattern(render_job_t *j) {
         rc = corun_h5_reader_rows(j->reader, k, y, n, corun_life_grid_row(&g, y), g.stride,
                                   &j->err);
     }
-    char comment[CLI_PATH_MAX + 160], rule[32];
+    char comment[CLI_PATH_MAX + 160], rule[CORUN_LIFE_RULE_TEXT_MAX];
     corun_life_rule_format(m->rule, rule, sizeof rule);
     snprintf(comment, sizeof comment, "Name: %s generation %lld\nrule %s, %lldx%lld %s", j->file,
              (long long)gen, rule, (long long)m->width, (long long)m->height,
