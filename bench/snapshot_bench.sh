@@ -9,9 +9,10 @@
 #
 # usage: bench/snapshot_bench.sh [BUILD_DIR] [OUT_DIR]
 #   env: SIZE=16384x16384 STEPS=200 THREADS=2 REPEAT=3 (best of REPEAT runs)
-#        CHECKSUM_ONLY=1: only the checksum part
+#        CHECKSUM_ONLY=1: only the checksum part; SKIP_CHECKSUM=1: without it
 # OUT_DIR (default /tmp) receives the .h5 files (about 32 MiB per frame).
 set -eu
+. "$(dirname "$0")/report_row.sh"
 BUILD=${1:-build}
 OUT=${2:-/tmp}
 CORUN=$BUILD/corun
@@ -43,7 +44,7 @@ best_line() { # best_line ARGS...: the summary line of the fastest of REPEAT run
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cpus; load $(cut -d' ' -f1-3 /proc/loadavg)"
 checksum_cost() {
     /usr/bin/python3 - "$SIZE" "$REPEAT" "$OUT/corun-bench-sum.h5" <<'PY'
-import sys, time, h5py, numpy as np
+import os, sys, time, h5py, numpy as np
 w, h = (int(v) for v in sys.argv[1].split("x")); rep = int(sys.argv[2]); path = sys.argv[3]
 wpr = (w + 63) // 64
 rows = max(1, min(h, (1 << 20) // (wpr * 8)))          # corun's ~1 MiB chunks of whole rows
@@ -77,6 +78,13 @@ for comp in (["none", "lz4"] if lz4 else ["none"]):
     print(f"  {comp:5s} write {w0*1e3:7.1f} -> {w1*1e3:7.1f} ms/frame (+{(w1-w0)*1e3:6.1f} ms, "
           f"+{100*(w1/w0-1):5.1f} %)   read {r0*1e3:7.1f} -> {r1*1e3:7.1f} ms/frame "
           f"(+{(r1-r0)*1e3:6.1f} ms)   filter ~{mib / max(w1-w0, 1e-9) / 1024:.1f} GiB/s")
+    tsv = os.environ.get("CORUN_REPORT_TSV")
+    if tsv:
+        with open(tsv, "a") as out:
+            out.write(f"snapshots\tFletcher32 checksum, {comp}, {w}x{h} frames ({mib:.0f} MiB), h5py write\t"
+                      f"{(w1-w0)*1e3:.1f}\t\tms per frame added\t{w0*1e3:.1f} -> {w1*1e3:.1f} ms/frame\n")
+            out.write(f"snapshots\tFletcher32 checksum, {comp}, {w}x{h} frames ({mib:.0f} MiB), h5py read\t"
+                      f"{(r1-r0)*1e3:.1f}\t\tms per frame added\t{r0*1e3:.1f} -> {r1*1e3:.1f} ms/frame\n")
 import os; os.unlink(path)
 PY
 }
@@ -85,6 +93,8 @@ echo "case: $SIZE, $STEPS generations, omp, $THREADS threads, best of $REPEAT"
 base=$(best_line $COMMON)
 tb=$(field seconds "$base")
 printf '%-34s %8.3f s  %s\n' "no snapshots" "$tb" "hash=$(field hash "$base")"
+CASE="$SIZE, $STEPS gens, $THREADS threads"
+report_row snapshots "$CASE: no snapshots (baseline)" "$tb" "" "s" "hash=$(field hash "$base")"
 report() { # report LABEL EXTRA-ARGS...
     label=$1; shift
     l=$(best_line $COMMON --out "$OUT/corun-bench.h5" "$@")
@@ -93,9 +103,14 @@ report() { # report LABEL EXTRA-ARGS...
         "$label" "$t" "$(awk -v a="$t" -v b="$tb" 'BEGIN{printf "%.3f", a/b}')" \
         "$(field io_seconds "$l")" "$(field stall_seconds "$l")" "$(field overlap "$l")" \
         "$(field hash "$l")"
+    report_row snapshots "$CASE: $label" "$t" "" "s" \
+        "$(awk -v a="$t" -v b="$tb" 'BEGIN{printf "%.2f", a/b}')x the baseline; io_seconds=$(field io_seconds "$l") stall_seconds=$(field stall_seconds "$l") overlap=$(field overlap "$l")"
+    [ "$label" != "bits, every 20" ] || report_row headline \
+        "Snapshots: a frame every 20 generations ($CASE) vs no snapshots" \
+        "$(awk -v a="$t" -v b="$tb" 'BEGIN{printf "%.2f", a/b}')" "" "x the time" "overlap=$(field overlap "$l")"
 }
 report "bits, every 20" --snapshot-every 20
 report "bits, every 20, lz4" --snapshot-every 20 --compress lz4
 report "bits, every generation" --snapshot-every 1
 report "populations only (first+last frame)" --snapshot-every 0
-checksum_cost
+[ "${SKIP_CHECKSUM:-0}" = 1 ] || checksum_cost
