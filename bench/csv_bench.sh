@@ -11,7 +11,8 @@
 # deleted at the end. The page cache is warmed first, so every tool reads from memory.
 set -euo pipefail
 BUILD=${1:-build}
-CORUN=$(cd "$(dirname "$0")/.." && pwd)/$BUILD/corun
+[[ $BUILD = /* ]] || BUILD=$(cd "$(dirname "$0")/.." && pwd)/$BUILD
+CORUN=$BUILD/corun
 ROWS=${ROWS:-5000000}
 REPEAT=${REPEAT:-3}
 DIR=${DIR:-/tmp/corun-csv-bench}
@@ -84,6 +85,8 @@ if tsv:
                else f'not installed (npm i @duckdb/node-api in {duck_dir})',
                'seed': None if seed_run == '1' else 'not run (SEED_RUN=0)'}
     with open(tsv, 'a') as out:
+        def x(r):
+            return f'{r:.1f}' if r < 10 else f'{r:.0f}'
         def row(topic, case, b, m, unit, note):
             out.write(f'{topic}\t{case}\t{b}\t{m}\t{unit}\t{note}\n')
         for (tool, task), v in sorted(by.items(), key=lambda kv: (kv[0][1], min(kv[1]))):
@@ -98,12 +101,12 @@ if tsv:
                 row('csv', f'{names[tool]}', '-', '', '', why)
         for tool in ('duckdb', 'gawk'):
             if c and (tool, 'full') in best:
-                row('headline', f'CSV, {tasks["full"]}: corun vs {names[tool]}', f'{best[(tool, "full")] / c:.0f}', '', 'x faster', '')
+                row('headline', f'CSV, {tasks["full"]}: corun vs {names[tool]}', x(best[(tool, "full")] / c), '', 'x faster', '')
             elif missing.get(tool):
                 row('headline', f'CSV split: corun vs {names[tool]}', '-', '', '', missing[tool])
         if ('seed', 'nine') in best and ('corun', 'nine') in best:
             row('headline', f"CSV, {tasks['nine']}: corun vs the seed's Python process pool",
-                f"{best[('seed', 'nine')] / best[('corun', 'nine')]:.0f}", '', 'x faster', '')
+                x(best[('seed', 'nine')] / best[('corun', 'nine')]), '', 'x faster', '')
         if c and ('cp', 'copy') in best:
             row('headline', f'CSV, {tasks["full"]}: corun vs cp of the same file', f'{c / best[("cp", "copy")]:.2f}', '',
                 "x cp's time", 'the floor: reading and writing every byte once')

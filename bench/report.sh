@@ -147,18 +147,20 @@ fi
 
 # ---- CSV against the seed, gawk, DuckDB and cp ----
 if [ $MODE = quick ]; then
-    step csv env ROWS=500000 REPEAT=1 DIR="$TMP/csv" bash "$ROOT/bench/csv_bench.sh" "${BUILD#"$ROOT"/}"
+    step csv env ROWS=500000 REPEAT=1 DIR="$TMP/csv" bash "$ROOT/bench/csv_bench.sh" "$BUILD"
 else
-    step csv env ROWS=5000000 REPEAT=5 DIR="$TMP/csv" bash "$ROOT/bench/csv_bench.sh" "${BUILD#"$ROOT"/}"
+    step csv env ROWS=5000000 REPEAT=5 DIR="$TMP/csv" bash "$ROOT/bench/csv_bench.sh" "$BUILD"
 fi
 
 # ---- the aio layer ----
 aio_rows() { # the "name value unit ..." lines of corun_aio_bench, tagged with the switch
-    awk '/^# corun aio bench: runtime switch/ { sw = $6; sub(",", "", sw); next }
+    awk '/^# corun aio bench: runtime switch/ { sw = $7; sub(",", "", sw); next }
          /^#/ || NF < 2 { next }
-         { name = $1; val = $2; $1 = ""; $2 = ""; sub(/^ +/, "");
+         { name = $1; val = $2; $1 = ""; $2 = "";
+           if (val == "median") { val = $3; $3 = ""; $0 = "us median," $0; sub(/ us,/, "") }
+           sub(/^ +/, ""); gsub(/  +/, " ");
            if (val == "n/a") next;
-           printf "aio\t`%s` (%s switch)\t%s\t\t%s\t\n", name, sw, val, $0 }' >>"$CORUN_REPORT_TSV"
+           printf "aio\t`%s` (%s)\t%s\t\t%s\t\n", name, sw, val, $0 }' >>"$CORUN_REPORT_TSV"
 }
 if [ $MODE = quick ]; then
     step aio sh -c "'$BUILD/bench/aio/corun_aio_bench' --quick | tee '$TMP/aio.out'"
@@ -222,8 +224,8 @@ git -C "$ROOT" diff --quiet HEAD -- src kernels include bench 2>/dev/null || COM
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 cat >"$TMP/header.md" <<EOF
 Measured by \`bench/report.sh --$MODE\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $COMMIT:
-$CPU, $(nproc) cores, core clock $CLOCK_BEFORE GHz before and $CLOCK_AFTER GHz after
-(bench/clock.c), load average $LOAD_BEFORE before and $LOAD_AFTER after, $((END - START)) s in all.
+$CPU, $(nproc) cores, measured clock per core $CLOCK_BEFORE GHz before and $CLOCK_AFTER GHz after
+(bench/clock.c: lower than the real clock while other work shares the core), load average $LOAD_BEFORE before and $LOAD_AFTER after, $((END - START)) s in all.
 EOF
 [ $MODE = full ] || cat >>"$TMP/header.md" <<'EOF'
 Quick mode: smaller cases, one run each; `bench/report.sh --full` measures the cases the

@@ -94,7 +94,7 @@ base=$(best_line $COMMON)
 tb=$(field seconds "$base")
 printf '%-34s %8.3f s  %s\n' "no snapshots" "$tb" "hash=$(field hash "$base")"
 CASE="$SIZE, $STEPS gens, $THREADS threads"
-report_row snapshots "$CASE: no snapshots (baseline)" "$tb" "" "s" "hash=$(field hash "$base")"
+report_row snapshots "$CASE: no snapshots (baseline)" "$(printf '%.3f' "$tb")" "" "s" "hash=$(field hash "$base")"
 report() { # report LABEL EXTRA-ARGS...
     label=$1; shift
     l=$(best_line $COMMON --out "$OUT/corun-bench.h5" "$@")
@@ -103,11 +103,8 @@ report() { # report LABEL EXTRA-ARGS...
         "$label" "$t" "$(awk -v a="$t" -v b="$tb" 'BEGIN{printf "%.3f", a/b}')" \
         "$(field io_seconds "$l")" "$(field stall_seconds "$l")" "$(field overlap "$l")" \
         "$(field hash "$l")"
-    report_row snapshots "$CASE: $label" "$t" "" "s" \
+    report_row snapshots "$CASE: $label" "$(printf '%.3f' "$t")" "" "s" \
         "$(awk -v a="$t" -v b="$tb" 'BEGIN{printf "%.2f", a/b}')x the baseline; io_seconds=$(field io_seconds "$l") stall_seconds=$(field stall_seconds "$l") overlap=$(field overlap "$l")"
-    [ "$label" != "bits, every 20" ] || report_row headline \
-        "Snapshots: a frame every 20 generations ($CASE) vs no snapshots" \
-        "$(awk -v a="$t" -v b="$tb" 'BEGIN{printf "%.2f", a/b}')" "" "x the time" "overlap=$(field overlap "$l")"
 }
 report "bits, every 20" --snapshot-every 20
 report "bits, every 20, lz4" --snapshot-every 20 --compress lz4
