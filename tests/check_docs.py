@@ -13,9 +13,9 @@ usage: check_docs.py --corun PATH/TO/corun --root REPO [--only commands,links,op
 2. links: every relative Markdown link of README.md and docs/**/*.md resolves
    to a file, and a `#anchor` to a heading of that file (GitHub's slugs).
 3. options: every option that `corun CMD --help` lists (life, fib, csv, bench,
-   info, and render when `corun --help` names it) is in docs/CLI.md's table of
-   that command, with the same default, and every option of those tables is in
-   --help. The default is the value after "default" in --help (or the value
+   info, and render when `corun --help` names it), short forms included, is in
+   docs/CLI.md's table of that command, with the same default, and every option
+   of those tables is in --help. The default is the value after "default" in --help (or the value
    before "(default)"), and the first value of CLI.md's default column.
 4. history: no work-period references or tracker issue numbers in docs/, src/,
    kernels/, include/, bench/, tests/, scripts/ and README.md.
@@ -311,8 +311,7 @@ def check_options(root, corun):
         for k, (spec, desc, group) in sorted(hopts.items()):
             n += 1
             if k not in doc:
-                if k.startswith("--"):
-                    fail(f"docs/CLI.md `corun {cmd}`: {k} (in --help) is not documented")
+                fail(f"docs/CLI.md `corun {cmd}`: {k} (in --help) is not documented")
                 continue
             cell, nlong = doc[k]
             hd = help_default(k, desc, group)
@@ -326,7 +325,7 @@ def check_options(root, corun):
                 if first and not word_in(first.rstrip(",."), default_text(k, desc) + " " + desc):
                     fail(f"docs/CLI.md `corun {cmd}` {k}: default '{cell}' is not --help's ('{default_text(k, desc)}')")
         for k in sorted(doc):
-            if k.startswith("--") and k not in hopts:
+            if k not in hopts:
                 fail(f"docs/CLI.md `corun {cmd}`: {k} is documented but `corun {cmd} --help` does not list it")
     print(f"options: {n} checked in {', '.join(cmds)}")
 
