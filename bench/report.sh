@@ -7,7 +7,8 @@
 # --quick  smaller cases, one run each: under 3 minutes on a 2-core machine;
 #          for checking that the figures still hold, not for publishing them
 # --full   the cases the docs quote, best and median of several runs each
-#          (about 25 minutes on a 2-core machine; runs unattended)
+#          (about 25 minutes on an idle 2-core machine, 45 under a load average
+#          of 5-10; runs unattended)
 #
 # It runs the bench/*.sh scripts (each measures corun and its peers in the same
 # run: bgolly for Life, the seed programs bench/*_seed.py, GMP's references in
@@ -55,6 +56,7 @@ export CORUN_REPORT_TSV=$TMP/rows.tsv
 : >"$CORUN_REPORT_TSV"
 . "$ROOT/bench/report_row.sh"
 START=$(date +%s)
+START_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- the machine: CPU, cores, the clock each core runs at now ----
@@ -223,7 +225,7 @@ COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$ROOT" diff --quiet HEAD -- src kernels include bench 2>/dev/null || COMMIT="$COMMIT (with local changes)"
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 cat >"$TMP/header.md" <<EOF
-Measured by \`bench/report.sh --$MODE\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $COMMIT:
+Measured by \`bench/report.sh --$MODE\` from $START_DATE, commit $COMMIT:
 $CPU, $(nproc) cores, measured clock per core $CLOCK_BEFORE GHz before and $CLOCK_AFTER GHz after
 (bench/clock.c: lower than the real clock while other work shares the core), load average $LOAD_BEFORE before and $LOAD_AFTER after, $((END - START)) s in all.
 EOF
@@ -286,7 +288,7 @@ def table(topic):
         for case, best, med, unit, note in rows.get(topic, []):
             out.append(f'| {cell(case)} | {best} | {med} | {cell(unit)} | {cell(note)} |')
         if not rows.get(topic):
-            out.append('| (no result) | - | | | |')
+            out = out[:-2] if topic == 'bench' else out + ['| (no result) | - | | | |']
     if topic == 'bench':
         sweep = os.path.join(figures, '.sweep.txt')
         if os.path.exists(sweep):
