@@ -44,7 +44,7 @@ static void test_help_and_version(void) {
                             "assert d['slurm'] is None or 'job' in d['slurm']",
                             js),
                     0);
-    expect_usage_error(RUN("info", "--jsn"), "did you mean --json?");
+    expect_usage_error(RUN("info", "--jsn"), "did you mean '--json'?");
 }
 
 static void test_summary_line(void) {

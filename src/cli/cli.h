@@ -42,6 +42,7 @@ typedef struct life_opts {
     cli_summary_opts_t summary;
     double progress_every; /* seconds between progress lines in batch logs; 0: none */
     char write_rle[CLI_PATH_MAX];
+    char write_png[CLI_PATH_MAX]; /* the final grid as a picture (render_cli.h) */
     /* HDF5 snapshots (docs/FORMAT.md) */
     char out[CLI_PATH_MAX];     /* --out FILE.h5 */
     char restart[CLI_PATH_MAX]; /* --restart FILE.h5 */

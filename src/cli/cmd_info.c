@@ -11,6 +11,7 @@
 #include "corun/fib.h"
 #include "corun/mpi.h"
 #include "life/omp_int.h"
+#include "render_cli.h"
 
 #define INFO_MAX_DEVICES 16
 
@@ -60,6 +61,7 @@ static void print_text(const info_t *in) {
     printf("hdf5: %u.%u.%u (%s)\n", in->h5[0], in->h5[1], in->h5[2],
            corun_mpi_build() ? "parallel" : "serial");
     printf("big integers: %s\n", corun_fib_libraries());
+    printf("images: %s\n", render_libraries());
     printf("mpi: %s", corun_mpi_library());
     if (corun_mpi_active())
         printf(" (this process: rank %d of %d)", corun_mpi_rank(), corun_mpi_size());
@@ -111,6 +113,7 @@ static void print_json(const info_t *in) {
     jstr("version", v, 1);
     printf(", \"parallel\": %s}", corun_mpi_build() ? "true" : "false");
     jstr("big_integers", corun_fib_libraries(), 0);
+    jstr("images", render_libraries(), 0);
     printf(", \"mpi\": {");
     jstr("library", corun_mpi_library(), 1);
     if (corun_mpi_active()) jint("rank", corun_mpi_rank()), jint("size", corun_mpi_size());
@@ -144,7 +147,7 @@ int cmd_info(int argc, char **argv) {
             puts("usage: corun info [--json]\n\nPrints the version, build options, the default "
                  "thread count and where it\ncomes from (OMP_NUM_THREADS, else "
                  "SLURM_CPUS_PER_TASK, else the cores), the\nSlurm job this runs in, HDF5 "
-                 "version, GMP and FLINT versions, MPI, backends\ncompiled in, the CPU's SIMD "
+                 "version, GMP and FLINT versions, the PNG and GIF libraries, MPI,\nbackends compiled in, the CPU's SIMD "
                  "level and the CUDA devices (or why there are none).\n\n"
                  "  --json   the same as one JSON object on stdout (fields in docs/CLI.md)\n"
                  "  -h, --help  show this help");
@@ -157,7 +160,7 @@ int cmd_info(int argc, char **argv) {
         static const cli_key_t keys[] = {{"json", 0, 0}, {"help", 0, 'h'}, {NULL, 0, 0}};
         const char *near = argv[i][0] == '-' ? cli_suggest(keys, argv[i] + strspn(argv[i], "-"))
                                              : NULL;
-        if (near) cli_error("info: unknown option '%s' (did you mean --%s?)", argv[i], near);
+        if (near) cli_error("info: unknown option '%s' (did you mean '--%s'?)", argv[i], near);
         else cli_error("info: unexpected argument '%s' (options: --json, --help)", argv[i]);
         return CORUN_EXIT_USAGE;
     }
