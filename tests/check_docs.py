@@ -58,7 +58,8 @@ def fenced_blocks(text):
 
 # ---- 1. commands ----
 # SMALL: (option, test, replacement) — an option's value that `test` finds too
-# large for CI is replaced; documented in the module docstring.
+# large for CI is replaced: grids above 512x512 become 256x256, and --steps
+# becomes 10 where the (small) grid times the steps exceeds 10^8 cell-updates.
 def _num(v):
     v = v.replace("^", "e").lower()
     try:
@@ -74,7 +75,7 @@ def _cells(v):
 
 SMALL = [
     ("--size", lambda v: (_cells(v) or 0) > 512 * 512, "256x256"),
-    ("--steps", lambda v: (_num(v) or 0) > 50, "10"),
+    ("--steps", None, "10"),          # when the run would exceed 10^8 cell-updates
     ("--rows", lambda v: (_num(v) or 0) > 20000, "2000"),
     ("--n", lambda v: any((_num(x) or 0) > 20000 for x in v.split(",")), "2000"),
     ("--life-sizes", lambda v: True, "64x64"),
@@ -84,10 +85,13 @@ SMALL = [
 
 def small_command(words, extra):
     out, i = [], 0
+    size = next((words[k + 1] for k in range(len(words) - 1) if words[k] == "--size"), "")
+    cells = min(_cells(size) or 256 * 256, 512 * 512)
     while i < len(words):
         w = words[i]
         rule = next((r for r in SMALL if r[0] == w), None)
-        if rule and i + 1 < len(words) and rule[1](words[i + 1]):
+        test = rule and (rule[1] or (lambda v: cells * (_num(v) or 0) > 1e8))
+        if rule and i + 1 < len(words) and test(words[i + 1]):
             out += [w, rule[2]]
             i += 2
             continue
@@ -239,26 +243,30 @@ def help_options(text):
 
 
 def help_default(name, desc, group):
-    m = re.search(r"([^:,;]*) \(default\)", desc)
-    if m and m.group(1).split():
-        # "torus (default): ...", "reference: omp on 1 thread (default) or ..."
-        return m.group(1).split()[0].strip("`")
+    """The values --help may give as NAME's default: the value before "(default",
+    the first after "default", or the first with a digit in the default's text
+    ("(default: the pattern's size, or 256x256)"). [] when it states none."""
     m = re.search(r"\(defaults ([^)]*)\)", desc)
     if m:
         vals = [v.strip() for v in re.split(r",\s*", m.group(1))]
         longs = [g for g in group if g.startswith("--")]
-        if name in longs and len(vals) >= len(longs):
-            return vals[longs.index(name)]
-        return None
+        return [vals[longs.index(name)]] if name in longs and len(vals) >= len(longs) else []
+    out = []
+    m = re.search(r"([^:,;]*) \(default([:)])", desc)
+    if m and m.group(1).split() and (m.group(2) == ")" or len(m.group(1).split()) == 1):
+        # "torus (default): ...", "reference: omp on 1 thread (default) or ...",
+        # "picture size: auto (default: every cell ...)"
+        out.append(m.group(1).split()[0].strip("`"))
     m = re.search(r"\bdefault\b:?\s+([^;)]*)", desc)
-    if not m:
-        return None
-    text = m.group(1)
-    first = text.split()[0].rstrip(",:.") if text.split() else ""
-    if first and first.lower() not in STOP:
-        return first
-    d = re.search(r"[\w.:/,x-]*\d[\w.:/,x-]*", text)
-    return d.group(0).rstrip(",.") if d else None
+    if m:
+        text = m.group(1)
+        first = text.split()[0].rstrip(",:.") if text.split() else ""
+        if first and first.lower() not in STOP:
+            out.append(first)
+        d = re.search(r"[\w.:/,x-]*\d[\w.:/,x-]*", text)
+        if d:
+            out.append(d.group(0).rstrip(",."))
+    return out
 
 
 def default_text(name, desc):
@@ -288,7 +296,8 @@ def cli_tables(text):
 
 def word_in(value, text):
     text = text.replace("`", "")
-    return re.search(r"(?<![\w.-])" + re.escape(value) + r"(?![\w-])", text) is not None
+    # "omp" is not in "serial,omp", while "OMP_NUM_THREADS" is in "OMP_NUM_THREADS, else".
+    return re.search(r"(?<![\w.,/-])" + re.escape(value) + r"(?![\w/-]|[.,]\S)", text) is not None
 
 
 def check_options(root, corun):
@@ -315,8 +324,9 @@ def check_options(root, corun):
                 continue
             cell, nlong = doc[k]
             hd = help_default(k, desc, group)
-            if hd and not word_in(hd, cell):
-                fail(f"docs/CLI.md `corun {cmd}` {k}: default '{cell}' does not give --help's default '{hd}'")
+            if hd and not any(word_in(v, cell) for v in hd):
+                fail(f"docs/CLI.md `corun {cmd}` {k}: default '{cell}' does not give --help's default "
+                     f"('{default_text(k, desc)}')")
             if nlong == 1 and hd:
                 # The reverse: CLI.md's first value must be in --help's default.
                 c = cell.replace("`", " ")
