@@ -2,9 +2,9 @@
  * integer multiplies (3 cycles each on x86-64 cores since Nehalem).
  *
  * Why: this VM's host changes the cores' clock between about 2.1 and 2.7 GHz
- * for minutes at a time (measured 2026-11-22), and every Life and Fibonacci
+ * for minutes at a time, and every Life and Fibonacci
  * rate moves with it. Printing it next to the rates says which phase a run
- * was in. Built and run by bench/life_bench.sh; not part of corun.
+ * was in. Built and run by bench/life_bench.sh and bench/report.sh; not part of corun.
  *
  * usage: clock      prints "clock_ghz=X.XX"
  */

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # csv_bench.sh — corun csv split against the seed's program, DuckDB, gawk and
-# cp on one generated file, all in the same run (docs/CSV.md has results).
+# cp on one generated file, all in the same run (bench/report.sh turns the
+# results into docs/figures/csv.md).
 #
 #   bench/csv_bench.sh [BUILD_DIR]      env: ROWS (5000000), REPEAT (3),
 #                                       DIR (/tmp/corun-csv-bench), SEED_RUN (1),
 #                                       DUCKDB_DIR (/tmp/duckdb-node: npm i @duckdb/node-api)
 # Prints one CSV row per measured run (tool,task,run,seconds,MB_per_s) and a
 # best/median table with the ratios. Everything it writes lives in DIR and is
-# deleted at the end. The page cache is warmed first (the issue's setting).
+# deleted at the end. The page cache is warmed first, so every tool reads from memory.
 set -euo pipefail
 BUILD=${1:-build}
-CORUN=$(cd "$(dirname "$0")/.." && pwd)/$BUILD/corun
+[[ $BUILD = /* ]] || BUILD=$(cd "$(dirname "$0")/.." && pwd)/$BUILD
+CORUN=$BUILD/corun
 ROWS=${ROWS:-5000000}
 REPEAT=${REPEAT:-3}
 DIR=${DIR:-/tmp/corun-csv-bench}
@@ -49,7 +51,7 @@ rm -rf "$DIR/o"
 if [ "$SEED_RUN" = 1 ]; then
   mkdir -p "$DIR/o"; t seed nine 1 python3 "$HERE/csv_seed.py" "$IN" "$DIR/o"
 fi
-python3 - "$RES" <<'PY'
+python3 - "$RES" "$ROWS" "$BYTES" "$DUCKDB_DIR" "$SEED_RUN" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 by = {}
@@ -67,4 +69,45 @@ for other in [('duckdb', 'full'), ('gawk', 'full'), ('cp', 'copy')]:
         print(f'ratio {other[0]}/corun (full split): {best[other] / c:.2f}')
 if ('seed', 'nine') in best and ('corun', 'nine') in best:
     print(f"ratio seed/corun (9 nations): {best[('seed', 'nine')] / best[('corun', 'nine')]:.0f}")
+# Rows for bench/report.sh (bench/report_row.sh's format).
+import os, shutil
+tsv = os.environ.get('CORUN_REPORT_TSV')
+if tsv:
+    nrows, nbytes, duck_dir, seed_run = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+    f = f'{nrows:,} rows, {nbytes / 1e6:.0f} MB'
+    tasks = {'full': f'split by Country (185 files), {f}', 'nine': f"the seed's task: 9 nations, {f}",
+             'copy': f'copy, {f}'}
+    names = {'corun': 'corun csv split, 2 threads', 'gawk': 'gawk -F, (one file per country)',
+             'duckdb': 'DuckDB COPY ... PARTITION_BY, 2 threads', 'cp': 'cp',
+             'seed': "the seed's process pool (bench/csv_seed.py)"}
+    missing = {'gawk': 'not installed (apt-get install gawk)' if not shutil.which('gawk') else None,
+               'duckdb': None if os.path.isdir(f'{duck_dir}/node_modules/@duckdb/node-api')
+               else f'not installed (npm i @duckdb/node-api in {duck_dir})',
+               'seed': None if seed_run == '1' else 'not run (SEED_RUN=0)'}
+    with open(tsv, 'a') as out:
+        def x(r):
+            return f'{r:.1f}' if r < 10 else f'{r:.0f}'
+        def row(topic, case, b, m, unit, note):
+            out.write(f'{topic}\t{case}\t{b}\t{m}\t{unit}\t{note}\n')
+        for (tool, task), v in sorted(by.items(), key=lambda kv: (kv[0][1], min(kv[1]))):
+            note = f'{nbytes / 1e6 / min(v):.0f} MB/s'
+            if c and tool != 'corun' and task == 'full' or tool == 'cp':
+                note += f'; corun is {min(v) / c:.2f}x faster' if min(v) >= c else f'; {c / min(v):.2f}x faster than corun'
+            if tool == 'seed' and ('corun', 'nine') in best:
+                note += f"; corun is {min(v) / best[('corun', 'nine')]:.0f}x faster"
+            row('csv', f'{tasks[task]}: {names[tool]}', f'{min(v):.3f}', f'{statistics.median(v):.3f}', 's', note)
+        for tool, why in missing.items():
+            if why:
+                row('csv', f'{names[tool]}', '-', '', '', why)
+        for tool in ('duckdb', 'gawk'):
+            if c and (tool, 'full') in best:
+                row('headline', f'CSV, {tasks["full"]}: corun vs {names[tool]}', x(best[(tool, "full")] / c), '', 'x faster', '')
+            elif missing.get(tool):
+                row('headline', f'CSV split: corun vs {names[tool]}', '-', '', '', missing[tool])
+        if ('seed', 'nine') in best and ('corun', 'nine') in best:
+            row('headline', f"CSV, {tasks['nine']}: corun vs the seed's Python process pool",
+                x(best[('seed', 'nine')] / best[('corun', 'nine')]), '', 'x faster', '')
+        if c and ('cp', 'copy') in best:
+            row('headline', f'CSV, {tasks["full"]}: corun vs cp of the same file', f'{c / best[("cp", "copy")]:.2f}', '',
+                "x cp's time", 'the floor: reading and writing every byte once')
 PY

@@ -12,8 +12,9 @@
 # Needs: the corun program built in BUILD_DIR; bgolly (Debian package golly)
 # for the Golly rows, skipped with a note if missing. Prints one line per case
 # and a summary; the figure of merit is cell_updates_per_s from corun's own
-# summary line. docs/PERFORMANCE.md records the numbers.
+# summary line. bench/report.sh runs it and writes docs/figures/life.md.
 set -eu
+. "$(dirname "$0")/report_row.sh"
 
 BUILD=${1:-build}
 CORUN=$BUILD/corun
@@ -46,6 +47,9 @@ run() { # run LABEL command...: REPEAT runs; reports the best and the median rat
         "$(field threads "$line")" "$(field hash "$line")"
     LAST_RATE=$best
     LAST_HASH=$(field hash "$line")
+    report_row life "$label" "$(echo "$best" | awk '{printf "%.1f", $1/1e9}')" \
+        "$(echo "$median" | awk '{printf "%.1f", $1/1e9}')" "G cell-updates/s" \
+        "\`mode=$(field mode "$line")\` threads=$(field threads "$line")"
 }
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cpus"
@@ -104,6 +108,13 @@ if command -v bgolly >/dev/null 2>&1; then
     printf '%-44s %10.2f G/s  (wall clock incl. load/save) hash=%s %s\n' "bgolly QuickLife 2048x2048 torus, $GG gens" \
         "$(echo "$R_G" | awk '{printf "%.2f", $1/1e9}')" "$H_G" \
         "$([ "$H_G" = "$H_C" ] && echo "(same as corun)" || echo "(DIFFERS from corun $H_C)")"
+    [ "$H_G" = "$H_C" ] && same="same final hash as corun" || same="final hash DIFFERS from corun"
+    report_row life "bgolly QuickLife, 2048x2048 torus, $GG gens, 1 thread" \
+        "$(echo "$R_G" | awk '{printf "%.2f", $1/1e9}')" "" "G cell-updates/s" "wall clock incl. load/save; $same"
+    report_row headline "Life, 2048x2048 soup, 1 thread: corun dense vs Golly's QuickLife (bgolly)" \
+        "$(awk -v c="$R_C" -v g="$R_G" 'BEGIN{printf "%.0f", c/g}')" "" "x faster" "$same"
+    report_row headline "Life, 2048x2048 soup, 1 thread: corun \`--skip-stable auto\` ($S3 gens) vs bgolly" \
+        "$(awk -v t="$R_TILES" -v g="$R_G" 'BEGIN{printf "%.0f", t/g}')" "" "x faster" "bgolly ran a shorter, denser stretch"
     echo
     awk -v c="$R_C" -v g="$R_G" -v t="$R_TILES" 'BEGIN{
         printf "ratio corun dense 1 thread / bgolly QuickLife:        %8.0fx\n", c/g;
@@ -111,6 +122,8 @@ if command -v bgolly >/dev/null 2>&1; then
     }'
 else
     echo "bgolly not found (apt-get install golly): Golly rows skipped"
+    report_row life "bgolly QuickLife" "-" "" "" "not installed (apt-get install golly)"
+    report_row headline "Life vs Golly's QuickLife (bgolly)" "-" "" "" "not installed (apt-get install golly)"
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 clocks after

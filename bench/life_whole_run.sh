@@ -11,8 +11,9 @@
 #        MPI_NP=P                      also run each case under mpiexec -np P
 #                                      (MPI builds; RSS is then one rank's)
 # Prints per case: seconds (stepping), setup_seconds, wall (process), wall /
-# seconds, peak RSS and bytes per cell. docs/PERFORMANCE.md records the numbers.
+# seconds, peak RSS and bytes per cell. bench/report.sh runs it (docs/figures/whole_run.md).
 set -eu
+. "$(dirname "$0")/report_row.sh"
 
 BUILD=${1:-build}
 BASE=${2:-}
@@ -54,6 +55,8 @@ one() {
         "$(awk "BEGIN { printf \"%.2f\", $best / $sec }")" \
         "$(awk "BEGIN { print $brss * 1024 / 1e9 }")" \
         "$(awk "BEGIN { print $brss * 1024 / ($w * $h) }")" "$(field hash "$bline")"
+    report_row whole_run "$label $size, $steps steps, --threads $THREADS" "$best" "" "s wall" \
+        "seconds=$sec setup_seconds=${setup:--} wall/seconds=$(awk "BEGIN { printf \"%.2f\", $best / $sec }") peak RSS $(awk "BEGIN { printf \"%.2f\", $brss * 1024 / 1e9 }") GB, $(awk "BEGIN { printf \"%.3f\", $brss * 1024 / ($w * $h) }") bytes/cell"
 }
 
 echo "# $(uname -n) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, threads=$THREADS, best of $REPEAT by wall"

@@ -16,6 +16,7 @@
 # Times are the `seconds=` of corun's summary line: the stepping loop, without
 # set-up (random fill) and the final hash. Both cases must print the same hash.
 set -eu
+. "$(dirname "$0")/report_row.sh"
 
 BUILD=${1:-build}
 CORUN=$BUILD/corun
@@ -85,7 +86,17 @@ awk -v b1="$B1" -v b2="$B2" -v m1="$M1" -v m2="$M2" -v b3="$B3" -v m3="$M3" 'BEG
 awk -v s="$SL" -v h="$HS" -v w="$WS" -v n="$STEPS" -v d="$D" -v size="$SIZE" 'BEGIN {
     printf "last 2-rank run: %.3f ms/generation, of which %.3f ms outside the node stepping (%.3f ms blocked in MPI_Waitall); halo %d rows, an exchange every %d generations\n",
         1e3 * s / n, 1e3 * h / n, 1e3 * w / n, d, d }'
+CASE="$SIZE, $STEPS gens"
+report_row mpi "$CASE: 1 rank x 2 threads" "$B1" "$M1" "s" "hash=$HASH1"
+report_row mpi "$CASE: 2 ranks x 1 thread" "$B2" "$M2" "s" \
+    "rate 2 ranks / 1 rank: $(awk -v a="$B1" -v b="$B2" 'BEGIN{printf "%.2f", a/b}') best, $(awk -v a="$M1" -v b="$M2" 'BEGIN{printf "%.2f", a/b}') median (goal >= 0.9)"
+report_row mpi "$CASE: 2 ranks x 1 thread, --halo-overlap on" "$B3" "$M3" "s" \
+    "rate 2 ranks / 1 rank: $(awk -v a="$B1" -v b="$B3" 'BEGIN{printf "%.2f", a/b}') best"
 for L in "$ELINE" "$OLINE"; do
+report_row mpi "empty grid, halo-overlap $(field halo_overlap "$L"): one exchange" \
+    "$(awk -v h="$(field halo_seconds "$L")" -v d="$D" 'BEGIN { printf "%.1f", 1e6 * h / int(8000 / d) }')" "" "us" \
+    "of which $(awk -v w="$(field wait_seconds "$L")" -v d="$D" 'BEGIN { printf "%.1f", 1e6 * w / int(8000 / d) }') us in MPI_Waitall; halo $D rows"
+
 awk -v h="$(field halo_seconds "$L")" -v w="$(field wait_seconds "$L")" -v d="$D" -v o="$(field halo_overlap "$L")" 'BEGIN {
     n = int(8000 / d);
     printf "empty grid, overlap %s (exchange cost alone): %.1f us per exchange (%.1f us blocked in MPI_Waitall), %d exchanges\n",

@@ -13,9 +13,10 @@
 #
 # usage: bench/snapshot_bench.sh [BUILD_DIR] [OUT_DIR]
 #   env: SIZE=16384x16384 STEPS=200 THREADS=2 REPEAT=3 (best of REPEAT rounds)
-#        CHECKSUM_ONLY=1: only the checksum part
+#        CHECKSUM_ONLY=1: only the checksum part; SKIP_CHECKSUM=1: without it
 # OUT_DIR (default /tmp) receives the .h5 files (about 32 MiB per frame).
 set -eu
+. "$(dirname "$0")/report_row.sh"
 BUILD=${1:-build}
 OUT=${2:-/tmp}
 CORUN=$BUILD/corun
@@ -31,7 +32,7 @@ field() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cpus; load $(cut -d' ' -f1-3 /proc/loadavg)"
 checksum_cost() {
     /usr/bin/python3 - "$SIZE" "$REPEAT" "$OUT/corun-bench-sum.h5" <<'PY'
-import sys, time, h5py, numpy as np
+import os, sys, time, h5py, numpy as np
 w, h = (int(v) for v in sys.argv[1].split("x")); rep = int(sys.argv[2]); path = sys.argv[3]
 wpr = (w + 63) // 64
 rows = max(1, min(h, (1 << 20) // (wpr * 8)))          # corun's ~1 MiB chunks of whole rows
@@ -65,6 +66,13 @@ for comp in (["none", "lz4"] if lz4 else ["none"]):
     print(f"  {comp:5s} write {w0*1e3:7.1f} -> {w1*1e3:7.1f} ms/frame (+{(w1-w0)*1e3:6.1f} ms, "
           f"+{100*(w1/w0-1):5.1f} %)   read {r0*1e3:7.1f} -> {r1*1e3:7.1f} ms/frame "
           f"(+{(r1-r0)*1e3:6.1f} ms)   filter ~{mib / max(w1-w0, 1e-9) / 1024:.1f} GiB/s")
+    tsv = os.environ.get("CORUN_REPORT_TSV")   # bench/report.sh (bench/report_row.sh's format)
+    if tsv:
+        with open(tsv, "a") as out:
+            out.write(f"snapshots\tFletcher32 checksum, {comp}, {w}x{h} frames ({mib:.0f} MiB), h5py write\t"
+                      f"{(w1-w0)*1e3:.1f}\t\tms per frame added\t{w0*1e3:.1f} -> {w1*1e3:.1f} ms/frame\n")
+            out.write(f"snapshots\tFletcher32 checksum, {comp}, {w}x{h} frames ({mib:.0f} MiB), h5py read\t"
+                      f"{(r1-r0)*1e3:.1f}\t\tms per frame added\t{r0*1e3:.1f} -> {r1*1e3:.1f} ms/frame\n")
 import os; os.unlink(path)
 PY
 }
@@ -105,6 +113,8 @@ base=$(best "$TMP/case0")
 step0=$(field seconds "$base") wall0=$(field wall_seconds "$base")
 printf '| case | wall s | extra / stepping | output_overhead | overlap | I/O CPU ms per frame | frames |\n|---|---:|---:|---:|---:|---:|---:|\n'
 printf '| no snapshots (stepping %.3f s) | %.3f | | | | | |\n' "$step0" "$wall0"
+CASE="$SIZE, $STEPS gens, $THREADS threads"
+report_row snapshots "$CASE: no snapshots (baseline)" "$wall0" "" "s wall" "stepping $step0 s"
 i=1
 printf '%s\n' "$CASES" | tail -n +2 | while IFS='|' read -r label extra; do
     l=$(best "$TMP/case$i")
@@ -112,6 +122,10 @@ printf '%s\n' "$CASES" | tail -n +2 | while IFS='|' read -r label extra; do
         -v oo="$(field output_overhead "$l")" -v ov="$(field overlap "$l")" \
         -v cpu="$(field io_cpu_seconds "$l")" -v fr="$(field frames "$l")" \
         'BEGIN{printf "| %s | %.3f | %+.1f %% | %.3f | %s | %.1f | %d |\n", label, w, 100*(w-w0)/s0, oo, ov, (fr>0 ? 1000*cpu/fr : 0), fr}'
+    report_row snapshots "$CASE: $label" "$(field wall_seconds "$l")" "" "s wall" \
+        "$(awk -v w="$(field wall_seconds "$l")" -v w0="$wall0" -v s0="$step0" -v oo="$(field output_overhead "$l")" \
+            -v ov="$(field overlap "$l")" -v cpu="$(field io_cpu_seconds "$l")" -v fr="$(field frames "$l")" \
+            'BEGIN{printf "extra %+.1f %% of stepping; output_overhead=%.3f overlap=%s; I/O CPU %.1f ms per frame, %d frames", 100*(w-w0)/s0, oo, ov, (fr>0 ? 1000*cpu/fr : 0), fr}')"
     i=$((i + 1))
 done
-checksum_cost
+[ "${SKIP_CHECKSUM:-0}" = 1 ] || checksum_cost
