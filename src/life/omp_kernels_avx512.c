@@ -20,8 +20,11 @@ void omp_generic_avx512(OMP_BLOCK_PARAMS) {
     rows_generic(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
 }
 
-void omp_conway_autovec_avx512(OMP_BLOCK_PARAMS) {
-    rows_conway(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
+void omp_step_autovec_avx512(OMP_BLOCK_PARAMS) {
+    if (corun_life_rule_is_conway(born, survive))
+        rows_conway(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
+    else
+        rows_generic(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
 }
 
 int64_t omp_count_autovec_avx512(OMP_COUNT_PARAMS) { return rows_count(g, base, origin, y0, y1); }
