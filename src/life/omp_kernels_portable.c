@@ -10,10 +10,7 @@
 #include "life/omp_rows.h"
 
 void omp_step_portable(OMP_BLOCK_PARAMS) {
-    if (corun_life_rule_is_conway(born, survive))
-        rows_conway(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
-    else
-        rows_generic(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
+    rows_step(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
 }
 
 void omp_generic_portable(OMP_BLOCK_PARAMS) {
