@@ -108,4 +108,43 @@ static inline CORUN_HD uint64_t corun_life_word_next(uint64_t alive, uint64_t u0
     return r;
 }
 
+/* The rule as four small truth tables, for kernels that evaluate it with
+ * three-input logic operations (AVX-512's vpternlogq) and take the tables'
+ * bits as instruction immediates. With the planes of
+ * corun_life_word_next, s0 = u0^m0^d0, k = maj(u0,m0,d0), x = u1^m1^d1 and
+ * y = maj(u1,m1,d1), the block sum is v = s0 + 2w with w = x + k + 2y
+ * (0..4), and the next state is
+ *   s0 ? (alive ? odd_s(w) : odd_b(w)) : (alive ? even_s(w) : even_b(w))
+ * Bit w of each table: odd_b: born with 2w+1 neighbours; odd_s: survives
+ * with 2w; even_b: born with 2w; even_s: survives with 2w-1. Bits for sums
+ * that cannot occur (a dead cell with v = 9, a live one with v = 0) are 0.
+ * Every outer-totalistic rule, B0 included, is four such 5-bit tables. */
+typedef struct corun_life_rule_tables {
+    unsigned odd_b, odd_s, even_b, even_s;
+} corun_life_rule_tables_t;
+
+static inline CORUN_HD corun_life_rule_tables_t corun_life_rule_tables(unsigned born,
+                                                                       unsigned survive) {
+    corun_life_rule_tables_t t = {0, 0, 0, 0};
+    for (unsigned w = 0; w <= 4; w++) {
+        if (w <= 3) t.odd_b |= ((born >> (2 * w + 1)) & 1u) << w;
+        t.odd_s |= ((survive >> (2 * w)) & 1u) << w;
+        t.even_b |= ((born >> (2 * w)) & 1u) << w;
+        if (w >= 1) t.even_s |= ((survive >> (2 * w - 1)) & 1u) << w;
+    }
+    return t;
+}
+
+/* The vpternlogq immediate of a table over inputs (x, k, y): bit
+ * 4x + 2k + y of the immediate is the table's bit w = x + k + 2y. */
+#define CORUN_LIFE_TERNLOG_IMM(t)                                                               \
+    ((((t) >> 0) & 1u) | (((t) >> 2) & 1u) << 1 | (((t) >> 1) & 1u) << 2 |                    \
+     (((t) >> 3) & 1u) << 3 | (((t) >> 1) & 1u) << 4 | (((t) >> 3) & 1u) << 5 |               \
+     (((t) >> 2) & 1u) << 6 | (((t) >> 4) & 1u) << 7)
+
+/* B3/S23, whose kernels fold the rule at compile time. */
+static inline CORUN_HD int corun_life_rule_is_conway(unsigned born, unsigned survive) {
+    return (born & 0x1ffu) == (1u << 3) && (survive & 0x1ffu) == (3u << 2);
+}
+
 #endif

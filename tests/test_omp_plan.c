@@ -123,8 +123,10 @@ static void test_kernels_and_order(void) {
                              .boundary = CORUN_LIFE_TORUS,
                              .threads = 2};
     omp_plan_t r;
-    omp_plan(16384, 16384, &p, &avx512_box, &r); /* B36/S23: no folded kernels */
-    CU_ASSERT_FALSE(r.conway || r.strided || r.stream);
+    omp_plan(16384, 16384, &p, &avx512_box, &r); /* B36/S23: the same kernel families */
+    CU_ASSERT_FALSE(r.conway);
+    CU_ASSERT_TRUE(r.strided && r.stream);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.name, "-avx512-strided"));
     p.rule = CORUN_LIFE_RULE_CONWAY;
     p.boundary = CORUN_LIFE_DEAD;
     omp_plan(16384, 16384, &p, &avx512_box, &r);

@@ -286,7 +286,7 @@ static void test_adaptive_switch(void) {
     }
     set_base_tuning(NULL);
     assert_mode(520, 512, 2, CORUN_LIFE_SKIP_AUTO, "dense+tiles");
-    if (corun_life_omp_kernels(NULL)->conway_perm)
+    if (corun_life_omp_kernels(NULL)->perm)
         assert_mode(512, 520, 2, CORUN_LIFE_SKIP_AUTO, "dense+tiles-avx512-strided");
     corun_life_omp_tuning_t tu = {0};
     tu.tblock_bytes = 1;
@@ -419,7 +419,7 @@ static void test_lane_strided(void) {
     /* Taken where the CPU has the kernel (AVX-512); only for whole vectors
      * on a torus, not with change tracking; perm_off turns it off. */
     set_base_tuning(NULL);
-    const int has = corun_life_omp_kernels(NULL)->conway_perm != NULL;
+    const int has = corun_life_omp_kernels(NULL)->perm != NULL;
     CU_ASSERT_EQUAL(strstr(mode_of(1024, 8, 1, CORUN_LIFE_SKIP_OFF), "-strided") != NULL, has);
     CU_ASSERT_PTR_NULL(strstr(mode_of(1088, 8, 1, CORUN_LIFE_SKIP_OFF), "-strided"));
     CU_ASSERT_PTR_NULL(strstr(mode_of(1024, 8, 1, CORUN_LIFE_SKIP_ON), "-strided"));

@@ -1,8 +1,9 @@
-/* omp_conway_avx512.h — the B3/S23 row kernel in AVX-512 intrinsics, included
- * by omp_kernels_avx512.c under its AVX-512 target pragma (after omp_rows.h,
- * whose functions it uses for the rows' end words). Defines
- * omp_conway_avx512, omp_conway_stream_avx512, omp_conway_perm_avx512,
- * omp_conway_perm_stream_avx512 and omp_count_avx512.
+/* omp_conway_avx512.h — the row kernels in AVX-512 intrinsics, for every
+ * outer-totalistic rule (B3/S23 with the rule folded at compile time, any
+ * other through its tables), included by omp_kernels_avx512.c under its
+ * AVX-512 target pragma (after omp_rows.h, whose functions it uses for the
+ * rows' end words). Defines omp_step_avx512, omp_stream_avx512,
+ * omp_perm_avx512, omp_perm_stream_avx512 and omp_count_avx512.
  *
  * Why a hand-written copy: gcc 12 vectorises the shared C of
  * kernels/life_word.h into ~35 vector instructions per 512 cells; written
@@ -16,7 +17,8 @@
  *               x = u1^m1^d1, y = maj(u1,m1,d1)
  *   next:  odd sum (s0): born or survives iff sum == 3 iff (x^k) & ~y
  *          even sum: survives iff alive and sum == 4 iff alive & (x&k&~y | ~x&~k&y)
- * The omp_vs_serial tests compare this path with the serial oracle.
+ * Other rules: cw_next_rule. The omp_vs_serial and omp_rules tests compare
+ * this path with the serial oracle.
  *
  * Any word range of a row: the first and last word of a row get their
  * wrapped neighbour cell (torus) OR-ed in, or nothing (dead edge), and the
@@ -75,6 +77,45 @@ static inline __attribute__((always_inline)) __m512i cw_next(__m512i alive, __m5
     __m512i y = _mm512_ternarylogic_epi64(u1, m1, d1, CW_MAJ);
     __m512i odd = _mm512_ternarylogic_epi64(x, k, y, CW_ODD);
     __m512i even = _mm512_and_si512(alive, _mm512_ternarylogic_epi64(x, k, y, CW_EVEN));
+    return _mm512_ternarylogic_epi64(s0, odd, even, CW_MUX);
+}
+
+
+/* Any other outer-totalistic rule (B0 included): the same adders, then the
+ * rule's four tables (corun_life_rule_tables, kernels/life_word.h), each
+ * one vpternlogq over (x, k, y), and three multiplexers:
+ *   next = s0 ? (alive ? odd_s : odd_b) : (alive ? even_s : even_b)
+ * A table's bits are the instruction's immediate, which must be a
+ * compile-time constant, so each table is a switch over its 32 values
+ * whose cases differ only in the immediate: one indirect jump per table,
+ * always to the same case for a run, so it is predicted. (docs/PERFORMANCE.md,
+ * "Rules", compares this with the other designs measured.) */
+static inline __attribute__((always_inline)) __m512i cw_table(__m512i x, __m512i k, __m512i y,
+                                                              unsigned t) {
+    switch (t & 31u) {
+#define CW_TC(i)                                                                                \
+    case i: return _mm512_ternarylogic_epi64(x, k, y, CORUN_LIFE_TERNLOG_IMM(i));
+#define CW_TC4(i) CW_TC(i) CW_TC(i + 1) CW_TC(i + 2) CW_TC(i + 3)
+        CW_TC4(0) CW_TC4(4) CW_TC4(8) CW_TC4(12) CW_TC4(16) CW_TC4(20) CW_TC4(24) CW_TC4(28)
+#undef CW_TC4
+#undef CW_TC
+    default: __builtin_unreachable();
+    }
+}
+
+/* The next state: B3/S23 folded (rt NULL at compile time) or rt's rule. */
+static inline __attribute__((always_inline)) __m512i
+cw_next_rule(const corun_life_rule_tables_t *rt, __m512i alive, __m512i u0, __m512i u1,
+             __m512i m0, __m512i m1, __m512i d0, __m512i d1) {
+    if (!rt) return cw_next(alive, u0, u1, m0, m1, d0, d1);
+    __m512i s0 = _mm512_ternarylogic_epi64(u0, m0, d0, CW_XOR3);
+    __m512i k = _mm512_ternarylogic_epi64(u0, m0, d0, CW_MAJ);
+    __m512i x = _mm512_ternarylogic_epi64(u1, m1, d1, CW_XOR3);
+    __m512i y = _mm512_ternarylogic_epi64(u1, m1, d1, CW_MAJ);
+    __m512i ob = cw_table(x, k, y, rt->odd_b), os = cw_table(x, k, y, rt->odd_s);
+    __m512i eb = cw_table(x, k, y, rt->even_b), es = cw_table(x, k, y, rt->even_s);
+    __m512i odd = _mm512_ternarylogic_epi64(alive, os, ob, CW_MUX);
+    __m512i even = _mm512_ternarylogic_epi64(alive, es, eb, CW_MUX);
     return _mm512_ternarylogic_epi64(s0, odd, even, CW_MUX);
 }
 
@@ -172,7 +213,7 @@ static inline __attribute__((always_inline)) void
 cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
          int64_t y1, int64_t j, const int nv, const int has_w, const int has_e, const int ring,
          const int perm, const int with_diff, const int stream, __mmask8 lm, uint64_t *diff,
-         omp_pop_t *pop) {
+         omp_pop_t *pop, const corun_life_rule_tables_t *rt) {
     /* Rows cya..cyb-1 are counted (omp_pop_t): a masked vpopcntq and an add
      * per vector stored, into one accumulator. */
     const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
@@ -210,7 +251,8 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
                              _MM_HINT_T0);                                                         \
         cw_hsum_row(g, rd, j, nv, has_w, has_e, ring, perm, mk, el, D##c, D##0, D##1);             \
         for (int v = 0; v < nv; v++) {                                                             \
-            __m512i nx = cw_next(M##c[v], U##0[v], U##1[v], M##0[v], M##1[v], D##0[v], D##1[v]);   \
+            __m512i nx = cw_next_rule(rt, M##c[v], U##0[v], U##1[v], M##0[v], M##1[v], D##0[v],       \
+                                      D##1[v]);                                            \
             if (has_e && !ring && !perm && v == nv - 1) nx = _mm512_and_si512(nx, keep);           \
             if (with_diff) {                                                                       \
                 __m512i old = _mm512_maskz_loadu_epi64(mk[v], out + 8 * v);                        \
@@ -240,44 +282,50 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
 }
 
 /* One instantiation per (has_w, has_e, ring, lane-strided, with_diff or
- * stream), each switching on nv. */
-#define CW_VARIANT(name, HW, HE, RG, PM, WD, ST)                                                \
+ * stream) and rule (RT: NULL for B3/S23 folded, rt for the tables), each
+ * switching on nv. */
+#define CW_VARIANT_RT(name, HW, HE, RG, PM, WD, ST, RT)                                                \
     static void name(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,    \
                      int64_t y0, int64_t y1, int64_t j, int nv, __mmask8 lm, uint64_t *diff,   \
-                     omp_pop_t *pop) {                                                          \
+                     omp_pop_t *pop, const corun_life_rule_tables_t *rt) {                     \
+        (void)rt;                                                                               \
         switch (nv) {                                                                           \
-        case 4: cw_strip(g, src, dst, dst_origin, y0, y1, j, 4, HW, HE, RG, PM, WD, ST, lm, diff, pop); break; \
-        case 3: cw_strip(g, src, dst, dst_origin, y0, y1, j, 3, HW, HE, RG, PM, WD, ST, lm, diff, pop); break; \
-        case 2: cw_strip(g, src, dst, dst_origin, y0, y1, j, 2, HW, HE, RG, PM, WD, ST, lm, diff, pop); break; \
-        default: cw_strip(g, src, dst, dst_origin, y0, y1, j, 1, HW, HE, RG, PM, WD, ST, lm, diff, pop); break; \
+        case 4: cw_strip(g, src, dst, dst_origin, y0, y1, j, 4, HW, HE, RG, PM, WD, ST, lm, diff, pop, RT); break; \
+        case 3: cw_strip(g, src, dst, dst_origin, y0, y1, j, 3, HW, HE, RG, PM, WD, ST, lm, diff, pop, RT); break; \
+        case 2: cw_strip(g, src, dst, dst_origin, y0, y1, j, 2, HW, HE, RG, PM, WD, ST, lm, diff, pop, RT); break; \
+        default: cw_strip(g, src, dst, dst_origin, y0, y1, j, 1, HW, HE, RG, PM, WD, ST, lm, diff, pop, RT); break; \
         }                                                                                       \
     }
-CW_VARIANT(cw_mid, 0, 0, 0, 0, 0, 0)
-CW_VARIANT(cw_w, 1, 0, 0, 0, 0, 0)
-CW_VARIANT(cw_e, 0, 1, 0, 0, 0, 0)
-CW_VARIANT(cw_we, 1, 1, 0, 0, 0, 0)
-CW_VARIANT(cw_ring, 1, 1, 1, 0, 0, 0)
-CW_VARIANT(cw_mid_d, 0, 0, 0, 0, 1, 0)
-CW_VARIANT(cw_w_d, 1, 0, 0, 0, 1, 0)
-CW_VARIANT(cw_e_d, 0, 1, 0, 0, 1, 0)
-CW_VARIANT(cw_we_d, 1, 1, 0, 0, 1, 0)
-CW_VARIANT(cw_ring_d, 1, 1, 1, 0, 1, 0)
-CW_VARIANT(cw_mid_s, 0, 0, 0, 0, 0, 1)
-CW_VARIANT(cw_w_s, 1, 0, 0, 0, 0, 1)
-CW_VARIANT(cw_e_s, 0, 1, 0, 0, 0, 1)
-CW_VARIANT(cw_we_s, 1, 1, 0, 0, 0, 1)
-CW_VARIANT(cw_ring_s, 1, 1, 1, 0, 0, 1)
+#define CWV(name, HW, HE, RG, PM, WD, ST)                                                     \
+    CW_VARIANT_RT(name, HW, HE, RG, PM, WD, ST, NULL)                                           \
+    CW_VARIANT_RT(name##_r, HW, HE, RG, PM, WD, ST, rt)
+CWV(cw_mid, 0, 0, 0, 0, 0, 0)
+CWV(cw_w, 1, 0, 0, 0, 0, 0)
+CWV(cw_e, 0, 1, 0, 0, 0, 0)
+CWV(cw_we, 1, 1, 0, 0, 0, 0)
+CWV(cw_ring, 1, 1, 1, 0, 0, 0)
+CWV(cw_mid_d, 0, 0, 0, 0, 1, 0)
+CWV(cw_w_d, 1, 0, 0, 0, 1, 0)
+CWV(cw_e_d, 0, 1, 0, 0, 1, 0)
+CWV(cw_we_d, 1, 1, 0, 0, 1, 0)
+CWV(cw_ring_d, 1, 1, 1, 0, 1, 0)
+CWV(cw_mid_s, 0, 0, 0, 0, 0, 1)
+CWV(cw_w_s, 1, 0, 0, 0, 0, 1)
+CWV(cw_e_s, 0, 1, 0, 0, 0, 1)
+CWV(cw_we_s, 1, 1, 0, 0, 0, 1)
+CWV(cw_ring_s, 1, 1, 1, 0, 0, 1)
 /* Lane-strided rows: a row of at most 4 vectors is always a ring, so a
  * strip never has both ends without it. */
-CW_VARIANT(cwp_mid, 0, 0, 0, 1, 0, 0)
-CW_VARIANT(cwp_w, 1, 0, 0, 1, 0, 0)
-CW_VARIANT(cwp_e, 0, 1, 0, 1, 0, 0)
-CW_VARIANT(cwp_ring, 1, 1, 1, 1, 0, 0)
-CW_VARIANT(cwp_mid_s, 0, 0, 0, 1, 0, 1)
-CW_VARIANT(cwp_w_s, 1, 0, 0, 1, 0, 1)
-CW_VARIANT(cwp_e_s, 0, 1, 0, 1, 0, 1)
-CW_VARIANT(cwp_ring_s, 1, 1, 1, 1, 0, 1)
-#undef CW_VARIANT
+CWV(cwp_mid, 0, 0, 0, 1, 0, 0)
+CWV(cwp_w, 1, 0, 0, 1, 0, 0)
+CWV(cwp_e, 0, 1, 0, 1, 0, 0)
+CWV(cwp_ring, 1, 1, 1, 1, 0, 0)
+CWV(cwp_mid_s, 0, 0, 0, 1, 0, 1)
+CWV(cwp_w_s, 1, 0, 0, 1, 0, 1)
+CWV(cwp_e_s, 0, 1, 0, 1, 0, 1)
+CWV(cwp_ring_s, 1, 1, 1, 1, 0, 1)
+#undef CWV
+#undef CW_VARIANT_RT
 
 /* Narrow strips, for change tracking, whose runs of tiles are mostly a
  * tile or two wide (2-4 words) and scattered over the grid, so their rows
@@ -310,7 +358,7 @@ cwn_row(const omp_geom_t *g, const uint64_t *r, int64_t j, __mmask8 ld, const in
 static inline __attribute__((always_inline)) void
 cwn_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
           int64_t y1, int64_t j, int k, const int has_w, const int has_e, uint64_t *diff,
-          omp_pop_t *pop) {
+          omp_pop_t *pop, const corun_life_rule_tables_t *rt) {
     const __m512i zero = _mm512_setzero_si512();
     const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
     const int delta = pop && pop->delta;
@@ -336,7 +384,7 @@ cwn_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
     do {                                                                                          \
         rd = rows_src_next(g, src, y + 1, rd);                                              \
         cwn_row(g, rd, j, ld, has_w, has_e, el, &D##c, &D##0, &D##1);                             \
-        __m512i nx = cw_next(M##c, U##0, U##1, M##0, M##1, D##0, D##1);                           \
+        __m512i nx = cw_next_rule(rt, M##c, U##0, U##1, M##0, M##1, D##0, D##1);                 \
         if (has_e) nx = _mm512_and_si512(nx, keep);                                               \
         if (has_w) nx = _mm512_alignr_epi64(zero, nx, 1);                                         \
         __m512i old = _mm512_maskz_loadu_epi64(st, out);                                          \
@@ -356,30 +404,46 @@ cwn_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
     _mm512_mask_storeu_epi64(d, st, _mm512_or_si512(_mm512_maskz_loadu_epi64(st, d), dacc));
 }
 
-#define CWN_VARIANT(name, HW, HE)                                                               \
+#define CWN_VARIANT_RT(name, HW, HE, RT)                                                        \
     static void name(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,    \
-                     int64_t y0, int64_t y1, int64_t j, int k, uint64_t *diff, omp_pop_t *pop) { \
-        cwn_strip(g, src, dst, dst_origin, y0, y1, j, k, HW, HE, diff, pop);                    \
+                     int64_t y0, int64_t y1, int64_t j, int k, uint64_t *diff, omp_pop_t *pop,  \
+                     const corun_life_rule_tables_t *rt) {                                      \
+        (void)rt;                                                                               \
+        cwn_strip(g, src, dst, dst_origin, y0, y1, j, k, HW, HE, diff, pop, RT);                \
     }
+#define CWN_VARIANT(name, HW, HE)                                                               \
+    CWN_VARIANT_RT(name, HW, HE, NULL)                                                          \
+    CWN_VARIANT_RT(name##_r, HW, HE, rt)
 CWN_VARIANT(cwn_mid, 0, 0)
 CWN_VARIANT(cwn_w, 1, 0)
 CWN_VARIANT(cwn_e, 0, 1)
 CWN_VARIANT(cwn_we, 1, 1)
 #undef CWN_VARIANT
+#undef CWN_VARIANT_RT
 
 typedef void (*cw_fn)(const omp_geom_t *, omp_src_t, uint64_t *, int64_t, int64_t, int64_t,
-                      int64_t, int, __mmask8, uint64_t *, omp_pop_t *);
+                      int64_t, int, __mmask8, uint64_t *, omp_pop_t *,
+                      const corun_life_rule_tables_t *);
 
-/* Row blocks for B3/S23 with one of three variant sets: plain, with diff,
- * or streaming stores. */
+/* A variant set: the four strip variants by the row ends a strip has
+ * (none, west, east, both) and the ring variant, for B3/S23 and for the
+ * tables. */
+typedef struct cw_set {
+    cw_fn ends[4], ring;
+    cw_fn ends_r[4], ring_r;
+} cw_set_t;
+
+/* Row blocks with one variant set; rt NULL: B3/S23. */
 static inline __attribute__((always_inline)) void
 cw_blocks(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
-          int64_t y1, int64_t j0, int64_t j1, uint64_t *diff, const cw_fn *variants,
-          cw_fn ring, omp_pop_t *pop) {
+          int64_t y1, int64_t j0, int64_t j1, uint64_t *diff, const cw_set_t *set,
+          const corun_life_rule_tables_t *rt, omp_pop_t *pop) {
+    const cw_fn *variants = rt ? set->ends_r : set->ends;
     /* The whole row of a torus whose rows are 1-4 full vectors of full words. */
     if (g->torus && j0 == 0 && j1 == g->wpr && g->lastbits == 64 && g->wpr % 8 == 0 &&
         g->wpr <= 32) {
-        ring(g, src, dst, dst_origin, y0, y1, 0, (int)(g->wpr / 8), 0xFF, diff, pop);
+        (rt ? set->ring_r : set->ring)(g, src, dst, dst_origin, y0, y1, 0, (int)(g->wpr / 8),
+                                       0xFF, diff, pop, rt);
         return;
     }
     /* Strips of up to 4 vectors (32 words): 4 x 5 sums plus accumulators fit
@@ -391,67 +455,84 @@ cw_blocks(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
         __mmask8 lm = (__mmask8)(tail == 8 ? 0xFF : (1u << tail) - 1);
         int ends = (j == 0) | (j + cnt == g->wpr) << 1;
         variants[ends](g, src, dst, dst_origin, y0, y1, j, nv, lm, diff ? diff + (j - j0) : NULL,
-                       pop);
+                       pop, rt);
     }
 }
 
-/* omp_block_fn for B3/S23 (born/survive ignored: the rule is folded). */
-void omp_conway_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
-                                   int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
-                                   int64_t j1, uint64_t *scratch, uint64_t *diff, unsigned born,
-                                   unsigned survive, omp_pop_t *pop) {
-    (void)scratch;
-    (void)born;
-    (void)survive;
-    static const cw_fn plain[4] = {cw_mid, cw_w, cw_e, cw_we};
-    static const cw_fn with_diff[4] = {cw_mid_d, cw_w_d, cw_e_d, cw_we_d};
-    typedef void (*cwn_fn)(const omp_geom_t *, omp_src_t, uint64_t *, int64_t, int64_t, int64_t,
-                           int64_t, int, uint64_t *, omp_pop_t *);
-    static const cwn_fn narrow[4] = {cwn_mid, cwn_w, cwn_e, cwn_we};
-    if (diff && j1 - j0 <= CW_NARROW) {
-        int ends = (j0 == 0) | (j1 == g->wpr) << 1;
-        narrow[ends](g, src, dst, dst_origin, y0, y1, j0, (int)(j1 - j0), diff, pop);
-    } else if (diff)
-        cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, diff, with_diff, cw_ring_d, pop);
-    else
-        cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, plain, cw_ring, pop);
+/* The rule's tables, or NULL for B3/S23 (folded at compile time). */
+static inline const corun_life_rule_tables_t *cw_rule(unsigned born, unsigned survive,
+                                                      corun_life_rule_tables_t *buf) {
+    if (corun_life_rule_is_conway(born, survive)) return NULL;
+    *buf = corun_life_rule_tables(born, survive);
+    return buf;
 }
 
-/* The same with non-temporal stores (omp_kernels_t.conway_stream). The
- * fence orders them before whatever tells another thread the rows are
- * ready: streaming stores are weakly ordered. */
-void omp_conway_stream_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
-                                     int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
-                                     int64_t j1, uint64_t *scratch, uint64_t *diff,
-                                     unsigned born, unsigned survive, omp_pop_t *pop) {
+/* omp_block_fn for any rule, in word order. */
+void omp_step_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
+                     int64_t y0, int64_t y1, int64_t j0, int64_t j1, uint64_t *scratch,
+                     uint64_t *diff, unsigned born, unsigned survive, omp_pop_t *pop) {
+    (void)scratch;
+    static const cw_set_t plain = {{cw_mid, cw_w, cw_e, cw_we}, cw_ring,
+                                   {cw_mid_r, cw_w_r, cw_e_r, cw_we_r}, cw_ring_r};
+    static const cw_set_t with_diff = {{cw_mid_d, cw_w_d, cw_e_d, cw_we_d}, cw_ring_d,
+                                       {cw_mid_d_r, cw_w_d_r, cw_e_d_r, cw_we_d_r}, cw_ring_d_r};
+    typedef void (*cwn_fn)(const omp_geom_t *, omp_src_t, uint64_t *, int64_t, int64_t, int64_t,
+                           int64_t, int, uint64_t *, omp_pop_t *,
+                           const corun_life_rule_tables_t *);
+    static const cwn_fn narrow[4] = {cwn_mid, cwn_w, cwn_e, cwn_we};
+    static const cwn_fn narrow_r[4] = {cwn_mid_r, cwn_w_r, cwn_e_r, cwn_we_r};
+    corun_life_rule_tables_t buf;
+    const corun_life_rule_tables_t *rt = cw_rule(born, survive, &buf);
+    if (diff && j1 - j0 <= CW_NARROW) {
+        int ends = (j0 == 0) | (j1 == g->wpr) << 1;
+        (rt ? narrow_r : narrow)[ends](g, src, dst, dst_origin, y0, y1, j0, (int)(j1 - j0), diff,
+                                       pop, rt);
+    } else if (diff)
+        cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, diff, &with_diff, rt, pop);
+    else
+        cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, &plain, rt, pop);
+}
+
+/* The same with non-temporal stores (omp_kernels_t.stream). The fence
+ * orders them before whatever tells another thread the rows are ready:
+ * streaming stores are weakly ordered. */
+void omp_stream_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
+                       int64_t y0, int64_t y1, int64_t j0, int64_t j1, uint64_t *scratch,
+                       uint64_t *diff, unsigned born, unsigned survive, omp_pop_t *pop) {
     (void)scratch;
     (void)diff;
-    (void)born;
-    (void)survive;
-    static const cw_fn streaming[4] = {cw_mid_s, cw_w_s, cw_e_s, cw_we_s};
-    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, streaming, cw_ring_s, pop);
+    static const cw_set_t streaming = {{cw_mid_s, cw_w_s, cw_e_s, cw_we_s}, cw_ring_s,
+                                       {cw_mid_s_r, cw_w_s_r, cw_e_s_r, cw_we_s_r}, cw_ring_s_r};
+    corun_life_rule_tables_t buf;
+    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, &streaming,
+              cw_rule(born, survive, &buf), pop);
     _mm_sfence();
 }
 
-/* omp_block_fn for B3/S23 on torus rows in the lane-strided order
- * (omp_kernels_t.conway_perm): whole rows (j0 = 0, j1 = wpr), of whole
- * vectors (wpr % 8 == 0), no diff. stream: non-temporal stores. */
-void omp_conway_perm_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
-                                   int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
-                                   int64_t j1, uint64_t *scratch, uint64_t *diff, unsigned born,
-                                   unsigned survive, omp_pop_t *pop) {
-    (void)scratch, (void)diff, (void)born, (void)survive;
-    static const cw_fn plain[4] = {cwp_mid, cwp_w, cwp_e, cwp_ring};
-    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, plain, cwp_ring, pop);
+/* omp_block_fn on torus rows in the lane-strided order (omp_kernels_t.perm):
+ * whole rows (j0 = 0, j1 = wpr), of whole vectors (wpr % 8 == 0), no diff. */
+void omp_perm_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
+                     int64_t y0, int64_t y1, int64_t j0, int64_t j1, uint64_t *scratch,
+                     uint64_t *diff, unsigned born, unsigned survive, omp_pop_t *pop) {
+    (void)scratch, (void)diff;
+    static const cw_set_t plain = {{cwp_mid, cwp_w, cwp_e, cwp_ring}, cwp_ring,
+                                   {cwp_mid_r, cwp_w_r, cwp_e_r, cwp_ring_r}, cwp_ring_r};
+    corun_life_rule_tables_t buf;
+    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, &plain, cw_rule(born, survive, &buf),
+              pop);
 }
 
-void omp_conway_perm_stream_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
-                                          int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0,
-                                          int64_t j1, uint64_t *scratch, uint64_t *diff,
-                                          unsigned born, unsigned survive, omp_pop_t *pop) {
-    (void)scratch, (void)diff, (void)born, (void)survive;
-    static const cw_fn streaming[4] = {cwp_mid_s, cwp_w_s, cwp_e_s, cwp_ring_s};
-    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, streaming, cwp_ring_s, pop);
+void omp_perm_stream_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
+                            int64_t dst_origin, int64_t y0, int64_t y1, int64_t j0, int64_t j1,
+                            uint64_t *scratch, uint64_t *diff, unsigned born, unsigned survive,
+                            omp_pop_t *pop) {
+    (void)scratch, (void)diff;
+    static const cw_set_t streaming = {{cwp_mid_s, cwp_w_s, cwp_e_s, cwp_ring_s}, cwp_ring_s,
+                                       {cwp_mid_s_r, cwp_w_s_r, cwp_e_s_r, cwp_ring_s_r},
+                                       cwp_ring_s_r};
+    corun_life_rule_tables_t buf;
+    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, &streaming,
+              cw_rule(born, survive, &buf), pop);
     _mm_sfence();
 }
 

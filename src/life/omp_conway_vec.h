@@ -1,6 +1,6 @@
 /* omp_conway_vec.h — the B3/S23 row kernel in GCC vector extensions for
  * AVX2, the widest SIMD of most laptops: included by omp_kernels_avx2.c after
- * omp_rows.h, with OMP_VW = 4 words per vector; defines omp_conway_avx2.
+ * omp_rows.h, with OMP_VW = 4 words per vector; defines omp_step_avx2.
  *
  * Why: gcc vectorises omp_rows.h's word loops, but that kernel keeps a ring
  * of row sums in memory and evaluates the rule from four sum planes; on
@@ -173,11 +173,13 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
     }
 }
 
-/* omp_block_fn for B3/S23 (born/survive ignored: the rule is folded). */
-void omp_conway_avx2(OMP_BLOCK_PARAMS) {
-    (void)scratch;
-    (void)born;
-    (void)survive;
+/* omp_block_fn for any rule: B3/S23 here, with the rule folded; the others
+ * with the shared body (omp_rows.h). */
+void omp_step_avx2(OMP_BLOCK_PARAMS) {
+    if (!corun_life_rule_is_conway(born, survive)) {
+        rows_generic(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
+        return;
+    }
     for (int64_t j = j0; j < j1; j += OMP_VW) {
         int n = j1 - j < OMP_VW ? (int)(j1 - j) : OMP_VW;
         uint64_t *df = diff ? diff + (j - j0) : NULL;

@@ -11,7 +11,7 @@
  * apart (stride >= wpr, a multiple of 8 so rows start on a cache line).
  *
  * Lane-strided order: on a torus whose width is a multiple of 512 (wpr =
- * 8q), dense and blocked B3/S23 stepping keep each row's words permuted
+ * 8q), dense and blocked AVX-512 stepping keep each row's words permuted
  * so that word l*q + i sits at position 8i + l: the row is cut into 8
  * runs of q words and the 8-word vector i holds word i of each run. A
  * vector's west and east neighbour words are then the same lanes of
@@ -115,19 +115,22 @@ typedef void (*omp_block_fn)(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
 typedef int64_t (*omp_count_fn)(const omp_geom_t *g, const uint64_t *base, int64_t origin,
                                 int64_t y0, int64_t y1);
 
-/* One SIMD target's kernels: B3/S23 folded at compile time, and any rule. */
+/* One SIMD target's kernels, each for any outer-totalistic rule (the
+ * born/survive masks they are called with): the fastest the target has
+ * (B3/S23 folded at compile time where a kernel has that), and the shared C
+ * body (omp_rows.h). */
 typedef struct omp_kernels {
     const char *simd; /* "avx512", "avx2", "portable" */
-    omp_block_fn conway, generic;
+    omp_block_fn step, generic;
     omp_count_fn count;
-    /* B3/S23 writing full vectors with non-temporal stores, which go to
+    /* step writing full vectors with non-temporal stores, which go to
      * memory without first reading the line into the cache; for the last
      * level of a temporal-blocking pass, whose rows are not read again
      * before the next pass. Takes no diff. NULL if the target has none. */
-    omp_block_fn conway_stream;
-    /* B3/S23 on torus rows in the lane-strided order (below), whole rows of
+    omp_block_fn stream;
+    /* step on torus rows in the lane-strided order (below), whole rows of
      * whole vectors; and the same with non-temporal stores. NULL if none. */
-    omp_block_fn conway_perm, conway_perm_stream;
+    omp_block_fn perm, perm_stream;
 } omp_kernels_t;
 
 #define OMP_PLANE(st) ((st) + 40)
@@ -153,20 +156,20 @@ static inline int64_t omp_scratch_words(const omp_geom_t *g) {
 #define OMP_COUNT_PARAMS                                                                        \
     const omp_geom_t *g, const uint64_t *base, int64_t origin, int64_t y0, int64_t y1
 
-void omp_conway_portable(OMP_BLOCK_PARAMS);
+void omp_step_portable(OMP_BLOCK_PARAMS); /* B3/S23 folded, else omp_generic_portable */
 void omp_generic_portable(OMP_BLOCK_PARAMS);
 int64_t omp_count_portable(OMP_COUNT_PARAMS);
 #ifdef OMP_HAVE_X86_COPIES
-void omp_conway_avx2(OMP_BLOCK_PARAMS); /* omp_conway_vec.h */
+void omp_step_avx2(OMP_BLOCK_PARAMS); /* omp_conway_vec.h for B3/S23, else omp_generic_avx2 */
 void omp_generic_avx2(OMP_BLOCK_PARAMS);
 int64_t omp_count_avx2(OMP_COUNT_PARAMS);
-void omp_conway_avx512(OMP_BLOCK_PARAMS); /* omp_conway_avx512.h, and the next four */
-void omp_conway_stream_avx512(OMP_BLOCK_PARAMS);
-void omp_conway_perm_avx512(OMP_BLOCK_PARAMS);
-void omp_conway_perm_stream_avx512(OMP_BLOCK_PARAMS);
+void omp_step_avx512(OMP_BLOCK_PARAMS); /* omp_conway_avx512.h, and the next four */
+void omp_stream_avx512(OMP_BLOCK_PARAMS);
+void omp_perm_avx512(OMP_BLOCK_PARAMS);
+void omp_perm_stream_avx512(OMP_BLOCK_PARAMS);
 int64_t omp_count_avx512(OMP_COUNT_PARAMS);
 void omp_generic_avx512(OMP_BLOCK_PARAMS);
-void omp_conway_autovec_avx512(OMP_BLOCK_PARAMS); /* gcc's vectorisation of omp_rows.h */
+void omp_step_autovec_avx512(OMP_BLOCK_PARAMS); /* gcc's vectorisation of omp_rows.h */
 int64_t omp_count_autovec_avx512(OMP_COUNT_PARAMS);
 #endif
 
@@ -200,7 +203,7 @@ typedef struct omp_plan {
     int tiles;                /* change tracking is used (tile maps needed) */
     int threads;              /* threads stepping uses */
     const omp_kernels_t *k;   /* the SIMD target's kernels */
-    int conway;               /* the rule is B3/S23: the folded kernels apply */
+    int conway;               /* the rule is B3/S23 (kernels fold it where they can) */
     int strided;              /* dense and blocked stepping keep lane-strided rows */
     int stream;               /* blocking's last level uses non-temporal stores */
     /* temporal blocking (mode or bulk OMP_MODE_TBLOCK) */

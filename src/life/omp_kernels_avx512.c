@@ -1,9 +1,8 @@
 /* omp_kernels_avx512.c — the omp backend's row kernels compiled for
- * AVX-512: the intrinsics B3/S23 kernels of omp_conway_avx512.h (word order,
- * streaming, lane-strided) and its population count, the shared body of
- * omp_rows.h for any rule, and gcc's vectorisation of that body for B3/S23
- * too ("avx512-autovec", only on request: it measures what the intrinsics
- * buy). Run only after omp_machine_probe() found the CPU (and the OS) can. */
+ * AVX-512: the intrinsics kernels of omp_conway_avx512.h for every rule
+ * (word order, streaming, lane-strided) and its population count, the shared
+ * body of omp_rows.h, and gcc's vectorisation of that body ("avx512-autovec",
+ * only on request: it measures what the intrinsics buy). Run only after omp_machine_probe() found the CPU (and the OS) can. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +19,8 @@ void omp_generic_avx512(OMP_BLOCK_PARAMS) {
     rows_generic(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
 }
 
-void omp_conway_autovec_avx512(OMP_BLOCK_PARAMS) {
-    rows_conway(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
+void omp_step_autovec_avx512(OMP_BLOCK_PARAMS) {
+    rows_step(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
 }
 
 int64_t omp_count_autovec_avx512(OMP_COUNT_PARAMS) { return rows_count(g, base, origin, y0, y1); }

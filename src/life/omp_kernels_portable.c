@@ -9,8 +9,8 @@
 
 #include "life/omp_rows.h"
 
-void omp_conway_portable(OMP_BLOCK_PARAMS) {
-    rows_conway(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
+void omp_step_portable(OMP_BLOCK_PARAMS) {
+    rows_step(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
 }
 
 void omp_generic_portable(OMP_BLOCK_PARAMS) {

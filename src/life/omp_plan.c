@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "life/omp_int.h"
+#include "life_word.h"
 
 /* skip_stable=auto's thresholds (fractions of tiles a generation needs):
  * the best of 0.04-0.30 (with 2x for leaving) measured in interleaved pairs
@@ -46,17 +47,16 @@ void omp_plan(int64_t w, int64_t h, const corun_life_params_t *p, const omp_mach
 
     out->k = omp_kernels_pick(tu->simd, m);
     const unsigned born = p->rule.born & 0x1ffu, survive = p->rule.survive & 0x1ffu;
-    out->conway = !p->rule.iso && born == (1u << 3) && survive == (3u << 2);
+    out->conway = !p->rule.iso && corun_life_rule_is_conway(born, survive);
 
-    /* Dense and blocked B3/S23 on a torus of whole vectors keep rows in the
-     * lane-strided order (omp_int.h); change tracking, whose tiles are
+    /* Dense and blocked stepping on a torus of whole vectors keep rows in
+     * the lane-strided order (omp_int.h); change tracking, whose tiles are
      * ranges of words, in word order: skip_stable=auto switches, starting
      * with bulk stepping. */
     const int skip = p->skip_stable == CORUN_LIFE_SKIP_ON ||
                      (p->skip_stable == CORUN_LIFE_SKIP_AUTO && w >= 512 && h >= 512);
     const int adaptive = p->skip_stable == CORUN_LIFE_SKIP_AUTO && skip && !tu->tblock_off;
-    out->strided = out->conway && (!skip || adaptive) && torus && w % 512 == 0 &&
-                   out->k->conway_perm && !tu->perm_off;
+    out->strided = !p->rule.iso && (!skip || adaptive) && torus && w % 512 == 0 && out->k->perm && !tu->perm_off;
 
     /* Temporal blocking once the two generations outgrow the L2 caches of
      * the cores stepping them, one per thread (a dense pass then streams
@@ -74,7 +74,7 @@ void omp_plan(int64_t w, int64_t h, const corun_life_params_t *p, const omp_mach
      * anyway: skip_stable=auto blocks in-cache grids too, and there the
      * next pass would have to read the streamed rows back from memory
      * (2048x2048, 1 thread, auto: -11 % in interleaved pairs). */
-    out->stream = tblock_ok && out->conway && out->k->conway_stream;
+    out->stream = !p->rule.iso && tblock_ok && out->k->stream;
 
     if (skip) {
         out->tiles = 1;

@@ -204,6 +204,14 @@ static inline __attribute__((always_inline)) void rows_generic(OMP_BLOCK_PARAMS)
         rows_block(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, NULL, born, survive, pop);
 }
 
+/* Any rule: B3/S23 folded, the others through their masks. */
+static inline __attribute__((always_inline, unused)) void rows_step(OMP_BLOCK_PARAMS) {
+    if (corun_life_rule_is_conway(born, survive))
+        rows_conway(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
+    else
+        rows_generic(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
+}
+
 /* Population of rows y0..y1-1 (padding bits are zero, so whole words count). */
 static inline __attribute__((always_inline, unused)) int64_t rows_count(OMP_COUNT_PARAMS) {
     int64_t n = 0;

@@ -109,10 +109,10 @@ int omp_open(void **state, corun_life_grid_t *gr, const corun_life_params_t *p,
     s->cy1 = cy1;
     s->grid = gr;
     s->k = pl->k;
-    s->fnw = pl->conway ? s->k->conway : s->k->generic;
-    s->fnw_last = pl->stream ? s->k->conway_stream : s->fnw;
-    s->fnp = s->k->conway_perm;
-    s->fnp_last = pl->stream && s->k->conway_perm_stream ? s->k->conway_perm_stream : s->fnp;
+    s->fnw = s->k->step;
+    s->fnw_last = pl->stream ? s->k->stream : s->fnw;
+    s->fnp = s->k->perm;
+    s->fnp_last = pl->stream && s->k->perm_stream ? s->k->perm_stream : s->fnp;
     s->fn = s->fnw;
     s->fn_last = s->fnw_last;
 
