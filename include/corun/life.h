@@ -134,6 +134,23 @@ CORUN_API uint64_t corun_life_grid_hash(const corun_life_grid_t *g, int threads)
 /* Live cells (padding bits not counted). */
 CORUN_API int64_t corun_life_grid_population(const corun_life_grid_t *g, int threads);
 
+/* Previews (a snapshot file's /previews, docs/FORMAT.md): the live-cell
+ * density of B x B blocks, B the smallest block size >= 1 that makes the
+ * preview at most CORUN_LIFE_PREVIEW_MAX blocks on each side; blocks at the
+ * right and bottom edges are clipped to the grid. */
+#define CORUN_LIFE_PREVIEW_MAX 1024
+CORUN_API int64_t corun_life_preview_block(int64_t width, int64_t height);
+/* Adds the live cells of n packed rows (`stride` words apart), which are
+ * rows y0 .. y0+n-1 of a grid `width` cells wide, to the block counts
+ * (ceil(height/B) x ceil(width/B), row-major; the caller zeroes them once
+ * per frame). Padding bits must be 0. */
+CORUN_API void corun_life_preview_count(const uint64_t *words, int64_t stride, int64_t width,
+                                        int64_t y0, int64_t n, int64_t block, uint64_t *counts);
+/* The preview values: (255 * live + area / 2) / area of each block, area
+ * its number of cells. */
+CORUN_API void corun_life_preview_scale(const uint64_t *counts, int64_t width, int64_t height,
+                                        int64_t block, uint8_t *out);
+
 /* The hash of a run of cells as a function of the hash before it, so that
  * pieces (threads' row ranges, MPI ranks' slabs) are hashed independently
  * and composed in order. With cells c in {0, 1}, h ^ c = h + c * (1 - 2 *
