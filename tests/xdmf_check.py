@@ -45,6 +45,7 @@ def structure(xmf, f):
         if coll.get("GridType") != "Collection" or coll.get("CollectionType") != "Temporal":
             fail("top-level grid %s is not a temporal collection" % coll.get("Name"))
         grids = coll.findall("Grid")
+        dpath = "/" + coll.get("Name")  # (a series without frames yet)
         if len(grids) != len(gens):
             fail("%s lists %d frames, /generation %d" % (coll.get("Name"), len(grids), len(gens)))
         for k, g in enumerate(grids):
