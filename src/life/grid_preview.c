@@ -7,8 +7,9 @@
  * Counting is separate from scaling so that pieces of a frame (the chunks
  * of a slab, the slabs of MPI ranks) add their counts before the values
  * are made. */
-#include <string.h>
+#include <stdint.h>
 
+#include "corun/core.h"
 #include "corun/life.h"
 
 int64_t corun_life_preview_block(int64_t width, int64_t height) {
@@ -18,32 +19,77 @@ int64_t corun_life_preview_block(int64_t width, int64_t height) {
     return b < 1 ? 1 : b;
 }
 
-/* Live cells among bits a .. b-1 (a < b) of a packed row. */
-static inline uint64_t range_count(const uint64_t *row, int64_t a, int64_t b) {
-    const int64_t wa = a >> 6, wb = (b - 1) >> 6;
-    const unsigned sa = (unsigned)(a & 63), eb = (unsigned)((b - 1) & 63) + 1;
-    const uint64_t hi = eb == 64 ? ~0ull : ((1ull << eb) - 1);
-    if (wa == wb) return (uint64_t)__builtin_popcountll((row[wa] >> sa) & (hi >> sa));
-    uint64_t n = (uint64_t)__builtin_popcountll(row[wa] >> sa);
-    for (int64_t w = wa + 1; w < wb; w++) n += (uint64_t)__builtin_popcountll(row[w]);
-    return n + (uint64_t)__builtin_popcountll(row[wb] & hi);
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PREVIEW_X86 1
+#endif
+
+/* The portable count (libgcc's __popcountdi2, which __builtin_popcountll
+ * calls without -mpopcnt, is a table lookup per byte). */
+static inline uint64_t popcount_swar(uint64_t x) {
+    x -= (x >> 1) & UINT64_C(0x5555555555555555);
+    x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+    x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+    return (x * UINT64_C(0x0101010101010101)) >> 56;
 }
 
-void corun_life_preview_count(const uint64_t *words, int64_t stride, int64_t width, int64_t y0,
-                              int64_t n, int64_t block, uint64_t *counts) {
+/* hw: the POPCNT instruction (inlined into a function built for it). */
+#define POPC(x) (hw ? (uint64_t)__builtin_popcountll(x) : popcount_swar(x))
+
+/* Rows y0.. of the grid into their block counts. Along a row, the count
+ * of cells before x is kept running: whole words are added as the blocks'
+ * ends pass them, and a block's end inside a word adds that word's bits
+ * below it, so a block is the difference of two such counts: about one
+ * popcount per word plus one per block, without branches on the block
+ * size. */
+static inline __attribute__((always_inline)) void count_rows(const uint64_t *words, int64_t stride,
+                                                             int64_t width, int64_t y0, int64_t n,
+                                                             int64_t block, uint64_t *counts,
+                                                             const int hw) {
     const int64_t pw = (width + block - 1) / block;
     for (int64_t y = 0; y < n; y++) {
         const uint64_t *row = words + y * stride;
         uint64_t *c = counts + ((y0 + y) / block) * pw;
-        if (block == 64) { /* blocks are words (65536-wide grids): no masks */
-            for (int64_t bx = 0; bx < pw; bx++) c[bx] += (uint64_t)__builtin_popcountll(row[bx]);
+        if (block == 64) { /* blocks are words (grids 65536 wide) */
+            for (int64_t bx = 0; bx < pw; bx++) c[bx] += POPC(row[bx]);
             continue;
         }
-        for (int64_t bx = 0, x = 0; bx < pw; bx++, x += block) {
-            const int64_t e = x + block < width ? x + block : width;
-            c[bx] += range_count(row, x, e);
+        uint64_t whole = 0, before = 0; /* cells in words [0, wi); before the block */
+        int64_t wi = 0;
+        for (int64_t bx = 0, e = block; bx < pw; bx++, e += block) {
+            if (e > width) e = width;
+            const int64_t we = e >> 6;
+            while (wi < we) whole += POPC(row[wi++]);
+            const unsigned r = (unsigned)(e & 63);
+            /* (a row's words end at the width: no word past it is read) */
+            const uint64_t upto = whole + (r ? POPC(row[we] & ((UINT64_C(1) << r) - 1)) : 0);
+            c[bx] += upto - before;
+            before = upto;
         }
     }
+}
+
+static void count_portable(const uint64_t *words, int64_t stride, int64_t width, int64_t y0,
+                           int64_t n, int64_t block, uint64_t *counts) {
+    count_rows(words, stride, width, y0, n, block, counts, 0);
+}
+
+#ifdef PREVIEW_X86
+__attribute__((target("popcnt"))) static void count_popcnt(const uint64_t *words, int64_t stride,
+                                                           int64_t width, int64_t y0, int64_t n,
+                                                           int64_t block, uint64_t *counts) {
+    count_rows(words, stride, width, y0, n, block, counts, 1);
+}
+#endif
+
+void corun_life_preview_count(const uint64_t *words, int64_t stride, int64_t width, int64_t y0,
+                              int64_t n, int64_t block, uint64_t *counts) {
+#ifdef PREVIEW_X86
+    if (corun_cpu_has(CORUN_CPU_POPCNT)) {
+        count_popcnt(words, stride, width, y0, n, block, counts);
+        return;
+    }
+#endif
+    count_portable(words, stride, width, y0, n, block, counts);
 }
 
 void corun_life_preview_scale(const uint64_t *counts, int64_t width, int64_t height,
