@@ -7,6 +7,7 @@
  * repetition as it finishes, and ends with a table of speedup and parallel
  * efficiency. A hash mismatch stops the bench with exit code 1.
  * docs/BENCH.md documents the options, the CSV columns and the definitions. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -694,8 +695,10 @@ int cmd_bench(int argc, char **argv) {
                B.rows, o.out, took, est);
     }
 out:
+    errno = 0;
     if (B.csv && (ferror(B.csv) | fclose(B.csv)) && exit_code == CORUN_EXIT_OK) {
-        cli_error("bench: out %s: write failed", part);
+        cli_error("bench: out %s: write failed: %s", part,
+                  errno ? strerror(errno) : "an earlier write failed");
         exit_code = CORUN_EXIT_FAILURE;
     }
     if (B.csv && (exit_code == CORUN_EXIT_OK || !replacing)) {

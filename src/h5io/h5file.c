@@ -64,12 +64,9 @@ static herr_t walk_cb(unsigned depth, const H5E_error2_t *e, void *data) {
     return 0;
 }
 
-/* Records an error naming the file and the operation, with HDF5's innermost
- * reason when it has one; makes the file's error state sticky. */
-static int fail(corun_h5_file_t *f, const char *path, corun_err_t *err, int code,
-                const char *what) {
-    char reason[256] = "";
-    h5_walk_t w = {reason, sizeof reason};
+void corun_h5_error_reason(char *reason, size_t n, int err_no) {
+    reason[0] = '\0';
+    h5_walk_t w = {reason, n};
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &w);
     H5Eclear2(H5E_DEFAULT);
     /* HDF5's low-level messages span lines and embed the OS reason as
@@ -80,10 +77,27 @@ static int fail(corun_h5_file_t *f, const char *path, corun_err_t *err, int code
         snprintf(tmp, sizeof tmp, "%s", em + 17);
         char *q = strchr(tmp, '\'');
         if (q) *q = '\0';
-        snprintf(reason, sizeof reason, "%s", tmp);
+        snprintf(reason, n, "%s", tmp);
+    } else if (err_no && (!reason[0] || strstr(reason, "unable to") || strstr(reason, "failed"))) {
+        /* HDF5's own words without the OS reason it dropped (its flush
+         * and close paths): the errno the caller saved right after the
+         * call. */
+        char tmp[256];
+        snprintf(tmp, sizeof tmp, "%s", reason);
+        snprintf(reason, n, "%s%s%s", tmp, tmp[0] ? ": " : "", strerror(err_no));
     }
     for (char *c = reason; *c; c++)
         if (*c == '\n' || *c == '\t') *c = ' ';
+}
+
+/* Records an error naming the file and the operation, with HDF5's innermost
+ * reason when it has one (else errno's, saved before anything else ran);
+ * makes the file's error state sticky. */
+static int fail(corun_h5_file_t *f, const char *path, corun_err_t *err, int code,
+                const char *what) {
+    const int err_no = errno;
+    char reason[256];
+    corun_h5_error_reason(reason, sizeof reason, err_no);
     corun_err_t e;
     corun_err_set(&e, code, "%s: %s failed%s%s", path, what, reason[0] ? ": " : "", reason);
     if (f && !f->failed) {
@@ -498,6 +512,16 @@ static int xdmf_update(corun_h5_file_t *f, int force, corun_err_t *err) {
     return e.code ? e.code : CORUN_EIO;
 }
 
+/* A dataset opened without a chunk cache (see make_dataset). */
+static hid_t open_dataset(hid_t file, const char *name) {
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    hid_t d = dapl >= 0 && H5Pset_chunk_cache(dapl, 0, 0, 1.0) >= 0
+                  ? H5Dopen2(file, name, dapl)
+                  : -1;
+    if (dapl >= 0) H5Pclose(dapl);
+    return d;
+}
+
 static hid_t make_dataset(hid_t file, const char *name, hid_t type, int rank, const hsize_t *chunk,
                           const hsize_t *dims0, corun_h5_codec_t codec, int level, int checksum) {
     hsize_t maxd[3];
@@ -530,7 +554,12 @@ static hid_t make_dataset(hid_t file, const char *name, hid_t type, int rank, co
          * own bytes and survive. Restart checks the series against each
          * other and against the last frame instead. */
         ok = ok && (!checksum || h5io_checksum_dcpl(dcpl) == 0);
-        if (ok) d = H5Dcreate2(file, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        /* No chunk cache: a chunk goes to the file at its write, so that
+         * nothing is left to write at close after a failed flush. */
+        hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+        if (ok && dapl >= 0 && H5Pset_chunk_cache(dapl, 0, 0, 1.0) >= 0)
+            d = H5Dcreate2(file, name, type, sp, H5P_DEFAULT, dcpl, dapl);
+        if (dapl >= 0) H5Pclose(dapl);
     }
     if (dcpl >= 0) H5Pclose(dcpl);
     if (sp >= 0) H5Sclose(sp);
@@ -650,8 +679,11 @@ static void free_file(corun_h5_file_t *f) {
     free(f);
 }
 
-int corun_h5_close_failed(int64_t file) {
-    hid_t id = (hid_t)file;
+/* Swaps the file's descriptor for an anonymous memory file (default
+ * driver only), so that whatever HDF5 still writes (cached chunks at a
+ * dataset's close, metadata at the file's) goes nowhere and the file on
+ * disk keeps its last flushed state. */
+static void abandon_fd(hid_t id) {
     void *handle = NULL;
     hid_t fapl = H5Fget_access_plist(id);
     /* Only the default (sec2) driver has a plain descriptor to swap. */
@@ -664,6 +696,12 @@ int corun_h5_close_failed(int64_t file) {
         }
     }
     if (fapl >= 0) H5Pclose(fapl);
+    H5Eclear2(H5E_DEFAULT);
+}
+
+int corun_h5_close_failed(int64_t file) {
+    hid_t id = (hid_t)file;
+    abandon_fd(id);
     int rc = H5Fclose(id) < 0 ? -1 : 0;
     H5Eclear2(H5E_DEFAULT);
     return rc;
@@ -674,6 +712,9 @@ int corun_h5_close_failed(int64_t file) {
  * corun_h5_close_failed): the file keeps its last flushed state. */
 static int close_all(corun_h5_file_t *f) {
     if (f->failed && !parallel(f) && f->file >= 0) {
+        /* first: closing a dataset writes its cached chunks (the
+         * compressed previews') */
+        abandon_fd(f->file);
         if (f->frames >= 0) H5Dclose(f->frames);
         if (f->gens >= 0) H5Dclose(f->gens);
         if (f->pops >= 0) H5Dclose(f->pops);
@@ -1265,13 +1306,13 @@ static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
         ranks > (1 << 24))
         return inconsistent(f, err, "swmr %lld, threads %lld, mpi_ranks %lld out of range",
                             (long long)swmr, (long long)threads, (long long)ranks);
-    f->frames = H5Dopen2(f->file, "frames", H5P_DEFAULT);
-    f->gens = H5Dopen2(f->file, "generation", H5P_DEFAULT);
-    f->pops = H5Dopen2(f->file, "population", H5P_DEFAULT);
+    f->frames = open_dataset(f->file, "frames");
+    f->gens = open_dataset(f->file, "generation");
+    f->pops = open_dataset(f->file, "population");
     if (f->frames < 0 || f->gens < 0 || f->pops < 0)
         return fail(f, path, err, CORUN_EPARSE, "opening /frames, /generation, /population");
     htri_t has_prev = H5Lexists(f->file, "previews", H5P_DEFAULT);
-    if (has_prev > 0) f->prevs = H5Dopen2(f->file, "previews", H5P_DEFAULT);
+    if (has_prev > 0) f->prevs = open_dataset(f->file, "previews");
     H5Eclear2(H5E_DEFAULT);
     if (want_previews && f->prevs < 0)
         return inconsistent(f, err, "format version %s, but /previews is missing",
