@@ -1,5 +1,5 @@
 /* preview_bench.c — what a frame's preview (/previews, docs/FORMAT.md)
- * costs the snapshot I/O worker: corun_life_preview_count + _scale over a
+ * costs the snapshot I/O worker: corun_life_preview_count + _values over a
  * random packed frame on one thread (the worker's), next to
  * corun_life_grid_population on one thread (a hardware popcount pass over
  * the same words: the memory-speed floor), best of
@@ -25,7 +25,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     corun_life_grid_fill_random(&g, 0.3, 1, 0, 0);
-    const int64_t b = corun_life_preview_block(w, h), pw = (w + b - 1) / b, ph = (h + b - 1) / b;
+    const int64_t b = corun_life_preview_block(w, h, CORUN_LIFE_PREVIEW_MAX_SIDE), pw = (w + b - 1) / b, ph = (h + b - 1) / b;
     uint64_t *counts = malloc((size_t)(pw * ph) * 8);
     uint8_t *vals = malloc((size_t)(pw * ph));
     double best_p = 1e30, best_c = 1e30;
@@ -35,8 +35,9 @@ int main(int argc, char **argv) {
         sink += (uint64_t)corun_life_grid_population(&g, 1);
         double t1 = corun_now();
         memset(counts, 0, (size_t)(pw * ph) * 8);
-        corun_life_preview_count(g.words, g.stride, w, 0, h, b, counts);
-        corun_life_preview_scale(counts, w, h, b, vals);
+        corun_life_preview_count(g.words, g.stride, w, 0, h, b, 0, counts);
+        for (int64_t by = 0; by < ph; by++)
+            corun_life_preview_values(counts + by * pw, w, h, b, by, vals + by * pw);
         double t2 = corun_now();
         if (t1 - t0 < best_c) best_c = t1 - t0;
         if (t2 - t1 < best_p) best_p = t2 - t1;

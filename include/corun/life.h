@@ -135,21 +135,26 @@ CORUN_API uint64_t corun_life_grid_hash(const corun_life_grid_t *g, int threads)
 CORUN_API int64_t corun_life_grid_population(const corun_life_grid_t *g, int threads);
 
 /* Previews (a snapshot file's /previews, docs/FORMAT.md): the live-cell
- * density of B x B blocks, B the smallest block size >= 1 that makes the
- * preview at most CORUN_LIFE_PREVIEW_MAX blocks on each side; blocks at the
- * right and bottom edges are clipped to the grid. */
-#define CORUN_LIFE_PREVIEW_MAX 1024
-CORUN_API int64_t corun_life_preview_block(int64_t width, int64_t height);
-/* Adds the live cells of n packed rows (`stride` words apart), which are
- * rows y0 .. y0+n-1 of a grid `width` cells wide, to the block counts
- * (ceil(height/B) x ceil(width/B), row-major; the caller zeroes them once
- * per frame). Padding bits must be 0. */
-CORUN_API void corun_life_preview_count(const uint64_t *words, int64_t stride, int64_t width,
-                                        int64_t y0, int64_t n, int64_t block, uint64_t *counts);
-/* The preview values: (255 * live + area / 2) / area of each block, area
- * its number of cells. */
-CORUN_API void corun_life_preview_scale(const uint64_t *counts, int64_t width, int64_t height,
-                                        int64_t block, uint8_t *out);
+ * density of block x block blocks of a packed grid, one value 0..255 per
+ * block: (255 * live + area / 2) / area, area being the block's cells
+ * inside the grid (edge blocks are clipped). A preview of a WxH grid is
+ * ceil(H/block) rows of pw = ceil(W/block) values. */
+#define CORUN_LIFE_PREVIEW_MAX_SIDE 1024
+/* The smallest block >= 1 for which both ceil(width/block) and
+ * ceil(height/block) are at most max_side (the file's preview_block uses
+ * CORUN_LIFE_PREVIEW_MAX_SIDE). */
+CORUN_API int64_t corun_life_preview_block(int64_t width, int64_t height, int64_t max_side);
+/* Adds the live cells of n packed rows, grid rows y0..y0+n-1 (row i at
+ * rows + i * stride words), to the counts of their blocks:
+ * counts[(y / block - by0) * pw + x / block], by0 the block row counts[0]
+ * belongs to (0 for counts of the whole grid). Rows may come in any pieces
+ * (a slab, a chunk); start with zeroed counts. Padding bits must be 0. */
+CORUN_API void corun_life_preview_count(const uint64_t *rows, int64_t stride, int64_t width,
+                                        int64_t y0, int64_t n, int64_t block, int64_t by0,
+                                        uint64_t *counts);
+/* The pw values of block row `by` from its complete counts (pw entries). */
+CORUN_API void corun_life_preview_values(const uint64_t *counts, int64_t width, int64_t height,
+                                         int64_t block, int64_t by, uint8_t *out);
 
 /* The hash of a run of cells as a function of the hash before it, so that
  * pieces (threads' row ranges, MPI ranks' slabs) are hashed independently

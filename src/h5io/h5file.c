@@ -469,7 +469,7 @@ static void layout(corun_h5_file_t *f) {
      * enough for HDF5's chunk cache and for partial reads of huge frames. */
     int64_t rpc = ((int64_t)1 << 20) / (f->x * elem);
     f->rows_per_chunk = rpc < 1 ? 1 : rpc > m->height ? m->height : rpc;
-    f->pblock = corun_life_preview_block(m->width, m->height);
+    f->pblock = corun_life_preview_block(m->width, m->height, CORUN_LIFE_PREVIEW_MAX_SIDE);
     f->pw = (m->width + f->pblock - 1) / f->pblock;
     f->ph = (m->height + f->pblock - 1) / f->pblock;
 }
@@ -988,13 +988,15 @@ static int make_preview(corun_h5_file_t *f, const uint64_t *words) {
     const size_t cells = (size_t)(f->ph * f->pw);
     memset(f->pcounts, 0, cells * sizeof *f->pcounts);
     corun_life_preview_count(words, corun_life_words_per_row(m->width), m->width, f->row0,
-                             f->rows, f->pblock, f->pcounts);
+                             f->rows, f->pblock, 0, f->pcounts);
 #if H5IO_PAR
     if (parallel(f) && MPI_Reduce(f->rank == 0 ? MPI_IN_PLACE : f->pcounts, f->pcounts,
                                   (int)cells, MPI_UINT64_T, MPI_SUM, 0, f->comm) != MPI_SUCCESS)
         return -1;
 #endif
-    if (f->rank == 0) corun_life_preview_scale(f->pcounts, m->width, m->height, f->pblock, f->pvals);
+    for (int64_t by = 0; f->rank == 0 && by < f->ph; by++)
+        corun_life_preview_values(f->pcounts + by * f->pw, m->width, m->height, f->pblock, by,
+                                  f->pvals + by * f->pw);
     return 0;
 }
 

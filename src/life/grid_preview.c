@@ -1,21 +1,20 @@
 /* grid_preview.c — the live-cell density of B x B blocks of packed rows:
  * the small uint8 preview a snapshot file keeps next to each frame
- * (docs/FORMAT.md, /previews). Works on the packed words directly: a
- * block's cells of one row are a bit range, counted with popcount a word
- * at a time, so a row costs about one popcount per word plus two per
- * block, and a 65536 x 65536 frame (512 MiB) is one pass at memory speed.
- * Counting is separate from scaling so that pieces of a frame (the chunks
- * of a slab, the slabs of MPI ranks) add their counts before the values
- * are made. */
+ * (docs/FORMAT.md, /previews). Works on the packed words directly, a row
+ * at a time: about one popcount per word plus one per block (the POPCNT
+ * instruction where the CPU has it), so a 65536 x 65536 frame (512 MiB)
+ * is one pass at memory speed on the I/O thread. Counting is separate
+ * from the values so that pieces of a frame (the slabs of MPI ranks, rows
+ * read a chunk at a time) add their counts before the values are made. */
 #include <stdint.h>
 
 #include "corun/core.h"
 #include "corun/life.h"
 
-int64_t corun_life_preview_block(int64_t width, int64_t height) {
+int64_t corun_life_preview_block(int64_t width, int64_t height, int64_t max_side) {
     const int64_t side = width > height ? width : height;
-    /* ceil(side / B) <= CORUN_LIFE_PREVIEW_MAX  <=>  B >= ceil(side / MAX) */
-    int64_t b = (side + CORUN_LIFE_PREVIEW_MAX - 1) / CORUN_LIFE_PREVIEW_MAX;
+    /* ceil(side / B) <= max_side  <=>  B >= ceil(side / max_side) */
+    int64_t b = (side + max_side - 1) / max_side;
     return b < 1 ? 1 : b;
 }
 
@@ -43,12 +42,12 @@ static inline uint64_t popcount_swar(uint64_t x) {
  * size. */
 static inline __attribute__((always_inline)) void count_rows(const uint64_t *words, int64_t stride,
                                                              int64_t width, int64_t y0, int64_t n,
-                                                             int64_t block, uint64_t *counts,
-                                                             const int hw) {
+                                                             int64_t block, int64_t by0,
+                                                             uint64_t *counts, const int hw) {
     const int64_t pw = (width + block - 1) / block;
     for (int64_t y = 0; y < n; y++) {
         const uint64_t *row = words + y * stride;
-        uint64_t *c = counts + ((y0 + y) / block) * pw;
+        uint64_t *c = counts + ((y0 + y) / block - by0) * pw;
         if (block == 64) { /* blocks are words (grids 65536 wide) */
             for (int64_t bx = 0; bx < pw; bx++) c[bx] += POPC(row[bx]);
             continue;
@@ -69,38 +68,37 @@ static inline __attribute__((always_inline)) void count_rows(const uint64_t *wor
 }
 
 static void count_portable(const uint64_t *words, int64_t stride, int64_t width, int64_t y0,
-                           int64_t n, int64_t block, uint64_t *counts) {
-    count_rows(words, stride, width, y0, n, block, counts, 0);
+                           int64_t n, int64_t block, int64_t by0, uint64_t *counts) {
+    count_rows(words, stride, width, y0, n, block, by0, counts, 0);
 }
 
 #ifdef PREVIEW_X86
 __attribute__((target("popcnt"))) static void count_popcnt(const uint64_t *words, int64_t stride,
                                                            int64_t width, int64_t y0, int64_t n,
-                                                           int64_t block, uint64_t *counts) {
-    count_rows(words, stride, width, y0, n, block, counts, 1);
+                                                           int64_t block, int64_t by0,
+                                                           uint64_t *counts) {
+    count_rows(words, stride, width, y0, n, block, by0, counts, 1);
 }
 #endif
 
-void corun_life_preview_count(const uint64_t *words, int64_t stride, int64_t width, int64_t y0,
-                              int64_t n, int64_t block, uint64_t *counts) {
+void corun_life_preview_count(const uint64_t *rows, int64_t stride, int64_t width, int64_t y0,
+                              int64_t n, int64_t block, int64_t by0, uint64_t *counts) {
 #ifdef PREVIEW_X86
     if (corun_cpu_has(CORUN_CPU_POPCNT)) {
-        count_popcnt(words, stride, width, y0, n, block, counts);
+        count_popcnt(rows, stride, width, y0, n, block, by0, counts);
         return;
     }
 #endif
-    count_portable(words, stride, width, y0, n, block, counts);
+    count_portable(rows, stride, width, y0, n, block, by0, counts);
 }
 
-void corun_life_preview_scale(const uint64_t *counts, int64_t width, int64_t height,
-                              int64_t block, uint8_t *out) {
-    const int64_t pw = (width + block - 1) / block, ph = (height + block - 1) / block;
-    for (int64_t by = 0; by < ph; by++) {
-        const int64_t bh = (by + 1) * block <= height ? block : height - by * block;
-        for (int64_t bx = 0; bx < pw; bx++) {
-            const int64_t bw = (bx + 1) * block <= width ? block : width - bx * block;
-            const uint64_t area = (uint64_t)bh * (uint64_t)bw, live = counts[by * pw + bx];
-            out[by * pw + bx] = (uint8_t)((255 * live + area / 2) / area);
-        }
+void corun_life_preview_values(const uint64_t *counts, int64_t width, int64_t height,
+                               int64_t block, int64_t by, uint8_t *out) {
+    const int64_t pw = (width + block - 1) / block;
+    const int64_t bh = (by + 1) * block <= height ? block : height - by * block;
+    for (int64_t bx = 0; bx < pw; bx++) {
+        const int64_t bw = (bx + 1) * block <= width ? block : width - bx * block;
+        const uint64_t area = (uint64_t)bh * (uint64_t)bw, live = counts[bx];
+        out[bx] = (uint8_t)((255 * live + area / 2) / area);
     }
 }
