@@ -848,14 +848,17 @@ int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force,
     f->gens = make_dataset(f->file, "generation", H5T_STD_I64LE, 1, cg, d1, CORUN_H5_RAW, 0, 0);
     f->pops = make_dataset(f->file, "population", H5T_STD_I64LE, 1, cp, d1, CORUN_H5_RAW, 0, 0);
     /* One preview per chunk, checksummed like the frames (written once,
-     * never rewritten in place), and always compressed: a byte per block
-     * of a grid up to 1024 cells wide is 8 times its bit-packed frame,
-     * and densities compress well (deflate level 1 unless the frames use
-     * a codec). */
+     * never rewritten in place). B = 1 (grids up to 1024 x 1024): the
+     * preview is the frame as 0/255 bytes, 8 times its bit-packed size, and
+     * compresses about as well: deflate level 1 (or the frames' codec).
+     * B > 1: densities barely compress (about 1.3 times with deflate, at
+     * some 50 ms a MiB on the I/O thread), so only the fast lz4 is used. */
     hsize_t dp[3] = {0, (hsize_t)f->ph, (hsize_t)f->pw}, cpv[3] = {1, (hsize_t)f->ph, (hsize_t)f->pw};
-    const int praw = m->codec == CORUN_H5_RAW;
-    f->prevs = make_dataset(f->file, "previews", H5T_STD_U8LE, 3, cpv, dp,
-                            praw ? CORUN_H5_GZIP : m->codec, praw ? 1 : m->level, 1);
+    corun_h5_codec_t pcodec = m->codec;
+    int plevel = m->level;
+    if (f->pblock == 1 && pcodec == CORUN_H5_RAW) pcodec = CORUN_H5_GZIP, plevel = 1;
+    if (f->pblock > 1 && pcodec == CORUN_H5_GZIP) pcodec = CORUN_H5_RAW;
+    f->prevs = make_dataset(f->file, "previews", H5T_STD_U8LE, 3, cpv, dp, pcodec, plevel, 1);
     if (f->frames < 0 || f->gens < 0 || f->pops < 0 || f->prevs < 0) {
         rc = fail(f, path, err, CORUN_EIO, "creating the datasets");
         goto bad;
