@@ -1,14 +1,18 @@
 #!/bin/sh
-# snapshot_bench.sh — what HDF5 snapshots cost a run:
-# the same 16384x16384 B3/S23 soup, omp, 2 threads, 200 generations, without
-# snapshots and with a bit-packed frame every 20 generations, every
-# generation, and every 20 with lz4; wall-time ratios and overlap, in one run.
+# snapshot_bench.sh — what HDF5 snapshots cost a whole run: the same
+# 16384x16384 B3/S23 soup, omp, 200 generations, without snapshots and with a
+# bit-packed frame every 20 generations, every 20 with lz4, every generation,
+# and the first and last frame only (populations only). The cases are
+# interleaved, REPEAT rounds, best of each. Reported per case: the whole
+# process's wall time, the extra wall time output adds as a fraction of the
+# no-output run's stepping time (seconds=), the run's own estimate of that
+# (output_overhead=), overlap, and the I/O thread's CPU time per frame.
 # Then what the frames' checksum (HDF5's Fletcher32 filter, on every chunk)
 # costs the I/O thread: the same frames written and read back by h5py with
 # corun's chunk shape, with and without the filter (raw and lz4), per frame.
 #
 # usage: bench/snapshot_bench.sh [BUILD_DIR] [OUT_DIR]
-#   env: SIZE=16384x16384 STEPS=200 THREADS=2 REPEAT=3 (best of REPEAT runs)
+#   env: SIZE=16384x16384 STEPS=200 THREADS=2 REPEAT=3 (best of REPEAT rounds)
 #        CHECKSUM_ONLY=1: only the checksum part
 # OUT_DIR (default /tmp) receives the .h5 files (about 32 MiB per frame).
 set -eu
@@ -23,22 +27,6 @@ REPEAT=${REPEAT:-3}
 COMMON="life --size $SIZE --steps $STEPS --threads $THREADS --backend omp --skip-stable off --init random:0.5:1 --quiet"
 
 field() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-
-best_line() { # best_line ARGS...: the summary line of the fastest of REPEAT runs
-    best="" bestt=""
-    i=0
-    while [ "$i" -lt "$REPEAT" ]; do
-        rm -f "$OUT/corun-bench.h5"
-        line=$("$CORUN" "$@" | tail -n 1)
-        t=$(field seconds "$line")
-        if [ -z "$bestt" ] || awk -v a="$t" -v b="$bestt" 'BEGIN{exit !(a<b)}'; then
-            best=$line bestt=$t
-        fi
-        i=$((i + 1))
-    done
-    rm -f "$OUT/corun-bench.h5"
-    printf '%s\n' "$best"
-}
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cpus; load $(cut -d' ' -f1-3 /proc/loadavg)"
 checksum_cost() {
@@ -81,21 +69,49 @@ import os; os.unlink(path)
 PY
 }
 if [ "${CHECKSUM_ONLY:-0}" = 1 ]; then checksum_cost; exit 0; fi
-echo "case: $SIZE, $STEPS generations, omp, $THREADS threads, best of $REPEAT"
-base=$(best_line $COMMON)
-tb=$(field seconds "$base")
-printf '%-34s %8.3f s  %s\n' "no snapshots" "$tb" "hash=$(field hash "$base")"
-report() { # report LABEL EXTRA-ARGS...
-    label=$1; shift
-    l=$(best_line $COMMON --out "$OUT/corun-bench.h5" "$@")
-    t=$(field seconds "$l")
-    printf '%-34s %8.3f s  ratio %5.3f  io_seconds=%s stall_seconds=%s overlap=%s hash=%s\n' \
-        "$label" "$t" "$(awk -v a="$t" -v b="$tb" 'BEGIN{printf "%.3f", a/b}')" \
-        "$(field io_seconds "$l")" "$(field stall_seconds "$l")" "$(field overlap "$l")" \
-        "$(field hash "$l")"
+echo "case: $SIZE, $STEPS generations, omp, $THREADS threads, $REPEAT interleaved rounds, best of each"
+# case label | extra options ("-" none; "out" adds --out)
+CASES="no snapshots|-
+bits, every 20|--snapshot-every 20
+bits, every 20, lz4|--snapshot-every 20 --compress lz4
+bits, every generation|--snapshot-every 1
+populations only (first+last frame)|--snapshot-every 0"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"; rm -f "$OUT/corun-bench.h5"' EXIT
+r=0
+while [ "$r" -lt "$REPEAT" ]; do
+    i=0
+    printf '%s\n' "$CASES" | while IFS='|' read -r label extra; do
+        rm -f "$OUT/corun-bench.h5"
+        if [ "$extra" = "-" ]; then
+            line=$("$CORUN" $COMMON | tail -n 1)
+        else
+            line=$("$CORUN" $COMMON --out "$OUT/corun-bench.h5" $extra | tail -n 1)
+        fi
+        printf '%s\n' "$line" >>"$TMP/case$i"
+        i=$((i + 1))
+    done
+    r=$((r + 1))
+done
+best() { # best FILE: the line with the smallest wall_seconds
+    best="" bt=""
+    while IFS= read -r l; do
+        t=$(field wall_seconds "$l")
+        if [ -z "$bt" ] || awk -v a="$t" -v b="$bt" 'BEGIN{exit !(a<b)}'; then best=$l bt=$t; fi
+    done <"$1"
+    printf '%s\n' "$best"
 }
-report "bits, every 20" --snapshot-every 20
-report "bits, every 20, lz4" --snapshot-every 20 --compress lz4
-report "bits, every generation" --snapshot-every 1
-report "populations only (first+last frame)" --snapshot-every 0
+base=$(best "$TMP/case0")
+step0=$(field seconds "$base") wall0=$(field wall_seconds "$base")
+printf '| case | wall s | extra / stepping | output_overhead | overlap | I/O CPU ms per frame | frames |\n|---|---:|---:|---:|---:|---:|---:|\n'
+printf '| no snapshots (stepping %.3f s) | %.3f | | | | | |\n' "$step0" "$wall0"
+i=1
+printf '%s\n' "$CASES" | tail -n +2 | while IFS='|' read -r label extra; do
+    l=$(best "$TMP/case$i")
+    awk -v label="$label" -v w="$(field wall_seconds "$l")" -v w0="$wall0" -v s0="$step0" \
+        -v oo="$(field output_overhead "$l")" -v ov="$(field overlap "$l")" \
+        -v cpu="$(field io_cpu_seconds "$l")" -v fr="$(field frames "$l")" \
+        'BEGIN{printf "| %s | %.3f | %+.1f %% | %.3f | %s | %.1f | %d |\n", label, w, 100*(w-w0)/s0, oo, ov, (fr>0 ? 1000*cpu/fr : 0), fr}'
+    i=$((i + 1))
+done
 checksum_cost

@@ -1252,7 +1252,7 @@ static void cuda_snap_release(void *snap) {
 }
 
 static const corun_life_snap_ops_t cuda_snap_ops = {
-    cuda_snap_begin, cuda_snap_poll, cuda_snap_words, cuda_snap_release,
+    cuda_snap_begin, cuda_snap_poll, cuda_snap_words, NULL /* copy */, cuda_snap_release,
 };
 
 /* Host memory on top of the caller's grid: none that grows with the grid

@@ -30,7 +30,7 @@ echo "notebooks: data from $corun"
     > "$data/bench-quick.txt"
 if [ -n "$corun_cuda" ]; then
     # CPU against (emulated) GPU: Life only; the emulator is slow, so tiny.
-    "$corun_cuda" bench --workload life --backends omp,cuda --verify-backend omp \
+    "$corun_cuda" bench --workload life --backends omp,cuda --verify-backend omp --min-time 0 \
         --sizes 256x256 --life-steps 20 --repeat 2 --warmup 0 \
         --out "$data/bench-cuda.csv" --quiet > "$data/bench-cuda.txt"
 fi

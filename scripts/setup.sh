@@ -16,6 +16,7 @@ set -euo pipefail
 
 CORUN_PACKAGES=(build-essential cmake pkg-config libhdf5-dev libcunit1-dev libgmp-dev
     libflint-dev help2man
+    libpng-dev libgif-dev  # corun render: PNG and GIF pictures
     patchelf  # scripts/gpu-bundle.sh: RPATH $ORIGIN/lib in the GPU bundle
     hdf5-tools hdf5-filter-plugin python3-h5py python3-numpy
     libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
@@ -33,6 +34,7 @@ setup: corun needs, by feature (system packages, modules or Spack specs):
   build (required)  a C11 compiler with OpenMP (gcc), CMake >= 3.20, HDF5 (C library:
                     h5cc on PATH, or cmake -DHDF5_ROOT=DIR)
   corun fib         GMP and FLINT
+  corun render      libpng and giflib (PNG and GIF pictures; pattern export needs neither)
   MPI               an MPI library (Open MPI, MPICH) and an HDF5 built with it (h5pcc)
   CUDA backend      the CUDA Toolkit (nvcc)
   unit tests        CUnit

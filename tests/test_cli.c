@@ -33,6 +33,18 @@ static void test_help_and_version(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "hdf5: "));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "backends: serial omp"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "cpu simd: "));
+    /* --json: the same facts as one JSON object a real parser accepts */
+    CU_ASSERT_EQUAL_FATAL(RUN("info", "--json"), 0);
+    const char *js = test_write_tmp("info.json", out);
+    CU_ASSERT_EQUAL(test_py("import json; d = json.load(open('%s')); "
+                            "assert d['backends'][:2] == ['serial', 'omp'], d; "
+                            "assert d['openmp']['threads'] >= 1; "
+                            "assert d['cpu']['simd'] and d['hdf5']['version'].count('.') == 2; "
+                            "assert isinstance(d['cuda']['devices'], list); "
+                            "assert d['slurm'] is None or 'job' in d['slurm']",
+                            js),
+                    0);
+    expect_usage_error(RUN("info", "--jsn"), "did you mean '--json'?");
 }
 
 static void test_summary_line(void) {

@@ -299,6 +299,28 @@ static void test_pattern_and_rle(void) {
     same_as_serial(cmd, "omp", NULL, p4);
 }
 
+/* --write-png gathers the grid on rank 0: the picture one process draws. */
+static void test_write_png(void) {
+    static char out[65536];
+    char png1[512], png3[512], cmd[1024];
+    static char err[4096];
+    test_run_corun((const char *const[]){"corun", "info", NULL}, out, sizeof out, err, sizeof err);
+    if (strstr(out, "images: none")) return; /* a build without PNG output */
+    snprintf(png1, sizeof png1, "%s", test_tmp_path("mpi_life_1.png"));
+    snprintf(png3, sizeof png3, "%s", test_tmp_path("mpi_life_3.png"));
+    unlink(png1), unlink(png3);
+    snprintf(cmd, sizeof cmd, "--size 1500x31 --steps 9 --write-png %s", png1);
+    CU_ASSERT_EQUAL(run(NULL, 0, cmd, out, sizeof out), 0);
+    snprintf(cmd, sizeof cmd, "--size 1500x31 --steps 9 --write-png %s", png3);
+    CU_ASSERT_EQUAL(run(NULL, 3, cmd, out, sizeof out), 0);
+    size_t n1 = 0, n3 = 0;
+    char *a = test_slurp(png1, &n1), *b = test_slurp(png3, &n3);
+    CU_ASSERT_FATAL(a && b);
+    CU_ASSERT(n1 == n3 && memcmp(a, b, n1) == 0);
+    free(a);
+    free(b);
+}
+
 /* --out under P ranks: the frames and populations a single process writes
  * (h5py compares them); a restart under another P continues it. */
 static void test_snapshots(void) {
@@ -415,6 +437,7 @@ static const test_case_t cases[] = {
     {"halo_depths", test_halo_depths},
     {"change_tracking", test_change_tracking},
     {"pattern_and_rle", test_pattern_and_rle},
+    {"write_png", test_write_png},
     {"snapshots", test_snapshots},
     {"signal_one_rank", test_signal_one_rank},
     {"cuda_backend", test_cuda_backend},

@@ -240,6 +240,99 @@ static void test_other_stride(void) {
     }
 }
 
+/* Frames lent to the snapshot writer (omp_snap.c): each lent frame, copied
+ * out only after the next chunk was stepped (the stepper has moved it aside
+ * by then), equals the serial oracle's generation; a second lend while one
+ * is out, and any lend in tiles mode, answers 1 (copy with get_rows); the
+ * run with lends ends bit-identical to the oracle. */
+static void check_lend(int64_t w, int64_t h, const mode_cfg_t *m, int threads) {
+    enum { GENS = 30 };
+    static const int64_t chunks[] = {2, 1, 5, 3};
+    corun_life_params_t p = {.rule = CORUN_LIFE_RULE_CONWAY, .boundary = CORUN_LIFE_TORUS,
+                             .threads = threads, .skip_stable = m->skip, .device = -1,
+                             .omp_tuning = &m->tu};
+    corun_life_cells_t init, c;
+    CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&init, w, h, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&c, w, h, NULL), 0);
+    corun_life_cells_fill_random(&init, 0.45, (uint64_t)(w * 31 + h));
+    /* the oracle's every generation, packed */
+    const int64_t wpr = corun_life_words_per_row(w);
+    uint64_t *ref = calloc((size_t)((GENS + 1) * h * wpr), 8);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
+    test_life_t t;
+    CU_ASSERT_EQUAL_FATAL(test_life_open(&t, &corun_life_backend_serial, &init, &p, NULL), 0);
+    corun_life_grid_t pg;
+    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&pg, w, h, NULL), 0);
+    for (int gen = 0; gen <= GENS; gen++) {
+        if (gen) CU_ASSERT_EQUAL(t.be->step(t.st, 1, NULL, NULL), 0);
+        CU_ASSERT_EQUAL(test_life_read(&t, &c, NULL), 0);
+        corun_life_cells_pack(&c, &pg);
+        for (int64_t y = 0; y < h; y++)
+            memcpy(ref + (gen * h + y) * wpr, corun_life_grid_row(&pg, y), (size_t)wpr * 8);
+    }
+    test_life_close(&t);
+
+    const corun_life_snap_ops_t *ops = corun_life_backend_omp.snap;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ops);
+    corun_life_grid_t g;
+    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, w, h, NULL), 0);
+    corun_life_cells_pack(&init, &g);
+    uint64_t *frame = malloc((size_t)(h * wpr) * 8);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(frame);
+    void *st = NULL, *held = NULL, *extra = NULL;
+    int64_t held_gen = -1, done = 0;
+    int lends = 0, same = 1;
+    CU_ASSERT_EQUAL_FATAL(omp_open(&st, &g, &p, NULL), 0);
+    corun_life_info_t info;
+    omp_info(st, &info);
+    const int tiles = !strncmp(info.mode, "tiles", 5);
+    for (int i = 0; done < GENS; i++) {
+        int rc = ops->begin(st, &extra, NULL);
+        if (held) CU_ASSERT_EQUAL(rc, 1); /* one frame out at a time */
+        if (rc == 0) {
+            CU_ASSERT_FALSE(tiles);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(extra);
+            held = extra, held_gen = done, lends++;
+        }
+        int64_t n = chunks[i % 4] < GENS - done ? chunks[i % 4] : GENS - done;
+        CU_ASSERT_EQUAL(omp_step(st, n, NULL, NULL), 0);
+        done += n;
+        if (held && i % 2) { /* every other frame stays out for a second chunk */
+            CU_ASSERT_EQUAL(ops->poll(held, NULL), 1);
+            CU_ASSERT_EQUAL(ops->copy(held, frame, wpr), 0);
+            same &= !memcmp(frame, ref + held_gen * h * wpr, (size_t)(h * wpr) * 8);
+            ops->release(held);
+            held = NULL;
+        }
+    }
+    if (held) {
+        CU_ASSERT_EQUAL(ops->copy(held, frame, wpr), 0);
+        same &= !memcmp(frame, ref + held_gen * h * wpr, (size_t)(h * wpr) * 8);
+        ops->release(held);
+    }
+    CU_ASSERT_EQUAL(omp_close(st, NULL), 0);
+    for (int64_t y = 0; y < h; y++)
+        same &= !memcmp(corun_life_grid_row(&g, y), ref + (GENS * h + y) * wpr, (size_t)wpr * 8);
+    if (!same)
+        fprintf(stderr, "\nLEND MISMATCH %lldx%lld %s threads=%d mode=%s\n", (long long)w,
+                (long long)h, m->name, threads, info.mode);
+    CU_ASSERT_TRUE(same);
+    CU_ASSERT(tiles || lends >= 3);
+    free(frame);
+    free(ref);
+    corun_life_grid_close(&g);
+    corun_life_grid_close(&pg);
+    corun_life_cells_close(&init);
+    corun_life_cells_close(&c);
+}
+
+static void test_lend(void) {
+    static const int64_t sizes[][2] = {{65, 40}, {577, 41}, {1024, 24}, {130, 97}};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        for (int m = 0; m < NMODES; m++)
+            for (int t = 1; t <= 2; t++) check_lend(sizes[i][0], sizes[i][1], &modes[m], t);
+}
+
 /* omp_info: the threads really used (a 256x256 grid asked for 4 uses 1),
  * the SIMD path, the mode; bad arguments. */
 static void test_info_and_args(void) {
@@ -272,6 +365,7 @@ static const test_case_t cases[] = {
     {"get and put rows with a wider stride", test_rows},
     {"a grid of another stride is copied", test_other_stride},
     {"info and argument checks", test_info_and_args},
+    {"frames lent to the snapshot writer", test_lend},
     {NULL, NULL},
 };
 CORUN_TEST_SUITE(omp_seam, cases)

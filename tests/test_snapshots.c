@@ -95,6 +95,10 @@ static void test_frames_formats_codecs(void) {
         CU_ASSERT_EQUAL_FATAL(rc, 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(out, "io_seconds="));
         CU_ASSERT_PTR_NOT_NULL(strstr(out, "overlap="));
+        /* what output cost, relative to the no-output stepping time: >= 0 */
+        const char *oo = strstr(out, "output_overhead=");
+        CU_ASSERT_PTR_NOT_NULL(oo);
+        if (oo) CU_ASSERT(atof(oo + 16) >= 0);
         CU_ASSERT_EQUAL(test_h5check(path, NULL, rep, sizeof rep), 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(rep, "frame 5 gen 50 "));  /* 0,10,..,50 */
         CU_ASSERT_PTR_NULL(strstr(rep, "frame 6 "));

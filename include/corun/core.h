@@ -32,6 +32,7 @@ CORUN_API uint64_t corun_rng_u64(uint64_t seed, uint64_t index);
 
 /* ---- timing ---- */
 CORUN_API double corun_now(void); /* monotonic seconds */
+CORUN_API double corun_thread_cpu(void); /* CPU seconds of the calling thread */
 
 /* ---- strict parsing (whole string, base 10, no overflow) ---- */
 CORUN_API int corun_parse_i64(const char *s, int64_t *out);

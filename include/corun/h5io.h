@@ -81,6 +81,8 @@ typedef struct corun_h5_par {
 /* Run statistics stored as attributes when a run ends. */
 typedef struct corun_h5_stats {
     double io_seconds, stall_seconds, overlap;
+    double io_cpu_seconds; /* CPU time of the I/O thread's writes (this process) */
+    int64_t frames;        /* frames this run wrote */
     int64_t final_generation;
     const char *status; /* "complete", "interrupted" or "failed" */
     const char *error;  /* "failed": what went wrong, stored as the `error` attribute
@@ -212,8 +214,47 @@ CORUN_API int corun_snap_restart_frame(corun_snap_t *s, corun_life_grid_t *g, co
 CORUN_API int corun_snap_submit(corun_snap_t *s, int64_t gen, const corun_life_backend_t *be,
                                 void *state, int64_t first_pop, const int64_t *pops,
                                 int64_t npops, corun_err_t *err);
+/* Lets the writer start (it waits from open until this call, or close):
+ * the stepping loop calls it after its first chunk, which so runs next to
+ * an idle writer. busy: the writer is on a frame now (1) or idle (0). */
+CORUN_API void corun_snap_go(corun_snap_t *s);
+CORUN_API int corun_snap_busy(corun_snap_t *s);
 /* Waits for every frame, stores the statistics (status as given), closes the
  * file, stops the loop and frees s; *st gets io/stall/overlap. */
 CORUN_API int corun_snap_close(corun_snap_t *s, corun_h5_stats_t *st, corun_err_t *err);
+
+/* ---- reading any frame without changing the file (frames_read.c) ---- */
+
+/* What a reader sees in a file: its metadata, the frames /generation lists
+ * when it is opened (a running corun may add more later: they are not
+ * seen), and its previews. */
+typedef struct corun_h5_frames {
+    corun_h5_meta_t meta;       /* config_text, command_line: NULL */
+    int64_t nframes;            /* complete frames (>= 1) */
+    const int64_t *generation;  /* their generations, increasing */
+    int64_t preview_block;      /* /previews' block size; 0: the file has none */
+    int64_t npreviews;          /* complete previews: frames 0..npreviews-1 */
+} corun_h5_frames_t;
+
+typedef struct corun_h5_reader corun_h5_reader_t;
+
+/* Opens a snapshot file read-only after the checks corun_h5_read_meta makes
+ * (messages name the file); a file written with --swmr (live, or marked by
+ * a killed writer) as a SWMR reader, after its attributes and header digest
+ * are checked. A file a running corun writes can be read: set
+ * HDF5_USE_FILE_LOCKING=FALSE before the first call (HDF5 1.10 locks a file
+ * for as long as a writer has it open; corun render does this). */
+CORUN_API int corun_h5_reader_open(const char *path, corun_h5_reader_t **out,
+                                   const corun_h5_frames_t **info, corun_err_t *err);
+/* Rows y0..y0+n-1 of frame k (0-based, < nframes), bit-packed (the grid
+ * layout), row i at words + i * stride (stride >= words per row). Checks the
+ * chunk checksum and the cells (0/1, no bits past the width). */
+CORUN_API int corun_h5_reader_rows(corun_h5_reader_t *r, int64_t k, int64_t y0, int64_t n,
+                                   uint64_t *words, int64_t stride, corun_err_t *err);
+/* The preview of frame k (< npreviews): ceil(height/B) rows of
+ * ceil(width/B) values (corun_life_preview_values), B = preview_block. */
+CORUN_API int corun_h5_reader_preview(corun_h5_reader_t *r, int64_t k, uint8_t *out,
+                                      corun_err_t *err);
+CORUN_API void corun_h5_reader_close(corun_h5_reader_t *r);
 
 #endif

@@ -134,28 +134,6 @@ CORUN_API uint64_t corun_life_grid_hash(const corun_life_grid_t *g, int threads)
 /* Live cells (padding bits not counted). */
 CORUN_API int64_t corun_life_grid_population(const corun_life_grid_t *g, int threads);
 
-/* Previews (a snapshot file's /previews, docs/FORMAT.md): the live-cell
- * density of block x block blocks of a packed grid, one value 0..255 per
- * block: (255 * live + area / 2) / area, area being the block's cells
- * inside the grid (edge blocks are clipped). A preview of a WxH grid is
- * ceil(H/block) rows of pw = ceil(W/block) values. */
-#define CORUN_LIFE_PREVIEW_MAX_SIDE 1024
-/* The smallest block >= 1 for which both ceil(width/block) and
- * ceil(height/block) are at most max_side (the file's preview_block uses
- * CORUN_LIFE_PREVIEW_MAX_SIDE). */
-CORUN_API int64_t corun_life_preview_block(int64_t width, int64_t height, int64_t max_side);
-/* Adds the live cells of n packed rows, grid rows y0..y0+n-1 (row i at
- * rows + i * stride words), to the counts of their blocks:
- * counts[(y / block - by0) * pw + x / block], by0 the block row counts[0]
- * belongs to (0 for counts of the whole grid). Rows may come in any pieces
- * (a slab, a chunk); start with zeroed counts. Padding bits must be 0. */
-CORUN_API void corun_life_preview_count(const uint64_t *rows, int64_t stride, int64_t width,
-                                        int64_t y0, int64_t n, int64_t block, int64_t by0,
-                                        uint64_t *counts);
-/* The pw values of block row `by` from its complete counts (pw entries). */
-CORUN_API void corun_life_preview_values(const uint64_t *counts, int64_t width, int64_t height,
-                                         int64_t block, int64_t by, uint8_t *out);
-
 /* The hash of a run of cells as a function of the hash before it, so that
  * pieces (threads' row ranges, MPI ranks' slabs) are hashed independently
  * and composed in order. With cells c in {0, 1}, h ^ c = h + c * (1 - 2 *
@@ -240,6 +218,17 @@ CORUN_API int corun_life_rle_write(FILE *f, const corun_life_grid_t *g, corun_li
 CORUN_API int corun_life_rle_save(const char *path, const corun_life_grid_t *g,
                                   corun_life_rule_t rule, corun_life_boundary_t b,
                                   corun_err_t *err);
+/* Writes g as plaintext .cells: every row in full ('.' dead, 'O' alive),
+ * so that reading it back gives exactly g's size; comment (may be NULL)
+ * becomes '!' lines first. */
+CORUN_API int corun_life_cells_write(FILE *f, const corun_life_grid_t *g, const char *comment,
+                                     corun_err_t *err);
+/* Saves g as .cells (a path ending in .cells) or RLE (any other), by the
+ * overwrite rule of outputs (outdir.h: an existing file only with force,
+ * written aside and renamed into place). comment: .cells only. */
+CORUN_API int corun_life_pattern_save(const char *path, int force, const corun_life_grid_t *g,
+                                      corun_life_rule_t rule, corun_life_boundary_t b,
+                                      const char *comment, corun_err_t *err);
 /* Sets the pattern's live cells in a grid `height` rows high with the
  * pattern's top-left corner at (x, y); g holds rows row0..row0+g->height-1
  * of it (the whole grid: row0 = 0, height = g->height; an MPI rank: its
@@ -248,6 +237,35 @@ CORUN_API int corun_life_rle_save(const char *path, const corun_life_grid_t *g,
 CORUN_API int corun_life_pattern_place(corun_life_grid_t *g, const corun_life_cells_t *pat,
                                        int64_t x, int64_t y, int64_t row0, int64_t height,
                                        corun_err_t *err);
+
+/* ---------------------------------------------------------------- previews */
+
+/* The live-cell density of block x block blocks of a packed grid, one value
+ * 0..255 per block: (255 * live + area / 2) / area, area being the block's
+ * cells inside the grid (edge blocks are clipped). The snapshot file's
+ * /previews and `corun render` both use these (docs/FORMAT.md), so a picture
+ * from a preview and one block-reduced from the frame are the same.
+ * A preview of a WxH grid is ceil(H/block) rows of pw = ceil(W/block) values.
+ * block at most 2^26 (the sums stay exact). */
+#define CORUN_LIFE_PREVIEW_MAX_SIDE 1024
+/* The smallest block >= 1 for which both ceil(width/block) and
+ * ceil(height/block) are at most max_side (the file's preview_block uses
+ * CORUN_LIFE_PREVIEW_MAX_SIDE). */
+CORUN_API int64_t corun_life_preview_block(int64_t width, int64_t height, int64_t max_side);
+/* Adds the live cells of n packed rows, grid rows y0..y0+n-1 (row i at
+ * rows + i * stride words), to the counts of their blocks:
+ * counts[(y / block - by0) * pw + x / block], where by0 is the block row
+ * counts[0] belongs to (0 for counts of the whole grid). Rows may come in
+ * any pieces (a slab, a chunk read from a file); start with zeroed counts. */
+CORUN_API void corun_life_preview_count(const uint64_t *rows, int64_t stride, int64_t width,
+                                        int64_t y0, int64_t n, int64_t block, int64_t by0,
+                                        uint64_t *counts);
+/* The pw values of block row `by` from its complete counts (pw entries). */
+CORUN_API void corun_life_preview_values(const uint64_t *counts, int64_t width, int64_t height,
+                                         int64_t block, int64_t by, uint8_t *out);
+/* The whole preview of g: ceil(height/block) * pw values into out. */
+CORUN_API int corun_life_preview_grid(const corun_life_grid_t *g, int64_t block, uint8_t *out,
+                                      corun_err_t *err);
 
 /* ----------------------------------------------------------------- printer */
 
@@ -289,16 +307,20 @@ typedef struct corun_life_info {
 } corun_life_info_t;
 
 /* Optional asynchronous snapshots, for backends whose grid lives in another
- * memory (a GPU): begin() queues a copy of the current generation and returns
- * a handle at once, so stepping goes on while it travels; poll() never
- * blocks (1 ready, 0 not yet, < 0 error); words() is the frame once ready
- * (height rows of wpr words, no gaps); release() frees the handle. Handles do
- * not refer back to the state: poll, words and release may be called from
- * another thread (the I/O thread), also after close(). */
+ * memory (a GPU) or that can lend a generation buffer (omp): begin() queues
+ * a copy of the current generation (or lends it) and returns a handle at
+ * once, so stepping goes on; it returns 1 (no handle) where the caller
+ * should copy with get_rows() instead. poll() never blocks (1 ready, 0 not
+ * yet, < 0 error). Once ready, the frame is words() (height rows of wpr
+ * words, no gaps) or, where words is NULL, copy() writes it to dst (row k
+ * at dst + k*stride) on the caller's thread. release() frees the handle.
+ * Handles do not refer back to the state: poll, words, copy and release may
+ * be called from another thread (the I/O thread), also after close(). */
 typedef struct corun_life_snap_ops {
     int (*begin)(void *state, void **snap, corun_err_t *err);
     int (*poll)(void *snap, corun_err_t *err);
     const uint64_t *(*words)(void *snap);
+    int (*copy)(void *snap, uint64_t *dst, int64_t stride);
     void (*release)(void *snap);
 } corun_life_snap_ops_t;
 

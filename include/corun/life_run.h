@@ -27,6 +27,12 @@ typedef struct corun_life_sink {
     void *ctx;
     int (*submit)(void *ctx, int64_t gen, const corun_life_backend_t *be, void *state,
                   int64_t first, const int64_t *pops, int64_t n, corun_err_t *err);
+    /* Optional. go: called once after the first chunk (the sink may hold
+     * its writing back until then, so that chunk measures the stepping
+     * rate without output); busy: non-zero while output work runs next to
+     * the stepping (a chunk started while it is 0 is a no-output chunk). */
+    void (*go)(void *ctx);
+    int (*busy)(void *ctx);
 } corun_life_sink_t;
 
 /* Processes stepping one grid together (MPI ranks, a slab of rows each).
@@ -61,6 +67,10 @@ typedef struct corun_life_run_cfg {
 
 typedef struct corun_life_run_result {
     double seconds;     /* wall time of the loop (stepping + hand-overs) */
+    /* Chunks stepped while no output work ran (all of them without a
+     * sink): their generations and stepping time, for the no-output rate. */
+    int64_t clean_generations;
+    double clean_seconds;
     int64_t generation; /* generation reached */
     int interrupted;    /* stopped on request (by any member of the team) */
 } corun_life_run_result_t;

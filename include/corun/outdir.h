@@ -22,6 +22,8 @@
 #ifndef CORUN_OUTDIR_H
 #define CORUN_OUTDIR_H
 
+#include <stdio.h>
+
 #include "corun/err.h"
 #include "corun/lock.h"
 
@@ -51,6 +53,30 @@ CORUN_API int corun_outdir_commit(corun_outdir_t *d, corun_err_t *err);
 /* Removes the aside folder if it was not committed, releases the lock and
  * frees d's strings. Safe on a zeroed or CORUN_OUTDIR_INIT d. */
 CORUN_API void corun_outdir_end(corun_outdir_t *d);
+
+/* One output file, by the same rule: NAME's lock held from begin to end,
+ * the new file written aside as PARENT/.NAME.PID.new and renamed over NAME
+ * by commit, so NAME is the old file whole or the new one whole. An
+ * existing NAME is replaced only with force (a folder never). */
+typedef struct corun_outfile {
+    char *path, *aside;
+    FILE *f;          /* write the new file here (open on aside) */
+    int committed;
+    corun_lock_t lock;
+} corun_outfile_t;
+
+#define CORUN_OUTFILE_INIT {NULL, NULL, NULL, 0, CORUN_LOCK_INIT}
+
+/* Errors: CORUN_EINVAL (exists without force, a folder), CORUN_EBUSY
+ * (another run writes it), CORUN_EIO (with the OS reason). On error
+ * nothing is held and nothing was created. */
+CORUN_API int corun_outfile_begin(corun_outfile_t *o, const char *path, int force,
+                                  corun_err_t *err);
+/* Flushes, closes and renames the new file into place. */
+CORUN_API int corun_outfile_commit(corun_outfile_t *o, corun_err_t *err);
+/* Removes the new file if it was not committed, releases the lock. Safe on
+ * a zeroed or CORUN_OUTFILE_INIT o. */
+CORUN_API void corun_outfile_end(corun_outfile_t *o);
 
 /* Removes a folder and everything under it without following symbolic
  * links; 0 or -1 (errno). */

@@ -22,6 +22,7 @@ class Corun(CMakePackage):
     variant("mpi", default=True, description="MPI scale-out: Life slabs, parallel HDF5 snapshots")
     variant("fib", default=True, description="corun fib: exact Fibonacci numbers (GMP, FLINT)")
     variant("cuda", default=False, description="CUDA backends for life, fib and csv")
+    variant("render", default=True, description="corun render: PNG and GIF pictures (libpng, giflib)")
 
     depends_on("c", type="build")
     depends_on("cmake@3.20:", type="build")
@@ -33,6 +34,8 @@ class Corun(CMakePackage):
     depends_on("gmp", when="+fib")
     depends_on("flint", when="+fib")
     depends_on("cuda", when="+cuda")
+    depends_on("libpng", when="+render")
+    depends_on("giflib@5:", when="+render")
     depends_on("cunit", type="test")
 
     def cmake_args(self):
@@ -40,5 +43,6 @@ class Corun(CMakePackage):
             self.define_from_variant("CORUN_MPI", "mpi"),
             self.define_from_variant("CORUN_FIB", "fib"),
             self.define_from_variant("CORUN_CUDA", "cuda"),
+            self.define_from_variant("CORUN_RENDER", "render"),
             self.define("BUILD_TESTING", self.run_tests),
         ]

@@ -185,7 +185,7 @@ mpi=$(CORUN=$corun CONFIG=$work/omp.ini OUT=$work/mpi.h5 TOTAL=$total EVERY=$eve
 say "submitted life-mpi.sbatch as job $mpi ($ranks ranks on the one node)"
 
 bench_line=$(THREADS=1,2 SIZES=512x512 SWEEP_DIR=$work/sweep CORUN=$corun \
-    BENCH_OPTS="--workload life --backends omp --life-steps 200 --repeat 2 --warmup 1 --verify-backend omp" \
+    BENCH_OPTS="--workload life --backends omp --life-steps 200 --repeat 2 --warmup 1 --verify-backend omp --min-time 0" \
     "$here/submit-bench-sweep.sh")
 sweep=$(echo "$bench_line" | awk '{print $2}')
 collect=$(echo "$bench_line" | awk '{print $6}')

@@ -1,7 +1,10 @@
 /* bench_cli.h — internals of `corun bench` (bench_opts.c: the options, one key
  * table for flags and the [bench] section of an INI config; bench_work.c: one
- * measured run of a workload; cmd_bench.c: the sweep, verification, progress,
- * the results CSV and the closing table). docs/BENCH.md is the user's guide. */
+ * measured run of a workload; cmd_bench.c: the plan, probes, sizing to
+ * --min-time, the runs and verification; bench_report.c: the results CSV,
+ * reliability notes, the closing table and its JSON form; bench_load.c: the
+ * CPU time other processes took during a run). docs/BENCH.md is the user's
+ * guide. */
 #ifndef CORUN_BENCH_CLI_H
 #define CORUN_BENCH_CLI_H
 
@@ -49,8 +52,10 @@ typedef struct bench_opts {
     char fib_algo[16];
     char csv_op[16];             /* stats | split */
     char csv_by[64];
+    double min_time;             /* seconds a measured run should last at least (0: off) */
     int quiet, dry_run;
     int force; /* replace an existing --out */
+    cli_summary_opts_t summary;  /* --summary-json, --no-summary */
 } bench_opts_t;
 
 void bench_opts_defaults(bench_opts_t *o);
@@ -108,5 +113,95 @@ int bench_run_point(bench_env_t *env, const bench_problem_t *p, const char *back
                     bench_sample_t *s, corun_err_t *err);
 
 int cmd_bench(int argc, char **argv);
+
+/* ---- the sweep's state (cmd_bench.c runs it, bench_report.c reports it) ---- */
+
+/* One measured repetition, kept for the final CSV. */
+typedef struct bench_rep {
+    bench_sample_t s;
+    char verified[12];  /* ref | ok | MISMATCH */
+    long long when;     /* time(NULL) at its start */
+    double other_cpu;   /* cores other processes used during it; < 0 unknown */
+} bench_rep_t;
+
+typedef struct bench_point {
+    bench_problem_t prob;
+    int size_idx;      /* which base size */
+    char backend[16];
+    int threads;       /* 0: not a CPU thread count (cuda) */
+    int inner;         /* runs per sample (fib, csv: to reach --min-time) */
+    double est;        /* expected seconds of one sample */
+    int probe;         /* index of the probe that estimates it */
+    int ref;           /* index into the reference table */
+    /* results */
+    bench_rep_t *reps; /* repeat entries */
+    double *secs, *foms;
+    int done;          /* measured repetitions */
+} bench_point_t;
+
+typedef struct bench_reference {
+    bench_problem_t prob;
+    uint64_t hash;
+    int have;
+    char source[48]; /* "serial", "omp on 1 thread, extra run" */
+} bench_reference_t;
+
+typedef struct bench_probe {
+    bench_workload_t w;
+    int size_idx;
+    char backend[16];
+    bench_problem_t prob; /* reduced problem */
+    double wall, secs;    /* whole run; measured part */
+    int ok;
+} bench_probe_t;
+
+typedef struct bench {
+    bench_opts_t *o;
+    bench_env_t env;
+    bench_point_t *pts;
+    int npts;
+    bench_reference_t *refs;
+    int nrefs;
+    bench_probe_t *probes;
+    int nprobes;
+    int cores;
+    char cpu[256], gpu[256], host[256];
+    FILE *csv;
+    int rows;
+    /* progress */
+    int show_bar, plain;
+    double t0, est_total, est_done;
+    int runs_total, runs_done;
+} bench_t;
+
+/* bench_load.c: a mark of the machine's busy CPU time and this process's own
+ * (children included); bench_other_cpu gives the average number of cores
+ * that other processes (and the hypervisor's steal) used between two marks,
+ * or -1 where /proc/stat cannot be read. */
+typedef struct bench_cpu_mark {
+    double busy, own, t; /* seconds */
+    int ok;
+} bench_cpu_mark_t;
+void bench_cpu_mark(bench_cpu_mark_t *m);
+double bench_other_cpu(const bench_cpu_mark_t *a, const bench_cpu_mark_t *b);
+
+/* bench_report.c */
+#define BENCH_LOAD_LIMIT 0.25   /* cores of other work that make a point unreliable */
+#define BENCH_SPREAD_LIMIT 0.15 /* (max - min) / median of its repetitions, likewise */
+double bench_median(const double *v, int n);
+/* Why point pt's figures are unreliable ("" if they are not). */
+void bench_point_note(const bench_t *B, const bench_point_t *pt, char *buf, size_t n);
+void bench_point_label(const bench_point_t *pt, char *buf, size_t n);
+/* One results-CSV row (columns in docs/BENCH.md); note: the point's
+ * reliability so far. */
+void bench_csv_header(FILE *f);
+void bench_csv_row(const bench_t *B, FILE *f, const bench_point_t *pt, int rep,
+                   const bench_rep_t *r, const char *note);
+/* The whole results file from memory (every row with its point's final
+ * reliability), written to path. */
+int bench_write_results(const bench_t *B, const char *path);
+void bench_print_table(const bench_t *B);
+/* The table as JSON (--summary-json) to path ("-": stdout). */
+int bench_write_json(const bench_t *B, const char *path, double took);
 
 #endif

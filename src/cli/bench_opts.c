@@ -19,15 +19,15 @@ const char *bench_workload_name(bench_workload_t w) {
 void bench_opts_defaults(bench_opts_t *o) {
     memset(o, 0, sizeof *o);
     o->workloads[BENCH_LIFE] = 1;
-    snprintf(o->backends[0], sizeof o->backends[0], "serial");
-    snprintf(o->backends[1], sizeof o->backends[1], "omp");
-    o->nbackends = 2;
+    snprintf(o->backends[0], sizeof o->backends[0], "omp");
+    o->nbackends = 1;
     o->threads_all = 1;
     o->mode = BENCH_STRONG;
     o->repeat = 3;
     o->warmup = 1;
     snprintf(o->out, sizeof o->out, "bench-results.csv");
-    snprintf(o->verify_backend, sizeof o->verify_backend, "serial");
+    snprintf(o->verify_backend, sizeof o->verify_backend, "omp");
+    o->min_time = 0.5;
     o->device = -1;
     o->life_steps = 100;
     o->life_density = 0.5;
@@ -216,6 +216,12 @@ int bench_opts_set(bench_opts_t *o, const char *key, const char *v, corun_err_t 
         return cli_copy_str(o->csv_op, sizeof o->csv_op, key, v, err);
     } else if (!strcmp(key, "csv-by")) {
         return cli_copy_str(o->csv_by, sizeof o->csv_by, key, v, err);
+    } else if (!strcmp(key, "min-time")) {
+        if (corun_parse_double(v, &o->min_time) || !(o->min_time >= 0) || o->min_time > 3600)
+            return corun_err_set(err, CORUN_EINVAL,
+                                 "min-time: '%s' is not a number of seconds in 0..3600 (0: off)", v);
+    } else if ((rc = cli_summary_opt(&o->summary, key, v, err)) <= 0) {
+        return rc;
     } else if (!strcmp(key, "quiet")) {
         return cli_parse_bool(key, v, &o->quiet, err);
     } else if (!strcmp(key, "force")) {
@@ -227,7 +233,8 @@ int bench_opts_set(bench_opts_t *o, const char *key, const char *v, corun_err_t 
                              "unknown option '%s' (known: workload, backends, threads, sizes, "
                              "life-sizes, fib-sizes, csv-sizes, mode, repeat, warmup, out, "
                              "workdir, verify-backend, device, life-steps, life-density, "
-                             "life-seed, fib-tasks, fib-algo, csv-op, csv-by, quiet, dry-run, force)",
+                             "life-seed, fib-tasks, fib-algo, csv-op, csv-by, min-time, quiet, dry-run, force, "
+                             "summary-json, no-summary)",
                              key);
     }
     return 0;
@@ -244,6 +251,7 @@ static const cli_key_t bench_keys[] = {
     {"verify-backend", 1, 0}, {"device", 1, 0},     {"life-steps", 1, 0},     {"life-density", 1, 0},
     {"life-seed", 1, 0},    {"fib-tasks", 1, 0},    {"fib-algo", 1, 0},       {"csv-op", 1, 0},
     {"csv-by", 1, 0},       {"dry-run", 0, 0},      {"quiet", 0, 'q'},        {"force", 0, 0},
+    {"min-time", 1, 0},     CLI_SUMMARY_KEYS,
     {NULL, 0, 0},
 };
 

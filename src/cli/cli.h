@@ -42,6 +42,7 @@ typedef struct life_opts {
     cli_summary_opts_t summary;
     double progress_every; /* seconds between progress lines in batch logs; 0: none */
     char write_rle[CLI_PATH_MAX];
+    char write_png[CLI_PATH_MAX]; /* the final grid as a picture (render_cli.h) */
     /* HDF5 snapshots (docs/FORMAT.md) */
     char out[CLI_PATH_MAX];     /* --out FILE.h5 */
     char restart[CLI_PATH_MAX]; /* --restart FILE.h5 */
@@ -111,6 +112,8 @@ int cli_parse_args(const char *cmd, int argc, char **argv, const cli_key_t *keys
 int cmd_life(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 
+/* s[0..n-1] as a JSON string, escaped (summary.c). */
+void cli_json_str(FILE *f, const char *s, size_t n);
 
 /* The summary line (summary.c): formats it, prints it to line_out (NULL:
  * not printed) unless json_path is "-", and writes its JSON object to

@@ -1,11 +1,15 @@
 /* cmd_bench.c — `corun bench`: strong/weak scaling sweeps over workloads,
  * backends, thread counts and sizes. Builds the plan (one point per
  * workload x size x backend x thread count), probes each backend once to
- * print the expected total time, runs every point (warm-up runs, then
- * repetitions), verifies every run's hash against the reference result of
- * the same problem (serial, or omp on 1 thread), writes one CSV row per
- * repetition as it finishes, and ends with a table of speedup and parallel
- * efficiency. A hash mismatch stops the bench with exit code 1.
+ * print the expected total time, sizes each point so that a measured sample
+ * lasts at least --min-time (life: more generations, the same for every
+ * point of a size; fib and csv: several runs per sample), runs every point
+ * (warm-up runs, then repetitions), verifies every run's hash against the
+ * reference result of the same problem (computed once: omp on 1 thread by
+ * default, or serial), writes one CSV row per repetition as it finishes, and
+ * ends with a table of speedup and parallel efficiency that marks the points
+ * measured while other processes took CPU time or whose repetitions spread
+ * too far (bench_report.c). A hash mismatch stops the bench with exit code 1.
  * docs/BENCH.md documents the options, the CSV columns and the definitions. */
 #include <errno.h>
 #include <stdio.h>
@@ -23,37 +27,45 @@
 static const char bench_usage[] =
     "usage: corun bench [--workload life|fib|csv|all] [--backends serial,omp,cuda]\n"
     "                   [--threads 1,2,4,...|all] [--sizes ...] [--mode strong|weak]\n"
-    "                   [--repeat R] [--warmup W] [--out results.csv] [--config FILE.ini]\n"
+    "                   [--repeat R] [--warmup W] [--min-time S] [-o results.csv]\n"
+    "                   [--config FILE.ini]\n"
     "\n"
     "Runs a scaling sweep: every workload x size x backend x thread count is a\n"
     "point, run W times unrecorded, then R times measured. Each repetition is a\n"
     "row of the results CSV (columns in docs/BENCH.md). Every run's hash is\n"
-    "compared with the reference result of the same problem (the serial backend,\n"
-    "or omp on 1 thread: --verify-backend); a mismatch stops the bench (exit 1).\n"
-    "strong: the problem is fixed; weak: it grows with the threads (life: height,\n"
-    "fib: tasks, csv: rows). serial and cuda have no thread count: they run the\n"
-    "base problem once per size. The expected total time is printed up front\n"
-    "(from one short probe per backend), a progress bar follows on a terminal\n"
-    "(plain lines otherwise), and a table of speedup and parallel efficiency ends\n"
-    "the run on stdout.\n"
+    "compared with the reference result of the same problem, computed once (omp\n"
+    "on 1 thread, or the serial oracle: --verify-backend); a mismatch stops the\n"
+    "bench (exit 1). strong: the problem is fixed; weak: it grows with the\n"
+    "threads (life: height, fib: tasks, csv: rows). serial and cuda have no\n"
+    "thread count: they run the base problem once per size. Short points are\n"
+    "grown to --min-time from one short probe per backend (life: more\n"
+    "generations for every point of the size; fib, csv: several runs per\n"
+    "sample); the expected total time is printed up front, a progress bar\n"
+    "follows on a terminal (plain lines otherwise), and a table of speedup and\n"
+    "parallel efficiency ends the run on stdout. A point measured while other\n"
+    "processes used more than 0.25 cores, or whose repetitions spread more than\n"
+    "15 %, is marked unreliable in the table and the CSV, with the reason.\n"
     "\n"
     "options (each also an INI key under [bench]; flags override the config file):\n"
     "  --config FILE.ini      read options from an INI file (configs/bench-*.ini)\n"
     "  --workload LIST        life, fib, csv or all (default life)\n"
-    "  --backends LIST        serial,omp,cuda (default serial,omp)\n"
-    "  --threads LIST|all     thread counts for omp (default all: 1,2,4,.. and the cores)\n"
+    "  --backends LIST        serial,omp,cuda (default omp)\n"
+    "  -t, --threads LIST|all thread counts for omp (default all: 1,2,4,.. and the cores)\n"
     "  --sizes LIST           base sizes of the one selected workload: life WxH (or N),\n"
     "                         fib n (1e6 ok), csv rows; with several workloads use\n"
     "  --life-sizes, --fib-sizes, --csv-sizes LIST  (defaults 2048x2048, 1e6, 1e6)\n"
     "  --mode strong|weak     default strong\n"
-    "  --repeat R             measured runs per point (default 3)\n"
-    "  --warmup W             unrecorded runs per point first (default 1)\n"
-    "  --out FILE.csv         results (default bench-results.csv); an existing file\n"
+    "  --repeat R             measured samples per point (default 3)\n"
+    "  --warmup W             unrecorded samples per point first (default 1)\n"
+    "  --min-time S           seconds a measured sample lasts at least (default 0.5;\n"
+    "                         0: run the problems exactly as given)\n"
+    "  -o, --out FILE.csv     results (default bench-results.csv); an existing file\n"
     "                         only with --force, replaced once the sweep succeeded\n"
     "  --force                replace an existing --out\n"
-    "  --verify-backend NAME  reference: serial (default) or omp (on 1 thread)\n"
-    "  --life-steps N         generations per run (default 100); random soup with\n"
-    "  --life-density D, --life-seed S  (defaults 0.5, 1); dense stepping\n"
+    "  --verify-backend NAME  reference: omp on 1 thread (default) or serial (the\n"
+    "                         oracle: slow on large problems)\n"
+    "  --life-steps N         generations per run (default 100; more with --min-time);\n"
+    "  --life-density D, --life-seed S  random soup (defaults 0.5, 1); dense stepping\n"
     "  --fib-tasks T          tasks per batch (strong: default the largest thread\n"
     "                         count; weak: per thread, default 1)\n"
     "  --fib-algo doubling|linear  (cuda always runs linear)\n"
@@ -61,62 +73,16 @@ static const char bench_usage[] =
     "  --csv-by COLUMN        its key column (default Region)\n"
     "  --device N             cuda device\n"
     "  --workdir DIR          where CSV inputs and outputs go (default a temporary folder)\n"
+    "  --summary-json FILE|-  the closing table as JSON (-: on stdout, instead of it)\n"
+    "  --no-summary           no closing table\n"
     "  --dry-run              print the plan and exit\n"
-    "  --quiet                no progress\n"
+    "  -q, --quiet            no progress\n"
     "  -h, --help             show this help\n"
     "\n"
     "Exit codes: 0 success, 1 run-time failure or a verification mismatch,\n"
     "2 bad usage or input.\n";
 
 /* ------------------------------------------------------------------ the plan */
-
-typedef struct point {
-    bench_problem_t prob;
-    int size_idx;      /* which base size */
-    char backend[16];
-    int threads;       /* 0: not a CPU thread count (cuda) */
-    double est;        /* expected seconds of one run */
-    int probe;         /* index of the probe that estimates it */
-    int ref;           /* index into the reference table */
-    /* results */
-    double *secs, *foms; /* repeat entries */
-    int done;          /* measured repetitions */
-} point_t;
-
-typedef struct reference {
-    bench_problem_t prob;
-    uint64_t hash;
-    int have;
-    char source[48]; /* "serial", "omp@1 (extra run)" */
-} reference_t;
-
-typedef struct probe {
-    bench_workload_t w;
-    int size_idx;
-    char backend[16];
-    bench_problem_t prob; /* reduced problem */
-    double wall, secs;    /* whole run; measured part */
-    int ok;
-} probe_t;
-
-typedef struct bench {
-    bench_opts_t *o;
-    bench_env_t env;
-    point_t *pts;
-    int npts;
-    reference_t *refs;
-    int nrefs;
-    probe_t *probes;
-    int nprobes;
-    int cores;
-    char cpu[256], gpu[256], host[256];
-    FILE *csv;
-    int rows;
-    /* progress */
-    int show_bar, plain;
-    double t0, est_total, est_done;
-    int runs_total, runs_done;
-} bench_t;
 
 static int same_problem(const bench_problem_t *a, const bench_problem_t *b) {
     return a->workload == b->workload && a->width == b->width && a->height == b->height &&
@@ -162,16 +128,18 @@ static int find_ref(bench_t *B, const bench_problem_t *p) {
 static int add_point(bench_t *B, bench_workload_t w, int si, const char *backend, int threads,
                      int scale) {
     const bench_opts_t *o = B->o;
-    point_t *pt = &B->pts[B->npts];
+    bench_point_t *pt = &B->pts[B->npts];
     memset(pt, 0, sizeof *pt);
     pt->prob = make_problem(o, w, o->sizes[w][si], scale, o->threads[o->nthreads - 1]);
     pt->size_idx = si;
     snprintf(pt->backend, sizeof pt->backend, "%s", backend);
     pt->threads = threads;
     pt->ref = find_ref(B, &pt->prob);
+    pt->inner = 1;
+    pt->reps = calloc((size_t)o->repeat, sizeof *pt->reps);
     pt->secs = calloc((size_t)o->repeat, sizeof *pt->secs);
     pt->foms = calloc((size_t)o->repeat, sizeof *pt->foms);
-    if (!pt->secs || !pt->foms) return CORUN_ENOMEM;
+    if (!pt->reps || !pt->secs || !pt->foms) return CORUN_ENOMEM;
     B->npts++;
     return 0;
 }
@@ -228,15 +196,15 @@ static int build_plan(bench_t *B, corun_err_t *err) {
 }
 
 /* Does point pt produce the reference result itself (its first run)? */
-static int is_reference_run(const bench_t *B, const point_t *pt) {
+static int is_reference_run(const bench_t *B, const bench_point_t *pt) {
     return !strcmp(pt->backend, B->o->verify_backend) && pt->threads <= 1;
 }
 
 /* ------------------------------------------------------------- estimates */
 
-static int probe_for(bench_t *B, const point_t *pt) {
+static int probe_for(bench_t *B, const bench_point_t *pt) {
     for (int i = 0; i < B->nprobes; i++) {
-        const probe_t *p = &B->probes[i];
+        const bench_probe_t *p = &B->probes[i];
         if (p->w == pt->prob.workload && p->size_idx == pt->size_idx &&
             !strcmp(p->backend, pt->backend))
             return i;
@@ -246,7 +214,9 @@ static int probe_for(bench_t *B, const point_t *pt) {
 
 /* Expected seconds of one run of problem q on backend/threads, from probe p:
  * work scales linearly with the problem, threads help up to the cores. */
-static double estimate(const bench_t *B, const probe_t *p, const bench_problem_t *q, int threads) {
+static double estimate_parts(const bench_t *B, const bench_probe_t *p, const bench_problem_t *q,
+                             int threads, double *measured) {
+    *measured = 0;
     if (!p || !p->ok) return 0;
     double speed = threads > 1 ? (threads < B->cores ? threads : B->cores) : 1;
     double work = 1, size = 1;
@@ -261,7 +231,102 @@ static double estimate(const bench_t *B, const probe_t *p, const bench_problem_t
         break;
     default: size = work = (double)q->rows / (double)p->prob.rows; break;
     }
-    return (p->wall - p->secs) * size + p->secs * work / speed;
+    *measured = p->secs * work / speed;
+    return (p->wall - p->secs) * size + *measured;
+}
+
+static double estimate(const bench_t *B, const bench_probe_t *p, const bench_problem_t *q, int threads) {
+    double measured;
+    return estimate_parts(B, p, q, threads, &measured);
+}
+
+static double estimate_measured(const bench_t *B, const bench_point_t *pt) {
+    double measured;
+    estimate_parts(B, &B->probes[pt->probe], &pt->prob, pt->threads, &measured);
+    return measured > 1e-7 ? measured : 1e-7; /* below the timer: tiny, not zero */
+}
+
+/* Generations for which life point pt's measured part lasts about t
+ * seconds, starting from the probes' estimate m for steps0 generations and
+ * checked by running it (a probe of a few generations is dominated by
+ * start-up and overestimates small grids by 10x): up to 4 runs, each at most
+ * about t. */
+static int64_t calibrate_steps(bench_t *B, bench_point_t *pt, double t, double m,
+                               int64_t steps0, double *measured, corun_err_t *err) {
+    *measured = -1;
+    int64_t steps = steps0;
+    for (int i = 0; i < 5; i++) {
+        double f = t / (m > 1e-7 ? m : 1e-7) * (double)steps;
+        if (f > 1e9) f = 1e9;
+        int64_t next = (int64_t)f + (f > (double)(int64_t)f);
+        if (next <= steps || i == 4) break;
+        steps = next;
+        bench_problem_t q = pt->prob;
+        q.steps = steps;
+        bench_sample_t s;
+        if (bench_run_point(&B->env, &q, pt->backend, pt->threads, &s, err)) return -1;
+        *measured = m = s.seconds;
+        if (m >= 0.7 * t) break;
+    }
+    return steps;
+}
+
+/* --min-time: grows each point so that a measured sample lasts at least
+ * that long, judged from the probes. life: more generations for every point
+ * of a size (a strong-scaling curve compares one problem), chosen for the
+ * fastest expected point and checked on it; fib and csv: several runs per
+ * sample, their problem as given. The references follow the grown problems. */
+static int size_points(bench_t *B, corun_err_t *err) {
+    const bench_opts_t *o = B->o;
+    if (o->min_time <= 0) return 0;
+    for (int w = 0; w < BENCH_NWORKLOADS; w++) {
+        for (int si = 0; si < o->nsizes[w]; si++) {
+            double fastest = -1;
+            int64_t steps0 = 0;
+            bench_point_t *fast = NULL;
+            for (int i = 0; i < B->npts; i++) {
+                bench_point_t *pt = &B->pts[i];
+                if ((int)pt->prob.workload != w || pt->size_idx != si) continue;
+                double m = estimate_measured(B, pt);
+                if (w != BENCH_LIFE) {
+                    double k = m < o->min_time ? o->min_time / m : 1;
+                    pt->inner = k > 10000 ? 10000 : (int)k + (k > (int)k);
+                } else if (fastest < 0 || m < fastest) {
+                    fastest = m;
+                    steps0 = pt->prob.steps;
+                    fast = pt;
+                }
+            }
+            if (w != BENCH_LIFE || fastest < 0 || fastest >= o->min_time) continue;
+            if (B->show_bar || B->plain)
+                fprintf(stderr, "%sbench: sizing life %lldx%lld to --min-time %g ...",
+                        B->show_bar ? "\r" : "", (long long)o->sizes[w][si].a,
+                        (long long)o->sizes[w][si].b, o->min_time), fflush(stderr);
+            double measured;
+            int64_t steps = calibrate_steps(B, fast, o->min_time, fastest, steps0, &measured, err);
+            if (B->plain) fputc('\n', stderr);
+            if (steps < 0) return corun_err_prefix(err, "sizing life to --min-time");
+            /* The probes of this size were off by the same start-up cost:
+             * correct them by what the check measured, for the expected
+             * total time. */
+            double ratio = measured > 0 ? measured / (fastest * (double)steps / (double)steps0) : 1;
+            for (int i = 0; i < B->nprobes; i++)
+                if (B->probes[i].w == BENCH_LIFE && B->probes[i].size_idx == si)
+                    B->probes[i].secs *= ratio;
+            for (int i = 0; i < B->npts; i++)
+                if ((int)B->pts[i].prob.workload == w && B->pts[i].size_idx == si)
+                    B->pts[i].prob.steps = steps;
+            if (!o->quiet)
+                fprintf(stderr, "%sbench: life %lldx%lld: %lld generations would take ~%.2g s at "
+                        "the fastest point; running %lld (--min-time %g)\n",
+                        B->show_bar ? "\r\033[K" : "", (long long)o->sizes[w][si].a,
+                        (long long)o->sizes[w][si].b, (long long)steps0, fastest,
+                        (long long)steps, o->min_time);
+        }
+    }
+    B->nrefs = 0;
+    for (int i = 0; i < B->npts; i++) B->pts[i].ref = find_ref(B, &B->pts[i].prob);
+    return 0;
 }
 
 /* One short run per workload x size x backend, on its lowest thread count:
@@ -269,9 +334,9 @@ static double estimate(const bench_t *B, const probe_t *p, const bench_problem_t
  * input (which also generates it, once). */
 static int run_probes(bench_t *B, corun_err_t *err) {
     for (int i = 0; i < B->npts; i++) {
-        point_t *pt = &B->pts[i];
+        bench_point_t *pt = &B->pts[i];
         if ((pt->probe = probe_for(B, pt)) >= 0) continue;
-        probe_t *p = &B->probes[B->nprobes];
+        bench_probe_t *p = &B->probes[B->nprobes];
         p->w = pt->prob.workload;
         p->size_idx = pt->size_idx;
         snprintf(p->backend, sizeof p->backend, "%s", pt->backend);
@@ -327,63 +392,12 @@ static void read_gpu_name(const bench_opts_t *o, char *buf, size_t n) {
         snprintf(buf, n, "no CUDA device");
 }
 
-/* One CSV field, quoted per RFC 4180 when it needs it. */
-static void csv_field(FILE *f, const char *s, int last) {
-    if (strpbrk(s, ",\"\r\n")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"') fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-    fputc(last ? '\n' : ',', f);
-}
-
-static const char csv_header[] =
-    "workload,backend,device_or_cpu,threads,problem_size,steps_or_n_or_rows,rep,seconds,fom,"
-    "fom_unit,hash,verified,corun_version,host,timestamp\n";
-
-static void csv_row(bench_t *B, const point_t *pt, int rep, const bench_sample_t *s,
-                    const char *verified, time_t when) {
-    FILE *f = B->csv;
-    char num[64], ts[32];
-    struct tm tm;
-    gmtime_r(&when, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    csv_field(f, bench_workload_name(pt->prob.workload), 0);
-    csv_field(f, pt->backend, 0);
-    csv_field(f, strcmp(pt->backend, "cuda") ? B->cpu : B->gpu, 0);
-    fprintf(f, "%d,%lld,%lld,%d,%.9f,%.6g,", pt->threads,
-            (long long)bench_problem_size(&pt->prob), (long long)bench_problem_count(&pt->prob),
-            rep, s->seconds, s->fom);
-    csv_field(f, bench_fom_unit(pt->prob.workload), 0);
-    snprintf(num, sizeof num, "%016llx", (unsigned long long)s->hash);
-    csv_field(f, num, 0);
-    csv_field(f, verified, 0);
-    csv_field(f, CORUN_VERSION, 0);
-    csv_field(f, B->host, 0);
-    csv_field(f, ts, 1);
-    fflush(f);
-    B->rows++;
-}
-
 /* --------------------------------------------------------------- progress */
 
 static void fmt_secs(double s, char *buf, size_t n) {
     if (s < 120) snprintf(buf, n, "%.0f s", s);
     else if (s < 7200) snprintf(buf, n, "%.0f min %02.0f s", (double)(long)(s / 60), s - 60 * (double)(long)(s / 60));
     else snprintf(buf, n, "%.1f h", s / 3600);
-}
-
-static void point_label(const point_t *pt, char *buf, size_t n) {
-    char prob[96];
-    bench_problem_label(&pt->prob, prob, sizeof prob);
-    if (pt->threads) snprintf(buf, n, "%s %s threads=%d %s", bench_workload_name(pt->prob.workload),
-                              pt->backend, pt->threads, prob);
-    else snprintf(buf, n, "%s %s %s", bench_workload_name(pt->prob.workload), pt->backend, prob);
 }
 
 static void show_bar(bench_t *B, const char *what) {
@@ -409,10 +423,10 @@ static void show_bar(bench_t *B, const char *what) {
 
 /* -------------------------------------------------------------- the runs */
 
-static int mismatch(bench_t *B, const point_t *pt, const char *what, uint64_t got) {
-    const reference_t *r = &B->refs[pt->ref];
+static int mismatch(bench_t *B, const bench_point_t *pt, const char *what, uint64_t got) {
+    const bench_reference_t *r = &B->refs[pt->ref];
     char label[256];
-    point_label(pt, label, sizeof label);
+    bench_point_label(pt, label, sizeof label);
     if (B->show_bar) fputs("\r\033[K", stderr);
     cli_error("bench: VERIFICATION FAILED: %s, %s: hash %016llx, but the reference (%s) is "
               "%016llx",
@@ -422,11 +436,11 @@ static int mismatch(bench_t *B, const point_t *pt, const char *what, uint64_t go
 
 /* The reference of pt's problem: an extra unrecorded run of the verify
  * backend on 1 thread, when no point provides it. */
-static int ensure_reference(bench_t *B, const point_t *pt, corun_err_t *err) {
-    reference_t *r = &B->refs[pt->ref];
+static int ensure_reference(bench_t *B, const bench_point_t *pt, corun_err_t *err) {
+    bench_reference_t *r = &B->refs[pt->ref];
     if (r->have || is_reference_run(B, pt)) return 0;
     char label[160];
-    point_label(pt, label, sizeof label);
+    bench_point_label(pt, label, sizeof label);
     if (B->plain) fprintf(stderr, "bench: reference run (%s, 1 thread) for %s\n",
                           B->o->verify_backend, label);
     show_bar(B, "reference run");
@@ -439,23 +453,10 @@ static int ensure_reference(bench_t *B, const point_t *pt, corun_err_t *err) {
     return 0;
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n) {
-    double tmp[1000];
-    if (n <= 0) return 0;
-    memcpy(tmp, v, (size_t)n * sizeof *v);
-    qsort(tmp, (size_t)n, sizeof *tmp, cmp_double);
-    return n % 2 ? tmp[n / 2] : 0.5 * (tmp[n / 2 - 1] + tmp[n / 2]);
-}
-
 /* Test hook (docs/BENCH.md): CORUN_BENCH_FAULT=BACKEND@THREADS flips a bit
  * of that point's hashes, so the tests can drive the mismatch path without a
  * broken backend. */
-static int fault_hash(const point_t *pt) {
+static int fault_hash(const bench_point_t *pt) {
     const char *f = getenv("CORUN_BENCH_FAULT");
     if (!f || !f[0]) return 0;
     char me[32];
@@ -463,23 +464,51 @@ static int fault_hash(const point_t *pt) {
     return !strcmp(f, me);
 }
 
-static int run_point(bench_t *B, point_t *pt, int idx, int *exit_code) {
+/* One sample of pt: pt->inner runs back to back (each verified to give the
+ * same hash), their mean time, and the cores other processes took meanwhile. */
+static int run_sample(bench_t *B, bench_point_t *pt, bench_sample_t *s, double *other,
+                      corun_err_t *err) {
+    bench_cpu_mark_t a, b;
+    double secs = 0;
+    bench_cpu_mark(&a);
+    for (int i = 0; i < pt->inner; i++) {
+        bench_sample_t one;
+        int rc = bench_run_point(&B->env, &pt->prob, pt->backend, pt->threads, &one, err);
+        if (rc) return rc;
+        if (i && one.hash != s->hash)
+            return corun_err_set(err, CORUN_EINVAL, "run %d of a sample gave hash %016llx, "
+                                 "run 1 gave %016llx", i + 1, (unsigned long long)one.hash,
+                                 (unsigned long long)s->hash);
+        if (!i) *s = one;
+        secs += one.seconds;
+    }
+    bench_cpu_mark(&b);
+    *other = bench_other_cpu(&a, &b);
+    /* The work of one run is fom x seconds: the same for every run. */
+    double mean = secs / pt->inner;
+    if (mean > 0) s->fom = s->fom * s->seconds / mean;
+    s->seconds = mean;
+    return 0;
+}
+
+static int run_point(bench_t *B, bench_point_t *pt, int idx, int *exit_code) {
     const bench_opts_t *o = B->o;
     corun_err_t err = {0};
     char label[256];
-    point_label(pt, label, sizeof label);
+    bench_point_label(pt, label, sizeof label);
     if (ensure_reference(B, pt, &err)) {
         if (B->show_bar) fputs("\r\033[K", stderr);
         cli_error("bench: %s", err.msg);
         return *exit_code = CORUN_EXIT_FAILURE;
     }
-    reference_t *r = &B->refs[pt->ref];
+    bench_reference_t *r = &B->refs[pt->ref];
     for (int k = 0; k < o->warmup + o->repeat; k++) {
         int rep = k - o->warmup; /* < 0: warm-up */
         show_bar(B, label);
         bench_sample_t s;
+        double other = -1;
         time_t when = time(NULL);
-        int rc = bench_run_point(&B->env, &pt->prob, pt->backend, pt->threads, &s, &err);
+        int rc = run_sample(B, pt, &s, &other, &err);
         if (rc) {
             if (B->show_bar) fputs("\r\033[K", stderr);
             cli_error("bench: %s: %s", label, err.msg);
@@ -497,10 +526,19 @@ static int run_point(bench_t *B, point_t *pt, int idx, int *exit_code) {
             verified = "MISMATCH";
         }
         if (rep >= 0) {
-            csv_row(B, pt, rep + 1, &s, verified, when);
+            bench_rep_t *r = &pt->reps[rep];
+            r->s = s;
+            snprintf(r->verified, sizeof r->verified, "%s", verified);
+            r->when = (long long)when;
+            r->other_cpu = other;
             pt->secs[rep] = s.seconds;
             pt->foms[rep] = s.fom;
             pt->done++;
+            char note[160];
+            bench_point_note(B, pt, note, sizeof note);
+            bench_csv_row(B, B->csv, pt, rep + 1, r, note);
+            fflush(B->csv);
+            B->rows++;
         }
         if (!strcmp(verified, "MISMATCH"))
             return *exit_code = mismatch(B, pt, rep >= 0 ? "a measured run" : "a warm-up run",
@@ -510,70 +548,28 @@ static int run_point(bench_t *B, point_t *pt, int idx, int *exit_code) {
     }
     if (B->plain) {
         char unit_fom[64];
-        snprintf(unit_fom, sizeof unit_fom, "%.4g %s", median(pt->foms, pt->done),
+        snprintf(unit_fom, sizeof unit_fom, "%.4g %s", bench_median(pt->foms, pt->done),
                  bench_fom_unit(pt->prob.workload));
         fprintf(stderr, "bench: [%d/%d] %s: median %.4g s, %s, hash %016llx verified\n", idx + 1,
-                B->npts, label, median(pt->secs, pt->done), unit_fom,
+                B->npts, label, bench_median(pt->secs, pt->done), unit_fom,
                 (unsigned long long)r->hash);
     }
-    return 0;
-}
-
-/* ------------------------------------------------------------- the table */
-
-/* The point a point's speedup is measured against: for omp the same size at
- * its lowest thread count; for serial and cuda (no thread count) the lowest
- * omp point of the same size, else the first point of that size. */
-static const point_t *baseline(const bench_t *B, const point_t *pt) {
-    const point_t *first = NULL, *omp = NULL;
-    for (int i = 0; i < B->npts; i++) {
-        const point_t *q = &B->pts[i];
-        if (q->prob.workload != pt->prob.workload || q->size_idx != pt->size_idx || !q->done)
-            continue;
-        if (!first) first = q;
-        if (!strcmp(q->backend, "omp") && (!omp || q->threads < omp->threads)) omp = q;
-    }
-    if (!strcmp(pt->backend, "omp")) return omp;
-    return omp ? omp : first;
-}
-
-static void print_table(const bench_t *B) {
-    printf("\n%-5s %-7s %7s  %-24s %10s %12s %-18s %8s %6s  %s\n", "work", "backend", "threads",
-           "problem", "median_s", "fom", "unit", "speedup", "eff", "vs");
-    for (int i = 0; i < B->npts; i++) {
-        const point_t *pt = &B->pts[i];
-        if (!pt->done) continue;
-        char prob[96], th[16], sp[16] = "-", eff[16] = "-", vs[32] = "-";
-        bench_problem_label(&pt->prob, prob, sizeof prob);
-        snprintf(th, sizeof th, pt->threads ? "%d" : "-", pt->threads);
-        const point_t *b = baseline(B, pt);
-        double f = median(pt->foms, pt->done);
-        if (b && b != pt) {
-            double fb = median(b->foms, b->done);
-            /* Throughput ratios: for strong scaling the work is fixed, so
-             * this is T(base)/T(t); for weak scaling it is the scaled
-             * speedup t*T(1)/T(t). Efficiency = speedup * t_base / t. */
-            double s = fb > 0 ? f / fb : 0;
-            snprintf(sp, sizeof sp, "%.3g", s);
-            if (!strcmp(pt->backend, "omp"))
-                snprintf(eff, sizeof eff, "%.0f%%", 100 * s * b->threads / pt->threads);
-            if (b->threads) snprintf(vs, sizeof vs, "%s@%d", b->backend, b->threads);
-            else snprintf(vs, sizeof vs, "%s", b->backend);
-        } else if (b == pt) {
-            snprintf(sp, sizeof sp, "1.00");
-            if (!strcmp(pt->backend, "omp")) snprintf(eff, sizeof eff, "100%%");
-            snprintf(vs, sizeof vs, "(base)");
+    if (!o->quiet) {
+        char note[160];
+        bench_point_note(B, pt, note, sizeof note);
+        if (note[0]) {
+            if (B->show_bar) fputs("\r\033[K", stderr);
+            fprintf(stderr, "corun: bench: warning: %s is unreliable: %s\n", label, note);
         }
-        printf("%-5s %-7s %7s  %-24s %10.4g %12.4g %-18s %8s %6s  %s\n",
-               bench_workload_name(pt->prob.workload), pt->backend, th, prob,
-               median(pt->secs, pt->done), f, bench_fom_unit(pt->prob.workload), sp, eff, vs);
     }
+    return 0;
 }
 
 /* ---------------------------------------------------------------- command */
 
 static void bench_free(bench_t *B) {
-    for (int i = 0; i < B->npts; i++) free(B->pts[i].secs), free(B->pts[i].foms);
+    for (int i = 0; i < B->npts; i++)
+        free(B->pts[i].reps), free(B->pts[i].secs), free(B->pts[i].foms);
     free(B->pts);
     free(B->refs);
     free(B->probes);
@@ -595,6 +591,8 @@ int cmd_bench(int argc, char **argv) {
     B.cores = nc > 0 ? (int)nc : 1;
     corun_err_t err = {0};
     int exit_code = CORUN_EXIT_OK;
+    char est[32] = "?";
+    double took_s = 0;
     if (build_plan(&B, &err)) {
         cli_error("bench: %s", err.msg);
         bench_free(&B);
@@ -613,7 +611,7 @@ int cmd_bench(int argc, char **argv) {
                o.repeat);
         for (int i = 0; i < B.npts; i++) {
             char label[256];
-            point_label(&B.pts[i], label, sizeof label);
+            bench_point_label(&B.pts[i], label, sizeof label);
             printf("  %s\n", label);
         }
         bench_free(&B);
@@ -642,7 +640,7 @@ int cmd_bench(int argc, char **argv) {
         exit_code = CORUN_EXIT_FAILURE;
         goto out;
     }
-    fputs(csv_header, B.csv);
+    bench_csv_header(B.csv);
     fflush(B.csv);
 
     double tp = corun_now();
@@ -651,13 +649,18 @@ int cmd_bench(int argc, char **argv) {
         exit_code = err.code == CORUN_EINVAL ? CORUN_EXIT_USAGE : CORUN_EXIT_FAILURE;
         goto out;
     }
+    if (size_points(&B, &err)) {
+        cli_error("bench: %s", err.msg);
+        exit_code = CORUN_EXIT_FAILURE;
+        goto out;
+    }
     /* Expected time: every run of every point, plus the extra reference runs
      * (weak scaling needs one per grown problem). */
     int extra_refs = 0;
     double est_refs = 0;
     for (int i = 0; i < B.npts; i++) {
-        point_t *pt = &B.pts[i];
-        pt->est = estimate(&B, &B.probes[pt->probe], &pt->prob, pt->threads);
+        bench_point_t *pt = &B.pts[i];
+        pt->est = estimate(&B, &B.probes[pt->probe], &pt->prob, pt->threads) * pt->inner;
         B.est_total += pt->est * (o.warmup + o.repeat);
         int provided = 0;
         for (int j = 0; j < B.npts; j++)
@@ -671,7 +674,7 @@ int cmd_bench(int argc, char **argv) {
         }
     }
     B.est_total += est_refs;
-    char est[32], probe_s[32];
+    char probe_s[32];
     fmt_secs(B.est_total, est, sizeof est);
     fmt_secs(corun_now() - tp, probe_s, sizeof probe_s);
     if (!o.quiet)
@@ -687,18 +690,19 @@ int cmd_bench(int argc, char **argv) {
     for (int i = 0; i < B.npts && exit_code == CORUN_EXIT_OK; i++)
         run_point(&B, &B.pts[i], i, &exit_code);
     if (B.show_bar) fputs("\r\033[K", stderr);
-    if (exit_code == CORUN_EXIT_OK) {
-        char took[32];
-        fmt_secs(corun_now() - B.t0, took, sizeof took);
-        print_table(&B);
-        printf("\nbench: %d points verified, %d rows in %s, took %s (expected ~%s)\n", B.npts,
-               B.rows, o.out, took, est);
-    }
+    took_s = corun_now() - B.t0;
 out:
     errno = 0;
     if (B.csv && (ferror(B.csv) | fclose(B.csv)) && exit_code == CORUN_EXIT_OK) {
         cli_error("bench: out %s: write failed: %s", part,
                   errno ? strerror(errno) : "an earlier write failed");
+        exit_code = CORUN_EXIT_FAILURE;
+    }
+    /* A finished sweep's file is written again from memory: every row then
+     * carries its point's final reliability (the spread is known only once
+     * all repetitions ran). */
+    if (B.csv && exit_code == CORUN_EXIT_OK && bench_write_results(&B, part)) {
+        cli_error("bench: out %s: write failed: %m", part);
         exit_code = CORUN_EXIT_FAILURE;
     }
     if (B.csv && (exit_code == CORUN_EXIT_OK || !replacing)) {
@@ -709,6 +713,17 @@ out:
     } else if (B.csv) {
         fprintf(stderr, "corun: bench: %s left as it was; the rows measured are in %s\n", o.out,
                 part);
+    }
+    if (exit_code == CORUN_EXIT_OK) {
+        const char *json = o.summary.json;
+        if (!o.summary.off && strcmp(json, "-")) {
+            char took[32];
+            fmt_secs(took_s, took, sizeof took);
+            bench_print_table(&B);
+            printf("\nbench: %d points verified, %d rows in %s, took %s (expected ~%s)\n", B.npts,
+                   B.rows, o.out, took, est);
+        }
+        if (json[0]) exit_code = bench_write_json(&B, json, took_s);
     }
     bench_env_close(&B.env);
     bench_free(&B);

@@ -25,6 +25,7 @@
 #include "corun/mpi.h"
 #include "life/omp_tuning.h"
 #include "mpi/life_slab.h"
+#include "render_cli.h"
 
 static const char life_usage[] =
     "usage: corun life [options]\n"
@@ -59,6 +60,8 @@ static const char life_usage[] =
     "                         8192x8192)\n"
     "  --print                print every generation side by side ('*' alive, '-' empty)\n"
     "  --write-rle FILE       write the final grid as RLE\n"
+    "  --write-png FILE       write the final grid as a PNG picture (every cell up to\n"
+    "                         1024 a side, else block densities: corun render --help)\n"
     "  --quiet                no progress display\n"
     "  --summary-json FILE    also write the summary as a JSON object (-: stdout,\n"
     "                         instead of the line)\n"
@@ -75,7 +78,7 @@ static const char life_usage[] =
     "rows; the summary adds ranks= halo= halo_overlap= halo_seconds= wait_seconds=\n"
     "(the slowest rank's time outside its own stepping, and blocked on halos).\n"
     "--out/--restart write one file together (parallel HDF5); --print needs one\n"
-    "rank; --write-rle gathers the grid on rank 0.\n"
+    "rank; --write-rle and --write-png gather the grid on rank 0.\n"
     "\n"
     "HDF5 snapshots (layout: docs/FORMAT.md), written while computing goes on:\n"
     "  --out FILE.h5          write generation 0, every K-th and the last, and the\n"
@@ -86,7 +89,7 @@ static const char life_usage[] =
     "  --compress none|gzip[:LEVEL]|lz4  chunk compression (default none; lz4 needs\n"
     "                         Debian's hdf5-filter-plugin)\n"
     "  --swmr                 SWMR mode: h5py readers with swmr=True follow the run\n"
-    "  --force                replace an existing --out or --write-rle file\n"
+    "  --force                replace an existing --out, --write-rle or --write-png file\n"
     "  --restart FILE.h5      continue from the file's last frame for --steps more\n"
     "                         generations, appending to it\n"
     "  --snapshot-buffers N   frames in flight before computing waits (default 3,\n"
@@ -294,6 +297,9 @@ static int snap_sink(void *ctx, int64_t gen, const corun_life_backend_t *be, voi
     return corun_snap_submit(ctx, gen, be, st, first, pops, n, err);
 }
 
+static void snap_go(void *ctx) { corun_snap_go(ctx); }
+static int snap_busy(void *ctx) { return corun_snap_busy(ctx); }
+
 static int64_t peak_rss_bytes(void) {
     struct rusage ru;
     return getrusage(RUSAGE_SELF, &ru) ? 0 : (int64_t)ru.ru_maxrss * 1024;
@@ -324,6 +330,7 @@ typedef struct life_job {
     corun_life_info_t info;
     char *cmdline, config[4096];
     double setup_seconds;
+    double snap_close_seconds; /* corun_snap_close: the wait for the writer, the final metadata */
 } life_job_t;
 
 static corun_life_grid_t own_rows(const life_job_t *j) {
@@ -372,6 +379,13 @@ static int job_begin(life_job_t *j) {
         /* The overwrite rule of every output, checked before any work. */
         corun_err_set(&j->err, CORUN_EINVAL, "--write-rle %s exists (use --force to replace it)",
                       o->write_rle);
+        code = CORUN_EXIT_USAGE;
+    } else if (o->write_png[0] && !o->force && access(o->write_png, F_OK) == 0) {
+        corun_err_set(&j->err, CORUN_EINVAL, "--write-png %s exists (use --force to replace it)",
+                      o->write_png);
+        code = CORUN_EXIT_USAGE;
+    } else if (o->write_png[0] && render_available(&j->err)) {
+        corun_err_prefix(&j->err, "--write-png %s", o->write_png);
         code = CORUN_EXIT_USAGE;
     } else if (o->print && (o->out[0] || o->restart[0])) {
         corun_err_set(&j->err, CORUN_EINVAL, "--print cannot be combined with --out or --restart");
@@ -553,7 +567,7 @@ static int job_step(life_job_t *j, corun_life_run_result_t *res) {
         .progress_every = o->progress_every,
         .stop = &cli_stop_signal,
     };
-    corun_life_sink_t sink = {j->snap, snap_sink};
+    corun_life_sink_t sink = {j->snap, snap_sink, snap_go, snap_busy};
     return corun_life_run(&cfg, j->stepper, j->st, j->snap ? &sink : NULL,
                           j->team ? &j->tm : NULL, res, &j->err);
 }
@@ -573,7 +587,9 @@ static int job_close(life_job_t *j, int rc, const corun_life_run_result_t *res,
         hs->final_generation = res->generation;
         hs->status = rc ? "failed" : res->interrupted ? "interrupted" : "complete";
         hs->error = rc ? j->err.msg : NULL;
+        double c0 = corun_now();
         crc = corun_snap_close(j->snap, hs, &cerr);
+        j->snap_close_seconds = corun_now() - c0;
         j->snap = NULL;
         if (crc && !rc) {
             rc = crc;
@@ -583,16 +599,24 @@ static int job_close(life_job_t *j, int rc, const corun_life_run_result_t *res,
     return rc;
 }
 
-/* The final grid's population and hash (global ones under MPI) and
- * --write-rle. */
+/* --write-png: the picture corun render makes of a frame (the same size
+ * rule); --force was applied before the run. */
+static int write_png(const life_opts_t *o, const corun_life_grid_t *g, corun_err_t *err) {
+    const render_scale_t automatic = {0, 0};
+    return render_grid_png(o->write_png, 1, g, &automatic, err);
+}
+
+/* The final grid's population and hash (global ones under MPI),
+ * --write-rle and --write-png. */
 static int job_result(life_job_t *j, int64_t *population, uint64_t *hash) {
     life_opts_t *o = &j->o;
     corun_life_grid_t own = own_rows(j); /* close may have handed over new memory */
     *population = corun_life_grid_population(&own, j->threads);
     if (!j->team) {
         *hash = corun_life_grid_hash(&own, j->threads);
-        if (!o->write_rle[0] || !corun_life_rle_save(o->write_rle, &own, o->rule, o->boundary,
-                                                     &j->err))
+        if ((!o->write_rle[0] ||
+             !corun_life_rle_save(o->write_rle, &own, o->rule, o->boundary, &j->err)) &&
+            (!o->write_png[0] || !write_png(o, &own, &j->err)))
             return 0;
         cli_error("life: %s", j->err.msg);
         return CORUN_EXIT_FAILURE;
@@ -607,9 +631,11 @@ static int job_result(life_job_t *j, int64_t *population, uint64_t *hash) {
     /* The gather's failures (too large, rank 0 out of memory) are known to
      * every rank; rank 0 writes the file. */
     corun_life_grid_t full = {0};
-    if (o->write_rle[0]) rc = corun_life_slab_gather(&own, j->row0, o->height, &full, &j->err);
+    if (o->write_rle[0] || o->write_png[0])
+        rc = corun_life_slab_gather(&own, j->row0, o->height, &full, &j->err);
     if (!rc && j->rank == 0 && o->write_rle[0])
         rc = corun_life_rle_save(o->write_rle, &full, o->rule, o->boundary, &j->err);
+    if (!rc && j->rank == 0 && o->write_png[0]) rc = write_png(o, &full, &j->err);
     corun_life_grid_close(&full);
     return setup_result(j->team, rc ? CORUN_EXIT_FAILURE : 0, &j->err);
 }
@@ -620,13 +646,26 @@ static int job_summary(life_job_t *j, const corun_life_run_result_t *res,
                        uint64_t hash) {
     int summary_rc = 0;
     const life_opts_t *o = &j->o;
-    char rule[32], io[160] = "";
+    char rule[32], io[256] = "";
     corun_life_rule_format(o->rule, rule, sizeof rule);
     int64_t steps = res->generation - j->start_gen;
     double updates = (double)o->width * (double)o->height * (double)steps;
-    if (o->out[0] || o->restart[0])
-        snprintf(io, sizeof io, " generation=%lld io_seconds=%.6f stall_seconds=%.6f overlap=%.3f",
-                 (long long)res->generation, hs->io_seconds, hs->stall_seconds, hs->overlap);
+    if (o->out[0] || o->restart[0]) {
+        int n = snprintf(io, sizeof io,
+                         " generation=%lld frames=%lld io_seconds=%.6f io_cpu_seconds=%.6f "
+                         "stall_seconds=%.6f overlap=%.3f",
+                         (long long)res->generation, (long long)hs->frames, hs->io_seconds,
+                         hs->io_cpu_seconds, hs->stall_seconds, hs->overlap);
+        /* What output costs the user: the loop and the close's wait for the
+         * writer, against the same generations at the no-output rate (the
+         * chunks stepped while the writer was idle; docs/CLI.md). */
+        if (res->clean_generations > 0 && steps > 0 && n > 0 && (size_t)n < sizeof io) {
+            double bare = (double)steps * res->clean_seconds / (double)res->clean_generations;
+            double extra = res->seconds + j->snap_close_seconds - bare;
+            snprintf(io + n, sizeof io - (size_t)n, " output_overhead=%.3f",
+                     bare > 0 && extra > 0 ? extra / bare : 0.0);
+        }
+    }
     if (j->rank == 0)
         summary_rc = cli_summary(
                "life", o->summary.json, o->summary.off ? NULL : stdout,

@@ -80,6 +80,8 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
         o->progress_every = d;
     } else if (!strcmp(key, "write-rle")) {
         return cli_copy_str(o->write_rle, sizeof o->write_rle, key, v, err);
+    } else if (!strcmp(key, "write-png")) {
+        return cli_copy_str(o->write_png, sizeof o->write_png, key, v, err);
     } else if (!strcmp(key, "out")) {
         return cli_copy_str(o->out, sizeof o->out, key, v, err);
     } else if (!strcmp(key, "restart")) {
@@ -123,6 +125,7 @@ int life_opts_set(life_opts_t *o, const char *key, const char *v, corun_err_t *e
         return corun_err_set(err, CORUN_EINVAL,
                              "unknown option '%s' (known: size, rule, boundary, init, at, steps, "
                              "backend, device, threads, skip-stable, print, quiet, progress-every, write-rle, "
+                             "write-png, "
                              "out, "
                              "snapshot-every, snapshot-format, compress, swmr, force, restart, "
                              "snapshot-buffers, halo, halo-overlap)",
@@ -139,7 +142,7 @@ const cli_key_t life_keys[] = {
     {"size", 1, 0},        {"rule", 1, 0},           {"boundary", 1, 0},      {"init", 1, 0},
     {"at", 1, 0},             {"steps", 1, 0},          {"backend", 1, 0},       {"device", 1, 0},
     {"threads", 1, 't'},      {"skip-stable", 1, 0},    {"print", 0, 0},         {"quiet", 0, 'q'},
-    {"write-rle", 1, 0},      {"out", 1, 'o'},            {"snapshot-every", 1, 0}, {"snapshot-format", 1, 0},
+    {"write-rle", 1, 0},      {"write-png", 1, 0},      {"out", 1, 'o'},            {"snapshot-every", 1, 0}, {"snapshot-format", 1, 0},
     {"compress", 1, 0},       {"swmr", 0, 0},           {"force", 0, 0},         {"restart", 1, 0},
     {"snapshot-buffers", 1, 0}, {"halo", 1, 0}, {"halo-overlap", 1, 0}, {"progress-every", 1, 0},
     CLI_SUMMARY_KEYS,         {NULL, 0, 0},

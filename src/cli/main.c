@@ -8,6 +8,7 @@
 #include "csv_cli.h"
 #include "corun/mpi.h"
 #include "fib_cli.h"
+#include "render_cli.h"
 
 static const char usage[] =
     "usage: corun <command> [options]\n"
@@ -22,6 +23,7 @@ static const char usage[] =
     "  fib      exact Fibonacci numbers F(n) in batches (corun fib --help)\n"
     "  csv      generate, split and aggregate CSV files (corun csv --help)\n"
     "  bench    scaling sweeps with verified results as CSV (corun bench --help)\n"
+    "  render   pictures and patterns of snapshot frames (corun render --help)\n"
     "  info     show build options, threads, HDF5 version, backends, CPU SIMD\n"
     "\n"
     "options:\n"
@@ -62,7 +64,7 @@ int main(int argc, char **argv) {
         const char *name;
         int (*run)(int, char **);
     } cmds[] = {{"life", cmd_life}, {"info", cmd_info}, {"fib", cmd_fib},
-                {"csv", cmd_csv},   {"bench", cmd_bench}};
+                {"csv", cmd_csv},   {"bench", cmd_bench}, {"render", cmd_render}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         if (strcmp(cmd, cmds[i].name)) continue;
         /* Under mpirun/srun every rank runs the same command (docs/CLUSTER.md). */

@@ -17,7 +17,7 @@
 
 /* A JSON string of s[0..n-1] (summary values are printable ASCII, but a
  * path or a mode may carry anything: escape what JSON requires). */
-static void json_str(FILE *f, const char *s, size_t n) {
+void cli_json_str(FILE *f, const char *s, size_t n) {
     fputc('"', f);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -52,7 +52,7 @@ static int is_number(const char *s, size_t n) {
 
 static void json_write(FILE *f, const char *cmd, const char *line) {
     fputs("{\"command\": ", f);
-    json_str(f, cmd, strlen(cmd));
+    cli_json_str(f, cmd, strlen(cmd));
     for (const char *p = line; *p;) {
         p += strspn(p, " \n");
         size_t n = strcspn(p, " \n");
@@ -60,12 +60,12 @@ static void json_write(FILE *f, const char *cmd, const char *line) {
         if (eq && eq > p) {
             size_t kn = (size_t)(eq - p), vn = n - kn - 1;
             fputs(", ", f);
-            json_str(f, p, kn);
+            cli_json_str(f, p, kn);
             fputs(": ", f);
             if (is_number(eq + 1, vn) && !(kn == 4 && !memcmp(p, "hash", 4)))
                 fwrite(eq + 1, 1, vn, f);
             else
-                json_str(f, eq + 1, vn);
+                cli_json_str(f, eq + 1, vn);
         }
         p += n;
     }

@@ -25,6 +25,13 @@
  * empty) — that wait is the stall time. The loop thread itself never blocks
  * (DESIGN.md: blocking calls go to the pool).
  *
+ * The writer starts only once the compute side calls corun_snap_go() (the
+ * stepping loop does after its first chunk; close does at the latest): that
+ * first chunk then runs next to an idle writer, and its rate is the
+ * run's no-output stepping rate, from which the summary's output_overhead
+ * is computed (src/life/run.c). corun_snap_busy() tells the loop which other
+ * chunks ran next to an idle writer too.
+ *
  * Errors: the first failed write sets `failed` (the message is written
  * before the flag is released); later items are dropped but their buffers
  * still go back, so compute never deadlocks, and the next submit returns the
@@ -61,6 +68,9 @@ typedef struct snap_item {
 struct corun_snap {
     corun_aio_loop_t *loop;
     corun_aio_chan_t *work, *free;
+    corun_aio_chan_t *go; /* one token: the writer may start */
+    int went;             /* compute side: the token was put */
+    atomic_int working;   /* the writer is on a frame */
     corun_aio_future_t *writer;
     corun_h5_file_t *file; /* used by I/O worker jobs only */
     corun_snap_config_t cfg;
@@ -72,6 +82,8 @@ struct corun_snap {
     atomic_int failed;
     corun_err_t io_err;   /* valid once failed is set */
     double io_seconds;    /* written by the I/O worker, read after it is joined */
+    double io_cpu_seconds; /* the I/O worker's CPU time in those writes */
+    int64_t frames;       /* frames written (I/O worker) */
     double stall_seconds; /* compute side */
 };
 
@@ -89,18 +101,22 @@ static int job_write(void *arg, void **value, corun_err_t *err) {
     write_job_t *j = arg;
     snap_item_t *it = j->item;
     corun_h5_file_t *f = j->s->file;
-    double t0 = corun_now();
+    double t0 = corun_now(), c0 = corun_thread_cpu();
     if (j->pre_rc && err) *err = *j->pre_err;
     /* P > 1: all ranks have their frame, or none writes it. */
     int rc = corun_h5_agree(f, j->pre_rc, err);
     if (!rc) {
         rc = corun_h5_write_pops(f, it->first_pop, it->pops, it->npops, err);
-        const uint64_t *frame = it->asnap ? it->be->snap->words(it->asnap) : it->buf;
+        const uint64_t *frame = it->buf;
+        if (it->asnap && it->be->snap->words) frame = it->be->snap->words(it->asnap);
+        else if (it->asnap && !rc) rc = it->be->snap->copy(it->asnap, it->buf, j->s->wpr);
         if (!rc && it->buf) rc = corun_h5_append_frame(f, it->gen, frame, err);
         if (!rc) rc = corun_h5_flush(f, err);
         rc = corun_h5_agree(f, rc, err); /* and on the outcome */
     }
     j->s->io_seconds += corun_now() - t0;
+    j->s->io_cpu_seconds += corun_thread_cpu() - c0;
+    j->s->frames += !rc && it->buf;
     return rc;
 }
 
@@ -198,12 +214,16 @@ static void free_item(snap_item_t *it) {
 static int writer_main(void *arg, void **value, corun_err_t *err) {
     (void)value;
     corun_snap_t *s = arg;
+    void *token;
+    int grc = corun_aio_chan_get(s->go, &token, -1, err); /* closed also means go */
+    if (grc && grc != CORUN_ECLOSED) return grc;
     for (;;) {
         void *p;
         int rc = corun_aio_chan_get(s->work, &p, -1, err);
         if (rc == CORUN_ECLOSED) break;
         if (rc) return rc;
         snap_item_t *it = p;
+        if (it->buf) atomic_store(&s->working, 1);
         corun_err_t e = {0};
         int wrc = 0;
         /* A device copy in flight: the loop polls it without blocking. */
@@ -225,6 +245,7 @@ static int writer_main(void *arg, void **value, corun_err_t *err) {
         }
         uint64_t *buf = it->buf;
         free_item(it);
+        atomic_store(&s->working, 0);
         if (buf && corun_aio_chan_put(s->free, buf, -1, err)) return err ? err->code : CORUN_EIO;
     }
     return 0;
@@ -237,6 +258,7 @@ static void snap_free(corun_snap_t *s) {
     if (s->loop) {
         if (s->file) run_io(s, job_abandon, s, NULL);
         if (s->work) corun_aio_chan_close(s->work);
+        if (s->go) corun_aio_chan_close(s->go);
         if (s->writer) {
             corun_aio_future_result(s->writer, -1, NULL, NULL);
             corun_aio_future_release(s->writer);
@@ -250,6 +272,7 @@ static void snap_free(corun_snap_t *s) {
         corun_aio_chan_destroy(s->work);
     }
     if (s->free) corun_aio_chan_destroy(s->free);
+    if (s->go) corun_aio_chan_destroy(s->go);
     for (int i = 0; i < s->nbuf; i++) free(s->bufs[i]);
     free(s);
 }
@@ -289,7 +312,8 @@ int corun_snap_open(corun_snap_config_t *cfg, corun_snap_t **out, int64_t *start
     agree_job_t aj = {s, rc, &aerr}; /* P > 1: all ranks go on, or all close */
     if ((rc = run_io(s, job_agree, &aj, err))) goto bad;
     if ((rc = corun_aio_chan_create((size_t)s->nbuf, &s->free, err)) ||
-        (rc = corun_aio_chan_create((size_t)s->nbuf + 64, &s->work, err)))
+        (rc = corun_aio_chan_create((size_t)s->nbuf + 64, &s->work, err)) ||
+        (rc = corun_aio_chan_create(1, &s->go, err)))
         goto bad;
     if (cfg->restart) {
         if ((rc = run_io(s, job_read_last, s, err))) goto bad;
@@ -347,14 +371,22 @@ int corun_snap_submit(corun_snap_t *s, int64_t gen, const corun_life_backend_t *
     double t0 = corun_now();
     if (be) {
         void *b;
-        rc = corun_aio_chan_get(s->free, &b, -1, err); /* waits only if all are in flight */
+        /* Waits only if every buffer is in flight; a writer held back
+         * (corun_snap_go) is let go first, or the wait would never end. */
+        rc = s->went ? CORUN_ETIMEDOUT : corun_aio_chan_get(s->free, &b, 0, NULL);
+        if (rc == CORUN_ETIMEDOUT) {
+            corun_snap_go(s);
+            rc = corun_aio_chan_get(s->free, &b, -1, err);
+        }
         s->stall_seconds += corun_now() - t0;
         if (!rc) {
             it->buf = b;
             it->be = be;
-            /* A GPU backend starts its copy and returns; others copy now. */
-            rc = be->snap ? be->snap->begin(state, &it->asnap, err)
-                          : be->get_rows(state, 0, s->rows, it->buf, s->wpr, err);
+            /* A GPU backend starts its copy and omp lends its buffer (the
+             * writer copies it out); others, or those that cannot now
+             * (begin returns 1), copy here. */
+            rc = be->snap ? be->snap->begin(state, &it->asnap, err) : 1;
+            if (rc == 1) rc = be->get_rows(state, 0, s->rows, it->buf, s->wpr, err);
             if (rc) corun_aio_chan_put(s->free, b, 0, NULL);
         }
     }
@@ -368,7 +400,17 @@ int corun_snap_submit(corun_snap_t *s, int64_t gen, const corun_life_backend_t *
     return atomic_load(&s->failed) ? io_error(s, err) : 0;
 }
 
+void corun_snap_go(corun_snap_t *s) {
+    if (s->went) return;
+    s->went = 1;
+    static int token;
+    if (corun_aio_chan_put(s->go, &token, 0, NULL)) corun_aio_chan_close(s->go); /* go anyway */
+}
+
+int corun_snap_busy(corun_snap_t *s) { return atomic_load(&s->working); }
+
 int corun_snap_close(corun_snap_t *s, corun_h5_stats_t *st, corun_err_t *err) {
+    corun_snap_go(s);
     corun_aio_chan_close(s->work);
     double t0 = corun_now();
     corun_err_t werr = {0};
@@ -379,6 +421,8 @@ int corun_snap_close(corun_snap_t *s, corun_h5_stats_t *st, corun_err_t *err) {
     if (rc && err) *err = werr;
     if (!rc && atomic_load(&s->failed)) rc = io_error(s, err);
     st->io_seconds = s->io_seconds;
+    st->io_cpu_seconds = s->io_cpu_seconds;
+    st->frames = s->frames;
     st->stall_seconds = s->stall_seconds;
     st->overlap = s->io_seconds > 0 ? 1.0 - s->stall_seconds / s->io_seconds : 1.0;
     if (st->overlap < 0) st->overlap = 0;

@@ -81,7 +81,22 @@ typedef struct omp_state {
     omp_tblock_t tb;
     omp_tiles_t tl;
     omp_adaptive_t ad;
+    /* A frame lent to the snapshot writer (omp_snap.c). */
+    uint64_t *gridmem;       /* the caller's grid memory among the buffers (in place), or NULL */
+    uint64_t *spare;         /* a third generation buffer, from the first lend on */
+    struct omp_lend *lend;   /* the frame lent out, NULL: none */
+    int lend_swap;           /* buf[cur] is lent: after one generation, swap it for spare */
 } omp_state_t;
+
+typedef struct omp_lend omp_lend_t;
+extern const corun_life_snap_ops_t omp_snap_ops;
+/* Forgets a lend the writer has given back. */
+void omp_lend_collect(omp_state_t *s);
+/* Waits until the writer gives the lent frame back (before anything
+ * writes into it other than stepping: put_rows, close). */
+void omp_lend_wait(omp_state_t *s);
+/* After the generation that read the lent buffer: moves it aside. */
+void omp_lend_swap(omp_state_t *s);
 
 /* Slot of thread tid's partial population for generation i. A slot is
  * reused two generations later, after two barriers, so the thread summing

@@ -1,9 +1,10 @@
 /* pattern.c — pattern files as a whole: loading (format by extension, else by
- * content), placing a pattern into a grid, and saving RLE atomically.
+ * content), placing a pattern into a grid, and saving RLE or .cells by the
+ * overwrite rule of every output (outdir.h).
  *
  * The parsers themselves live in pattern_rle.c and pattern_cells.c and work
  * on in-memory text, so the tests can feed them strings; this file owns the
- * file-system side (reading, temporary file + rename).
+ * file-system side (reading, writing aside + rename).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 
 #include "corun/core.h"
 #include "corun/life.h"
+#include "corun/outdir.h"
 
 /* Pattern files are text to be placed into a grid: 1 GiB is a generous
  * bound that still stops a wrong path from filling the memory. */
@@ -84,51 +86,33 @@ int corun_life_pattern_place(corun_life_grid_t *g, const corun_life_cells_t *pat
     return 0;
 }
 
-int corun_life_rle_save(const char *path, const corun_life_grid_t *g, corun_life_rule_t rule,
-                        corun_life_boundary_t b, corun_err_t *err) {
-    /* Write next to the target and rename over it only when everything
-     * succeeded: rename() within one directory is atomic, so a full disk or
-     * a crash never leaves a half-written file in place of a good one. */
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 16);
-    if (!tmp) return corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
-    snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
-    int rc = 0;
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = corun_err_set(err, CORUN_EIO, "%s: cannot create a temporary file %s: %s", path,
-                           tmp, strerror(errno));
-        free(tmp);
-        return rc;
-    }
-    /* mkstemp creates 0600; give the file the usual 0666 & ~umask. */
-    mode_t um = umask(0);
-    umask(um);
-    (void)fchmod(fd, 0666 & ~um);
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        rc = corun_err_set(err, CORUN_EIO, "%s: %s", path, strerror(errno));
-        close(fd);
-        goto fail;
-    }
-    rc = corun_life_rle_write(f, g, rule, b, err);
-    if (!rc && fflush(f) != 0)
-        rc = corun_err_set(err, CORUN_EIO, "%s: write failed: %s", path, strerror(errno));
-    if (fclose(f) != 0 && !rc)
-        rc = corun_err_set(err, CORUN_EIO, "%s: write failed: %s", path, strerror(errno));
+/* Writes a pattern file by the overwrite rule of every output (outdir.h):
+ * aside, then renamed into place, so a full disk or a crash never leaves a
+ * half-written file in place of a good one. */
+static int save(const char *path, int force, const corun_life_grid_t *g, corun_life_rule_t rule,
+                corun_life_boundary_t b, int cells, const char *comment, corun_err_t *err) {
+    corun_outfile_t o;
+    int rc = corun_outfile_begin(&o, path, force, err);
+    if (rc) return rc;
+    rc = cells ? corun_life_cells_write(o.f, g, comment, err)
+               : corun_life_rle_write(o.f, g, rule, b, err);
     if (rc) {
         if (err && !strstr(err->msg, path)) corun_err_prefix(err, "%s", path);
-        goto fail;
+    } else {
+        rc = corun_outfile_commit(&o, err);
     }
-    if (rename(tmp, path) != 0) {
-        rc = corun_err_set(err, CORUN_EIO, "%s: cannot rename %s over it: %s", path, tmp,
-                           strerror(errno));
-        goto fail;
-    }
-    free(tmp);
-    return 0;
-fail:
-    unlink(tmp);
-    free(tmp);
+    corun_outfile_end(&o);
     return rc;
+}
+
+int corun_life_rle_save(const char *path, const corun_life_grid_t *g, corun_life_rule_t rule,
+                        corun_life_boundary_t b, corun_err_t *err) {
+    /* corun life checks --force before the run */
+    return save(path, 1, g, rule, b, 0, NULL, err);
+}
+
+int corun_life_pattern_save(const char *path, int force, const corun_life_grid_t *g,
+                            corun_life_rule_t rule, corun_life_boundary_t b, const char *comment,
+                            corun_err_t *err) {
+    return save(path, force, g, rule, b, has_ext(path, ".cells"), comment, err);
 }

@@ -1,4 +1,5 @@
-/* pattern_cells.c — the plaintext .cells pattern reader (corun_life_cells_parse).
+/* pattern_cells.c — the plaintext .cells pattern reader (corun_life_cells_parse)
+ * and writer (corun_life_cells_write).
  *
  * Format (LifeWiki "Plaintext"): lines starting with '!' are comments; every
  * other line is one row, '.' dead and 'O' alive. Only these two characters
@@ -10,7 +11,9 @@
  * towards the width. Blank lines between rows are empty rows; blank lines
  * after the last row are not counted (editors add them freely).
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "corun/life.h"
@@ -102,4 +105,23 @@ int corun_life_cells_parse(const char *text, size_t len, const char *name,
     for_each_row(text, len, scan_row, &c, &rc);
     if (rc) corun_life_pattern_close(p);
     return rc;
+}
+
+int corun_life_cells_write(FILE *f, const corun_life_grid_t *g, const char *comment,
+                           corun_err_t *err) {
+    /* Each line of the comment as its own '!' line. */
+    for (const char *c = comment; c && *c;) {
+        const char *e = strchr(c, '\n');
+        size_t n = e ? (size_t)(e - c) : strlen(c);
+        fprintf(f, "!%.*s\n", (int)n, c);
+        c += n + (e != NULL);
+    }
+    /* Full rows, trailing dead cells included: the reader takes the
+     * longest row as the width, and a last row of dead cells must count. */
+    for (int64_t y = 0; y < g->height; y++) {
+        for (int64_t x = 0; x < g->width; x++) putc(corun_life_grid_get(g, x, y) ? 'O' : '.', f);
+        putc('\n', f);
+    }
+    if (ferror(f)) return corun_err_set(err, CORUN_EIO, "writing .cells: %s", strerror(errno));
+    return 0;
 }

@@ -440,15 +440,32 @@ typedef struct rle_out {
 } rle_out_t;
 
 static void emit(rle_out_t *o, int64_t n, char tag) {
-    char tok[32];
-    int len = n > 1 ? snprintf(tok, sizeof tok, "%" PRId64 "%c", n, tag)
-                    : snprintf(tok, sizeof tok, "%c", tag);
+    /* digits by hand: a big grid has hundreds of millions of tokens */
+    char tok[32], digits[24];
+    int len = 0, k = 0;
+    for (uint64_t v = n > 1 ? (uint64_t)n : 0; v; v /= 10) digits[k++] = (char)('0' + v % 10);
+    while (k) tok[len++] = digits[--k];
+    tok[len++] = tag;
     if (o->col > 0 && o->col + len > RLE_LINE_MAX) {
         fputc('\n', o->f);
         o->col = 0;
     }
-    fputs(tok, o->f);
+    fwrite(tok, 1, (size_t)len, o->f);
     o->col += len;
+}
+
+/* The first cell at or after x (< end) whose state is not c, or end: a
+ * word at a time. */
+static int64_t run_end(const uint64_t *row, int64_t x, int64_t end, int c) {
+    while (x < end) {
+        uint64_t w = (row[x >> 6] ^ (c ? ~(uint64_t)0 : 0)) & (~(uint64_t)0 << (x & 63));
+        if (w) {
+            int64_t p = (x & ~(int64_t)63) + __builtin_ctzll(w);
+            return p < end ? p : end;
+        }
+        x = (x | 63) + 1;
+    }
+    return end;
 }
 
 int corun_life_rle_write(FILE *f, const corun_life_grid_t *g, corun_life_rule_t rule,
@@ -469,10 +486,9 @@ int corun_life_rle_write(FILE *f, const corun_life_grid_t *g, corun_life_rule_t 
             pending_rows = 0;
             for (int64_t x = 0; x < end;) {
                 int c = corun_life_grid_get(g, x, y);
-                int64_t run = 1;
-                while (x + run < end && corun_life_grid_get(g, x + run, y) == c) run++;
-                emit(&o, run, c ? 'o' : 'b');
-                x += run;
+                int64_t next = run_end(row, x, end, c);
+                emit(&o, next - x, c ? 'o' : 'b');
+                x = next;
             }
         }
         pending_rows++;

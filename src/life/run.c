@@ -65,7 +65,7 @@ int corun_life_run(const corun_life_run_cfg_t *cfg, const corun_life_backend_t *
                    corun_life_run_result_t *res, corun_err_t *err) {
     memset(res, 0, sizeof *res);
     int64_t *pops = NULL;
-    int rc = 0, stop = 0;
+    int rc = 0, stop = 0, went = 0;
     const int show = cfg->progress != CORUN_LIFE_PROGRESS_NONE &&
                      (cfg->progress == CORUN_LIFE_PROGRESS_TERMINAL || cfg->progress_every > 0) &&
                      (!team || team->rank == 0);
@@ -89,11 +89,23 @@ int corun_life_run(const corun_life_run_cfg_t *cfg, const corun_life_backend_t *
         stop = stop_requested(cfg);
         if (team && (rc = team->agree(team->ctx, &n, &stop, err))) break;
         if (stop) break;
+        /* A chunk that starts with the sink idle runs next to no output
+         * work (only this thread hands work to the sink). */
+        const int clean = !sink || (sink->busy && !sink->busy(sink->ctx));
         double c0 = corun_now();
         rc = be->step(st, n, sink ? pops + nseg : NULL, err);
         if (rc) break;
+        double dt = corun_now() - c0;
+        if (clean) {
+            res->clean_generations += n;
+            res->clean_seconds += dt;
+        }
+        if (sink && sink->go && !went) {
+            sink->go(sink->ctx);
+            went = 1;
+        }
         /* At least 8 generations unless one takes > 12 ms. */
-        double per = (corun_now() - c0) / (double)n;
+        double per = dt / (double)n;
         int64_t want = per > 0 ? (int64_t)(0.1 / per) : 2 * chunk;
         if (want < 8 && per < 0.0125) want = 8;
         chunk = want < 1 ? 1 : want > ((int64_t)1 << 20) ? ((int64_t)1 << 20) : want;
@@ -126,6 +138,7 @@ int corun_life_run(const corun_life_run_cfg_t *cfg, const corun_life_backend_t *
                           nseg, err);
         pr.frames += gen != last_frame;
     }
+    if (sink && sink->go && !went) sink->go(sink->ctx);
     if (show) progress_show(&pr, gen, 1);
     res->generation = gen;
     res->seconds = corun_now() - t0;

@@ -54,11 +54,14 @@ void omp_set_perm(omp_state_t *s, int on) {
     s->fn_last = on ? s->fnp_last : s->fnw_last;
 }
 
-/* Frees everything but the caller's grid memory. */
+/* Frees everything but the caller's grid memory (buffers change places
+ * when a frame is lent: omp_snap.c). */
 static void state_free(omp_state_t *s) {
     const int64_t gw = s->g.h * s->g.stride;
-    if (!s->in_place) corun_life_words_free(s->buf[0], gw);
-    corun_life_words_free(s->buf[1], gw);
+    omp_lend_wait(s); /* (close has waited already; open never lends) */
+    uint64_t *bufs[3] = {s->buf[0], s->buf[1], s->spare};
+    for (int i = 0; i < 3; i++)
+        if (bufs[i] && bufs[i] != s->gridmem) corun_life_words_free(bufs[i], gw);
     free(s->zero);
     free(s->scratch);
     free(s->partial);
@@ -115,6 +118,7 @@ int omp_open(void **state, corun_life_grid_t *gr, const corun_life_params_t *p,
     const int64_t gw = g->h * g->stride;
     s->in_place = gr->stride == g->stride && ((uintptr_t)gr->words & 63) == 0;
     s->buf[0] = s->in_place ? gr->words : corun_life_words_alloc(gw);
+    s->gridmem = s->in_place ? gr->words : NULL;
     s->buf[1] = corun_life_words_alloc(gw);
     s->zero = alloc64((size_t)g->stride);
     g->zero = s->zero;
@@ -148,6 +152,14 @@ int omp_step(void *state, int64_t n, int64_t *pops, corun_err_t *err) {
     omp_state_t *s = state;
     if (n < 0) return corun_err_set(err, CORUN_EINVAL, "omp backend: negative generation count");
     if (n == 0) return 0;
+    if (s->lend_swap) {
+        /* A lent frame: one generation reads it, then it moves aside. */
+        s->lend_swap = 0;
+        omp_step(s, 1, pops, err);
+        omp_lend_swap(s);
+        if (--n == 0) return 0;
+        if (pops) pops++;
+    }
     if (s->ad.on) {
         omp_step_adaptive(s, n, pops);
         return 0;
@@ -191,6 +203,7 @@ int omp_put_rows(void *state, int64_t y0, int64_t n, const uint64_t *words, int6
     omp_state_t *s = state;
     int rc = rows_args(s, y0, n, stride, err);
     if (rc || n == 0) return rc;
+    omp_lend_wait(s); /* never write into a frame the writer still reads */
     const omp_geom_t *g = &s->g;
 #pragma omp parallel for num_threads(s->nt) schedule(static) \
     if (n * g->wpr >= ROWS_PARALLEL_WORDS)
@@ -206,17 +219,18 @@ int omp_close(void *state, corun_err_t *err) {
     if (!s) return 0;
     corun_life_grid_t *gr = s->grid;
     const omp_geom_t *g = &s->g;
+    omp_lend_wait(s); /* the writer may still read the final frame */
     omp_set_perm(s, 0);
-    if (s->in_place && s->cur == 1 && gr->owned) {
-        /* the grid takes the buffer holding the current generation */
-        corun_life_words_free(gr->words, (size_t)(g->h * g->stride));
-        gr->words = s->buf[1];
-        s->buf[1] = NULL;
-    } else if (!s->in_place || s->cur == 1) { /* a view's memory stays where it is */
+    uint64_t *fin = s->buf[s->cur];
+    if (s->in_place && fin != s->gridmem && gr->owned) {
+        /* the grid takes the buffer holding the current generation; its
+         * own memory is one of ours now, freed below */
+        gr->words = fin;
+        s->gridmem = fin;
+    } else if (fin != s->gridmem) { /* a view's memory stays where it is */
 #pragma omp parallel for num_threads(s->nt) schedule(static)
         for (int64_t y = 0; y < g->h; y++)
-            memcpy(gr->words + y * gr->stride, s->buf[s->cur] + y * g->stride,
-                   (size_t)g->wpr * 8);
+            memcpy(gr->words + y * gr->stride, fin + y * g->stride, (size_t)g->wpr * 8);
     }
     state_free(s);
     return 0;
@@ -242,6 +256,6 @@ const corun_life_backend_t corun_life_backend_omp = {
     .put_rows = omp_put_rows,
     .close = omp_close,
     .info = omp_info,
-    .snap = NULL,
+    .snap = &omp_snap_ops,
     .bytes_per_cell = 0.125, /* the second generation; tile maps and scratch are small */
 };

@@ -507,9 +507,11 @@ void corun_life_slab_info(void *state, corun_life_slab_info_t *info) {
     info->exchanges = s->exchanges;
 }
 
-/* Snapshots: the node's own snap ops where it has them (a GPU copies its
- * extended grid off the device while stepping goes on; the frame is its own
- * rows, `off` words in), else a synchronous copy of the own rows. */
+/* Snapshots: the node's own snap ops where it has a device copy (a GPU
+ * copies its extended grid off the device while stepping goes on; the frame
+ * is its own rows, `off` words in), else a synchronous copy of the own rows
+ * (omp's lent buffers hold the halo rows too, and a slab steps only a share
+ * of the grid: the copy is small). */
 typedef struct slab_snap {
     const corun_life_snap_ops_t *ops; /* NULL: words is a copy, ready */
     void *inner;
@@ -523,7 +525,7 @@ static int slab_snap_begin(void *state, void **out, corun_err_t *err) {
     slab_snap_t *n = calloc(1, sizeof *n);
     if (!n) return corun_err_set(err, CORUN_ENOMEM, "rank %d: snapshot: out of memory", s->rank);
     int rc;
-    if (s->node->snap) {
+    if (s->node->snap && s->node->snap->words) {
         n->ops = s->node->snap;
         n->off = s->halo[0] * s->wpr;
         rc = n->ops->begin(s->inner, &n->inner, err);

@@ -1,20 +1,29 @@
-/* grid_preview.c — the live-cell density of B x B blocks of packed rows:
- * the small uint8 preview a snapshot file keeps next to each frame
- * (docs/FORMAT.md, /previews). Works on the packed words directly, a row
- * at a time: about one popcount per word plus one per block (the POPCNT
- * instruction where the CPU has it), so a 65536 x 65536 frame (512 MiB)
- * is one pass at memory speed on the I/O thread. Counting is separate
- * from the values so that pieces of a frame (the slabs of MPI ranks, rows
- * read a chunk at a time) add their counts before the values are made. */
+/* preview.c — the live-cell density of B x B blocks of a packed grid, as
+ * 0..255 values: the snapshot file's /previews and `corun render`'s
+ * block-reduced pictures are both made here, so a file with previews and one
+ * without render the same pixels (docs/FORMAT.md).
+ *
+ * A block's value is (255 * live + area / 2) / area, where area is the
+ * number of grid cells of the block (blocks at the right and bottom edges
+ * are clipped to the grid): 0 all dead, 255 all alive, rounded to nearest.
+ * Counting works on whole words, a row at a time: about one popcount per
+ * word plus one per block (the POPCNT instruction where the CPU has it),
+ * whatever the block size, so a 65536 x 65536 frame (512 MiB) is one pass
+ * at memory speed on the snapshot I/O thread. Counting is separate from
+ * the values so that pieces of a frame (the slabs of MPI ranks, rows read a
+ * chunk at a time) add their counts before the values are made. */
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "corun/core.h"
 #include "corun/life.h"
+#include "grid_int.h"
 
 int64_t corun_life_preview_block(int64_t width, int64_t height, int64_t max_side) {
-    const int64_t side = width > height ? width : height;
-    /* ceil(side / B) <= max_side  <=>  B >= ceil(side / max_side) */
-    int64_t b = (side + max_side - 1) / max_side;
+    if (max_side < 1) max_side = 1;
+    int64_t bw = (width + max_side - 1) / max_side, bh = (height + max_side - 1) / max_side;
+    int64_t b = bw > bh ? bw : bh;
     return b < 1 ? 1 : b;
 }
 
@@ -22,17 +31,8 @@ int64_t corun_life_preview_block(int64_t width, int64_t height, int64_t max_side
 #define PREVIEW_X86 1
 #endif
 
-/* The portable count (libgcc's __popcountdi2, which __builtin_popcountll
- * calls without -mpopcnt, is a table lookup per byte). */
-static inline uint64_t popcount_swar(uint64_t x) {
-    x -= (x >> 1) & UINT64_C(0x5555555555555555);
-    x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
-    x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
-    return (x * UINT64_C(0x0101010101010101)) >> 56;
-}
-
 /* hw: the POPCNT instruction (inlined into a function built for it). */
-#define POPC(x) (hw ? (uint64_t)__builtin_popcountll(x) : popcount_swar(x))
+#define POPC(x) (hw ? (uint64_t)__builtin_popcountll(x) : grid_popcount_swar(x))
 
 /* Rows y0.. of the grid into their block counts. Along a row, the count
  * of cells before x is kept running: whole words are added as the blocks'
@@ -95,10 +95,27 @@ void corun_life_preview_count(const uint64_t *rows, int64_t stride, int64_t widt
 void corun_life_preview_values(const uint64_t *counts, int64_t width, int64_t height,
                                int64_t block, int64_t by, uint8_t *out) {
     const int64_t pw = (width + block - 1) / block;
-    const int64_t bh = (by + 1) * block <= height ? block : height - by * block;
+    const int64_t y0 = by * block;
+    const uint64_t bh = (uint64_t)(y0 + block < height ? block : height - y0);
     for (int64_t bx = 0; bx < pw; bx++) {
-        const int64_t bw = (bx + 1) * block <= width ? block : width - bx * block;
-        const uint64_t area = (uint64_t)bh * (uint64_t)bw, live = counts[bx];
-        out[bx] = (uint8_t)((255 * live + area / 2) / area);
+        int64_t x0 = bx * block;
+        uint64_t area = bh * (uint64_t)(x0 + block < width ? block : width - x0);
+        out[bx] = (uint8_t)((255 * counts[bx] + area / 2) / area);
     }
+}
+
+int corun_life_preview_grid(const corun_life_grid_t *g, int64_t block, uint8_t *out,
+                            corun_err_t *err) {
+    const int64_t pw = (g->width + block - 1) / block, ph = (g->height + block - 1) / block;
+    uint64_t *counts = calloc((size_t)pw, sizeof *counts);
+    if (!counts) return corun_err_set(err, CORUN_ENOMEM, "preview: out of memory");
+    for (int64_t by = 0; by < ph; by++) {
+        int64_t y0 = by * block, n = y0 + block < g->height ? block : g->height - y0;
+        memset(counts, 0, (size_t)pw * sizeof *counts);
+        corun_life_preview_count(corun_life_grid_row(g, y0), g->stride, g->width, y0, n, block,
+                                 by, counts);
+        corun_life_preview_values(counts, g->width, g->height, block, by, out + by * pw);
+    }
+    free(counts);
+    return 0;
 }
