@@ -21,7 +21,9 @@ CORUN_PACKAGES=(build-essential cmake pkg-config libhdf5-dev libcunit1-dev libgm
     hdf5-tools hdf5-filter-plugin python3-h5py python3-numpy
     golly  # bgolly: the Golly oracle of the golly test suite (skipped without it)
     libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
-    jupyter-nbconvert python3-ipykernel python3-matplotlib python3-pandas)
+    jupyter-nbconvert python3-ipykernel python3-matplotlib python3-matplotlib-inline python3-pandas
+    libxdmf3  # tests/xdmf_check.py: the XDMF library parses the snapshot files' .xmf
+)
 # Slurm for CI's Slurm stage only (scripts/run-tests.sh, scripts/slurm/ci-stage.sh):
 # the demo and a plain build do not need it.
 CORUN_SLURM_PACKAGES=(slurmctld slurmd slurm-client munge)
@@ -39,6 +41,8 @@ setup: corun needs, by feature (system packages, modules or Spack specs):
   unit tests        CUnit; the golly suite also bgolly (golly), skipped without it
   man page          help2man
   notebooks, CI     python3 with h5py, numpy, matplotlib, pandas; jupyter nbconvert
+  .xmf test         the XDMF 3 library (libXdmf.so.3; optional: without it the
+                    test checks the .xmf's structure only)
 END
 }
 

@@ -3,7 +3,8 @@
 prints one line per frame: "frame K gen G pop P hash H", then "pops N" (the
 length of /population) and "status S". Exit 1 if the file is inconsistent:
 a frame's population differs from /population at its generation, or
-generations are not increasing. Exit 2 if a frame or list cannot be read
+generations are not increasing, or (format version 2) a frame's preview
+is not the density of its blocks as docs/FORMAT.md defines it. Exit 2 if a frame or list cannot be read
 because its checksum does not match (files with the `checksum` attribute;
 HDF5 verifies it on every read), naming the frame. Used by
 tests/test_snapshots*.c.
@@ -34,6 +35,20 @@ def cells(f, k):
     return fr.astype(np.uint8)
 
 
+def preview(c, b):
+    """The /previews image of cells c with block b: round(255 * live / area)
+    per b x b block, edge blocks clipped (docs/FORMAT.md), in integers."""
+    h, w = c.shape
+    ph, pw = -(-h // b), -(-w // b)
+    pad = np.zeros((ph * b, pw * b), np.int64)
+    pad[:h, :w] = c
+    live = pad.reshape(ph, b, pw, b).sum(axis=(1, 3))
+    ones = np.zeros_like(pad)
+    ones[:h, :w] = 1
+    area = ones.reshape(ph, b, pw, b).sum(axis=(1, 3))
+    return ((255 * live + area // 2) // area).astype(np.uint8)
+
+
 def damaged(what, e):
     """A read HDF5 refused: name what, say whether a checksum caught it, exit 2."""
     why = "checksum mismatch" if "checksum" in str(e).lower() else "unreadable"
@@ -62,6 +77,17 @@ def main():
             except OSError as e:
                 damaged(f"frame {k} (generation {g})", e)
             pop = int(c.sum())
+            if "previews" in f and k < f["previews"].shape[0]:
+                try:
+                    pv = f["previews"][k]
+                except OSError as e:
+                    damaged(f"preview {k} (generation {g})", e)
+                if not np.array_equal(pv, preview(c, int(f.attrs["preview_block"]))):
+                    print(f"MISMATCH preview {k} gen {g}: not the density of frame {k}'s blocks")
+                    ok = False
+            elif f.attrs.get("format_version") not in (None, "1"):
+                print(f"MISSING preview {k} gen {g}")
+                ok = False
             if g < len(pops) and int(pops[g]) != pop:
                 print(f"MISMATCH frame {k} gen {g}: population {pop} but /population says {int(pops[g])}")
                 ok = False

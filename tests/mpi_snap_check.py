@@ -117,7 +117,11 @@ def main():
             if "runs" not in f or len(f["runs"]) < 1:
                 bad.append("/runs holds no run record")
         d = hashlib.sha256()
-        for name in ("frames", "generation", "population"):
+        if not a.legacy and "previews" not in f:
+            bad.append("/previews is missing")
+        for name in ("frames", "generation", "population", "previews"):
+            if name not in f:  # files of format version 1 have no previews
+                continue
             arr = f[name][()]
             d.update(f"{name} {arr.shape} {arr.dtype.str}\n".encode())
             d.update(arr.tobytes())

@@ -168,6 +168,13 @@ static void test_restart_older_file(void) {
     field("hash", hc, sizeof hc);
     CU_ASSERT_STRING_EQUAL(hr, hc);
     CU_ASSERT_EQUAL(test_h5check(copy, NULL, rep, sizeof rep), 0);
+    /* It stays a version 1 file: no /previews (a viewer reads the frames),
+     * no .xmf (bit-packed frames are no cells to a viewer). */
+    CU_ASSERT_EQUAL(test_py("f=h5py.File('%s','r'); sys.exit('previews' in f or "
+                            "f.attrs.get('format_version','1')!='1')",
+                            copy),
+                    0);
+    CU_ASSERT_NOT_EQUAL(access(test_tmp_path("restart_v1.xmf"), F_OK), 0);
 }
 
 /* Last frame line of a report: its generation and hash. */

@@ -52,6 +52,13 @@ CORUN_API int corun_parse_xy(const char *s, int64_t *x, int64_t *y);
 CORUN_API int corun_file_read_all(const char *path, const char *what, size_t max_bytes,
                                   char **out, size_t *len, corun_err_t *err);
 
+/* Replaces the file at path with len bytes of data, atomically: written
+ * whole under a temporary name in the same folder, then renamed over path,
+ * so a reader (or a crash) sees the old file or the new one, never a part.
+ * Errors name the path and the OS reason. */
+CORUN_API int corun_file_replace(const char *path, const char *data, size_t len,
+                                 corun_err_t *err);
+
 /* ---- threads ---- */
 /* The default thread count (what threads=0 means): OMP_NUM_THREADS if set,
  * else SLURM_CPUS_PER_TASK inside a Slurm job, else OpenMP's default (the

@@ -40,6 +40,7 @@
 #define CORUN_H5IO_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "corun/err.h"
@@ -158,6 +159,11 @@ CORUN_API int corun_h5_finish(corun_h5_file_t *f, const corun_h5_stats_t *st, co
  * is). NULL is a no-op. */
 CORUN_API void corun_h5_close(corun_h5_file_t *f);
 
+/* Why the last HDF5 call failed, for a message: the OS reason HDF5 keeps
+ * in its error stack ("No space left on device"), else HDF5's innermost
+ * message with strerror(err_no) (the errno saved right after the failed
+ * call; 0: none) when HDF5 dropped it. Clears the error stack. */
+CORUN_API void corun_h5_error_reason(char *reason, size_t n, int err_no);
 /* Closes an HDF5 file (a hid_t) after one of its writes failed, without
  * writing more to it: HDF5 would otherwise flush its cached changes at
  * close, fail again (disk full), keep the file open and crash in its

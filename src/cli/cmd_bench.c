@@ -11,6 +11,7 @@
  * measured while other processes took CPU time or whose repetitions spread
  * too far (bench_report.c). A hash mismatch stops the bench with exit code 1.
  * docs/BENCH.md documents the options, the CSV columns and the definitions. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -691,8 +692,10 @@ int cmd_bench(int argc, char **argv) {
     if (B.show_bar) fputs("\r\033[K", stderr);
     took_s = corun_now() - B.t0;
 out:
+    errno = 0;
     if (B.csv && (ferror(B.csv) | fclose(B.csv)) && exit_code == CORUN_EXIT_OK) {
-        cli_error("bench: out %s: write failed", part);
+        cli_error("bench: out %s: write failed: %s", part,
+                  errno ? strerror(errno) : "an earlier write failed");
         exit_code = CORUN_EXIT_FAILURE;
     }
     /* A finished sweep's file is written again from memory: every row then

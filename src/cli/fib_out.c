@@ -61,21 +61,24 @@ static int open_h5(fib_run_t *run, corun_err_t *err) {
     snprintf(pid, sizeof pid, ".%ld.new", (long)getpid());
     char *tmp = corun_lock_sibling(out, pid);
     if (!tmp) return corun_err_set(err, CORUN_ENOMEM, "out %s: out of memory", out);
+    errno = 0;
     hid_t f = H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
-    if (f >= 0 && (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0 || rename(tmp, out) != 0)) {
-        int e = errno;
-        corun_h5_close_failed((int64_t)f);
+    int e = errno;
+    char why[256] = "";
+    if (f < 0) corun_h5_error_reason(why, sizeof why, e);
+    if (f >= 0 && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) {
+        e = errno;
+        corun_h5_error_reason(why, sizeof why, e);
+    } else if (f >= 0 && rename(tmp, out) != 0) {
+        snprintf(why, sizeof why, "renaming %s into place: %s", tmp, strerror(errno));
+    }
+    if (why[0]) {
+        if (f >= 0) corun_h5_close_failed((int64_t)f);
         unlink(tmp);
         free(tmp);
-        return corun_err_set(err, CORUN_EIO, "out %s: cannot create the HDF5 file: %s", out,
-                             strerror(e));
+        return corun_err_set(err, CORUN_EIO, "out %s: cannot create the HDF5 file: %s", out, why);
     }
     free(tmp);
-    if (f < 0)
-        return corun_err_set(err, CORUN_EIO,
-                             "out %s: cannot create the HDF5 file (does the folder exist "
-                             "and is it writable?)",
-                             out);
     run->h5 = (int64_t)f;
     return 0;
 }
@@ -141,8 +144,11 @@ static int close_co(void *arg, void **value, corun_err_t *err) {
     fib_run_t *run = arg;
     int rc = 0;
     if (run->csv) {
-        if (ferror(run->csv) | fclose(run->csv))
-            rc = corun_err_set(err, CORUN_EIO, "out %s/summary.csv: write failed", run->o->out);
+        errno = 0;
+        int bad = ferror(run->csv) | fclose(run->csv);
+        if (bad)
+            rc = corun_err_set(err, CORUN_EIO, "out %s/summary.csv: write failed: %s",
+                               run->o->out, errno ? strerror(errno) : "an earlier write failed");
         run->csv = NULL;
     }
     if (run->h5 > 0) {
@@ -150,9 +156,12 @@ static int close_co(void *arg, void **value, corun_err_t *err) {
          * fail, keep the file open and crash at exit): the file keeps what
          * was flushed, every task reported. */
         if (run->h5_failed) corun_h5_close_failed(run->h5);
-        else if (H5Fclose((hid_t)run->h5) < 0 && !rc)
-            rc = corun_err_set(err, CORUN_EIO, "out %s: closing the HDF5 file failed",
-                               run->o->out);
+        else if (H5Fclose((hid_t)run->h5) < 0 && !rc) {
+            char why[256];
+            corun_h5_error_reason(why, sizeof why, errno);
+            rc = corun_err_set(err, CORUN_EIO, "out %s: closing the HDF5 file failed: %s",
+                               run->o->out, why);
+        }
         run->h5 = 0;
     }
     if (run->mode == FIB_OUT_DIR) rc = close_dir(run, rc, err);
@@ -196,9 +205,21 @@ static int write_text(const wjob_t *j, corun_err_t *err) {
     if (!f) return corun_err_set(err, CORUN_EIO, "out %s: cannot create: %m", tmp);
     size_t w = fwrite(j->dec, 1, j->len, f);
     int bad = w != j->len || fputc('\n', f) == EOF || fflush(f) != 0 || ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+    int e = bad ? errno : 0;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (!bad && rename(tmp, path) != 0) {
+        e = errno;
         unlink(tmp);
-        return corun_err_set(err, CORUN_EIO, "out %s: write failed (disk full?)", path);
+        return corun_err_set(err, CORUN_EIO, "out %s: cannot rename %s over it: %s", path, tmp,
+                             strerror(e));
+    }
+    if (bad) {
+        unlink(tmp);
+        return corun_err_set(err, CORUN_EIO, "out %s: write failed: %s", path,
+                             e ? strerror(e) : "an earlier write failed");
     }
     return 0;
 }
@@ -260,11 +281,17 @@ static int h5_write(fib_run_t *run, const wjob_t *j, const fib_row_t *row, corun
     if (d >= 0) H5Dclose(d);
     if (sp >= 0) H5Sclose(sp);
     if (t >= 0) H5Tclose(t);
-    if (!bad && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) bad = 1;
+    int e = errno;
+    if (!bad && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) {
+        bad = 1;
+        e = errno;
+    }
     if (bad) {
         run->h5_failed = 1;
-        return corun_err_set(err, CORUN_EIO, "out %s: writing dataset %s failed (disk full?)",
-                             run->o->out, name);
+        char why[256];
+        corun_h5_error_reason(why, sizeof why, e);
+        return corun_err_set(err, CORUN_EIO, "out %s: writing dataset %s failed: %s",
+                             run->o->out, name, why);
     }
     return 0;
 }
@@ -295,6 +322,7 @@ static int write_task(void *arg, void **value, corun_err_t *err) {
                 (unsigned long long)row->n, row->digits, row->last20,
                 (unsigned long long)row->hash, row->seconds, row->dec_seconds);
         if (fflush(run->csv) != 0 || ferror(run->csv)) {
+            const int e = errno;
             fclose(run->csv); /* (may flush part of the row: cut below) */
             run->csv = NULL;
             char path[CLI_PATH_MAX + 64];
@@ -302,8 +330,8 @@ static int write_task(void *arg, void **value, corun_err_t *err) {
             if (at >= 0 && truncate(path, at) != 0) {
                 /* the cut row stays; the message below still says it failed */
             }
-            rc = corun_err_set(err, CORUN_EIO, "out %s/summary.csv: write failed (disk full?)",
-                               run->o->out);
+            rc = corun_err_set(err, CORUN_EIO, "out %s/summary.csv: write failed: %s",
+                               run->o->out, strerror(e));
             goto done;
         }
     }

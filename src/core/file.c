@@ -114,3 +114,35 @@ done:
     *len = n;
     return 0;
 }
+
+int corun_file_replace(const char *path, const char *data, size_t len, corun_err_t *err) {
+    /* .NAME.PID.new next to path (the same file system: the rename is
+     * atomic; corun_lock_remove_stale removes one a killed run left). */
+    const char *slash = strrchr(path, '/');
+    const int dir = slash ? (int)(slash - path) + 1 : 0;
+    const size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    if (!tmp) return corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
+    snprintf(tmp, n, "%.*s.%s.%ld.new", dir, path, path + dir, (long)getpid());
+    int rc = 0;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        rc = corun_err_set(err, CORUN_EIO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    for (size_t done = 0; done < len && !rc;) {
+        ssize_t w = write(fd, data + done, len - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) rc = corun_err_set(err, CORUN_EIO, "%s: cannot write: %s", path, strerror(errno));
+        else done += (size_t)w;
+    }
+    if (close(fd) != 0 && !rc)
+        rc = corun_err_set(err, CORUN_EIO, "%s: cannot write: %s", path, strerror(errno));
+    if (!rc && rename(tmp, path) != 0)
+        rc = corun_err_set(err, CORUN_EIO, "%s: cannot rename %s over it: %s", path, tmp,
+                           strerror(errno));
+    if (rc) unlink(tmp);
+    free(tmp);
+    return rc;
+}

@@ -33,6 +33,16 @@ typedef struct h5io_leg {
 struct corun_h5_file {
     char *path;
     hid_t file, frames, gens, pops;
+    hid_t prevs;                /* /previews; -1 in files of format version 1 */
+    int64_t pblock, ph, pw;     /* preview block size and shape */
+    int64_t nprevs;             /* entries of /previews */
+    uint64_t *pcounts;          /* ph x pw block counts of the frame being written */
+    uint8_t *pvals;             /* rank 0: ph x pw preview values */
+    int64_t *gen_list;          /* the generations of the complete frames (for the .xmf) */
+    int64_t gen_cap;
+    char *xmf_path;             /* FILE.xmf next to FILE.h5 (rank 0); NULL: none */
+    int64_t xmf_frames;         /* frames the .xmf lists */
+    double xmf_next, xmf_cost;  /* throttle for big .xmf files (xdmf.c) */
     corun_h5_meta_t meta;
     int64_t nframes, npops, x; /* x: frame row length in elements */
     int64_t rows_per_chunk;
@@ -92,6 +102,15 @@ uint64_t h5io_header_digest(const corun_h5_meta_t *m);
  * crash or loop on it. 0: safe to open; -1: refused, why says what
  * happened. Single processes only (no fork inside an MPI job). */
 int h5io_probe_metadata(const char *path, char *why, size_t n);
+
+/* ---- the XDMF description (xdmf.c) ---- */
+
+/* Rewrites f->xmf_path (atomically: a temporary renamed over it) to list
+ * the f->nframes complete frames; force: even when the throttle for very
+ * long series would skip it. Rank 0 only; 0 or -1 with err set. */
+int h5io_xdmf_write(corun_h5_file_t *f, int force, corun_err_t *err);
+/* FILE.xmf for FILE.h5 (FILE.EXT.xmf for other names); malloc'd. */
+char *h5io_xdmf_path(const char *h5path);
 
 /* ---- the per-leg records (provenance.c) ---- */
 

@@ -46,6 +46,9 @@
 #include "h5_int.h"
 
 #define LZ4_FILTER_ID 32004 /* registered id of the LZ4 filter (hdf5-filter-plugin) */
+/* The layout written (docs/FORMAT.md); version 1 files (no /previews) are
+ * still read and continued as they are. */
+#define H5IO_FORMAT_VERSION "2"
 
 
 /* ------------------------------------------------------------ messages */
@@ -61,12 +64,9 @@ static herr_t walk_cb(unsigned depth, const H5E_error2_t *e, void *data) {
     return 0;
 }
 
-/* Records an error naming the file and the operation, with HDF5's innermost
- * reason when it has one; makes the file's error state sticky. */
-static int fail(corun_h5_file_t *f, const char *path, corun_err_t *err, int code,
-                const char *what) {
-    char reason[256] = "";
-    h5_walk_t w = {reason, sizeof reason};
+void corun_h5_error_reason(char *reason, size_t n, int err_no) {
+    reason[0] = '\0';
+    h5_walk_t w = {reason, n};
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, &w);
     H5Eclear2(H5E_DEFAULT);
     /* HDF5's low-level messages span lines and embed the OS reason as
@@ -77,10 +77,27 @@ static int fail(corun_h5_file_t *f, const char *path, corun_err_t *err, int code
         snprintf(tmp, sizeof tmp, "%s", em + 17);
         char *q = strchr(tmp, '\'');
         if (q) *q = '\0';
-        snprintf(reason, sizeof reason, "%s", tmp);
+        snprintf(reason, n, "%s", tmp);
+    } else if (err_no && (!reason[0] || strstr(reason, "unable to") || strstr(reason, "failed"))) {
+        /* HDF5's own words without the OS reason it dropped (its flush
+         * and close paths): the errno the caller saved right after the
+         * call. */
+        char tmp[256];
+        snprintf(tmp, sizeof tmp, "%s", reason);
+        snprintf(reason, n, "%s%s%s", tmp, tmp[0] ? ": " : "", strerror(err_no));
     }
     for (char *c = reason; *c; c++)
         if (*c == '\n' || *c == '\t') *c = ' ';
+}
+
+/* Records an error naming the file and the operation, with HDF5's innermost
+ * reason when it has one (else errno's, saved before anything else ran);
+ * makes the file's error state sticky. */
+static int fail(corun_h5_file_t *f, const char *path, corun_err_t *err, int code,
+                const char *what) {
+    const int err_no = errno;
+    char reason[256];
+    corun_h5_error_reason(reason, sizeof reason, err_no);
     corun_err_t e;
     corun_err_set(&e, code, "%s: %s failed%s%s", path, what, reason[0] ? ": " : "", reason);
     if (f && !f->failed) {
@@ -452,6 +469,57 @@ static void layout(corun_h5_file_t *f) {
      * enough for HDF5's chunk cache and for partial reads of huge frames. */
     int64_t rpc = ((int64_t)1 << 20) / (f->x * elem);
     f->rows_per_chunk = rpc < 1 ? 1 : rpc > m->height ? m->height : rpc;
+    f->pblock = corun_life_preview_block(m->width, m->height, CORUN_LIFE_PREVIEW_MAX_SIDE);
+    f->pw = (m->width + f->pblock - 1) / f->pblock;
+    f->ph = (m->height + f->pblock - 1) / f->pblock;
+}
+
+/* The preview buffers of a writer (a file with /previews): this rank's
+ * block counts, and rank 0's values. */
+static int preview_buffers(corun_h5_file_t *f) {
+    if (f->prevs < 0) return 0;
+    const size_t cells = (size_t)(f->ph * f->pw);
+    f->pcounts = malloc(cells * sizeof *f->pcounts);
+    f->pvals = malloc(cells);
+    return f->pcounts && f->pvals ? 0 : -1;
+}
+
+/* Remembers the generation of a complete frame (the .xmf lists them). */
+static int remember_gen(corun_h5_file_t *f, int64_t k, int64_t g) {
+    if (k >= f->gen_cap) {
+        int64_t cap = f->gen_cap ? 2 * f->gen_cap : 256;
+        while (cap <= k) cap *= 2;
+        int64_t *n = realloc(f->gen_list, (size_t)cap * sizeof *n);
+        if (!n) return -1;
+        f->gen_list = n;
+        f->gen_cap = cap;
+    }
+    f->gen_list[k] = g;
+    return 0;
+}
+
+/* Rewrites the .xmf (rank 0; P > 1: the outcome agreed by the caller's
+ * next agreement). A failure is the writer's sticky error. */
+static int xdmf_update(corun_h5_file_t *f, int force, corun_err_t *err) {
+    if (!f->xmf_path || f->rank != 0) return 0;
+    corun_err_t e = {0};
+    if (h5io_xdmf_write(f, force, &e) == 0) return 0;
+    if (!f->failed) {
+        f->failed = 1;
+        f->first_err = e;
+    }
+    if (err) *err = e;
+    return e.code ? e.code : CORUN_EIO;
+}
+
+/* A dataset opened without a chunk cache (see make_dataset). */
+static hid_t open_dataset(hid_t file, const char *name) {
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    hid_t d = dapl >= 0 && H5Pset_chunk_cache(dapl, 0, 0, 1.0) >= 0
+                  ? H5Dopen2(file, name, dapl)
+                  : -1;
+    if (dapl >= 0) H5Pclose(dapl);
+    return d;
 }
 
 static hid_t make_dataset(hid_t file, const char *name, hid_t type, int rank, const hsize_t *chunk,
@@ -486,7 +554,12 @@ static hid_t make_dataset(hid_t file, const char *name, hid_t type, int rank, co
          * own bytes and survive. Restart checks the series against each
          * other and against the last frame instead. */
         ok = ok && (!checksum || h5io_checksum_dcpl(dcpl) == 0);
-        if (ok) d = H5Dcreate2(file, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        /* No chunk cache: a chunk goes to the file at its write, so that
+         * nothing is left to write at close after a failed flush. */
+        hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+        if (ok && dapl >= 0 && H5Pset_chunk_cache(dapl, 0, 0, 1.0) >= 0)
+            d = H5Dcreate2(file, name, type, sp, H5P_DEFAULT, dcpl, dapl);
+        if (dapl >= 0) H5Pclose(dapl);
     }
     if (dcpl >= 0) H5Pclose(dcpl);
     if (sp >= 0) H5Sclose(sp);
@@ -553,7 +626,8 @@ static int write_root_attrs(corun_h5_file_t *f) {
     int bad = !config || !cmd || !backend || !host || !created || !job;
     if (!bad) {
         bad |= h5io_attr_str(r, "corun_version", CORUN_VERSION);
-        bad |= h5io_attr_str(r, "format_version", "1");
+        bad |= h5io_attr_str(r, "format_version", H5IO_FORMAT_VERSION);
+        bad |= h5io_attr_i64(r, "preview_block", f->pblock);
         bad |= h5io_attr_str(r, "rule", rule);
         bad |= h5io_attr_str(r, "boundary", corun_life_boundary_name(m->boundary));
         bad |= h5io_attr_i64(r, "width", m->width);
@@ -593,6 +667,10 @@ static void free_file(corun_h5_file_t *f) {
     if (f->tmp_path && f->rank == 0) unlink(f->tmp_path);
     free(f->tmp_path);
     free(f->prev_status);
+    free(f->pcounts);
+    free(f->pvals);
+    free(f->gen_list);
+    free(f->xmf_path);
     h5io_leg_free(&f->leg);
     corun_lock_release(&f->lock);
     free(f->path);
@@ -601,8 +679,11 @@ static void free_file(corun_h5_file_t *f) {
     free(f);
 }
 
-int corun_h5_close_failed(int64_t file) {
-    hid_t id = (hid_t)file;
+/* Swaps the file's descriptor for an anonymous memory file (default
+ * driver only), so that whatever HDF5 still writes (cached chunks at a
+ * dataset's close, metadata at the file's) goes nowhere and the file on
+ * disk keeps its last flushed state. */
+static void abandon_fd(hid_t id) {
     void *handle = NULL;
     hid_t fapl = H5Fget_access_plist(id);
     /* Only the default (sec2) driver has a plain descriptor to swap. */
@@ -615,6 +696,12 @@ int corun_h5_close_failed(int64_t file) {
         }
     }
     if (fapl >= 0) H5Pclose(fapl);
+    H5Eclear2(H5E_DEFAULT);
+}
+
+int corun_h5_close_failed(int64_t file) {
+    hid_t id = (hid_t)file;
+    abandon_fd(id);
     int rc = H5Fclose(id) < 0 ? -1 : 0;
     H5Eclear2(H5E_DEFAULT);
     return rc;
@@ -625,10 +712,14 @@ int corun_h5_close_failed(int64_t file) {
  * corun_h5_close_failed): the file keeps its last flushed state. */
 static int close_all(corun_h5_file_t *f) {
     if (f->failed && !parallel(f) && f->file >= 0) {
+        /* first: closing a dataset writes its cached chunks (the
+         * compressed previews') */
+        abandon_fd(f->file);
         if (f->frames >= 0) H5Dclose(f->frames);
         if (f->gens >= 0) H5Dclose(f->gens);
         if (f->pops >= 0) H5Dclose(f->pops);
-        f->frames = f->gens = f->pops = -1;
+        if (f->prevs >= 0) H5Dclose(f->prevs);
+        f->frames = f->gens = f->pops = f->prevs = -1;
         corun_h5_close_failed(f->file);
         f->file = -1;
     }
@@ -636,8 +727,9 @@ static int close_all(corun_h5_file_t *f) {
     if (f->frames >= 0) bad |= H5Dclose(f->frames) < 0;
     if (f->gens >= 0) bad |= H5Dclose(f->gens) < 0;
     if (f->pops >= 0) bad |= H5Dclose(f->pops) < 0;
+    if (f->prevs >= 0) bad |= H5Dclose(f->prevs) < 0;
     if (f->file >= 0) bad |= H5Fclose(f->file) < 0;
-    f->frames = f->gens = f->pops = f->file = -1;
+    f->frames = f->gens = f->pops = f->prevs = f->file = -1;
     if (f->dxpl != H5P_DEFAULT && f->dxpl >= 0) H5Pclose(f->dxpl);
     f->dxpl = H5P_DEFAULT;
 #if H5IO_PAR
@@ -651,7 +743,7 @@ static corun_h5_file_t *new_file(const char *path) {
     corun_h5_file_t *f = calloc(1, sizeof *f);
     if (!f) return NULL;
     f->path = strdup(path);
-    f->file = f->frames = f->gens = f->pops = -1;
+    f->file = f->frames = f->gens = f->pops = f->prevs = -1;
     f->dxpl = H5P_DEFAULT;
     f->nranks = 1;
     f->lock = (corun_lock_t)CORUN_LOCK_INIT;
@@ -676,6 +768,9 @@ static int take_lock(corun_h5_file_t *f, corun_err_t *err) {
     if (!rc && f->rank == 0) {
         corun_lock_reserve(&f->lock, 1 << 20);
         corun_lock_remove_stale(f->path);
+        char *xmf = h5io_xdmf_path(f->path); /* and of its .xmf */
+        if (xmf) corun_lock_remove_stale(xmf);
+        free(xmf);
     }
 #if H5IO_PAR
     if (parallel(f)) {
@@ -752,7 +847,19 @@ int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force,
     f->frames = make_dataset(f->file, "frames", ftype, 3, c3, d3, m->codec, m->level, 1);
     f->gens = make_dataset(f->file, "generation", H5T_STD_I64LE, 1, cg, d1, CORUN_H5_RAW, 0, 0);
     f->pops = make_dataset(f->file, "population", H5T_STD_I64LE, 1, cp, d1, CORUN_H5_RAW, 0, 0);
-    if (f->frames < 0 || f->gens < 0 || f->pops < 0) {
+    /* One preview per chunk, checksummed like the frames (written once,
+     * never rewritten in place). B = 1 (grids up to 1024 x 1024): the
+     * preview is the frame as 0/255 bytes, 8 times its bit-packed size, and
+     * compresses about as well: deflate level 1 (or the frames' codec).
+     * B > 1: densities barely compress (about 1.3 times with deflate, at
+     * some 50 ms a MiB on the I/O thread), so only the fast lz4 is used. */
+    hsize_t dp[3] = {0, (hsize_t)f->ph, (hsize_t)f->pw}, cpv[3] = {1, (hsize_t)f->ph, (hsize_t)f->pw};
+    corun_h5_codec_t pcodec = m->codec;
+    int plevel = m->level;
+    if (f->pblock == 1 && pcodec == CORUN_H5_RAW) pcodec = CORUN_H5_GZIP, plevel = 1;
+    if (f->pblock > 1 && pcodec == CORUN_H5_GZIP) pcodec = CORUN_H5_RAW;
+    f->prevs = make_dataset(f->file, "previews", H5T_STD_U8LE, 3, cpv, dp, pcodec, plevel, 1);
+    if (f->frames < 0 || f->gens < 0 || f->pops < 0 || f->prevs < 0) {
         rc = fail(f, path, err, CORUN_EIO, "creating the datasets");
         goto bad;
     }
@@ -787,6 +894,18 @@ int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force,
     }
     free(f->tmp_path);
     f->tmp_path = NULL;
+    /* The .xmf of the new file (no frames yet) replaces any old one. */
+    if (f->rank == 0 && !(f->xmf_path = h5io_xdmf_path(path))) {
+        rc = corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
+    } else if (preview_buffers(f) < 0) {
+        rc = corun_err_set(err, CORUN_ENOMEM, "%s: out of memory for the preview", path);
+    } else {
+        rc = xdmf_update(f, 1, err);
+    }
+    if (!all_ok(f, rc == 0)) {
+        if (!rc) rc = corun_err_set(err, CORUN_EIO, "%s: rank 0 could not write the .xmf", path);
+        goto bad;
+    }
     *out = f;
     return 0;
 bad:
@@ -864,6 +983,44 @@ static int leg_started(corun_h5_file_t *f, corun_err_t *err) {
     return fail(f, f->path, err, CORUN_EIO, "writing the run record in /runs");
 }
 
+/* The frame's preview values (rank 0; P > 1: the ranks' block counts
+ * summed there first). Before any HDF5 call of the frame, so that every
+ * rank reaches the reduction. */
+static int make_preview(corun_h5_file_t *f, const uint64_t *words) {
+    const corun_h5_meta_t *m = &f->meta;
+    const size_t cells = (size_t)(f->ph * f->pw);
+    memset(f->pcounts, 0, cells * sizeof *f->pcounts);
+    corun_life_preview_count(words, corun_life_words_per_row(m->width), m->width, f->row0,
+                             f->rows, f->pblock, 0, f->pcounts);
+#if H5IO_PAR
+    if (parallel(f) && MPI_Reduce(f->rank == 0 ? MPI_IN_PLACE : f->pcounts, f->pcounts,
+                                  (int)cells, MPI_UINT64_T, MPI_SUM, 0, f->comm) != MPI_SUCCESS)
+        return -1;
+#endif
+    for (int64_t by = 0; f->rank == 0 && by < f->ph; by++)
+        corun_life_preview_values(f->pcounts + by * f->pw, m->width, m->height, f->pblock, by,
+                                  f->pvals + by * f->pw);
+    return 0;
+}
+
+/* Appends preview k (P > 1: rank 0 writes it, the others take part). */
+static int write_preview(corun_h5_file_t *f, int64_t k) {
+    if (extend(f->prevs, k + 1) < 0) return -1;
+    hid_t fs = H5Dget_space(f->prevs);
+    hsize_t off[3] = {(hsize_t)k, 0, 0}, cnt[3] = {1, (hsize_t)f->ph, (hsize_t)f->pw};
+    hid_t ms = H5Screate_simple(3, cnt, NULL);
+    int ok = fs >= 0 && ms >= 0;
+    if (ok && f->rank == 0) ok = H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0;
+    else if (ok) ok = H5Sselect_none(fs) >= 0 && H5Sselect_none(ms) >= 0;
+    ok = ok && H5Dwrite(f->prevs, H5T_NATIVE_UINT8, ms, fs, f->dxpl, f->pvals) >= 0;
+    hid_t why = ok ? -1 : H5Eget_current_stack();
+    if (ms >= 0) H5Sclose(ms);
+    if (fs >= 0) H5Sclose(fs);
+    if (why >= 0) H5Eset_current_stack(why);
+    if (ok) f->nprevs = k + 1;
+    return ok ? 0 : -1;
+}
+
 int corun_h5_append_frame(corun_h5_file_t *f, int64_t generation, const uint64_t *words,
                           corun_err_t *err) {
     if (f->failed) return sticky(f, err);
@@ -871,6 +1028,8 @@ int corun_h5_append_frame(corun_h5_file_t *f, int64_t generation, const uint64_t
     const corun_h5_meta_t *m = &f->meta;
     const int64_t wpr = corun_life_words_per_row(m->width);
     int64_t k = f->nframes;
+    if (f->prevs >= 0 && make_preview(f, words) < 0)
+        return corun_err_set(err, CORUN_EIO, "%s: MPI_Reduce (the preview) failed", f->path);
     if (extend(f->frames, k + 1) < 0) return fail(f, f->path, err, CORUN_EIO, "extending /frames");
     if (m->format == CORUN_H5_BITS) {
         if (xfer_rows(f, 1, k, 0, f->rows, H5T_NATIVE_UINT64, (void *)words) < 0)
@@ -896,6 +1055,8 @@ int corun_h5_append_frame(corun_h5_file_t *f, int64_t generation, const uint64_t
         }
         if (!ok) return fail(f, f->path, err, CORUN_EIO, "writing a frame");
     }
+    if (f->prevs >= 0 && write_preview(f, k) < 0)
+        return fail(f, f->path, err, CORUN_EIO, "writing the frame's preview");
     /* The frame's data reaches the disk before the index that makes it
      * visible: a failure in between (disk full, kill) leaves a frame that
      * /generation does not list, never a listed frame without its data. */
@@ -905,6 +1066,11 @@ int corun_h5_append_frame(corun_h5_file_t *f, int64_t generation, const uint64_t
         write_1d(f, f->gens, k, 1, H5T_NATIVE_INT64, &generation) < 0)
         return fail(f, f->path, err, CORUN_EIO, "writing /generation");
     f->nframes = k + 1;
+    if (remember_gen(f, k, generation) < 0) {
+        f->failed = 1;
+        corun_err_set(&f->first_err, CORUN_ENOMEM, "%s: out of memory", f->path);
+        return sticky(f, err);
+    }
     return 0;
 }
 
@@ -926,6 +1092,9 @@ int corun_h5_write_pops(corun_h5_file_t *f, int64_t first, const int64_t *pops, 
 int corun_h5_flush(corun_h5_file_t *f, corun_err_t *err) {
     if (f->failed) return sticky(f, err);
     if (H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0) return fail(f, f->path, err, CORUN_EIO, "flushing");
+    /* The .xmf follows the index once it is on disk: it never lists a
+     * frame that /generation does not. */
+    if (f->nframes != f->xmf_frames) return xdmf_update(f, 0, err);
     return 0;
 }
 
@@ -1010,6 +1179,8 @@ static int check_generations(corun_h5_file_t *f, int64_t ngen, int64_t *last, co
                                     (long long)k, (long long)g, (long long)prev, (long long)K,
                                     (long long)((prev / K + 1) * K));
             prev = g;
+            if (remember_gen(f, k, g) < 0)
+                return corun_err_set(err, CORUN_ENOMEM, "restart %s: out of memory", f->path);
         }
     }
     *last = prev;
@@ -1116,12 +1287,15 @@ static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
     /* Files of early corun versions carry no format_version and have the
      * version 1 layout; any other version is from a newer corun. */
     char *version = h5io_read_attr_str(f->file, "format_version");
-    if (version && strcmp(version, "1")) {
-        int rc = inconsistent(f, err, "format_version is '%s', this corun reads version 1",
-                              version);
+    if (version && strcmp(version, "1") && strcmp(version, H5IO_FORMAT_VERSION)) {
+        int rc = inconsistent(f, err,
+                              "format_version is '%s', this corun reads versions 1 to "
+                              H5IO_FORMAT_VERSION, version);
         free(version);
         return rc;
     }
+    /* Version 2 added /previews: required from then on. */
+    const int want_previews = version && strcmp(version, "1");
     free(version);
     if (mm.width > H5IO_MAX_SIDE || mm.height > H5IO_MAX_SIDE)
         return inconsistent(f, err, "width %lld, height %lld: larger than %lld",
@@ -1137,11 +1311,17 @@ static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
         ranks > (1 << 24))
         return inconsistent(f, err, "swmr %lld, threads %lld, mpi_ranks %lld out of range",
                             (long long)swmr, (long long)threads, (long long)ranks);
-    f->frames = H5Dopen2(f->file, "frames", H5P_DEFAULT);
-    f->gens = H5Dopen2(f->file, "generation", H5P_DEFAULT);
-    f->pops = H5Dopen2(f->file, "population", H5P_DEFAULT);
+    f->frames = open_dataset(f->file, "frames");
+    f->gens = open_dataset(f->file, "generation");
+    f->pops = open_dataset(f->file, "population");
     if (f->frames < 0 || f->gens < 0 || f->pops < 0)
         return fail(f, path, err, CORUN_EPARSE, "opening /frames, /generation, /population");
+    htri_t has_prev = H5Lexists(f->file, "previews", H5P_DEFAULT);
+    if (has_prev > 0) f->prevs = open_dataset(f->file, "previews");
+    H5Eclear2(H5E_DEFAULT);
+    if (want_previews && f->prevs < 0)
+        return inconsistent(f, err, "format version %s, but /previews is missing",
+                            H5IO_FORMAT_VERSION);
     f->meta = mm;
     f->meta.config_text = f->config_buf;
     f->meta.command_line = f->cmd_buf;
@@ -1160,6 +1340,21 @@ static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
     if (shape_ok(f->gens, 1, 8, gd) < 0 || shape_ok(f->pops, 1, 8, pd) < 0)
         return inconsistent(f, err, "/generation or /population is not an extendable list of "
                                     "64-bit integers");
+    hsize_t vd[3] = {0, 0, 0};
+    if (f->prevs >= 0) {
+        int64_t pb = 0;
+        if (h5io_read_attr_i64(f->file, "preview_block", &pb) < 0 || pb != f->pblock)
+            return inconsistent(f, err, "preview_block is %lld, but a %lldx%lld grid has %lld",
+                                (long long)pb, (long long)mm.width, (long long)mm.height,
+                                (long long)f->pblock);
+        if (shape_ok(f->prevs, 3, 1, vd) < 0 || vd[1] != (hsize_t)f->ph ||
+            vd[2] != (hsize_t)f->pw)
+            return inconsistent(f, err,
+                                "/previews is not previews x %lld x %lld of 1-byte integers; it "
+                                "is %llu x %llu x %llu",
+                                (long long)f->ph, (long long)f->pw, (unsigned long long)vd[0],
+                                (unsigned long long)vd[1], (unsigned long long)vd[2]);
+    }
     int rc = check_trust(f, &mm, err);
     if (rc) return rc;
     /* Every entry of /generation and /population takes 8 bytes of the file
@@ -1185,6 +1380,13 @@ static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
     if (ngen > f->nframes || f->nframes > ngen + 1)
         return inconsistent(f, err, "/generation lists %lld frames but /frames holds %lld",
                             (long long)ngen, (long long)f->nframes);
+    /* A preview is written after its frame and before the index entry. */
+    if (f->prevs >= 0 && ((int64_t)vd[0] < ngen || (int64_t)vd[0] > f->nframes))
+        return inconsistent(f, err,
+                            "/previews holds %lld previews, but /generation lists %lld frames "
+                            "and /frames holds %lld",
+                            (long long)vd[0], (long long)ngen, (long long)f->nframes);
+    f->nprevs = (int64_t)vd[0];
     f->nframes = ngen;
     int64_t g = 0;
     rc = check_generations(f, ngen, &g, err);
@@ -1213,9 +1415,9 @@ static int load(corun_h5_file_t *f, int64_t *last_gen, corun_err_t *err) {
 
 /* 1 if every dataset allocates its chunks when extended (see make_dataset). */
 static int early_alloc(corun_h5_file_t *f) {
-    hid_t ds[3] = {f->frames, f->gens, f->pops};
+    hid_t ds[4] = {f->frames, f->gens, f->pops, f->prevs};
     int ok = 1;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4 && ds[i] >= 0; i++) {
         hid_t dcpl = H5Dget_create_plist(ds[i]);
         H5D_alloc_time_t t = H5D_ALLOC_TIME_ERROR;
         if (dcpl < 0 || H5Pget_alloc_time(dcpl, &t) < 0 || t != H5D_ALLOC_TIME_EARLY) ok = 0;
@@ -1339,8 +1541,14 @@ int corun_h5_open_append(const char *path, const corun_h5_par_t *par, corun_h5_m
     }
     /* Drop what lies past the last frame, so the restart appends cleanly. */
     if (extend(f->frames, f->nframes) < 0 || extend(f->gens, f->nframes) < 0 ||
+        (f->prevs >= 0 && extend(f->prevs, f->nframes) < 0) ||
         (f->npops > g + 1 && extend(f->pops, g + 1) < 0)) {
         rc = fail(f, path, err, CORUN_EIO, "trimming to the last frame");
+        goto bad;
+    }
+    if (f->prevs >= 0) f->nprevs = f->nframes;
+    if (preview_buffers(f) < 0 || (f->rank == 0 && !(f->xmf_path = h5io_xdmf_path(path)))) {
+        rc = corun_err_set(err, CORUN_ENOMEM, "restart %s: out of memory", path);
         goto bad;
     }
     if (f->npops > g + 1) f->npops = g + 1;
@@ -1350,6 +1558,12 @@ int corun_h5_open_append(const char *path, const corun_h5_par_t *par, corun_h5_m
     f->open_npops = f->npops;
     if (h5io_attr_str(f->file, "status", "running") < 0) {
         rc = fail(f, path, err, CORUN_EIO, "writing the status attribute");
+        goto bad;
+    }
+    /* The .xmf as the file is now (it may lag behind after a crash). */
+    if (!all_ok(f, xdmf_update(f, 1, err) == 0)) {
+        rc = f->failed ? sticky(f, err)
+                       : corun_err_set(err, CORUN_EIO, "%s: rank 0 could not write the .xmf", path);
         goto bad;
     }
     *last_gen = g;
@@ -1509,6 +1723,9 @@ void corun_h5_close(corun_h5_file_t *f) {
 }
 
 int corun_h5_finish(corun_h5_file_t *f, const corun_h5_stats_t *st, corun_err_t *err) {
+    /* The .xmf lists every frame (its throttle may have skipped the last
+     * ones); a failure to write it is the run's. */
+    if (!f->failed && f->xmf_frames != f->nframes) xdmf_update(f, 1, NULL);
     int rc = f->failed ? sticky(f, err) : 0;
     /* P > 1: the statistics are written by all ranks or by none. */
     if (!all_ok(f, !f->failed) && !rc)
@@ -1534,6 +1751,7 @@ int corun_h5_finish(corun_h5_file_t *f, const corun_h5_stats_t *st, corun_err_t 
     int swmr = f->meta.swmr && !parallel(f);
     const char *path = f->path;
     int stats_rc = 0;
+
     /* In place, unless a write failed: HDF5's state after a failed write
      * (disk full) is not fit for more changes (they can damage the file or
      * crash at exit), so then the file is closed first and reopened. */

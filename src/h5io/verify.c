@@ -107,8 +107,9 @@ static void probe_child(const char *path) {
     int bad = 0;
     hsize_t idx = 0;
     if (H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, probe_attr, &bad) < 0) bad = 1;
-    static const char *const sets[] = {"frames", "generation", "population"};
-    for (int i = 0; i < 3; i++) {
+    static const char *const sets[] = {"frames", "generation", "population", "previews"};
+    for (int i = 0; i < 4; i++) {
+        if (H5Lexists(f, sets[i], H5P_DEFAULT) <= 0) continue;
         hid_t d = H5Dopen2(f, sets[i], H5P_DEFAULT);
         if (d < 0) continue; /* the parent names a missing dataset */
         hid_t sp = H5Dget_space(d), pl = H5Dget_create_plist(d);

@@ -40,6 +40,16 @@ static inline uint64_t grid_last_mask(int64_t width) {
     return n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1;
 }
 
+/* A portable popcount: __builtin_popcountll calls libgcc's table-based
+ * __popcountdi2 in a build without -mpopcnt, so it appears only in
+ * functions built for POPCNT. */
+static inline uint64_t grid_popcount_swar(uint64_t x) {
+    x -= (x >> 1) & UINT64_C(0x5555555555555555);
+    x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+    x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+    return (x * UINT64_C(0x0101010101010101)) >> 56;
+}
+
 /* The highest level this CPU runs for each kernel. */
 int grid_fill_level(void);
 int grid_population_level(void);

@@ -25,16 +25,9 @@ int grid_population_level(void) {
     return GRID_PORTABLE;
 }
 
-static inline uint64_t popcount_swar(uint64_t x) {
-    x -= (x >> 1) & UINT64_C(0x5555555555555555);
-    x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
-    x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
-    return (x * UINT64_C(0x0101010101010101)) >> 56;
-}
-
 static int64_t count_portable(const uint64_t *p, int64_t n) {
     uint64_t c = 0;
-    for (int64_t i = 0; i < n; i++) c += popcount_swar(p[i]);
+    for (int64_t i = 0; i < n; i++) c += grid_popcount_swar(p[i]);
     return (int64_t)c;
 }
 
