@@ -67,6 +67,51 @@ static void test_full_device(void) {
          "/dev/full", "No space left on device");
 }
 
+/* Standard output that cannot be written (a full disk under `> file`): the
+ * run fails with the reason instead of exiting 0 with the summary lost. */
+static void test_stdout_full(void) {
+    char cmd[1200];
+    const char *e = test_tmp_path("stdout_full.err");
+    snprintf(cmd, sizeof cmd, "'%s' life --size 20x20 --steps 2 > /dev/full 2> '%s'",
+             test_corun_bin(), e);
+    int st = system(cmd);
+    CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    FILE *f = fopen(e, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    size_t n = fread(err, 1, sizeof err - 1, f);
+    err[n] = '\0';
+    fclose(f);
+    says(1, "standard output", "No space left on device");
+}
+
+/* --force replaces regular files only: a device node (or FIFO) named as an
+ * output is refused and left where it is. */
+static void test_not_a_regular_file(void) {
+    const char *fifo = test_tmp_path("a.fifo");
+    unlink(fifo);
+    CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+    says(RUN("life", "--size", "8x8", "--steps", "1", "--out", fifo, "--force", "--quiet"), fifo,
+         "is a FIFO: refusing to replace it");
+    says(RUN("life", "--size", "8x8", "--steps", "1", "--write-rle", fifo, "--force", "--quiet"),
+         fifo, "is a FIFO");
+    says(RUN("csv", "gen", "--rows", "10", "-o", fifo, "--force", "--quiet"), fifo, "is a FIFO");
+    says(RUN("fib", "--n", "10", "--out", fifo, "--force", "--quiet"), fifo, "is not a folder");
+    char fh5[600];
+    snprintf(fh5, sizeof fh5, "%s.h5", fifo);
+    unlink(fh5);
+    CU_ASSERT_EQUAL_FATAL(mkfifo(fh5, 0600), 0);
+    says(RUN("fib", "--n", "10", "--out", fh5, "--force", "--quiet"), fh5, "is a FIFO");
+    unlink(fh5);
+    struct stat st;
+    CU_ASSERT_EQUAL(stat(fifo, &st), 0);
+    CU_ASSERT_TRUE(S_ISFIFO(st.st_mode));
+    says(RUN("life", "--size", "8x8", "--steps", "1", "--out", "/dev/null", "--force", "--quiet"),
+         "/dev/null", "is a character device");
+    CU_ASSERT_EQUAL(stat("/dev/null", &st), 0);
+    CU_ASSERT_TRUE(S_ISCHR(st.st_mode));
+    unlink(fifo);
+}
+
 /* A tmpfs of a few pages: HDF5 files (life --out, fib --out) and files
  * written aside (fib's task files) fail with ENOSPC, named. Needs root
  * (mount); said and skipped otherwise. */
@@ -178,6 +223,8 @@ static void test_permission_denied(void) {
 static const test_case_t cases[] = {
     {"a missing folder: the path and 'No such file or directory'", test_missing_folder},
     {"a full device: 'No space left on device'", test_full_device},
+    {"standard output on a full device fails the run", test_stdout_full},
+    {"--force replaces regular files only", test_not_a_regular_file},
     {"a full disk: HDF5 and plain files say 'No space left on device'", test_full_disk},
     {"a folder one may not write: 'Permission denied'", test_permission_denied},
     {NULL, NULL}};

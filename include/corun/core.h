@@ -58,6 +58,11 @@ CORUN_API int corun_file_read_all(const char *path, const char *what, size_t max
  * Errors name the path and the OS reason. */
 CORUN_API int corun_file_replace(const char *path, const char *data, size_t len,
                                  corun_err_t *err);
+/* Whether an existing output may be replaced (--force): 0 when path does
+ * not exist or is (a link to) a regular file; else an error naming what it
+ * is. Renaming over a device, FIFO or socket would take it out of its
+ * folder (as root: /dev/null), which no output option should do. */
+CORUN_API int corun_file_replaceable(const char *path, corun_err_t *err);
 
 /* ---- threads ---- */
 /* The default thread count (what threads=0 means): OMP_NUM_THREADS if set,

@@ -605,6 +605,11 @@ int cmd_bench(int argc, char **argv) {
         bench_free(&B);
         return CORUN_EXIT_USAGE;
     }
+    if (!o.dry_run && corun_file_replaceable(o.out, &err)) {
+        cli_error("bench: out %s", err.msg);
+        bench_free(&B);
+        return CORUN_EXIT_USAGE;
+    }
     if (o.dry_run) {
         printf("bench plan (%s scaling): %d points, %d runs each (%d warm-up + %d measured)\n",
                o.mode == BENCH_WEAK ? "weak" : "strong", B.npts, o.warmup + o.repeat, o.warmup,

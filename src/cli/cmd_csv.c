@@ -84,6 +84,11 @@ static int run_gen(const csv_opts_t *o, const char *input) {
         cli_error("csv gen: %s exists (use --force to replace it)", o->out);
         return CORUN_EXIT_USAGE;
     }
+    corun_err_t rerr = {0};
+    if (corun_file_replaceable(o->out, &rerr)) {
+        cli_error("csv gen: %s", rerr.msg);
+        return CORUN_EXIT_USAGE;
+    }
     corun_csv_gen_opts_t g;
     corun_csv_gen_opts_init(&g);
     g.rows = o->rows;

@@ -57,6 +57,8 @@ static int open_h5(fib_run_t *run, corun_err_t *err) {
     struct stat st;
     if (!run->o->force && stat(out, &st) == 0)
         return corun_err_set(err, CORUN_EINVAL, "out %s exists (use --force to replace it)", out);
+    int nrc = corun_file_replaceable(out, err);
+    if (nrc) return corun_err_prefix(err, "out");
     char pid[32];
     snprintf(pid, sizeof pid, ".%ld.new", (long)getpid());
     char *tmp = corun_lock_sibling(out, pid);

@@ -1,4 +1,5 @@
 /* main.c — the corun program: dispatches to subcommands. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,6 +76,12 @@ int main(int argc, char **argv) {
         }
         int rc = cmds[i].run(argc - 1, argv + 1);
         corun_mpi_finalize();
+        /* A summary that never reached stdout (a full disk, a closed pipe's
+         * reader gone) is a failed run, not a silent success. */
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            cli_error("%s: writing standard output: %s", cmd, strerror(errno));
+            return rc ? rc : CORUN_EXIT_FAILURE;
+        }
         return rc;
     }
     cli_error("unknown command '%s' (try 'corun --help')", cmd);

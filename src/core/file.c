@@ -146,3 +146,16 @@ int corun_file_replace(const char *path, const char *data, size_t len, corun_err
     free(tmp);
     return rc;
 }
+
+int corun_file_replaceable(const char *path, corun_err_t *err) {
+    struct stat st;
+    if (stat(path, &st) != 0 || S_ISREG(st.st_mode)) return 0; /* absent: the create says why */
+    const char *what = S_ISDIR(st.st_mode)    ? "a folder"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "not a regular file";
+    return corun_err_set(err, CORUN_EINVAL, "%s exists and is %s: refusing to replace it", path,
+                         what);
+}

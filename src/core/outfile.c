@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "corun/core.h"
 #include "corun/outdir.h"
 
 int corun_outfile_begin(corun_outfile_t *o, const char *path, int force, corun_err_t *err) {
@@ -30,6 +31,7 @@ int corun_outfile_begin(corun_outfile_t *o, const char *path, int force, corun_e
             rc = corun_err_set(err, CORUN_EINVAL, "%s exists (use --force to replace it)", path);
             goto fail;
         }
+        if ((rc = corun_file_replaceable(path, err))) goto fail;
     }
     int fd = open(o->aside, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0 || !(o->f = fdopen(fd, "w"))) {

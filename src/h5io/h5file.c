@@ -808,6 +808,12 @@ int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force,
     int rc = par_setup(f, par, err);
     if (rc) goto bad;
     if ((rc = take_lock(f, err))) goto bad;
+    if (h5io_agreed_i64(f, corun_file_replaceable(path, err) != 0)) { /* rank 0 decides */
+        if (!err || !err->msg[0])
+            corun_err_set(err, CORUN_EINVAL, "%s exists and is not a regular file", path);
+        rc = CORUN_EINVAL;
+        goto bad;
+    }
     if (!force && h5io_agreed_i64(f, access(path, F_OK) == 0)) { /* rank 0 decides */
         rc = corun_err_set(err, CORUN_EINVAL,
                            "%s: file exists (use --force to overwrite it, or --restart to "
