@@ -12,40 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "corun/core.h"
-#include "corun/life.h"
-#include "life/omp_tuning.h"
-
-typedef struct bcase {
-    const char *name;
-    corun_life_skip_t skip;
-    corun_life_omp_tuning_t tu;
-} bcase_t;
-
-static double run(const corun_life_backend_t *be, const corun_life_params_t *p, int64_t size,
-                  int64_t steps, int counted, char *mode, size_t modecap) {
-    corun_life_grid_t g;
-    corun_err_t err = {0};
-    void *st = NULL;
-    if (corun_life_grid_init(&g, size, size, &err)) goto fail;
-    corun_life_grid_fill_random(&g, 0.5, 1, 0, p->threads);
-    if (be->open(&st, &g, p, &err)) goto fail;
-    int64_t *pops = counted ? malloc((size_t)steps * sizeof *pops) : NULL;
-    be->step(st, 2, NULL, &err); /* first touch of the second generation */
-    double t0 = corun_now();
-    if (be->step(st, steps, pops, &err)) goto fail;
-    double t = corun_now() - t0;
-    corun_life_info_t info;
-    be->info(st, &info);
-    snprintf(mode, modecap, "%s", info.mode);
-    free(pops);
-    be->close(st, NULL);
-    corun_life_grid_close(&g);
-    return t;
-fail:
-    fprintf(stderr, "counted_bench: %s\n", err.msg);
-    exit(1);
-}
+#include "omp_run.h"
 
 int main(int argc, char **argv) {
     int64_t size = argc > 1 ? atoll(argv[1]) : 16384, steps = argc > 2 ? atoll(argv[2]) : 100;
@@ -78,7 +45,7 @@ int main(int argc, char **argv) {
                 char mode[48] = "";
                 for (int r = 0; r < repeat; r++)
                     for (int counted = 0; counted < 2; counted++) {
-                        double t = run(be, &p, size, steps, counted, mode, sizeof mode);
+                        double t = bench_omp_run("counted_bench", be, &p, size, steps, counted, mode, sizeof mode);
                         if (t < best[counted]) best[counted] = t;
                     }
                 printf("threads=%d simd=%-8s case=%-16s mode=%-28s plain=%.4f counted=%.4f "

@@ -17,38 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "corun/core.h"
-#include "corun/life.h"
-#include "life/omp_tuning.h"
-
-typedef struct bcase {
-    const char *name;
-    corun_life_skip_t skip;
-    corun_life_omp_tuning_t tu;
-} bcase_t;
-
-static double run(const corun_life_backend_t *be, const corun_life_params_t *p, int64_t size,
-                  int64_t steps, char *mode, size_t modecap) {
-    corun_life_grid_t g;
-    corun_err_t err = {0};
-    void *st = NULL;
-    if (corun_life_grid_init(&g, size, size, &err)) goto fail;
-    corun_life_grid_fill_random(&g, 0.5, 1, 0, p->threads);
-    if (be->open(&st, &g, p, &err)) goto fail;
-    if (be->step(st, 2, NULL, &err)) goto fail; /* first touch of the second generation */
-    double t0 = corun_now();
-    if (be->step(st, steps, NULL, &err)) goto fail;
-    double t = corun_now() - t0;
-    corun_life_info_t info;
-    be->info(st, &info);
-    snprintf(mode, modecap, "%s", info.mode);
-    be->close(st, NULL);
-    corun_life_grid_close(&g);
-    return t;
-fail:
-    fprintf(stderr, "rules_bench: %s\n", err.msg);
-    exit(1);
-}
+#include "omp_run.h"
 
 static int pick(const char *only, const char *name) {
     return !only || !strcmp(only, "-") || !strcmp(only, name);
@@ -100,7 +69,7 @@ int main(int argc, char **argv) {
                                                  .threads = threads,
                                                  .skip_stable = cases[c].skip,
                                                  .omp_tuning = &tu};
-                        double t = run(be, &p, size, steps, mode[r], sizeof mode[r]);
+                        double t = bench_omp_run("rules_bench", be, &p, size, steps, 0, mode[r], sizeof mode[r]);
                         if (t < best[r]) best[r] = t;
                     }
                 const double cells = (double)size * (double)size * (double)steps;
