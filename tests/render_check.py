@@ -20,6 +20,9 @@ import h5py
 import numpy as np
 from PIL import Image, ImageSequence
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from h5check import preview  # noqa: E402  (the one formula of docs/FORMAT.md)
+
 
 def cells(f, k):
     w = int(f.attrs["width"])
@@ -28,19 +31,6 @@ def cells(f, k):
         b = np.unpackbits(fr.astype("<u8").view(np.uint8), axis=1, bitorder="little")
         return b[:, :w].astype(np.uint64)
     return fr.astype(np.uint64)
-
-
-def density(c, block):
-    """(255*live + area//2) // area per block x block block, edges clipped."""
-    h, w = c.shape
-    ph, pw = -(-h // block), -(-w // block)
-    padded = np.zeros((ph * block, pw * block), dtype=np.uint64)
-    padded[:h, :w] = c
-    live = padded.reshape(ph, block, pw, block).sum(axis=(1, 3))
-    ones = np.zeros_like(padded)
-    ones[:h, :w] = 1
-    area = ones.reshape(ph, block, pw, block).sum(axis=(1, 3))
-    return ((255 * live + area // 2) // area).astype(np.uint8)
 
 
 def pictures(path):
@@ -66,7 +56,7 @@ def compare(h5, image, frames, block, scale):
         print(f"{image}: {len(got)} pictures, expected {len(ks)}")
         return 1
     for k, pic in zip(ks, got):
-        want = density(cells(f, k), block)
+        want = preview(cells(f, k), block)
         want = np.repeat(np.repeat(want, scale, axis=0), scale, axis=1)
         if pic.shape != want.shape:
             print(f"{image}: frame {k}: picture {pic.shape}, expected {want.shape}")
@@ -86,7 +76,7 @@ def previews(h5):
     w, h = int(f.attrs["width"]), int(f.attrs["height"])
     b = max(1, -(-w // 1024), -(-h // 1024))
     n = len(f["generation"])
-    p = np.stack([density(cells(f, k), b) for k in range(n)])
+    p = np.stack([preview(cells(f, k), b) for k in range(n)])
     f.create_dataset("previews", data=p, maxshape=(None,) + p.shape[1:], chunks=(1,) + p.shape[1:])
     f.attrs["preview_block"] = np.int64(b)
     return 0
