@@ -299,14 +299,16 @@ static void check_lend(int64_t w, int64_t h, const mode_cfg_t *m, int threads) {
         done += n;
         if (held && i % 2) { /* every other frame stays out for a second chunk */
             CU_ASSERT_EQUAL(ops->poll(held, NULL), 1);
-            CU_ASSERT_EQUAL(ops->copy(held, frame, wpr), 0);
+            const int64_t half = h / 2; /* in two pieces, as the direct chunk writer does */
+            CU_ASSERT_EQUAL(ops->copy(held, 0, half, frame, wpr), 0);
+            CU_ASSERT_EQUAL(ops->copy(held, half, h - half, frame + half * wpr, wpr), 0);
             same &= !memcmp(frame, ref + held_gen * h * wpr, (size_t)(h * wpr) * 8);
             ops->release(held);
             held = NULL;
         }
     }
     if (held) {
-        CU_ASSERT_EQUAL(ops->copy(held, frame, wpr), 0);
+        CU_ASSERT_EQUAL(ops->copy(held, 0, h, frame, wpr), 0);
         same &= !memcmp(frame, ref + held_gen * h * wpr, (size_t)(h * wpr) * 8);
         ops->release(held);
     }

@@ -135,6 +135,21 @@ CORUN_API int corun_h5_set_leg(corun_h5_file_t *f, const corun_h5_meta_t *leg, c
 /* Appends one frame: this slab's rows, bit-packed, stored in the file's format. */
 CORUN_API int corun_h5_append_frame(corun_h5_file_t *f, int64_t generation, const uint64_t *words,
                                     corun_err_t *err);
+/* Where a frame's rows come from: words (rows of words_per_row words, no
+ * gaps), or, where words is NULL, copy() writing rows y0..y0+n-1 of the
+ * slab to dst (row k at dst + k*stride; 0, or non-zero on failure). */
+typedef struct corun_h5_rows {
+    const uint64_t *words;
+    int (*copy)(void *ctx, int64_t y0, int64_t n, uint64_t *dst, int64_t stride);
+    void *ctx;
+} corun_h5_rows_t;
+/* 1 if f takes frames from a copy() source (corun_h5_append_rows), piece by
+ * piece without a full-frame buffer; 0: give it whole frames. */
+CORUN_API int corun_h5_takes_rows(const corun_h5_file_t *f);
+/* corun_h5_append_frame from a source (words, or copy() where
+ * corun_h5_takes_rows(f)). */
+CORUN_API int corun_h5_append_rows(corun_h5_file_t *f, int64_t generation,
+                                   const corun_h5_rows_t *src, corun_err_t *err);
 /* Writes populations of generations first .. first+n-1 (extends the series). */
 CORUN_API int corun_h5_write_pops(corun_h5_file_t *f, int64_t first, const int64_t *pops,
                                   int64_t n, corun_err_t *err);

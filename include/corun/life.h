@@ -339,15 +339,16 @@ typedef struct corun_life_info {
  * once, so stepping goes on; it returns 1 (no handle) where the caller
  * should copy with get_rows() instead. poll() never blocks (1 ready, 0 not
  * yet, < 0 error). Once ready, the frame is words() (height rows of wpr
- * words, no gaps) or, where words is NULL, copy() writes it to dst (row k
- * at dst + k*stride) on the caller's thread. release() frees the handle.
+ * words, no gaps) or, where words is NULL, copy() writes its rows y0 ..
+ * y0+n-1 to dst (row y0+k at dst + k*stride) on the caller's thread, in
+ * pieces as the caller likes. release() frees the handle.
  * Handles do not refer back to the state: poll, words, copy and release may
  * be called from another thread (the I/O thread), also after close(). */
 typedef struct corun_life_snap_ops {
     int (*begin)(void *state, void **snap, corun_err_t *err);
     int (*poll)(void *snap, corun_err_t *err);
     const uint64_t *(*words)(void *snap);
-    int (*copy)(void *snap, uint64_t *dst, int64_t stride);
+    int (*copy)(void *snap, int64_t y0, int64_t n, uint64_t *dst, int64_t stride);
     void (*release)(void *snap);
 } corun_life_snap_ops_t;
 

@@ -63,6 +63,8 @@ struct corun_h5_file {
     int checksummed;            /* /frames chunks carry Fletcher32 (verify.c) */
     int64_t last_gen, last_pop; /* restart: the last frame's generation and population */
     h5io_leg_t leg;             /* this run's record in /runs */
+    int direct;                 /* frames as whole chunks (frame_direct.c): 0 no, 1 unfiltered, 2 Fletcher32 */
+    uint64_t *chunk_buf;        /* direct: one chunk and its checksum */
 };
 
 /* Attribute helpers (h5file.c): 0 / -1; strings read back are malloc'd
@@ -102,6 +104,19 @@ uint64_t h5io_header_digest(const corun_h5_meta_t *m);
  * crash or loop on it. 0: safe to open; -1: refused, why says what
  * happened. Single processes only (no fork inside an MPI job). */
 int h5io_probe_metadata(const char *path, char *why, size_t n);
+
+/* ---- frames written as whole chunks (frame_direct.c) ---- */
+
+/* HDF5's Fletcher32 of len bytes (len even), as its filter computes it. */
+uint32_t h5io_fletcher32(const void *data, size_t len);
+/* Decides f->direct from the frames dataset (after it is created or
+ * opened) and allocates the chunk buffer; always 0 (without memory the
+ * H5Dwrite path is taken). */
+int h5io_direct_setup(corun_h5_file_t *f);
+/* Writes this slab's rows of frame k (already extended) from src chunk by
+ * chunk, adding the rows' live cells to f->pcounts where the file has
+ * previews. -1 on an HDF5 or source failure. */
+int h5io_direct_frame(corun_h5_file_t *f, int64_t k, const corun_h5_rows_t *src);
 
 /* ---- the XDMF description (xdmf.c) ---- */
 

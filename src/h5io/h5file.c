@@ -669,6 +669,7 @@ static void free_file(corun_h5_file_t *f) {
     free(f->prev_status);
     free(f->pcounts);
     free(f->pvals);
+    free(f->chunk_buf);
     free(f->gen_list);
     free(f->xmf_path);
     h5io_leg_free(&f->leg);
@@ -903,7 +904,7 @@ int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force,
     /* The .xmf of the new file (no frames yet) replaces any old one. */
     if (f->rank == 0 && !(f->xmf_path = h5io_xdmf_path(path))) {
         rc = corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
-    } else if (preview_buffers(f) < 0) {
+    } else if (preview_buffers(f) < 0 || h5io_direct_setup(f) < 0) {
         rc = corun_err_set(err, CORUN_ENOMEM, "%s: out of memory for the preview", path);
     } else {
         rc = xdmf_update(f, 1, err);
@@ -990,17 +991,22 @@ static int leg_started(corun_h5_file_t *f, corun_err_t *err) {
 }
 
 /* The frame's preview values (rank 0; P > 1: the ranks' block counts
- * summed there first). Before any HDF5 call of the frame, so that every
- * rank reaches the reduction. */
+ * summed there first) from f->pcounts, zeroed by preview_zero and counted
+ * from words (NULL: already counted, by the direct chunk writer). Before
+ * any HDF5 call of the frame, so that every rank reaches the reduction. */
+static void preview_zero(corun_h5_file_t *f) {
+    memset(f->pcounts, 0, (size_t)(f->ph * f->pw) * sizeof *f->pcounts);
+}
+
 static int make_preview(corun_h5_file_t *f, const uint64_t *words) {
     const corun_h5_meta_t *m = &f->meta;
-    const size_t cells = (size_t)(f->ph * f->pw);
-    memset(f->pcounts, 0, cells * sizeof *f->pcounts);
-    corun_life_preview_count(words, corun_life_words_per_row(m->width), m->width, f->row0,
-                             f->rows, f->pblock, 0, f->pcounts);
+    if (words)
+        corun_life_preview_count(words, corun_life_words_per_row(m->width), m->width, f->row0,
+                                 f->rows, f->pblock, 0, f->pcounts);
 #if H5IO_PAR
     if (parallel(f) && MPI_Reduce(f->rank == 0 ? MPI_IN_PLACE : f->pcounts, f->pcounts,
-                                  (int)cells, MPI_UINT64_T, MPI_SUM, 0, f->comm) != MPI_SUCCESS)
+                                  (int)(f->ph * f->pw), MPI_UINT64_T, MPI_SUM, 0,
+                                  f->comm) != MPI_SUCCESS)
         return -1;
 #endif
     for (int64_t by = 0; f->rank == 0 && by < f->ph; by++)
@@ -1027,39 +1033,58 @@ static int write_preview(corun_h5_file_t *f, int64_t k) {
     return ok ? 0 : -1;
 }
 
-int corun_h5_append_frame(corun_h5_file_t *f, int64_t generation, const uint64_t *words,
-                          corun_err_t *err) {
-    if (f->failed) return sticky(f, err);
-    if (leg_started(f, err)) return sticky(f, err);
+/* The frame's rows through H5Dwrite (every file): bit-packed as they are,
+ * bytes converted a chunk's worth of rows at a time. */
+static int write_rows(corun_h5_file_t *f, int64_t k, const uint64_t *words, corun_err_t *err) {
     const corun_h5_meta_t *m = &f->meta;
     const int64_t wpr = corun_life_words_per_row(m->width);
-    int64_t k = f->nframes;
-    if (f->prevs >= 0 && make_preview(f, words) < 0)
-        return corun_err_set(err, CORUN_EIO, "%s: MPI_Reduce (the preview) failed", f->path);
-    if (extend(f->frames, k + 1) < 0) return fail(f, f->path, err, CORUN_EIO, "extending /frames");
     if (m->format == CORUN_H5_BITS) {
         if (xfer_rows(f, 1, k, 0, f->rows, H5T_NATIVE_UINT64, (void *)words) < 0)
             return fail(f, f->path, err, CORUN_EIO, "writing a frame");
+        return 0;
+    }
+    uint8_t *tmp = malloc((size_t)(f->rows_per_chunk * m->width));
+    int ok = all_ok(f, tmp != NULL);
+    for (int64_t p = 0, y0 = 0; ok && p < byte_pieces(f); p++, y0 += f->rows_per_chunk) {
+        int64_t n = piece_rows(f, y0);
+        for (int64_t y = 0; y < n; y++)
+            for (int64_t x = 0; x < m->width; x++)
+                tmp[y * m->width + x] = (uint8_t)((words[(y0 + y) * wpr + (x >> 6)] >> (x & 63)) & 1u);
+        ok = xfer_rows(f, 1, k, y0, n, H5T_NATIVE_UINT8, tmp) == 0;
+    }
+    int had_mem = tmp != NULL;
+    free(tmp);
+    if (!ok && !had_mem) {
+        corun_err_set(&f->first_err, CORUN_ENOMEM, "%s: out of memory", f->path);
+        f->failed = 1;
+        return sticky(f, err);
+    }
+    if (!ok) return fail(f, f->path, err, CORUN_EIO, "writing a frame");
+    return 0;
+}
+
+int corun_h5_takes_rows(const corun_h5_file_t *f) { return f->direct != 0; }
+
+int corun_h5_append_rows(corun_h5_file_t *f, int64_t generation, const corun_h5_rows_t *src,
+                         corun_err_t *err) {
+    if (f->failed) return sticky(f, err);
+    if (!src->words && !f->direct)
+        return corun_err_set(err, CORUN_EINTERNAL, "%s: this file takes whole frames", f->path);
+    if (leg_started(f, err)) return sticky(f, err);
+    int64_t k = f->nframes;
+    if (f->prevs >= 0) preview_zero(f);
+    /* Direct chunks count the preview as they go, so its values come
+     * after them; H5Dwrite needs them first (P > 1: the reduction). */
+    if (!f->direct && f->prevs >= 0 && make_preview(f, src->words) < 0)
+        return corun_err_set(err, CORUN_EIO, "%s: MPI_Reduce (the preview) failed", f->path);
+    if (extend(f->frames, k + 1) < 0) return fail(f, f->path, err, CORUN_EIO, "extending /frames");
+    if (f->direct) {
+        if (h5io_direct_frame(f, k, src) < 0)
+            return fail(f, f->path, err, CORUN_EIO, "writing a frame");
+        if (f->prevs >= 0) make_preview(f, NULL); /* one process: cannot fail */
     } else {
-        /* uint8 cells, converted a chunk of rows at a time. */
-        uint8_t *tmp = malloc((size_t)(f->rows_per_chunk * m->width));
-        int ok = all_ok(f, tmp != NULL);
-        for (int64_t p = 0, y0 = 0; ok && p < byte_pieces(f); p++, y0 += f->rows_per_chunk) {
-            int64_t n = piece_rows(f, y0);
-            for (int64_t y = 0; y < n; y++)
-                for (int64_t x = 0; x < m->width; x++)
-                    tmp[y * m->width + x] =
-                        (uint8_t)((words[(y0 + y) * wpr + (x >> 6)] >> (x & 63)) & 1u);
-            ok = xfer_rows(f, 1, k, y0, n, H5T_NATIVE_UINT8, tmp) == 0;
-        }
-        int had_mem = tmp != NULL;
-        free(tmp);
-        if (!ok && !had_mem) {
-            corun_err_set(&f->first_err, CORUN_ENOMEM, "%s: out of memory", f->path);
-            f->failed = 1;
-            return sticky(f, err);
-        }
-        if (!ok) return fail(f, f->path, err, CORUN_EIO, "writing a frame");
+        int rc = write_rows(f, k, src->words, err);
+        if (rc) return rc;
     }
     if (f->prevs >= 0 && write_preview(f, k) < 0)
         return fail(f, f->path, err, CORUN_EIO, "writing the frame's preview");
@@ -1078,6 +1103,12 @@ int corun_h5_append_frame(corun_h5_file_t *f, int64_t generation, const uint64_t
         return sticky(f, err);
     }
     return 0;
+}
+
+int corun_h5_append_frame(corun_h5_file_t *f, int64_t generation, const uint64_t *words,
+                          corun_err_t *err) {
+    const corun_h5_rows_t src = {words, NULL, NULL};
+    return corun_h5_append_rows(f, generation, &src, err);
 }
 
 int corun_h5_write_pops(corun_h5_file_t *f, int64_t first, const int64_t *pops, int64_t n,
@@ -1553,7 +1584,8 @@ int corun_h5_open_append(const char *path, const corun_h5_par_t *par, corun_h5_m
         goto bad;
     }
     if (f->prevs >= 0) f->nprevs = f->nframes;
-    if (preview_buffers(f) < 0 || (f->rank == 0 && !(f->xmf_path = h5io_xdmf_path(path)))) {
+    if (preview_buffers(f) < 0 || h5io_direct_setup(f) < 0 ||
+        (f->rank == 0 && !(f->xmf_path = h5io_xdmf_path(path)))) {
         rc = corun_err_set(err, CORUN_ENOMEM, "restart %s: out of memory", path);
         goto bad;
     }

@@ -107,10 +107,18 @@ static int job_write(void *arg, void **value, corun_err_t *err) {
     int rc = corun_h5_agree(f, j->pre_rc, err);
     if (!rc) {
         rc = corun_h5_write_pops(f, it->first_pop, it->pops, it->npops, err);
-        const uint64_t *frame = it->buf;
-        if (it->asnap && it->be->snap->words) frame = it->be->snap->words(it->asnap);
-        else if (it->asnap && !rc) rc = it->be->snap->copy(it->asnap, it->buf, j->s->wpr);
-        if (!rc && it->buf) rc = corun_h5_append_frame(f, it->gen, frame, err);
+        /* The frame: the pool buffer; a backend's own memory (words); or
+         * a lent buffer copied out piece by piece into the file's chunks
+         * (no full-frame copy), or whole into the pool buffer first. */
+        corun_h5_rows_t src = {it->buf, NULL, NULL};
+        if (it->asnap && it->be->snap->words) {
+            src.words = it->be->snap->words(it->asnap);
+        } else if (it->asnap && corun_h5_takes_rows(f)) {
+            src = (corun_h5_rows_t){NULL, it->be->snap->copy, it->asnap};
+        } else if (it->asnap && !rc) {
+            rc = it->be->snap->copy(it->asnap, 0, j->s->rows, it->buf, j->s->wpr);
+        }
+        if (!rc && it->buf) rc = corun_h5_append_rows(f, it->gen, &src, err);
         if (!rc) rc = corun_h5_flush(f, err);
         rc = corun_h5_agree(f, rc, err); /* and on the outcome */
     }

@@ -97,10 +97,10 @@ static int snap_poll(void *snap, corun_err_t *err) {
     return 1; /* host memory: always ready */
 }
 
-static int snap_copy(void *snap, uint64_t *dst, int64_t stride) {
+static int snap_copy(void *snap, int64_t y0, int64_t n, uint64_t *dst, int64_t stride) {
     const omp_lend_t *l = snap;
-    for (int64_t y = 0; y < l->g.h; y++)
-        omp_row_copy(&l->g, l->perm, 0, l->words + y * l->g.stride, dst + y * stride);
+    for (int64_t y = 0; y < n; y++)
+        omp_row_copy(&l->g, l->perm, 0, l->words + (y0 + y) * l->g.stride, dst + y * stride);
     return 0;
 }
 
