@@ -3,6 +3,8 @@
  * step with populations, get and put rows, close; bit-identical on many
  * sizes (odd widths included), every mode (dense, lane-strided, temporal
  * blocking, tiles, skip_stable=auto's switching), 1 and 2 threads. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -240,11 +242,38 @@ static void test_other_stride(void) {
     }
 }
 
+/* The snapshot writer's part: after a while, copies the lent frame out in
+ * two pieces (as the direct chunk writer does), compares it and gives it
+ * back. */
+typedef struct lend_writer {
+    const corun_life_snap_ops_t *ops;
+    void *held;
+    uint64_t *frame;
+    const uint64_t *want;
+    int64_t h, wpr;
+    int same;
+    atomic_int done; /* set before the release */
+} lend_writer_t;
+
+static void *lend_writer_main(void *arg) {
+    lend_writer_t *w = arg;
+    test_sleep_ms(20);
+    const int64_t half = w->h / 2;
+    w->same = w->ops->poll(w->held, NULL) == 1 &&
+              w->ops->copy(w->held, 0, half, w->frame, w->wpr) == 0 &&
+              w->ops->copy(w->held, half, w->h - half, w->frame + half * w->wpr, w->wpr) == 0 &&
+              !memcmp(w->frame, w->want, (size_t)(w->h * w->wpr) * 8);
+    atomic_store(&w->done, 1);
+    w->ops->release(w->held);
+    return NULL;
+}
+
 /* Frames lent to the snapshot writer (omp_snap.c): each lent frame, copied
  * out only after the next chunk was stepped (the stepper has moved it aside
- * by then), equals the serial oracle's generation; a second lend while one
- * is out, and any lend in tiles mode, answers 1 (copy with get_rows); the
- * run with lends ends bit-identical to the oracle. */
+ * by then), equals the serial oracle's generation; a lend asked for while
+ * the last one is out waits until the writer (another thread) gives it
+ * back; any lend in tiles mode answers 1 (copy with get_rows); the run
+ * with lends ends bit-identical to the oracle. */
 static void check_lend(int64_t w, int64_t h, const mode_cfg_t *m, int threads) {
     enum { GENS = 30 };
     static const int64_t chunks[] = {2, 1, 5, 3};
@@ -287,8 +316,18 @@ static void check_lend(int64_t w, int64_t h, const mode_cfg_t *m, int threads) {
     omp_info(st, &info);
     const int tiles = !strncmp(info.mode, "tiles", 5);
     for (int i = 0; done < GENS; i++) {
+        lend_writer_t wr = {ops, held, frame, ref + held_gen * h * wpr, h, wpr, 0, 0};
+        pthread_t th;
+        const int writer = held != NULL && pthread_create(&th, NULL, lend_writer_main, &wr) == 0;
+        CU_ASSERT_EQUAL(writer, held != NULL);
         int rc = ops->begin(st, &extra, NULL);
-        if (held) CU_ASSERT_EQUAL(rc, 1); /* one frame out at a time */
+        if (writer) { /* one frame out at a time: begin waited for it */
+            CU_ASSERT_EQUAL(rc, 0);
+            CU_ASSERT_EQUAL(atomic_load(&wr.done), 1);
+            pthread_join(th, NULL);
+            same &= wr.same;
+            held = NULL;
+        }
         if (rc == 0) {
             CU_ASSERT_FALSE(tiles);
             CU_ASSERT_PTR_NOT_NULL_FATAL(extra);

@@ -70,6 +70,7 @@ struct corun_snap {
     corun_aio_chan_t *work, *free;
     corun_aio_chan_t *go; /* one token: the writer may start */
     int went;             /* compute side: the token was put */
+    int64_t submitted;    /* compute side: frames handed over */
     atomic_int working;   /* the writer is on a frame */
     corun_aio_future_t *writer;
     corun_h5_file_t *file; /* used by I/O worker jobs only */
@@ -396,7 +397,11 @@ int corun_snap_submit(corun_snap_t *s, int64_t gen, const corun_life_backend_t *
             /* A GPU backend starts its copy and omp lends its buffer (the
              * writer copies it out); others, or those that cannot now
              * (begin returns 1), copy here. */
+            /* begin may wait for the writer to give back the last frame
+             * (omp): it must be running by then. */
+            if (s->submitted) corun_snap_go(s);
             rc = be->snap ? be->snap->begin(state, &it->asnap, err) : 1;
+            s->submitted++;
             if (rc == 1) rc = be->get_rows(state, 0, s->rows, it->buf, s->wpr, err);
             if (rc) corun_aio_chan_put(s->free, b, 0, NULL);
         }

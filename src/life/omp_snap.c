@@ -10,9 +10,10 @@
  * advances one generation (reading the lent buffer, writing the other), then
  * swaps the lent buffer out for the spare, and goes on at full speed. The
  * writer has until the next frame to copy it; a frame asked for while the
- * last one is still lent, or in change-tracking mode (whose tiles rely on
- * both buffers' contents), or without memory for the spare, is copied on
- * the compute side as before (begin returns 1). Nothing is shared with the
+ * last one is still lent waits for the writer to give it back. In
+ * change-tracking mode (whose tiles rely on both buffers' contents), or
+ * without memory for the spare, the frame is copied on the compute side
+ * (begin returns 1). Nothing is shared with the
  * writer but the lend record, whose reference count lets the writer finish
  * after the backend has closed. */
 #include <stdatomic.h>
@@ -68,8 +69,13 @@ static int snap_begin(void *state, void **snap, corun_err_t *err) {
     (void)err;
     omp_state_t *s = state;
     *snap = NULL;
-    omp_lend_collect(s);
-    if (s->lend || s->mode == OMP_MODE_TILES) return 1;
+    if (s->mode == OMP_MODE_TILES) return 1;
+    /* The last frame still out: wait for the writer rather than copy. A
+     * copy would cost this thread a full frame (and the first use of a
+     * pool buffer, its page faults) while the writer, busy anyway, has to
+     * write that frame after the one it is on; waiting costs at most the
+     * rest of one frame's write (stall time in the summary). */
+    omp_lend_wait(s);
     const int64_t gw = s->g.h * s->g.stride;
     if (!s->spare) {
         /* Only with room to spare: the copy path needs no memory of its own. */
