@@ -43,6 +43,7 @@ typedef struct omp_iso_group {
 } omp_iso_group_t;
 
 typedef struct omp_iso_prog {
+    uint8_t table[64];      /* the rule's table for omp_iso_lut_avx512 (omp_iso_lut_build) */
     unsigned born, survive; /* the complete counts (corun_life_word_next masks) */
     int ngroups;
     omp_iso_group_t group[18];
@@ -51,6 +52,15 @@ typedef struct omp_iso_prog {
 
 /* Fills *p for isotropic rule r. */
 void omp_iso_prog_build(const corun_life_rule_t *r, omp_iso_prog_t *p);
+
+/* The rule's 512-entry table as 64 bytes: byte b, bit s is the next state
+ * of neighbourhood index b | s << 6 (omp_iso_lut.c). */
+void omp_iso_lut_build(const corun_life_rule_t *r, uint8_t table[64]);
+
+#ifdef OMP_HAVE_X86_COPIES
+/* The table-lookup kernel (omp_iso_lut.c): AVX-512 with VBMI and BITALG. */
+void omp_iso_lut_avx512(OMP_BLOCK_PARAMS);
+#endif
 
 /* The isotropic kernel for a kernel set's SIMD target ("avx512",
  * "avx512-autovec", "avx2", "portable"). */

@@ -1,0 +1,199 @@
+/* omp_iso_lut.c — the isotropic-rule kernel for CPUs with AVX-512 VBMI and
+ * BITALG (omp_iso.h): a lookup of each cell's 3x3 neighbourhood in the
+ * rule's 512-entry table, whatever letters the rule names.
+ *
+ * The table is 512 bits, one zmm of 64 bytes: byte b, bit s holds the next
+ * state of neighbourhood index b | s << 6 (rule_int.h's index: bits 0-2 the
+ * row above, west to east, 3-5 the cell's row, 6-8 the row below). A cell's
+ * index is three 3-bit codes, one per row: the cell's west neighbour, the
+ * cell and its east neighbour. For 64 cells at a time (one byte each):
+ *   idx = code above | code at << 3      (vpternlogd: bits 0-2 from one,
+ *                                          3-5 from the other)
+ *   byte = table[idx]                    (vpermb, bits 6-7 of idx ignored)
+ *   next = bit (code below) of byte      (vpshufbitqmb: a 64-bit mask)
+ * A row's codes come from its words with vpmultishiftqb, which copies to
+ * each byte the 8 bits of its qword starting at any bit offset: the byte
+ * for cell c gets the bits from c-1 on, whose low three are the code. One
+ * instruction makes the codes of 8 cells in each of 8 words (the 8 lanes of
+ * a vector); 8 of them, each with the offsets of the next 8 cells, make the
+ * codes of the vector's 512 cells. Byte j of qword q of "slot" s is then
+ * cell 8s + j of word q, so the 8 result masks of a vector are a byte
+ * transpose of its 8 result words (one vpermb after a trip through memory).
+ * The offsets wrap inside a qword: slot 0 reads cell -1 (the previous
+ * word's top cell) at bit 63 and slot 7 cell 64 (the next word's bit 0) at
+ * bit 0, so those slots read the words with that one bit swapped in.
+ *
+ * A vector of 8 words walks down the rows, like the B/S kernels' strips,
+ * each row's codes made once: every row is the row below of one output
+ * row, the cell's row of the next and the row above of the one after, so
+ * the walk keeps per slot the index half-made for the next row (the row
+ * above's and the row at's codes) and the codes of the row at.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "life/omp_iso.h"
+#include "life/rule_int.h"
+#include "life_word.h"
+
+#ifdef OMP_HAVE_X86_COPIES
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi,avx512vbmi2,avx512bitalg,avx512vpopcntdq,avx2,bmi2,popcnt,prefer-vector-width=512")
+#include <immintrin.h>
+
+#include "life/omp_rows.h"
+
+#define IL_MUX 0xCA     /* a ? b : c */
+#define IL_OR_XOR 0xF6  /* a | (b ^ c) */
+
+/* The vector's words of row r (lanes lm of words j..j+7) as the three
+ * sources of the code bytes: c itself for slots 1-6, v0 (bit 63 the cell
+ * west of each word) for slot 0, v7 (bit 0 the cell east of each word) for
+ * slot 7. el: the lane of the row's last word, if the vector has it. At the
+ * row's ends the wrapped cells (torus) or nothing (dead) come in: west of
+ * word 0, and east of the last word's last cell, which is bit lastbits of
+ * that word (inside it when lastbits < 64, else the next word's bit 0). */
+static inline __attribute__((always_inline)) void il_row(const omp_geom_t *g, const uint64_t *r,
+                                                         int64_t j, __mmask8 lm, __mmask8 el,
+                                                         __m512i *v0, __m512i *c, __m512i *v7) {
+    const __m512i top = _mm512_set1_epi64((long long)(1ull << 63)), low = _mm512_set1_epi64(1);
+    __m512i cc = _mm512_maskz_loadu_epi64(lm, r + j);
+    __m512i p, n;
+    if (j == 0) {
+        p = _mm512_maskz_loadu_epi64(lm & 0xFE, r - 1);
+        const uint64_t win = corun_life_row_west_in(r, g->wpr, g->lastbits, g->torus);
+        p = _mm512_mask_set1_epi64(p, 1, (long long)(win << 63));
+    } else {
+        p = _mm512_maskz_loadu_epi64(lm, r + j - 1);
+    }
+    if (el) {
+        n = _mm512_maskz_loadu_epi64(lm & (__mmask8)(el - 1), r + j + 1);
+        const uint64_t e0 = g->torus ? r[0] & 1 : 0;
+        if (g->lastbits < 64)
+            cc = _mm512_mask_or_epi64(cc, el, cc, _mm512_set1_epi64((long long)(e0 << g->lastbits)));
+        else
+            n = _mm512_mask_set1_epi64(n, el, (long long)e0);
+    } else {
+        n = _mm512_maskz_loadu_epi64(lm, r + j + 1);
+    }
+    *v0 = _mm512_ternarylogic_epi64(top, p, cc, IL_MUX);
+    *v7 = _mm512_ternarylogic_epi64(low, n, cc, IL_MUX);
+    *c = cc;
+}
+
+/* Offsets of slot s's bytes: byte j of every qword starts at cell 8s+j-1
+ * (mod 64). */
+static inline __m512i il_offsets(int s) {
+    const __m512i j = _mm512_set_epi8(7, 6, 5, 4, 3, 2, 1, 0, 7, 6, 5, 4, 3, 2, 1, 0, 7, 6, 5, 4,
+                                      3, 2, 1, 0, 7, 6, 5, 4, 3, 2, 1, 0, 7, 6, 5, 4, 3, 2, 1, 0,
+                                      7, 6, 5, 4, 3, 2, 1, 0, 7, 6, 5, 4, 3, 2, 1, 0, 7, 6, 5, 4,
+                                      3, 2, 1, 0);
+    return _mm512_add_epi8(j, _mm512_set1_epi8((char)(8 * s - 1)));
+}
+
+/* Rows y0..y1-1 of words j..j+7 (lanes lm; el as for il_row). */
+static inline __attribute__((always_inline)) void
+il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
+         int64_t y1, int64_t j, __mmask8 lm, __mmask8 el, uint64_t *diff, omp_pop_t *pop,
+         const __m512i table, const int with_diff) {
+    const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
+    const int delta = with_diff && pop && pop->delta;
+    const __m512i k07 = _mm512_set1_epi8(7);
+    /* byte j of each qword: 8j, where byte j's bits start in its qword */
+    const __m512i pos8 = _mm512_set1_epi64(0x3830282018100800ll);
+    /* result byte 8q+s is byte 8s+q of the masks */
+    const __m512i tr = _mm512_set_epi8(63, 55, 47, 39, 31, 23, 15, 7, 62, 54, 46, 38, 30, 22, 14,
+                                       6, 61, 53, 45, 37, 29, 21, 13, 5, 60, 52, 44, 36, 28, 20,
+                                       12, 4, 59, 51, 43, 35, 27, 19, 11, 3, 58, 50, 42, 34, 26,
+                                       18, 10, 2, 57, 49, 41, 33, 25, 17, 9, 1, 56, 48, 40, 32,
+                                       24, 16, 8, 0);
+    __m512i keep = _mm512_set1_epi64(-1);
+    if (el) keep = _mm512_mask_set1_epi64(keep, el, (long long)g->lastmask);
+    __m512i pacc = _mm512_setzero_si512(), pold = pacc, dacc = pacc;
+    __m512i lo[8], idx[8];
+    uint64_t mk[8] __attribute__((aligned(64)));
+    __m512i src3[3];
+    /* rows y0-1 and y0: the codes of the row at, the half-made index */
+    const uint64_t *rd = rows_src_row(g, src, y0 - 1);
+    il_row(g, rd, j, lm, el, &src3[0], &src3[1], &src3[2]);
+    for (int s = 0; s < 8; s++)
+        lo[s] = _mm512_multishift_epi64_epi8(il_offsets(s), src3[s == 0 ? 0 : s == 7 ? 2 : 1]);
+    rd = rows_src_row(g, src, y0);
+    il_row(g, rd, j, lm, el, &src3[0], &src3[1], &src3[2]);
+    for (int s = 0; s < 8; s++) {
+        __m512i l = _mm512_multishift_epi64_epi8(il_offsets(s), src3[s == 0 ? 0 : s == 7 ? 2 : 1]);
+        idx[s] = _mm512_ternarylogic_epi64(k07, lo[s], _mm512_slli_epi16(l, 3), IL_MUX);
+        lo[s] = l;
+    }
+    uint64_t *out = dst + (y0 - dst_origin) * g->stride + j;
+    for (int64_t y = y0; y < y1; y++) {
+        rd = rows_src_next(g, src, y + 1, rd);
+        _mm_prefetch((const char *)((uintptr_t)(rd + j) + (uintptr_t)(2 * g->stride * 8)),
+                     _MM_HINT_T0);
+        il_row(g, rd, j, lm, el, &src3[0], &src3[1], &src3[2]);
+        for (int s = 0; s < 8; s++) {
+            __m512i l =
+                _mm512_multishift_epi64_epi8(il_offsets(s), src3[s == 0 ? 0 : s == 7 ? 2 : 1]);
+            __m512i sel = _mm512_ternarylogic_epi64(k07, l, pos8, IL_MUX);
+            __m512i t = _mm512_permutexvar_epi8(idx[s], table);
+            mk[s] = _cvtmask64_u64(_mm512_bitshuffle_epi64_mask(t, sel));
+            idx[s] = _mm512_ternarylogic_epi64(k07, lo[s], _mm512_slli_epi16(l, 3), IL_MUX);
+            lo[s] = l;
+        }
+        __m512i nx = _mm512_permutexvar_epi8(tr, _mm512_load_si512(mk));
+        nx = _mm512_and_si512(nx, keep);
+        if (with_diff) {
+            __m512i old = _mm512_maskz_loadu_epi64(lm, out);
+            dacc = _mm512_ternarylogic_epi64(dacc, nx, old, IL_OR_XOR);
+            if (delta && y >= cya && y < cyb) pold = _mm512_add_epi64(pold, _mm512_popcnt_epi64(old));
+        }
+        _mm512_mask_storeu_epi64(out, lm, nx);
+        if (y >= cya && y < cyb) pacc = _mm512_add_epi64(pacc, _mm512_maskz_popcnt_epi64(lm, nx));
+        omp_prefetch_step(src.pf);
+        out += g->stride;
+    }
+    if (pop) pop->n += _mm512_reduce_add_epi64(pacc) - _mm512_reduce_add_epi64(pold);
+    if (with_diff) {
+        __m512i d = _mm512_maskz_loadu_epi64(lm, diff);
+        _mm512_mask_storeu_epi64(diff, lm, _mm512_or_si512(d, dacc));
+    }
+}
+
+static void il_strip_nodiff(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
+                            int64_t y0, int64_t y1, int64_t j, __mmask8 lm, __mmask8 el,
+                            omp_pop_t *pop, __m512i table) {
+    il_strip(g, src, dst, dst_origin, y0, y1, j, lm, el, NULL, pop, table, 0);
+}
+
+static void il_strip_diff(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
+                          int64_t y0, int64_t y1, int64_t j, __mmask8 lm, __mmask8 el,
+                          uint64_t *diff, omp_pop_t *pop, __m512i table) {
+    il_strip(g, src, dst, dst_origin, y0, y1, j, lm, el, diff, pop, table, 1);
+}
+
+void omp_iso_lut_avx512(OMP_BLOCK_PARAMS) {
+    (void)scratch;
+    (void)born;
+    (void)survive;
+    const __m512i table = _mm512_loadu_si512(g->iso->table);
+    const int64_t n = g->wpr;
+    /* the strips' own counts are added to pop->n; delta as omp_pop_t says */
+    for (int64_t j = j0; j < j1; j += 8) {
+        const int64_t m = j1 - j < 8 ? j1 - j : 8;
+        const __mmask8 lm = (__mmask8)((1u << m) - 1);
+        const __mmask8 el = j + m == n ? (__mmask8)(1u << (m - 1)) : 0;
+        if (diff)
+            il_strip_diff(g, src, dst, dst_origin, y0, y1, j, lm, el, diff + (j - j0), pop, table);
+        else
+            il_strip_nodiff(g, src, dst, dst_origin, y0, y1, j, lm, el, pop, table);
+    }
+}
+
+#pragma GCC pop_options
+#endif
+
+void omp_iso_lut_build(const corun_life_rule_t *r, uint8_t table[64]) {
+    memset(table, 0, 64);
+    for (unsigned k = 0; k < 512; k++)
+        if (corun_life_rule_next(r, k)) table[k & 63] |= (uint8_t)(1u << (k >> 6));
+}
