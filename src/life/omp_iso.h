@@ -43,7 +43,7 @@ typedef struct omp_iso_group {
 } omp_iso_group_t;
 
 typedef struct omp_iso_prog {
-    uint8_t table[64];      /* the rule's table for omp_iso_lut_avx512 (omp_iso_lut_build) */
+    uint8_t table[3][64];   /* the rule's tables for omp_iso_lut_avx512 (omp_iso_lut_build) */
     unsigned born, survive; /* the complete counts (corun_life_word_next masks) */
     int ngroups;
     omp_iso_group_t group[18];
@@ -53,9 +53,9 @@ typedef struct omp_iso_prog {
 /* Fills *p for isotropic rule r. */
 void omp_iso_prog_build(const corun_life_rule_t *r, omp_iso_prog_t *p);
 
-/* The rule's 512-entry table as 64 bytes: byte b, bit s is the next state
- * of neighbourhood index b | s << 6 (omp_iso_lut.c). */
-void omp_iso_lut_build(const corun_life_rule_t *r, uint8_t table[64]);
+/* The rule's 512-entry table as 64 bytes, in the three bit orders the
+ * table-lookup kernel uses (omp_iso_lut.c). */
+void omp_iso_lut_build(const corun_life_rule_t *r, uint8_t tables[3][64]);
 
 #ifdef OMP_HAVE_X86_COPIES
 /* The table-lookup kernel (omp_iso_lut.c): AVX-512 with VBMI and BITALG. */

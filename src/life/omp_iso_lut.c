@@ -38,13 +38,15 @@
 
 #ifdef OMP_HAVE_X86_COPIES
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi,avx512vbmi2,avx512bitalg,avx512vpopcntdq,avx2,bmi2,popcnt,prefer-vector-width=512")
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi,avx512vbmi2,avx512bitalg,avx512vpopcntdq,gfni,avx2,bmi2,popcnt,prefer-vector-width=512")
 #include <immintrin.h>
 
 #include "life/omp_rows.h"
 
 #define IL_MUX 0xCA     /* a ? b : c */
 #define IL_OR_XOR 0xF6  /* a | (b ^ c) */
+#define IL_HIGH_LOW 0xD8 /* c ? b : a: bits c from b, the others from a */
+#define IL_LOW_OR 0xEA   /* (a & b) | c */
 
 /* The vector's words of row r (lanes lm of words j..j+7) as the three
  * sources of the code bytes: c itself for slots 1-6, v0 (bit 63 the cell
@@ -82,20 +84,50 @@ static inline __attribute__((always_inline)) void il_row(const omp_geom_t *g, co
 }
 
 /* Offsets of slot s's bytes: byte j of every qword starts at cell 8s+j-1
- * (mod 64). */
-static inline __m512i il_offsets(int s) {
-    const __m512i j = _mm512_set_epi8(7, 6, 5, 4, 3, 2, 1, 0, 7, 6, 5, 4, 3, 2, 1, 0, 7, 6, 5, 4,
-                                      3, 2, 1, 0, 7, 6, 5, 4, 3, 2, 1, 0, 7, 6, 5, 4, 3, 2, 1, 0,
-                                      7, 6, 5, 4, 3, 2, 1, 0, 7, 6, 5, 4, 3, 2, 1, 0, 7, 6, 5, 4,
-                                      3, 2, 1, 0);
-    return _mm512_add_epi8(j, _mm512_set1_epi8((char)(8 * s - 1)));
+ * (mod 64) for the code in bits 0-2 ("low"), 3 bits earlier for the code
+ * in bits 3-5 ("high"). */
+static inline __m512i il_offsets(int s, int high) {
+    const __m512i j = _mm512_set1_epi64(0x0706050403020100ll);
+    return _mm512_add_epi8(j, _mm512_set1_epi8((char)(8 * s - 1 - 3 * high)));
 }
+
+/* One output row, given the codes of the row above (U) and the row at (M),
+ * per slot, and the row below's words (v0, c, v7); the row below's codes
+ * replace U's. Every third row's codes are made high, the others' low (with
+ * 8j, where their byte starts in its qword, in bits 3-5, as vpshufbitqmb
+ * wants its bit's position), so that of any three consecutive rows one has
+ * its code high and two low: the index takes bits 0-2 from a low row and
+ * 3-5 from the high one, the bit comes from the other low row, each of the
+ * three cases (PH: which row is high, M, U or the one below) with its own
+ * table. So each row's codes are made once, with one instruction. */
+#define IL_ROW(U, M, PH)                                                                           \
+    do {                                                                                           \
+        _Pragma("GCC unroll 8") for (int s = 0; s < 8; s++) {                                      \
+            const __m512i v = s == 0 ? v0 : s == 7 ? v7 : c;                                       \
+            __m512i d = _mm512_multishift_epi64_epi8(il_offsets(s, (PH) == 2), v);                \
+            __m512i ix, bit;                                                                       \
+            if ((PH) != 2) d = _mm512_ternarylogic_epi64(d, k07, pos8, IL_LOW_OR);                 \
+            if ((PH) == 0) {                                                                       \
+                ix = _mm512_ternarylogic_epi64(M[s], U[s], k07, IL_HIGH_LOW);                      \
+                bit = d;                                                                           \
+            } else if ((PH) == 1) {                                                                \
+                ix = _mm512_ternarylogic_epi64(U[s], M[s], k07, IL_HIGH_LOW);                      \
+                bit = d;                                                                           \
+            } else {                                                                               \
+                ix = _mm512_ternarylogic_epi64(d, U[s], k07, IL_HIGH_LOW);                         \
+                bit = M[s];                                                                        \
+            }                                                                                      \
+            __m512i t = _mm512_permutexvar_epi8(ix, _mm512_loadu_si512(tables + 64 * (PH)));      \
+            mk[s] = _cvtmask64_u64(_mm512_bitshuffle_epi64_mask(t, bit));                          \
+            U[s] = d;                                                                              \
+        }                                                                                          \
+    } while (0)
 
 /* Rows y0..y1-1 of words j..j+7 (lanes lm; el as for il_row). */
 static inline __attribute__((always_inline)) void
 il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
          int64_t y1, int64_t j, __mmask8 lm, __mmask8 el, uint64_t *diff, omp_pop_t *pop,
-         const __m512i table, const int with_diff) {
+         const uint8_t *tables, const int with_diff) {
     const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
     const int delta = with_diff && pop && pop->delta;
     const __m512i k07 = _mm512_set1_epi8(7);
@@ -110,48 +142,55 @@ il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
     __m512i keep = _mm512_set1_epi64(-1);
     if (el) keep = _mm512_mask_set1_epi64(keep, el, (long long)g->lastmask);
     __m512i pacc = _mm512_setzero_si512(), pold = pacc, dacc = pacc;
-    __m512i lo[8], idx[8];
+    __m512i x[8], z[8], v0, c, v7;
     uint64_t mk[8] __attribute__((aligned(64)));
-    __m512i src3[3];
-    /* rows y0-1 and y0: the codes of the row at, the half-made index */
+    /* rows y0-1 (low) and y0 (high) */
     const uint64_t *rd = rows_src_row(g, src, y0 - 1);
-    il_row(g, rd, j, lm, el, &src3[0], &src3[1], &src3[2]);
+    il_row(g, rd, j, lm, el, &v0, &c, &v7);
+#pragma GCC unroll 8
     for (int s = 0; s < 8; s++)
-        lo[s] = _mm512_multishift_epi64_epi8(il_offsets(s), src3[s == 0 ? 0 : s == 7 ? 2 : 1]);
+        x[s] = _mm512_ternarylogic_epi64(
+            _mm512_multishift_epi64_epi8(il_offsets(s, 0), s == 0 ? v0 : s == 7 ? v7 : c), k07,
+            pos8, IL_LOW_OR);
     rd = rows_src_row(g, src, y0);
-    il_row(g, rd, j, lm, el, &src3[0], &src3[1], &src3[2]);
-    for (int s = 0; s < 8; s++) {
-        __m512i l = _mm512_multishift_epi64_epi8(il_offsets(s), src3[s == 0 ? 0 : s == 7 ? 2 : 1]);
-        idx[s] = _mm512_ternarylogic_epi64(k07, lo[s], _mm512_slli_epi16(l, 3), IL_MUX);
-        lo[s] = l;
-    }
+    il_row(g, rd, j, lm, el, &v0, &c, &v7);
+#pragma GCC unroll 8
+    for (int s = 0; s < 8; s++)
+        z[s] = _mm512_multishift_epi64_epi8(il_offsets(s, 1), s == 0 ? v0 : s == 7 ? v7 : c);
     uint64_t *out = dst + (y0 - dst_origin) * g->stride + j;
-    for (int64_t y = y0; y < y1; y++) {
-        rd = rows_src_next(g, src, y + 1, rd);
-        _mm_prefetch((const char *)((uintptr_t)(rd + j) + (uintptr_t)(2 * g->stride * 8)),
-                     _MM_HINT_T0);
-        il_row(g, rd, j, lm, el, &src3[0], &src3[1], &src3[2]);
-        for (int s = 0; s < 8; s++) {
-            __m512i l =
-                _mm512_multishift_epi64_epi8(il_offsets(s), src3[s == 0 ? 0 : s == 7 ? 2 : 1]);
-            __m512i sel = _mm512_ternarylogic_epi64(k07, l, pos8, IL_MUX);
-            __m512i t = _mm512_permutexvar_epi8(idx[s], table);
-            mk[s] = _cvtmask64_u64(_mm512_bitshuffle_epi64_mask(t, sel));
-            idx[s] = _mm512_ternarylogic_epi64(k07, lo[s], _mm512_slli_epi16(l, 3), IL_MUX);
-            lo[s] = l;
-        }
-        __m512i nx = _mm512_permutexvar_epi8(tr, _mm512_load_si512(mk));
-        nx = _mm512_and_si512(nx, keep);
-        if (with_diff) {
-            __m512i old = _mm512_maskz_loadu_epi64(lm, out);
-            dacc = _mm512_ternarylogic_epi64(dacc, nx, old, IL_OR_XOR);
-            if (delta && y >= cya && y < cyb) pold = _mm512_add_epi64(pold, _mm512_popcnt_epi64(old));
-        }
-        _mm512_mask_storeu_epi64(out, lm, nx);
-        if (y >= cya && y < cyb) pacc = _mm512_add_epi64(pacc, _mm512_maskz_popcnt_epi64(lm, nx));
-        omp_prefetch_step(src.pf);
-        out += g->stride;
+#define IL_OUT(U, M, PH)                                                                           \
+    {                                                                                           \
+        rd = rows_src_next(g, src, y + 1, rd);                                                     \
+        _mm_prefetch((const char *)((uintptr_t)(rd + j) + (uintptr_t)(2 * g->stride * 8)),        \
+                     _MM_HINT_T0);                                                                 \
+        il_row(g, rd, j, lm, el, &v0, &c, &v7);                                                    \
+        IL_ROW(U, M, PH);                                                                          \
+        __m512i nx = _mm512_permutexvar_epi8(tr, _mm512_load_si512(mk));                           \
+        nx = _mm512_and_si512(nx, keep);                                                           \
+        if (with_diff) {                                                                           \
+            __m512i old = _mm512_maskz_loadu_epi64(lm, out);                                       \
+            dacc = _mm512_ternarylogic_epi64(dacc, nx, old, IL_OR_XOR);                            \
+            if (delta && y >= cya && y < cyb)                                                      \
+                pold = _mm512_add_epi64(pold, _mm512_popcnt_epi64(old));                           \
+        }                                                                                          \
+        _mm512_mask_storeu_epi64(out, lm, nx);                                                     \
+        if (y >= cya && y < cyb)                                                                   \
+            pacc = _mm512_add_epi64(pacc, _mm512_maskz_popcnt_epi64(lm, nx));                      \
+        omp_prefetch_step(src.pf);                                                                 \
+        out += g->stride;                                                                          \
+        if (++y >= y1) break; /* out of the walk's loop */                                         \
     }
+    /* The row below's codes replace the row above's, so the names swap
+     * every row and the cases cycle every three: six rows unrolled. */
+    for (int64_t y = y0; y < y1;) {
+        IL_OUT(x, z, 0)
+        IL_OUT(z, x, 1)
+        IL_OUT(x, z, 2)
+        IL_OUT(z, x, 0)
+        IL_OUT(x, z, 1)
+        IL_OUT(z, x, 2)
+    }
+#undef IL_OUT
     if (pop) pop->n += _mm512_reduce_add_epi64(pacc) - _mm512_reduce_add_epi64(pold);
     if (with_diff) {
         __m512i d = _mm512_maskz_loadu_epi64(lm, diff);
@@ -161,21 +200,21 @@ il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
 
 static void il_strip_nodiff(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
                             int64_t y0, int64_t y1, int64_t j, __mmask8 lm, __mmask8 el,
-                            omp_pop_t *pop, __m512i table) {
-    il_strip(g, src, dst, dst_origin, y0, y1, j, lm, el, NULL, pop, table, 0);
+                            omp_pop_t *pop, const uint8_t *tables) {
+    il_strip(g, src, dst, dst_origin, y0, y1, j, lm, el, NULL, pop, tables, 0);
 }
 
 static void il_strip_diff(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
                           int64_t y0, int64_t y1, int64_t j, __mmask8 lm, __mmask8 el,
-                          uint64_t *diff, omp_pop_t *pop, __m512i table) {
-    il_strip(g, src, dst, dst_origin, y0, y1, j, lm, el, diff, pop, table, 1);
+                          uint64_t *diff, omp_pop_t *pop, const uint8_t *tables) {
+    il_strip(g, src, dst, dst_origin, y0, y1, j, lm, el, diff, pop, tables, 1);
 }
 
 void omp_iso_lut_avx512(OMP_BLOCK_PARAMS) {
     (void)scratch;
     (void)born;
     (void)survive;
-    const __m512i table = _mm512_loadu_si512(g->iso->table);
+    const uint8_t *tables = g->iso->table[0];
     const int64_t n = g->wpr;
     /* the strips' own counts are added to pop->n; delta as omp_pop_t says */
     for (int64_t j = j0; j < j1; j += 8) {
@@ -183,17 +222,24 @@ void omp_iso_lut_avx512(OMP_BLOCK_PARAMS) {
         const __mmask8 lm = (__mmask8)((1u << m) - 1);
         const __mmask8 el = j + m == n ? (__mmask8)(1u << (m - 1)) : 0;
         if (diff)
-            il_strip_diff(g, src, dst, dst_origin, y0, y1, j, lm, el, diff + (j - j0), pop, table);
+            il_strip_diff(g, src, dst, dst_origin, y0, y1, j, lm, el, diff + (j - j0), pop, tables);
         else
-            il_strip_nodiff(g, src, dst, dst_origin, y0, y1, j, lm, el, pop, table);
+            il_strip_nodiff(g, src, dst, dst_origin, y0, y1, j, lm, el, pop, tables);
     }
 }
 
 #pragma GCC pop_options
 #endif
 
-void omp_iso_lut_build(const corun_life_rule_t *r, uint8_t table[64]) {
-    memset(table, 0, 64);
-    for (unsigned k = 0; k < 512; k++)
-        if (corun_life_rule_next(r, k)) table[k & 63] |= (uint8_t)(1u << (k >> 6));
+void omp_iso_lut_build(const corun_life_rule_t *r, uint8_t tables[3][64]) {
+    memset(tables, 0, 3 * 64);
+    /* index k = above | at << 3 | below << 6 (rule_int.h); table PH's byte
+     * is (low row | high row << 3), its bit the other low row (IL_ROW) */
+    for (unsigned k = 0; k < 512; k++) {
+        if (!corun_life_rule_next(r, k)) continue;
+        const unsigned u = k & 7, m = k >> 3 & 7, d = k >> 6;
+        tables[0][u | m << 3] |= (uint8_t)(1u << d);
+        tables[1][m | u << 3] |= (uint8_t)(1u << d);
+        tables[2][u | d << 3] |= (uint8_t)(1u << m);
+    }
 }
