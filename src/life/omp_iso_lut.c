@@ -100,7 +100,7 @@ static inline __m512i il_offsets(int s, int high) {
  * 3-5 from the high one, the bit comes from the other low row, each of the
  * three cases (PH: which row is high, M, U or the one below) with its own
  * table. So each row's codes are made once, with one instruction. */
-#define IL_ROW(U, M, PH)                                                                           \
+#define IL_ROW(U, M, PH, MK)                                                                         \
     do {                                                                                           \
         _Pragma("GCC unroll 8") for (int s = 0; s < 8; s++) {                                      \
             const __m512i v = s == 0 ? v0 : s == 7 ? v7 : c;                                       \
@@ -118,7 +118,7 @@ static inline __m512i il_offsets(int s, int high) {
                 bit = M[s];                                                                        \
             }                                                                                      \
             __m512i t = _mm512_permutexvar_epi8(ix, _mm512_loadu_si512(tables + 64 * (PH)));      \
-            mk[s] = _cvtmask64_u64(_mm512_bitshuffle_epi64_mask(t, bit));                          \
+            MK[s] = _cvtmask64_u64(_mm512_bitshuffle_epi64_mask(t, bit));                          \
             U[s] = d;                                                                              \
         }                                                                                          \
     } while (0)
@@ -143,7 +143,7 @@ il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
     if (el) keep = _mm512_mask_set1_epi64(keep, el, (long long)g->lastmask);
     __m512i pacc = _mm512_setzero_si512(), pold = pacc, dacc = pacc;
     __m512i x[8], z[8], v0, c, v7;
-    uint64_t mk[8] __attribute__((aligned(64)));
+    uint64_t mk[2][8] __attribute__((aligned(64)));
     /* rows y0-1 (low) and y0 (high) */
     const uint64_t *rd = rows_src_row(g, src, y0 - 1);
     il_row(g, rd, j, lm, el, &v0, &c, &v7);
@@ -158,39 +158,50 @@ il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
     for (int s = 0; s < 8; s++)
         z[s] = _mm512_multishift_epi64_epi8(il_offsets(s, 1), s == 0 ? v0 : s == 7 ? v7 : c);
     uint64_t *out = dst + (y0 - dst_origin) * g->stride + j;
-#define IL_OUT(U, M, PH)                                                                           \
-    {                                                                                           \
-        rd = rows_src_next(g, src, y + 1, rd);                                                     \
-        _mm_prefetch((const char *)((uintptr_t)(rd + j) + (uintptr_t)(2 * g->stride * 8)),        \
-                     _MM_HINT_T0);                                                                 \
-        il_row(g, rd, j, lm, el, &v0, &c, &v7);                                                    \
-        IL_ROW(U, M, PH);                                                                          \
-        __m512i nx = _mm512_permutexvar_epi8(tr, _mm512_load_si512(mk));                           \
+    /* Row y's masks go to mk[y & 1] and are written out while the next
+     * row is computed: the 8 mask stores then reach the cache before the
+     * vector load that transposes them (read right after they are stored,
+     * the load waits for them: a quarter of the time). */
+#define IL_FLUSH(yy, B)                                                                            \
+    {                                                                                              \
+        __m512i nx = _mm512_permutexvar_epi8(tr, _mm512_load_si512(mk[B]));                        \
         nx = _mm512_and_si512(nx, keep);                                                           \
         if (with_diff) {                                                                           \
             __m512i old = _mm512_maskz_loadu_epi64(lm, out);                                       \
             dacc = _mm512_ternarylogic_epi64(dacc, nx, old, IL_OR_XOR);                            \
-            if (delta && y >= cya && y < cyb)                                                      \
+            if (delta && (yy) >= cya && (yy) < cyb)                                                \
                 pold = _mm512_add_epi64(pold, _mm512_popcnt_epi64(old));                           \
         }                                                                                          \
         _mm512_mask_storeu_epi64(out, lm, nx);                                                     \
-        if (y >= cya && y < cyb)                                                                   \
+        if ((yy) >= cya && (yy) < cyb)                                                             \
             pacc = _mm512_add_epi64(pacc, _mm512_maskz_popcnt_epi64(lm, nx));                      \
-        omp_prefetch_step(src.pf);                                                                 \
         out += g->stride;                                                                          \
+    }
+#define IL_OUT(U, M, PH, B)                                                                        \
+    {                                                                                              \
+        rd = rows_src_next(g, src, y + 1, rd);                                                     \
+        _mm_prefetch((const char *)((uintptr_t)(rd + j) + (uintptr_t)(2 * g->stride * 8)),        \
+                     _MM_HINT_T0);                                                                 \
+        il_row(g, rd, j, lm, el, &v0, &c, &v7);                                                    \
+        IL_ROW(U, M, PH, mk[B]);                                                                   \
+        if (y > y0) IL_FLUSH(y - 1, (B) ^ 1)                                                       \
+        omp_prefetch_step(src.pf);                                                                 \
         if (++y >= y1) break; /* out of the walk's loop */                                         \
     }
     /* The row below's codes replace the row above's, so the names swap
      * every row and the cases cycle every three: six rows unrolled. */
-    for (int64_t y = y0; y < y1;) {
-        IL_OUT(x, z, 0)
-        IL_OUT(z, x, 1)
-        IL_OUT(x, z, 2)
-        IL_OUT(z, x, 0)
-        IL_OUT(x, z, 1)
-        IL_OUT(z, x, 2)
+    int64_t y = y0;
+    for (;;) {
+        IL_OUT(x, z, 0, 0)
+        IL_OUT(z, x, 1, 1)
+        IL_OUT(x, z, 2, 0)
+        IL_OUT(z, x, 0, 1)
+        IL_OUT(x, z, 1, 0)
+        IL_OUT(z, x, 2, 1)
     }
+    if (y > y0) IL_FLUSH(y - 1, (y - 1 - y0) & 1)
 #undef IL_OUT
+#undef IL_FLUSH
     if (pop) pop->n += _mm512_reduce_add_epi64(pacc) - _mm512_reduce_add_epi64(pold);
     if (with_diff) {
         __m512i d = _mm512_maskz_loadu_epi64(lm, diff);
