@@ -48,38 +48,45 @@
 #define IL_HIGH_LOW 0xD8 /* c ? b : a: bits c from b, the others from a */
 #define IL_LOW_OR 0xEA   /* (a & b) | c */
 
+/* What the row ends bring in (il_row): wt/et 1 on a torus, 0 on a dead
+ * grid; the east cell goes to bit lastbits of the last word (ec, when
+ * lastbits < 64) or to bit 0 of the word after it (en, when 64). */
+typedef struct il_edge {
+    uint64_t wt, et, ec, en;
+    unsigned wshift, eshift;
+} il_edge_t;
+
 /* The vector's words of row r (lanes lm of words j..j+7) as the three
  * sources of the code bytes: c itself for slots 1-6, v0 (bit 63 the cell
  * west of each word) for slot 0, v7 (bit 0 the cell east of each word) for
- * slot 7. el: the lane of the row's last word, if the vector has it. At the
- * row's ends the wrapped cells (torus) or nothing (dead) come in: west of
- * word 0, and east of the last word's last cell, which is bit lastbits of
- * that word (inside it when lastbits < 64, else the next word's bit 0). */
-static inline __attribute__((always_inline)) void il_row(const omp_geom_t *g, const uint64_t *r,
-                                                         int64_t j, __mmask8 lm, __mmask8 el,
-                                                         __m512i *v0, __m512i *c, __m512i *v7) {
+ * slot 7. HW: the vector has the row's word 0; HE: it has the last word, in
+ * lane el (both compile-time, so the inner vectors have no edge code). At
+ * the row's ends the wrapped cells (torus) or nothing (dead) come in: west
+ * of word 0, and east of the last word's last cell, which is bit lastbits
+ * of that word (inside it when lastbits < 64, else the next word's bit 0). */
+static inline __attribute__((always_inline)) void
+il_row(const il_edge_t *ed, const uint64_t *r, int64_t j, int64_t n, __mmask8 lm, __mmask8 el,
+       const int hw, const int he, __m512i *v0, __m512i *c, __m512i *v7) {
     const __m512i top = _mm512_set1_epi64((long long)(1ull << 63)), low = _mm512_set1_epi64(1);
     __m512i cc = _mm512_maskz_loadu_epi64(lm, r + j);
-    __m512i p, n;
-    if (j == 0) {
+    __m512i p, nx;
+    if (hw) {
         p = _mm512_maskz_loadu_epi64(lm & 0xFE, r - 1);
-        const uint64_t win = corun_life_row_west_in(r, g->wpr, g->lastbits, g->torus);
+        const uint64_t win = (r[n - 1] >> ed->wshift) & ed->wt;
         p = _mm512_mask_set1_epi64(p, 1, (long long)(win << 63));
     } else {
         p = _mm512_maskz_loadu_epi64(lm, r + j - 1);
     }
-    if (el) {
-        n = _mm512_maskz_loadu_epi64(lm & (__mmask8)(el - 1), r + j + 1);
-        const uint64_t e0 = g->torus ? r[0] & 1 : 0;
-        if (g->lastbits < 64)
-            cc = _mm512_mask_or_epi64(cc, el, cc, _mm512_set1_epi64((long long)(e0 << g->lastbits)));
-        else
-            n = _mm512_mask_set1_epi64(n, el, (long long)e0);
+    if (he) {
+        nx = _mm512_maskz_loadu_epi64(lm & (__mmask8)(el - 1), r + j + 1);
+        const uint64_t e0 = r[0] & ed->et;
+        cc = _mm512_mask_or_epi64(cc, el, cc, _mm512_set1_epi64((long long)((e0 << ed->eshift) & ed->ec)));
+        nx = _mm512_mask_set1_epi64(nx, el, (long long)(e0 & ed->en));
     } else {
-        n = _mm512_maskz_loadu_epi64(lm, r + j + 1);
+        nx = _mm512_maskz_loadu_epi64(lm, r + j + 1);
     }
     *v0 = _mm512_ternarylogic_epi64(top, p, cc, IL_MUX);
-    *v7 = _mm512_ternarylogic_epi64(low, n, cc, IL_MUX);
+    *v7 = _mm512_ternarylogic_epi64(low, nx, cc, IL_MUX);
     *c = cc;
 }
 
@@ -102,9 +109,12 @@ static inline __m512i il_offsets(int s, int high) {
  * table. So each row's codes are made once, with one instruction. */
 #define IL_ROW(U, M, PH, MK)                                                                         \
     do {                                                                                           \
+        __m512i off = (PH) == 2 ? off_high : off_low;                                              \
         _Pragma("GCC unroll 8") for (int s = 0; s < 8; s++) {                                      \
             const __m512i v = s == 0 ? v0 : s == 7 ? v7 : c;                                       \
-            __m512i d = _mm512_multishift_epi64_epi8(il_offsets(s, (PH) == 2), v);                \
+            __m512i d = _mm512_multishift_epi64_epi8(off, v);                                      \
+            off = _mm512_add_epi8(off, eight);                                                     \
+            __asm__("" : "+v"(off)); /* a register add, not 16 constants loaded */                  \
             __m512i ix, bit;                                                                       \
             if ((PH) != 2) d = _mm512_ternarylogic_epi64(d, k07, pos8, IL_LOW_OR);                 \
             if ((PH) == 0) {                                                                       \
@@ -117,7 +127,7 @@ static inline __m512i il_offsets(int s, int high) {
                 ix = _mm512_ternarylogic_epi64(d, U[s], k07, IL_HIGH_LOW);                         \
                 bit = M[s];                                                                        \
             }                                                                                      \
-            __m512i t = _mm512_permutexvar_epi8(ix, _mm512_loadu_si512(tables + 64 * (PH)));      \
+            __m512i t = _mm512_permutexvar_epi8(ix, tab##PH);                                      \
             MK[s] = _cvtmask64_u64(_mm512_bitshuffle_epi64_mask(t, bit));                          \
             U[s] = d;                                                                              \
         }                                                                                          \
@@ -127,7 +137,8 @@ static inline __m512i il_offsets(int s, int high) {
 static inline __attribute__((always_inline)) void
 il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
          int64_t y1, int64_t j, __mmask8 lm, __mmask8 el, uint64_t *diff, omp_pop_t *pop,
-         const uint8_t *tables, const int with_diff) {
+         const uint8_t *tables, const il_edge_t *ed, const int hw, const int he,
+         const int with_diff) {
     const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
     const int delta = with_diff && pop && pop->delta;
     const __m512i k07 = _mm512_set1_epi8(7);
@@ -139,6 +150,10 @@ il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
                                        12, 4, 59, 51, 43, 35, 27, 19, 11, 3, 58, 50, 42, 34, 26,
                                        18, 10, 2, 57, 49, 41, 33, 25, 17, 9, 1, 56, 48, 40, 32,
                                        24, 16, 8, 0);
+    const __m512i eight = _mm512_set1_epi8(8);
+    const __m512i off_low = il_offsets(0, 0), off_high = il_offsets(0, 1);
+    const __m512i tab0 = _mm512_loadu_si512(tables), tab1 = _mm512_loadu_si512(tables + 64),
+                  tab2 = _mm512_loadu_si512(tables + 128);
     __m512i keep = _mm512_set1_epi64(-1);
     if (el) keep = _mm512_mask_set1_epi64(keep, el, (long long)g->lastmask);
     __m512i pacc = _mm512_setzero_si512(), pold = pacc, dacc = pacc;
@@ -146,14 +161,14 @@ il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
     uint64_t mk[2][8] __attribute__((aligned(64)));
     /* rows y0-1 (low) and y0 (high) */
     const uint64_t *rd = rows_src_row(g, src, y0 - 1);
-    il_row(g, rd, j, lm, el, &v0, &c, &v7);
+    il_row(ed, rd, j, g->wpr, lm, el, hw, he, &v0, &c, &v7);
 #pragma GCC unroll 8
     for (int s = 0; s < 8; s++)
         x[s] = _mm512_ternarylogic_epi64(
             _mm512_multishift_epi64_epi8(il_offsets(s, 0), s == 0 ? v0 : s == 7 ? v7 : c), k07,
             pos8, IL_LOW_OR);
     rd = rows_src_row(g, src, y0);
-    il_row(g, rd, j, lm, el, &v0, &c, &v7);
+    il_row(ed, rd, j, g->wpr, lm, el, hw, he, &v0, &c, &v7);
 #pragma GCC unroll 8
     for (int s = 0; s < 8; s++)
         z[s] = _mm512_multishift_epi64_epi8(il_offsets(s, 1), s == 0 ? v0 : s == 7 ? v7 : c);
@@ -182,7 +197,7 @@ il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
         rd = rows_src_next(g, src, y + 1, rd);                                                     \
         _mm_prefetch((const char *)((uintptr_t)(rd + j) + (uintptr_t)(2 * g->stride * 8)),        \
                      _MM_HINT_T0);                                                                 \
-        il_row(g, rd, j, lm, el, &v0, &c, &v7);                                                    \
+        il_row(ed, rd, j, g->wpr, lm, el, hw, he, &v0, &c, &v7);                                                    \
         IL_ROW(U, M, PH, mk[B]);                                                                   \
         if (y > y0) IL_FLUSH(y - 1, (B) ^ 1)                                                       \
         omp_prefetch_step(src.pf);                                                                 \
@@ -209,33 +224,44 @@ il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
     }
 }
 
-static void il_strip_nodiff(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
-                            int64_t y0, int64_t y1, int64_t j, __mmask8 lm, __mmask8 el,
-                            omp_pop_t *pop, const uint8_t *tables) {
-    il_strip(g, src, dst, dst_origin, y0, y1, j, lm, el, NULL, pop, tables, 0);
-}
+/* One instantiation per (has word 0, has the last word, with diff). */
+#define IL_VARIANT(name, HW, HE, WD)                                                               \
+    static void name(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,        \
+                     int64_t y0, int64_t y1, int64_t j, __mmask8 lm, __mmask8 el, uint64_t *diff,  \
+                     omp_pop_t *pop, const uint8_t *tables, const il_edge_t *ed) {                 \
+        il_strip(g, src, dst, dst_origin, y0, y1, j, lm, el, diff, pop, tables, ed, HW, HE, WD);  \
+    }
+IL_VARIANT(il_inner, 0, 0, 0)
+IL_VARIANT(il_west, 1, 0, 0)
+IL_VARIANT(il_east, 0, 1, 0)
+IL_VARIANT(il_both, 1, 1, 0)
+IL_VARIANT(il_inner_diff, 0, 0, 1)
+IL_VARIANT(il_west_diff, 1, 0, 1)
+IL_VARIANT(il_east_diff, 0, 1, 1)
+IL_VARIANT(il_both_diff, 1, 1, 1)
+#undef IL_VARIANT
 
-static void il_strip_diff(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
-                          int64_t y0, int64_t y1, int64_t j, __mmask8 lm, __mmask8 el,
-                          uint64_t *diff, omp_pop_t *pop, const uint8_t *tables) {
-    il_strip(g, src, dst, dst_origin, y0, y1, j, lm, el, diff, pop, tables, 1);
-}
+typedef void (*il_strip_fn)(const omp_geom_t *, omp_src_t, uint64_t *, int64_t, int64_t, int64_t,
+                            int64_t, __mmask8, __mmask8, uint64_t *, omp_pop_t *, const uint8_t *,
+                            const il_edge_t *);
 
 void omp_iso_lut_avx512(OMP_BLOCK_PARAMS) {
     (void)scratch;
     (void)born;
     (void)survive;
+    static const il_strip_fn fns[2][4] = {{il_inner, il_west, il_east, il_both},
+                                          {il_inner_diff, il_west_diff, il_east_diff, il_both_diff}};
     const uint8_t *tables = g->iso->table[0];
     const int64_t n = g->wpr;
-    /* the strips' own counts are added to pop->n; delta as omp_pop_t says */
+    const uint64_t t = g->torus ? 1 : 0;
+    const il_edge_t ed = {t, t, g->lastbits < 64 ? ~0ull : 0, g->lastbits < 64 ? 0 : ~0ull,
+                          g->lastbits - 1, g->lastbits & 63};
     for (int64_t j = j0; j < j1; j += 8) {
         const int64_t m = j1 - j < 8 ? j1 - j : 8;
         const __mmask8 lm = (__mmask8)((1u << m) - 1);
         const __mmask8 el = j + m == n ? (__mmask8)(1u << (m - 1)) : 0;
-        if (diff)
-            il_strip_diff(g, src, dst, dst_origin, y0, y1, j, lm, el, diff + (j - j0), pop, tables);
-        else
-            il_strip_nodiff(g, src, dst, dst_origin, y0, y1, j, lm, el, pop, tables);
+        fns[diff != NULL][(j == 0) | (el ? 2 : 0)](g, src, dst, dst_origin, y0, y1, j, lm, el,
+                                                   diff ? diff + (j - j0) : NULL, pop, tables, &ed);
     }
 }
 
