@@ -111,10 +111,7 @@ static inline __m512i il_offsets(int s, int high) {
     do {                                                                                           \
         __m512i off = (PH) == 2 ? off_high : off_low;                                              \
         _Pragma("GCC unroll 8") for (int s = 0; s < 8; s++) {                                      \
-            const __m512i v = s == 0 ? v0 : s == 7 ? v7 : c;                                       \
-            __m512i d = _mm512_multishift_epi64_epi8(off, v);                                      \
-            off = _mm512_add_epi8(off, eight);                                                     \
-            __asm__("" : "+v"(off)); /* a register add, not 16 constants loaded */                  \
+            __m512i d = IL_CODES(s, (PH) == 2, off);                                               \
             __m512i ix, bit;                                                                       \
             if ((PH) != 2) d = _mm512_ternarylogic_epi64(d, k07, pos8, IL_LOW_OR);                 \
             if ((PH) == 0) {                                                                       \
@@ -133,12 +130,34 @@ static inline __m512i il_offsets(int s, int high) {
         }                                                                                          \
     } while (0)
 
+/* The raw codes of slot s of row rd, low or high. From the vectors il_row
+ * made (off: the slot's offsets, advanced to the next slot's), or, in a
+ * vector with at least one word before it and one after it in the row
+ * (MEM), straight from memory: the 64 bytes from byte s-1 of the vector's
+ * words hold in each qword the word's cells from 8s-8 on, so every slot's
+ * codes sit at the same offsets (those of slot 1) and the neighbour words'
+ * cells come with the load. */
+#define IL_CODES(s, high, off)                                                                     \
+    (mem ? _mm512_multishift_epi64_epi8(                                                           \
+               (high) ? mem_high : mem_low,                                                        \
+               _mm512_loadu_si512((const uint8_t *)(rd + j) + (s) - 1))                            \
+         : il_codes_reg(&(off), eight, (s) == 0 ? v0 : (s) == 7 ? v7 : c))
+
+/* il_codes_reg: the register path of IL_CODES. */
+static inline __attribute__((always_inline)) __m512i il_codes_reg(__m512i *off, __m512i eight,
+                                                                  __m512i v) {
+    __m512i d = _mm512_multishift_epi64_epi8(*off, v);
+    *off = _mm512_add_epi8(*off, eight);
+    __asm__("" : "+v"(*off)); /* a register add, not 16 constants loaded */
+    return d;
+}
+
 /* Rows y0..y1-1 of words j..j+7 (lanes lm; el as for il_row). */
 static inline __attribute__((always_inline)) void
 il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
          int64_t y1, int64_t j, __mmask8 lm, __mmask8 el, uint64_t *diff, omp_pop_t *pop,
          const uint8_t *tables, const il_edge_t *ed, const int hw, const int he,
-         const int with_diff) {
+         const int mem, const int with_diff) {
     const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
     const int delta = with_diff && pop && pop->delta;
     const __m512i k07 = _mm512_set1_epi8(7);
@@ -152,6 +171,7 @@ il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
                                        24, 16, 8, 0);
     const __m512i eight = _mm512_set1_epi8(8);
     const __m512i off_low = il_offsets(0, 0), off_high = il_offsets(0, 1);
+    const __m512i mem_low = il_offsets(1, 0), mem_high = il_offsets(1, 1);
     const __m512i tab0 = _mm512_loadu_si512(tables), tab1 = _mm512_loadu_si512(tables + 64),
                   tab2 = _mm512_loadu_si512(tables + 128);
     __m512i keep = _mm512_set1_epi64(-1);
@@ -161,17 +181,16 @@ il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
     uint64_t mk[2][8] __attribute__((aligned(64)));
     /* rows y0-1 (low) and y0 (high) */
     const uint64_t *rd = rows_src_row(g, src, y0 - 1);
-    il_row(ed, rd, j, g->wpr, lm, el, hw, he, &v0, &c, &v7);
+    if (!mem) il_row(ed, rd, j, g->wpr, lm, el, hw, he, &v0, &c, &v7);
+    __m512i off = off_low;
 #pragma GCC unroll 8
     for (int s = 0; s < 8; s++)
-        x[s] = _mm512_ternarylogic_epi64(
-            _mm512_multishift_epi64_epi8(il_offsets(s, 0), s == 0 ? v0 : s == 7 ? v7 : c), k07,
-            pos8, IL_LOW_OR);
+        x[s] = _mm512_ternarylogic_epi64(IL_CODES(s, 0, off), k07, pos8, IL_LOW_OR);
     rd = rows_src_row(g, src, y0);
-    il_row(ed, rd, j, g->wpr, lm, el, hw, he, &v0, &c, &v7);
+    if (!mem) il_row(ed, rd, j, g->wpr, lm, el, hw, he, &v0, &c, &v7);
+    off = off_high;
 #pragma GCC unroll 8
-    for (int s = 0; s < 8; s++)
-        z[s] = _mm512_multishift_epi64_epi8(il_offsets(s, 1), s == 0 ? v0 : s == 7 ? v7 : c);
+    for (int s = 0; s < 8; s++) z[s] = IL_CODES(s, 1, off);
     uint64_t *out = dst + (y0 - dst_origin) * g->stride + j;
     /* Row y's masks go to mk[y & 1] and are written out while the next
      * row is computed: the 8 mask stores then reach the cache before the
@@ -197,7 +216,7 @@ il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
         rd = rows_src_next(g, src, y + 1, rd);                                                     \
         _mm_prefetch((const char *)((uintptr_t)(rd + j) + (uintptr_t)(2 * g->stride * 8)),        \
                      _MM_HINT_T0);                                                                 \
-        il_row(ed, rd, j, g->wpr, lm, el, hw, he, &v0, &c, &v7);                                                    \
+        if (!mem) il_row(ed, rd, j, g->wpr, lm, el, hw, he, &v0, &c, &v7);                         \
         IL_ROW(U, M, PH, mk[B]);                                                                   \
         if (y > y0) IL_FLUSH(y - 1, (B) ^ 1)                                                       \
         omp_prefetch_step(src.pf);                                                                 \
@@ -224,21 +243,24 @@ il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
     }
 }
 
-/* One instantiation per (has word 0, has the last word, with diff). */
-#define IL_VARIANT(name, HW, HE, WD)                                                               \
+/* One instantiation per (has word 0, has the last word, from memory, with
+ * diff). */
+#define IL_VARIANT(name, HW, HE, MEM, WD)                                                          \
     static void name(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,        \
                      int64_t y0, int64_t y1, int64_t j, __mmask8 lm, __mmask8 el, uint64_t *diff,  \
                      omp_pop_t *pop, const uint8_t *tables, const il_edge_t *ed) {                 \
-        il_strip(g, src, dst, dst_origin, y0, y1, j, lm, el, diff, pop, tables, ed, HW, HE, WD);  \
+        il_strip(g, src, dst, dst_origin, y0, y1, j, lm, el, diff, pop, tables, ed, HW, HE, MEM, WD); \
     }
-IL_VARIANT(il_inner, 0, 0, 0)
-IL_VARIANT(il_west, 1, 0, 0)
-IL_VARIANT(il_east, 0, 1, 0)
-IL_VARIANT(il_both, 1, 1, 0)
-IL_VARIANT(il_inner_diff, 0, 0, 1)
-IL_VARIANT(il_west_diff, 1, 0, 1)
-IL_VARIANT(il_east_diff, 0, 1, 1)
-IL_VARIANT(il_both_diff, 1, 1, 1)
+IL_VARIANT(il_inner, 0, 0, 0, 0)
+IL_VARIANT(il_west, 1, 0, 0, 0)
+IL_VARIANT(il_east, 0, 1, 0, 0)
+IL_VARIANT(il_both, 1, 1, 0, 0)
+IL_VARIANT(il_mem, 0, 0, 1, 0)
+IL_VARIANT(il_inner_diff, 0, 0, 0, 1)
+IL_VARIANT(il_west_diff, 1, 0, 0, 1)
+IL_VARIANT(il_east_diff, 0, 1, 0, 1)
+IL_VARIANT(il_both_diff, 1, 1, 0, 1)
+IL_VARIANT(il_mem_diff, 0, 0, 1, 1)
 #undef IL_VARIANT
 
 typedef void (*il_strip_fn)(const omp_geom_t *, omp_src_t, uint64_t *, int64_t, int64_t, int64_t,
@@ -249,8 +271,9 @@ void omp_iso_lut_avx512(OMP_BLOCK_PARAMS) {
     (void)scratch;
     (void)born;
     (void)survive;
-    static const il_strip_fn fns[2][4] = {{il_inner, il_west, il_east, il_both},
-                                          {il_inner_diff, il_west_diff, il_east_diff, il_both_diff}};
+    static const il_strip_fn fns[2][5] = {
+        {il_inner, il_west, il_east, il_both, il_mem},
+        {il_inner_diff, il_west_diff, il_east_diff, il_both_diff, il_mem_diff}};
     const uint8_t *tables = g->iso->table[0];
     const int64_t n = g->wpr;
     const uint64_t t = g->torus ? 1 : 0;
@@ -260,7 +283,8 @@ void omp_iso_lut_avx512(OMP_BLOCK_PARAMS) {
         const int64_t m = j1 - j < 8 ? j1 - j : 8;
         const __mmask8 lm = (__mmask8)((1u << m) - 1);
         const __mmask8 el = j + m == n ? (__mmask8)(1u << (m - 1)) : 0;
-        fns[diff != NULL][(j == 0) | (el ? 2 : 0)](g, src, dst, dst_origin, y0, y1, j, lm, el,
+        const int k = j >= 1 && j + 8 <= n - 1 ? 4 : (j == 0) | (el ? 2 : 0);
+        fns[diff != NULL][k](g, src, dst, dst_origin, y0, y1, j, lm, el,
                                                    diff ? diff + (j - j0) : NULL, pop, tables, &ed);
     }
 }
