@@ -46,6 +46,7 @@
 #define IL_MUX 0xCA     /* a ? b : c */
 #define IL_OR_XOR 0xF6  /* a | (b ^ c) */
 #define IL_HIGH_LOW 0xD8 /* c ? b : a: bits c from b, the others from a */
+#define IL_LOW_HIGH 0xE4 /* c ? a : b: bits c from a, the others from b */
 #define IL_LOW_OR 0xEA   /* (a & b) | c */
 
 /* What the row ends bring in (il_row): wt/et 1 on a torus, 0 on a dead
@@ -109,19 +110,18 @@ static inline __m512i il_offsets(int s, int high) {
  * table. So each row's codes are made once, with one instruction. */
 #define IL_ROW(U, M, PH, MK)                                                                         \
     do {                                                                                           \
-        __m512i off = (PH) == 2 ? off_high : off_low;                                              \
         _Pragma("GCC unroll 8") for (int s = 0; s < 8; s++) {                                      \
-            __m512i d = IL_CODES(s, (PH) == 2, off);                                               \
+            __m512i d = IL_CODES(s, (PH) == 2);                                               \
             __m512i ix, bit;                                                                       \
             if ((PH) != 2) d = _mm512_ternarylogic_epi64(d, k07, pos8, IL_LOW_OR);                 \
             if ((PH) == 0) {                                                                       \
-                ix = _mm512_ternarylogic_epi64(M[s], U[s], k07, IL_HIGH_LOW);                      \
+                ix = _mm512_ternarylogic_epi64(U[s], M[s], k07, IL_LOW_HIGH);                      \
                 bit = d;                                                                           \
             } else if ((PH) == 1) {                                                                \
                 ix = _mm512_ternarylogic_epi64(U[s], M[s], k07, IL_HIGH_LOW);                      \
                 bit = d;                                                                           \
             } else {                                                                               \
-                ix = _mm512_ternarylogic_epi64(d, U[s], k07, IL_HIGH_LOW);                         \
+                ix = _mm512_ternarylogic_epi64(U[s], d, k07, IL_LOW_HIGH);                         \
                 bit = M[s];                                                                        \
             }                                                                                      \
             __m512i t = _mm512_permutexvar_epi8(ix, tab##PH);                                      \
@@ -131,26 +131,17 @@ static inline __m512i il_offsets(int s, int high) {
     } while (0)
 
 /* The raw codes of slot s of row rd, low or high. From the vectors il_row
- * made (off: the slot's offsets, advanced to the next slot's), or, in a
+ * made, or, in a
  * vector with at least one word before it and one after it in the row
  * (MEM), straight from memory: the 64 bytes from byte s-1 of the vector's
  * words hold in each qword the word's cells from 8s-8 on, so every slot's
  * codes sit at the same offsets (those of slot 1) and the neighbour words'
  * cells come with the load. */
-#define IL_CODES(s, high, off)                                                                     \
+#define IL_CODES(s, high)                                                                   \
     (mem ? _mm512_multishift_epi64_epi8(                                                           \
                (high) ? mem_high : mem_low,                                                        \
                _mm512_loadu_si512((const uint8_t *)(rd + j) + (s) - 1))                            \
-         : il_codes_reg(&(off), eight, (s) == 0 ? v0 : (s) == 7 ? v7 : c))
-
-/* il_codes_reg: the register path of IL_CODES. */
-static inline __attribute__((always_inline)) __m512i il_codes_reg(__m512i *off, __m512i eight,
-                                                                  __m512i v) {
-    __m512i d = _mm512_multishift_epi64_epi8(*off, v);
-    *off = _mm512_add_epi8(*off, eight);
-    __asm__("" : "+v"(*off)); /* a register add, not 16 constants loaded */
-    return d;
-}
+         : _mm512_multishift_epi64_epi8(il_offsets(s, high), (s) == 0 ? v0 : (s) == 7 ? v7 : c))
 
 /* Rows y0..y1-1 of words j..j+7 (lanes lm; el as for il_row). */
 static inline __attribute__((always_inline)) void
@@ -169,28 +160,24 @@ il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
                                        12, 4, 59, 51, 43, 35, 27, 19, 11, 3, 58, 50, 42, 34, 26,
                                        18, 10, 2, 57, 49, 41, 33, 25, 17, 9, 1, 56, 48, 40, 32,
                                        24, 16, 8, 0);
-    const __m512i eight = _mm512_set1_epi8(8);
-    const __m512i off_low = il_offsets(0, 0), off_high = il_offsets(0, 1);
     const __m512i mem_low = il_offsets(1, 0), mem_high = il_offsets(1, 1);
     const __m512i tab0 = _mm512_loadu_si512(tables), tab1 = _mm512_loadu_si512(tables + 64),
                   tab2 = _mm512_loadu_si512(tables + 128);
     __m512i keep = _mm512_set1_epi64(-1);
-    if (el) keep = _mm512_mask_set1_epi64(keep, el, (long long)g->lastmask);
+    if (he) keep = _mm512_mask_set1_epi64(keep, el, (long long)g->lastmask);
     __m512i pacc = _mm512_setzero_si512(), pold = pacc, dacc = pacc;
     __m512i x[8], z[8], v0, c, v7;
     uint64_t mk[2][8] __attribute__((aligned(64)));
     /* rows y0-1 (low) and y0 (high) */
     const uint64_t *rd = rows_src_row(g, src, y0 - 1);
     if (!mem) il_row(ed, rd, j, g->wpr, lm, el, hw, he, &v0, &c, &v7);
-    __m512i off = off_low;
 #pragma GCC unroll 8
     for (int s = 0; s < 8; s++)
-        x[s] = _mm512_ternarylogic_epi64(IL_CODES(s, 0, off), k07, pos8, IL_LOW_OR);
+        x[s] = _mm512_ternarylogic_epi64(IL_CODES(s, 0), k07, pos8, IL_LOW_OR);
     rd = rows_src_row(g, src, y0);
     if (!mem) il_row(ed, rd, j, g->wpr, lm, el, hw, he, &v0, &c, &v7);
-    off = off_high;
 #pragma GCC unroll 8
-    for (int s = 0; s < 8; s++) z[s] = IL_CODES(s, 1, off);
+    for (int s = 0; s < 8; s++) z[s] = IL_CODES(s, 1);
     uint64_t *out = dst + (y0 - dst_origin) * g->stride + j;
     /* Row y's masks go to mk[y & 1] and are written out while the next
      * row is computed: the 8 mask stores then reach the cache before the
@@ -199,7 +186,7 @@ il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
 #define IL_FLUSH(yy, B)                                                                            \
     {                                                                                              \
         __m512i nx = _mm512_permutexvar_epi8(tr, _mm512_load_si512(mk[B]));                        \
-        nx = _mm512_and_si512(nx, keep);                                                           \
+        if (he) nx = _mm512_and_si512(nx, keep);                                                   \
         if (with_diff) {                                                                           \
             __m512i old = _mm512_maskz_loadu_epi64(lm, out);                                       \
             dacc = _mm512_ternarylogic_epi64(dacc, nx, old, IL_OR_XOR);                            \
