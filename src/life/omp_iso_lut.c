@@ -143,6 +143,11 @@ static inline __m512i il_offsets(int s, int high) {
                _mm512_loadu_si512((const uint8_t *)(rd + j) + (s) - 1))                            \
          : _mm512_multishift_epi64_epi8(il_offsets(s, high), (s) == 0 ? v0 : (s) == 7 ? v7 : c))
 
+/* Rows ahead whose lines the walk prefetches (as the B/S kernels' strips:
+ * a walk down a narrow column is a stride the L1 prefetchers hardly
+ * follow). */
+#define IL_PREFETCH_ROWS 2
+
 /* Rows y0..y1-1 of words j..j+7 (lanes lm; el as for il_row). */
 static inline __attribute__((always_inline)) void
 il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
@@ -201,8 +206,10 @@ il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
 #define IL_OUT(U, M, PH, B)                                                                        \
     {                                                                                              \
         rd = rows_src_next(g, src, y + 1, rd);                                                     \
-        _mm_prefetch((const char *)((uintptr_t)(rd + j) + (uintptr_t)(2 * g->stride * 8)),        \
-                     _MM_HINT_T0);                                                                 \
+        for (int v_ = -1; v_ <= 1; v_++) /* the vector's line and its neighbours' */               \
+            _mm_prefetch((const char *)((uintptr_t)(rd + j) +                                      \
+                                        (uintptr_t)(IL_PREFETCH_ROWS * g->stride * 8 + 64 * v_)),  \
+                         _MM_HINT_T0);                                                             \
         if (!mem) il_row(ed, rd, j, g->wpr, lm, el, hw, he, &v0, &c, &v7);                         \
         IL_ROW(U, M, PH, mk[B]);                                                                   \
         if (y > y0) IL_FLUSH(y - 1, (B) ^ 1)                                                       \
