@@ -6,7 +6,7 @@
  *
  * usage: corun_rules_bench [SIZE [STEPS [REPEAT [SIMD [THREADS [CASE [RULES]]]]]]]
  *        (default 2048 200 5, every kernel set, 1 and 2 threads, every case;
- *        SIMD: avx512, avx2 or portable; THREADS: 1 or 2; CASE: dense,
+ *        SIMD: avx512, avx2, portable or avx512-autovec; THREADS: 1 or 2; CASE: dense,
  *        tblock, tiles, auto; "-" for any of them: all; RULES: the rules to
  *        time after B3/S23, comma-separated, Hensel notation included,
  *        instead of the built-in list)
@@ -32,7 +32,11 @@ int main(int argc, char **argv) {
     const char *only_threads = argc > 5 ? argv[5] : NULL;
     const char *only_case = argc > 6 ? argv[6] : NULL;
     const corun_life_backend_t *be = corun_life_backend_find("omp", NULL);
-    static const char *simd[] = {"avx512", "avx2", "portable"};
+    /* SIMD may also name a set "-" leaves out: avx512-autovec */
+    const char *simd[] = {"avx512", "avx2", "portable"};
+    if (only_simd && strcmp(only_simd, "-") && strcmp(only_simd, "avx512") &&
+        strcmp(only_simd, "avx2") && strcmp(only_simd, "portable"))
+        simd[0] = only_simd;
     /* B3/S23 first: the others' ratios are to it. One of each family the
      * performance page names: Highlife, Day & Night, Seeds, Replicator,
      * Diamoeba, and a B0 rule (its complement steps without B0). */
