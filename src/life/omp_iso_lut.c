@@ -3,31 +3,37 @@
  * rule's 512-entry table, whatever letters the rule names.
  *
  * The table is 512 bits, one zmm of 64 bytes: byte b, bit s holds the next
- * state of neighbourhood index b | s << 6 (rule_int.h's index: bits 0-2 the
- * row above, west to east, 3-5 the cell's row, 6-8 the row below). A cell's
- * index is three 3-bit codes, one per row: the cell's west neighbour, the
- * cell and its east neighbour. For 64 cells at a time (one byte each):
- *   idx = code above | code at << 3      (vpternlogd: bits 0-2 from one,
- *                                          3-5 from the other)
- *   byte = table[idx]                    (vpermb, bits 6-7 of idx ignored)
- *   next = bit (code below) of byte      (vpshufbitqmb: a 64-bit mask)
+ * state of one neighbourhood. A cell's neighbourhood is three 3-bit codes,
+ * one per row (the cell's west neighbour, the cell and its east neighbour
+ * in that row). For 64 cells at a time, one byte each:
+ *   idx  = code A | code B << 3       (vpternlogq: bits 0-2 from one,
+ *                                      3-5 from the other)
+ *   byte = table[idx]                 (vpermb; bits 6-7 of idx ignored)
+ *   next = bit (code C) of byte       (vpshufbitqmb: a 64-bit mask)
+ * where A, B, C are the rows above, at and below in an order that changes
+ * from row to row (IL_ROW), with a table for each order (omp_iso_lut_build).
+ *
  * A row's codes come from its words with vpmultishiftqb, which copies to
  * each byte the 8 bits of its qword starting at any bit offset: the byte
  * for cell c gets the bits from c-1 on, whose low three are the code. One
  * instruction makes the codes of 8 cells in each of 8 words (the 8 lanes of
- * a vector); 8 of them, each with the offsets of the next 8 cells, make the
- * codes of the vector's 512 cells. Byte j of qword q of "slot" s is then
- * cell 8s + j of word q, so the 8 result masks of a vector are a byte
- * transpose of its 8 result words (one vpermb after a trip through memory).
- * The offsets wrap inside a qword: slot 0 reads cell -1 (the previous
- * word's top cell) at bit 63 and slot 7 cell 64 (the next word's bit 0) at
- * bit 0, so those slots read the words with that one bit swapped in.
+ * a vector); 8 of them ("slots"), each with the offsets of the next 8
+ * cells, make the codes of the vector's 512 cells. Byte j of qword q of
+ * slot s is then cell 8s + j of word q, so the 8 result masks of a vector
+ * are a byte transpose of its 8 result words (one vpermb after a trip
+ * through memory). The offsets wrap inside a qword: slot 0 reads cell -1
+ * (the previous word's top cell) at bit 63 and slot 7 cell 64 (the next
+ * word's bit 0) at bit 0, so those slots read the words with that one bit
+ * swapped in; vectors inside the row load their codes' sources from memory
+ * instead, shifted so that nothing wraps (IL_CODES).
  *
  * A vector of 8 words walks down the rows, like the B/S kernels' strips,
- * each row's codes made once: every row is the row below of one output
- * row, the cell's row of the next and the row above of the one after, so
- * the walk keeps per slot the index half-made for the next row (the row
- * above's and the row at's codes) and the codes of the row at.
+ * each row's codes made once and kept in registers while they are the row
+ * below, at and above of the next three output rows. Per 512 cells and
+ * row: 8 vpmultishiftqb, 8 vpermb, 8 vpshufbitqmb, 13-16 vpternlogq and
+ * the transpose, about three times B3/S23's instructions; on AMD Zen 4
+ * (512-bit operations in two halves) that is what it costs, measured in
+ * docs/PERFORMANCE.md ("Isotropic rules").
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +44,7 @@
 
 #ifdef OMP_HAVE_X86_COPIES
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi,avx512vbmi2,avx512bitalg,avx512vpopcntdq,gfni,avx2,bmi2,popcnt,prefer-vector-width=512")
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi,avx512vbmi2,avx512bitalg,avx512vpopcntdq,avx2,bmi2,popcnt,prefer-vector-width=512")
 #include <immintrin.h>
 
 #include "life/omp_rows.h"
@@ -81,7 +87,8 @@ il_row(const il_edge_t *ed, const uint64_t *r, int64_t j, int64_t n, __mmask8 lm
     if (he) {
         nx = _mm512_maskz_loadu_epi64(lm & (__mmask8)(el - 1), r + j + 1);
         const uint64_t e0 = r[0] & ed->et;
-        cc = _mm512_mask_or_epi64(cc, el, cc, _mm512_set1_epi64((long long)((e0 << ed->eshift) & ed->ec)));
+        const uint64_t ec = (e0 << ed->eshift) & ed->ec;
+        cc = _mm512_mask_or_epi64(cc, el, cc, _mm512_set1_epi64((long long)ec));
         nx = _mm512_mask_set1_epi64(nx, el, (long long)(e0 & ed->en));
     } else {
         nx = _mm512_maskz_loadu_epi64(lm, r + j + 1);
@@ -108,10 +115,10 @@ static inline __m512i il_offsets(int s, int high) {
  * 3-5 from the high one, the bit comes from the other low row, each of the
  * three cases (PH: which row is high, M, U or the one below) with its own
  * table. So each row's codes are made once, with one instruction. */
-#define IL_ROW(U, M, PH, MK)                                                                         \
+#define IL_ROW(U, M, PH, MK)                                                                       \
     do {                                                                                           \
         _Pragma("GCC unroll 8") for (int s = 0; s < 8; s++) {                                      \
-            __m512i d = IL_CODES(s, (PH) == 2);                                               \
+            __m512i d = IL_CODES(s, (PH) == 2);                                                    \
             __m512i ix, bit;                                                                       \
             if ((PH) != 2) d = _mm512_ternarylogic_epi64(d, k07, pos8, IL_LOW_OR);                 \
             if ((PH) == 0) {                                                                       \
@@ -137,7 +144,7 @@ static inline __m512i il_offsets(int s, int high) {
  * words hold in each qword the word's cells from 8s-8 on, so every slot's
  * codes sit at the same offsets (those of slot 1) and the neighbour words'
  * cells come with the load. */
-#define IL_CODES(s, high)                                                                   \
+#define IL_CODES(s, high)                                                                          \
     (mem ? _mm512_multishift_epi64_epi8(                                                           \
                (high) ? mem_high : mem_low,                                                        \
                _mm512_loadu_si512((const uint8_t *)(rd + j) + (s) - 1))                            \
@@ -243,7 +250,8 @@ il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
     static void name(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,        \
                      int64_t y0, int64_t y1, int64_t j, __mmask8 lm, __mmask8 el, uint64_t *diff,  \
                      omp_pop_t *pop, const uint8_t *tables, const il_edge_t *ed) {                 \
-        il_strip(g, src, dst, dst_origin, y0, y1, j, lm, el, diff, pop, tables, ed, HW, HE, MEM, WD); \
+        il_strip(g, src, dst, dst_origin, y0, y1, j, lm, el, diff, pop, tables, ed, HW, HE, MEM,   \
+                 WD);                                                                             \
     }
 IL_VARIANT(il_inner, 0, 0, 0, 0)
 IL_VARIANT(il_west, 1, 0, 0, 0)
