@@ -194,7 +194,7 @@ il_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
     /* Row y's masks go to mk[y & 1] and are written out while the next
      * row is computed: the 8 mask stores then reach the cache before the
      * vector load that transposes them (read right after they are stored,
-     * the load waits for them: a quarter of the time). */
+     * the load waits for them: about 20 % slower). */
 #define IL_FLUSH(yy, B)                                                                            \
     {                                                                                              \
         __m512i nx = _mm512_permutexvar_epi8(tr, _mm512_load_si512(mk[B]));                        \
