@@ -1,7 +1,8 @@
 /* omp_iso.c — the omp backend's isotropic-rule kernels (omp_iso.h): the
- * list of neighbourhoods built from the rule's table, and one copy of the
- * kernel body (omp_iso_rows.h) per SIMD target, as omp_kernels_*.c do for
- * the B/S kernels. */
+ * list of neighbourhoods built from the rule's table (and the table-lookup
+ * kernel's tables, omp_iso_lut.c), one copy of the letter interpreter's body
+ * (omp_iso_rows.h) per SIMD target, as omp_kernels_*.c do for the B/S
+ * kernels, and the choice between the kernels. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,7 @@ void omp_iso_prog_build(const corun_life_rule_t *r, omp_iso_prog_t *p) {
 
 omp_block_fn omp_iso_kernel(const char *simd) {
 #ifdef OMP_HAVE_X86_COPIES
+    /* the avx512 set runs here, so only what the lookup adds is asked */
     if (!strcmp(simd, "avx512") &&
         corun_cpu_has(CORUN_CPU_AVX512_VBMI | CORUN_CPU_AVX512_BITALG))
         return omp_iso_lut_avx512;
