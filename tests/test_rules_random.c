@@ -11,6 +11,8 @@
 
 #include "corun/core.h"
 #include "corun/life.h"
+#include "life/omp_int.h"
+#include "life/omp_iso.h"
 #include "life/omp_tuning.h"
 #include "testlib.h"
 
@@ -118,6 +120,69 @@ static void test_random_isotropic(void) {
     CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* The table-lookup kernel (omp_iso_lut.c, picked for the avx512 kernel set
+ * on CPUs with VBMI and BITALG) walks vectors of 8 words down the rows and
+ * makes the row ends' wrapped cells itself: widths around multiples of 64
+ * and 512 (a last word full or not, a last vector of 1..8 words), heights
+ * not a multiple of its six-row unrolling, every mode (change tracking's
+ * narrow column ranges and delta counts included), both boundaries, 1 and
+ * 2 threads. */
+static void test_isotropic_lut(void) {
+    static const int64_t lsizes[][2] = {{700, 37}, {1024, 20}, {577, 67}, {64, 9},
+                                        {130, 131}, {1, 9},    {65, 2},   {1536, 7}};
+    static const corun_life_omp_tuning_t lt[] = {
+        {.words_per_thread = 1, .tblock_off = 1, .simd = "avx512"},
+        {.words_per_thread = 1, .tblock_bytes = 1, .band_rows = 8, .levels = 3, .simd = "avx512"},
+        {.words_per_thread = 1, .tile_rows = 5, .tile_words = 3, .simd = "avx512"},
+        {.words_per_thread = 1, .tiles_enter = 0.9, .tiles_leave = 0.95, .simd = "avx512"},
+    };
+    static const corun_life_skip_t lskip[] = {CORUN_LIFE_SKIP_OFF, CORUN_LIFE_SKIP_OFF,
+                                              CORUN_LIFE_SKIP_ON, CORUN_LIFE_SKIP_AUTO};
+#ifdef OMP_HAVE_X86_COPIES
+    if (corun_cpu_has(CORUN_CPU_AVX512 | CORUN_CPU_AVX512_VBMI2 | CORUN_CPU_AVX512_VPOPCNTDQ |
+                      CORUN_CPU_AVX512_VBMI | CORUN_CPU_AVX512_BITALG)) {
+        CU_ASSERT_TRUE(omp_iso_kernel("avx512") == omp_iso_lut_avx512);
+    } else {
+        fprintf(stderr, "\n  (no AVX-512 VBMI + BITALG here: the fallback kernel runs)\n");
+    }
+#endif
+    int bad = 0, n = 0;
+    for (int i = 0; i < 24; i++) {
+        char text[128];
+        test_random_hensel(500 + (uint64_t)i, 1, 1, text, sizeof text);
+        corun_life_rule_t r;
+        CU_ASSERT_EQUAL_FATAL(corun_life_rule_parse(text, &r, NULL), 0);
+        for (int k = 0; k < 8; k++, n++) {
+            const int64_t w = lsizes[k][0], h = lsizes[k][1];
+            const int m = (i + k) % 4;
+            corun_life_params_t p = {.rule = r,
+                                     .boundary = (i + k) % 2 ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS,
+                                     .threads = 1 + (i / 2 + k) % 2,
+                                     .skip_stable = lskip[m],
+                                     .device = -1,
+                                     .omp_tuning = &lt[m]};
+            corun_life_cells_t want, got;
+            CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&want, w, h, NULL), 0);
+            corun_life_cells_fill_random(&want, 0.2 + 0.05 * (k % 4), corun_rng_u64(31, (uint64_t)n));
+            CU_ASSERT_EQUAL_FATAL(corun_life_cells_init(&got, w, h, NULL), 0);
+            memcpy(got.cells, want.cells, (size_t)(w * h));
+            int64_t wp[GENS], gp[GENS];
+            CU_ASSERT_EQUAL_FATAL(test_life_step(&corun_life_backend_serial, &want, &p, GENS, wp, NULL), 0);
+            int rc = test_life_step(&corun_life_backend_omp, &got, &p, GENS, gp, NULL);
+            CU_ASSERT_EQUAL(rc, 0);
+            if (rc || memcmp(got.cells, want.cells, (size_t)(w * h)) || memcmp(gp, wp, sizeof wp)) {
+                fprintf(stderr, "\n  omp differs from serial: rule %s, %lldx%lld %s, mode %d, %d threads\n",
+                        text, (long long)w, (long long)h,
+                        p.boundary == CORUN_LIFE_DEAD ? "dead" : "torus", m, p.threads);
+                bad++;
+            }
+            corun_life_cells_close(&want);
+            corun_life_cells_close(&got);
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 /* mode= names the rule's path, so a user sees whether the fast one ran. */
 static void test_mode_names(void) {
     static const struct {
@@ -154,6 +219,8 @@ static const test_case_t cases[] = {
     {"mode= names the rule path (conway, totalistic, isotropic)", test_mode_names},
     {"240 random B/S rules (B0 included): omp and cuda equal serial", test_random_bs},
     {"60 random isotropic rules: omp and cuda equal serial", test_random_isotropic},
+    {"isotropic rules, table-lookup kernel: wide odd sizes, every mode, equal serial",
+     test_isotropic_lut},
     {NULL, NULL},
 };
 CORUN_TEST_SUITE(rules_random, cases)

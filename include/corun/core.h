@@ -101,7 +101,8 @@ CORUN_API int corun_slurm_job(char *buf, size_t n);
 #define CORUN_CPU_AVX512DQ          (1u << 7)
 #define CORUN_CPU_AVX512_VPOPCNTDQ  (1u << 8)
 #define CORUN_CPU_AVX512_VBMI2      (1u << 9)
-#define CORUN_CPU_AVX512_BITALG     (1u << 10)
+#define CORUN_CPU_AVX512_VBMI       (1u << 10)
+#define CORUN_CPU_AVX512_BITALG     (1u << 11)
 #define CORUN_CPU_DETECTED          (1u << 31) /* internal: detection has run */
 /* "AVX-512" as the kernels mean it: the Skylake-SP set, F + BW + VL + DQ. */
 #define CORUN_CPU_AVX512                                                                  \

@@ -18,6 +18,7 @@ static unsigned detect(void) {
     if (__builtin_cpu_supports("avx512dq")) f |= CORUN_CPU_AVX512DQ;
     if (__builtin_cpu_supports("avx512vpopcntdq")) f |= CORUN_CPU_AVX512_VPOPCNTDQ;
     if (__builtin_cpu_supports("avx512vbmi2")) f |= CORUN_CPU_AVX512_VBMI2;
+    if (__builtin_cpu_supports("avx512vbmi")) f |= CORUN_CPU_AVX512_VBMI;
     if (__builtin_cpu_supports("avx512bitalg")) f |= CORUN_CPU_AVX512_BITALG;
 #endif
     return f | CORUN_CPU_DETECTED;

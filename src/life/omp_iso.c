@@ -1,10 +1,12 @@
 /* omp_iso.c — the omp backend's isotropic-rule kernels (omp_iso.h): the
- * list of neighbourhoods built from the rule's table, and one copy of the
- * kernel body (omp_iso_rows.h) per SIMD target, as omp_kernels_*.c do for
- * the B/S kernels. */
+ * list of neighbourhoods built from the rule's table (and the table-lookup
+ * kernel's tables, omp_iso_lut.c), one copy of the letter interpreter's body
+ * (omp_iso_rows.h) per SIMD target, as omp_kernels_*.c do for the B/S
+ * kernels, and the choice between the kernels. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "corun/core.h"
 #include "life/omp_iso.h"
 #include "life/rule_int.h"
 #include "life_word.h"
@@ -44,6 +46,7 @@ void omp_iso_prog_build(const corun_life_rule_t *r, omp_iso_prog_t *p) {
             }
         }
     }
+    omp_iso_lut_build(r, p->table);
     /* counts 0 and 8 have one neighbourhood each: complete or empty */
     for (int alive = 0; alive < 2; alive++)
         for (int c = 0; c <= 8; c += 8) {
@@ -74,6 +77,10 @@ void omp_iso_prog_build(const corun_life_rule_t *r, omp_iso_prog_t *p) {
 
 omp_block_fn omp_iso_kernel(const char *simd) {
 #ifdef OMP_HAVE_X86_COPIES
+    /* the avx512 set runs here, so only what the lookup adds is asked */
+    if (!strcmp(simd, "avx512") &&
+        corun_cpu_has(CORUN_CPU_AVX512_VBMI | CORUN_CPU_AVX512_BITALG))
+        return omp_iso_lut_avx512;
     if (!strncmp(simd, "avx512", 6)) return omp_iso_avx512;
     if (!strcmp(simd, "avx2")) return omp_iso_avx2;
 #endif

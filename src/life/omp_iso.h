@@ -5,20 +5,30 @@
  * dense stepping, temporal blocking and change tracking run them unchanged;
  * the rule comes in through omp_geom_t.iso (born/survive are ignored).
  *
- * How a generation is computed, bit-sliced like the B/S kernels (64 cells a
- * word, gcc vectorising the word loops): the counts that are complete in
- * the rule (every letter, or none) go through corun_life_word_next() as
- * for an outer-totalistic rule; each count with some of its letters adds
- * the cells whose count is that count (block sum planes, as in
- * life_word.h) and whose neighbourhood matches one of the letters'
- * neighbourhoods. Because the count is known, a neighbourhood with k live
- * cells matches when its k live neighbours are alive (k <= 4) or its 8-k
- * dead ones are dead (k >= 5): at most 4 planes per neighbourhood. The
- * cheaper side (the letters present, or those absent, then negated) is
- * listed. So the cost grows with the letters a rule names: B2-a/S12 lists
- * the 8 neighbourhoods of 2a (2 planes each), B3/S23-a the 4 of 3a; a rule
- * with half of every count's letters lists over a hundred. Measured in
- * docs/PERFORMANCE.md ("Isotropic rules").
+ * Two kernels, one per kind of CPU:
+ *
+ * - The table lookup (omp_iso_lut.c), the avx512 kernel set's on CPUs with
+ *   AVX-512 VBMI and BITALG: each cell's 9-bit neighbourhood looks up the
+ *   rule's 512-entry table, a 64-byte vector, 64 cells per vpermb and
+ *   vpshufbitqmb. Its cost does not depend on the rule: measured at about
+ *   0.3x B3/S23's rate, whatever letters the rule names (docs/PERFORMANCE.md,
+ *   "Isotropic rules").
+ *
+ * - The letter interpreter (omp_iso_rows.h, one copy per kernel set), for
+ *   every other CPU and set, and for avx512-autovec. Bit-sliced like the
+ *   B/S kernels (64 cells a word, gcc vectorising the word loops): the
+ *   counts that are complete in the rule (every letter, or none) go through
+ *   corun_life_word_next() as for an outer-totalistic rule; each count with
+ *   some of its letters adds the cells whose count is that count (block sum
+ *   planes, as in life_word.h) and whose neighbourhood matches one of the
+ *   letters' neighbourhoods. Because the count is known, a neighbourhood
+ *   with k live cells matches when its k live neighbours are alive (k <= 4)
+ *   or its 8-k dead ones are dead (k >= 5): at most 4 planes per
+ *   neighbourhood. The cheaper side (the letters present, or those absent,
+ *   then negated) is listed. So the cost grows with the letters a rule
+ *   names: B2-a/S12 lists the 8 neighbourhoods of 2a (2 planes each),
+ *   B3/S23-a the 4 of 3a; a rule with half of every count's letters lists
+ *   over a hundred (0.03-0.08x B3/S23).
  */
 #ifndef CORUN_LIFE_OMP_ISO_H
 #define CORUN_LIFE_OMP_ISO_H
@@ -43,6 +53,7 @@ typedef struct omp_iso_group {
 } omp_iso_group_t;
 
 typedef struct omp_iso_prog {
+    uint8_t table[3][64];   /* the rule's tables for omp_iso_lut_avx512 (omp_iso_lut_build) */
     unsigned born, survive; /* the complete counts (corun_life_word_next masks) */
     int ngroups;
     omp_iso_group_t group[18];
@@ -52,8 +63,19 @@ typedef struct omp_iso_prog {
 /* Fills *p for isotropic rule r. */
 void omp_iso_prog_build(const corun_life_rule_t *r, omp_iso_prog_t *p);
 
+/* The rule's 512-entry table as 64 bytes, in the three bit orders the
+ * table-lookup kernel uses (omp_iso_lut.c). */
+void omp_iso_lut_build(const corun_life_rule_t *r, uint8_t tables[3][64]);
+
+#ifdef OMP_HAVE_X86_COPIES
+/* The table-lookup kernel (omp_iso_lut.c): AVX-512 with VBMI and BITALG. */
+void omp_iso_lut_avx512(OMP_BLOCK_PARAMS);
+#endif
+
 /* The isotropic kernel for a kernel set's SIMD target ("avx512",
- * "avx512-autovec", "avx2", "portable"). */
+ * "avx512-autovec", "avx2", "portable"): the table lookup for "avx512" on a
+ * CPU with VBMI and BITALG, the letter interpreter's copy for the target
+ * otherwise. */
 omp_block_fn omp_iso_kernel(const char *simd);
 
 #endif
