@@ -400,7 +400,9 @@ int corun_snap_submit(corun_snap_t *s, int64_t gen, const corun_life_backend_t *
             /* begin may wait for the writer to give back the last frame
              * (omp): it must be running by then. */
             if (s->submitted) corun_snap_go(s);
+            double tb = corun_now();
             rc = be->snap ? be->snap->begin(state, &it->asnap, err) : 1;
+            s->stall_seconds += corun_now() - tb; /* (a copy on this side counts too) */
             s->submitted++;
             if (rc == 1) rc = be->get_rows(state, 0, s->rows, it->buf, s->wpr, err);
             if (rc) corun_aio_chan_put(s->free, b, 0, NULL);
