@@ -17,10 +17,12 @@
 static char out[1 << 16], err[1 << 16];
 #define RUN(...) test_run_corun((const char *const[]){"corun", __VA_ARGS__, NULL}, out, sizeof out, err, sizeof err)
 
-/* tests/xdmf_check.py on an .xmf; its report in rep. */
-static int xdmf_check(const char *xmf, char *rep, size_t cap) {
-    char cmd[1536];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/../xdmf_check.py %s 2>&1", test_data_dir(), xmf);
+/* tests/xdmf_check.py on an .xmf (with extra flags, may be ""); its report
+ * in rep. */
+static int xdmf_check_flags(const char *xmf, const char *flags, char *rep, size_t cap) {
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/../xdmf_check.py %s %s 2>&1", test_data_dir(),
+             xmf, flags);
     FILE *p = popen(cmd, "r");
     if (!p) return -1;
     size_t n = fread(rep, 1, cap - 1, p);
@@ -28,6 +30,10 @@ static int xdmf_check(const char *xmf, char *rep, size_t cap) {
     int st = pclose(p);
     if (!WIFEXITED(st) || WEXITSTATUS(st)) fprintf(stderr, "\n%s\n", rep);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int xdmf_check(const char *xmf, char *rep, size_t cap) {
+    return xdmf_check_flags(xmf, "", rep, cap);
 }
 
 /* h5check.py passes: every frame's preview is the density of its blocks
@@ -161,11 +167,14 @@ static void test_xdmf_after_kill(void) {
         test_sleep_ms(300 + 300 * round);
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
-        CU_ASSERT_EQUAL(xdmf_check(xmf, rep, sizeof rep), 0);
+        /* every frame listed and timed; the values of a few (the XDMF
+         * library takes about 0.4 s a frame, and a run killed after a
+         * second holds a hundred or more) */
+        CU_ASSERT_EQUAL(xdmf_check_flags(xmf, "--read-at-most 8", rep, sizeof rep), 0);
         CU_ASSERT_PTR_NULL(strstr(rep, "ok 0 frames"));
     }
     CU_ASSERT_EQUAL(RUN("life", "--restart", p, "--steps", "3", "--quiet"), 0);
-    CU_ASSERT_EQUAL(xdmf_check(xmf, rep, sizeof rep), 0);
+    CU_ASSERT_EQUAL(xdmf_check_flags(xmf, "--read-at-most 8", rep, sizeof rep), 0);
     check_file(p, "--frames-only-last");
 }
 
