@@ -82,12 +82,12 @@ uint32_t h5io_fletcher32(const void *data, size_t len) {
     return fletcher_portable(data, len);
 }
 
-int h5io_direct_setup(corun_h5_file_t *f) {
+void h5io_direct_setup(corun_h5_file_t *f) {
     f->direct = 0;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (f->nranks > 1 || f->meta.format != CORUN_H5_BITS || f->frames < 0) return 0;
+    if (f->nranks > 1 || f->meta.format != CORUN_H5_BITS || f->frames < 0) return;
     hid_t dcpl = H5Dget_create_plist(f->frames);
-    if (dcpl < 0) return 0;
+    if (dcpl < 0) return;
     const int nf = H5Pget_nfilters(dcpl);
     unsigned flags = 0;
     size_t ncd = 0;
@@ -99,11 +99,10 @@ int h5io_direct_setup(corun_h5_file_t *f) {
     H5Eclear2(H5E_DEFAULT);
     if (nf == 0) f->direct = 1;
     else if (nf == 1 && id == H5Z_FILTER_FLETCHER32) f->direct = 2;
-    if (!f->direct) return 0;
+    if (!f->direct) return;
     f->chunk_buf = malloc((size_t)(f->rows_per_chunk * f->x) * 8 + 8);
     if (!f->chunk_buf) f->direct = 0; /* the H5Dwrite path needs no buffer of its own */
 #endif
-    return 0;
 }
 
 int h5io_direct_frame(corun_h5_file_t *f, int64_t k, const corun_h5_rows_t *src) {

@@ -110,9 +110,9 @@ int h5io_probe_metadata(const char *path, char *why, size_t n);
 /* HDF5's Fletcher32 of len bytes (len even), as its filter computes it. */
 uint32_t h5io_fletcher32(const void *data, size_t len);
 /* Decides f->direct from the frames dataset (after it is created or
- * opened) and allocates the chunk buffer; always 0 (without memory the
- * H5Dwrite path is taken). */
-int h5io_direct_setup(corun_h5_file_t *f);
+ * opened) and allocates the chunk buffer (without memory, the H5Dwrite
+ * path is taken). */
+void h5io_direct_setup(corun_h5_file_t *f);
 /* Writes this slab's rows of frame k (already extended) from src chunk by
  * chunk, adding the rows' live cells to f->pcounts where the file has
  * previews. -1 on an HDF5 or source failure. */

@@ -904,9 +904,10 @@ int corun_h5_create(const char *path, const corun_h5_meta_t *m, int force,
     /* The .xmf of the new file (no frames yet) replaces any old one. */
     if (f->rank == 0 && !(f->xmf_path = h5io_xdmf_path(path))) {
         rc = corun_err_set(err, CORUN_ENOMEM, "%s: out of memory", path);
-    } else if (preview_buffers(f) < 0 || h5io_direct_setup(f) < 0) {
+    } else if (preview_buffers(f) < 0) {
         rc = corun_err_set(err, CORUN_ENOMEM, "%s: out of memory for the preview", path);
     } else {
+        h5io_direct_setup(f);
         rc = xdmf_update(f, 1, err);
     }
     if (!all_ok(f, rc == 0)) {
@@ -1584,11 +1585,11 @@ int corun_h5_open_append(const char *path, const corun_h5_par_t *par, corun_h5_m
         goto bad;
     }
     if (f->prevs >= 0) f->nprevs = f->nframes;
-    if (preview_buffers(f) < 0 || h5io_direct_setup(f) < 0 ||
-        (f->rank == 0 && !(f->xmf_path = h5io_xdmf_path(path)))) {
+    if (preview_buffers(f) < 0 || (f->rank == 0 && !(f->xmf_path = h5io_xdmf_path(path)))) {
         rc = corun_err_set(err, CORUN_ENOMEM, "restart %s: out of memory", path);
         goto bad;
     }
+    h5io_direct_setup(f);
     if (f->npops > g + 1) f->npops = g + 1;
     f->prev_status = h5io_read_attr_str(f->file, "status");
     f->leg.start_gen = g;
