@@ -1,6 +1,6 @@
 """xdmf_check.py — checks a corun .xmf against its HDF5 file.
 
-usage: xdmf_check.py FILE.xmf [--require-reader] [--read-at-most N]
+usage: xdmf_check.py FILE.xmf [--require-reader] [--read-at-most N] [--killed]
 
 1. Structure (xml.etree + h5py): a Domain of temporal collections
    ("previews", and "frames" for byte frames), one uniform 2DCoRectMesh grid
@@ -13,7 +13,10 @@ usage: xdmf_check.py FILE.xmf [--require-reader] [--read-at-most N]
    and type; the values: see reader()); with --read-at-most N, the values
    of N grids spread over the series, first and last included (the library
    opens the HDF5 file for each read: a long series of a killed run takes
-   about 0.4 s a grid). Debian's python3-xdmf
+   about 0.4 s a grid).
+--killed: the writer was killed (kill -9), so the .xmf may list one frame
+fewer than /generation (the kill came between the index reaching the disk
+and the .xmf's rewrite), never more; those frames are checked. Debian's python3-xdmf
    bindings fail to import (undefined symbols), so its C API is called with
    ctypes. Without libxdmf3 this part is skipped (said on stdout), unless
    --require-reader.
@@ -34,7 +37,7 @@ def fail(msg):
     sys.exit(1)
 
 
-def structure(xmf, f):
+def structure(xmf, f, killed):
     root = ET.parse(xmf).getroot()
     if root.tag != "Xdmf" or root.get("Version") not in ("2.0", "3.0"):
         fail("root element is %s version %s" % (root.tag, root.get("Version")))
@@ -42,6 +45,9 @@ def structure(xmf, f):
     if dom is None:
         fail("no Domain")
     gens = list(f["generation"][:])
+    listed = {len(c.findall("Grid")) for c in dom.findall("Grid")}
+    if killed and len(listed) == 1 and listed.pop() == len(gens) - 1:
+        gens = gens[:-1]
     W, H = int(f.attrs["width"]), int(f.attrs["height"])
     series = {}
     for coll in dom.findall("Grid"):
@@ -89,10 +95,10 @@ def structure(xmf, f):
             if dx != [cell, cell] or ny != -(-H // cell) or nx != -(-W // cell):
                 fail("%s: cells of %s for block %d of %dx%d" % (dpath, dx, cell, W, H))
         series[coll.get("Name")] = dpath
-    return series
+    return series, gens
 
 
-def reader(xmf, f, series, require, at_most):
+def reader(xmf, f, series, gens, require, at_most):
     name = ctypes.util.find_library("Xdmf") or "libXdmf.so.3"
     try:
         lib = ctypes.CDLL(name)
@@ -127,7 +133,6 @@ def reader(xmf, f, series, require, at_most):
     dom = fn["XdmfReaderRead"](fn["XdmfReaderNew"](), os.path.abspath(xmf).encode(), ctypes.byref(st))
     if not dom or st.value == -1:  # XDMF_FAIL
         fail("the XDMF library could not read %s (status %d)" % (xmf, st.value))
-    gens = f["generation"][:]
     nc = fn["XdmfDomainGetNumberGridCollections"](dom)
     if nc != len(series):
         fail("the XDMF library sees %d collections, expected %d" % (nc, len(series)))
@@ -181,7 +186,7 @@ def main():
         del argv[i:i + 2]
     args = [a for a in argv if not a.startswith("--")]
     if len(args) != 1:
-        fail("usage: xdmf_check.py FILE.xmf [--require-reader] [--read-at-most N]")
+        fail("usage: xdmf_check.py FILE.xmf [--require-reader] [--read-at-most N] [--killed]")
     xmf = args[0]
     root = ET.parse(xmf).getroot()
     ref = root.find(".//DataItem[@Format='HDF']")
@@ -191,8 +196,8 @@ def main():
     else:  # no frames yet: the file with the same stem
         h5 = os.path.splitext(xmf)[0] + ".h5"
     with h5py.File(h5, "r") as f:
-        series = structure(xmf, f)
-        n = reader(xmf, f, series, "--require-reader" in argv, at_most)
+        series, gens = structure(xmf, f, "--killed" in argv)
+        n = reader(xmf, f, series, gens, "--require-reader" in argv, at_most)
         print("ok %d frames, series %s, %d values read by the XDMF library"
               % (len(f["generation"]), ",".join(sorted(series)), n))
 

@@ -9,7 +9,9 @@
  *
  * The file is rewritten whole after each frame's /generation entry is on
  * disk, under a temporary name renamed over it (corun_file_replace), so
- * after a crash it lists exactly the frames the HDF5 file holds complete.
+ * after a crash it lists the frames the HDF5 file holds complete, or all
+ * but the last one when the crash came between that frame's index reaching
+ * the disk and the rename; never a frame the file does not hold.
  * A series so long that rewriting its .xmf would cost more than about 5%
  * of the I/O worker's time is rewritten less often during the run (then
  * after a crash it may miss the last frames, never list one too many), and
