@@ -13,6 +13,7 @@
 #include "corun/life.h"
 #include "life/omp_int.h"
 #include "life/omp_iso.h"
+#include "life/omp_rule_jit.h"
 #include "life/omp_tuning.h"
 #include "testlib.h"
 
@@ -90,17 +91,29 @@ static int check_rule(const corun_life_rule_t *r, int i, uint64_t seed) {
     return bad;
 }
 
-static void test_random_bs(void) {
+/* n random B/S rules from number i0 on, through every mode and kernel set. */
+static void random_bs(int i0, int n) {
     int bad = 0, b0 = 0;
-    for (int i = 0; i < 240; i++) {
+    for (int i = i0; i < i0 + n; i++) {
         uint64_t v = corun_rng_u64(2024, (uint64_t)i);
         corun_life_rule_t r = {.born = (uint16_t)(v & 0x1ff), .survive = (uint16_t)(v >> 9 & 0x1ff)};
         if (i % 8 == 0) r.born |= 1; /* B0 rules in every size, both boundaries */
         b0 += r.born & 1;
         bad += check_rule(&r, i, v);
     }
-    CU_ASSERT(b0 >= 30);
+    CU_ASSERT(b0 >= n / 8);
     CU_ASSERT_EQUAL(bad, 0);
+}
+
+static void test_random_bs(void) { random_bs(0, 240); }
+
+/* The AVX-512 kernels apply a rule they could not compile (omp_rule_jit.c:
+ * executable memory refused, CORUN_OMP_JIT=0) through the tables' switches:
+ * the same 60 of the rules, with compiling switched off. */
+static void test_random_bs_switch(void) {
+    omp_rule_jit_enable(0);
+    random_bs(0, 60);
+    omp_rule_jit_enable(1);
 }
 
 static void test_random_isotropic(void) {
@@ -183,13 +196,16 @@ static void test_isotropic_lut(void) {
     CU_ASSERT_EQUAL(bad, 0);
 }
 
-/* mode= names the rule's path, so a user sees whether the fast one ran. */
-static void test_mode_names(void) {
-    static const struct {
+/* mode= names the rule's path, so a user sees whether the fast one ran: a
+ * B/S rule says -totalistic-jit where the AVX-512 kernels run it compiled
+ * (omp_rule_jit.c), -totalistic where they cannot or another kernel set
+ * runs it. */
+static void mode_names(const char *totalistic) {
+    const struct {
         const char *rule, *omp, *cuda;
     } want[] = {{"B3/S23", "-conway", "-b3s23"},
-                {"B36/S23", "-totalistic", "-rule"},
-                {"B2aceikn3/S23", "-totalistic", "-rule"}, /* complete counts: B/S */
+                {"B36/S23", totalistic, "-rule"},
+                {"B2aceikn3/S23", totalistic, "-rule"}, /* complete counts: B/S */
                 {"B2-a/S12", "-isotropic", "-isotropic"}};
     const corun_life_backend_t *bes[] = {&corun_life_backend_omp, cuda_or_null()};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
@@ -215,9 +231,21 @@ static void test_mode_names(void) {
     }
 }
 
+static void test_mode_names(void) {
+    const int avx512 = !strcmp(corun_life_omp_kernels(NULL)->simd, "avx512");
+    const int jit = avx512 && omp_rule_jit(corun_life_rule_tables(0x48, 0x0c)) != NULL;
+    if (avx512 && !jit) fprintf(stderr, "\n  (AVX-512 without compiled rules here)\n");
+    mode_names(jit ? "-totalistic-jit" : "-totalistic");
+    omp_rule_jit_enable(0);
+    mode_names("-totalistic");
+    omp_rule_jit_enable(1);
+}
+
 static const test_case_t cases[] = {
-    {"mode= names the rule path (conway, totalistic, isotropic)", test_mode_names},
+    {"mode= names the rule path (conway, totalistic, jit, isotropic)", test_mode_names},
     {"240 random B/S rules (B0 included): omp and cuda equal serial", test_random_bs},
+    {"60 random B/S rules, AVX-512 switch path (no compiled rule): equal serial",
+     test_random_bs_switch},
     {"60 random isotropic rules: omp and cuda equal serial", test_random_isotropic},
     {"isotropic rules, table-lookup kernel: wide odd sizes, every mode, equal serial",
      test_isotropic_lut},

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "life/omp_int.h"
+#include "life/omp_rule_jit.h"
 #include "life_word.h"
 
 #ifdef OMP_HAVE_X86_COPIES

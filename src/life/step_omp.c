@@ -22,6 +22,7 @@
 #include "corun/life.h"
 #include "life/omp_backend.h"
 #include "life/omp_iso.h"
+#include "life/omp_rule_jit.h"
 #include "life/omp_state.h"
 
 static void *alloc64(size_t words) {
@@ -248,9 +249,12 @@ int omp_close(void *state, corun_err_t *err) {
 void omp_info(void *state, corun_life_info_t *out) {
     const omp_state_t *s = state;
     memset(out, 0, sizeof *out);
-    /* the rule's path: B3/S23's folded kernels, any B/S rule, or isotropic */
-    snprintf(out->mode, sizeof out->mode, "%.36s-%s", s->plan.name,
-             s->g.iso ? "isotropic" : s->plan.conway ? "conway" : "totalistic");
+    /* the rule's path: B3/S23's folded kernels, any B/S rule (-jit: the AVX-512
+     * kernels with the rule compiled at run time, omp_rule_jit.c), or isotropic */
+    const int jit = !s->g.iso && !s->plan.conway && !strcmp(s->k->simd, "avx512") &&
+                    omp_rule_jit(corun_life_rule_tables(s->born, s->survive));
+    snprintf(out->mode, sizeof out->mode, "%.32s-%s", s->plan.name, /* names are <= 27 */
+             s->g.iso ? "isotropic" : s->plan.conway ? "conway" : jit ? "totalistic-jit" : "totalistic");
     /* avx512-autovec is the AVX-512 path too (its kernels, not its target, differ) */
     snprintf(out->simd, sizeof out->simd, "%s",
              !strncmp(s->k->simd, "avx512", 6) ? "avx512" : s->k->simd);
