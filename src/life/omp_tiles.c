@@ -226,9 +226,13 @@ static void tiles_row(omp_state_t *s, const tiles_gen_t *t, int64_t ty, uint64_t
     uint64_t *top = t->out + y0 * g->stride, *bot = t->out + (y1 - 1) * g->stride;
     omp_src_t src = {t->in, 0, g->torus, NULL};
     /* The kernels add what the recomputed tiles change in the count; the
-     * tiles left alone keep theirs. */
-    omp_pop_t pop = {y0 > s->cy0 ? y0 : s->cy0, y1 < s->cy1 ? y1 : s->cy1, 0, 1};
-    for (int64_t a = next_bit(nr, s->tl.ntx, 0, 1); a < s->tl.ntx;) {
+     * tiles left alone keep theirs. A tile row recomputed whole (a soup's
+     * usual case) is simply counted: no old cells to subtract, which saves
+     * the kernels a popcount per vector. */
+    const int64_t first = next_bit(nr, s->tl.ntx, 0, 1);
+    const int whole = first == 0 && next_bit(nr, s->tl.ntx, 0, 0) >= s->tl.ntx;
+    omp_pop_t pop = {y0 > s->cy0 ? y0 : s->cy0, y1 < s->cy1 ? y1 : s->cy1, 0, !whole};
+    for (int64_t a = first; a < s->tl.ntx;) {
         int64_t b = next_bit(nr, s->tl.ntx, a, 0);
         int64_t j0 = a * s->tl.tw, j1 = b * s->tl.tw < g->wpr ? b * s->tl.tw : g->wpr;
         for (int64_t j = j0; j < j1; j++) {
@@ -246,7 +250,7 @@ static void tiles_row(omp_state_t *s, const tiles_gen_t *t, int64_t ty, uint64_t
             t->any_next[ty] |= mark_tile(s, t->chg_next, tx, ty, j0, j1, diff, told, bold);
         a = b < s->tl.ntx ? next_bit(nr, s->tl.ntx, b, 1) : s->tl.ntx;
     }
-    if (t->rowpop) t->rowpop[ty] += pop.n;
+    if (t->rowpop) t->rowpop[ty] = whole ? pop.n : t->rowpop[ty] + pop.n;
     /* Generation 1 has no generation -1 to compare with. */
     if (t->left == 2) {
         t->any_next[ty] = 1;
