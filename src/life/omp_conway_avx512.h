@@ -83,34 +83,32 @@ static inline __attribute__((always_inline)) __m512i cw_next(__m512i alive, __m5
 
 /* Any other outer-totalistic rule (B0 included): the same adders, then the
  * rule's four tables (corun_life_rule_tables, kernels/life_word.h), each
- * one vpternlogq over (x, k, y), and three multiplexers:
+ * one vpternlogq over (x, k, y) whose immediate is the table, and three
+ * multiplexers:
  *   next = s0 ? (alive ? odd_s : odd_b) : (alive ? even_s : even_b)
- * A table's bits are the instruction's immediate, which must be a
- * compile-time constant, so each table is a switch over its 32 values
- * whose cases differ only in the immediate: one indirect jump per table,
- * always to the same case for a run, so it is predicted. (docs/PERFORMANCE.md,
- * "Rules", compares this with the other designs measured.) */
-static inline __attribute__((always_inline)) __m512i cw_table(__m512i x, __m512i k, __m512i y,
-                                                              unsigned t) {
-    switch (t) {
-#define CW_TC(i)                                                                                \
-    case i: return _mm512_ternarylogic_epi64(x, k, y, CORUN_LIFE_TERNLOG_IMM(i));
-#define CW_TC4(i) CW_TC(i) CW_TC(i + 1) CW_TC(i + 2) CW_TC(i + 3)
-        CW_TC4(0) CW_TC4(4) CW_TC4(8) CW_TC4(12) CW_TC4(16) CW_TC4(20) CW_TC4(24) CW_TC4(28)
-#undef CW_TC4
-#undef CW_TC
-    default: __builtin_unreachable();
-    }
-}
+ * An immediate is part of the instruction, so the tables and multiplexers
+ * are a rule function: the rule compiled at run time (omp_rule_jit.c), or
+ * where that is not possible omp_rule_switch (omp_rule_switch_x86_64.S),
+ * which jumps to each table's case. Either is called once per vector, from
+ * inline assembly, in registers of their own convention (zmm24-31; rax the
+ * switch's case addresses, which the compiled rule ignores).
+ * docs/PERFORMANCE.md, "Rules", compares the designs measured. */
+typedef struct cw_rule {
+    const void *fn;        /* the rule function */
+    const void *cases[4];  /* omp_rule_switch's: odd_b, odd_s, even_b, even_s */
+} cw_rule_t;
 
-/* The same tables and multiplexers compiled for the run's rule
- * (omp_rule_jit.c): a call per vector, in the registers of the function's
- * own convention. The call pushes its return address below the stack
- * pointer, where this (leaf) function may keep data in the red zone, so
- * the stack pointer steps over the red zone first. */
-static inline __attribute__((always_inline)) __m512i cw_jit_next(const void *fn, __m512i alive,
-                                                                 __m512i x, __m512i k, __m512i y,
-                                                                 __m512i s0) {
+void omp_rule_switch(void);
+extern const void *const omp_rule_switch_cases[4][32];
+
+/* The call pushes its return address below the stack pointer, where this
+ * (leaf) function may keep data in the red zone, so the stack pointer
+ * steps over the red zone first. */
+static inline __attribute__((always_inline)) __m512i cw_rule_call(const void *fn,
+                                                                  const void *const *cases,
+                                                                  __m512i alive, __m512i x,
+                                                                  __m512i k, __m512i y,
+                                                                  __m512i s0) {
     register __m512i ra __asm__("zmm26") = alive;
     register __m512i rx __asm__("zmm27") = x;
     register __m512i rk __asm__("zmm28") = k;
@@ -119,38 +117,22 @@ static inline __attribute__((always_inline)) __m512i cw_jit_next(const void *fn,
     register __m512i rn __asm__("zmm31");
     __asm__("lea -128(%%rsp), %%rsp\n\tcall *%[fn]\n\tlea 128(%%rsp), %%rsp"
             : "=v"(rn), "+v"(rx)
-            : [fn] "r"(fn), "v"(ra), "v"(rk), "v"(ry), "v"(rs)
+            : [fn] "r"(fn), "a"(cases), "v"(ra), "v"(rk), "v"(ry), "v"(rs)
             : "xmm24", "xmm25");
     return rn;
 }
 
-/* The rule a strip applies: its tables (5 bits each) for the switch path,
- * and its compiled function (omp_rule_jit) or NULL. */
-typedef struct cw_rule {
-    corun_life_rule_tables_t t;
-    const void *jit;
-} cw_rule_t;
-
-/* The rule paths, compile-time constants of each strip variant. */
-enum { CW_CONWAY, CW_SWITCH, CW_JIT };
-
-/* The next state: B3/S23 folded, or rule r by the path `path`. r's tables
- * are copied into the strip's registers, so the switches need no load per
- * vector. */
+/* The next state: B3/S23 folded (rule 0, a compile-time constant) or the
+ * rule function fn (with cases, its cw_rule_t's). */
 static inline __attribute__((always_inline)) __m512i
-cw_next_rule(const int path, corun_life_rule_tables_t t, const void *jit, __m512i alive,
+cw_next_rule(const int rule, const void *fn, const void *const *cases, __m512i alive,
              __m512i u0, __m512i u1, __m512i m0, __m512i m1, __m512i d0, __m512i d1) {
-    if (path == CW_CONWAY) return cw_next(alive, u0, u1, m0, m1, d0, d1);
+    if (!rule) return cw_next(alive, u0, u1, m0, m1, d0, d1);
     __m512i s0 = _mm512_ternarylogic_epi64(u0, m0, d0, CW_XOR3);
     __m512i k = _mm512_ternarylogic_epi64(u0, m0, d0, CW_MAJ);
     __m512i x = _mm512_ternarylogic_epi64(u1, m1, d1, CW_XOR3);
     __m512i y = _mm512_ternarylogic_epi64(u1, m1, d1, CW_MAJ);
-    if (path == CW_JIT) return cw_jit_next(jit, alive, x, k, y, s0);
-    __m512i ob = cw_table(x, k, y, t.odd_b), os = cw_table(x, k, y, t.odd_s);
-    __m512i eb = cw_table(x, k, y, t.even_b), es = cw_table(x, k, y, t.even_s);
-    __m512i odd = _mm512_ternarylogic_epi64(alive, os, ob, CW_MUX);
-    __m512i even = _mm512_ternarylogic_epi64(alive, es, eb, CW_MUX);
-    return _mm512_ternarylogic_epi64(s0, odd, even, CW_MUX);
+    return cw_rule_call(fn, cases, alive, x, k, y, s0);
 }
 
 /* Horizontal sums of row r (words j.. of a strip of nv vectors). has_w: the
@@ -247,9 +229,8 @@ static inline __attribute__((always_inline)) void
 cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
          int64_t y1, int64_t j, const int nv, const int has_w, const int has_e, const int ring,
          const int perm, const int with_diff, const int stream, __mmask8 lm, uint64_t *diff,
-         omp_pop_t *pop, const int path, const cw_rule_t *rt) {
-    const corun_life_rule_tables_t tl = path == CW_SWITCH ? rt->t : (corun_life_rule_tables_t){0};
-    const void *jit = path == CW_JIT ? rt->jit : NULL;
+         omp_pop_t *pop, const int rule, const cw_rule_t *rt) {
+    const void *fn = rule ? rt->fn : NULL, *const *cases = rule ? rt->cases : NULL;
     /* Rows cya..cyb-1 are counted (omp_pop_t): a masked vpopcntq and an add
      * per vector stored, into one accumulator. */
     const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
@@ -287,7 +268,7 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
                              _MM_HINT_T0);                                                         \
         cw_hsum_row(g, rd, j, nv, has_w, has_e, ring, perm, mk, el, D##c, D##0, D##1);             \
         for (int v = 0; v < nv; v++) {                                                             \
-            __m512i nx = cw_next_rule(path, tl, jit, M##c[v], U##0[v], U##1[v], M##0[v], M##1[v],        \
+            __m512i nx = cw_next_rule(rule, fn, cases, M##c[v], U##0[v], U##1[v], M##0[v], M##1[v],        \
                                       D##0[v], D##1[v]);                                           \
             if (has_e && !ring && !perm && v == nv - 1) nx = _mm512_and_si512(nx, keep);           \
             if (with_diff) {                                                                       \
@@ -318,8 +299,8 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
 }
 
 /* One instantiation per (has_w, has_e, ring, lane-strided, with_diff or
- * stream) and rule path (CW_CONWAY, CW_SWITCH, CW_JIT), each switching on
- * nv. */
+ * stream) and rule (0: B3/S23 folded, 1: a rule function), each switching
+ * on nv. */
 #define CW_VARIANT_RT(name, HW, HE, RG, PM, WD, ST, RULE)                                                \
     static void name(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,    \
                      int64_t y0, int64_t y1, int64_t j, int nv, __mmask8 lm, uint64_t *diff,   \
@@ -333,9 +314,8 @@ cw_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, 
         }                                                                                       \
     }
 #define CWV(name, HW, HE, RG, PM, WD, ST)                                                     \
-    CW_VARIANT_RT(name, HW, HE, RG, PM, WD, ST, CW_CONWAY)                                      \
-    CW_VARIANT_RT(name##_r, HW, HE, RG, PM, WD, ST, CW_SWITCH)                                  \
-    CW_VARIANT_RT(name##_j, HW, HE, RG, PM, WD, ST, CW_JIT)
+    CW_VARIANT_RT(name, HW, HE, RG, PM, WD, ST, 0)                                              \
+    CW_VARIANT_RT(name##_r, HW, HE, RG, PM, WD, ST, 1)
 CWV(cw_mid, 0, 0, 0, 0, 0, 0)
 CWV(cw_w, 1, 0, 0, 0, 0, 0)
 CWV(cw_e, 0, 1, 0, 0, 0, 0)
@@ -395,9 +375,8 @@ cwn_row(const omp_geom_t *g, const uint64_t *r, int64_t j, __mmask8 ld, const in
 static inline __attribute__((always_inline)) void
 cwn_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
           int64_t y1, int64_t j, int k, const int has_w, const int has_e, uint64_t *diff,
-          omp_pop_t *pop, const int path, const cw_rule_t *rt) {
-    const corun_life_rule_tables_t tl = path == CW_SWITCH ? rt->t : (corun_life_rule_tables_t){0};
-    const void *jit = path == CW_JIT ? rt->jit : NULL;
+          omp_pop_t *pop, const int rule, const cw_rule_t *rt) {
+    const void *fn = rule ? rt->fn : NULL, *const *cases = rule ? rt->cases : NULL;
     const __m512i zero = _mm512_setzero_si512();
     const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
     const int delta = pop && pop->delta;
@@ -423,7 +402,7 @@ cwn_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
     do {                                                                                          \
         rd = rows_src_next(g, src, y + 1, rd);                                              \
         cwn_row(g, rd, j, ld, has_w, has_e, el, &D##c, &D##0, &D##1);                             \
-        __m512i nx = cw_next_rule(path, tl, jit, M##c, U##0, U##1, M##0, M##1, D##0, D##1);           \
+        __m512i nx = cw_next_rule(rule, fn, cases, M##c, U##0, U##1, M##0, M##1, D##0, D##1);           \
         if (has_e) nx = _mm512_and_si512(nx, keep);                                               \
         if (has_w) nx = _mm512_alignr_epi64(zero, nx, 1);                                         \
         __m512i old = _mm512_maskz_loadu_epi64(st, out);                                          \
@@ -451,9 +430,8 @@ cwn_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
         cwn_strip(g, src, dst, dst_origin, y0, y1, j, k, HW, HE, diff, pop, RULE, rt);                \
     }
 #define CWN_VARIANT(name, HW, HE)                                                               \
-    CWN_VARIANT_RT(name, HW, HE, CW_CONWAY)                                                     \
-    CWN_VARIANT_RT(name##_r, HW, HE, CW_SWITCH)                                                 \
-    CWN_VARIANT_RT(name##_j, HW, HE, CW_JIT)
+    CWN_VARIANT_RT(name, HW, HE, 0)                                                             \
+    CWN_VARIANT_RT(name##_r, HW, HE, 1)
 CWN_VARIANT(cwn_mid, 0, 0)
 CWN_VARIANT(cwn_w, 1, 0)
 CWN_VARIANT(cwn_e, 0, 1)
@@ -464,36 +442,41 @@ CWN_VARIANT(cwn_we, 1, 1)
 typedef void (*cw_fn)(const omp_geom_t *, omp_src_t, uint64_t *, int64_t, int64_t, int64_t,
                       int64_t, int, __mmask8, uint64_t *, omp_pop_t *, const cw_rule_t *);
 
-/* A variant set, for each rule path: the four strip variants by the row
- * ends a strip has (none, west, east, both) and the ring variant. */
+/* A variant set, for B3/S23 and for a rule function: the four strip
+ * variants by the row ends a strip has (none, west, east, both) and the
+ * ring variant. */
 typedef struct cw_set {
-    cw_fn ends[3][4], ring[3];
+    cw_fn ends[2][4], ring[2];
 } cw_set_t;
-#define CW_PATHS3(n) {n, n##_r, n##_j}
 #define CW_SET(mid, w, e, we, ring)                                                             \
-    {{{mid, w, e, we}, {mid##_r, w##_r, e##_r, we##_r}, {mid##_j, w##_j, e##_j, we##_j}},         \
-     CW_PATHS3(ring)}
+    {{{mid, w, e, we}, {mid##_r, w##_r, e##_r, we##_r}}, {ring, ring##_r}}
 
-/* The rule's path and what it needs: B3/S23 folded, else the compiled
- * rule where omp_rule_jit gives one, else the tables' switches. */
+/* 0 for B3/S23 (folded); else 1, with r the rule function: compiled at run
+ * time where omp_rule_jit gives one, else omp_rule_switch and its cases. */
 static inline int cw_rule(unsigned born, unsigned survive, cw_rule_t *r) {
-    if (corun_life_rule_is_conway(born, survive)) return CW_CONWAY;
-    r->t = corun_life_rule_tables(born, survive);
-    r->t.odd_b &= 31u, r->t.odd_s &= 31u, r->t.even_b &= 31u, r->t.even_s &= 31u;
-    r->jit = omp_rule_jit(r->t);
-    return r->jit ? CW_JIT : CW_SWITCH;
+    if (corun_life_rule_is_conway(born, survive)) return 0;
+    corun_life_rule_tables_t t = corun_life_rule_tables(born, survive);
+    r->fn = omp_rule_jit(t);
+    if (!r->fn) {
+        r->fn = (const void *)omp_rule_switch;
+        r->cases[0] = omp_rule_switch_cases[0][t.odd_b & 31u];
+        r->cases[1] = omp_rule_switch_cases[1][t.odd_s & 31u];
+        r->cases[2] = omp_rule_switch_cases[2][t.even_b & 31u];
+        r->cases[3] = omp_rule_switch_cases[3][t.even_s & 31u];
+    }
+    return 1;
 }
 
 /* Row blocks with one variant set and rule path. */
 static inline __attribute__((always_inline)) void
 cw_blocks(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
-          int64_t y1, int64_t j0, int64_t j1, uint64_t *diff, const cw_set_t *set, int path,
+          int64_t y1, int64_t j0, int64_t j1, uint64_t *diff, const cw_set_t *set, int rule,
           const cw_rule_t *rt, omp_pop_t *pop) {
-    const cw_fn *variants = set->ends[path];
+    const cw_fn *variants = set->ends[rule];
     /* The whole row of a torus whose rows are 1-4 full vectors of full words. */
     if (g->torus && j0 == 0 && j1 == g->wpr && g->lastbits == 64 && g->wpr % 8 == 0 &&
         g->wpr <= 32) {
-        set->ring[path](g, src, dst, dst_origin, y0, y1, 0, (int)(g->wpr / 8), 0xFF, diff, pop,
+        set->ring[rule](g, src, dst, dst_origin, y0, y1, 0, (int)(g->wpr / 8), 0xFF, diff, pop,
                         rt);
         return;
     }
@@ -519,18 +502,17 @@ void omp_step_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t 
     static const cw_set_t with_diff = CW_SET(cw_mid_d, cw_w_d, cw_e_d, cw_we_d, cw_ring_d);
     typedef void (*cwn_fn)(const omp_geom_t *, omp_src_t, uint64_t *, int64_t, int64_t, int64_t,
                            int64_t, int, uint64_t *, omp_pop_t *, const cw_rule_t *);
-    static const cwn_fn narrow[3][4] = {{cwn_mid, cwn_w, cwn_e, cwn_we},
-                                        {cwn_mid_r, cwn_w_r, cwn_e_r, cwn_we_r},
-                                        {cwn_mid_j, cwn_w_j, cwn_e_j, cwn_we_j}};
+    static const cwn_fn narrow[2][4] = {{cwn_mid, cwn_w, cwn_e, cwn_we},
+                                        {cwn_mid_r, cwn_w_r, cwn_e_r, cwn_we_r}};
     cw_rule_t rt;
-    const int path = cw_rule(born, survive, &rt);
+    const int rule = cw_rule(born, survive, &rt);
     if (diff && j1 - j0 <= CW_NARROW) {
         int ends = (j0 == 0) | (j1 == g->wpr) << 1;
-        narrow[path][ends](g, src, dst, dst_origin, y0, y1, j0, (int)(j1 - j0), diff, pop, &rt);
+        narrow[rule][ends](g, src, dst, dst_origin, y0, y1, j0, (int)(j1 - j0), diff, pop, &rt);
     } else if (diff)
-        cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, diff, &with_diff, path, &rt, pop);
+        cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, diff, &with_diff, rule, &rt, pop);
     else
-        cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, &plain, path, &rt, pop);
+        cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, &plain, rule, &rt, pop);
 }
 
 /* The same with non-temporal stores (omp_kernels_t.stream). The fence
@@ -543,8 +525,8 @@ void omp_stream_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_
     (void)diff;
     static const cw_set_t streaming = CW_SET(cw_mid_s, cw_w_s, cw_e_s, cw_we_s, cw_ring_s);
     cw_rule_t rt;
-    const int path = cw_rule(born, survive, &rt);
-    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, &streaming, path, &rt, pop);
+    const int rule = cw_rule(born, survive, &rt);
+    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, &streaming, rule, &rt, pop);
     _mm_sfence();
 }
 
@@ -556,8 +538,8 @@ void omp_perm_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t 
     (void)scratch, (void)diff;
     static const cw_set_t plain = CW_SET(cwp_mid, cwp_w, cwp_e, cwp_ring, cwp_ring);
     cw_rule_t rt;
-    const int path = cw_rule(born, survive, &rt);
-    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, &plain, path, &rt, pop);
+    const int rule = cw_rule(born, survive, &rt);
+    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, &plain, rule, &rt, pop);
 }
 
 void omp_perm_stream_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
@@ -568,8 +550,8 @@ void omp_perm_stream_avx512(const omp_geom_t *g, omp_src_t src, uint64_t *dst,
     static const cw_set_t streaming =
         CW_SET(cwp_mid_s, cwp_w_s, cwp_e_s, cwp_ring_s, cwp_ring_s);
     cw_rule_t rt;
-    const int path = cw_rule(born, survive, &rt);
-    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, &streaming, path, &rt, pop);
+    const int rule = cw_rule(born, survive, &rt);
+    cw_blocks(g, src, dst, dst_origin, y0, y1, j0, j1, NULL, &streaming, rule, &rt, pop);
     _mm_sfence();
 }
 

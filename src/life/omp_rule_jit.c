@@ -5,17 +5,18 @@
  * Why: those kernels evaluate a rule as four tables over the adders' planes
  * (x, k, y), each one vpternlogq whose immediate is the table, and three
  * multiplexers. An immediate is part of the instruction, so compiled code
- * can only pick it with a switch per table and vector (four indirect jumps,
- * their returns and the bookkeeping around them), and those cost more than
- * the eleven instructions of the rule itself: the table path ran at about
- * 0.55x B3/S23 on one thread and scaled worse to two. Here the rule's
- * immediates are written into a small function once per rule, and the
- * kernels call it (one call and return per vector; the same code with the
- * immediates known to the compiler measured 0.8-0.9x).
+ * can only reach it by a jump per table and vector to the case of the
+ * table's value (omp_rule_switch_x86_64.S), and those jumps cost more than
+ * the eleven instructions of the rule itself: that path ran at about 0.55x
+ * B3/S23 on one thread. Here the rule's immediates are written into a small
+ * function once per rule, and the kernels call it (one call and return per
+ * vector: about 0.7x; the same code with the immediates known to the
+ * compiler measured 0.8-0.9x).
  *
- * The function uses a calling convention of its own (the kernels call it
- * from inline assembly, which names every register it touches):
- *   in:  zmm26 alive, zmm27 x, zmm28 k, zmm29 y, zmm30 s0
+ * The function uses a calling convention of its own, omp_rule_switch's
+ * (the kernels call it from inline assembly, which names every register it
+ * touches):
+ *   in:  zmm26 alive, zmm27 x, zmm28 k, zmm29 y, zmm30 s0 (rax: unused here)
  *   out: zmm31 next state;  clobbered: zmm24, zmm25, zmm27
  * Only the instructions named above are emitted (EVEX-encoded vmovdqa64
  * and vpternlogq between registers, and ret), so no memory is touched.
@@ -27,7 +28,7 @@
  * process, at most OMP_JIT_RULES of them; past that, or where the system
  * refuses executable mappings (some hardened kernels do), or with
  * CORUN_OMP_JIT=0 in the environment, omp_rule_jit returns NULL and the
- * kernels take their switch path, which gives the same bits.
+ * kernels call omp_rule_switch instead, which gives the same bits.
  */
 #include "life/omp_rule_jit.h"
 
@@ -161,7 +162,7 @@ const void *omp_rule_jit(corun_life_rule_tables_t t) {
 
 void omp_rule_jit_enable(int on) { __atomic_store_n(&jit.off, !on, __ATOMIC_RELAXED); }
 
-#else /* not x86-64 Linux: the kernels keep their switch path */
+#else /* not x86-64 Linux: the kernels call omp_rule_switch */
 
 void omp_rule_jit_enable(int on) { (void)on; }
 
