@@ -75,4 +75,4 @@ omp_rule_switch_cases:
 
 #endif
 
-    .section .note.GNU-stack,"",@progbits
+    .section .note.GNU-stack,"",%progbits
