@@ -80,6 +80,67 @@ static inline __attribute__((always_inline)) CV cv_next(CV alive, CV u0, CV u1, 
     return (s0 & odd) | (~s0 & even);
 }
 
+/* Any other rule: the four tables of corun_life_rule_tables (life_word.h)
+ * over (x, k, y), combined as next = s0 ? (alive ? odd_s : odd_b)
+ * : (alive ? even_s : even_b). A table is a function of a = x + k (0..2)
+ * and y: w = a + 2y. With p = x^k (a == 1), q = x&k (a == 2) and o = x|k
+ * (a != 0), each function of a is one of those, a complement or a constant
+ * (cv_of_a), and the table is L ^ (y & (L ^ H)) with L its values for y = 0
+ * (w = 0..2) and H for y = 1 (w = 2..4), L ^ H again a function of a. t is a
+ * compile-time constant (a switch case): the ifs fold away and leave 0-3
+ * logic ops per table. */
+static inline __attribute__((always_inline)) CV cv_of_a(const unsigned b, CV p, CV q, CV o) {
+    switch (b & 7u) { /* bit a: the value for a */
+    case 0: return (CV){0};
+    case 1: return ~o;
+    case 2: return p;
+    case 3: return ~q;
+    case 4: return q;
+    case 5: return ~p;
+    case 6: return o;
+    default: return ~(CV){0};
+    }
+}
+
+static inline __attribute__((always_inline)) CV cv_table_c(const unsigned t, CV p, CV q, CV o,
+                                                           CV y) {
+    const unsigned l = t & 7u, h = (t >> 2) & 7u;
+    if (l == h) return cv_of_a(l, p, q, o);
+    if (l == 0) return y & cv_of_a(h, p, q, o);
+    if (h == 0) return cv_of_a(l, p, q, o) & ~y;
+    if (l == 7) return cv_of_a(h, p, q, o) | ~y;
+    if (h == 7) return cv_of_a(l, p, q, o) | y;
+    return cv_of_a(l, p, q, o) ^ (y & cv_of_a(l ^ h, p, q, o));
+}
+
+static inline __attribute__((always_inline)) CV cv_table(unsigned t, CV p, CV q, CV o, CV y) {
+    switch (t & 31u) {
+#define CV_TC(i) case i: return cv_table_c(i, p, q, o, y);
+#define CV_TC4(i) CV_TC(i) CV_TC(i + 1) CV_TC(i + 2) CV_TC(i + 3)
+        CV_TC4(0) CV_TC4(4) CV_TC4(8) CV_TC4(12) CV_TC4(16) CV_TC4(20) CV_TC4(24) CV_TC4(28)
+#undef CV_TC4
+#undef CV_TC
+    default: __builtin_unreachable();
+    }
+}
+
+static inline __attribute__((always_inline)) CV cv_mux(CV c, CV a, CV b) {
+    return b ^ (c & (a ^ b));
+}
+
+static inline __attribute__((always_inline)) CV
+cv_next_rule(const corun_life_rule_tables_t *rt, CV alive, CV u0, CV u1, CV m0, CV m1, CV d0,
+             CV d1) {
+    if (!rt) return cv_next(alive, u0, u1, m0, m1, d0, d1);
+    CV t0 = u0 ^ m0, t1 = u1 ^ m1;
+    CV s0 = t0 ^ d0, k = (u0 & m0) | (t0 & d0);
+    CV x = t1 ^ d1, y = (u1 & m1) | (t1 & d1);
+    CV p = x ^ k, q = x & k, o = x | k;
+    CV ob = cv_table(rt->odd_b, p, q, o, y), os = cv_table(rt->odd_s, p, q, o, y);
+    CV eb = cv_table(rt->even_b, p, q, o, y), es = cv_table(rt->even_s, p, q, o, y);
+    return cv_mux(s0, cv_mux(alive, os, ob), cv_mux(alive, es, eb));
+}
+
 /* Counting (omp_pop_t) without a vector popcount: each counted row adds
  * its vector's per-byte bit counts (SWAR, 0..8 a byte) to a byte
  * accumulator, which is folded into 64-bit lane sums every 31 rows, before
@@ -101,7 +162,7 @@ static inline __attribute__((always_inline)) CV cv_bytes_fold(CV b) {
 static inline __attribute__((always_inline)) void
 cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
                    int64_t y0, int64_t y1, int64_t j, int n, const int edge, const int full,
-                   uint64_t *diff, omp_pop_t *pop) {
+                   uint64_t *diff, omp_pop_t *pop, const corun_life_rule_tables_t *rt) {
     const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
     const int delta = diff && pop && pop->delta;
     CV bacc = {0}, lacc = {0}, bold = {0}, lold = {0}, stored = ~(CV){0};
@@ -130,7 +191,7 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
     do {                                                                                           \
         rd = rows_src_next(g, src, y + 1, rd);                                                \
         cv_hsum(g, rd, j, edge, &D##c, &D##0, &D##1);                                    \
-        CV nx = cv_next(M##c, U##0, U##1, M##0, M##1, D##0, D##1);                       \
+        CV nx = cv_next_rule(rt, M##c, U##0, U##1, M##0, M##1, D##0, D##1);                       \
         if (edge) nx &= keep;                                                                      \
         const int counted = y >= cya && y < cyb;                                                   \
         if (delta && counted) bold += cv_bytecount(cv_load(out) & stored);                          \
@@ -175,11 +236,10 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
 
 /* omp_block_fn for any rule: B3/S23 here, with the rule folded; the others
  * with the shared body (omp_rows.h). */
-void omp_step_avx2(OMP_BLOCK_PARAMS) {
-    if (!corun_life_rule_is_conway(born, survive)) {
-        rows_generic(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
-        return;
-    }
+static inline __attribute__((always_inline)) void
+cv_walk(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
+        int64_t y1, int64_t j0, int64_t j1, uint64_t *diff, omp_pop_t *pop,
+        const corun_life_rule_tables_t *rt) {
     for (int64_t j = j0; j < j1; j += OMP_VW) {
         int n = j1 - j < OMP_VW ? (int)(j1 - j) : OMP_VW;
         uint64_t *df = diff ? diff + (j - j0) : NULL;
@@ -187,13 +247,25 @@ void omp_step_avx2(OMP_BLOCK_PARAMS) {
          * row's zero padding words (rows are at least 8 words longer). */
         const int edge = j == 0 || j + OMP_VW >= g->wpr;
         if (n < OMP_VW) /* the end of a range: rare, one version */
-            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 0, df, pop);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 0, df, pop, rt);
         else if (edge)
-            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 1, df, pop);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 1, df, pop, rt);
         else if (df)
-            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, df, pop);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, df, pop, rt);
         else
-            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, NULL, pop);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, NULL, pop, rt);
+    }
+}
+
+/* omp_block_fn for any rule: B3/S23 with the rule folded, the others
+ * through their tables. */
+void omp_step_avx2(OMP_BLOCK_PARAMS) {
+    (void)scratch;
+    if (corun_life_rule_is_conway(born, survive)) {
+        cv_walk(g, src, dst, dst_origin, y0, y1, j0, j1, diff, pop, NULL);
+    } else {
+        corun_life_rule_tables_t rt = corun_life_rule_tables(born, survive);
+        cv_walk(g, src, dst, dst_origin, y0, y1, j0, j1, diff, pop, &rt);
     }
 }
 
