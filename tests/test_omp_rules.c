@@ -6,6 +6,9 @@
  * where dense and blocked stepping keep lane-strided rows), in dense
  * stepping, forced temporal blocking (with its streaming last level),
  * change tracking with narrow tiles, and skip_stable=auto's switching.
+ * The portable and AVX2 kernels evaluate each of a rule's four tables
+ * (corun_life_rule_tables) with a separate code path per table value, so
+ * the sample is checked to reach every value each table can take.
  * Other suites cover sizes and modes in depth for a few listed rules
  * (omp_vs_serial) and the backend contract (conformance). */
 #include <stdio.h>
@@ -15,6 +18,7 @@
 #include "corun/core.h"
 #include "corun/life.h"
 #include "life/omp_tuning.h"
+#include "life_word.h"
 #include "testlib.h"
 
 #define NRULES 240
@@ -67,6 +71,7 @@ static void test_random_rules(void) {
     static const int64_t sizes[][2] = {{67, 45}, {129, 19}, {512, 9}, {1, 13}, {200, 7}};
     const corun_life_backend_t *cuda = corun_life_backend_find("cuda", NULL);
     int failures = 0, b0 = 0, cuda_runs = 0;
+    uint32_t seen[4] = {0}; /* table values the sample reached, per table */
     for (int r = 0; r < NRULES && failures < 5; r++) {
         uint64_t bits = corun_rng_u64(2718, (uint64_t)r);
         corun_life_params_t p = {0};
@@ -74,6 +79,11 @@ static void test_random_rules(void) {
         p.rule.survive = (unsigned)((bits >> 9) & 0x1ffu);
         if (r % 8 == 0) p.rule.born |= 1u; /* at least a few B0 rules, B0 with S8 too */
         b0 += (int)(p.rule.born & 1u);
+        const corun_life_rule_tables_t rt = corun_life_rule_tables(p.rule.born, p.rule.survive);
+        seen[0] |= 1u << rt.odd_b;
+        seen[1] |= 1u << rt.odd_s;
+        seen[2] |= 1u << rt.even_b;
+        seen[3] |= 1u << rt.even_s;
         p.boundary = r & 1 ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS;
         const int64_t *sz = sizes[(r >> 1) % 5];
         corun_life_cells_t init;
@@ -127,6 +137,13 @@ static void test_random_rules(void) {
         corun_life_cells_close(&init);
     }
     CU_ASSERT_TRUE(b0 >= NRULES / 8);
+    /* odd_b has no bit 4 (a dead cell with 9 live cells in its block) and
+     * even_s no bit 0 (a live one with none): 16 values each, 32 for the
+     * others. */
+    CU_ASSERT_EQUAL(seen[0], 0xffffu);
+    CU_ASSERT_EQUAL(seen[1], 0xffffffffu);
+    CU_ASSERT_EQUAL(seen[2], 0xffffffffu);
+    CU_ASSERT_EQUAL(seen[3], 0x55555555u); /* the even values */
     if (cuda && !cuda_runs) fprintf(stderr, "\n  omp_rules: cuda did not open here: skipped\n");
 }
 

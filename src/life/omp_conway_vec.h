@@ -1,17 +1,19 @@
-/* omp_conway_vec.h — the B3/S23 row kernel in GCC vector extensions for
- * AVX2, the widest SIMD of most laptops: included by omp_kernels_avx2.c after
- * omp_rows.h, with OMP_VW = 4 words per vector; defines omp_step_avx2.
+/* omp_conway_vec.h — the row kernel for every outer-totalistic rule in GCC
+ * vector extensions: included after omp_rows.h by omp_kernels_avx2.c with
+ * OMP_VW = 4 words per vector (AVX2) and by omp_kernels_portable.c with
+ * OMP_VW = 2 (SSE2 on x86-64, NEON on aarch64); defines cv_step, which
+ * those files' omp_step_avx2 and omp_step_portable call.
  *
  * Why: gcc vectorises omp_rows.h's word loops, but that kernel keeps a ring
  * of row sums in memory and evaluates the rule from four sum planes; on
- * AVX2 it ran at ~20-28 G/s at 2048x2048, this at 38-51. The
- * same code with 2-word vectors for the baseline copy (SSE2) was 8 % slower
- * than gcc's vectorisation there (measured before row pointers were
- * stepped instead of recomputed), so that copy keeps it.
+ * AVX2 it ran B3/S23 at ~20-28 G/s at 2048x2048, this at 38-51; with 2-word
+ * vectors this is 1.05-1.12x gcc's vectorisation of the shared body for
+ * B3/S23 and 1.6-1.8x for the other rules.
  * This is the AVX-512
  * kernel's scheme (omp_conway_avx512.h) in portable vector C: walk down a
  * strip one vector wide, keeping the horizontal sums of the rows above, at
- * and below in registers, and apply B3/S23 folded into a few logic ops:
+ * and below in registers, and apply the rule: B3/S23 folded into a few
+ * logic ops (cv_next), any other rule through its tables (cv_next_rule):
  *   hsum:  h0 = W^C^E,  h1 = maj(W,C,E)
  *   block sum = s0 + 2(x + k) + 4y, with s0 = u0^m0^d0, k = maj(u0,m0,d0),
  *               x = u1^m1^d1, y = maj(u1,m1,d1)
@@ -20,11 +22,12 @@
  * (sum == 4 with s0 = 0 needs x + k + 2y = 2: x == k and k != y.)
  *
  * Any word range j0..j1-1 of a row. The west and east neighbour words are
- * unaligned loads at p-1 and p+1; in a row's first or last word they are
- * built in a small array instead (the wrapped cell of a torus, or zero).
+ * unaligned loads at p-1 and p+1; in a row's first word the west one is a
+ * shuffle of the vector and the wrapped cell (torus) or zero, in its last
+ * word the east one takes the wrapped cell from a lane mask.
  * The last word's padding bits, and lanes past j1, are never stored.
- * The omp_vs_serial tests compare this path (CORUN_OMP_SIMD=portable|avx2)
- * with the serial oracle.
+ * The omp_vs_serial, omp_rules and rules_random tests compare this path
+ * (CORUN_OMP_SIMD=portable|avx2) with the serial oracle.
  */
 typedef uint64_t cv_vec __attribute__((vector_size(OMP_VW * 8)));
 #define CV cv_vec
@@ -35,11 +38,15 @@ static inline CV cv_load(const uint64_t *p) {
     return v;
 }
 
-#if OMP_VW != 4
-#error "omp_conway_vec.h: written for 4-word vectors"
-#endif
+#if OMP_VW == 4
 #define CV_LANES {0, 1, 2, 3}
 #define CV_WEST {4, 0, 1, 2} /* (a, b) -> b[0], a[0], a[1], a[2] */
+#elif OMP_VW == 2
+#define CV_LANES {0, 1}
+#define CV_WEST {2, 0} /* (a, b) -> b[0], a[0] */
+#else
+#error "omp_conway_vec.h: written for 2- and 4-word vectors"
+#endif
 
 /* Horizontal sums of the VW words at r + j (whole-row index j). edge: this
  * vector holds word 0 or word wpr-1, whose outside neighbours come from
@@ -224,8 +231,7 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
     if (pop) {
         lacc += cv_bytes_fold(bacc);
         lold += cv_bytes_fold(bold);
-        pop->n += (int64_t)(lacc[0] + lacc[1] + lacc[2] + lacc[3]) -
-                  (int64_t)(lold[0] + lold[1] + lold[2] + lold[3]);
+        for (int i = 0; i < OMP_VW; i++) pop->n += (int64_t)lacc[i] - (int64_t)lold[i];
     }
     if (diff) {
         uint64_t v[OMP_VW];
@@ -259,7 +265,7 @@ cv_walk(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, i
 
 /* omp_block_fn for any rule: B3/S23 with the rule folded, the others
  * through their tables. */
-void omp_step_avx2(OMP_BLOCK_PARAMS) {
+static inline __attribute__((always_inline)) void cv_step(OMP_BLOCK_PARAMS) {
     (void)scratch;
     if (corun_life_rule_is_conway(born, survive)) {
         cv_walk(g, src, dst, dst_origin, y0, y1, j0, j1, diff, pop, NULL);
