@@ -31,6 +31,7 @@
  */
 typedef uint64_t cv_vec __attribute__((vector_size(OMP_VW * 8)));
 #define CV cv_vec
+#define CV_G 3 /* rows of a strip the walk takes at a time: the ring's period */
 
 static inline CV cv_load(const uint64_t *p) {
     CV v;
@@ -120,9 +121,33 @@ static inline __attribute__((always_inline)) CV cv_table_c(const unsigned t, CV 
     return cv_of_a(l, p, q, o) ^ (y & cv_of_a(l ^ h, p, q, o));
 }
 
-static inline __attribute__((always_inline)) CV cv_table(unsigned t, CV p, CV q, CV o, CV y) {
+/* The inputs of the tables for one row: s0, alive and (p, q, o, y). */
+typedef struct cv_planes {
+    CV s0, alive, p, q, o, y;
+} cv_planes_t;
+
+static inline __attribute__((always_inline)) void cv_planes(CV alive, CV u0, CV u1, CV m0, CV m1,
+                                                            CV d0, CV d1, cv_planes_t *pl) {
+    CV t0 = u0 ^ m0, t1 = u1 ^ m1;
+    CV k = (u0 & m0) | (t0 & d0), x = t1 ^ d1;
+    pl->s0 = t0 ^ d0;
+    pl->alive = alive;
+    pl->y = (u1 & m1) | (t1 & d1);
+    pl->p = x ^ k;
+    pl->q = x & k;
+    pl->o = x | k;
+}
+
+/* One table for CV_G rows at once: the switch (an indirect jump) is paid
+ * once per CV_G rows of the strip rather than per row. */
+static inline __attribute__((always_inline)) void cv_table_rows(unsigned t, const cv_planes_t *pl,
+                                                                CV *out) {
     switch (t & 31u) {
-#define CV_TC(i) case i: return cv_table_c(i, p, q, o, y);
+#define CV_TC(i)                                                                                \
+    case i:                                                                                     \
+        for (int r = 0; r < CV_G; r++)                                                          \
+            out[r] = cv_table_c(i, pl[r].p, pl[r].q, pl[r].o, pl[r].y);                         \
+        return;
 #define CV_TC4(i) CV_TC(i) CV_TC(i + 1) CV_TC(i + 2) CV_TC(i + 3)
         CV_TC4(0) CV_TC4(4) CV_TC4(8) CV_TC4(12) CV_TC4(16) CV_TC4(20) CV_TC4(24) CV_TC4(28)
 #undef CV_TC4
@@ -135,17 +160,17 @@ static inline __attribute__((always_inline)) CV cv_mux(CV c, CV a, CV b) {
     return b ^ (c & (a ^ b));
 }
 
-static inline __attribute__((always_inline)) CV
-cv_next_rule(const corun_life_rule_tables_t *rt, CV alive, CV u0, CV u1, CV m0, CV m1, CV d0,
-             CV d1) {
-    if (!rt) return cv_next(alive, u0, u1, m0, m1, d0, d1);
-    CV t0 = u0 ^ m0, t1 = u1 ^ m1;
-    CV s0 = t0 ^ d0, k = (u0 & m0) | (t0 & d0);
-    CV x = t1 ^ d1, y = (u1 & m1) | (t1 & d1);
-    CV p = x ^ k, q = x & k, o = x | k;
-    CV ob = cv_table(rt->odd_b, p, q, o, y), os = cv_table(rt->odd_s, p, q, o, y);
-    CV eb = cv_table(rt->even_b, p, q, o, y), es = cv_table(rt->even_s, p, q, o, y);
-    return cv_mux(s0, cv_mux(alive, os, ob), cv_mux(alive, es, eb));
+/* The next state of CV_G rows from their planes. */
+static inline __attribute__((always_inline)) void
+cv_rule_rows(const corun_life_rule_tables_t *rt, const cv_planes_t *pl, CV *nx) {
+    /* one pair of tables at a time: fewer vectors live */
+    CV b[CV_G], s[CV_G], odd[CV_G];
+    cv_table_rows(rt->odd_b, pl, b);
+    cv_table_rows(rt->odd_s, pl, s);
+    for (int r = 0; r < CV_G; r++) odd[r] = cv_mux(pl[r].alive, s[r], b[r]);
+    cv_table_rows(rt->even_b, pl, b);
+    cv_table_rows(rt->even_s, pl, s);
+    for (int r = 0; r < CV_G; r++) nx[r] = cv_mux(pl[r].s0, odd[r], cv_mux(pl[r].alive, s[r], b[r]));
 }
 
 /* Counting (omp_pop_t) without a vector popcount: each counted row adds
@@ -193,28 +218,39 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
     uint64_t *out = dst + (y0 - dst_origin) * g->stride + j;
     cv_hsum(g, rows_src_row(g, src, y0 - 1), j, edge, &ac, &a0, &a1);
     cv_hsum(g, rd, j, edge, &bc, &b0, &b1);
-    /* One row of the walk (OMP_WALK3 in omp_int.h). */
-#define CV_ROW(U, M, D)                                                                            \
+    /* The walk goes CV_G = 3 rows at a time, the ring's period (as
+     * OMP_WALK3 in omp_int.h): CV_LOAD reads row y + R + 1 and computes row
+     * y + R's next state (B3/S23) or its planes (the tables, all CV_G rows
+     * at once), CV_STORE writes and counts it. */
+    cv_planes_t pl[CV_G] = {0};
+    CV nx[CV_G] = {0};
+#define CV_LOAD(U, M, D, R)                                                                        \
     do {                                                                                           \
-        rd = rows_src_next(g, src, y + 1, rd);                                                \
-        cv_hsum(g, rd, j, edge, &D##c, &D##0, &D##1);                                    \
-        CV nx = cv_next_rule(rt, M##c, U##0, U##1, M##0, M##1, D##0, D##1);                       \
-        if (edge) nx &= keep;                                                                      \
-        const int counted = y >= cya && y < cyb;                                                   \
-        if (delta && counted) bold += cv_bytecount(cv_load(out) & stored);                          \
+        rd = rows_src_next(g, src, y + (R) + 1, rd);                                               \
+        cv_hsum(g, rd, j, edge, &D##c, &D##0, &D##1);                                              \
+        if (rt)                                                                                    \
+            cv_planes(M##c, U##0, U##1, M##0, M##1, D##0, D##1, &pl[R]);                           \
+        else                                                                                       \
+            nx[R] = cv_next(M##c, U##0, U##1, M##0, M##1, D##0, D##1);                             \
+    } while (0)
+#define CV_STORE(R)                                                                                \
+    do {                                                                                           \
+        if (edge) nx[R] &= keep;                                                                   \
+        const int counted = y + (R) >= cya && y + (R) < cyb;                                       \
+        if (delta && counted) bold += cv_bytecount(cv_load(out) & stored);                         \
         if (full) {                                                                                \
-            if (diff) dacc |= nx ^ cv_load(out);                                         \
-            memcpy(out, &nx, sizeof nx);                                                           \
+            if (diff) dacc |= nx[R] ^ cv_load(out);                                                \
+            memcpy(out, &nx[R], sizeof nx[R]);                                                     \
         } else { /* through an array: no vector lives in memory on the full path */                \
             uint64_t v[OMP_VW];                                                                    \
-            memcpy(v, &nx, sizeof v);                                                              \
+            memcpy(v, &nx[R], sizeof v);                                                           \
             for (int i = 0; i < n; i++) {                                                          \
                 if (diff) part[i] |= v[i] ^ out[i];                                                \
                 out[i] = v[i];                                                                     \
             }                                                                                      \
         }                                                                                          \
         if (counted) {                                                                             \
-            bacc += cv_bytecount(nx & stored);                                                     \
+            bacc += cv_bytecount(nx[R] & stored);                                                  \
             if (++brows == 31) {                                                                   \
                 lacc += cv_bytes_fold(bacc);                                                       \
                 lold += cv_bytes_fold(bold);                                                       \
@@ -225,9 +261,18 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
         omp_prefetch_step(src.pf);                                                                 \
         out += g->stride;                                                                          \
     } while (0)
-    int64_t y = y0;
-    OMP_WALK3(y, y1, CV_ROW, a, b, c);
-#undef CV_ROW
+    for (int64_t y = y0; y < y1; y += CV_G) {
+        const int64_t nr = y1 - y; /* rows left: the last group may be short */
+        CV_LOAD(a, b, c, 0);
+        if (nr > 1) CV_LOAD(b, c, a, 1);
+        if (nr > 2) CV_LOAD(c, a, b, 2);
+        if (rt) cv_rule_rows(rt, pl, nx);
+        CV_STORE(0);
+        if (nr > 1) CV_STORE(1);
+        if (nr > 2) CV_STORE(2);
+    }
+#undef CV_LOAD
+#undef CV_STORE
     if (pop) {
         lacc += cv_bytes_fold(bacc);
         lold += cv_bytes_fold(bold);
@@ -276,5 +321,6 @@ static inline __attribute__((always_inline)) void cv_step(OMP_BLOCK_PARAMS) {
 }
 
 #undef CV
+#undef CV_G
 #undef CV_LANES
 #undef CV_WEST
