@@ -170,7 +170,8 @@ cv_rule_rows(const corun_life_rule_tables_t *rt, const cv_planes_t *pl, CV *nx) 
     for (int r = 0; r < CV_G; r++) odd[r] = cv_mux(pl[r].alive, s[r], b[r]);
     cv_table_rows(rt->even_b, pl, b);
     cv_table_rows(rt->even_s, pl, s);
-    for (int r = 0; r < CV_G; r++) nx[r] = cv_mux(pl[r].s0, odd[r], cv_mux(pl[r].alive, s[r], b[r]));
+    for (int r = 0; r < CV_G; r++)
+        nx[r] = cv_mux(pl[r].s0, odd[r], cv_mux(pl[r].alive, s[r], b[r]));
 }
 
 /* Counting (omp_pop_t) without a vector popcount: each counted row adds

@@ -1,7 +1,8 @@
 /* omp_kernels_avx2.c — the omp backend's row kernels compiled for AVX2: the
  * vector-extension strip kernel of omp_conway_vec.h for every rule, and the
- * shared body of omp_rows.h (omp_generic_avx2). The build stays baseline x86-64; these run
- * only after omp_machine_probe() found the CPU (and the OS) can. */
+ * shared body of omp_rows.h (omp_generic_avx2). The build stays baseline
+ * x86-64; these run only after omp_machine_probe() found the CPU (and the
+ * OS) can. */
 #include <stdlib.h>
 #include <string.h>
 
