@@ -264,13 +264,26 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
     } while (0)
     for (int64_t y = y0; y < y1; y += CV_G) {
         const int64_t nr = y1 - y; /* rows left: the last group may be short */
-        CV_LOAD(a, b, c, 0);
-        if (nr > 1) CV_LOAD(b, c, a, 1);
-        if (nr > 2) CV_LOAD(c, a, b, 2);
-        if (rt) cv_rule_rows(rt, pl, nx);
-        CV_STORE(0);
-        if (nr > 1) CV_STORE(1);
-        if (nr > 2) CV_STORE(2);
+        if (!rt) { /* B3/S23: each row stored as soon as it is computed */
+            CV_LOAD(a, b, c, 0);
+            CV_STORE(0);
+            if (nr > 1) {
+                CV_LOAD(b, c, a, 1);
+                CV_STORE(1);
+            }
+            if (nr > 2) {
+                CV_LOAD(c, a, b, 2);
+                CV_STORE(2);
+            }
+        } else {
+            CV_LOAD(a, b, c, 0);
+            if (nr > 1) CV_LOAD(b, c, a, 1);
+            if (nr > 2) CV_LOAD(c, a, b, 2);
+            cv_rule_rows(rt, pl, nx);
+            CV_STORE(0);
+            if (nr > 1) CV_STORE(1);
+            if (nr > 2) CV_STORE(2);
+        }
     }
 #undef CV_LOAD
 #undef CV_STORE
