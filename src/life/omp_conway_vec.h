@@ -13,7 +13,7 @@
  * kernel's scheme (omp_conway_avx512.h) in portable vector C: walk down a
  * strip one vector wide, keeping the horizontal sums of the rows above, at
  * and below in registers, and apply the rule: B3/S23 folded into a few
- * logic ops (cv_next), any other rule through its tables (cv_next_rule):
+ * logic ops (cv_next), any other rule through tables (cv_rule_rows):
  *   hsum:  h0 = W^C^E,  h1 = maj(W,C,E)
  *   block sum = s0 + 2(x + k) + 4y, with s0 = u0^m0^d0, k = maj(u0,m0,d0),
  *               x = u1^m1^d1, y = maj(u1,m1,d1)
@@ -88,10 +88,9 @@ static inline __attribute__((always_inline)) CV cv_next(CV alive, CV u0, CV u1, 
     return (s0 & odd) | (~s0 & even);
 }
 
-/* Any other rule: the four tables of corun_life_rule_tables (life_word.h)
- * over (x, k, y), combined as next = s0 ? (alive ? odd_s : odd_b)
- * : (alive ? even_s : even_b). A table is a function of a = x + k (0..2)
- * and y: w = a + 2y. With p = x^k (a == 1), q = x&k (a == 2) and o = x|k
+/* Any other rule: four tables over (x, k, y) derived from those of
+ * corun_life_rule_tables (life_word.h; cv_rule below). A table is a
+ * function of a = x + k (0..2) and y: w = a + 2y. With p = x^k (a == 1), q = x&k (a == 2) and o = x|k
  * (a != 0), each function of a is one of those, a complement or a constant
  * (cv_of_a), and the table is L ^ (y & (L ^ H)) with L its values for y = 0
  * (w = 0..2) and H for y = 1 (w = 2..4), L ^ H again a function of a. t is a
@@ -138,15 +137,22 @@ static inline __attribute__((always_inline)) void cv_planes(CV alive, CV u0, CV 
     pl->o = x | k;
 }
 
-/* One table for CV_G rows at once: the switch (an indirect jump) is paid
- * once per CV_G rows of the strip rather than per row. */
-static inline __attribute__((always_inline)) void cv_table_rows(unsigned t, const cv_planes_t *pl,
-                                                                CV *out) {
+/* One table for CV_G rows at once, combined into acc by op (a
+ * compile-time constant, so that a table of zeros or ones folds away with
+ * it): the switch (an indirect jump) is paid once per CV_G rows of the strip
+ * rather than per row. */
+enum { CV_SET_AND_ALIVE, CV_XOR, CV_XOR_AND_ALIVE };
+static inline __attribute__((always_inline)) void cv_table_rows(unsigned t, const int op,
+                                                                const cv_planes_t *pl, CV *acc) {
     switch (t & 31u) {
 #define CV_TC(i)                                                                                \
     case i:                                                                                     \
-        for (int r = 0; r < CV_G; r++)                                                          \
-            out[r] = cv_table_c(i, pl[r].p, pl[r].q, pl[r].o, pl[r].y);                         \
+        for (int r = 0; r < CV_G; r++) {                                                        \
+            CV v = cv_table_c(i, pl[r].p, pl[r].q, pl[r].o, pl[r].y);                           \
+            if (op == CV_XOR) acc[r] ^= v;                                                      \
+            else if (op == CV_XOR_AND_ALIVE) acc[r] ^= pl[r].alive & v;                         \
+            else acc[r] = pl[r].alive & v;                                                      \
+        }                                                                                       \
         return;
 #define CV_TC4(i) CV_TC(i) CV_TC(i + 1) CV_TC(i + 2) CV_TC(i + 3)
         CV_TC4(0) CV_TC4(4) CV_TC4(8) CV_TC4(12) CV_TC4(16) CV_TC4(20) CV_TC4(24) CV_TC4(28)
@@ -156,22 +162,31 @@ static inline __attribute__((always_inline)) void cv_table_rows(unsigned t, cons
     }
 }
 
-static inline __attribute__((always_inline)) CV cv_mux(CV c, CV a, CV b) {
-    return b ^ (c & (a ^ b));
+/* The rule's tables recombined (cv_rule): since
+ *   next = s0 ? (alive ? os : ob) : (alive ? es : eb)
+ *        = eb ^ alive&(es^eb) ^ s0&((ob^eb) ^ alive&(os^ob^es^eb))
+ * and the XOR of two tables is a table, four tables t[0..3] = eb, es^eb,
+ * ob^eb, os^ob^es^eb give the next state in 6 logic ops where three
+ * multiplexers take 9, and fewer where one of them is constant. */
+typedef struct cv_rule {
+    unsigned t[4];
+} cv_rule_t;
+
+static inline cv_rule_t cv_rule_of(unsigned born, unsigned survive) {
+    const corun_life_rule_tables_t rt = corun_life_rule_tables(born, survive);
+    cv_rule_t r = {{rt.even_b, rt.even_s ^ rt.even_b, rt.odd_b ^ rt.even_b,
+                    rt.odd_s ^ rt.odd_b ^ rt.even_s ^ rt.even_b}};
+    return r;
 }
 
 /* The next state of CV_G rows from their planes. */
-static inline __attribute__((always_inline)) void
-cv_rule_rows(const corun_life_rule_tables_t *rt, const cv_planes_t *pl, CV *nx) {
-    /* one pair of tables at a time: fewer vectors live */
-    CV b[CV_G], s[CV_G], odd[CV_G];
-    cv_table_rows(rt->odd_b, pl, b);
-    cv_table_rows(rt->odd_s, pl, s);
-    for (int r = 0; r < CV_G; r++) odd[r] = cv_mux(pl[r].alive, s[r], b[r]);
-    cv_table_rows(rt->even_b, pl, b);
-    cv_table_rows(rt->even_s, pl, s);
-    for (int r = 0; r < CV_G; r++)
-        nx[r] = cv_mux(pl[r].s0, odd[r], cv_mux(pl[r].alive, s[r], b[r]));
+static inline __attribute__((always_inline)) void cv_rule_rows(const cv_rule_t *rt,
+                                                               const cv_planes_t *pl, CV *nx) {
+    cv_table_rows(rt->t[3], CV_SET_AND_ALIVE, pl, nx);
+    cv_table_rows(rt->t[2], CV_XOR, pl, nx);
+    for (int r = 0; r < CV_G; r++) nx[r] &= pl[r].s0;
+    cv_table_rows(rt->t[1], CV_XOR_AND_ALIVE, pl, nx);
+    cv_table_rows(rt->t[0], CV_XOR, pl, nx);
 }
 
 /* Counting (omp_pop_t) without a vector popcount: each counted row adds
@@ -195,7 +210,7 @@ static inline __attribute__((always_inline)) CV cv_bytes_fold(CV b) {
 static inline __attribute__((always_inline)) void
 cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
                    int64_t y0, int64_t y1, int64_t j, int n, const int edge, const int full,
-                   uint64_t *diff, omp_pop_t *pop, const corun_life_rule_tables_t *rt) {
+                   uint64_t *diff, omp_pop_t *pop, const cv_rule_t *rt) {
     const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
     const int delta = diff && pop && pop->delta;
     CV bacc = {0}, lacc = {0}, bold = {0}, lold = {0}, stored = ~(CV){0};
@@ -305,7 +320,7 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
 static inline __attribute__((always_inline)) void
 cv_walk(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
         int64_t y1, int64_t j0, int64_t j1, uint64_t *diff, omp_pop_t *pop,
-        const corun_life_rule_tables_t *rt) {
+        const cv_rule_t *rt) {
     for (int64_t j = j0; j < j1; j += OMP_VW) {
         int n = j1 - j < OMP_VW ? (int)(j1 - j) : OMP_VW;
         uint64_t *df = diff ? diff + (j - j0) : NULL;
@@ -330,7 +345,7 @@ static inline __attribute__((always_inline)) void cv_step(OMP_BLOCK_PARAMS) {
     if (corun_life_rule_is_conway(born, survive)) {
         cv_walk(g, src, dst, dst_origin, y0, y1, j0, j1, diff, pop, NULL);
     } else {
-        corun_life_rule_tables_t rt = corun_life_rule_tables(born, survive);
+        const cv_rule_t rt = cv_rule_of(born, survive);
         cv_walk(g, src, dst, dst_origin, y0, y1, j0, j1, diff, pop, &rt);
     }
 }
