@@ -90,12 +90,12 @@ static inline __attribute__((always_inline)) CV cv_next(CV alive, CV u0, CV u1, 
 
 /* Any other rule: four tables over (x, k, y) derived from those of
  * corun_life_rule_tables (life_word.h; cv_rule below). A table is a
- * function of a = x + k (0..2) and y: w = a + 2y. With p = x^k (a == 1), q = x&k (a == 2) and o = x|k
- * (a != 0), each function of a is one of those, a complement or a constant
- * (cv_of_a), and the table is L ^ (y & (L ^ H)) with L its values for y = 0
- * (w = 0..2) and H for y = 1 (w = 2..4), L ^ H again a function of a. t is a
- * compile-time constant (a switch case): the ifs fold away and leave 0-3
- * logic ops per table. */
+ * function of a = x + k (0..2) and y: w = a + 2y. With p = x^k (a == 1),
+ * q = x&k (a == 2) and o = x|k (a != 0), each function of a is one of
+ * those, a complement or a constant (cv_of_a), and the table is
+ * L ^ (y & (L ^ H)) with L its values for y = 0 (w = 0..2) and H for y = 1
+ * (w = 2..4), L ^ H again a function of a. t is a compile-time constant (a
+ * switch case): the ifs fold away and leave 0-3 logic ops per table. */
 static inline __attribute__((always_inline)) CV cv_of_a(const unsigned b, CV p, CV q, CV o) {
     switch (b & 7u) { /* bit a: the value for a */
     case 0: return (CV){0};
@@ -315,8 +315,8 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
     }
 }
 
-/* omp_block_fn for any rule: B3/S23 here, with the rule folded; the others
- * with the shared body (omp_rows.h). */
+/* Words j0..j1-1 of rows y0..y1-1, one strip per vector; rt: NULL for
+ * B3/S23 (folded), else the rule's tables. */
 static inline __attribute__((always_inline)) void
 cv_walk(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
         int64_t y1, int64_t j0, int64_t j1, uint64_t *diff, omp_pop_t *pop,
