@@ -6,6 +6,10 @@
  * where dense and blocked stepping keep lane-strided rows), in dense
  * stepping, forced temporal blocking (with its streaming last level),
  * change tracking with narrow tiles, and skip_stable=auto's switching.
+ * The portable and AVX2 kernels evaluate four tables derived from a rule's
+ * (corun_life_rule_tables: eb, es^eb, ob^eb, os^ob^es^eb, cv_rule_of in
+ * omp_conway_vec.h) with a separate code path per table value, so the
+ * sample is checked to reach every value of each.
  * Other suites cover sizes and modes in depth for a few listed rules
  * (omp_vs_serial) and the backend contract (conformance). */
 #include <stdio.h>
@@ -15,6 +19,7 @@
 #include "corun/core.h"
 #include "corun/life.h"
 #include "life/omp_tuning.h"
+#include "life_word.h"
 #include "testlib.h"
 
 #define NRULES 240
@@ -67,6 +72,7 @@ static void test_random_rules(void) {
     static const int64_t sizes[][2] = {{67, 45}, {129, 19}, {512, 9}, {1, 13}, {200, 7}};
     const corun_life_backend_t *cuda = corun_life_backend_find("cuda", NULL);
     int failures = 0, b0 = 0, cuda_runs = 0;
+    uint32_t seen[4] = {0}; /* table values the sample reached, per table */
     for (int r = 0; r < NRULES && failures < 5; r++) {
         uint64_t bits = corun_rng_u64(2718, (uint64_t)r);
         corun_life_params_t p = {0};
@@ -74,6 +80,11 @@ static void test_random_rules(void) {
         p.rule.survive = (unsigned)((bits >> 9) & 0x1ffu);
         if (r % 8 == 0) p.rule.born |= 1u; /* at least a few B0 rules, B0 with S8 too */
         b0 += (int)(p.rule.born & 1u);
+        const corun_life_rule_tables_t rt = corun_life_rule_tables(p.rule.born, p.rule.survive);
+        seen[0] |= 1u << rt.even_b;
+        seen[1] |= 1u << (rt.even_s ^ rt.even_b);
+        seen[2] |= 1u << (rt.odd_b ^ rt.even_b);
+        seen[3] |= 1u << (rt.odd_s ^ rt.odd_b ^ rt.even_s ^ rt.even_b);
         p.boundary = r & 1 ? CORUN_LIFE_DEAD : CORUN_LIFE_TORUS;
         const int64_t *sz = sizes[(r >> 1) % 5];
         corun_life_cells_t init;
@@ -127,6 +138,7 @@ static void test_random_rules(void) {
         corun_life_cells_close(&init);
     }
     CU_ASSERT_TRUE(b0 >= NRULES / 8);
+    for (int t = 0; t < 4; t++) CU_ASSERT_EQUAL(seen[t], 0xffffffffu);
     if (cuda && !cuda_runs) fprintf(stderr, "\n  omp_rules: cuda did not open here: skipped\n");
 }
 

@@ -1,17 +1,19 @@
-/* omp_conway_vec.h — the B3/S23 row kernel in GCC vector extensions for
- * AVX2, the widest SIMD of most laptops: included by omp_kernels_avx2.c after
- * omp_rows.h, with OMP_VW = 4 words per vector; defines omp_step_avx2.
+/* omp_conway_vec.h — the row kernel for every outer-totalistic rule in GCC
+ * vector extensions: included after omp_rows.h by omp_kernels_avx2.c with
+ * OMP_VW = 4 words per vector (AVX2) and by omp_kernels_portable.c with
+ * OMP_VW = 2 (SSE2 on x86-64, NEON on aarch64); defines cv_step, which
+ * those files' omp_step_avx2 and omp_step_portable call.
  *
  * Why: gcc vectorises omp_rows.h's word loops, but that kernel keeps a ring
  * of row sums in memory and evaluates the rule from four sum planes; on
- * AVX2 it ran at ~20-28 G/s at 2048x2048, this at 38-51. The
- * same code with 2-word vectors for the baseline copy (SSE2) was 8 % slower
- * than gcc's vectorisation there (measured before row pointers were
- * stepped instead of recomputed), so that copy keeps it.
+ * AVX2 it ran B3/S23 at ~20-28 G/s at 2048x2048, this at 38-51; with 2-word
+ * vectors this is 1.08-1.34x gcc's vectorisation of the shared body for
+ * B3/S23 and 1.7-2.0x for the other rules.
  * This is the AVX-512
  * kernel's scheme (omp_conway_avx512.h) in portable vector C: walk down a
  * strip one vector wide, keeping the horizontal sums of the rows above, at
- * and below in registers, and apply B3/S23 folded into a few logic ops:
+ * and below in registers, and apply the rule: B3/S23 folded into a few
+ * logic ops (cv_next), any other rule through tables (cv_rule_rows):
  *   hsum:  h0 = W^C^E,  h1 = maj(W,C,E)
  *   block sum = s0 + 2(x + k) + 4y, with s0 = u0^m0^d0, k = maj(u0,m0,d0),
  *               x = u1^m1^d1, y = maj(u1,m1,d1)
@@ -20,14 +22,16 @@
  * (sum == 4 with s0 = 0 needs x + k + 2y = 2: x == k and k != y.)
  *
  * Any word range j0..j1-1 of a row. The west and east neighbour words are
- * unaligned loads at p-1 and p+1; in a row's first or last word they are
- * built in a small array instead (the wrapped cell of a torus, or zero).
+ * unaligned loads at p-1 and p+1; in a row's first word the west one is a
+ * shuffle of the vector and the wrapped cell (torus) or zero, in its last
+ * word the east one takes the wrapped cell from a lane mask.
  * The last word's padding bits, and lanes past j1, are never stored.
- * The omp_vs_serial tests compare this path (CORUN_OMP_SIMD=portable|avx2)
- * with the serial oracle.
+ * The omp_vs_serial, omp_rules and rules_random tests compare this path
+ * (CORUN_OMP_SIMD=portable|avx2) with the serial oracle.
  */
 typedef uint64_t cv_vec __attribute__((vector_size(OMP_VW * 8)));
 #define CV cv_vec
+#define CV_G 3 /* rows of a strip the walk takes at a time: the ring's period */
 
 static inline CV cv_load(const uint64_t *p) {
     CV v;
@@ -35,11 +39,15 @@ static inline CV cv_load(const uint64_t *p) {
     return v;
 }
 
-#if OMP_VW != 4
-#error "omp_conway_vec.h: written for 4-word vectors"
-#endif
+#if OMP_VW == 4
 #define CV_LANES {0, 1, 2, 3}
 #define CV_WEST {4, 0, 1, 2} /* (a, b) -> b[0], a[0], a[1], a[2] */
+#elif OMP_VW == 2
+#define CV_LANES {0, 1}
+#define CV_WEST {2, 0} /* (a, b) -> b[0], a[0] */
+#else
+#error "omp_conway_vec.h: written for 2- and 4-word vectors"
+#endif
 
 /* Horizontal sums of the VW words at r + j (whole-row index j). edge: this
  * vector holds word 0 or word wpr-1, whose outside neighbours come from
@@ -80,6 +88,107 @@ static inline __attribute__((always_inline)) CV cv_next(CV alive, CV u0, CV u1, 
     return (s0 & odd) | (~s0 & even);
 }
 
+/* Any other rule: four tables over (x, k, y) derived from those of
+ * corun_life_rule_tables (life_word.h; cv_rule below). A table is a
+ * function of a = x + k (0..2) and y: w = a + 2y. With p = x^k (a == 1),
+ * q = x&k (a == 2) and o = x|k (a != 0), each function of a is one of
+ * those, a complement or a constant (cv_of_a), and the table is
+ * L ^ (y & (L ^ H)) with L its values for y = 0 (w = 0..2) and H for y = 1
+ * (w = 2..4), L ^ H again a function of a. t is a compile-time constant (a
+ * switch case): the ifs fold away and leave 0-3 logic ops per table. */
+static inline __attribute__((always_inline)) CV cv_of_a(const unsigned b, CV p, CV q, CV o) {
+    switch (b & 7u) { /* bit a: the value for a */
+    case 0: return (CV){0};
+    case 1: return ~o;
+    case 2: return p;
+    case 3: return ~q;
+    case 4: return q;
+    case 5: return ~p;
+    case 6: return o;
+    default: return ~(CV){0};
+    }
+}
+
+static inline __attribute__((always_inline)) CV cv_table_c(const unsigned t, CV p, CV q, CV o,
+                                                           CV y) {
+    const unsigned l = t & 7u, h = (t >> 2) & 7u;
+    if (l == h) return cv_of_a(l, p, q, o);
+    if (l == 0) return y & cv_of_a(h, p, q, o);
+    if (h == 0) return cv_of_a(l, p, q, o) & ~y;
+    if (l == 7) return cv_of_a(h, p, q, o) | ~y;
+    if (h == 7) return cv_of_a(l, p, q, o) | y;
+    return cv_of_a(l, p, q, o) ^ (y & cv_of_a(l ^ h, p, q, o));
+}
+
+/* The inputs of the tables for one row: s0, alive and (p, q, o, y). */
+typedef struct cv_planes {
+    CV s0, alive, p, q, o, y;
+} cv_planes_t;
+
+static inline __attribute__((always_inline)) void cv_planes(CV alive, CV u0, CV u1, CV m0, CV m1,
+                                                            CV d0, CV d1, cv_planes_t *pl) {
+    CV t0 = u0 ^ m0, t1 = u1 ^ m1;
+    CV k = (u0 & m0) | (t0 & d0), x = t1 ^ d1;
+    pl->s0 = t0 ^ d0;
+    pl->alive = alive;
+    pl->y = (u1 & m1) | (t1 & d1);
+    pl->p = x ^ k;
+    pl->q = x & k;
+    pl->o = x | k;
+}
+
+/* One table for CV_G rows at once, combined into acc by op (a
+ * compile-time constant, so that a table of zeros or ones folds away with
+ * it): the switch (an indirect jump) is paid once per CV_G rows of the strip
+ * rather than per row. */
+enum { CV_SET_AND_ALIVE, CV_XOR, CV_XOR_AND_ALIVE };
+static inline __attribute__((always_inline)) void cv_table_rows(unsigned t, const int op,
+                                                                const cv_planes_t *pl, CV *acc) {
+    switch (t & 31u) {
+#define CV_TC(i)                                                                                \
+    case i:                                                                                     \
+        for (int r = 0; r < CV_G; r++) {                                                        \
+            CV v = cv_table_c(i, pl[r].p, pl[r].q, pl[r].o, pl[r].y);                           \
+            if (op == CV_XOR) acc[r] ^= v;                                                      \
+            else if (op == CV_XOR_AND_ALIVE) acc[r] ^= pl[r].alive & v;                         \
+            else acc[r] = pl[r].alive & v;                                                      \
+        }                                                                                       \
+        return;
+#define CV_TC4(i) CV_TC(i) CV_TC(i + 1) CV_TC(i + 2) CV_TC(i + 3)
+        CV_TC4(0) CV_TC4(4) CV_TC4(8) CV_TC4(12) CV_TC4(16) CV_TC4(20) CV_TC4(24) CV_TC4(28)
+#undef CV_TC4
+#undef CV_TC
+    default: __builtin_unreachable();
+    }
+}
+
+/* The rule's tables recombined (cv_rule): since
+ *   next = s0 ? (alive ? os : ob) : (alive ? es : eb)
+ *        = eb ^ alive&(es^eb) ^ s0&((ob^eb) ^ alive&(os^ob^es^eb))
+ * and the XOR of two tables is a table, four tables t[0..3] = eb, es^eb,
+ * ob^eb, os^ob^es^eb give the next state in 6 logic ops where three
+ * multiplexers take 9, and fewer where one of them is constant. */
+typedef struct cv_rule {
+    unsigned t[4];
+} cv_rule_t;
+
+static inline cv_rule_t cv_rule_of(unsigned born, unsigned survive) {
+    const corun_life_rule_tables_t rt = corun_life_rule_tables(born, survive);
+    cv_rule_t r = {{rt.even_b, rt.even_s ^ rt.even_b, rt.odd_b ^ rt.even_b,
+                    rt.odd_s ^ rt.odd_b ^ rt.even_s ^ rt.even_b}};
+    return r;
+}
+
+/* The next state of CV_G rows from their planes. */
+static inline __attribute__((always_inline)) void cv_rule_rows(const cv_rule_t *rt,
+                                                               const cv_planes_t *pl, CV *nx) {
+    cv_table_rows(rt->t[3], CV_SET_AND_ALIVE, pl, nx);
+    cv_table_rows(rt->t[2], CV_XOR, pl, nx);
+    for (int r = 0; r < CV_G; r++) nx[r] &= pl[r].s0;
+    cv_table_rows(rt->t[1], CV_XOR_AND_ALIVE, pl, nx);
+    cv_table_rows(rt->t[0], CV_XOR, pl, nx);
+}
+
 /* Counting (omp_pop_t) without a vector popcount: each counted row adds
  * its vector's per-byte bit counts (SWAR, 0..8 a byte) to a byte
  * accumulator, which is folded into 64-bit lane sums every 31 rows, before
@@ -96,21 +205,33 @@ static inline __attribute__((always_inline)) CV cv_bytes_fold(CV b) {
     return (b & 0xffffffffull) + (b >> 32);
 }
 
-/* The live cells of the word at p, read from memory: the vector just
- * stored there is counted by the scalar side (load and popcnt), which the
- * vector-bound kernel leaves idle, instead of a vector SWAR count. */
+/* The live cells of the word at p, read from memory: where the target has
+ * a popcnt instruction (the AVX2 copy), a full vector just stored is
+ * counted by the scalar side (a load and a popcnt per word), which the
+ * vector-bound kernel leaves idle, instead of the vector SWAR count above
+ * (AVX2 at 2048x2048: +14-20 % for the population series instead of
+ * +42-46 %). */
+#if defined(__x86_64__) && defined(__POPCNT__)
+#define CV_SCALAR_COUNT 1
 static inline __attribute__((always_inline)) uint64_t cv_popcnt_mem(const uint64_t *p) {
     uint64_t c;
     __asm__("popcnt %1, %0" : "=r"(c) : "m"(*p));
     return c;
 }
+#else
+#define CV_SCALAR_COUNT 0
+static inline __attribute__((always_inline)) uint64_t cv_popcnt_mem(const uint64_t *p) {
+    (void)p;
+    return 0;
+}
+#endif
 
 /* Rows y0..y1-1 of the vector at words j..j+VW-1, of which lanes < n are
  * stored (n < VW only at the end of a range; full: n == VW). */
 static inline __attribute__((always_inline)) void
 cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
                    int64_t y0, int64_t y1, int64_t j, int n, const int edge, const int full,
-                   uint64_t *diff, omp_pop_t *pop) {
+                   uint64_t *diff, omp_pop_t *pop, const cv_rule_t *rt) {
     const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
     const int delta = diff && pop && pop->delta;
     CV bacc = {0}, lacc = {0}, bold = {0}, lold = {0}, stored = ~(CV){0};
@@ -135,31 +256,42 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
     uint64_t *out = dst + (y0 - dst_origin) * g->stride + j;
     cv_hsum(g, rows_src_row(g, src, y0 - 1), j, edge, &ac, &a0, &a1);
     cv_hsum(g, rd, j, edge, &bc, &b0, &b1);
-    /* One row of the walk (OMP_WALK3 in omp_int.h). */
-#define CV_ROW(U, M, D)                                                                            \
+    /* The walk goes CV_G = 3 rows at a time, the ring's period (as
+     * OMP_WALK3 in omp_int.h): CV_LOAD reads row y + R + 1 and computes row
+     * y + R's next state (B3/S23) or its planes (the tables, all CV_G rows
+     * at once), CV_STORE writes and counts it. B3/S23 stores each row
+     * right after computing it: the group's order cost it 1-10 %. */
+    cv_planes_t pl[CV_G] = {0};
+    CV nx[CV_G] = {0};
+#define CV_LOAD(U, M, D, R)                                                                        \
     do {                                                                                           \
-        rd = rows_src_next(g, src, y + 1, rd);                                                \
-        cv_hsum(g, rd, j, edge, &D##c, &D##0, &D##1);                                    \
-        CV nx = cv_next(M##c, U##0, U##1, M##0, M##1, D##0, D##1);                       \
-        if (edge) nx &= keep;                                                                      \
-        const int counted = y >= cya && y < cyb;                                                   \
-        if (delta && counted) bold += cv_bytecount(cv_load(out) & stored);                          \
+        rd = rows_src_next(g, src, y + (R) + 1, rd);                                               \
+        cv_hsum(g, rd, j, edge, &D##c, &D##0, &D##1);                                              \
+        if (rt)                                                                                    \
+            cv_planes(M##c, U##0, U##1, M##0, M##1, D##0, D##1, &pl[R]);                           \
+        else                                                                                       \
+            nx[R] = cv_next(M##c, U##0, U##1, M##0, M##1, D##0, D##1);                             \
+    } while (0)
+#define CV_STORE(R)                                                                                \
+    do {                                                                                           \
+        if (edge) nx[R] &= keep;                                                                   \
+        const int counted = y + (R) >= cya && y + (R) < cyb;                                       \
+        if (delta && counted) bold += cv_bytecount(cv_load(out) & stored);                         \
         if (full) {                                                                                \
-            if (diff) dacc |= nx ^ cv_load(out);                                         \
-            memcpy(out, &nx, sizeof nx);                                                           \
+            if (diff) dacc |= nx[R] ^ cv_load(out);                                                \
+            memcpy(out, &nx[R], sizeof nx[R]);                                                     \
         } else { /* through an array: no vector lives in memory on the full path */                \
             uint64_t v[OMP_VW];                                                                    \
-            memcpy(v, &nx, sizeof v);                                                              \
+            memcpy(v, &nx[R], sizeof v);                                                           \
             for (int i = 0; i < n; i++) {                                                          \
                 if (diff) part[i] |= v[i] ^ out[i];                                                \
                 out[i] = v[i];                                                                     \
             }                                                                                      \
         }                                                                                          \
-        if (counted && full) {                                                                     \
-            sacc += cv_popcnt_mem(out) + cv_popcnt_mem(out + 1) + cv_popcnt_mem(out + 2) +         \
-                    cv_popcnt_mem(out + 3);                                                        \
+        if (CV_SCALAR_COUNT && counted && full) {                                                  \
+            for (int i = 0; i < OMP_VW; i++) sacc += cv_popcnt_mem(out + i);                        \
         } else if (counted) {                                                                      \
-            bacc += cv_bytecount(nx & stored);                                                     \
+            bacc += cv_bytecount(nx[R] & stored);                                                  \
             if (++brows == 31) {                                                                   \
                 lacc += cv_bytes_fold(bacc);                                                       \
                 lold += cv_bytes_fold(bold);                                                       \
@@ -170,14 +302,36 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
         omp_prefetch_step(src.pf);                                                                 \
         out += g->stride;                                                                          \
     } while (0)
-    int64_t y = y0;
-    OMP_WALK3(y, y1, CV_ROW, a, b, c);
-#undef CV_ROW
+    for (int64_t y = y0; y < y1; y += CV_G) {
+        const int64_t nr = y1 - y; /* rows left: the last group may be short */
+        if (!rt) { /* B3/S23: each row stored as soon as it is computed */
+            CV_LOAD(a, b, c, 0);
+            CV_STORE(0);
+            if (nr > 1) {
+                CV_LOAD(b, c, a, 1);
+                CV_STORE(1);
+            }
+            if (nr > 2) {
+                CV_LOAD(c, a, b, 2);
+                CV_STORE(2);
+            }
+        } else {
+            CV_LOAD(a, b, c, 0);
+            if (nr > 1) CV_LOAD(b, c, a, 1);
+            if (nr > 2) CV_LOAD(c, a, b, 2);
+            cv_rule_rows(rt, pl, nx);
+            CV_STORE(0);
+            if (nr > 1) CV_STORE(1);
+            if (nr > 2) CV_STORE(2);
+        }
+    }
+#undef CV_LOAD
+#undef CV_STORE
     if (pop) {
         lacc += cv_bytes_fold(bacc);
         lold += cv_bytes_fold(bold);
-        pop->n += (int64_t)(sacc + lacc[0] + lacc[1] + lacc[2] + lacc[3]) -
-                  (int64_t)(lold[0] + lold[1] + lold[2] + lold[3]);
+        pop->n += (int64_t)sacc;
+        for (int i = 0; i < OMP_VW; i++) pop->n += (int64_t)lacc[i] - (int64_t)lold[i];
     }
     if (diff) {
         uint64_t v[OMP_VW];
@@ -186,13 +340,12 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
     }
 }
 
-/* omp_block_fn for any rule: B3/S23 here, with the rule folded; the others
- * with the shared body (omp_rows.h). */
-void omp_step_avx2(OMP_BLOCK_PARAMS) {
-    if (!corun_life_rule_is_conway(born, survive)) {
-        rows_generic(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
-        return;
-    }
+/* Words j0..j1-1 of rows y0..y1-1, one strip per vector; rt: NULL for
+ * B3/S23 (folded), else the rule's tables. */
+static inline __attribute__((always_inline)) void
+cv_walk(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
+        int64_t y1, int64_t j0, int64_t j1, uint64_t *diff, omp_pop_t *pop,
+        const cv_rule_t *rt) {
     for (int64_t j = j0; j < j1; j += OMP_VW) {
         int n = j1 - j < OMP_VW ? (int)(j1 - j) : OMP_VW;
         uint64_t *df = diff ? diff + (j - j0) : NULL;
@@ -200,16 +353,30 @@ void omp_step_avx2(OMP_BLOCK_PARAMS) {
          * row's zero padding words (rows are at least 8 words longer). */
         const int edge = j == 0 || j + OMP_VW >= g->wpr;
         if (n < OMP_VW) /* the end of a range: rare, one version */
-            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 0, df, pop);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 0, df, pop, rt);
         else if (edge)
-            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 1, df, pop);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 1, df, pop, rt);
         else if (df)
-            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, df, pop);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, df, pop, rt);
         else
-            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, NULL, pop);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, NULL, pop, rt);
+    }
+}
+
+/* omp_block_fn for any rule: B3/S23 with the rule folded, the others
+ * through their tables. */
+static inline __attribute__((always_inline)) void cv_step(OMP_BLOCK_PARAMS) {
+    (void)scratch;
+    if (corun_life_rule_is_conway(born, survive)) {
+        cv_walk(g, src, dst, dst_origin, y0, y1, j0, j1, diff, pop, NULL);
+    } else {
+        const cv_rule_t rt = cv_rule_of(born, survive);
+        cv_walk(g, src, dst, dst_origin, y0, y1, j0, j1, diff, pop, &rt);
     }
 }
 
 #undef CV
+#undef CV_G
 #undef CV_LANES
 #undef CV_WEST
+#undef CV_SCALAR_COUNT

@@ -156,11 +156,11 @@ static inline int64_t omp_scratch_words(const omp_geom_t *g) {
 #define OMP_COUNT_PARAMS                                                                        \
     const omp_geom_t *g, const uint64_t *base, int64_t origin, int64_t y0, int64_t y1
 
-void omp_step_portable(OMP_BLOCK_PARAMS); /* B3/S23 folded, else omp_generic_portable */
+void omp_step_portable(OMP_BLOCK_PARAMS); /* omp_conway_vec.h, 2-word vectors */
 void omp_generic_portable(OMP_BLOCK_PARAMS);
 int64_t omp_count_portable(OMP_COUNT_PARAMS);
 #ifdef OMP_HAVE_X86_COPIES
-void omp_step_avx2(OMP_BLOCK_PARAMS); /* omp_conway_vec.h for B3/S23, else omp_generic_avx2 */
+void omp_step_avx2(OMP_BLOCK_PARAMS); /* omp_conway_vec.h, 4-word vectors */
 void omp_generic_avx2(OMP_BLOCK_PARAMS);
 int64_t omp_count_avx2(OMP_COUNT_PARAMS);
 void omp_step_avx512(OMP_BLOCK_PARAMS); /* omp_conway_avx512.h, and the next four */

@@ -1,7 +1,8 @@
 /* omp_kernels_avx2.c — the omp backend's row kernels compiled for AVX2: the
- * shared body of omp_rows.h for any rule, and the vector-extension B3/S23
- * kernel of omp_conway_vec.h. The build stays baseline x86-64; these run
- * only after omp_machine_probe() found the CPU (and the OS) can. */
+ * vector-extension strip kernel of omp_conway_vec.h for every rule, and the
+ * shared body of omp_rows.h (omp_generic_avx2). The build stays baseline
+ * x86-64; these run only after omp_machine_probe() found the CPU (and the
+ * OS) can. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,10 @@
 #define OMP_VW 4
 #include "life/omp_rows.h"
 #include "life/omp_conway_vec.h"
+
+void omp_step_avx2(OMP_BLOCK_PARAMS) {
+    cv_step(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
+}
 
 void omp_generic_avx2(OMP_BLOCK_PARAMS) {
     rows_generic(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);

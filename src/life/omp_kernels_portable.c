@@ -1,6 +1,8 @@
 /* omp_kernels_portable.c — the omp backend's row kernels for the build's
  * baseline target (SSE2 on x86-64, whatever the CPU is elsewhere): the
- * shared body of omp_rows.h, which gcc vectorises. Runs on every CPU. */
+ * vector-extension strip kernel of omp_conway_vec.h with 2-word vectors for
+ * every rule, and the shared body of omp_rows.h (omp_generic_portable),
+ * which gcc vectorises. Runs on every CPU. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,9 +10,11 @@
 #include "life_word.h"
 
 #include "life/omp_rows.h"
+#define OMP_VW 2
+#include "life/omp_conway_vec.h"
 
 void omp_step_portable(OMP_BLOCK_PARAMS) {
-    rows_step(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
+    cv_step(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
 }
 
 void omp_generic_portable(OMP_BLOCK_PARAMS) {

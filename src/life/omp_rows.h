@@ -184,8 +184,9 @@ rows_block(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin
     if (pop) pop->n += cnt;
 }
 
-/* B3/S23 (born/survive ignored). Unused in the AVX2 copy, where
- * omp_conway_vec.h serves B3/S23. */
+/* B3/S23 (born/survive ignored). Used by the AVX-512 copy's
+ * avx512-autovec set only; the portable and AVX2 sets step every rule with
+ * omp_conway_vec.h. */
 static inline __attribute__((always_inline, unused)) void rows_conway(OMP_BLOCK_PARAMS) {
     (void)born;
     (void)survive;
