@@ -16,7 +16,7 @@ void omp_step_dense(omp_state_t *s, int64_t n, int64_t *pops) {
         for (int64_t i = 0; i < n; i++) {
             int c = s->cur ^ (int)(i & 1);
             omp_src_t src = {s->buf[c], 0, g->torus, NULL};
-            omp_pop_t pop = {s->cy0, s->cy1, 0, 0};
+            omp_pop_t pop = {s->cy0, s->cy1, 0, 0, !s->plan.cached};
             if (y0 < y1)
                 s->fn(g, src, s->buf[c ^ 1], 0, y0, y1, 0, g->wpr, scr, NULL, s->born,
                       s->survive, pops ? &pop : NULL);

@@ -98,6 +98,7 @@ typedef struct omp_src {
 typedef struct omp_pop {
     int64_t y0, y1, n;
     int delta;
+    int uncached; /* the rows written are not in the caches (omp_conway_vec.h) */
 } omp_pop_t;
 
 /* Computes generation t+1 for rows y0..y1-1 and words j0..j1-1 of them into
@@ -206,6 +207,7 @@ typedef struct omp_plan {
     int conway;               /* the rule is B3/S23 (kernels fold it where they can) */
     int strided;              /* dense and blocked stepping keep lane-strided rows */
     int stream;               /* blocking's last level uses non-temporal stores */
+    int cached;               /* both generations fit about the last-level cache */
     /* temporal blocking (mode or bulk OMP_MODE_TBLOCK) */
     int levels, levels_max;   /* generations per pass: usual, largest */
     int64_t band_rows;

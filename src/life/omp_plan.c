@@ -70,6 +70,10 @@ void omp_plan(int64_t w, int64_t h, const corun_life_params_t *p, const omp_mach
                              : m->l2_bytes > 0    ? m->l2_bytes
                                                   : (int64_t)1 << 20;
     const int tblock_ok = !tu->tblock_off && 2 * h * stride * 8 > tb_bytes * nt;
+    /* Dense stepping of a grid this much larger streams from memory, where
+     * the AVX2 kernels count in registers (omp_pop_t.uncached); 8x the L2s
+     * is about what the last-level cache holds on most x86 machines. */
+    out->cached = 2 * h * stride * 8 <= 8 * tb_bytes * nt;
     /* Streaming stores only where the grid does not stay in the caches
      * anyway: skip_stable=auto blocks in-cache grids too, and there the
      * next pass would have to read the streamed rows back from memory

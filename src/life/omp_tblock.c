@@ -89,7 +89,7 @@ static void tblock_band(omp_state_t *s, int64_t b, int64_t next, int warm, int L
         int64_t dorg = k == L ? 0 : origin;
         /* Counted: the band's own rows of generation t+k (not the halo
          * rows its neighbours compute too). */
-        omp_pop_t pop = {y0 > s->cy0 ? y0 : s->cy0, y1 < s->cy1 ? y1 : s->cy1, 0, 0};
+        omp_pop_t pop = {y0 > s->cy0 ? y0 : s->cy0, y1 < s->cy1 ? y1 : s->cy1, 0, 0, 0};
         (k == L ? s->fn_last : s->fn)(g, src, dst, dorg, lo, hi, 0, g->wpr, scr, NULL, s->born,
                                       s->survive, pops ? &pop : NULL);
         if (pops) {

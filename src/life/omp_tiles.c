@@ -231,7 +231,7 @@ static void tiles_row(omp_state_t *s, const tiles_gen_t *t, int64_t ty, uint64_t
      * the kernels a popcount per vector. */
     const int64_t first = next_bit(nr, s->tl.ntx, 0, 1);
     const int whole = first == 0 && next_bit(nr, s->tl.ntx, 0, 0) >= s->tl.ntx;
-    omp_pop_t pop = {y0 > s->cy0 ? y0 : s->cy0, y1 < s->cy1 ? y1 : s->cy1, 0, !whole};
+    omp_pop_t pop = {y0 > s->cy0 ? y0 : s->cy0, y1 < s->cy1 ? y1 : s->cy1, 0, !whole, 0};
     for (int64_t a = first; a < s->tl.ntx;) {
         int64_t b = next_bit(nr, s->tl.ntx, a, 0);
         int64_t j0 = a * s->tl.tw, j1 = b * s->tl.tw < g->wpr ? b * s->tl.tw : g->wpr;
