@@ -17,7 +17,8 @@
 # localhost (Debian's slurmctld, slurmd, munge; installed here, not by the
 # demo), submits the job scripts of scripts/slurm with sbatch, signals and
 # requeues two of them mid-run, checks their results against direct runs and
-# stops the daemons (~30 s; CORUN_SKIP_SLURM=1 skips it). It fails when the
+# stops the daemons (~2.5 min, most of it Slurm holding a requeued job before
+# it starts again; CORUN_SKIP_SLURM=1 skips it). It fails when the
 # cluster does not start; it skips (exit 77, with the reason) only where slurmd
 # cannot run at all: not root and no password-less sudo.
 # AArch64 (docs/AIO.md): scripts/check-aio-aarch64.sh cross-builds the aio
@@ -77,7 +78,7 @@ if [ "${CORUN_SKIP_GPU_BUNDLE:-0}" != 1 ]; then
 fi
 
 if [ "${CORUN_SKIP_SLURM:-0}" != 1 ]; then
-    echo "== Slurm: one-node cluster on localhost, job scripts submitted and checked (~30 s) =="
+    echo "== Slurm: one-node cluster on localhost, job scripts submitted and checked (~2.5 min) =="
     rc=0
     "$CORUN_ROOT/scripts/slurm/ci-stage.sh" "$CORUN_ROOT/build/corun" "$CORUN_ROOT/build-cuda-emu/corun" || rc=$?
     [ "$rc" = 0 ] || [ "$rc" = 77 ] || exit "$rc"
