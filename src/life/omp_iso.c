@@ -55,18 +55,7 @@ void omp_iso_prog_build(const corun_life_rule_t *r, omp_iso_prog_t *p) {
         }
 }
 
-#define OMP_ISO_NAME omp_iso_portable
-#include "life/omp_iso_rows.h"
-#undef OMP_ISO_NAME
-
 #ifdef OMP_HAVE_X86_COPIES
-#pragma GCC push_options
-#pragma GCC target("avx2,bmi2,popcnt")
-#define OMP_ISO_NAME omp_iso_avx2
-#include "life/omp_iso_rows.h"
-#undef OMP_ISO_NAME
-#pragma GCC pop_options
-
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx2,bmi2,popcnt,prefer-vector-width=512")
 #define OMP_ISO_NAME omp_iso_avx512

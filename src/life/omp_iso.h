@@ -72,6 +72,13 @@ void omp_iso_lut_build(const corun_life_rule_t *r, uint8_t tables[3][64]);
 void omp_iso_lut_avx512(OMP_BLOCK_PARAMS);
 #endif
 
+/* The strip walk's isotropic kernels (omp_conway_vec.h, cv_iso_step):
+ * omp_kernels_avx2.c and omp_kernels_portable.c. */
+void omp_iso_portable(OMP_BLOCK_PARAMS);
+#ifdef OMP_HAVE_X86_COPIES
+void omp_iso_avx2(OMP_BLOCK_PARAMS);
+#endif
+
 /* The isotropic kernel for a kernel set's SIMD target ("avx512",
  * "avx512-autovec", "avx2", "portable"): the table lookup for "avx512" on a
  * CPU with VBMI and BITALG, the letter interpreter's copy for the target
