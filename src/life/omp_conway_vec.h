@@ -2,7 +2,9 @@
  * vector extensions: included after omp_rows.h by omp_kernels_avx2.c with
  * OMP_VW = 4 words per vector (AVX2) and by omp_kernels_portable.c with
  * OMP_VW = 2 (SSE2 on x86-64, NEON on aarch64); defines cv_step, which
- * those files' omp_step_avx2 and omp_step_portable call.
+ * those files' omp_step_avx2 and omp_step_portable call, and cv_iso_step,
+ * the same walk for isotropic rules (omp_iso.h: their omp_iso_avx2 and
+ * omp_iso_portable).
  *
  * Why: gcc vectorises omp_rows.h's word loops, but that kernel keeps a ring
  * of row sums in memory and evaluates the rule from four sum planes; on

@@ -1,8 +1,9 @@
 /* omp_iso.c — the omp backend's isotropic-rule kernels (omp_iso.h): the
  * list of neighbourhoods built from the rule's table (and the table-lookup
- * kernel's tables, omp_iso_lut.c), one copy of the letter interpreter's body
- * (omp_iso_rows.h) per SIMD target, as omp_kernels_*.c do for the B/S
- * kernels, and the choice between the kernels. */
+ * kernel's tables, omp_iso_lut.c), the AVX-512 copy of the chunked letter
+ * interpreter (omp_iso_rows.h; the avx2 and portable sets interpret in the
+ * strip walk of omp_conway_vec.h instead), and the choice between the
+ * kernels. */
 #include <stdlib.h>
 #include <string.h>
 
