@@ -2,7 +2,9 @@
  * vector extensions: included after omp_rows.h by omp_kernels_avx2.c with
  * OMP_VW = 4 words per vector (AVX2) and by omp_kernels_portable.c with
  * OMP_VW = 2 (SSE2 on x86-64, NEON on aarch64); defines cv_step, which
- * those files' omp_step_avx2 and omp_step_portable call.
+ * those files' omp_step_avx2 and omp_step_portable call, and cv_iso_step,
+ * the same walk for isotropic rules (omp_iso.h: their omp_iso_avx2 and
+ * omp_iso_portable).
  *
  * Why: gcc vectorises omp_rows.h's word loops, but that kernel keeps a ring
  * of row sums in memory and evaluates the rule from four sum planes; on
@@ -54,7 +56,7 @@ static inline CV cv_load(const uint64_t *p) {
  * the other end of the row (torus) or are dead. */
 static inline __attribute__((always_inline)) void
 cv_hsum(const omp_geom_t *g, const uint64_t *r, int64_t j, const int edge, CV *c,
-                  CV *h0, CV *h1) {
+                  CV *h0, CV *h1, CV *wo, CV *eo) {
     /* Past the row's last word come its zero padding words (rows are at
      * least 8 words longer): the east load of the last vector reads those. */
     CV cc = cv_load(r + j), ev = cv_load(r + j + 1), wv;
@@ -76,6 +78,8 @@ cv_hsum(const omp_geom_t *g, const uint64_t *r, int64_t j, const int edge, CV *c
     *h0 = t ^ e;
     *h1 = (w & cc) | (t & e);
     *c = cc;
+    *wo = w; /* the neighbour planes themselves: the isotropic rules' (cv_iso_rows) */
+    *eo = e;
 }
 
 static inline __attribute__((always_inline)) CV cv_next(CV alive, CV u0, CV u1, CV m0,
@@ -189,6 +193,63 @@ static inline __attribute__((always_inline)) void cv_rule_rows(const cv_rule_t *
     cv_table_rows(rt->t[0], CV_XOR, pl, nx);
 }
 
+/* Isotropic rules (omp_iso.h, omp_iso_prog_t): cv_rule_rows gives the
+ * counts complete in the rule (every letter or none), and each count with
+ * some of its letters (a group) ORs in the cells of that block sum and
+ * state whose neighbourhood matches one of its terms (or none, negate).
+ * nbh holds each row's nine neighbour planes (table index order: the rows
+ * above, at and below, west, centre, east), which cv_hsum gave the walk;
+ * a term is the AND of up to four of them, or their NOR (dead
+ * neighbours). The program is read at run time, so the planes live in an
+ * L1 array; the terms' loops take the CV_G rows together. */
+static inline __attribute__((always_inline)) void cv_iso_rows(const omp_iso_prog_t *pr,
+                                                              CV nbh[CV_G][9],
+                                                              const cv_planes_t *pl, CV *nx) {
+    for (int gi = 0; gi < pr->ngroups; gi++) {
+        const omp_iso_group_t *gr = &pr->group[gi];
+        const omp_iso_term_t *t = &pr->term[gr->t0], *const tend = t + gr->nt;
+        CV acc[CV_G] = {0}, eq[CV_G];
+        /* every term of a group has the same arity and kind */
+        switch (t->n * 2 + t->neg) {
+#define CV_TERMS(K, EXPR)                                                                         \
+    case K:                                                                                        \
+        for (; t < tend; t++) {                                                                    \
+            const uint8_t *b = t->bit;                                                             \
+            for (int r = 0; r < CV_G; r++) {                                                       \
+                const CV *P = nbh[r];                                                              \
+                acc[r] |= EXPR;                                                                    \
+            }                                                                                      \
+        }                                                                                          \
+        break;
+            CV_TERMS(2, P[b[0]])
+            CV_TERMS(3, ~P[b[0]])
+            CV_TERMS(4, P[b[0]] & P[b[1]])
+            CV_TERMS(5, ~(P[b[0]] | P[b[1]]))
+            CV_TERMS(6, P[b[0]] & P[b[1]] & P[b[2]])
+            CV_TERMS(7, ~(P[b[0]] | P[b[1]] | P[b[2]]))
+            CV_TERMS(8, P[b[0]] & P[b[1]] & P[b[2]] & P[b[3]])
+            CV_TERMS(9, ~(P[b[0]] | P[b[1]] | P[b[2]] | P[b[3]]))
+#undef CV_TERMS
+        default: __builtin_unreachable();
+        }
+        /* block sum == gr->sum: sum = s0 + 2w, w = a + 2y with a = x + k,
+         * and a == 0, 1, 2 is ~o, p, q (cv_planes) */
+        for (int r = 0; r < CV_G; r++) {
+            const cv_planes_t *l = &pl[r];
+            switch (gr->sum >> 1) {
+            case 0: eq[r] = ~(l->o | l->y); break;
+            case 1: eq[r] = l->p & ~l->y; break;
+            case 2: eq[r] = (l->q & ~l->y) | (l->y & ~l->o); break;
+            case 3: eq[r] = l->p & l->y; break;
+            default: eq[r] = l->q & l->y; break;
+            }
+            eq[r] &= gr->sum & 1 ? l->s0 : ~l->s0;
+            eq[r] &= gr->alive ? l->alive : ~l->alive;
+            nx[r] |= eq[r] & (gr->negate ? ~acc[r] : acc[r]);
+        }
+    }
+}
+
 /* Counting (omp_pop_t) without a vector popcount: each counted row adds
  * its vector's per-byte bit counts (SWAR, 0..8 a byte) to a byte
  * accumulator, which is folded into 64-bit lane sums every 31 rows, before
@@ -234,7 +295,8 @@ static inline __attribute__((always_inline)) uint64_t cv_popcnt_mem(const uint64
 static inline __attribute__((always_inline)) void
 cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
                    int64_t y0, int64_t y1, int64_t j, int n, const int edge, const int full,
-                   uint64_t *diff, omp_pop_t *pop, const cv_rule_t *rt) {
+                   uint64_t *diff, omp_pop_t *pop, const cv_rule_t *rt,
+                   const omp_iso_prog_t *iso) {
     const int64_t cya = pop ? pop->y0 : 0, cyb = pop ? pop->y1 : 0;
     const int delta = diff && pop && pop->delta;
     CV bacc = {0}, lacc = {0}, bold = {0}, lold = {0}, stored = ~(CV){0};
@@ -255,11 +317,11 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
     }
     CV dacc = {0};
     uint64_t part[OMP_VW] = {0}; /* diff of a partial vector */
-    CV ac, a0, a1, bc, b0, b1, cc, c0, c1;
+    CV ac, a0, a1, aw, ae, bc, b0, b1, bw, be, cc, c0, c1, cw, ce;
     const uint64_t *rd = rows_src_row(g, src, y0); /* the row below y: y + 1 */
     uint64_t *out = dst + (y0 - dst_origin) * g->stride + j;
-    cv_hsum(g, rows_src_row(g, src, y0 - 1), j, edge, &ac, &a0, &a1);
-    cv_hsum(g, rd, j, edge, &bc, &b0, &b1);
+    cv_hsum(g, rows_src_row(g, src, y0 - 1), j, edge, &ac, &a0, &a1, &aw, &ae);
+    cv_hsum(g, rd, j, edge, &bc, &b0, &b1, &bw, &be);
     /* The walk goes CV_G = 3 rows at a time, the ring's period (as
      * OMP_WALK3 in omp_int.h): CV_LOAD reads row y + R + 1 and computes row
      * y + R's next state (B3/S23) or its planes (the tables, all CV_G rows
@@ -267,13 +329,19 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
      * right after computing it: the group's order cost it 1-10 %. */
     cv_planes_t pl[CV_G] = {0};
     CV nx[CV_G] = {0};
+    CV nbh[CV_G][9]; /* isotropic rules: each row's neighbour planes, table index order */
+    if (iso) memset(nbh, 0, sizeof nbh);
 #define CV_LOAD(U, M, D, R)                                                                        \
     do {                                                                                           \
         rd = rows_src_next(g, src, y + (R) + 1, rd);                                               \
-        cv_hsum(g, rd, j, edge, &D##c, &D##0, &D##1);                                              \
-        if (rt)                                                                                    \
+        cv_hsum(g, rd, j, edge, &D##c, &D##0, &D##1, &D##w, &D##e);                                \
+        if (rt) {                                                                                  \
             cv_planes(M##c, U##0, U##1, M##0, M##1, D##0, D##1, &pl[R]);                           \
-        else                                                                                       \
+            if (iso) {                                                                             \
+                const CV nb_[9] = {U##w, U##c, U##e, M##w, M##c, M##e, D##w, D##c, D##e};          \
+                memcpy(nbh[R], nb_, sizeof nb_);                                                   \
+            }                                                                                      \
+        } else                                                                                     \
             nx[R] = cv_next(M##c, U##0, U##1, M##0, M##1, D##0, D##1);                             \
     } while (0)
 #define CV_STORE(R)                                                                                \
@@ -324,6 +392,7 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
             if (nr > 1) CV_LOAD(b, c, a, 1);
             if (nr > 2) CV_LOAD(c, a, b, 2);
             cv_rule_rows(rt, pl, nx);
+            if (iso) cv_iso_rows(iso, nbh, pl, nx);
             CV_STORE(0);
             if (nr > 1) CV_STORE(1);
             if (nr > 2) CV_STORE(2);
@@ -349,7 +418,7 @@ cv_strip(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin,
 static inline __attribute__((always_inline)) void
 cv_walk(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, int64_t y0,
         int64_t y1, int64_t j0, int64_t j1, uint64_t *diff, omp_pop_t *pop,
-        const cv_rule_t *rt) {
+        const cv_rule_t *rt, const omp_iso_prog_t *iso) {
     for (int64_t j = j0; j < j1; j += OMP_VW) {
         int n = j1 - j < OMP_VW ? (int)(j1 - j) : OMP_VW;
         uint64_t *df = diff ? diff + (j - j0) : NULL;
@@ -357,13 +426,13 @@ cv_walk(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, i
          * row's zero padding words (rows are at least 8 words longer). */
         const int edge = j == 0 || j + OMP_VW >= g->wpr;
         if (n < OMP_VW) /* the end of a range: rare, one version */
-            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 0, df, pop, rt);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 0, df, pop, rt, iso);
         else if (edge)
-            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 1, df, pop, rt);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 1, 1, df, pop, rt, iso);
         else if (df)
-            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, df, pop, rt);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, df, pop, rt, iso);
         else
-            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, NULL, pop, rt);
+            cv_strip(g, src, dst, dst_origin, y0, y1, j, n, 0, 1, NULL, pop, rt, iso);
     }
 }
 
@@ -372,11 +441,21 @@ cv_walk(const omp_geom_t *g, omp_src_t src, uint64_t *dst, int64_t dst_origin, i
 static inline __attribute__((always_inline)) void cv_step(OMP_BLOCK_PARAMS) {
     (void)scratch;
     if (corun_life_rule_is_conway(born, survive)) {
-        cv_walk(g, src, dst, dst_origin, y0, y1, j0, j1, diff, pop, NULL);
+        cv_walk(g, src, dst, dst_origin, y0, y1, j0, j1, diff, pop, NULL, NULL);
     } else {
         const cv_rule_t rt = cv_rule_of(born, survive);
-        cv_walk(g, src, dst, dst_origin, y0, y1, j0, j1, diff, pop, &rt);
+        cv_walk(g, src, dst, dst_origin, y0, y1, j0, j1, diff, pop, &rt, NULL);
     }
+}
+
+/* omp_block_fn for an isotropic rule (omp_geom_t.iso): the complete counts
+ * through their tables, the others by cv_iso_rows. */
+static inline __attribute__((always_inline)) void cv_iso_step(OMP_BLOCK_PARAMS) {
+    (void)scratch;
+    (void)born;
+    (void)survive;
+    const cv_rule_t rt = cv_rule_of(g->iso->born, g->iso->survive);
+    cv_walk(g, src, dst, dst_origin, y0, y1, j0, j1, diff, pop, &rt, g->iso);
 }
 
 #undef CV

@@ -1,8 +1,9 @@
 /* omp_iso.c — the omp backend's isotropic-rule kernels (omp_iso.h): the
  * list of neighbourhoods built from the rule's table (and the table-lookup
- * kernel's tables, omp_iso_lut.c), one copy of the letter interpreter's body
- * (omp_iso_rows.h) per SIMD target, as omp_kernels_*.c do for the B/S
- * kernels, and the choice between the kernels. */
+ * kernel's tables, omp_iso_lut.c), the AVX-512 copy of the chunked letter
+ * interpreter (omp_iso_rows.h; the avx2 and portable sets interpret in the
+ * strip walk of omp_conway_vec.h instead), and the choice between the
+ * kernels. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,18 +56,7 @@ void omp_iso_prog_build(const corun_life_rule_t *r, omp_iso_prog_t *p) {
         }
 }
 
-#define OMP_ISO_NAME omp_iso_portable
-#include "life/omp_iso_rows.h"
-#undef OMP_ISO_NAME
-
 #ifdef OMP_HAVE_X86_COPIES
-#pragma GCC push_options
-#pragma GCC target("avx2,bmi2,popcnt")
-#define OMP_ISO_NAME omp_iso_avx2
-#include "life/omp_iso_rows.h"
-#undef OMP_ISO_NAME
-#pragma GCC pop_options
-
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx2,bmi2,popcnt,prefer-vector-width=512")
 #define OMP_ISO_NAME omp_iso_avx512

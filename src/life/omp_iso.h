@@ -5,7 +5,7 @@
  * dense stepping, temporal blocking and change tracking run them unchanged;
  * the rule comes in through omp_geom_t.iso (born/survive are ignored).
  *
- * Two kernels, one per kind of CPU:
+ * Three kernels:
  *
  * - The table lookup (omp_iso_lut.c), the avx512 kernel set's on CPUs with
  *   AVX-512 VBMI and BITALG: each cell's 9-bit neighbourhood looks up the
@@ -14,22 +14,29 @@
  *   0.3x B3/S23's rate, whatever letters the rule names (docs/PERFORMANCE.md,
  *   "Isotropic rules").
  *
- * - The letter interpreter (omp_iso_rows.h, one copy per kernel set), for
- *   every other CPU and set, and for avx512-autovec. Bit-sliced like the
- *   B/S kernels (64 cells a word, gcc vectorising the word loops): the
- *   counts that are complete in the rule (every letter, or none) go through
- *   corun_life_word_next() as for an outer-totalistic rule; each count with
- *   some of its letters adds the cells whose count is that count (block sum
- *   planes, as in life_word.h) and whose neighbourhood matches one of the
- *   letters' neighbourhoods. Because the count is known, a neighbourhood
- *   with k live cells matches when its k live neighbours are alive (k <= 4)
- *   or its 8-k dead ones are dead (k >= 5): at most 4 planes per
- *   neighbourhood. The cheaper side (the letters present, or those absent,
- *   then negated) is listed. So the cost grows with the letters a rule
- *   names: B2-a/S12 lists the 8 neighbourhoods of 2a (2 planes each),
- *   B3/S23-a the 4 of 3a; a rule with half of every count's letters lists
- *   over a hundred (0.03-0.08x B3/S23).
- */
+ * - The letter interpreter in the strip walk (omp_conway_vec.h,
+ *   cv_iso_rows; omp_iso_avx2 and omp_iso_portable), the avx2 and portable
+ *   sets'. Bit-sliced like the B/S kernels: a vector of 4 (AVX2) or 2 words
+ *   walks down a strip with the rows' horizontal sums and neighbour planes
+ *   in registers. The counts that are complete in the rule (every letter,
+ *   or none) go through the B/S rule tables (born and survive below); each
+ *   count with some of its letters (a group) adds the cells whose block sum
+ *   (cell included) is that count and whose neighbourhood matches one of
+ *   the letters' neighbourhoods (terms). Because the count is known, a
+ *   neighbourhood with k live cells matches when its k live neighbours are
+ *   alive (k <= 4) or its 8-k dead ones are dead (k >= 5): at most 4
+ *   planes per term. The cheaper side (the letters present, or those
+ *   absent, then negated) is listed. So the cost grows with the letters a
+ *   rule names: B2-a/S12 lists the 8 neighbourhoods of 2a (2 planes each),
+ *   B3/S23-a the 4 of 3a, and runs at about 0.3x B3/S23; a rule with half
+ *   of every count's letters lists over a hundred (0.02-0.1x).
+ *
+ * - The same interpreter chunked over rows (omp_iso_rows.h, compiled by
+ *   omp_iso.c for avx512-autovec, and for the avx512 set on CPUs without
+ *   VBMI and BITALG): per chunk of 128 words of a row, the nine planes and
+ *   the block sum planes in L1 arrays, gcc vectorising each pass over them,
+ *   the complete counts through corun_life_word_next().
+  */
 #ifndef CORUN_LIFE_OMP_ISO_H
 #define CORUN_LIFE_OMP_ISO_H
 
@@ -72,10 +79,17 @@ void omp_iso_lut_build(const corun_life_rule_t *r, uint8_t tables[3][64]);
 void omp_iso_lut_avx512(OMP_BLOCK_PARAMS);
 #endif
 
+/* The strip walk's isotropic kernels (omp_conway_vec.h, cv_iso_step):
+ * omp_kernels_avx2.c and omp_kernels_portable.c. */
+void omp_iso_portable(OMP_BLOCK_PARAMS);
+#ifdef OMP_HAVE_X86_COPIES
+void omp_iso_avx2(OMP_BLOCK_PARAMS);
+#endif
+
 /* The isotropic kernel for a kernel set's SIMD target ("avx512",
  * "avx512-autovec", "avx2", "portable"): the table lookup for "avx512" on a
- * CPU with VBMI and BITALG, the letter interpreter's copy for the target
- * otherwise. */
+ * CPU with VBMI and BITALG, the strip walk's for "avx2" and "portable", the
+ * chunked interpreter otherwise. */
 omp_block_fn omp_iso_kernel(const char *simd);
 
 #endif

@@ -1,7 +1,6 @@
-/* omp_iso_rows.h — the body of the isotropic row kernel (omp_iso.h),
- * included by omp_iso.c once per SIMD target after that target's pragma,
- * with OMP_ISO_NAME naming the kernel it defines. No include guard: each
- * inclusion is a separate copy. */
+/* omp_iso_rows.h — the body of the chunked isotropic row kernel
+ * (omp_iso.h), included by omp_iso.c after the AVX-512 target's pragma,
+ * with OMP_ISO_NAME naming the kernel it defines. */
 
 /* Words computed together: every step is a loop over ISO_CHUNK words that
  * gcc vectorises, and the planes (9 inputs, 4 sum planes, the result and an

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "life/omp_int.h"
+#include "life/omp_iso.h"
 #include "life_word.h"
 
 #ifdef OMP_HAVE_X86_COPIES
@@ -18,6 +19,10 @@
 
 void omp_step_avx2(OMP_BLOCK_PARAMS) {
     cv_step(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
+}
+
+void omp_iso_avx2(OMP_BLOCK_PARAMS) {
+    cv_iso_step(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
 }
 
 void omp_generic_avx2(OMP_BLOCK_PARAMS) {

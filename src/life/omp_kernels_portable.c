@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "life/omp_int.h"
+#include "life/omp_iso.h"
 #include "life_word.h"
 
 #include "life/omp_rows.h"
@@ -15,6 +16,10 @@
 
 void omp_step_portable(OMP_BLOCK_PARAMS) {
     cv_step(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
+}
+
+void omp_iso_portable(OMP_BLOCK_PARAMS) {
+    cv_iso_step(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
 }
 
 void omp_generic_portable(OMP_BLOCK_PARAMS) {
