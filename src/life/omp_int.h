@@ -117,12 +117,11 @@ typedef int64_t (*omp_count_fn)(const omp_geom_t *g, const uint64_t *base, int64
                                 int64_t y0, int64_t y1);
 
 /* One SIMD target's kernels, each for any outer-totalistic rule (the
- * born/survive masks they are called with): the fastest the target has
- * (B3/S23 folded at compile time where a kernel has that), and the shared C
- * body (omp_rows.h). */
+ * born/survive masks they are called with; B3/S23 folded at compile time
+ * where a kernel has that). */
 typedef struct omp_kernels {
     const char *simd; /* "avx512", "avx2", "portable" */
-    omp_block_fn step, generic;
+    omp_block_fn step;
     omp_count_fn count;
     /* step writing full vectors with non-temporal stores, which go to
      * memory without first reading the line into the cache; for the last
@@ -158,18 +157,15 @@ static inline int64_t omp_scratch_words(const omp_geom_t *g) {
     const omp_geom_t *g, const uint64_t *base, int64_t origin, int64_t y0, int64_t y1
 
 void omp_step_portable(OMP_BLOCK_PARAMS); /* omp_conway_vec.h, 2-word vectors */
-void omp_generic_portable(OMP_BLOCK_PARAMS);
 int64_t omp_count_portable(OMP_COUNT_PARAMS);
 #ifdef OMP_HAVE_X86_COPIES
 void omp_step_avx2(OMP_BLOCK_PARAMS); /* omp_conway_vec.h, 4-word vectors */
-void omp_generic_avx2(OMP_BLOCK_PARAMS);
 int64_t omp_count_avx2(OMP_COUNT_PARAMS);
 void omp_step_avx512(OMP_BLOCK_PARAMS); /* omp_conway_avx512.h, and the next four */
 void omp_stream_avx512(OMP_BLOCK_PARAMS);
 void omp_perm_avx512(OMP_BLOCK_PARAMS);
 void omp_perm_stream_avx512(OMP_BLOCK_PARAMS);
 int64_t omp_count_avx512(OMP_COUNT_PARAMS);
-void omp_generic_avx512(OMP_BLOCK_PARAMS);
 void omp_step_autovec_avx512(OMP_BLOCK_PARAMS); /* gcc's vectorisation of omp_rows.h */
 int64_t omp_count_autovec_avx512(OMP_COUNT_PARAMS);
 #endif

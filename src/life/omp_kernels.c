@@ -17,18 +17,15 @@
 #include "corun/core.h"
 #include "life/omp_int.h"
 
-static const omp_kernels_t k_portable = {"portable", omp_step_portable, omp_generic_portable,
-                                         omp_count_portable, NULL, NULL, NULL};
+static const omp_kernels_t k_portable = {"portable", omp_step_portable, omp_count_portable,
+                                         NULL, NULL, NULL};
 #ifdef OMP_HAVE_X86_COPIES
-static const omp_kernels_t k_avx2 = {"avx2", omp_step_avx2, omp_generic_avx2, omp_count_avx2,
-                                     NULL, NULL, NULL};
+static const omp_kernels_t k_avx2 = {"avx2", omp_step_avx2, omp_count_avx2, NULL, NULL, NULL};
 static const omp_kernels_t k_avx512 = {"avx512",          omp_step_avx512,
-                                       omp_generic_avx512, omp_count_avx512,
-                                       omp_stream_avx512, omp_perm_avx512,
-                                       omp_perm_stream_avx512};
+                                       omp_count_avx512,  omp_stream_avx512,
+                                       omp_perm_avx512,   omp_perm_stream_avx512};
 static const omp_kernels_t k_avx512_autovec = {"avx512-autovec", omp_step_autovec_avx512,
-                                               omp_generic_avx512, omp_count_autovec_avx512,
-                                               NULL, NULL, NULL};
+                                               omp_count_autovec_avx512, NULL, NULL, NULL};
 #endif
 
 void omp_machine_probe(omp_machine_t *m) {

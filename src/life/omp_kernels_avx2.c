@@ -1,6 +1,6 @@
 /* omp_kernels_avx2.c — the omp backend's row kernels compiled for AVX2: the
- * vector-extension strip kernel of omp_conway_vec.h for every rule, and the
- * shared body of omp_rows.h (omp_generic_avx2). The build stays baseline
+ * vector-extension strip kernel of omp_conway_vec.h for every rule (B/S and
+ * isotropic) and omp_rows.h's population count. The build stays baseline
  * x86-64; these run only after omp_machine_probe() found the CPU (and the
  * OS) can. */
 #include <stdlib.h>
@@ -23,10 +23,6 @@ void omp_step_avx2(OMP_BLOCK_PARAMS) {
 
 void omp_iso_avx2(OMP_BLOCK_PARAMS) {
     cv_iso_step(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
-}
-
-void omp_generic_avx2(OMP_BLOCK_PARAMS) {
-    rows_generic(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
 }
 
 int64_t omp_count_avx2(OMP_COUNT_PARAMS) { return rows_count(g, base, origin, y0, y1); }

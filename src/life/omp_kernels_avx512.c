@@ -1,8 +1,9 @@
 /* omp_kernels_avx512.c — the omp backend's row kernels compiled for
  * AVX-512: the intrinsics kernels of omp_conway_avx512.h for every rule
- * (word order, streaming, lane-strided) and its population count, the shared
- * body of omp_rows.h, and gcc's vectorisation of that body ("avx512-autovec",
- * only on request: it measures what the intrinsics buy). Run only after omp_machine_probe() found the CPU (and the OS) can. */
+ * (word order, streaming, lane-strided) and its population count, and gcc's
+ * vectorisation of the shared body of omp_rows.h ("avx512-autovec", only on
+ * request: it measures what the intrinsics buy). Run only after
+ * omp_machine_probe() found the CPU (and the OS) can. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,10 +16,6 @@
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi2,avx512vpopcntdq,avx2,bmi2,popcnt,prefer-vector-width=512")
 #include "life/omp_rows.h"
 #include "life/omp_conway_avx512.h"
-
-void omp_generic_avx512(OMP_BLOCK_PARAMS) {
-    rows_generic(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);
-}
 
 void omp_step_autovec_avx512(OMP_BLOCK_PARAMS) {
     rows_step(g, src, dst, dst_origin, y0, y1, j0, j1, scratch, diff, born, survive, pop);

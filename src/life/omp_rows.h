@@ -1,8 +1,10 @@
 /* omp_rows.h — the body of the omp backend's row kernels, included once by
  * each of omp_kernels_portable.c, omp_kernels_avx2.c and omp_kernels_avx512.c
  * after its target pragma. Everything here is static and inlined into the
- * kernels those files define by name (omp_generic_avx2, ...), so each file
- * gets its own copy for its target. The same C code is compiled for AVX-512,
+ * kernels those files define by name (omp_count_avx2, omp_step_autovec_avx512,
+ * ...) and into the strip kernels they include after it (omp_conway_vec.h,
+ * omp_conway_avx512.h: the row and edge helpers), so each file gets its own
+ * copy for its target. The same C code is compiled for AVX-512,
  * AVX2 and baseline x86-64/any CPU; gcc vectorises the word loops, so every
  * copy gives the same bits.
  *
