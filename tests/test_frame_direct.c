@@ -76,6 +76,13 @@ static void test_fletcher_matches_hdf5(void) {
             const uint32_t want = hdf5_fletcher(buf, n), got = h5io_fletcher32(buf, n * 8);
             if (want != got) fprintf(stderr, "\n  %zu words, kind %d: HDF5 %08x, corun %08x", n, kind, want, got);
             CU_ASSERT_EQUAL(got, want);
+            /* the same bytes summed in pieces (any even lengths) */
+            for (size_t cut = 2; cut < n * 8; cut = cut * 3 + 2) {
+                h5io_f32_t st = {0, 0, 0};
+                for (size_t at = 0; at < n * 8; at += cut)
+                    h5io_fletcher32_add(&st, (const uint8_t *)buf + at, n * 8 - at < cut ? n * 8 - at : cut);
+                CU_ASSERT_EQUAL(h5io_fletcher32_end(&st), want);
+            }
         }
     }
     free(buf);
@@ -86,6 +93,7 @@ typedef struct piece_src {
     const uint64_t *words;
     int64_t wpr;
     int calls;
+    int64_t rows, most; /* rows copied in all, and in the largest call */
 } piece_src_t;
 
 static int piece_copy(void *ctx, int64_t y0, int64_t n, uint64_t *dst, int64_t stride) {
@@ -93,6 +101,8 @@ static int piece_copy(void *ctx, int64_t y0, int64_t n, uint64_t *dst, int64_t s
     for (int64_t y = 0; y < n; y++)
         memcpy(dst + y * stride, s->words + (y0 + y) * s->wpr, (size_t)s->wpr * 8);
     s->calls++;
+    s->rows += n;
+    if (n > s->most) s->most = n;
     return 0;
 }
 
@@ -170,10 +180,15 @@ static void test_direct_equals_pipeline(void) {
         for (int64_t i = 0; i < h * wpr; i++)
             grid[i] = k == 1 ? ~0ull : next_rand(); /* frame 1 all alive */
         for (int64_t y = 0; y < h; y++) grid[y * wpr + wpr - 1] &= (1ull << (w & 63)) - 1;
-        piece_src_t ps = {grid, wpr, 0};
+        piece_src_t ps = {grid, wpr, 0, 0, 0};
         corun_h5_rows_t src = {k == 2 ? grid : NULL, piece_copy, &ps};
         CU_ASSERT_EQUAL(corun_h5_append_rows(fa, k, &src, &err), 0);
-        CU_ASSERT_EQUAL(ps.calls, k == 2 ? 0 : nchunks); /* a piece per chunk */
+        /* every row copied once, in pieces of at most 32 KiB (in L1 while
+         * they are counted and summed) that never straddle a chunk */
+        CU_ASSERT_EQUAL(ps.rows, k == 2 ? 0 : h);
+        CU_ASSERT_TRUE(ps.most * wpr * 8 <= 32768);
+        CU_ASSERT_TRUE(k == 2 || ps.calls >= nchunks);
+        CU_ASSERT_EQUAL(rpc % (k == 2 ? 1 : ps.most), 0);
         CU_ASSERT_EQUAL(corun_h5_append_frame(fb, k, grid, &err), 0);
         int64_t pop = 0; /* h5check.py compares it with the frame */
         for (int64_t i = 0; i < h * wpr; i++) pop += __builtin_popcountll(grid[i]);

@@ -65,7 +65,15 @@ struct corun_h5_file {
     h5io_leg_t leg;             /* this run's record in /runs */
     int direct;                 /* frames as whole chunks (frame_direct.c): 0 no, 1 unfiltered, 2 Fletcher32 */
     uint64_t *chunk_buf;        /* direct: one chunk and its checksum */
+    int prealloc_used;          /* blocks were reserved past the end (prealloc.c) */
+    int prealloc_off;           /* reserving is not possible for this file */
 };
+
+/* Disk blocks for the next `bytes` reserved past the end of the file
+ * (prealloc.c; single process, default driver, failures ignored), and
+ * what is left of them released after the last close. */
+void h5io_prealloc(corun_h5_file_t *f, int64_t bytes);
+void h5io_prealloc_trim(corun_h5_file_t *f);
 
 /* Attribute helpers (h5file.c): 0 / -1; strings read back are malloc'd
  * (NULL: absent or unreadable). */
@@ -107,8 +115,16 @@ int h5io_probe_metadata(const char *path, char *why, size_t n);
 
 /* ---- frames written as whole chunks (frame_direct.c) ---- */
 
-/* HDF5's Fletcher32 of len bytes (len even), as its filter computes it. */
+/* HDF5's Fletcher32 of len bytes (len even), as its filter computes it;
+ * or of consecutive pieces (each of even length): start from {0, 0, 0},
+ * add each, end. */
 uint32_t h5io_fletcher32(const void *data, size_t len);
+typedef struct h5io_f32 {
+    uint64_t s1, s2; /* mod 65535 */
+    uint32_t any;    /* a non-zero word was seen */
+} h5io_f32_t;
+void h5io_fletcher32_add(h5io_f32_t *st, const void *data, size_t len);
+uint32_t h5io_fletcher32_end(const h5io_f32_t *st);
 /* Decides f->direct from the frames dataset (after it is created or
  * opened) and allocates the chunk buffer (without memory, the H5Dwrite
  * path is taken). */

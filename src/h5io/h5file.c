@@ -731,6 +731,7 @@ static int close_all(corun_h5_file_t *f) {
     if (f->prevs >= 0) bad |= H5Dclose(f->prevs) < 0;
     if (f->file >= 0) bad |= H5Fclose(f->file) < 0;
     f->frames = f->gens = f->pops = f->prevs = f->file = -1;
+    h5io_prealloc_trim(f);
     if (f->dxpl != H5P_DEFAULT && f->dxpl >= 0) H5Pclose(f->dxpl);
     f->dxpl = H5P_DEFAULT;
 #if H5IO_PAR
@@ -1078,6 +1079,11 @@ int corun_h5_append_rows(corun_h5_file_t *f, int64_t generation, const corun_h5_
      * after them; H5Dwrite needs them first (P > 1: the reduction). */
     if (!f->direct && f->prevs >= 0 && make_preview(f, src->words) < 0)
         return corun_err_set(err, CORUN_EIO, "%s: MPI_Reduce (the preview) failed", f->path);
+    /* The frame's chunks (at most their raw size, and the checksums) and
+     * room for the metadata that follows them. */
+    const int64_t chunk_bytes =
+        f->rows_per_chunk * f->x * (f->meta.format == CORUN_H5_BITS ? 8 : 1) + 4;
+    h5io_prealloc(f, byte_pieces(f) * chunk_bytes + (1 << 18));
     if (extend(f->frames, k + 1) < 0) return fail(f, f->path, err, CORUN_EIO, "extending /frames");
     if (f->direct) {
         if (h5io_direct_frame(f, k, src) < 0)
