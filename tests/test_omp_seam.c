@@ -198,7 +198,9 @@ static void check_rows(int64_t w, int64_t h, const mode_cfg_t *m, int threads) {
 }
 
 static void test_rows(void) {
-    static const int64_t sizes[][2] = {{65, 40}, {577, 41}, {1024, 24}, {130, 97}};
+    /* 4608 and 12800 columns: lane-strided rows of 9 and 25 vectors per
+     * lane, the writer's 8x8 transposes and the columns after them */
+    static const int64_t sizes[][2] = {{65, 40}, {577, 41}, {1024, 24}, {130, 97}, {4608, 20}, {12800, 18}};
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
         for (int m = 0; m < NMODES; m++)
             for (int t = 1; t <= 2; t++) check_rows(sizes[i][0], sizes[i][1], &modes[m], t);
@@ -368,7 +370,9 @@ static void check_lend(int64_t w, int64_t h, const mode_cfg_t *m, int threads) {
 }
 
 static void test_lend(void) {
-    static const int64_t sizes[][2] = {{65, 40}, {577, 41}, {1024, 24}, {130, 97}};
+    /* 4608 and 12800 columns: lane-strided rows of 9 and 25 vectors per
+     * lane, the writer's 8x8 transposes and the columns after them */
+    static const int64_t sizes[][2] = {{65, 40}, {577, 41}, {1024, 24}, {130, 97}, {4608, 20}, {12800, 18}};
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
         for (int m = 0; m < NMODES; m++)
             for (int t = 1; t <= 2; t++) check_lend(sizes[i][0], sizes[i][1], &modes[m], t);

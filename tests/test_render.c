@@ -415,36 +415,52 @@ static void test_preview_functions(void) {
     CU_ASSERT_EQUAL(corun_life_preview_block(3000, 2100, 1024), 3);
     CU_ASSERT_EQUAL(corun_life_preview_block(65536, 65536, 1024), 64);
     CU_ASSERT_EQUAL(corun_life_preview_block(70000, 5, 1024), 69);
-    const int64_t w = 131, h = 77, b = 8, pw = (w + b - 1) / b, ph = (h + b - 1) / b;
-    corun_life_grid_t g;
-    corun_err_t e = {0};
-    CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, w, h, &e), 0);
-    corun_life_grid_fill_random(&g, 0.37, 11, 0, 1);
-    uint8_t whole[17 * 10], pieces[17 * 10];
-    CU_ASSERT_EQUAL(corun_life_preview_grid(&g, b, whole, &e), 0);
-    for (int64_t by = 0; by < ph; by++)
-        for (int64_t bx = 0; bx < pw; bx++) {
-            uint64_t live = 0, area = 0;
-            for (int64_t y = by * b; y < h && y < (by + 1) * b; y++)
-                for (int64_t x = bx * b; x < w && x < (bx + 1) * b; x++)
-                    live += (uint64_t)corun_life_grid_get(&g, x, y), area++;
-            CU_ASSERT_EQUAL(whole[by * pw + bx], (uint8_t)((255 * live + area / 2) / area));
+    /* every lane block (8 to 64 cells, the lane-popcount paths) and others
+     * (the general one), widths past a 64-byte column and not multiples
+     * of the block, areas that are powers of two (a shift) and not */
+    static const int64_t shapes[][3] = {{131, 77, 8},   {256, 64, 16},  {300, 45, 16},
+                                        {2100, 33, 16}, {1000, 70, 32}, {4096, 96, 32},
+                                        {700, 130, 64}, {129, 20, 8},   {200, 50, 12},
+                                        {1030, 9, 3}};
+    for (size_t si = 0; si < sizeof shapes / sizeof *shapes; si++) {
+        const int64_t w = shapes[si][0], h = shapes[si][1], b = shapes[si][2];
+        const int64_t pw = (w + b - 1) / b, ph = (h + b - 1) / b;
+        corun_life_grid_t g;
+        corun_err_t e = {0};
+        CU_ASSERT_EQUAL_FATAL(corun_life_grid_init(&g, w, h, &e), 0);
+        corun_life_grid_fill_random(&g, si == 3 ? 1.0 : 0.37, 11 + (uint64_t)si, 0, 1);
+        uint8_t *whole = malloc((size_t)(pw * ph)), *pieces = malloc((size_t)(pw * ph));
+        uint64_t *counts = malloc((size_t)(2 * pw) * sizeof *counts);
+        CU_ASSERT_FATAL(whole && pieces && counts);
+        CU_ASSERT_EQUAL(corun_life_preview_grid(&g, b, whole, &e), 0);
+        int bad = 0;
+        for (int64_t by = 0; by < ph; by++)
+            for (int64_t bx = 0; bx < pw; bx++) {
+                uint64_t live = 0, area = 0;
+                for (int64_t y = by * b; y < h && y < (by + 1) * b; y++)
+                    for (int64_t x = bx * b; x < w && x < (bx + 1) * b; x++)
+                        live += (uint64_t)corun_life_grid_get(&g, x, y), area++;
+                bad += whole[by * pw + bx] != (uint8_t)((255 * live + area / 2) / area);
+            }
+        CU_ASSERT_EQUAL(bad, 0);
+        /* pieces of 5 rows, counts of a window of two block rows at a time */
+        for (int64_t by0 = 0; by0 < ph; by0 += 2) {
+            memset(counts, 0, (size_t)(2 * pw) * sizeof *counts);
+            int64_t y1 = (by0 + 2) * b < h ? (by0 + 2) * b : h;
+            for (int64_t y = by0 * b; y < y1; y += 5) {
+                int64_t n = y1 - y < 5 ? y1 - y : 5;
+                corun_life_preview_count(corun_life_grid_row(&g, y), g.stride, w, y, n, b, by0,
+                                         counts);
+            }
+            for (int64_t by = by0; by < by0 + 2 && by < ph; by++)
+                corun_life_preview_values(counts + (by - by0) * pw, w, h, b, by, pieces + by * pw);
         }
-    /* pieces of 5 rows, counts of a window of two block rows at a time */
-    uint64_t counts[2 * 17];
-    for (int64_t by0 = 0; by0 < ph; by0 += 2) {
-        memset(counts, 0, sizeof counts);
-        int64_t y1 = (by0 + 2) * b < h ? (by0 + 2) * b : h;
-        for (int64_t y = by0 * b; y < y1; y += 5) {
-            int64_t n = y1 - y < 5 ? y1 - y : 5;
-            corun_life_preview_count(corun_life_grid_row(&g, y), g.stride, w, y, n, b, by0,
-                                     counts);
-        }
-        for (int64_t by = by0; by < by0 + 2 && by < ph; by++)
-            corun_life_preview_values(counts + (by - by0) * pw, w, h, b, by, pieces + by * pw);
+        CU_ASSERT_EQUAL(memcmp(whole, pieces, (size_t)(pw * ph)), 0);
+        free(whole);
+        free(pieces);
+        free(counts);
+        corun_life_grid_close(&g);
     }
-    CU_ASSERT_EQUAL(memcmp(whole, pieces, (size_t)(pw * ph)), 0);
-    corun_life_grid_close(&g);
 }
 
 static const test_case_t cases[] = {
