@@ -135,9 +135,10 @@ static void finish(corun_h5_file_t *f, int64_t gen) {
 }
 
 /* Every stored chunk of path's /frames, with its size and filter mask. */
-static uint8_t *read_chunks(const char *path, int64_t nframes, int64_t nchunks, size_t cbytes) {
+static uint8_t *read_chunks(const char *path, const char *name, int64_t nframes, int64_t nchunks,
+                            size_t cbytes) {
     uint8_t *all = calloc((size_t)(nframes * nchunks), cbytes);
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), d = H5Dopen2(file, "frames", H5P_DEFAULT);
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), d = H5Dopen2(file, name, H5P_DEFAULT);
     CU_ASSERT_FATAL(d >= 0);
     hid_t dcpl = H5Dget_create_plist(d);
     hsize_t cd[3];
@@ -172,8 +173,10 @@ static void test_direct_equals_pipeline(void) {
     CU_ASSERT_PTR_NOT_NULL_FATAL(fb);
     CU_ASSERT_TRUE(corun_h5_takes_rows(fa));
     CU_ASSERT_EQUAL(fa->direct, 2); /* Fletcher32 only: the direct path */
-    fb->direct = 0;                 /* the same file through H5Dwrite */
+    CU_ASSERT_EQUAL(fa->prev_direct, 2); /* and the previews */
+    fb->direct = fb->prev_direct = 0;    /* the same file through H5Dwrite */
     const int64_t rpc = fa->rows_per_chunk, nchunks = (h + rpc - 1) / rpc;
+    const int64_t fa_ph = fa->ph, fa_pw = fa->pw;
     CU_ASSERT_EQUAL(nchunks, 3);
     corun_err_t err = {0};
     for (int64_t k = 0; k < frames; k++) {
@@ -202,7 +205,8 @@ static void test_direct_equals_pipeline(void) {
     /* Chunk for chunk the same bytes, checksums included; the last chunk's
      * rows past the grid are not compared (HDF5 leaves them undefined). */
     const size_t cbytes = (size_t)(rpc * wpr) * 8 + 4;
-    uint8_t *ca = read_chunks(pa, frames, nchunks, cbytes), *cb = read_chunks(pb, frames, nchunks, cbytes);
+    uint8_t *ca = read_chunks(pa, "frames", frames, nchunks, cbytes),
+            *cb = read_chunks(pb, "frames", frames, nchunks, cbytes);
     for (int64_t k = 0; k < frames; k++)
         for (int64_t c = 0; c < nchunks; c++) {
             const uint8_t *a = ca + (k * nchunks + c) * cbytes, *b = cb + (k * nchunks + c) * cbytes;
@@ -210,6 +214,13 @@ static void test_direct_equals_pipeline(void) {
             const int64_t rows = c < nchunks - 1 ? rpc : h - c * rpc;
             CU_ASSERT(memcmp(a, b, (size_t)(rows * wpr) * 8) == 0);
         }
+    free(ca);
+    free(cb);
+    /* the previews' one chunk a frame, checksum included */
+    const size_t pbytes = (size_t)(fa_ph * fa_pw) + 4;
+    ca = read_chunks(pa, "previews", frames, 1, pbytes);
+    cb = read_chunks(pb, "previews", frames, 1, pbytes);
+    CU_ASSERT(memcmp(ca, cb, (size_t)frames * pbytes) == 0);
     free(ca);
     free(cb);
     /* And HDF5 reads the direct file back (verifying every checksum), the

@@ -160,12 +160,11 @@ uint32_t h5io_fletcher32(const void *data, size_t len) {
     return h5io_fletcher32_end(&st);
 }
 
-void h5io_direct_setup(corun_h5_file_t *f) {
-    f->direct = 0;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (f->nranks > 1 || f->meta.format != CORUN_H5_BITS || f->frames < 0) return;
-    hid_t dcpl = H5Dget_create_plist(f->frames);
-    if (dcpl < 0) return;
+/* How a dataset's chunks can be written whole: 1 no filters, 2 Fletcher32
+ * alone, 0 not at all (anything else in its filter pipeline). */
+static int direct_kind(hid_t d) {
+    hid_t dcpl = H5Dget_create_plist(d);
+    if (dcpl < 0) return 0;
     const int nf = H5Pget_nfilters(dcpl);
     unsigned flags = 0;
     size_t ncd = 0;
@@ -175,12 +174,33 @@ void h5io_direct_setup(corun_h5_file_t *f) {
         nf == 1 ? H5Pget_filter2(dcpl, 0, &flags, &ncd, NULL, sizeof name, name, &cfg) : -1;
     H5Pclose(dcpl);
     H5Eclear2(H5E_DEFAULT);
-    if (nf == 0) f->direct = 1;
-    else if (nf == 1 && id == H5Z_FILTER_FLETCHER32) f->direct = 2;
+    return nf == 0 ? 1 : nf == 1 && id == H5Z_FILTER_FLETCHER32 ? 2 : 0;
+}
+
+void h5io_direct_setup(corun_h5_file_t *f) {
+    f->direct = f->prev_direct = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (f->nranks > 1) return;
+    /* The previews' one chunk a frame, from pvals (which has room for the
+     * checksum after the values). */
+    if (f->prevs >= 0 && f->pvals) f->prev_direct = direct_kind(f->prevs);
+    if (f->meta.format != CORUN_H5_BITS || f->frames < 0) return;
+    f->direct = direct_kind(f->frames);
     if (!f->direct) return;
     f->chunk_buf = malloc((size_t)(f->rows_per_chunk * f->x) * 8 + 8);
     if (!f->chunk_buf) f->direct = 0; /* the H5Dwrite path needs no buffer of its own */
 #endif
+}
+
+int h5io_direct_preview(corun_h5_file_t *f, int64_t k) {
+    size_t bytes = (size_t)(f->ph * f->pw);
+    if (f->prev_direct == 2) {
+        const uint32_t c = h5io_fletcher32(f->pvals, bytes);
+        for (int i = 0; i < 4; i++) f->pvals[bytes + (size_t)i] = (uint8_t)(c >> (8 * i));
+        bytes += 4;
+    }
+    const hsize_t off[3] = {(hsize_t)k, 0, 0};
+    return H5Dwrite_chunk(f->prevs, H5P_DEFAULT, 0, off, bytes, f->pvals) < 0 ? -1 : 0;
 }
 
 /* Rows per piece: a chunk is filled, counted and summed a piece at a time

@@ -65,6 +65,7 @@ struct corun_h5_file {
     h5io_leg_t leg;             /* this run's record in /runs */
     int direct;                 /* frames as whole chunks (frame_direct.c): 0 no, 1 unfiltered, 2 Fletcher32 */
     uint64_t *chunk_buf;        /* direct: one chunk and its checksum */
+    int prev_direct;            /* previews written as whole chunks, as direct */
     int prealloc_used;          /* blocks were reserved past the end (prealloc.c) */
     int prealloc_off;           /* reserving is not possible for this file */
 };
@@ -129,6 +130,9 @@ uint32_t h5io_fletcher32_end(const h5io_f32_t *st);
  * opened) and allocates the chunk buffer (without memory, the H5Dwrite
  * path is taken). */
 void h5io_direct_setup(corun_h5_file_t *f);
+/* Writes preview k (already extended) from f->pvals as its one chunk
+ * (f->prev_direct). -1 on an HDF5 failure. */
+int h5io_direct_preview(corun_h5_file_t *f, int64_t k);
 /* Writes this slab's rows of frame k (already extended) from src chunk by
  * chunk, adding the rows' live cells to f->pcounts where the file has
  * previews. -1 on an HDF5 or source failure. */
