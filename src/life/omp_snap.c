@@ -16,11 +16,8 @@
  * (begin returns 1). Nothing is shared with the
  * writer but the lend record, whose reference count lets the writer finish
  * after the backend has closed. */
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 #include <time.h>
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -48,19 +45,6 @@ void omp_lend_collect(omp_state_t *s) {
         s->lend = NULL;
         s->lend_swap = 0; /* already given back: no need to move it aside */
     }
-}
-
-int omp_lend_busy(const omp_state_t *s) {
-    return s->lend && !atomic_load(&s->lend->released);
-}
-
-int omp_yield_wanted(int nt) {
-    const char *env = getenv("CORUN_OMP_YIELD");
-    if (nt < 2 || (env && !strcmp(env, "0"))) return 0;
-    cpu_set_t set;
-    int ncpu = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
-    if (ncpu <= 0) ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    return ncpu > 0 && ncpu <= nt;
 }
 
 void omp_lend_wait(omp_state_t *s) {

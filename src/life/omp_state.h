@@ -86,8 +86,6 @@ typedef struct omp_state {
     uint64_t *spare;         /* a third generation buffer, from the first lend on */
     struct omp_lend *lend;   /* the frame lent out, NULL: none */
     int lend_swap;           /* buf[cur] is lent: after one generation, swap it for spare */
-    int yield_core;          /* the threads fill every CPU the process may use: while the
-                              * writer is on a lent frame, one steps aside (omp_tblock.c) */
 } omp_state_t;
 
 typedef struct omp_lend omp_lend_t;
@@ -99,12 +97,6 @@ void omp_lend_collect(omp_state_t *s);
 void omp_lend_wait(omp_state_t *s);
 /* After the generation that read the lent buffer: moves it aside. */
 void omp_lend_swap(omp_state_t *s);
-/* 1 while the writer is still on the lent frame (any thread may ask). */
-int omp_lend_busy(const omp_state_t *s);
-/* Whether the stepper should leave a CPU to the writer while it works:
- * nt threads fill every CPU this process may use (its affinity mask, a
- * Slurm allocation's), and CORUN_OMP_YIELD is not 0. */
-int omp_yield_wanted(int nt);
 
 /* Slot of thread tid's partial population for generation i. A slot is
  * reused two generations later, after two barriers, so the thread summing

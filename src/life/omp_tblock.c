@@ -6,7 +6,6 @@
  * redundant work for a `levels`-fold cut in memory traffic. */
 #include <omp.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "life/omp_state.h"
 
@@ -120,44 +119,17 @@ void omp_step_tblock(omp_state_t *s, int64_t n, int64_t *pops) {
         /* Bands are handed out one at a time, as with dynamic scheduling (a
          * VM's cores are not always equally fast), but a thread claims its
          * next band before it computes the current one, so it knows what to
-         * prefetch.
-         *
-         * Where the threads fill every CPU (yield_core), the last one steps
-         * aside while the snapshot writer is on a lent frame: it finishes
-         * its band, claims no other and sleeps until the writer gives the
-         * frame back, leaving its CPU to the writer. Otherwise three threads
-         * share two CPUs and the scheduler slices them: a band of a
-         * descheduled thread holds the pass's end while the other waits,
-         * and the writer, slowed too, makes the next frame's lend wait. */
+         * prefetch. */
 #pragma omp parallel num_threads(s->nt)
         {
             int tid = omp_get_thread_num();
-            const int yielder = s->yield_core && tid == s->nt - 1;
             int64_t b, next;
 #pragma omp atomic capture
             b = claimed++;
-            for (int warm = 1; b < nb; b = next) {
-                const int pause = yielder && omp_lend_busy(s);
-                if (pause) {
-                    next = -1;
-                } else {
+            for (int warm = 1; b < nb; warm = 0, b = next) {
 #pragma omp atomic capture
-                    next = claimed++;
-                }
+                next = claimed++;
                 tblock_band(s, b, next < nb ? next : -1, warm, L, in, out, pops, tid);
-                warm = 0;
-                if (pause) {
-                    int64_t left;
-                    do {
-                        struct timespec ts = {0, 50000};
-                        nanosleep(&ts, NULL);
-#pragma omp atomic read
-                        left = claimed;
-                    } while (left < nb && omp_lend_busy(s));
-#pragma omp atomic capture
-                    next = claimed++;
-                    warm = 1; /* its rows were not prefetched */
-                }
             }
         }
         s->cur ^= 1;

@@ -106,7 +106,6 @@ int omp_open(void **state, corun_life_grid_t *gr, const corun_life_params_t *p,
     s->born = p->rule.born & 0x1ffu;
     s->survive = p->rule.survive & 0x1ffu;
     s->nt = pl->threads;
-    s->yield_core = omp_yield_wanted(s->nt);
     s->cy0 = cy0;
     s->cy1 = cy1;
     s->grid = gr;
