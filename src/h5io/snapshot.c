@@ -71,7 +71,7 @@ struct corun_snap {
     corun_aio_chan_t *go; /* one token: the writer may start */
     int went;             /* compute side: the token was put */
     int64_t submitted;    /* compute side: frames handed over */
-    atomic_int working;   /* the writer is on a frame */
+    atomic_int pending;   /* frames handed over and not yet written */
     corun_aio_future_t *writer;
     corun_h5_file_t *file; /* used by I/O worker jobs only */
     corun_snap_config_t cfg;
@@ -232,7 +232,6 @@ static int writer_main(void *arg, void **value, corun_err_t *err) {
         if (rc == CORUN_ECLOSED) break;
         if (rc) return rc;
         snap_item_t *it = p;
-        if (it->buf) atomic_store(&s->working, 1);
         corun_err_t e = {0};
         int wrc = 0;
         /* A device copy in flight: the loop polls it without blocking. */
@@ -254,7 +253,7 @@ static int writer_main(void *arg, void **value, corun_err_t *err) {
         }
         uint64_t *buf = it->buf;
         free_item(it);
-        atomic_store(&s->working, 0);
+        if (buf) atomic_fetch_sub(&s->pending, 1);
         if (buf && corun_aio_chan_put(s->free, buf, -1, err)) return err ? err->code : CORUN_EIO;
     }
     return 0;
@@ -409,7 +408,9 @@ int corun_snap_submit(corun_snap_t *s, int64_t gen, const corun_life_backend_t *
         }
     }
     double t1 = corun_now();
-    if (!rc) rc = corun_aio_chan_put(s->work, it, -1, err);
+    if (!rc && it->buf) atomic_fetch_add(&s->pending, 1);
+    if (!rc && (rc = corun_aio_chan_put(s->work, it, -1, err)) && it->buf)
+        atomic_fetch_sub(&s->pending, 1);
     s->stall_seconds += corun_now() - t1;
     if (rc) {
         free_item(it);
@@ -425,7 +426,10 @@ void corun_snap_go(corun_snap_t *s) {
     if (corun_aio_chan_put(s->go, &token, 0, NULL)) corun_aio_chan_close(s->go); /* go anyway */
 }
 
-int corun_snap_busy(corun_snap_t *s) { return atomic_load(&s->working); }
+/* From the hand-over on, not only once the writer has picked the frame
+ * up: the chunk stepped right after a hand-over runs next to the writer. A
+ * writer still held back (corun_snap_go) is idle. */
+int corun_snap_busy(corun_snap_t *s) { return s->went && atomic_load(&s->pending) > 0; }
 
 int corun_snap_close(corun_snap_t *s, corun_h5_stats_t *st, corun_err_t *err) {
     corun_snap_go(s);

@@ -215,6 +215,17 @@ int corun_life_grid_init(corun_life_grid_t *g, int64_t w, int64_t h, corun_err_t
     return 0;
 }
 
+void corun_life_words_prefault(uint64_t *p, size_t nwords) {
+#ifdef MADV_POPULATE_WRITE
+    /* (pieces of a block too: any range of whole pages inside it) */
+    uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095, e = ((uintptr_t)(p + nwords) + 4095) & ~(uintptr_t)4095;
+    if (p && nwords && e > a) madvise((void *)a, e - a, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)nwords;
+#endif
+}
+
 void corun_life_grid_close(corun_life_grid_t *g) {
     if (g->owned) corun_life_words_free(g->words, (size_t)(g->stride * g->height));
     memset(g, 0, sizeof *g);

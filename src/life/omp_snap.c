@@ -86,6 +86,11 @@ static int snap_begin(void *state, void **snap, corun_err_t *err) {
         if (avail && (double)avail < 2.0 * (double)gw * 8.0) return 1;
         s->spare = corun_life_words_alloc(gw);
         if (!s->spare) return 1;
+        /* Its pages faulted in here rather than by the stepping kernels'
+         * first stores into it: the same cost, but outside the stepping
+         * calls, whose rate with an idle writer is the summary's no-output
+         * rate (output_overhead). */
+        omp_prefault(s, s->spare);
     }
     omp_lend_t *l = malloc(sizeof *l);
     if (!l) return 1;
