@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "corun/core.h"
 #include "corun/h5io.h"
 #include "h5io/h5_int.h"
 #include "testlib.h"
@@ -76,12 +77,21 @@ static void test_fletcher_matches_hdf5(void) {
             const uint32_t want = hdf5_fletcher(buf, n), got = h5io_fletcher32(buf, n * 8);
             if (want != got) fprintf(stderr, "\n  %zu words, kind %d: HDF5 %08x, corun %08x", n, kind, want, got);
             CU_ASSERT_EQUAL(got, want);
-            /* the same bytes summed in pieces (any even lengths) */
-            for (size_t cut = 2; cut < n * 8; cut = cut * 3 + 2) {
-                h5io_f32_t st = {0, 0, 0};
-                for (size_t at = 0; at < n * 8; at += cut)
-                    h5io_fletcher32_add(&st, (const uint8_t *)buf + at, n * 8 - at < cut ? n * 8 - at : cut);
-                CU_ASSERT_EQUAL(h5io_fletcher32_end(&st), want);
+            /* the same bytes summed in pieces (any even lengths), by every
+             * variant this CPU can run */
+            static const unsigned isas[] = {0, CORUN_CPU_AVX2, CORUN_CPU_AVX512};
+            for (size_t ii = 0; ii < sizeof isas / sizeof *isas; ii++) {
+                if (!corun_cpu_has(isas[ii])) continue;
+                for (size_t cut = 2; cut < n * 8; cut = cut * 3 + 2) {
+                    h5io_f32_t st = {0, 0, 0};
+                    for (size_t at = 0; at < n * 8; at += cut)
+                        h5io_fletcher32_add_isa(&st, (const uint8_t *)buf + at,
+                                                n * 8 - at < cut ? n * 8 - at : cut, isas[ii]);
+                    CU_ASSERT_EQUAL(h5io_fletcher32_end(&st), want);
+                }
+                h5io_f32_t whole = {0, 0, 0};
+                h5io_fletcher32_add_isa(&whole, buf, n * 8, isas[ii]);
+                CU_ASSERT_EQUAL(h5io_fletcher32_end(&whole), want);
             }
         }
     }

@@ -131,18 +131,24 @@ fletcher_avx512(h5io_f32_t *st, const uint8_t *p, size_t len) {
 }
 #endif
 
-void h5io_fletcher32_add(h5io_f32_t *st, const void *data, size_t len) {
+void h5io_fletcher32_add_isa(h5io_f32_t *st, const void *data, size_t len, unsigned features) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (corun_cpu_has(CORUN_CPU_AVX512)) {
+    if ((features & CORUN_CPU_AVX512) == CORUN_CPU_AVX512) {
         fletcher_avx512(st, data, len);
         return;
     }
-    if (corun_cpu_has(CORUN_CPU_AVX2)) {
+    if (features & CORUN_CPU_AVX2) {
         fletcher_avx2(st, data, len);
         return;
     }
+#else
+    (void)features;
 #endif
     fletcher_portable(st, data, len);
+}
+
+void h5io_fletcher32_add(h5io_f32_t *st, const void *data, size_t len) {
+    h5io_fletcher32_add_isa(st, data, len, corun_cpu_features());
 }
 
 uint32_t h5io_fletcher32_end(const h5io_f32_t *st) {

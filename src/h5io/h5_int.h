@@ -125,6 +125,9 @@ typedef struct h5io_f32 {
     uint32_t any;    /* a non-zero word was seen */
 } h5io_f32_t;
 void h5io_fletcher32_add(h5io_f32_t *st, const void *data, size_t len);
+/* The same with the code for the given CPU features (corun_cpu_features()
+ * bits; they must be the CPU's): tests check every variant. */
+void h5io_fletcher32_add_isa(h5io_f32_t *st, const void *data, size_t len, unsigned features);
 uint32_t h5io_fletcher32_end(const h5io_f32_t *st);
 /* Decides f->direct from the frames dataset (after it is created or
  * opened) and allocates the chunk buffer (without memory, the H5Dwrite

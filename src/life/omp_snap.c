@@ -115,10 +115,10 @@ static int snap_poll(void *snap, corun_err_t *err) {
 /* A lane-strided row back in word order with AVX-512: word 8i + l of the
  * row goes to l * q + i, so eight vectors i..i+7 are an 8x8 transpose
  * (unpack, permute pairs, swap 256-bit halves: 24 shuffles) into eight
- * vectors, one per lane l. The scalar loop of omp_row_copy took about
- * 4 ms of the writer's time per 32 MiB frame, this about 0.5 ms (the
- * rows' loads from memory). Rows whose q is not a multiple of 8 finish
- * the last columns one word at a time. */
+ * vectors, one per lane l. The scalar loop of omp_row_copy took 3-4 ms
+ * of the writer's time per 32 MiB frame (perf), this about 2 ms, most of
+ * it the rows' loads from memory. Rows whose q is not a multiple of 8
+ * finish the last columns one word at a time. */
 __attribute__((target("avx512f"))) static void unperm_rows_avx512(const omp_geom_t *g,
                                                                   const uint64_t *src, int64_t n,
                                                                   uint64_t *dst, int64_t stride) {
