@@ -66,10 +66,13 @@ static void check_case(int64_t w, int64_t h, corun_life_boundary_t b, corun_life
     corun_life_omp_tuning_t tu = {0};
     tu.simd = simd;
     tu.words_per_thread = 1;
-    if (force_tblock) {
+    if (force_tblock == 1) {
         tu.tblock_bytes = 1;
         tu.band_rows = 8;
         tu.levels = 3;
+    } else if (force_tblock == 2) { /* dense, planned as if the grid missed the caches */
+        tu.tblock_bytes = 1;
+        tu.tblock_off = 1;
     }
     p.omp_tuning = &tu;
     counted_run_t a = {0}, o = {0};
@@ -131,6 +134,13 @@ static void test_dense(void) {
     const int64_t sizes[][2] = {{1, 1}, {7, 3}, {64, 64}, {65, 33}, {200, 90}, {577, 41},
                                 {512, 23}, {1024, 9}};
     check_sizes(sizes, sizeof sizes / sizeof *sizes, CORUN_LIFE_SKIP_OFF, 0);
+}
+
+/* Dense stepping planned as for grids far beyond the caches (the AVX2 set
+ * then counts full vectors in registers, omp_pop_t.uncached). */
+static void test_dense_uncached(void) {
+    const int64_t sizes[][2] = {{65, 33}, {577, 41}, {1024, 9}, {2048, 12}};
+    check_sizes(sizes, sizeof sizes / sizeof *sizes, CORUN_LIFE_SKIP_OFF, 2);
 }
 
 static void test_tblock(void) {
@@ -195,6 +205,7 @@ static void test_settling(void) {
 
 static const test_case_t cases[] = {
     {"dense: populations and packed grid equal serial", test_dense},
+    {"dense, planned as out of the caches: populations equal serial", test_dense_uncached},
     {"temporal blocking: populations per generation", test_tblock},
     {"change tracking: populations per generation", test_tiles},
     {"settling soup, auto and tiles: counted from the recomputed tiles", test_settling},
