@@ -254,26 +254,11 @@ static inline __attribute__((always_inline)) void cv_iso_rows(const omp_iso_prog
  * its vector's per-byte bit counts (SWAR, 0..8 a byte) to a byte
  * accumulator, which is folded into 64-bit lane sums every 31 rows, before
  * a byte could overflow. */
-#if OMP_VW == 4 && defined(__AVX2__)
-/* AVX2: each nibble's count looked up with vpshufb (0..4, twice a byte):
- * five instructions against the SWAR sequence's ten, where counting is
- * most of what the population series costs (AVX2 dense stepping at
- * 16384x16384 is compute-bound on a Zen 5). */
-typedef char cv_bytes __attribute__((vector_size(OMP_VW * 8)));
-static inline __attribute__((always_inline)) CV cv_bytecount(CV v) {
-    const cv_bytes lut = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
-                          0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
-    const CV m = (CV){0} + 0x0f0f0f0f0f0f0f0full;
-    return (CV)(__builtin_ia32_pshufb256(lut, (cv_bytes)(v & m)) +
-                __builtin_ia32_pshufb256(lut, (cv_bytes)((v >> 4) & m)));
-}
-#else
 static inline __attribute__((always_inline)) CV cv_bytecount(CV v) {
     v = v - ((v >> 1) & 0x5555555555555555ull);
     v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
     return (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
 }
-#endif
 
 static inline __attribute__((always_inline)) CV cv_bytes_fold(CV b) {
     b = (b & 0x00ff00ff00ff00ffull) + ((b >> 8) & 0x00ff00ff00ff00ffull);
