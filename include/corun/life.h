@@ -125,9 +125,10 @@ static inline int64_t corun_life_grid_stride(int64_t width) {
 CORUN_API uint64_t *corun_life_words_alloc(size_t nwords);
 CORUN_API void corun_life_words_free(uint64_t *p, size_t nwords);
 /* Faults the pages of nwords at p (a block from corun_life_words_alloc(),
- * or a piece of one) in now (huge pages where granted), so that the first generation stepped into them
- * does not pay for it inside the stepping time. Advice only: where the
- * kernel refuses, the first stores fault them in as before. */
+ * or a piece of one) in now, huge pages where granted, so that the first
+ * generation stepped into them does not pay for it inside the stepping
+ * time. Advice only: where the kernel refuses, the first stores fault them
+ * in as before. */
 CORUN_API void corun_life_words_prefault(uint64_t *p, size_t nwords);
 
 /* Refuses sizes < 1, sizes whose byte count overflows, and grids that would

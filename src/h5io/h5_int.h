@@ -70,6 +70,9 @@ struct corun_h5_file {
     int prealloc_off;           /* reserving is not possible for this file */
 };
 
+/* The descriptor of a file opened with HDF5's default (sec2) driver, the
+ * only one with a plain descriptor; NULL for any other driver. */
+int *h5io_sec2_fd(hid_t file);
 /* Disk blocks for the next `bytes` reserved past the end of the file
  * (prealloc.c; single process, default driver, failures ignored), and
  * what is left of them released after the last close. */

@@ -684,20 +684,23 @@ static void free_file(corun_h5_file_t *f) {
  * driver only), so that whatever HDF5 still writes (cached chunks at a
  * dataset's close, metadata at the file's) goes nowhere and the file on
  * disk keeps its last flushed state. */
-static void abandon_fd(hid_t id) {
+int *h5io_sec2_fd(hid_t file) {
     void *handle = NULL;
-    hid_t fapl = H5Fget_access_plist(id);
-    /* Only the default (sec2) driver has a plain descriptor to swap. */
-    if (fapl >= 0 && H5Pget_driver(fapl) == H5FD_SEC2 &&
-        H5Fget_vfd_handle(id, H5P_DEFAULT, &handle) >= 0 && handle) {
-        int mfd = memfd_create("corun-h5-abandoned", MFD_CLOEXEC);
-        if (mfd >= 0) {
-            dup2(mfd, *(int *)handle);
-            close(mfd);
-        }
-    }
+    hid_t fapl = H5Fget_access_plist(file);
+    const int sec2 = fapl >= 0 && H5Pget_driver(fapl) == H5FD_SEC2 &&
+                     H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) >= 0 && handle;
     if (fapl >= 0) H5Pclose(fapl);
     H5Eclear2(H5E_DEFAULT);
+    return sec2 ? handle : NULL;
+}
+
+static void abandon_fd(hid_t id) {
+    int *fd = h5io_sec2_fd(id);
+    int mfd = fd ? memfd_create("corun-h5-abandoned", MFD_CLOEXEC) : -1;
+    if (mfd >= 0) {
+        dup2(mfd, *fd);
+        close(mfd);
+    }
 }
 
 int corun_h5_close_failed(int64_t file) {

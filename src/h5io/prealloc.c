@@ -32,23 +32,13 @@
 void h5io_prealloc(corun_h5_file_t *f, int64_t bytes) {
 #ifdef FALLOC_FL_KEEP_SIZE
     if (f->nranks > 1 || f->file < 0 || bytes <= 0 || f->prealloc_off) return;
-    hid_t fapl = H5Fget_access_plist(f->file);
-    void *handle = NULL;
-    const int sec2 = fapl >= 0 && H5Pget_driver(fapl) == H5FD_SEC2 &&
-                     H5Fget_vfd_handle(f->file, H5P_DEFAULT, &handle) >= 0 && handle;
-    if (fapl >= 0) H5Pclose(fapl);
-    H5Eclear2(H5E_DEFAULT);
-    if (!sec2) {
-        f->prealloc_off = 1;
-        return;
-    }
-    const int fd = *(int *)handle;
+    const int *fd = h5io_sec2_fd(f->file);
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (!fd || fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         f->prealloc_off = 1;
         return;
     }
-    if (fallocate(fd, FALLOC_FL_KEEP_SIZE, st.st_size, (off_t)bytes) == 0) f->prealloc_used = 1;
+    if (fallocate(*fd, FALLOC_FL_KEEP_SIZE, st.st_size, (off_t)bytes) == 0) f->prealloc_used = 1;
     else if (errno == EOPNOTSUPP || errno == ENOSYS) f->prealloc_off = 1;
 #else
     (void)f;

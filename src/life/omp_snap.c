@@ -68,6 +68,19 @@ void omp_lend_swap(omp_state_t *s) {
     s->tl.rowpop_ok = 0; /* a buffer changed under the tiles' per-row populations */
 }
 
+/* Faults a generation buffer's pages in now, in pieces of 2 MiB (a huge
+ * page) across the threads, static like the dense rows: each piece lands
+ * on the NUMA node of a thread that steps near it, as the kernels' first
+ * stores would have placed it. */
+static void prefault(const omp_state_t *s, uint64_t *words) {
+    const int64_t nwords = s->g.h * s->g.stride, piece = (2 << 20) / 8;
+    const int64_t np = (nwords + piece - 1) / piece;
+#pragma omp parallel for num_threads(s->nt) schedule(static)
+    for (int64_t i = 0; i < np; i++)
+        corun_life_words_prefault(words + i * piece,
+                                  (size_t)(nwords - i * piece < piece ? nwords - i * piece : piece));
+}
+
 static int snap_begin(void *state, void **snap, corun_err_t *err) {
     (void)err;
     omp_state_t *s = state;
@@ -90,7 +103,7 @@ static int snap_begin(void *state, void **snap, corun_err_t *err) {
          * first stores into it: the same cost, but outside the stepping
          * calls, whose rate with an idle writer is the summary's no-output
          * rate (output_overhead). */
-        omp_prefault(s, s->spare);
+        prefault(s, s->spare);
     }
     omp_lend_t *l = malloc(sizeof *l);
     if (!l) return 1;

@@ -133,10 +133,6 @@ static inline void omp_row_copy(const omp_geom_t *g, int perm, int to_perm, cons
         }
 }
 
-/* Faults a generation buffer's pages in now, each thread its share
- * (step_omp.c; corun_life_words_prefault). */
-void omp_prefault(const omp_state_t *s, uint64_t *words);
-
 /* Puts buf[cur]'s rows in the lane-strided order (on) or in word order and
  * picks the kernels for it (step_omp.c). */
 void omp_set_perm(omp_state_t *s, int on);

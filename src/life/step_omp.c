@@ -75,17 +75,6 @@ static void state_free(omp_state_t *s) {
 
 /* ------------------------------------------------------------ the seam */
 
-void omp_prefault(const omp_state_t *s, uint64_t *words) {
-    /* In pieces of 2 MiB (a huge page) across the threads, static like the
-     * dense rows: each piece lands on the NUMA node of a thread that steps
-     * near it, as first stores by the kernels would have placed it. */
-    const int64_t nwords = s->g.h * s->g.stride, piece = (2 << 20) / 8;
-    const int64_t np = (nwords + piece - 1) / piece;
-#pragma omp parallel for num_threads(s->nt) schedule(static)
-    for (int64_t i = 0; i < np; i++)
-        corun_life_words_prefault(words + i * piece, (size_t)(nwords - i * piece < piece ? nwords - i * piece : piece));
-}
-
 int omp_open(void **state, corun_life_grid_t *gr, const corun_life_params_t *p,
              corun_err_t *err) {
     *state = NULL;
